@@ -1,0 +1,3 @@
+"""orsync: keeps OfficeRnD Flex and Sage Intacct in step."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""intacct layer (see docs/architecture.md)."""

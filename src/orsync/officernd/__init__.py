@@ -1,0 +1,1 @@
+"""officernd layer (see docs/architecture.md)."""
