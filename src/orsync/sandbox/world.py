@@ -124,3 +124,39 @@ class IntacctCompanySeed:
     # Periods before this date are closed: postings dated earlier are refused.
     books_closed_before: date | None = None
     first_invoice_number: int = 1000
+
+
+@dataclass(frozen=True)
+class OfficeRndApplication:
+    """An API application (client credentials) registered in the organization."""
+
+    client_id: str
+    client_secret: str
+    scopes: tuple[str, ...]
+
+
+@dataclass
+class OfficeRndOrgSeed:
+    """An OfficeRnD organization's contents, each record in the exact JSON shape the v2 API
+    returns (see reference/officernd-samples), keyed by collection name: ``locations``,
+    ``revenue-accounts``, ``tax-rates``, ``plans``, ``fees``, ``payment-methods``, ``companies``,
+    ``members``, ``payments`` (invoices, credit notes, overpayments by ``documentType``),
+    ``charges``. Values keep JSON types (amounts as numbers, instants as ISO-8601 strings with
+    ``Z``), because that is what travels on the wire.
+    """
+
+    org_slug: str
+    applications: list[OfficeRndApplication] = field(default_factory=list)
+    collections: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    # Invoices dated on or before this day are locked: writes dated inside are refused.
+    billing_lock_date: date | None = None
+
+
+@dataclass
+class SeedWorld:
+    """Both sides of one seeded operator, plus what the seed deliberately left unmappable."""
+
+    officernd: OfficeRndOrgSeed
+    intacct: IntacctCompanySeed
+    # Each deliberate gap as (map name, OfficeRnD value) — e.g. ("revenue_accounts", "4999").
+    mapping_gaps: list[tuple[str, str]] = field(default_factory=list)
