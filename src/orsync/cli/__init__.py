@@ -1,6 +1,170 @@
-"""The command line (filled by the foundation work)."""
+"""The command line: parse, call one service function, render, pick an exit code.
+
+``main()`` is the one place that turns errors into a stderr line, a hint and an exit code.
+Heavy modules are imported inside commands so that ``orsync --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orsync import __version__
+from orsync.cli import context as ctx_module
+from orsync.cli.context import AppContext
+from orsync.env import EnvVars
+from orsync.errors import ExitCode, OrsyncError
+
+EXIT_CODES_HELP = """\
+\b
+Exit codes:
+   0  done, nothing left over
+   1  done, but some records failed or differences were found
+   2  usage error
+  69  a service is unavailable
+  70  internal error (a bug; the traceback is shown with --debug)
+  75  temporary: lock held, rate limited, writes left unconfirmed; run again later
+  77  authentication or permission failure
+  78  configuration, mapping or credential problem
+ 130  interrupted (Ctrl-C)"""
+
+app = typer.Typer(
+    name="orsync",
+    help="Keep OfficeRnD Flex and Sage Intacct in step: exactly-once, fast, transparent.",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 
-def main() -> None:
-    """Entry point placeholder until the CLI shell lands."""
-    raise SystemExit(0)
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"orsync {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile", "-p", envvar=EnvVars.PROFILE, help="Profile to use (default: the first)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(envvar=EnvVars.CONFIG, help="Config file (default: under ORSYNC_HOME)."),
+    ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More logging; -vv shows requests.")
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")
+    ] = False,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt; fail with what is missing.")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour (also honoured: NO_COLOR).")
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", envvar=EnvVars.DEBUG, help="Show tracebacks of internal errors."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Keep OfficeRnD Flex and Sage Intacct in step: exactly-once, fast, transparent.
+
+    ORSYNC_HOME relocates config, state and cache.
+    """
+    state = AppContext(
+        profile=profile,
+        config_path=config,
+        verbose=verbose,
+        quiet=quiet,
+        json=json_output,
+        no_input=no_input or not sys.stdin.isatty(),
+        no_color=no_color,
+        debug=debug,
+    )
+    ctx_module.current = state
+    ctx.obj = state
+    from orsync.output import configure_logging
+
+    configure_logging(state.output.settings)
+
+
+def _register() -> None:
+    from orsync.cli import profiles
+
+    app.add_typer(profiles.app, name="profiles")
+
+
+_register()
+
+
+def _debug_requested(argv: list[str] | None) -> bool:
+    import os
+
+    args = argv if argv is not None else sys.argv[1:]
+    return ctx_module.current.debug or "--debug" in args or bool(os.environ.get(EnvVars.DEBUG))
+
+
+def _report(error: OrsyncError) -> None:
+    from orsync.redact import redact
+
+    sys.stderr.write(f"error: {redact(error.message)}\n")
+    if error.hint:
+        sys.stderr.write(f"hint: {redact(error.hint)}\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and exit with the documented code, whatever happens."""
+    ctx_module.current = AppContext()
+    try:
+        app(args=argv, prog_name="orsync")
+    except SystemExit:
+        raise
+    except OrsyncError as error:
+        _report(error)
+        if _debug_requested(argv):
+            _print_traceback()
+        raise SystemExit(int(error.exit_code)) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(int(ExitCode.INTERRUPTED)) from None
+    except Exception as error:  # noqa: BLE001 - the last line of defence, exit 70
+        from orsync.redact import redact
+
+        sys.stderr.write(f"error: internal error: {redact(type(error).__name__)}: ")
+        sys.stderr.write(f"{redact(str(error))}\n")
+        if _debug_requested(argv):
+            _print_traceback()
+        else:
+            sys.stderr.write("hint: this is a bug in orsync; run again with --debug for the ")
+            sys.stderr.write("traceback and report it.\n")
+        raise SystemExit(int(ExitCode.INTERNAL)) from None
+
+
+def _print_traceback() -> None:
+    from orsync.redact import redact
+
+    # Plain traceback, no locals: a local variable may hold a password or a session id.
+    sys.stderr.write(redact(traceback.format_exc()))

@@ -1,0 +1,60 @@
+"""What the root callback learns from the global options, handed to every command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orsync.config import Config, Profile
+    from orsync.output import Output
+
+
+@dataclass
+class AppContext:
+    profile: str | None = None
+    config_path: Path | None = None
+    verbose: int = 0
+    quiet: bool = False
+    json: bool = False
+    no_input: bool = False
+    no_color: bool = False
+    debug: bool = False
+    _output: Output | None = field(default=None, repr=False)
+
+    @property
+    def output(self) -> Output:
+        if self._output is None:
+            from orsync.output import Output, OutputSettings
+
+            self._output = Output(
+                OutputSettings(
+                    json=self.json,
+                    quiet=self.quiet,
+                    verbose=self.verbose,
+                    no_color=self.no_color,
+                    profile=self.profile,
+                )
+            )
+        return self._output
+
+    @property
+    def resolved_config_path(self) -> Path:
+        from orsync.config import resolve_config_path
+
+        return resolve_config_path(self.config_path)
+
+    def load_config(self) -> Config:
+        from orsync.config import load_config
+
+        return load_config(self.resolved_config_path)
+
+    def selected_profile(self) -> tuple[str, Profile]:
+        from orsync.config import select_profile
+
+        return select_profile(self.load_config(), self.profile, self.resolved_config_path)
+
+
+# The run's context, kept where main() can read --debug after a command raised.
+current = AppContext()

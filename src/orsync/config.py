@@ -1,0 +1,146 @@
+"""The config file: named profiles of non-secret settings.
+
+One YAML file (``config.yaml`` under the config dir or ``ORSYNC_HOME``) holds every profile.
+Each profile ties one OfficeRnD organization to one Intacct company (and entity). Secrets are
+never stored here: see :mod:`orsync.secrets`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from orsync.env import default_config_path, write_private_file
+from orsync.errors import ConfigError
+from orsync.yamlfile import YamlProblem, format_problems, load_located, locate
+
+DEFAULT_INTACCT_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+DEFAULT_OFFICERND_API_URL = "https://app.officernd.com"
+DEFAULT_OFFICERND_TOKEN_URL = "https://identity.officernd.com/oauth/token"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IntacctSettings(_Strict):
+    url: str = DEFAULT_INTACCT_URL
+    sender_id: str
+    company_id: str
+    user_id: str
+    entity: str | None = None
+
+
+class OfficeRndSettings(_Strict):
+    org: str
+    client_id: str
+    api_url: str = DEFAULT_OFFICERND_API_URL
+    token_url: str = DEFAULT_OFFICERND_TOKEN_URL
+
+
+class InvoiceTypeChange(_Strict):
+    """A recorded switch of invoice type on a profile that had already synced."""
+
+    changed_at: datetime
+    from_type: Literal["ar", "sales"]
+    to_type: Literal["ar", "sales"]
+
+
+class SyncSettings(_Strict):
+    invoice_type: Literal["ar", "sales"] = "ar"
+    transaction_definition: str = "Sales Invoice"
+    credit_definition: str = "Sales Credit Memo"
+    entity_level: Literal["top", "subsidiary"] = "top"
+    numbering: Literal["officernd", "intacct"] = "officernd"
+    overpayment_account: str | None = None
+    mapping: str | None = None
+    invoice_type_changes: tuple[InvoiceTypeChange, ...] = ()
+
+
+class Profile(_Strict):
+    intacct: IntacctSettings
+    officernd: OfficeRndSettings
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+
+
+class Config(_Strict):
+    version: Literal[1] = 1
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+
+    def with_profile(self, name: str, profile: Profile) -> Config:
+        profiles = dict(self.profiles)
+        profiles[name] = profile
+        default = self.default_profile or name
+        return self.model_copy(update={"profiles": profiles, "default_profile": default})
+
+    def without_profile(self, name: str) -> Config:
+        profiles = {k: v for k, v in self.profiles.items() if k != name}
+        default = self.default_profile
+        if default == name:
+            default = next(iter(sorted(profiles)), None)
+        return self.model_copy(update={"profiles": profiles, "default_profile": default})
+
+
+class ConfigFileError(ConfigError):
+    """The config file is malformed; the message names file, line and key of each problem."""
+
+    def __init__(self, path: Path, problems: list[YamlProblem]) -> None:
+        super().__init__(
+            format_problems(path, problems),
+            hint=f"Fix {path} by hand, or remove it and run `orsync connect` again.",
+        )
+        self.problems = problems
+
+
+class ProfileNotFound(ConfigError):
+    """The selected profile does not exist in the config file."""
+
+
+def resolve_config_path(explicit: Path | None) -> Path:
+    return explicit if explicit is not None else default_config_path()
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate the config; a missing file is an empty config."""
+    if not path.exists():
+        return Config()
+    text = path.read_text(encoding="utf-8")
+    data, node, problems = load_located(text)
+    if problems:
+        raise ConfigFileError(path, problems)
+    if data is None:
+        return Config()
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigFileError(path, locate(exc, node, Config)) from None
+
+
+def save_config(path: Path, config: Config) -> None:
+    data: dict[str, Any] = config.model_dump(mode="json", exclude_defaults=False)
+    text = "# orsync configuration: non-secret settings only (secrets: env vars or keyring).\n"
+    text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    write_private_file(path, text)
+
+
+def select_profile(config: Config, name: str | None, path: Path) -> tuple[str, Profile]:
+    """The named profile, or the default one; ProfileNotFound names what exists."""
+    chosen = name or config.default_profile
+    if chosen is None:
+        raise ProfileNotFound(
+            f"no profile is configured in {path}",
+            hint="Run `orsync connect` to create one.",
+        )
+    profile = config.profiles.get(chosen)
+    if profile is None:
+        known = ", ".join(sorted(config.profiles)) or "none"
+        raise ProfileNotFound(
+            f"profile {chosen!r} does not exist in {path} (profiles: {known})",
+            hint="Pick one with --profile, or run `orsync connect --profile NAME` to create it.",
+        )
+    return chosen, profile

@@ -1,0 +1,157 @@
+"""Where output goes and how it looks.
+
+Results go to stdout; progress, logs and warnings to stderr. A terminal gets Rich; a pipe or cron
+gets plain log lines (ISO timestamp, level, profile, message) with no colour or progress bars.
+User data is never interpreted as Rich markup. ``--json`` prints exactly one JSON document.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from rich.console import Console
+
+from orsync.redact import RedactingFilter, redact
+
+
+@dataclass
+class OutputSettings:
+    json: bool = False
+    quiet: bool = False
+    verbose: int = 0
+    no_color: bool = False
+    profile: str | None = None
+
+
+def _wants_no_color(no_color: bool) -> bool:
+    return no_color or bool(os.environ.get("NO_COLOR"))
+
+
+def make_console(stream: IO[str], no_color: bool) -> Console:
+    return Console(
+        file=stream,
+        no_color=_wants_no_color(no_color),
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+
+@dataclass
+class Output:
+    """The two consoles and the output mode of one command run."""
+
+    settings: OutputSettings = field(default_factory=OutputSettings)
+    stdout: Console = field(init=False)
+    stderr: Console = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stdout = make_console(sys.stdout, self.settings.no_color)
+        self.stderr = make_console(sys.stderr, self.settings.no_color)
+
+    @property
+    def interactive(self) -> bool:
+        """A person is watching stderr: progress bars and Rich tables are welcome."""
+        return self.stderr.is_terminal and not os.environ.get("CI")
+
+    def json(self, document: Any) -> None:
+        """Print one JSON document on stdout, and nothing else ever goes there."""
+        text = json.dumps(document, indent=2, sort_keys=False, default=_json_default)
+        sys.stdout.write(redact(text) + "\n")
+        sys.stdout.flush()
+
+    def result(self, renderable: Any) -> None:
+        """A human-readable result on stdout (tables, summaries)."""
+        self.stdout.print(renderable)
+
+    def line(self, text: str) -> None:
+        """A plain line of result text on stdout; never interpreted as markup."""
+        self.stdout.print(redact(text), markup=False, highlight=False)
+
+    def warn(self, text: str) -> None:
+        self.stderr.print(redact(text), markup=False, highlight=False, style="yellow")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    msg = f"cannot render {type(value).__name__} as JSON"
+    raise TypeError(msg)
+
+
+class _ProfileFilter(logging.Filter):
+    def __init__(self, profile: str | None) -> None:
+        super().__init__()
+        self.profile = profile or "-"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.profile = self.profile
+        return True
+
+
+class _PlainFormatter(logging.Formatter):
+    """``2026-11-26T10:02:11Z WARNING main message`` — greppable, no colour."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        stamp = datetime.fromtimestamp(record.created, tz=UTC)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _level_for(settings: OutputSettings) -> int:
+    if settings.quiet:
+        return logging.WARNING
+    if settings.verbose >= 2:
+        return logging.DEBUG
+    if settings.verbose == 1:
+        return logging.INFO
+    return logging.WARNING if not sys.stderr.isatty() else logging.INFO
+
+
+def configure_logging(settings: OutputSettings, stream: IO[str] | None = None) -> None:
+    """Send orsync's log records to stderr, redacted, in the style the stream deserves."""
+    logger = logging.getLogger("orsync")
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+        old.close()
+    target = stream or sys.stderr
+    handler: logging.Handler
+    if target.isatty() and not os.environ.get("CI"):
+        from rich.logging import RichHandler
+
+        handler = RichHandler(
+            console=make_console(target, settings.no_color),
+            show_path=False,
+            markup=False,
+            rich_tracebacks=False,
+        )
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(target)
+        handler.setFormatter(_PlainFormatter("%(asctime)s %(levelname)s %(profile)s %(message)s"))
+    handler.addFilter(_ProfileFilter(settings.profile))
+    handler.addFilter(RedactingFilter())
+    logger.addHandler(handler)
+    logger.setLevel(_level_for(settings))
+    logger.propagate = False
+
+
+@contextmanager
+def null_status() -> Iterator[None]:
+    """Stand-in for a progress display when nobody is watching."""
+    yield

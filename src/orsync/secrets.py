@@ -1,0 +1,170 @@
+"""Resolve, store and forget the three secrets of a profile.
+
+Order: the environment variable (the cron/container route, applying to the selected profile),
+then the OS keyring under the profile's namespace, but only when keyring has a real backend.
+With no backend (a headless server) orsync says so and how to proceed; it never falls back to a
+plaintext file. Every resolved secret is registered with the redaction filter.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from orsync.env import EnvVars
+from orsync.errors import CredentialError
+from orsync.redact import register_secret
+
+
+class Secret(StrEnum):
+    """The secrets orsync needs; the value is the keyring username."""
+
+    INTACCT_SENDER_PASSWORD = "intacct_sender_password"
+    INTACCT_USER_PASSWORD = "intacct_user_password"
+    OFFICERND_CLIENT_SECRET = "officernd_client_secret"
+
+    @property
+    def env_var(self) -> str:
+        return _ENV_VARS[self]
+
+    @property
+    def label(self) -> str:
+        return (
+            self.value.replace("_", " ")
+            .replace("officernd", "OfficeRnD")
+            .replace("intacct", "Intacct")
+        )
+
+
+_ENV_VARS = {
+    Secret.INTACCT_SENDER_PASSWORD: EnvVars.INTACCT_SENDER_PASSWORD,
+    Secret.INTACCT_USER_PASSWORD: EnvVars.INTACCT_USER_PASSWORD,
+    Secret.OFFICERND_CLIENT_SECRET: EnvVars.OFFICERND_CLIENT_SECRET,
+}
+
+NO_BACKEND_HINT = (
+    "Set the secrets in the environment of the job that runs orsync "
+    f"({', '.join(_ENV_VARS.values())}), or install a keyring backend "
+    "(for example the Secret Service on a desktop, or the keyrings.cryptfile package "
+    "configured with PYTHON_KEYRING_BACKEND). orsync never stores secrets in a plain file."
+)
+
+
+def service_name(profile: str) -> str:
+    """The keyring service that namespaces one profile's secrets."""
+    return f"orsync:{profile}"
+
+
+def _keyring_backend() -> Any | None:
+    """The active keyring backend if it can really store secrets, else None."""
+    try:
+        import keyring
+        from keyring.backends import chainer, fail
+    except ImportError:  # pragma: no cover - keyring is a dependency
+        return None
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        return None
+    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+        return None
+    module = type(backend).__module__
+    if module.startswith("keyring.backends.null") or module.startswith("keyrings.alt"):
+        # The null backend stores nothing; keyrings.alt stores plaintext: neither is a vault.
+        return None
+    return backend
+
+
+def keyring_available() -> bool:
+    return _keyring_backend() is not None
+
+
+@dataclass(frozen=True)
+class SecretStatus:
+    """Where a secret comes from, for `profiles show` and `test`; never the value itself."""
+
+    secret: Secret
+    source: str  # "environment (NAME)", "keyring", or "unset"
+
+    @property
+    def is_set(self) -> bool:
+        return self.source != "unset"
+
+
+def _from_keyring(profile: str, secret: Secret) -> str | None:
+    backend = _keyring_backend()
+    if backend is None:
+        return None
+    try:
+        value = backend.get_password(service_name(profile), secret.value)
+    except Exception as exc:  # noqa: BLE001 - any backend failure is a credential problem
+        raise CredentialError(
+            f"the keyring could not be read for {secret.label} of profile {profile!r}: "
+            f"{type(exc).__name__}",
+            hint=NO_BACKEND_HINT,
+        ) from None
+    return str(value) if value else None
+
+
+def status(profile: str, secret: Secret) -> SecretStatus:
+    if os.environ.get(secret.env_var):
+        return SecretStatus(secret, f"environment ({secret.env_var})")
+    if _from_keyring(profile, secret):
+        return SecretStatus(secret, "keyring")
+    return SecretStatus(secret, "unset")
+
+
+def resolve(profile: str, secret: Secret) -> str:
+    """The secret's value for ``profile``; CredentialError (exit 78) says how to provide it."""
+    value = os.environ.get(secret.env_var) or _from_keyring(profile, secret)
+    if value:
+        register_secret(value)
+        return value
+    if not keyring_available():
+        raise CredentialError(
+            f"{secret.label} for profile {profile!r} is not set, and this machine has no "
+            f"keyring backend (keyring reports no recommended backend)",
+            hint=NO_BACKEND_HINT,
+        )
+    raise CredentialError(
+        f"{secret.label} for profile {profile!r} is not set",
+        hint=f"Set {secret.env_var}, or run `orsync connect --profile {profile}` to store it.",
+    )
+
+
+def store(profile: str, secret: Secret, value: str) -> None:
+    """Save a secret in the keyring; CredentialError when there is no real backend."""
+    register_secret(value)
+    backend = _keyring_backend()
+    if backend is None:
+        raise CredentialError(
+            f"cannot store {secret.label} for profile {profile!r}: this machine has no keyring "
+            "backend",
+            hint=NO_BACKEND_HINT,
+        )
+    try:
+        backend.set_password(service_name(profile), secret.value, value)
+    except Exception as exc:  # noqa: BLE001
+        raise CredentialError(
+            f"the keyring refused to store {secret.label}: {type(exc).__name__}",
+            hint=NO_BACKEND_HINT,
+        ) from None
+
+
+def forget(profile: str) -> list[Secret]:
+    """Delete a profile's secrets from the keyring; returns those that were there."""
+    backend = _keyring_backend()
+    removed: list[Secret] = []
+    if backend is None:
+        return removed
+    from keyring.errors import PasswordDeleteError
+
+    for secret in Secret:
+        try:
+            if backend.get_password(service_name(profile), secret.value):
+                backend.delete_password(service_name(profile), secret.value)
+                removed.append(secret)
+        except PasswordDeleteError:
+            continue
+    return removed

@@ -1,0 +1,114 @@
+"""Every test runs isolated: its own ORSYNC_HOME, no colour, a fixed width, an in-memory keyring,
+no secret variables from the developer's shell, and the Intacct simulator validating requests
+against the official schema whenever ../shared is present."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from orsync.redact import forget_secrets
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+INTACCT_XSD = SHARED / "reference" / "intacct-schemas" / "v3.0" / "api.xsd"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real (in-memory) keyring backend, as a desktop machine would have."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MemoryKeyring]:
+    home = tmp_path / "orsync-home"
+    monkeypatch.setenv("ORSYNC_HOME", str(home))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("TERMINAL_WIDTH", "100")
+    for name in (
+        "ORSYNC_PROFILE",
+        "ORSYNC_CONFIG",
+        "ORSYNC_DEBUG",
+        "ORSYNC_INTACCT_SENDER_PASSWORD",
+        "ORSYNC_INTACCT_USER_PASSWORD",
+        "ORSYNC_OFFICERND_CLIENT_SECRET",
+        "FORCE_COLOR",
+        "PYTHON_KEYRING_BACKEND",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    if INTACCT_XSD.exists():
+        monkeypatch.setenv("ORSYNC_INTACCT_XSD", str(INTACCT_XSD))
+    else:
+        monkeypatch.delenv("ORSYNC_INTACCT_XSD", raising=False)
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+    forget_secrets()
+
+
+@pytest.fixture
+def no_keyring_backend() -> Iterator[None]:
+    """A headless server: keyring has no backend and raises NoKeyringError."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+CliRunner = Callable[..., CliResult]
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """Run the real entry point `orsync.cli.main` and capture its exit code and streams."""
+    from orsync.cli import main
+
+    def run(*args: str, input: str | None = None) -> CliResult:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "stdin", io.StringIO(input or ""))
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

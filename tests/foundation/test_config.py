@@ -1,0 +1,113 @@
+"""The config file: round trip, private file modes, and located messages for bad files."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from orsync.config import ConfigFileError, load_config, save_config
+from orsync.env import default_config_path
+from tests.conftest import CliRunner
+from tests.foundation.profiles_data import sample_profile, write_profiles
+
+
+def test_a_saved_config_loads_back_identical() -> None:
+    config = write_profiles("main", "dublin")
+    assert load_config(default_config_path()) == config
+    assert config.default_profile == "main"
+
+
+def test_a_missing_config_file_is_an_empty_config(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "nothing.yaml").profiles == {}
+
+
+def test_config_file_is_private_and_its_folder_too() -> None:
+    write_profiles("main")
+    path = default_config_path()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_saving_never_writes_a_secret_field(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    from orsync.config import Config
+
+    save_config(path, Config().with_profile("main", sample_profile()))
+    text = path.read_text()
+    assert "password" not in text
+    assert "secret" not in text.replace("non-secret", "").replace("secrets:", "")
+
+
+def _broken(tmp_path: Path, text: str) -> ConfigFileError:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(path)
+    return caught.value
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
+    error = _broken(tmp_path, "profiles:\n  main: [unclosed\n")
+    assert f"{tmp_path / 'config.yaml'}:3:1: invalid YAML" in error.message
+
+
+def test_an_unknown_key_is_named_with_its_line_and_a_suggestion(tmp_path: Path) -> None:
+    error = _broken(
+        tmp_path,
+        "profiles:\n"
+        "  main:\n"
+        "    intacct: {sender_id: s, company_id: c, user_id: u}\n"
+        "    officernd: {org: o, client_id: c}\n"
+        "    sync:\n"
+        "      invoice_typ: ar\n",
+    )
+    assert ":6:7: profiles.main.sync.invoice_typ: unknown key; did you mean 'invoice_type'?" in (
+        error.message
+    )
+    assert error.exit_code == 78
+
+
+def test_wrong_values_and_missing_keys_are_all_reported_at_once(tmp_path: Path) -> None:
+    error = _broken(
+        tmp_path,
+        "profiles:\n"
+        "  main:\n"
+        "    intacct: {sender_id: s, user_id: u}\n"
+        "    officernd: {org: o, client_id: c}\n"
+        "    sync: {entity_level: everywhere}\n",
+    )
+    assert "profiles.main.intacct.company_id: required key is missing" in error.message
+    assert ":5:26: profiles.main.sync.entity_level:" in error.message
+    assert "'everywhere'" in error.message
+    assert error.message.splitlines()[0].endswith("has 2 problems:")
+
+
+def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    error = _broken(tmp_path, "default_profile: a\ndefault_profile: b\n")
+    assert ":2:1: default_profile: duplicate key (first defined on line 1)" in error.message
+
+
+def test_tabs_are_refused_with_their_position(tmp_path: Path) -> None:
+    error = _broken(tmp_path, "profiles:\n\tmain: {}\n")
+    assert ":2:1: tab used for indentation" in error.message
+
+
+def test_a_hand_broken_config_exits_78_naming_the_file(run_cli: CliRunner) -> None:
+    path = default_config_path()
+    path.parent.mkdir(parents=True)
+    path.write_text("profiles:\n  main:\n    intacct: 3\n")
+    result = run_cli("profiles", "list")
+    assert result.exit_code == 78
+    assert f"{path}:3:14: profiles.main.intacct:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_explicit_config_path_is_used(run_cli: CliRunner, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere.yaml"
+    from orsync.config import Config
+
+    save_config(other, Config().with_profile("remote", sample_profile()))
+    result = run_cli("--config", str(other), "--json", "profiles", "list")
+    assert '"remote"' in result.stdout

@@ -1,0 +1,118 @@
+"""Secrets: environment first, then a real keyring, never a plaintext file."""
+
+from __future__ import annotations
+
+import pytest
+
+from orsync import secrets
+from orsync.errors import CredentialError
+from orsync.secrets import Secret
+from tests.conftest import CliRunner, MemoryKeyring
+from tests.foundation.profiles_data import write_profiles
+
+
+def test_the_environment_variable_wins_over_the_keyring(
+    monkeypatch: pytest.MonkeyPatch, isolated_environment: MemoryKeyring
+) -> None:
+    secrets.store("main", Secret.INTACCT_USER_PASSWORD, "from-keyring")
+    monkeypatch.setenv("ORSYNC_INTACCT_USER_PASSWORD", "from-env")
+    assert secrets.resolve("main", Secret.INTACCT_USER_PASSWORD) == "from-env"
+    assert secrets.status("main", Secret.INTACCT_USER_PASSWORD).source == (
+        "environment (ORSYNC_INTACCT_USER_PASSWORD)"
+    )
+
+
+def test_the_keyring_is_used_per_profile(isolated_environment: MemoryKeyring) -> None:
+    secrets.store("main", Secret.OFFICERND_CLIENT_SECRET, "main-secret")
+    secrets.store("dublin", Secret.OFFICERND_CLIENT_SECRET, "dublin-secret")
+    assert secrets.resolve("main", Secret.OFFICERND_CLIENT_SECRET) == "main-secret"
+    assert secrets.resolve("dublin", Secret.OFFICERND_CLIENT_SECRET) == "dublin-secret"
+    assert ("orsync:main", "officernd_client_secret") in isolated_environment.entries
+
+
+def test_a_missing_secret_says_how_to_provide_it() -> None:
+    with pytest.raises(CredentialError) as caught:
+        secrets.resolve("main", Secret.INTACCT_SENDER_PASSWORD)
+    assert caught.value.exit_code == 78
+    assert "ORSYNC_INTACCT_SENDER_PASSWORD" in caught.value.hint
+
+
+@pytest.mark.usefixtures("no_keyring_backend")
+def test_a_headless_machine_gets_the_no_backend_explanation() -> None:
+    with pytest.raises(CredentialError) as caught:
+        secrets.resolve("main", Secret.INTACCT_USER_PASSWORD)
+    assert "no keyring backend" in caught.value.message
+    assert "ORSYNC_INTACCT_USER_PASSWORD" in caught.value.hint
+    assert "never stores secrets in a plain file" in caught.value.hint
+
+
+@pytest.mark.usefixtures("no_keyring_backend")
+def test_storing_without_a_backend_refuses_instead_of_writing_a_file() -> None:
+    with pytest.raises(CredentialError, match="no keyring backend"):
+        secrets.store("main", Secret.INTACCT_USER_PASSWORD, "s3cret-value")
+
+
+@pytest.mark.usefixtures("no_keyring_backend")
+def test_a_headless_machine_still_resolves_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ORSYNC_OFFICERND_CLIENT_SECRET", "cron-secret")
+    assert secrets.resolve("main", Secret.OFFICERND_CLIENT_SECRET) == "cron-secret"
+
+
+@pytest.mark.usefixtures("no_keyring_backend")
+def test_listing_profiles_needs_no_secret_and_no_backend(run_cli: CliRunner) -> None:
+    write_profiles("main")
+    result = run_cli("profiles", "list")
+    assert result.exit_code == 0
+    assert "main" in result.stdout
+
+
+def test_show_reports_where_each_secret_comes_from_never_its_value(
+    run_cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles("main")
+    secrets.store("main", Secret.INTACCT_USER_PASSWORD, "kr-password-123")
+    monkeypatch.setenv("ORSYNC_OFFICERND_CLIENT_SECRET", "env-secret-456")
+    result = run_cli("profiles", "show", "main")
+    assert result.exit_code == 0
+    assert "intacct_user_password: set (keyring)" in result.stdout
+    assert (
+        "officernd_client_secret: set (environment (ORSYNC_OFFICERND_CLIENT_SECRET))"
+        in result.stdout
+    )
+    assert "intacct_sender_password: unset" in result.stdout
+    assert "kr-password-123" not in result.stdout + result.stderr
+    assert "env-secret-456" not in result.stdout + result.stderr
+
+
+def test_removing_a_profile_removes_its_secrets_too(
+    run_cli: CliRunner, isolated_environment: MemoryKeyring
+) -> None:
+    write_profiles("main", "dublin")
+    secrets.store("main", Secret.INTACCT_USER_PASSWORD, "pw-main")
+    secrets.store("dublin", Secret.INTACCT_USER_PASSWORD, "pw-dublin")
+    result = run_cli("profiles", "remove", "main", "--yes")
+    assert result.exit_code == 0
+    assert ("orsync:main", "intacct_user_password") not in isolated_environment.entries
+    assert ("orsync:dublin", "intacct_user_password") in isolated_environment.entries
+    listed = run_cli("--json", "profiles", "list").stdout
+    assert '"main"' not in listed
+    assert '"dublin"' in listed
+
+
+def test_removing_asks_for_confirmation_and_no_keeps_the_profile(run_cli: CliRunner) -> None:
+    write_profiles("main")
+    result = run_cli("profiles", "remove", "main", input="n\n")
+    # stdin is not a terminal in tests, so orsync refuses to guess and asks for --yes.
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
+    assert run_cli("profiles", "show", "main").exit_code == 0
+
+
+def test_showing_a_missing_profile_exits_78_with_a_clear_message(run_cli: CliRunner) -> None:
+    write_profiles("main")
+    result = run_cli("profiles", "show", "X")
+    assert result.exit_code == 78
+    assert "profile 'X' does not exist" in result.stderr
+    assert "profiles: main" in result.stderr
