@@ -7,9 +7,9 @@ the fallback template is tried; when that fails too the result is ``Unmapped``.
 The rendered text is then made safe for Intacct, following its "Name and ID creation - best
 practice" page: letters, digits, single spaces, single dashes, underscores and periods only;
 accents are folded ("Café" -> "Cafe"), any other character becomes a dash, a run of spaces
-and dashes becomes one dash (or one space if it held no dash), leading/trailing ones go. An id longer than
-:data:`CUSTOMER_ID_MAX_LENGTH` keeps its head and ends in ``-`` plus a hash of the whole id, so
-two long ids never collapse into one by truncation.
+and dashes becomes one dash (or one space if it held no dash), leading/trailing ones go. An id
+longer than :data:`CUSTOMER_ID_MAX_LENGTH` keeps its head and ends in ``-`` plus a hash of the
+whole id, so two long ids never collapse into one by truncation.
 """
 
 from __future__ import annotations

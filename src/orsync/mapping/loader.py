@@ -13,7 +13,7 @@ from pydantic_core import ErrorDetails
 
 from orsync.errors import ConfigError
 from orsync.mapping import rules
-from orsync.mapping.model import Mapping
+from orsync.mapping.model import REQUIRED_MAPS, Mapping
 from orsync.mapping.yamlsource import Path, Position, SourceDocument, format_path, read_source
 
 
@@ -70,17 +70,18 @@ def parse_mapping(text: str, filename: str = "mappings.yaml") -> Mapping:
         if not isinstance(data, dict):
             located.append((Position(1, 1), (), "expected a mapping of keys at the top level"))
         else:
+            for name in REQUIRED_MAPS:
+                if name not in data:
+                    located.append((Position(1, 1), (name,), _REQUIRED[name]))
             located.extend(rules.empty_maps(data, document))
-            try:
-                mapping = Mapping.model_validate(data)
-            except ValidationError as error:
-                located.extend(_translate(detail, document) for detail in error.errors())
+            mapping, schema_problems = _validate(data, document)
+            located.extend(schema_problems)
             if mapping is not None:
                 located.extend(
                     (document.position_of(path, key=on_key), path, message)
                     for path, message, on_key in rules.check(mapping)
                 )
-    if located or mapping is None:
+    if located or mapping is None or document.data is None:
         raise MappingError(
             [
                 Problem(filename, pos.line, pos.column, format_path(path), msg)
@@ -88,6 +89,34 @@ def parse_mapping(text: str, filename: str = "mappings.yaml") -> Mapping:
             ]
         )
     return mapping
+
+
+_REQUIRED = {
+    "revenue_accounts": "required section is missing: every invoice line has a revenue account",
+    "locations": "required section is missing: every invoice has a location",
+}
+
+
+def _validate(
+    data: dict[str, object], document: SourceDocument
+) -> tuple[Mapping | None, list[tuple[Position, Path, str]]]:
+    """Validate; on errors, validate again without the broken sections so that the cross-key
+    rules still run on the rest and every problem is reported in one go."""
+    try:
+        return Mapping.model_validate(data), []
+    except ValidationError as error:
+        details = error.errors()
+    problems = [_translate(detail, document) for detail in details]
+    broken = {detail["loc"][0] for detail in details if detail["loc"]}
+    if not broken:
+        return None, problems
+    rest = {key: value for key, value in data.items() if key not in broken}
+    try:
+        partial = Mapping.model_validate(rest)
+    except ValidationError:
+        return None, problems
+    # Rules about a section that did not validate would speak about what is not there.
+    return partial, problems
 
 
 def _describe(value: object) -> str:
@@ -109,8 +138,8 @@ def _translate(detail: ErrorDetails, document: SourceDocument) -> tuple[Position
     if kind == "extra_forbidden":
         return document.position_of(path, key=True), path, _unknown_key(path)
     if kind == "missing":
-        parent = path[:-1]
-        return document.position_of(parent), path, "required key is missing"
+        full = tuple(detail["loc"])
+        return document.position_of(full[:-1]), full, "required key is missing"
     position = document.position_of(path)
     if kind == "string_type":
         return position, path, f"expected text, got {_describe(given)}"

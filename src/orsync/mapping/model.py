@@ -31,7 +31,8 @@ UnmappedPolicy = Literal["error", "default", "skip", "ignore"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+    # strict: "yes" is not a boolean and 4000 is not text (the loader hands numbers over as text).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False, strict=True)
 
 
 class TransactionDefinitions(_Model):
@@ -155,14 +156,19 @@ MAP_NAMES: tuple[str, ...] = (
 )
 
 
+REQUIRED_MAPS: tuple[str, ...] = ("revenue_accounts", "locations")
+
+
 class Mapping(_Model):
     """A whole mapping file. ``revenue_accounts`` and ``locations`` are needed by every invoice."""
 
     version: Literal["1"] = "1"
     options: Options = Field(default_factory=Options)
     customers: CustomerIds = Field(default_factory=CustomerIds)
-    revenue_accounts: RevenueAccountMap
-    locations: LocationMap
+    # Required in a file (the loader says so); optional here so that one broken section does
+    # not hide the problems of the others.
+    revenue_accounts: RevenueAccountMap | None = None
+    locations: LocationMap | None = None
     tax_rates: TaxRateMap | None = None
     payment_methods: PaymentMethodMap | None = None
     plans: DimensionMap | None = None

@@ -108,7 +108,7 @@ def _policy(name: str, section: object) -> Iterator[Finding]:
     default = getattr(section, "default")  # noqa: B009
     fields_set = getattr(section, "model_fields_set")  # noqa: B009
     if unmapped == "default" and default is None:
-        yield (name, "unmapped"), "unmapped: default needs a default entry in this map", False
+        yield (name, "unmapped"), '"default" needs a default entry in this map', False
     if default is not None and unmapped != "default":
         yield (
             (name, "default"),
@@ -154,7 +154,9 @@ def _alias(field: str) -> str:
 
 
 def _revenue_accounts(mapping: Mapping) -> Iterator[Finding]:
-    section: RevenueAccountMap = mapping.revenue_accounts
+    section: RevenueAccountMap | None = mapping.revenue_accounts
+    if section is None:
+        return
     needed = {"ar": "gl_account", "sales": "item"}.get(mapping.options.invoice_type or "")
     entries = [((key,), entry) for key, entry in section.values.items()]
     for path, entry in entries:
@@ -177,7 +179,9 @@ def _revenue_accounts(mapping: Mapping) -> Iterator[Finding]:
 
 
 def _locations(mapping: Mapping) -> Iterator[Finding]:
-    section: LocationMap = mapping.locations
+    section: LocationMap | None = mapping.locations
+    if section is None:
+        return
     subsidiary = mapping.options.entity_level == "subsidiary"
     if subsidiary and section.default is not None:
         yield (

@@ -20,7 +20,10 @@ Path = tuple[str | int, ...]
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
-_STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
 
 
@@ -126,11 +129,12 @@ def read_source(text: str) -> SourceDocument:
 
 def _convert(node: yaml.Node, path: Path, document: SourceDocument) -> object:
     document.values[path] = _position(node.start_mark)
-    if not node.tag.startswith(_STANDARD_TAG_PREFIX) and node.tag != "!":
+    if node.tag not in _ALLOWED_TAGS and node.tag != "!":
+        # Reported, then read as if untagged so the rest of the node is still checked.
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
         document.problems.append(
-            SourceProblem(_position(node.start_mark), path, f"unsupported YAML tag {node.tag}")
+            SourceProblem(_position(node.start_mark), path, f"unsupported YAML tag {shown}")
         )
-        return None
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
     if isinstance(node, yaml.SequenceNode):
@@ -148,7 +152,7 @@ def _convert(node: yaml.Node, path: Path, document: SourceDocument) -> object:
         key = key_node.value
         if key == "<<" and key_node.tag.endswith(":merge"):
             document.problems.append(
-                SourceProblem(key_position, path, "YAML merge keys (<<) are not supported")
+                SourceProblem(key_position, (*path, key), "YAML merge keys (<<) are not supported")
             )
             continue
         if key in first_seen:
