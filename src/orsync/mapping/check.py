@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from orsync.mapping.catalog import IntacctCatalog, IntacctRecord, ValuesInUse
 from orsync.mapping.matching import OfficeRndValue
-from orsync.mapping.model import MAP_NAMES, LocationEntry, Mapping
+from orsync.mapping.model import MAP_NAMES, OPTIONAL_MAPS, LocationEntry, Mapping
 from orsync.mapping.resolve import (
     LocationTarget,
     Unmapped,
@@ -103,7 +103,8 @@ def check_mapping(
     if used is not None:
         for name in MAP_NAMES:
             values = used.of(name)
-            if values or mapping.map_named(name) is not None:
+            present = mapping.map_named(name) is not None
+            if present or (values and name not in OPTIONAL_MAPS):
                 cov, found = _coverage(mapping, name, values, invoice_type)
                 coverage.append(cov)
                 gaps.extend(found)

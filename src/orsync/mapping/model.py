@@ -157,6 +157,7 @@ MAP_NAMES: tuple[str, ...] = (
 
 
 REQUIRED_MAPS: tuple[str, ...] = ("revenue_accounts", "locations")
+OPTIONAL_MAPS: tuple[str, ...] = ("plans", "fees", "resource_types")
 
 
 class Mapping(_Model):

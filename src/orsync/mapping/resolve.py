@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from orsync.errors import RecordError
 from orsync.mapping.matching import MatchField, OfficeRndValue
 from orsync.mapping.model import (
+    OPTIONAL_MAPS,
     DimensionEntry,
     LocationEntry,
     Mapping,
@@ -110,10 +111,12 @@ def _lookup(
 ) -> tuple[BaseModel, Matched] | Unmapped:
     section = mapping.map_named(map_name)
     if section is None:
+        # Dimension maps are optional overlays: without one, lines simply carry no extra dimension.
+        optional = map_name in OPTIONAL_MAPS
         return Unmapped(
             map_name,
             value,
-            "error",
+            "ignore" if optional else "error",
             f"cannot be mapped: the mapping file has no {map_name} section",
             f"Add a {map_name} section to the mapping file (see mappings.example.yaml).",
             "no_section",
