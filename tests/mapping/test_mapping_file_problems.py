@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,30 @@ def test_python_tags_are_refused_and_never_constructed() -> None:
         "mappings.yaml:3:13: revenue_accounts.values.4000: unsupported YAML tag "
         "!!python/object/apply:os.system"
     ) in problems_of(text)
+
+
+def test_a_control_character_is_located() -> None:
+    assert problems_of(MINIMAL.replace("London", "Lon\x00don")) == [
+        "mappings.yaml:6:8: invalid YAML: character U+0000 is not allowed in YAML text"
+    ]
+
+
+def test_random_damage_to_a_valid_file_never_escapes_as_a_traceback() -> None:
+    base = (Path(__file__).resolve().parents[2] / "mappings.example.yaml").read_text()
+    rng = random.Random(20261126)
+    alphabet = list(" \t\n:-{}[]\"'#&*!|>%@`,?0aZ\x00é")
+    for _ in range(150):  # the pure-Python YAML parser is ~20 ms a file
+        chars = list(base)
+        for _ in range(rng.randint(1, 6)):
+            position = rng.randrange(len(chars))
+            roll = rng.random()
+            if roll < 0.4:
+                chars[position] = rng.choice(alphabet)
+            elif roll < 0.7:
+                del chars[position]
+            else:
+                chars.insert(position, rng.choice(alphabet))
+        try:
+            parse_mapping("".join(chars))
+        except MappingError as error:
+            assert error.problems

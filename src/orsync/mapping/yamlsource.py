@@ -117,6 +117,13 @@ def read_source(text: str) -> SourceDocument:
             reason = error.problem or error.context or "unreadable"
             document.problems.append(SourceProblem(_position(mark), (), f"invalid YAML: {reason}"))
         return document
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        where = Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        message = f"invalid YAML: character U+{code:04X} is not allowed in YAML text"
+        document.problems.append(SourceProblem(where, (), message))
+        return document
     except yaml.YAMLError as error:
         document.problems.append(SourceProblem(Position(1, 1), (), f"invalid YAML: {error}"))
         return document
