@@ -121,12 +121,13 @@ def test_filling_the_unresolved_entries_makes_check_pass() -> None:
 
     fills = {
         "Deposits": ("gl_account: null", 'gl_account: "4100"'),
-        "Paris": ("location: null", 'location: "LON"\n      entity: "UK"'),
+        "Paris": ("location: null", 'location: "LON"'),
         "VAT 23%": ("tax_detail: null", 'tax_detail: "IE Standard"'),
     }
     filled = text
     for old, new in fills.values():
         filled = re.sub(re.escape(old) + r"  # UNRESOLVED:.*", new, filled, count=1)
+    filled = re.sub(r"entity: null  # UNRESOLVED:.*", 'entity: "UK"', filled)
     filled = re.sub(
         r'("Bank Transfer":\n)      payment_method: .*\n      bank_account: null .*',
         r'\1      payment_method: "EFT"\n      bank_account: "BARCLAYS"',
@@ -140,3 +141,10 @@ def test_filling_the_unresolved_entries_makes_check_pass() -> None:
     after = check_mapping(parse_mapping(filled), USED, CATALOG)
     assert after.gaps == ()
     assert after.ok
+
+
+def test_a_draft_at_subsidiary_level_loads_despite_unresolved_locations() -> None:
+    draft = draft_mapping(USED, CATALOG, Options(entity_level="subsidiary"))
+    mapping = parse_mapping(draft.text)
+    assert mapping.options.entity_level == "subsidiary"
+    assert draft.gaps() == EXPECTED_GAPS

@@ -47,6 +47,7 @@ from orsync.mapping.resolve import (
     resolve_revenue_account,
     resolve_tax_rate,
 )
+from orsync.mapping.usage import values_in_use
 
 __all__ = [
     "CUSTOMER_ID_MAX_LENGTH",
@@ -94,4 +95,5 @@ __all__ = [
     "resolve_revenue_account",
     "resolve_tax_rate",
     "sanitize_customer_id",
+    "values_in_use",
 ]

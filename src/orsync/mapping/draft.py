@@ -217,7 +217,10 @@ def _locations(out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctC
         out.entry_header(key, value)
         match = match_record(original, catalog.locations, "location")
         record = out.target("      ", "locations", key, original, "location", match)
-        if record is not None and record.entities and len(record.entities) == 1:
+        if record is None:
+            # Written too so that a file at entity_level subsidiary still loads.
+            out.line("      entity: null  # UNRESOLVED: the entity of the location above")
+        elif record.entities and len(record.entities) == 1:
             (entity,) = record.entities
             name = next((e.name for e in catalog.entities if e.id == entity), "")
             note = f"  # {_comment(name)}" if name else ""
