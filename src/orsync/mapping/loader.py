@@ -48,7 +48,7 @@ def load_mapping(path: str | FilePath) -> Mapping:
     try:
         text = file_path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise MappingError([Problem(file_path.name, 1, 1, "", "file not found")]) from None
+        raise MappingError([Problem(str(file_path), 1, 1, "", "file not found")]) from None
     except UnicodeDecodeError as error:
         message = f"not UTF-8 text (byte {error.start})"
         raise MappingError([Problem(str(file_path), 1, 1, "", message)]) from None
