@@ -1,0 +1,288 @@
+"""``map init``: write a commented mapping from the values in use and Intacct's lists.
+
+Each OfficeRnD value is matched to an Intacct record by code (OfficeRnD ``code`` = Intacct id),
+then by name (case-, accent- and spacing-insensitive), and to nothing else. A value that matches
+nothing, or more than one record, is written as an explicit unresolved entry
+(``gl_account: null  # UNRESOLVED: ...``): never guessed. Plans, fees and resource types are
+business choices, not matches, so they are only listed in comments.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from orsync.mapping.catalog import IntacctCatalog, IntacctRecord, ValuesInUse
+from orsync.mapping.matching import OfficeRndValue, normalize
+from orsync.mapping.model import INTACCT_PAYMENT_METHODS, Options
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """One entry ``map init`` could not fill: the map, the key it wrote, the field left null."""
+
+    map_name: str
+    key: str
+    field: str
+    value: OfficeRndValue
+    reason: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The mapping text and what it leaves unresolved."""
+
+    text: str
+    unresolved: tuple[Unresolved, ...]
+
+    def gaps(self) -> list[tuple[str, str]]:
+        """Distinct (map name, key) pairs left unresolved, sorted (compare to a seed's gaps)."""
+        return sorted({(gap.map_name, gap.key) for gap in self.unresolved})
+
+
+@dataclass(frozen=True)
+class _Match:
+    record: IntacctRecord | None
+    how: str  # "code", "name", or why nothing matched
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _comment(text: str) -> str:
+    return " ".join(text.split())
+
+
+def match_record(value: OfficeRndValue, records: Sequence[IntacctRecord], what: str) -> _Match:
+    """Find the Intacct record for ``value``: by code, then by name; ambiguity matches nothing."""
+    for field, text in (("code", value.code), ("name", value.name)):
+        if not text:
+            continue
+        wanted = normalize(text)
+        hits = [
+            record
+            for record in records
+            if (side := record.id if field == "code" else record.name) and normalize(side) == wanted
+        ]
+        active = [record for record in hits if record.active] or hits
+        if len(active) == 1:
+            return _Match(active[0], field)
+        if len(active) > 1:
+            ids = ", ".join(sorted(record.id for record in active))
+            return _Match(None, f"several Intacct {what}s match {field} {_q(text)}: {ids}")
+    tried = []
+    if value.code:
+        tried.append(f"code {value.code}")
+    if value.name:
+        tried.append(f"name {_q(value.name)}")
+    return _Match(None, f"no Intacct {what} with {' or '.join(tried) or 'this value'}")
+
+
+def _keys(values: Sequence[OfficeRndValue]) -> list[str]:
+    """A readable, unique key per value: its code, else its name, else ``id:<id>``."""
+    codes = Counter(normalize(v.code) for v in values if v.code)
+    names = Counter(normalize(v.name) for v in values if v.name)
+    keys = []
+    for value in values:
+        if value.code and codes[normalize(value.code)] == 1:
+            keys.append(value.code)
+        elif value.name and names[normalize(value.name)] == 1:
+            keys.append(value.name)
+        else:
+            keys.append(f"id:{value.id}")
+    return keys
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.unresolved: list[Unresolved] = []
+
+    def line(self, text: str = "") -> None:
+        self.lines.append(text.rstrip())
+
+    def target(
+        self,
+        indent: str,
+        map_name: str,
+        key: str,
+        value: OfficeRndValue,
+        field: str,
+        match: _Match,
+    ) -> IntacctRecord | None:
+        record = match.record
+        if record is None:
+            self.line(f"{indent}{field}: null  # UNRESOLVED: {_comment(match.how)}")
+            self.unresolved.append(Unresolved(map_name, key, field, value, match.how))
+            return None
+        note = (
+            f"{record.name} (matched by {match.how})" if record.name else f"matched by {match.how}"
+        )
+        if not record.active:
+            note += f"; INACTIVE in Intacct ({record.status})"
+        self.line(f"{indent}{field}: {_q(record.id)}  # {_comment(note)}")
+        return record
+
+    def entry_header(self, key: str, value: OfficeRndValue) -> None:
+        about = [value.name or ""] if value.name and value.name != key else []
+        if value.id:
+            about.append(f"id {value.id}")
+        if value.rate is not None:
+            about.append(f"rate {value.rate}%")
+        comment = f"  # {_comment(', '.join(about))}" if about else ""
+        self.line(f"    {_q(key)}:{comment}")
+
+
+def draft_mapping(
+    used: ValuesInUse, catalog: IntacctCatalog, options: Options | None = None
+) -> Draft:
+    """A commented mapping for ``used`` against ``catalog``; deterministic for equal inputs."""
+    options = options or Options()
+    out = _Writer()
+    out.line("# orsync mapping, written by `orsync map init`.")
+    out.line("# Entries marked UNRESOLVED need an Intacct id: `orsync map check` lists them.")
+    out.line("# Every key is documented in mappings.example.yaml.")
+    out.line("version: 1")
+    _write_options(out, options)
+    out.line()
+    out.line("customers:")
+    out.line('  company: "ORD-{company.code}"')
+    out.line('  company_fallback: "ORD-{company.id}"')
+    out.line('  member: "ORDM-{member.id}"  # members billed personally')
+    _revenue_accounts(out, used.revenue_accounts, catalog, options)
+    _locations(out, used.locations, catalog)
+    if used.tax_rates:
+        _tax_rates(out, used.tax_rates, catalog)
+    if used.payment_methods:
+        _payment_methods(out, used.payment_methods, catalog)
+    for name, values in (
+        ("plans", used.plans),
+        ("fees", used.fees),
+        ("resource_types", used.resource_types),
+    ):
+        _dimension_hint(out, name, values)
+    return Draft("\n".join(out.lines) + "\n", tuple(out.unresolved))
+
+
+def _write_options(out: _Writer, options: Options) -> None:
+    chosen = options.model_dump(exclude_none=True)
+    if not chosen:
+        return
+    out.line()
+    out.line("options:")
+    for name, setting in chosen.items():
+        if isinstance(setting, dict):
+            out.line(f"  {name}:")
+            for sub, text in setting.items():
+                out.line(f"    {sub}: {_q(str(text))}")
+        else:
+            out.line(f"  {name}: {_q(str(setting))}")
+
+
+def _section(out: _Writer, name: str, explanation: str) -> None:
+    out.line()
+    out.line(f"# {explanation}")
+    out.line(f"{name}:")
+    out.line("  unmapped: error")
+    out.line("  values:")
+
+
+def _revenue_accounts(
+    out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog, options: Options
+) -> None:
+    sales = options.invoice_type == "sales"
+    target = "item" if sales else "gl_account"
+    _section(out, "revenue_accounts", f"OfficeRnD revenue account (by code) -> Intacct {target}.")
+    if not values:
+        out.line("    {}  # no revenue account in use yet")
+    records = catalog.items if sales else catalog.gl_accounts
+    for key, value in zip(_keys(values), values, strict=True):
+        out.entry_header(key, value)
+        what = "item" if sales else "GL account"
+        out.target(
+            "      ", "revenue_accounts", key, value, target, match_record(value, records, what)
+        )
+
+
+def _locations(out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog) -> None:
+    _section(out, "locations", "OfficeRnD location (by name) -> Intacct location and entity.")
+    if not values:
+        out.line("    {}  # no location in use yet")
+    # Location codes are shared by locations with one invoice sequence: key by name instead.
+    keyed = [OfficeRndValue(id=v.id, name=v.name, locations=v.locations) for v in values]
+    for key, value, original in zip(_keys(keyed), keyed, values, strict=True):
+        out.entry_header(key, value)
+        match = match_record(original, catalog.locations, "location")
+        record = out.target("      ", "locations", key, original, "location", match)
+        if record is None:
+            # Written too so that a file at entity_level subsidiary still loads.
+            out.line("      entity: null  # UNRESOLVED: the entity of the location above")
+        elif record.entities and len(record.entities) == 1:
+            (entity,) = record.entities
+            name = next((e.name for e in catalog.entities if e.id == entity), "")
+            note = f"  # {_comment(name)}" if name else ""
+            out.line(f"      entity: {_q(entity)}{note}")
+
+
+def _tax_rates(out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog) -> None:
+    _section(out, "tax_rates", "OfficeRnD tax rate -> Intacct tax detail (or no_tax: true).")
+    for key, value in zip(_keys(values), values, strict=True):
+        out.entry_header(key, value)
+        if not catalog.tax_details:
+            out.line("      no_tax: true  # the Intacct company has no tax details")
+            continue
+        match = match_record(value, catalog.tax_details, "tax detail")
+        if match.record is None and value.rate is not None:
+            same_rate = sorted(
+                d.id for d in catalog.tax_details if d.rate == value.rate and d.active
+            )
+            if same_rate:
+                match = _Match(
+                    None, f"{match.how}; details at {value.rate}%: {', '.join(same_rate)}"
+                )
+        out.target("      ", "tax_rates", key, value, "tax_detail", match)
+
+
+def _payment_methods(
+    out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog
+) -> None:
+    _section(
+        out,
+        "payment_methods",
+        "OfficeRnD payment method -> Intacct payment method and bank account.",
+    )
+    methods = [IntacctRecord(id=m, name=m) for m in INTACCT_PAYMENT_METHODS]
+    for key, value in zip(_keys(values), values, strict=True):
+        out.entry_header(key, value)
+        out.target(
+            "      ",
+            "payment_methods",
+            key,
+            value,
+            "payment_method",
+            match_record(value, methods, "payment method"),
+        )
+        out.target(
+            "      ",
+            "payment_methods",
+            key,
+            value,
+            "bank_account",
+            match_record(value, catalog.checking_accounts, "bank account"),
+        )
+
+
+def _dimension_hint(out: _Writer, name: str, values: Iterable[OfficeRndValue]) -> None:
+    listed = list(values)
+    if not listed:
+        return
+    out.line()
+    out.line(f"# Optional: {name} -> department, class or item on their lines. Uncomment to use.")
+    out.line(f"# {name}:")
+    out.line("#   unmapped: ignore")
+    out.line("#   values:")
+    for key, value in zip(_keys(listed), listed, strict=True):
+        out.line(f"#     {_q(key)}: {{department: null}}  # {_comment(value.label())}")

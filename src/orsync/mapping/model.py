@@ -1,0 +1,184 @@
+"""The mapping file as typed, immutable models.
+
+Every model forbids unknown keys. A target written as ``null`` (``gl_account: null``) is an
+*unresolved* entry: the file loads, ``map check`` reports it, and resolving a value that lands on
+it is always an error, whatever the map's ``unmapped`` policy says (someone has seen the value
+and not yet decided where it goes; a default must not decide for them).
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from orsync.mapping.matching import KeyIndex
+
+# The payment methods Intacct's ARPYMT accepts (reference intacct-api.md section 8).
+IntacctPaymentMethod = Literal[
+    "Printed Check", "Cash", "EFT", "Credit Card", "Online Charge Card", "Online ACH Debit"
+]
+INTACCT_PAYMENT_METHODS: tuple[str, ...] = typing.get_args(IntacctPaymentMethod)
+
+# What happens to a value that has no entry:
+#   error   - the document is not posted; it is reported as failed with the fix (the default);
+#   default - the map's `default` entry is used;
+#   skip    - the whole document is not posted and is reported as skipped, not failed
+#             (locations and payment methods: e.g. a site whose books live elsewhere);
+#   ignore  - the line posts without this map's dimensions (plans, fees, resource types only).
+UnmappedPolicy = Literal["error", "default", "skip", "ignore"]
+
+
+class _Model(BaseModel):
+    # strict: "yes" is not a boolean and 4000 is not text (the loader hands numbers over as text).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False, strict=True)
+
+
+class TransactionDefinitions(_Model):
+    """Order Entry transaction definitions used when ``invoice_type`` is ``sales``."""
+
+    invoice: str
+    credit: str
+
+
+class Options(_Model):
+    """The ``connect`` options; any left out come from the profile."""
+
+    invoice_type: Literal["ar", "sales"] | None = None
+    transaction_definitions: TransactionDefinitions | None = None
+    entity_level: Literal["top", "subsidiary"] | None = None
+    numbering: Literal["officernd", "intacct"] | None = None
+    overpayment_account: str | None = None
+    closed_period: Literal["fail", "shift", "skip"] | None = None
+
+
+class CustomerIds(_Model):
+    """CUSTOMERID templates: ``{company.<field>}`` / ``{member.<field>}`` read the record."""
+
+    company: str = "ORD-{company.code}"
+    company_fallback: str | None = "ORD-{company.id}"
+    member: str = "ORDM-{member.id}"
+    member_fallback: str | None = None
+
+
+class RevenueAccountEntry(_Model):
+    """Revenue account -> GL account (AR invoices) and/or item (Sales invoices)."""
+
+    gl_account: str | None = None
+    item: str | None = None
+    department: str | None = None
+    class_: str | None = Field(default=None, alias="class")
+
+
+class LocationEntry(_Model):
+    """Location -> Intacct location, and the entity it posts in (required at subsidiary level)."""
+
+    location: str | None = None
+    entity: str | None = None
+
+
+class TaxRateEntry(_Model):
+    """Tax rate -> tax detail (VAT companies), or ``no_tax: true``."""
+
+    tax_detail: str | None = None
+    no_tax: bool = False
+
+
+class PaymentMethodEntry(_Model):
+    """Payment method -> Intacct payment method and the bank (checking) account it lands in."""
+
+    payment_method: IntacctPaymentMethod | None = None
+    bank_account: str | None = None
+
+
+class DimensionEntry(_Model):
+    """Plan / fee / resource type -> department, class or item on the lines it bills."""
+
+    department: str | None = None
+    class_: str | None = Field(default=None, alias="class")
+    item: str | None = None
+
+
+class _ValueMap(_Model):
+    _index: KeyIndex = PrivateAttr()
+
+    def model_post_init(self, __context: object) -> None:
+        values: dict[str, BaseModel] = getattr(self, "values")  # noqa: B009
+        self._index = KeyIndex(values)
+
+    @property
+    def index(self) -> KeyIndex:
+        """Key lookup by OfficeRnD id, code and name (see ``orsync.mapping.matching``)."""
+        return self._index
+
+
+class RevenueAccountMap(_ValueMap):
+    unmapped: Literal["error", "default"] = "error"
+    default: RevenueAccountEntry | None = None
+    values: dict[str, RevenueAccountEntry] = Field(default_factory=dict)
+
+
+class LocationMap(_ValueMap):
+    unmapped: Literal["error", "default", "skip"] = "error"
+    default: LocationEntry | None = None
+    values: dict[str, LocationEntry] = Field(default_factory=dict)
+
+
+class TaxRateMap(_ValueMap):
+    unmapped: Literal["error", "default"] = "error"
+    default: TaxRateEntry | None = None
+    values: dict[str, TaxRateEntry] = Field(default_factory=dict)
+
+
+class PaymentMethodMap(_ValueMap):
+    unmapped: Literal["error", "default", "skip"] = "error"
+    default: PaymentMethodEntry | None = None
+    values: dict[str, PaymentMethodEntry] = Field(default_factory=dict)
+
+
+class DimensionMap(_ValueMap):
+    unmapped: Literal["error", "default", "ignore"] = "error"
+    default: DimensionEntry | None = None
+    values: dict[str, DimensionEntry] = Field(default_factory=dict)
+
+
+AnyMap = RevenueAccountMap | LocationMap | TaxRateMap | PaymentMethodMap | DimensionMap
+
+MAP_NAMES: tuple[str, ...] = (
+    "revenue_accounts",
+    "locations",
+    "tax_rates",
+    "payment_methods",
+    "plans",
+    "fees",
+    "resource_types",
+)
+
+
+REQUIRED_MAPS: tuple[str, ...] = ("revenue_accounts", "locations")
+OPTIONAL_MAPS: tuple[str, ...] = ("plans", "fees", "resource_types")
+
+
+class Mapping(_Model):
+    """A whole mapping file. ``revenue_accounts`` and ``locations`` are needed by every invoice."""
+
+    version: Literal["1"] = "1"
+    options: Options = Field(default_factory=Options)
+    customers: CustomerIds = Field(default_factory=CustomerIds)
+    # Required in a file (the loader says so); optional here so that one broken section does
+    # not hide the problems of the others.
+    revenue_accounts: RevenueAccountMap | None = None
+    locations: LocationMap | None = None
+    tax_rates: TaxRateMap | None = None
+    payment_methods: PaymentMethodMap | None = None
+    plans: DimensionMap | None = None
+    fees: DimensionMap | None = None
+    resource_types: DimensionMap | None = None
+
+    def map_named(self, name: str) -> AnyMap | None:
+        """The map called ``name`` (one of ``MAP_NAMES``), or ``None`` when the file has none."""
+        if name not in MAP_NAMES:
+            raise KeyError(name)
+        value: AnyMap | None = getattr(self, name)
+        return value

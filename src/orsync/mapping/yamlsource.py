@@ -1,0 +1,188 @@
+"""Turn mapping-file text into plain data while remembering where every key and value sits.
+
+PyYAML's constructors lose positions and silently keep the last of two duplicate keys, so we
+only *compose* the document (a safe operation that builds nodes, never objects) and walk the
+nodes ourselves. Scalars follow a deliberately small rule set, because the file is full of
+account numbers and codes that YAML's implicit typing would corrupt (``0400`` is octal 256 in
+YAML 1.1, ``NO`` is false): plain ``null``/``~``/empty is nothing, plain ``true``/``false`` is a
+boolean, and every other scalar (numbers and dates included) is text, exactly as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column in the source text."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """A problem found while reading the file, before any schema applies."""
+
+    position: Position
+    path: Path
+    message: str
+
+
+@dataclass
+class SourceDocument:
+    """The data of a mapping file plus the position of each value and each key."""
+
+    data: object = None
+    values: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+    problems: list[SourceProblem] = field(default_factory=list)
+
+    def position_of(self, path: Path, *, key: bool = False) -> Position:
+        """Best position for ``path``: the node itself, else its nearest known ancestor."""
+        table = self.keys if key else self.values
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            if prefix in table:
+                return table[prefix]
+            if prefix in self.values:
+                return self.values[prefix]
+        return Position(1, 1)
+
+
+def format_path(path: Path) -> str:
+    """Dotted key path; keys that are not plain words are quoted: ``values."Membership fees"``."""
+    parts: list[str] = []
+    for element in path:
+        if isinstance(element, int):
+            parts.append(f"[{element}]")
+            continue
+        text = element if _PLAIN_KEY.fullmatch(element) else _quote(element)
+        parts.append(("." if parts else "") + text)
+    return "".join(parts)
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _position(mark: yaml.Mark | None) -> Position:
+    if mark is None:
+        return Position(1, 1)
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def _tab_problems(text: str) -> list[SourceProblem]:
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(
+                SourceProblem(
+                    Position(number, indent.index("\t") + 1),
+                    (),
+                    "tab character in indentation: YAML indents with spaces only",
+                )
+            )
+    return problems
+
+
+def read_source(text: str) -> SourceDocument:
+    """Compose ``text`` and convert it to plain data; problems are collected, never raised."""
+    document = SourceDocument()
+    tabs = _tab_problems(text)
+    document.problems.extend(tabs)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        # A tab in the indentation makes the scanner fail with a less helpful message.
+        if not tabs:
+            mark = error.problem_mark or error.context_mark
+            reason = error.problem or error.context or "unreadable"
+            document.problems.append(SourceProblem(_position(mark), (), f"invalid YAML: {reason}"))
+        return document
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        where = Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        message = f"invalid YAML: character U+{code:04X} is not allowed in YAML text"
+        document.problems.append(SourceProblem(where, (), message))
+        return document
+    except yaml.YAMLError as error:
+        document.problems.append(SourceProblem(Position(1, 1), (), f"invalid YAML: {error}"))
+        return document
+    if root is None:
+        document.problems.append(SourceProblem(Position(1, 1), (), "the file is empty"))
+        return document
+    document.data = _convert(root, (), document)
+    return document
+
+
+def _convert(node: yaml.Node, path: Path, document: SourceDocument) -> object:
+    document.values[path] = _position(node.start_mark)
+    if node.tag not in _ALLOWED_TAGS and node.tag != "!":
+        # Reported, then read as if untagged so the rest of the node is still checked.
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        document.problems.append(
+            SourceProblem(_position(node.start_mark), path, f"unsupported YAML tag {shown}")
+        )
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, index), document) for index, item in enumerate(node.value)]
+    assert isinstance(node, yaml.MappingNode)
+    result: dict[str, object] = {}
+    first_seen: dict[str, Position] = {}
+    for key_node, value_node in node.value:
+        key_position = _position(key_node.start_mark)
+        if not isinstance(key_node, yaml.ScalarNode):
+            document.problems.append(
+                SourceProblem(key_position, path, "a key must be plain text, not a list or mapping")
+            )
+            continue
+        key = key_node.value
+        if key == "<<" and key_node.tag.endswith(":merge"):
+            document.problems.append(
+                SourceProblem(key_position, (*path, key), "YAML merge keys (<<) are not supported")
+            )
+            continue
+        if key in first_seen:
+            document.problems.append(
+                SourceProblem(
+                    key_position,
+                    (*path, key),
+                    f"duplicate key (first defined at line {first_seen[key].line})",
+                )
+            )
+            continue
+        first_seen[key] = key_position
+        document.keys[(*path, key)] = key_position
+        result[key] = _convert(value_node, (*path, key), document)
+    return result
+
+
+def _scalar(node: yaml.ScalarNode) -> object:
+    if node.style is None:  # plain, unquoted
+        if node.value in _NULLS:
+            return None
+        if node.value in _TRUE:
+            return True
+        if node.value in _FALSE:
+            return False
+    return node.value

@@ -1,0 +1,79 @@
+"""CUSTOMERIDs: templates with fallback, sanitized for Intacct, deterministic."""
+
+from __future__ import annotations
+
+import pytest
+
+from orsync.mapping import (
+    CUSTOMER_ID_MAX_LENGTH,
+    CustomerIds,
+    Unmapped,
+    render_customer_id,
+    sanitize_customer_id,
+)
+
+COMPANY_ID = "6985f15e4cc913fc5ac7bf42"
+
+
+def test_the_template_reads_fields_of_the_company() -> None:
+    templates = CustomerIds()
+    company = {"_id": COMPANY_ID, "code": "ACME", "name": "Acme"}
+    assert render_customer_id(templates, "company", company) == "ORD-ACME"
+
+
+def test_a_missing_or_empty_field_falls_back() -> None:
+    templates = CustomerIds(company="C-{company.code}", company_fallback="CX-{company.name}")
+    assert (
+        render_customer_id(templates, "company", {"_id": "1", "code": "", "name": "Acme"})
+        == "CX-Acme"
+    )
+    assert render_customer_id(templates, "company", {"_id": "1", "name": "Acme"}) == "CX-Acme"
+
+
+def test_nested_fields_are_read_with_dots() -> None:
+    templates = CustomerIds(company="VAT-{company.billingDetails.vatNumber}")
+    company = {"_id": "1", "billingDetails": {"vatNumber": "GB123"}}
+    assert render_customer_id(templates, "company", company) == "VAT-GB123"
+
+
+def test_members_billed_personally_use_the_member_template() -> None:
+    member = {"_id": "abc123", "name": "Ada"}
+    assert render_customer_id(CustomerIds(), "member", member) == "ORDM-abc123"
+
+
+def test_no_usable_template_is_unmapped_with_a_fix() -> None:
+    templates = CustomerIds(company="C-{company.code}", company_fallback=None)
+    result = render_customer_id(templates, "company", {"_id": COMPANY_ID, "name": "Acme"})
+    assert isinstance(result, Unmapped)
+    assert result.map_name == "customers" and result.outcome == "error"
+    assert "company_fallback" in result.hint
+
+
+def test_an_object_id_fallback_is_shortened_with_a_hash_to_the_limit() -> None:
+    first = render_customer_id(CustomerIds(), "company", {"_id": COMPANY_ID})
+    second = render_customer_id(CustomerIds(), "company", {"_id": COMPANY_ID[:-1] + "3"})
+    assert isinstance(first, str) and isinstance(second, str)
+    assert len(first) == CUSTOMER_ID_MAX_LENGTH == 20
+    assert first.startswith("ORD-6985f15-")
+    assert first != second  # same head: the hash keeps them apart
+    assert render_customer_id(CustomerIds(), "company", {"_id": COMPANY_ID}) == first
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("ORD-Café & Co", "ORD-Cafe-Co"),
+        ("  ORD--ACME  ", "ORD-ACME"),
+        ("A  B", "A B"),
+        ("a/b#c?d<e>", "a-b-c-d-e"),
+        ("x.y_z", "x.y_z"),
+        ("---", ""),
+    ],
+)
+def test_ids_keep_only_characters_intacct_recommends(raw: str, safe: str) -> None:
+    assert sanitize_customer_id(raw) == safe
+
+
+def test_a_template_that_sanitizes_to_nothing_uses_the_fallback() -> None:
+    templates = CustomerIds(company="{company.code}", company_fallback="ORD-{company.name}")
+    assert render_customer_id(templates, "company", {"code": "&&", "name": "B"}) == "ORD-B"

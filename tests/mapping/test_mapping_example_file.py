@@ -1,0 +1,56 @@
+"""mappings.example.yaml documents every key and stays valid."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from orsync.mapping import MAP_NAMES, check_mapping, load_mapping
+from orsync.mapping.model import (
+    CustomerIds,
+    DimensionEntry,
+    DimensionMap,
+    LocationEntry,
+    Mapping,
+    Options,
+    PaymentMethodEntry,
+    RevenueAccountEntry,
+    TaxRateEntry,
+    TransactionDefinitions,
+)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "mappings.example.yaml"
+
+
+def test_the_example_loads() -> None:
+    mapping = load_mapping(EXAMPLE)
+    for name in MAP_NAMES:
+        assert mapping.map_named(name) is not None, name
+
+
+def test_the_example_uses_every_key_of_every_model() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    used = set(re.findall(r"^\s*([a-z_]+):", text, flags=re.MULTILINE))
+    models: list[type[BaseModel]] = [
+        Mapping,
+        Options,
+        TransactionDefinitions,
+        CustomerIds,
+        DimensionMap,
+        RevenueAccountEntry,
+        LocationEntry,
+        TaxRateEntry,
+        PaymentMethodEntry,
+        DimensionEntry,
+    ]
+    keys = {field.alias or name for model in models for name, field in model.model_fields.items()}
+    assert keys - used == set()
+
+
+def test_the_example_reports_its_one_deliberate_unresolved_entry() -> None:
+    report = check_mapping(load_mapping(EXAMPLE))
+    assert [(gap.map_name, gap.key, gap.kind) for gap in report.gaps] == [
+        ("revenue_accounts", "Deposits", "unresolved")
+    ]

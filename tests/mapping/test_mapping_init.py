@@ -1,0 +1,150 @@
+"""map init: match by code, then by name; write anything else as an explicit unresolved entry."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from orsync.mapping import (
+    IntacctCatalog,
+    IntacctRecord,
+    MappingError,
+    OfficeRndValue,
+    Options,
+    RevenueTarget,
+    ValuesInUse,
+    check_mapping,
+    draft_mapping,
+    parse_mapping,
+    resolve_location,
+    resolve_revenue_account,
+)
+from tests.mapping.world import CATALOG, EXPECTED_GAPS, USED
+
+
+def test_unresolved_entries_are_exactly_what_cannot_be_matched() -> None:
+    draft = draft_mapping(USED, CATALOG)
+    assert draft.gaps() == EXPECTED_GAPS
+
+
+def test_the_draft_loads_and_resolves_matched_values() -> None:
+    mapping = parse_mapping(draft_mapping(USED, CATALOG).text, "draft.yaml")
+    by_code = resolve_revenue_account(mapping, USED.revenue_accounts[0])
+    by_name = resolve_revenue_account(mapping, USED.revenue_accounts[1])
+    assert isinstance(by_code, RevenueTarget) and by_code.gl_account == "4000"
+    assert isinstance(by_name, RevenueTarget) and by_name.gl_account == "4200"
+    london = resolve_location(mapping, USED.locations[0])
+    dublin = resolve_location(mapping, USED.locations[1])
+    assert (london.location, london.entity) == ("LON", "UK")  # type: ignore[union-attr]
+    assert (dublin.location, dublin.entity) == ("DUB", "IE")  # type: ignore[union-attr]
+
+
+def test_unresolved_entries_say_what_was_tried() -> None:
+    text = draft_mapping(USED, CATALOG).text
+    assert (
+        'gl_account: null  # UNRESOLVED: no Intacct GL account with code 4999 or name "Deposits"'
+        in text
+    )
+    # A tax rate with no match lists the details at its rate, as a hint, never as a choice.
+    assert re.search(r"tax_detail: null  # UNRESOLVED: .*details at 23%: IE Standard", text)
+
+
+def test_the_draft_is_commented_and_deterministic() -> None:
+    first = draft_mapping(USED, CATALOG).text
+    assert first == draft_mapping(USED, CATALOG).text
+    assert '    "4000":  # Membership fees, id r1r1' in first
+    assert 'gl_account: "4000"  # Membership Revenue (matched by code)' in first
+    assert 'gl_account: "4200"  # One-off fées (matched by name)' in first
+    assert "# plans:" in first  # dimensions are a choice: offered as a comment only
+
+
+def test_sales_invoices_map_revenue_accounts_to_items() -> None:
+    draft = draft_mapping(
+        ValuesInUse(revenue_accounts=USED.revenue_accounts[:1], locations=USED.locations[:1]),
+        CATALOG,
+        Options(invoice_type="sales"),
+    )
+    assert 'item: "MEMB"  # Membership fees (matched by name)' in draft.text
+    # The options written must load: sales needs transaction definitions, so it is reported.
+    with pytest.raises(MappingError, match="transaction_definitions"):
+        parse_mapping(draft.text)
+
+
+def test_two_records_with_the_same_name_are_not_guessed_between() -> None:
+    catalog = IntacctCatalog(
+        gl_accounts=(IntacctRecord("4001", "Deposits"), IntacctRecord("4002", "deposits"))
+    )
+    used = ValuesInUse(revenue_accounts=(OfficeRndValue(code="D", name="Deposits"),))
+    draft = draft_mapping(used, catalog)
+    assert draft.gaps() == [("revenue_accounts", "D")]
+    assert "several Intacct GL accounts match name" in draft.text
+
+
+def test_an_active_record_wins_over_an_inactive_namesake() -> None:
+    catalog = IntacctCatalog(
+        gl_accounts=(
+            IntacctRecord("4001", "Deposits", status="inactive"),
+            IntacctRecord("4002", "Deposits"),
+        )
+    )
+    used = ValuesInUse(revenue_accounts=(OfficeRndValue(code="D", name="Deposits"),))
+    assert 'gl_account: "4002"' in draft_mapping(used, catalog).text
+
+
+def test_values_sharing_a_code_are_keyed_by_name_then_id() -> None:
+    used = ValuesInUse(
+        revenue_accounts=(
+            OfficeRndValue(id="a" * 24, code="X", name="First"),
+            OfficeRndValue(id="b" * 24, code="X", name="Second"),
+            OfficeRndValue(id="c" * 24, code="Y", name="Second"),
+        )
+    )
+    draft = draft_mapping(used, IntacctCatalog())
+    assert [gap.key for gap in draft.unresolved] == ["First", "id:" + "b" * 24, "Y"]
+
+
+def test_a_company_without_tax_details_maps_rates_to_no_tax() -> None:
+    used = ValuesInUse(tax_rates=(OfficeRndValue(code="Z", name="Zero"),))
+    assert (
+        "no_tax: true  # the Intacct company has no tax details"
+        in draft_mapping(used, IntacctCatalog()).text
+    )
+
+
+def test_filling_the_unresolved_entries_makes_check_pass() -> None:
+    text = draft_mapping(USED, CATALOG).text
+    mapping = parse_mapping(text)
+    before = check_mapping(mapping, USED, CATALOG)
+    assert sorted({(gap.map_name, gap.key) for gap in before.gaps}) == EXPECTED_GAPS
+    assert {gap.kind for gap in before.gaps} == {"unresolved"}
+
+    fills = {
+        "Deposits": ("gl_account: null", 'gl_account: "4100"'),
+        "Paris": ("location: null", 'location: "LON"'),
+        "VAT 23%": ("tax_detail: null", 'tax_detail: "IE Standard"'),
+    }
+    filled = text
+    for old, new in fills.values():
+        filled = re.sub(re.escape(old) + r"  # UNRESOLVED:.*", new, filled, count=1)
+    filled = re.sub(r"entity: null  # UNRESOLVED:.*", 'entity: "UK"', filled)
+    filled = re.sub(
+        r'("Bank Transfer":\n)      payment_method: .*\n      bank_account: null .*',
+        r'\1      payment_method: "EFT"\n      bank_account: "BARCLAYS"',
+        filled,
+    )
+    filled = re.sub(
+        r'("Cash":\n)(      payment_method: .*\n)      bank_account: null .*',
+        r'\1\2      bank_account: "AIB"',
+        filled,
+    )
+    after = check_mapping(parse_mapping(filled), USED, CATALOG)
+    assert after.gaps == ()
+    assert after.ok
+
+
+def test_a_draft_at_subsidiary_level_loads_despite_unresolved_locations() -> None:
+    draft = draft_mapping(USED, CATALOG, Options(entity_level="subsidiary"))
+    mapping = parse_mapping(draft.text)
+    assert mapping.options.entity_level == "subsidiary"
+    assert draft.gaps() == EXPECTED_GAPS
