@@ -131,8 +131,8 @@ class OfficeRndApplication:
     """An API application (client credentials) registered in the organization."""
 
     client_id: str
-    client_secret: str
-    scopes: tuple[str, ...]
+    client_secret: str = field(repr=False)
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass
