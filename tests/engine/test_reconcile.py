@@ -371,3 +371,15 @@ def test_many_documents_with_half_cent_taxes_each_difference_found_exactly(count
     assert {n for c, n in categories(report) if c == "missing"} == gone
     assert {n for c, n in categories(report) if c == "different"} == cent
     assert len(report.findings) == len(gone) + len(cent)
+
+
+def test_duplicate_to_keep_is_chosen_without_the_ledger_paid_first_then_oldest() -> None:
+    _, expected, actual, _ = clean_world()
+    first = dataclasses.replace(actual[0], record_key="10")
+    second = dataclasses.replace(actual[0], record_key="9")
+    for links in ({}, {("invoice", "id-INV-1"): "10"}):
+        report = reconcile(expected[:1], [first, second], AR, ledger_links=links)
+        assert "keep 9," in report.findings[0].fix.text
+    paid = dataclasses.replace(first, state="paid", total_paid=D("120.00"))
+    report = reconcile(expected[:1], [paid, second], AR)
+    assert "keep 10," in report.findings[0].fix.text

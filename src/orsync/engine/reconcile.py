@@ -269,12 +269,9 @@ class Reconciler:
             ), None
 
         if len(live) > 1:
-            ordered = sorted(live, key=lambda a: (a.is_paid_at_all is False, a.record_key))
-            keep = (
-                ledger_link
-                if ledger_link in {a.record_key for a in live}
-                else ordered[0].record_key
-            )
+            # The one to keep must not depend on the ledger (same report without it): a paid
+            # one first (payments are the hard part to move), then the oldest record.
+            keep = min(live, key=_keep_order).record_key
             others = ", ".join(a.record_key for a in live if a.record_key != keep)
             return finding(
                 "duplicated",
@@ -374,6 +371,11 @@ class Reconciler:
             entity = entity_id or self.entity_of_location.get(line.location_id or "", TOP_LEVEL)
             sums[(entity, currency, line.account)][side] += sign * to_cents(line.net_amount)
             sums[(entity, currency, TAX_ACCOUNT)][side] += sign * to_cents(line.tax_amount)
+
+
+def _keep_order(doc: ActualDocument) -> tuple[bool, int, str]:
+    key = doc.record_key
+    return (not doc.is_paid_at_all, int(key) if key.isdigit() else 2**63, key)
 
 
 def reconcile(
