@@ -1,12 +1,13 @@
 import dataclasses
 import datetime as dt
 
+from orsync.engine.actions import PlanCounts
 from orsync.engine.build import build_posting
 from orsync.engine.canonical import version_hash
 from orsync.engine.ledger import REVERSAL_VERSION, LedgerView
 from orsync.engine.model import Posting, SourceDocument
 from orsync.engine.options import EngineOptions
-from orsync.engine.plan import PlanCounts, plan_documents
+from orsync.engine.plan import plan_documents
 
 from .factories import FakeResolver, credit_note, invoice, line
 
@@ -242,3 +243,19 @@ def test_actions_are_ordered_whatever_the_input_order_and_pages_add_up() -> None
     create = next(d for d in data["documents"] if d["number"] == "INV-2")
     assert create["posting"]["total"] == "120.00"
     assert create["posting"]["lines"][0]["net_amount"] == "100.00"
+
+
+def test_shift_policy_applies_to_resends_and_updates_of_shifted_documents() -> None:
+    doc = invoice("INV-1", date=dt.date(2026, 10, 20), due_date=dt.date(2026, 10, 30))
+    options = EngineOptions(books_closed_before=dt.date(2026, 11, 1), closed_period_policy="shift")
+    unconfirmed = LedgerView(status="unconfirmed", version_hash="abc")
+    resend = only(doc, {("invoice", doc.id): unconfirmed}, options)
+    assert resend.action == "lookup_first"
+    assert resend.posting is not None and resend.posting.date_created == dt.date(2026, 11, 1)
+    edited = dataclasses.replace(doc, due_date=dt.date(2026, 11, 30))
+    update = only(edited, {("invoice", doc.id): posted(doc)}, options)
+    assert update.action == "update"
+    assert update.posting is not None and update.posting.date_created == dt.date(2026, 11, 1)
+    # where Intacct is known to hold it in a closed period, it is still a conflict
+    closed = only(edited, {("invoice", doc.id): posted(doc, closed=True)}, options)
+    assert closed.action == "conflict"

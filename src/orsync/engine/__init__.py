@@ -7,6 +7,7 @@
 - :mod:`.rounding`: the one rounding rule; :mod:`.origin`: the origin marker.
 """
 
+from orsync.engine.actions import DocumentAction, Plan, PlanCounts
 from orsync.engine.build import (
     Dimensions,
     LocationTarget,
@@ -39,7 +40,7 @@ from orsync.engine.model import (
     Unmapped,
 )
 from orsync.engine.options import EngineOptions
-from orsync.engine.plan import DocumentAction, Plan, PlanCounts, plan_documents
+from orsync.engine.plan import plan_documents, shift_to_open_period
 from orsync.engine.reconcile import Reconciler, reconcile
 from orsync.engine.report import ReconcileReport
 
@@ -77,5 +78,6 @@ __all__ = [
     "plan_customers",
     "plan_documents",
     "reconcile",
+    "shift_to_open_period",
     "version_hash",
 ]

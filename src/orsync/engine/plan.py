@@ -18,152 +18,19 @@ shifted document into a spurious update).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-from orsync.engine.canonical import to_jsonable, version_hash
-from orsync.engine.customers import CustomerAction
+from orsync.engine.actions import (
+    DocumentAction,
+    DocumentActionKind,
+    Plan,
+)
+from orsync.engine.canonical import version_hash
 from orsync.engine.ledger import REVERSAL_VERSION, LedgerKey, LedgerView
 from orsync.engine.model import Posting, Problem, SourceDocument
 from orsync.engine.options import EngineOptions
-
-DocumentActionKind = Literal[
-    "create", "update", "reverse", "conflict", "skip", "lookup_first", "failed"
-]
-PLAN_SCHEMA = "orsync.plan/1"
-
-
-@dataclass(frozen=True)
-class DocumentAction:
-    """One planned step for one OfficeRnD document.
-
-    ``idempotency_key`` (kind, source id, version hash) is what the integrator derives the
-    Intacct function controlid from; the same change always yields the same key.
-    ``posting`` is what to send (for a shifted create, already moved to the open period).
-    ``sent_version`` (lookup_first) is the version whose outcome is unknown.
-    """
-
-    action: DocumentActionKind
-    source_kind: str
-    source_id: str
-    number: str
-    version_hash: str | None
-    reason: str
-    posting: Posting | None = None
-    target_key: str | None = None
-    fix: str | None = None
-    problems: tuple[Problem, ...] = ()
-    sent_version: str | None = None
-    shifted_from: dt.date | None = None
-    effective_date: dt.date | None = None  # reversal date
-
-    @property
-    def idempotency_key(self) -> tuple[str, str, str] | None:
-        if self.version_hash is None:
-            return None
-        return (self.source_kind, self.source_id, self.version_hash)
-
-    @property
-    def writes(self) -> bool:
-        return self.action in ("create", "update", "reverse")
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "action": self.action,
-            "kind": self.source_kind,
-            "source_id": self.source_id,
-            "number": self.number,
-            "version": self.version_hash,
-            "reason": self.reason,
-            "fix": self.fix,
-            "target_key": self.target_key,
-            "problems": [to_jsonable(p) for p in self.problems],
-        }
-        if self.posting is not None:
-            out["posting"] = posting_to_dict(self.posting)
-        if self.sent_version is not None:
-            out["sent_version"] = self.sent_version
-        if self.shifted_from is not None:
-            out["shifted_from"] = self.shifted_from.isoformat()
-        if self.effective_date is not None:
-            out["effective_date"] = self.effective_date.isoformat()
-        return out
-
-
-def posting_to_dict(posting: Posting) -> dict[str, Any]:
-    out: dict[str, Any] = to_jsonable(posting)
-    out["total_net"] = to_jsonable(posting.total_net)
-    out["total_tax"] = to_jsonable(posting.total_tax)
-    out["total"] = to_jsonable(posting.total)
-    return out
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Plain data: the actions of one page (or of several pages added together)."""
-
-    documents: tuple[DocumentAction, ...] = ()
-    customers: tuple[CustomerAction, ...] = ()
-
-    def __add__(self, other: Plan) -> Plan:
-        return Plan(self.documents + other.documents, self.customers + other.customers)
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        return PlanCounts().add(self).as_dict()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` form. Schema ``orsync.plan/1``:
-
-        ``{"schema", "counts": {"documents": {action: n}, "customers": {action: n}},
-        "documents": [DocumentAction.to_dict()], "customers": [CustomerAction.to_dict()]}``;
-        every action kind appears in counts, with 0 when absent.
-        """
-        return {
-            "schema": PLAN_SCHEMA,
-            "counts": self.counts(),
-            "documents": [a.to_dict() for a in self.documents],
-            "customers": [a.to_dict() for a in self.customers],
-        }
-
-
-DOCUMENT_ACTIONS: tuple[DocumentActionKind, ...] = (
-    "create",
-    "update",
-    "reverse",
-    "lookup_first",
-    "conflict",
-    "failed",
-    "skip",
-)
-CUSTOMER_ACTIONS = (
-    "create",
-    "update",
-    "adopt",
-    "lookup_first",
-    "conflict",
-    "failed",
-    "skip",
-)
-
-
-@dataclass
-class PlanCounts:
-    """Running counts over many pages (what a streaming run keeps instead of every action)."""
-
-    documents: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DOCUMENT_ACTIONS, 0))
-    customers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CUSTOMER_ACTIONS, 0))
-
-    def add(self, plan: Plan) -> PlanCounts:
-        for action in plan.documents:
-            self.documents[action.action] += 1
-        for customer in plan.customers:
-            self.customers[customer.action] += 1
-        return self
-
-    def as_dict(self) -> dict[str, dict[str, int]]:
-        return {"documents": dict(self.documents), "customers": dict(self.customers)}
 
 
 def problems_version(problems: Sequence[Problem]) -> str:
@@ -208,7 +75,7 @@ def _plan_one(
             f"reference {doc.number} before anything is sent again",
             sent_version=row.version_hash,
             target_key=target,
-            posting=built if isinstance(built, Posting) else None,
+            posting=shift_to_open_period(built, options) if isinstance(built, Posting) else None,
         )
 
     if doc.is_draft:
@@ -314,7 +181,8 @@ def _plan_existing(
             "sync again, then re-apply it; or issue a credit note in OfficeRnD instead of "
             "editing the invoice.",
         )
-    if row.closed or options.is_closed(posting.date_created):
+    shifting = options.closed_period_policy == "shift"
+    if row.closed or (options.is_closed(posting.date_created) and not shifting):
         return act(
             "conflict",
             version,
@@ -326,7 +194,11 @@ def _plan_existing(
             "note in OfficeRnD dated in an open period.",
         )
     return act(
-        "update", version, "changed in OfficeRnD", target_key=row.target_key, posting=posting
+        "update",
+        version,
+        "changed in OfficeRnD",
+        target_key=row.target_key,
+        posting=shift_to_open_period(posting, options),
     )
 
 
@@ -354,19 +226,31 @@ def _plan_create(
             value=posting.date_created.isoformat(),
         )
         return act("failed", version, problem.message, problems=(problem,), fix=problem.fix)
-    shifted = dataclasses.replace(
+    return act(
+        "create",
+        version,
+        f"new; {closed}, so posted on {first_open.isoformat()} (closed-period policy: shift)",
+        posting=shift_to_open_period(posting, options),
+        shifted_from=posting.date_created,
+    )
+
+
+def shift_to_open_period(posting: Posting, options: EngineOptions) -> Posting:
+    """The posting as it is sent under closed-period policy ``shift`` (unchanged otherwise):
+    dated on the first open day, with an audit note saying when OfficeRnD dated it."""
+    first_open = options.books_closed_before
+    if (
+        options.closed_period_policy != "shift"
+        or first_open is None
+        or not options.is_closed(posting.date_created)
+    ):
+        return posting
+    return dataclasses.replace(
         posting,
         date_created=first_open,
         date_due=None if posting.date_due is None else max(posting.date_due, first_open),
         description=f"{posting.description} (dated {posting.date_created.isoformat()} in "
         "OfficeRnD; posted in the first open period)",
-    )
-    return act(
-        "create",
-        version,
-        f"new; {closed}, so posted on {first_open.isoformat()} (closed-period policy: shift)",
-        posting=shifted,
-        shifted_from=posting.date_created,
     )
 
 
