@@ -24,13 +24,16 @@ def to_jsonable(value: Any, *, for_hash: bool = False) -> Any:
 
     ``for_hash`` drops None fields and normalises decimals (the hashed form).
     """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    names = _field_names(type(value))
+    if names is not None:
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
+        for name in names:
+            item = getattr(value, name)
             if for_hash and item is None:
                 continue
-            out[f.name] = to_jsonable(item, for_hash=for_hash)
+            out[name] = to_jsonable(item, for_hash=for_hash)
         return out
     if isinstance(value, Decimal):
         # 2 == 2.0 == 2.00 for the hash, so an adapter's number formatting cannot fake a change.
@@ -43,6 +46,17 @@ def to_jsonable(value: Any, *, for_hash: bool = False) -> Any:
         items = [to_jsonable(v, for_hash=for_hash) for v in value]
         return sorted(items, key=json.dumps) if isinstance(value, frozenset | set) else items
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    # Cached per class: this runs for every line of every document on each no-change run.
+    if cls not in _FIELD_NAMES:
+        is_dc = dataclasses.is_dataclass(cls)
+        _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) if is_dc else None
+    return _FIELD_NAMES[cls]
 
 
 def canonical_json(value: Any) -> str:

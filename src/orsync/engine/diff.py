@@ -57,9 +57,11 @@ def _line_facts(line: PostingLine) -> tuple[object, ...]:
 
 
 def _diff_lines(want: Sequence[PostingLine], got: Sequence[PostingLine]) -> list[FieldDiff]:
+    if want == got:
+        return []  # identical dataclasses: the common case, decided without rounding anything
     wanted = [_line_facts(x) for x in want]
     found = [_line_facts(x) for x in got]
-    if sorted(wanted, key=repr) == sorted(found, key=repr):
+    if wanted == found or sorted(wanted, key=repr) == sorted(found, key=repr):
         return []  # same lines, perhaps in another order: not a difference
     diffs: list[FieldDiff] = []
     if len(wanted) != len(found):
