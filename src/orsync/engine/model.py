@@ -161,9 +161,12 @@ class PostingLine:
 class Posting:
     """The canonical Intacct document orsync expects for one OfficeRnD document.
 
-    ``reference`` is always the OfficeRnD number (ponumber on AR invoices, referenceno on Sales
-    documents, the memo number on adjustments) so the document can be found again whoever numbers
-    it; ``invoice_number`` is OfficeRnD's number when OfficeRnD owns numbering, else None.
+    ``reference`` is always the OfficeRnD number, so the document can be found again whoever
+    numbers it: ``ponumber`` (read back as DOCNUMBER, unverified) on AR invoices, ``referenceno``
+    on Sales documents; ``create_aradjustment`` has no ponumber, so on credit memos the Intacct
+    writer puts it in ``invoiceno`` (read back as DOCNUMBER, unverified) and, with OfficeRnD
+    numbering, ``adjustmentno`` too. ``invoice_number`` is OfficeRnD's number when OfficeRnD owns
+    numbering (``invoiceno``/``documentno``/``adjustmentno``), else None (Intacct numbers it).
     """
 
     kind: PostingKind
