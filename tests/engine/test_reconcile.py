@@ -383,3 +383,18 @@ def test_duplicate_to_keep_is_chosen_without_the_ledger_paid_first_then_oldest()
     paid = dataclasses.replace(first, state="paid", total_paid=D("120.00"))
     report = reconcile(expected[:1], [paid, second], AR)
     assert "keep 10," in report.findings[0].fix.text
+
+
+def test_a_draft_in_intacct_is_not_in_the_books() -> None:
+    _, expected, actual, links = clean_world()
+    report = reconcile(
+        expected,
+        [dataclasses.replace(actual[0], state="draft"), *actual[1:]],
+        AR,
+        ledger_links=links,
+    )
+    assert categories(report) == [("different", "INV-1")]
+    assert [(d.field, d.officernd, d.intacct) for d in report.findings[0].diffs] == [
+        ("state", "posted", "draft")
+    ]
+    assert next(t for t in report.totals if t.account == "40000").variance == D("-100.00")
