@@ -5,8 +5,11 @@ from decimal import Decimal
 import pytest
 
 from orsync.engine.build import build_customer, build_posting
+from orsync.engine.canonical import version_hash
+from orsync.engine.ledger import REVERSAL_VERSION, LedgerView
 from orsync.engine.model import ActualCustomer, ActualDocument, Posting, SourceDocument
 from orsync.engine.options import EngineOptions
+from orsync.engine.plan import plan_documents
 from orsync.engine.reconcile import Reconciler, reconcile
 from orsync.engine.report import CSV_COLUMNS
 from orsync.engine.rounding import line_tax, to_cents
@@ -398,3 +401,35 @@ def test_a_draft_in_intacct_is_not_in_the_books() -> None:
         ("state", "posted", "draft")
     ]
     assert next(t for t in report.totals if t.account == "40000").variance == D("-100.00")
+
+
+def test_relinks_without_a_ledger_rebuild_it_so_the_next_sync_writes_nothing() -> None:
+    docs, expected, actual, _ = clean_world()
+    voided = invoice("INV-3", status="voided")
+    voided_posting = built(invoice("INV-3"))
+    reversed_doc = in_intacct(voided_posting, "R3v", state="reversed")
+    changed = dataclasses.replace(actual[1], customer_id="C-other")
+    report = reconcile(
+        [*expected, (voided, voided_posting)], [actual[0], changed, actual[2], reversed_doc], AR
+    )
+    versions = {r.number: r.version_hash for r in report.relinks}
+    assert versions == {
+        "INV-1": version_hash(expected[0][1]),
+        "INV-2": None,  # Intacct holds something else: the link is kept, the version is unknown
+        "CN-1": version_hash(expected[2][1]),
+        "INV-3": REVERSAL_VERSION,
+    }
+    ids = {d.number: (d.kind, d.id) for d in [*docs, voided]}
+    ledger = {
+        ids[r.number]: LedgerView(
+            status="confirmed", version_hash=r.version_hash or "unknown", target_key=r.target_key
+        )
+        for r in report.relinks
+    }
+    plan = plan_documents([*expected, (voided, voided_posting)], ledger, AR)
+    assert {a.number: a.action for a in plan.documents} == {
+        "INV-1": "skip",
+        "INV-2": "update",
+        "CN-1": "skip",
+        "INV-3": "skip",
+    }

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from orsync.engine.canonical import version_hash
 from orsync.engine.diff import diff_document
 from orsync.engine.findings import (
     ambiguous,
@@ -33,7 +34,7 @@ from orsync.engine.findings import (
     state_of,
     unknown_to_officernd,
 )
-from orsync.engine.ledger import LedgerKey
+from orsync.engine.ledger import REVERSAL_VERSION, LedgerKey
 from orsync.engine.model import (
     CREDIT_KINDS,
     ActualCustomer,
@@ -217,6 +218,20 @@ class Reconciler:
 
         if expected.state in ("draft", "voided"):
             if not live:
+                reversed_docs = sorted(a.record_key for a, _ in candidates)
+                if (
+                    expected.state == "voided"
+                    and reversed_docs
+                    and ledger_link not in reversed_docs
+                ):
+                    return None, Relink(
+                        expected.kind,
+                        expected.number,
+                        expected.id,
+                        reversed_docs[0],
+                        ledger_link,
+                        REVERSAL_VERSION,
+                    )
                 return None, None
             word = "a draft" if expected.state == "draft" else "voided"
             diff = FieldDiff("state", expected.state, state_of(live))
@@ -284,14 +299,24 @@ class Reconciler:
             ), None
 
         actual = live[0]
+        diffs = (
+            ()
+            if expected.posting is None
+            else diff_document(expected.posting, actual, self.options)
+        )
         relink = None
         if ledger_link != actual.record_key:
+            agreed = expected.posting is not None and not diffs
             relink = Relink(
-                expected.kind, expected.number, expected.id, actual.record_key, ledger_link
+                expected.kind,
+                expected.number,
+                expected.id,
+                actual.record_key,
+                ledger_link,
+                version_hash(expected.posting) if agreed and expected.posting else None,
             )
         if expected.posting is None:
             return finding("unmappable", mapping_fix(expected.problems)), relink
-        diffs = diff_document(expected.posting, actual, self.options)
         if not diffs:
             return None, relink
         if self._changeable(actual) and actual.kind == expected.posting.kind:

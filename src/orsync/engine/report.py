@@ -19,7 +19,7 @@ with 2 decimals, dates ISO-8601::
           "fix": {"action": "post" | "update" | "reverse" | "relink" | "manual",
                   "safe": bool, "text": "...", "target_key": "..." | null}
       }],
-      "relinks": [{"kind", "number", "source_id", "target_key", "ledger_link"}],
+      "relinks": [{"kind", "number", "source_id", "target_key", "ledger_link", "version"}],
       "totals": [{"entity", "currency", "account", "officernd", "intacct", "variance"}],
       "fixes": {"safe": [fix + kind/number/source_id], "manual": [same]}
     }
@@ -129,13 +129,21 @@ class Finding:
 
 @dataclass(frozen=True)
 class Relink:
-    """A match found by reference that the ledger lacks or links elsewhere (a safe fix)."""
+    """A match found by reference that the ledger lacks or links elsewhere (a safe fix).
+
+    ``version_hash`` is what the ledger row should record as confirmed: the expected posting's
+    version when Intacct holds exactly it (so the next sync writes nothing), REVERSAL_VERSION for
+    a voided document reversed in Intacct, None when Intacct holds something else (record the
+    link with an unknown version, so sync updates it). Run reconcile with no ledger links to get
+    a relink for every match: that is ``--rebuild-ledger``.
+    """
 
     kind: str
     number: str
     source_id: str
     target_key: str
     ledger_link: str | None
+    version_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,7 @@ class ReconcileReport:
                     "source_id": r.source_id,
                     "target_key": r.target_key,
                     "ledger_link": r.ledger_link,
+                    "version": r.version_hash,
                 }
                 for r in self.relinks
             ],
