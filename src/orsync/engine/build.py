@@ -1,0 +1,279 @@
+"""OfficeRnD document -> the Intacct posting orsync expects (pure; mapping via a Resolver).
+
+Every unmapped value of a document is reported, not just the first, so one run tells the user
+everything to fix on that record. The total check runs last and only on an otherwise buildable
+document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from orsync.engine.model import (
+    CustomerPosting,
+    Posting,
+    PostingKind,
+    PostingLine,
+    Problem,
+    SourceCustomer,
+    SourceDocument,
+    SourceLine,
+    TaxRateRef,
+    Unmapped,
+)
+from orsync.engine.options import EngineOptions
+from orsync.engine.origin import mark_origin
+from orsync.engine.rounding import check_total, line_tax, to_cents
+
+RevenueTarget = Literal["gl_account", "item"]
+
+# OfficeRnD company/member statuses that make the Intacct customer inactive. Pending, lead and
+# drop-in customers can still be billed, so they stay active.
+INACTIVE_CUSTOMER_STATUSES = frozenset({"former", "inactive", "not_approved"})
+
+
+@dataclass(frozen=True)
+class LocationTarget:
+    """Where an OfficeRnD location posts: an Intacct location and the entity that owns it."""
+
+    location_id: str
+    entity_id: str | None
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    department_id: str | None = None
+    class_id: str | None = None
+
+
+class Resolver(Protocol):
+    """What build needs from the mapping (defaults and the unmapped policy live behind it)."""
+
+    def revenue_target(self, line: SourceLine, target: RevenueTarget) -> str | Unmapped:
+        """GL account number (AR) or item id (Sales) for a line's revenue account/plan/fee."""
+        ...
+
+    def location_target(self, location_id: str | None) -> LocationTarget | Unmapped: ...
+
+    def tax_detail(self, ref: TaxRateRef | None) -> str | Unmapped | None:
+        """Intacct tax detail id; None when the line carries no tax detail."""
+        ...
+
+    def dimensions(self, line: SourceLine, doc: SourceDocument) -> Dimensions | Unmapped: ...
+
+    def customer_id(self, customer: SourceCustomer) -> str: ...
+
+
+def posting_kind(doc: SourceDocument, options: EngineOptions) -> PostingKind:
+    if options.invoice_type == "sales":
+        return "so_invoice" if doc.kind == "invoice" else "so_credit"
+    return "ar_invoice" if doc.kind == "invoice" else "ar_credit_memo"
+
+
+def describe_document(doc: SourceDocument) -> str:
+    label = "invoice" if doc.kind == "invoice" else "credit note"
+    return mark_origin(f"OfficeRnD {label} {doc.number}")
+
+
+def build_posting(
+    doc: SourceDocument, customer_id: str, options: EngineOptions, resolver: Resolver
+) -> Posting | list[Problem]:
+    """The posting for ``doc``, or every problem that prevents it."""
+    problems: list[Problem] = []
+
+    def report(field: str, unmapped: Unmapped) -> None:
+        problems.append(
+            Problem(
+                number=doc.number,
+                field=field,
+                message=f"{unmapped.what} {unmapped.value!r} is not mapped",
+                fix=unmapped.fix,
+                source_id=doc.id,
+                value=unmapped.value,
+            )
+        )
+
+    kind = posting_kind(doc, options)
+    sales = kind in ("so_invoice", "so_credit")
+    sign = Decimal(-1) if kind == "ar_credit_memo" else Decimal(1)
+
+    if not doc.currency:
+        problems.append(_problem(doc, "currency", "the document has no currency", _FIX_SOURCE))
+    if not doc.lines:
+        problems.append(_problem(doc, "lines", "the document has no lines", _FIX_SOURCE))
+
+    locations: dict[str | None, LocationTarget | Unmapped] = {}
+
+    def location(location_id: str | None) -> LocationTarget | Unmapped:
+        if location_id not in locations:
+            locations[location_id] = resolver.location_target(location_id)
+        return locations[location_id]
+
+    header_location = location(doc.location_id)
+    entity_id: str | None = None
+    if isinstance(header_location, Unmapped):
+        report("location", header_location)
+    elif options.entity_level == "subsidiary":
+        entity_id = header_location.entity_id
+        if entity_id is None:
+            problems.append(
+                _problem(
+                    doc,
+                    "location",
+                    f"location {doc.location_id!r} maps to Intacct location "
+                    f"{header_location.location_id!r}, which belongs to no entity",
+                    "Map the location to a location of a subsidiary entity, or set "
+                    "entity_level: top.",
+                )
+            )
+
+    lines: list[PostingLine] = []
+    cents: list[tuple[Decimal, Decimal]] = []
+    for index, line in enumerate(doc.lines, start=1):
+        where = f"lines[{index}]"
+        account = resolver.revenue_target(line, "item" if sales else "gl_account")
+        if isinstance(account, Unmapped):
+            report(f"{where}.{'item' if sales else 'account'}", account)
+        line_location = location(line.location_id or doc.location_id)
+        if isinstance(line_location, Unmapped):
+            if line.location_id and line.location_id != doc.location_id:
+                report(f"{where}.location", line_location)
+        elif (
+            options.entity_level == "subsidiary"
+            and entity_id is not None
+            and line_location.entity_id != entity_id
+        ):
+            problems.append(
+                _problem(
+                    doc,
+                    f"{where}.location",
+                    f"the line posts to entity {line_location.entity_id!r} but the document "
+                    f"to entity {entity_id!r}",
+                    "Split the invoice per location in OfficeRnD (multi-location billing), or "
+                    "map both locations to the same entity.",
+                )
+            )
+        tax_detail = resolver.tax_detail(line.tax_rate)
+        if isinstance(tax_detail, Unmapped):
+            report(f"{where}.tax_rate", tax_detail)
+        dims = resolver.dimensions(line, doc)
+        if isinstance(dims, Unmapped):
+            report(f"{where}.{dims.what}", dims)
+
+        net = to_cents(line.net_amount)
+        if line.tax_amount is not None:
+            tax = to_cents(line.tax_amount)
+        elif line.tax_rate is not None and line.tax_rate.rate is not None:
+            tax = line_tax(net, line.tax_rate.rate)
+        else:
+            tax = to_cents(Decimal(0))
+        cents.append((net, tax))
+
+        if (
+            isinstance(account, Unmapped)
+            or isinstance(line_location, Unmapped)
+            or isinstance(tax_detail, Unmapped)
+            or isinstance(dims, Unmapped)
+        ):
+            continue
+        quantity, unit_price = _sales_quantity(line, net) if sales else (None, None)
+        lines.append(
+            PostingLine(
+                account=account,
+                net_amount=sign * net,
+                tax_amount=sign * tax,
+                location_id=line_location.location_id,
+                department_id=dims.department_id,
+                class_id=dims.class_id,
+                tax_detail_id=tax_detail,
+                memo=line.description,
+                quantity=quantity,
+                unit_price=unit_price,
+            )
+        )
+
+    if problems:
+        return problems
+    mismatch = check_total(cents, doc.total)
+    if mismatch is not None:
+        return [
+            _problem(
+                doc,
+                "total",
+                mismatch.describe(),
+                "Correct the invoice in OfficeRnD so its lines add up to its total; orsync "
+                "never adjusts amounts to hide a difference.",
+            )
+        ]
+    return Posting(
+        kind=kind,
+        entity_id=entity_id,
+        customer_id=customer_id,
+        date_created=doc.date,
+        date_due=None if doc.kind == "credit_note" else (doc.due_date or doc.date),
+        currency=doc.currency,
+        reference=doc.number,
+        invoice_number=doc.number if options.numbering == "officernd" else None,
+        description=describe_document(doc),
+        lines=tuple(lines),
+        transaction_definition=(
+            None
+            if not sales
+            else options.sales_invoice_definition
+            if doc.kind == "invoice"
+            else options.sales_credit_definition
+        ),
+    )
+
+
+def build_customer(
+    src: SourceCustomer, options: EngineOptions, resolver: Resolver
+) -> CustomerPosting | list[Problem]:
+    """The Intacct customer for a billed company or member."""
+    del options  # no option changes customers today; kept so callers need not change later
+    name = (src.billing_name or src.name or "").strip()
+    if not name:
+        return [
+            Problem(
+                number=src.id,
+                field="name",
+                message=f"{src.kind} {src.id} has no name",
+                fix=f"Give the {src.kind} a name (or billing name) in OfficeRnD.",
+                source_id=src.id,
+            )
+        ]
+    customer_id = resolver.customer_id(src)
+    return CustomerPosting(
+        customer_id=customer_id,
+        name=name,
+        print_as=name,
+        # Intacct needs display-contact names unique across all contacts; this is its own default.
+        contact_name=f"{name}({customer_id})",
+        email=src.email or None,
+        address=src.address,
+        currency=src.currency or None,
+        status="inactive" if src.status.lower() in INACTIVE_CUSTOMER_STATUSES else "active",
+    )
+
+
+_FIX_SOURCE = "Correct the document in OfficeRnD."
+
+
+def _problem(doc: SourceDocument, field: str, message: str, fix: str) -> Problem:
+    return Problem(number=doc.number, field=field, message=message, fix=fix, source_id=doc.id)
+
+
+def _sales_quantity(line: SourceLine, net: Decimal) -> tuple[Decimal, Decimal]:
+    """Quantity and unit price for a Sales line whose product is exactly ``net``.
+
+    Intacct computes a Sales line's amount as quantity x price; OfficeRnD's discounts and
+    rounding mean its quantity x unit price may not equal the line net, and then the line posts as
+    1 x net so that the document total still matches to the cent.
+    """
+    if line.unit_price is not None and line.quantity != 0:
+        unit_price = line.unit_price
+        if to_cents(line.quantity * unit_price) == net and unit_price == to_cents(unit_price):
+            return line.quantity, unit_price
+    return Decimal(1), net

@@ -1,0 +1,254 @@
+"""Plan Intacct customers: create when first needed, update changed fields only, never duplicate.
+
+Two passes, both pure:
+
+1. :func:`customers_to_look_up` says which customer ids (and names) the integrator must read
+   from Intacct: customers with no ledger row, changed ones (to learn which fields differ) and
+   ones whose last write is unconfirmed. Unchanged customers cost nothing.
+2. :func:`plan_customers` decides with what was found (:class:`CustomerLookup`).
+
+On a first run against a company that already has customers, one with the same CUSTOMERID is
+adopted (linked, not rewritten: finance may have curated it); one that matches only by name is
+held as a conflict, never merged silently (unless ``create_on_name_match``).
+Callers keep the (kind, id) pairs already planned in a run and leave them out of later pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from orsync.engine.canonical import to_jsonable, version_hash
+from orsync.engine.ledger import LedgerKey, LedgerView
+from orsync.engine.model import ActualCustomer, Address, CustomerPosting, Problem, SourceCustomer
+from orsync.engine.options import EngineOptions
+
+CustomerActionKind = Literal[
+    "create", "update", "adopt", "lookup_first", "conflict", "failed", "skip"
+]
+
+# Fields compared (and sent on update) one by one; CUSTOMERID is the key, never updated.
+CUSTOMER_FIELDS = ("name", "print_as", "contact_name", "email", "address", "currency", "status")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "old": to_jsonable(self.old), "new": to_jsonable(self.new)}
+
+
+@dataclass(frozen=True)
+class CustomerAction:
+    """One planned step for one billed company or member.
+
+    create: send ``posting`` whole. update: send only ``changes`` (new values) to ``target_key``.
+    adopt: no write, record the ledger link (``customer_id``) with ``version_hash``.
+    """
+
+    action: CustomerActionKind
+    source_kind: str
+    source_id: str
+    customer_id: str | None
+    version_hash: str | None
+    reason: str
+    posting: CustomerPosting | None = None
+    changes: tuple[FieldChange, ...] = ()
+    target_key: str | None = None
+    fix: str | None = None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def idempotency_key(self) -> tuple[str, str, str] | None:
+        if self.version_hash is None:
+            return None
+        return (self.source_kind, self.source_id, self.version_hash)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "kind": self.source_kind,
+            "source_id": self.source_id,
+            "customer_id": self.customer_id,
+            "version": self.version_hash,
+            "reason": self.reason,
+            "fix": self.fix,
+            "target_key": self.target_key,
+            "changes": [c.to_dict() for c in self.changes],
+            "problems": [to_jsonable(p) for p in self.problems],
+            "posting": None if self.posting is None else to_jsonable(self.posting),
+        }
+
+
+@dataclass(frozen=True)
+class CustomerLookup:
+    """What the integrator found in Intacct for the ids/names it was asked to look up.
+
+    ``searched_ids``: every id that was looked up (found or not), so "not found" is known.
+    ``by_name``: Intacct customers keyed by :func:`name_key`.
+    """
+
+    searched_ids: frozenset[str] = frozenset()
+    by_id: Mapping[str, ActualCustomer] = field(default_factory=dict)
+    by_name: Mapping[str, tuple[ActualCustomer, ...]] = field(default_factory=dict)
+
+
+def name_key(name: str) -> str:
+    """Names compare case- and space-insensitively ("ACME  Ltd" == "acme ltd")."""
+    return " ".join(name.split()).casefold()
+
+
+def customers_to_look_up(
+    items: Iterable[tuple[SourceCustomer, CustomerPosting | Sequence[Problem]]],
+    ledger: Mapping[LedgerKey, LedgerView],
+) -> tuple[list[str], list[str]]:
+    """(customer ids, names) to read from Intacct before :func:`plan_customers`."""
+    ids: dict[str, None] = {}
+    names: dict[str, None] = {}
+    for src, built in items:
+        if not isinstance(built, CustomerPosting):
+            continue
+        row = ledger.get((src.kind, src.id))
+        if row is None:
+            ids[built.customer_id] = None
+            names[built.name] = None
+        elif row.status != "confirmed" or row.live_version != version_hash(built):
+            ids[built.customer_id] = None
+    return list(ids), list(names)
+
+
+def plan_customers(
+    items: Iterable[tuple[SourceCustomer, CustomerPosting | Sequence[Problem]]],
+    ledger: Mapping[LedgerKey, LedgerView],
+    lookup: CustomerLookup,
+    options: EngineOptions,
+) -> tuple[CustomerAction, ...]:
+    """Plan the customers of one page; ``ledger`` rows keyed (kind, id)."""
+    seen: set[tuple[str, str]] = set()
+    actions: list[CustomerAction] = []
+    for src, built in items:
+        if (src.kind, src.id) in seen:
+            continue
+        seen.add((src.kind, src.id))
+        actions.append(_plan_one(src, built, ledger.get((src.kind, src.id)), lookup, options))
+    actions.sort(key=lambda a: (a.source_kind, a.customer_id or "", a.source_id))
+    return tuple(actions)
+
+
+def _plan_one(
+    src: SourceCustomer,
+    built: CustomerPosting | Sequence[Problem],
+    row: LedgerView | None,
+    lookup: CustomerLookup,
+    options: EngineOptions,
+) -> CustomerAction:
+    base: dict[str, Any] = {"source_kind": src.kind, "source_id": src.id}
+    if not isinstance(built, CustomerPosting):
+        problems = tuple(built)
+        return CustomerAction(
+            action="failed",
+            customer_id=None,
+            version_hash=None,
+            reason="; ".join(f"{p.field}: {p.message}" for p in problems),
+            problems=problems,
+            fix=" ".join(dict.fromkeys(p.fix for p in problems)),
+            **base,
+        )
+    version = version_hash(built)
+    cid = built.customer_id
+
+    def act(action: CustomerActionKind, reason: str, **kw: Any) -> CustomerAction:
+        return CustomerAction(
+            action=action, customer_id=cid, version_hash=version, reason=reason, **base, **kw
+        )
+
+    if row is not None and row.status == "confirmed" and row.live_version == version:
+        return act("skip", "unchanged", target_key=row.target_key)
+    if (
+        row is not None
+        and row.status == "failed"
+        and row.version_hash == version
+        and not options.retry_failed
+    ):
+        return act(
+            "failed",
+            f"failed before with the same input: {row.last_error or 'unknown error'}",
+            target_key=row.target_key,
+            fix="Fix the cause, then run sync with --retry-failed.",
+        )
+    if cid not in lookup.searched_ids:
+        return act(
+            "lookup_first",
+            "read the Intacct customer first (new, changed or unconfirmed)",
+            posting=built,
+            target_key=None if row is None else row.target_key,
+        )
+    found = lookup.by_id.get(cid)
+    if found is not None:
+        changes = diff_customer(built, found)
+        linked = row is not None and row.has_target
+        if not changes:
+            return act("adopt", "already in Intacct with these values", target_key=found.record_key)
+        if not linked and row is None:
+            return act(
+                "adopt",
+                f"customer {cid} already exists in Intacct: adopted by id, left as it is",
+                target_key=found.record_key,
+                changes=changes,
+            )
+        return act(
+            "update",
+            "changed in OfficeRnD: " + ", ".join(c.field for c in changes),
+            posting=built,
+            changes=changes,
+            target_key=found.record_key,
+        )
+    namesakes = [c for c in lookup.by_name.get(name_key(built.name), ()) if c.customer_id != cid]
+    if namesakes and not options.create_on_name_match and (row is None or not row.has_target):
+        others = ", ".join(sorted(c.customer_id for c in namesakes))
+        return act(
+            "conflict",
+            f"no Intacct customer {cid}, but {others} has the same name {built.name!r}",
+            posting=built,
+            fix=f"If it is the same customer, map this OfficeRnD {src.kind} to Intacct id "
+            f"{namesakes[0].customer_id} in the mapping's customer overrides (it is then "
+            "adopted); if not, set create_on_name_match or rename one of them.",
+        )
+    reason = "new"
+    if row is not None and row.status in ("sending", "unconfirmed", "planned"):
+        reason = f"the last create ({row.status}) did not reach Intacct: sent again"
+    elif row is not None and row.has_target:
+        reason = f"the ledger links it, but Intacct has no customer {cid} (deleted?): created again"
+    return act("create", reason, posting=built)
+
+
+def diff_customer(expected: CustomerPosting, actual: ActualCustomer) -> tuple[FieldChange, ...]:
+    """Fields whose Intacct value differs from what OfficeRnD implies (None = not managed)."""
+    changes: list[FieldChange] = []
+    for name in CUSTOMER_FIELDS:
+        new = getattr(expected, name)
+        old = getattr(actual, name)
+        if name == "address":
+            if _address(new) != _address(old):
+                changes.append(FieldChange(name, old, new))
+            continue
+        if new is None:
+            continue
+        if name == "status":
+            if str(old).lower() != str(new).lower():
+                changes.append(FieldChange(name, old, new))
+        elif (old or None) != new:
+            changes.append(FieldChange(name, old, new))
+    return tuple(changes)
+
+
+def _address(address: Address | None) -> tuple[str, ...]:
+    if address is None:
+        return ()
+    values = [(v or "").strip() for v in dataclasses.astuple(address)]
+    return () if not any(values) else tuple(values)

@@ -1,0 +1,130 @@
+"""Findings the reconciler reports, with their fixes in the user's words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal, Protocol
+
+from orsync.engine.model import ActualCustomer, ActualDocument, CustomerPosting, Problem
+from orsync.engine.report import FieldDiff, Finding, Fix
+
+Family = Literal["invoice", "credit_note"]
+
+
+class ExpectedSummary(Protocol):
+    @property
+    def kind(self) -> Family: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+
+
+def customer_findings(
+    expected_customers: Mapping[str, CustomerPosting],
+    actual_customers: Mapping[str, ActualCustomer],
+) -> list[Finding]:
+    out: list[Finding] = []
+    for cid in sorted(expected_customers):
+        expected = expected_customers[cid]
+        actual = actual_customers.get(cid)
+        if actual is None:
+            out.append(
+                Finding(
+                    "customer_missing",
+                    "customer",
+                    cid,
+                    None,
+                    Fix("post", True, "Create it through sync (created when first needed)."),
+                )
+            )
+            continue
+        diffs = [
+            FieldDiff(name, str(new), None if old is None else str(old))
+            for name, new, old in (
+                ("name", expected.name, actual.name),
+                ("currency", expected.currency, actual.currency),
+                ("status", expected.status, actual.status),
+            )
+            if new is not None and str(new).casefold() != str(old or "").casefold()
+        ]
+        if diffs:
+            out.append(
+                Finding(
+                    "customer_different",
+                    "customer",
+                    cid,
+                    None,
+                    Fix(
+                        "manual",
+                        False,
+                        "Decide which side is right: correct the customer in Intacct, or "
+                        "change it in OfficeRnD so sync updates it.",
+                        actual.record_key,
+                    ),
+                    target_keys=(actual.record_key,),
+                    diffs=tuple(diffs),
+                )
+            )
+    return out
+
+
+def state_of(docs: Sequence[ActualDocument]) -> str:
+    return ",".join(sorted({d.state for d in docs}))
+
+
+def mapping_fix(problems: Sequence[Problem]) -> Fix:
+    text = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    fixes = " ".join(dict.fromkeys(p.fix for p in problems))
+    return Fix("manual", False, f"Cannot be compared or posted until mapped ({text}). {fixes}")
+
+
+def ambiguous(
+    entries: Sequence[ExpectedSummary], candidates: list[tuple[ActualDocument, bool]]
+) -> Finding:
+    return Finding(
+        category="ambiguous",
+        kind=entries[0].kind,
+        number=entries[0].number,
+        source_id=",".join(sorted(e.id for e in entries)),
+        fix=Fix(
+            "manual",
+            False,
+            f"{len(entries)} OfficeRnD documents share the number {entries[0].number}: make "
+            "numbers unique (include the location code in the number template).",
+        ),
+        target_keys=tuple(a.record_key for a, _ in candidates),
+    )
+
+
+def unknown_to_officernd(kind: Family, actual: ActualDocument) -> Finding:
+    if actual.created_by_orsync:
+        reference = actual.reference or "(no reference)"
+        return Finding(
+            category="orphan",
+            kind=kind,
+            number=actual.reference,
+            source_id=None,
+            target_keys=(actual.record_key,),
+            fix=Fix(
+                "manual",
+                False,
+                f"Created by orsync for OfficeRnD {reference}, which OfficeRnD does not know: if "
+                "the document was deleted there, reverse this one in Intacct.",
+                actual.record_key,
+            ),
+        )
+    return Finding(
+        category="not_orsync",
+        kind=kind,
+        number=actual.reference,
+        source_id=None,
+        target_keys=(actual.record_key,),
+        fix=Fix(
+            "manual",
+            False,
+            "Not created by orsync and not billed in OfficeRnD: check whether it belongs in "
+            "this ledger.",
+            actual.record_key,
+        ),
+    )

@@ -1,0 +1,426 @@
+"""Two-sided comparison of what OfficeRnD billed (as expected postings) and what Intacct holds.
+
+Matching is by the OfficeRnD number carried in the Intacct reference field, per document family
+(invoices vs credit notes). The ledger link is a hint that is cross-checked, never trusted alone:
+verdicts come from the reference only, so a run with an empty ledger reaches the same verdict, and
+where the ledger lacks a link or links another document the report proposes a relink.
+
+Memory: the reconciler keeps, per document, only its posting or read-back summary (header and
+lines, no payloads or histories), indexed by (family, number) and record key. Feed it page by
+page with ``add_expected``/``add_actual`` as both systems are read.
+
+Period edges: documents in the period are added with ``in_period=True``. A document dated on the
+other side of the period edge would look missing on one side and orphaned on the other;
+:meth:`Reconciler.follow_ups` lists the numbers to fetch by reference (from Intacct for
+unmatched OfficeRnD documents, from OfficeRnD for unmatched Intacct references), and adding them
+with ``in_period=False`` lets them match (and show their date difference) without entering the
+period's totals or being reported missing/orphaned themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from orsync.engine.canonical import version_hash
+from orsync.engine.diff import diff_document
+from orsync.engine.findings import (
+    ambiguous,
+    customer_findings,
+    mapping_fix,
+    state_of,
+    unknown_to_officernd,
+)
+from orsync.engine.ledger import REVERSAL_VERSION, LedgerKey
+from orsync.engine.model import (
+    CREDIT_KINDS,
+    ActualCustomer,
+    ActualDocument,
+    CustomerPosting,
+    Posting,
+    PostingKind,
+    PostingLine,
+    Problem,
+    SourceDocument,
+)
+from orsync.engine.options import EngineOptions
+from orsync.engine.report import (
+    CATEGORIES,
+    Category,
+    FieldDiff,
+    Finding,
+    Fix,
+    ReconcileReport,
+    Relink,
+    TotalsRow,
+)
+from orsync.engine.rounding import ZERO, to_cents
+
+Family = Literal["invoice", "credit_note"]
+TOP_LEVEL = "(top level)"
+TAX_ACCOUNT = "(tax)"
+UNMAPPED = "(unmapped)"
+
+
+def family_of(kind: PostingKind) -> Family:
+    return "credit_note" if kind in CREDIT_KINDS else "invoice"
+
+
+def revenue_sign(kind: PostingKind) -> Decimal:
+    """+1 when amounts already carry their revenue effect; -1 for Sales credits (positive)."""
+    return Decimal(-1) if kind == "so_credit" else Decimal(1)
+
+
+@dataclass(frozen=True)
+class _Expected:
+    kind: Family
+    id: str
+    number: str
+    state: Literal["issued", "voided", "draft"]
+    currency: str
+    total: Decimal
+    posting: Posting | None
+    problems: tuple[Problem, ...]
+    in_period: bool
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """Numbers to fetch by reference so that period edges do not fake missing/orphans."""
+
+    find_in_intacct: tuple[str, ...]
+    find_in_officernd: tuple[str, ...]
+
+
+@dataclass
+class Reconciler:
+    options: EngineOptions = field(default_factory=EngineOptions)
+    entity_of_location: Mapping[str, str] = field(default_factory=dict)
+    _expected: dict[tuple[Family, str], list[_Expected]] = field(default_factory=dict)
+    _actual: dict[tuple[Family, str], list[tuple[ActualDocument, bool]]] = field(
+        default_factory=dict
+    )
+    _unreferenced: list[tuple[ActualDocument, bool]] = field(default_factory=list)
+    _customers_expected: dict[str, CustomerPosting] = field(default_factory=dict)
+    _customers_actual: dict[str, ActualCustomer] = field(default_factory=dict)
+
+    def add_expected(
+        self,
+        doc: SourceDocument,
+        built: Posting | Sequence[Problem],
+        *,
+        in_period: bool = True,
+    ) -> None:
+        state: Literal["issued", "voided", "draft"] = (
+            "draft" if doc.is_draft else "voided" if doc.is_voided else "issued"
+        )
+        entry = _Expected(
+            kind=doc.kind,
+            id=doc.id,
+            number=doc.number,
+            state=state,
+            currency=doc.currency,
+            total=to_cents(doc.total) * (-1 if doc.kind == "credit_note" else 1),
+            posting=built if isinstance(built, Posting) else None,
+            problems=() if isinstance(built, Posting) else tuple(built),
+            in_period=in_period,
+        )
+        bucket = self._expected.setdefault((doc.kind, doc.number), [])
+        if all(e.id != doc.id for e in bucket):
+            bucket.append(entry)
+
+    def add_actual(self, actual: ActualDocument, *, in_period: bool = True) -> None:
+        if actual.reference:
+            bucket = self._actual.setdefault((family_of(actual.kind), actual.reference), [])
+            if all(a.record_key != actual.record_key for a, _ in bucket):
+                bucket.append((actual, in_period))
+        else:
+            self._unreferenced.append((actual, in_period))
+
+    def add_expected_customer(self, posting: CustomerPosting) -> None:
+        self._customers_expected[posting.customer_id] = posting
+
+    def add_actual_customer(self, customer: ActualCustomer) -> None:
+        self._customers_actual[customer.customer_id] = customer
+
+    def follow_ups(self) -> FollowUps:
+        missing = sorted(
+            number
+            for key, entries in self._expected.items()
+            if key not in self._actual
+            for number in {e.number for e in entries if e.state == "issued" and e.in_period}
+        )
+        unknown = sorted(
+            {
+                key[1]
+                for key, bucket in self._actual.items()
+                if key not in self._expected and any(a.is_live and p for a, p in bucket)
+            }
+        )
+        return FollowUps(tuple(missing), tuple(unknown))
+
+    def report(self, ledger_links: Mapping[LedgerKey, str] | None = None) -> ReconcileReport:
+        links = ledger_links or {}
+        findings: list[Finding] = []
+        relinks: list[Relink] = []
+        for key in sorted(self._expected):
+            entries = self._expected[key]
+            candidates = self._actual.get(key, [])
+            if not any(e.in_period for e in entries) and not any(p for _, p in candidates):
+                continue
+            if len(entries) > 1:
+                findings.append(ambiguous(entries, candidates))
+                continue
+            expected = entries[0]
+            finding, relink = self._compare(expected, candidates, links.get((key[0], expected.id)))
+            if finding is not None:
+                findings.append(finding)
+            if relink is not None:
+                relinks.append(relink)
+        for key in sorted(k for k in self._actual if k not in self._expected):
+            for actual, in_period in self._actual[key]:
+                if in_period and actual.is_live:
+                    findings.append(unknown_to_officernd(key[0], actual))
+        for actual, in_period in sorted(self._unreferenced, key=lambda x: x[0].record_key):
+            if in_period and actual.is_live:
+                findings.append(unknown_to_officernd(family_of(actual.kind), actual))
+        findings.extend(customer_findings(self._customers_expected, self._customers_actual))
+        order = {c: i for i, c in enumerate(CATEGORIES)}
+        findings.sort(key=lambda f: (order[f.category], f.kind, f.number or "", f.source_id or ""))
+        return ReconcileReport(tuple(findings), tuple(relinks), self._totals())
+
+    # --- one OfficeRnD document against its Intacct candidates --------------------------------
+
+    def _compare(
+        self,
+        expected: _Expected,
+        candidates: list[tuple[ActualDocument, bool]],
+        ledger_link: str | None,
+    ) -> tuple[Finding | None, Relink | None]:
+        live = [a for a, _ in candidates if a.is_live]
+        keys = tuple(a.record_key for a, _ in candidates)
+        stale = ledger_link if ledger_link is not None and ledger_link not in keys else None
+
+        def finding(category: Category, fix: Fix, diffs: Sequence[FieldDiff] = ()) -> Finding:
+            return Finding(
+                category=category,
+                kind=expected.kind,
+                number=expected.number,
+                source_id=expected.id,
+                fix=fix,
+                target_keys=keys,
+                diffs=tuple(diffs),
+                ledger_link=stale,
+            )
+
+        if expected.state in ("draft", "voided"):
+            if not live:
+                reversed_docs = sorted(a.record_key for a, _ in candidates)
+                if (
+                    expected.state == "voided"
+                    and reversed_docs
+                    and ledger_link not in reversed_docs
+                ):
+                    return None, Relink(
+                        expected.kind,
+                        expected.number,
+                        expected.id,
+                        reversed_docs[0],
+                        ledger_link,
+                        REVERSAL_VERSION,
+                    )
+                return None, None
+            word = "a draft" if expected.state == "draft" else "voided"
+            diff = FieldDiff("state", expected.state, state_of(live))
+            doc = live[0]
+            if expected.state == "voided" and len(live) == 1 and self._changeable(doc):
+                fix = Fix(
+                    "reverse", True, f"Reverse Intacct document {doc.record_key}.", doc.record_key
+                )
+            else:
+                fix = Fix(
+                    "manual",
+                    False,
+                    f"{word.capitalize()} in OfficeRnD but live in Intacct: "
+                    + self._why_manual(live)
+                    + " Reverse it in Intacct by hand once any payment is unapplied.",
+                )
+            return finding("different", fix, [diff]), None
+
+        if not live:
+            if not expected.in_period:
+                return None, None
+            if candidates:
+                diff = FieldDiff("state", "issued", "reversed")
+                return finding(
+                    "different",
+                    Fix(
+                        "manual",
+                        False,
+                        "Live in OfficeRnD but reversed in Intacct: void it in OfficeRnD if the "
+                        "reversal was right, otherwise post it again by hand.",
+                    ),
+                    [diff],
+                ), None
+            if expected.posting is None:
+                return finding("missing", mapping_fix(expected.problems)), None
+            if self.options.is_closed(expected.posting.date_created) and (
+                self.options.closed_period_policy != "shift"
+            ):
+                return finding(
+                    "missing",
+                    Fix(
+                        "manual",
+                        False,
+                        "Dated in a closed Intacct period: reopen it and run reconcile again, "
+                        "or set closed_period_policy: shift.",
+                    ),
+                ), None
+            return finding(
+                "missing", Fix("post", True, "Post it through sync's exactly-once path.")
+            ), None
+
+        if len(live) > 1:
+            # The one to keep must not depend on the ledger (same report without it): a paid
+            # one first (payments are the hard part to move), then the oldest record.
+            keep = min(live, key=_keep_order).record_key
+            others = ", ".join(a.record_key for a in live if a.record_key != keep)
+            return finding(
+                "duplicated",
+                Fix(
+                    "manual",
+                    False,
+                    f"{len(live)} live Intacct documents for one OfficeRnD document: keep "
+                    f"{keep}, move any payment to it, then reverse {others}.",
+                ),
+            ), None
+
+        actual = live[0]
+        diffs = (
+            ()
+            if expected.posting is None
+            else diff_document(expected.posting, actual, self.options)
+        )
+        relink = None
+        if ledger_link != actual.record_key:
+            agreed = expected.posting is not None and not diffs
+            relink = Relink(
+                expected.kind,
+                expected.number,
+                expected.id,
+                actual.record_key,
+                ledger_link,
+                version_hash(expected.posting) if agreed and expected.posting else None,
+            )
+        if expected.posting is None:
+            return finding("unmappable", mapping_fix(expected.problems)), relink
+        if not diffs:
+            return None, relink
+        if self._changeable(actual) and actual.kind == expected.posting.kind:
+            fix = Fix(
+                "update", True, f"Update Intacct document {actual.record_key}.", actual.record_key
+            )
+        else:
+            fix = Fix("manual", False, self._why_manual([actual]) + " Correct it by hand.")
+        return finding("different", fix, diffs), relink
+
+    def _changeable(self, actual: ActualDocument) -> bool:
+        return (
+            actual.created_by_orsync
+            and not actual.is_paid_at_all
+            and not self.options.is_closed(actual.date_created)
+        )
+
+    def _why_manual(self, docs: Iterable[ActualDocument]) -> str:
+        reasons: list[str] = []
+        for doc in docs:
+            if not doc.created_by_orsync:
+                reasons.append(f"{doc.record_key} was not created by orsync.")
+            if doc.is_paid_at_all:
+                reasons.append(f"{doc.record_key} is {doc.state.replace('_', ' ')}.")
+            if self.options.is_closed(doc.date_created):
+                reasons.append(f"{doc.record_key} is in a closed period.")
+        return (
+            " ".join(reasons) or "orsync changes only what it created, unpaid, in an open period."
+        )
+
+    # --- totals -----------------------------------------------------------------
+
+    def _totals(self) -> tuple[TotalsRow, ...]:
+        sums: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        for entries in self._expected.values():
+            for e in entries:
+                if not e.in_period or e.state != "issued":
+                    continue
+                if e.posting is None:
+                    sums[(UNMAPPED, e.currency, UNMAPPED)][0] += e.total
+                    continue
+                self._add_lines(
+                    sums,
+                    0,
+                    e.posting.kind,
+                    e.posting.entity_id,
+                    e.posting.currency,
+                    e.posting.lines,
+                )
+        for bucket in self._actual.values():
+            for a, in_period in bucket:
+                self._add_actual(sums, a, in_period)
+        for a, in_period in self._unreferenced:
+            self._add_actual(sums, a, in_period)
+        return tuple(
+            TotalsRow(entity, currency, account, values[0], values[1])
+            for (entity, currency, account), values in sorted(sums.items())
+        )
+
+    def _add_actual(
+        self, sums: dict[tuple[str, str, str], list[Decimal]], a: ActualDocument, in_period: bool
+    ) -> None:
+        if in_period and a.is_live and a.state != "draft":
+            self._add_lines(sums, 1, a.kind, a.entity_id, a.currency, a.lines)
+
+    def _add_lines(
+        self,
+        sums: dict[tuple[str, str, str], list[Decimal]],
+        side: int,
+        kind: PostingKind,
+        entity_id: str | None,
+        currency: str,
+        lines: Iterable[PostingLine],
+    ) -> None:
+        sign = revenue_sign(kind)
+        for line in lines:
+            entity = entity_id or self.entity_of_location.get(line.location_id or "", TOP_LEVEL)
+            sums[(entity, currency, line.account)][side] += sign * to_cents(line.net_amount)
+            sums[(entity, currency, TAX_ACCOUNT)][side] += sign * to_cents(line.tax_amount)
+
+
+def _keep_order(doc: ActualDocument) -> tuple[bool, int, str]:
+    key = doc.record_key
+    return (not doc.is_paid_at_all, int(key) if key.isdigit() else 2**63, key)
+
+
+def reconcile(
+    expected: Iterable[tuple[SourceDocument, Posting | Sequence[Problem]]],
+    actual: Iterable[ActualDocument],
+    options: EngineOptions,
+    *,
+    ledger_links: Mapping[LedgerKey, str] | None = None,
+    expected_customers: Iterable[CustomerPosting] = (),
+    actual_customers: Iterable[ActualCustomer] = (),
+    entity_of_location: Mapping[str, str] | None = None,
+) -> ReconcileReport:
+    """One-shot form of :class:`Reconciler` for data that is already in memory."""
+    reconciler = Reconciler(options, dict(entity_of_location or {}))
+    for doc, built in expected:
+        reconciler.add_expected(doc, built)
+    for found_doc in actual:
+        reconciler.add_actual(found_doc)
+    for customer in expected_customers:
+        reconciler.add_expected_customer(customer)
+    for found in actual_customers:
+        reconciler.add_actual_customer(found)
+    return reconciler.report(ledger_links)
