@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,8 +35,6 @@ SYNCHRONOUS = "FULL"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
-_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -46,11 +44,12 @@ def to_text(instant: datetime) -> str:
     """Store an instant as fixed-width UTC text, so that text order is time order."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise InternalError(f"naive datetime {instant!r} given where an instant is required")
-    return instant.astimezone(UTC).strftime(_INSTANT_FORMAT)
+    utc = instant.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def from_text(text: str) -> datetime:
-    return datetime.strptime(text, _INSTANT_FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)
 
 
 def from_optional_text(text: str | None) -> datetime | None:
@@ -180,3 +179,48 @@ class Database:
             if self._depth:
                 raise InternalError("the state database was closed inside a transaction")
             self.conn.close()
+
+
+def keyset_scan(
+    db: Database,
+    *,
+    select: str,
+    where: str,
+    params: Sequence[object],
+    order: str,
+    tie: str,
+    positions: tuple[int, int],
+    upper: object | None = None,
+    page_size: int = 500,
+) -> Iterator[tuple[object, ...]]:
+    """Stream ``select ... where`` ordered by ``(order, tie)``, one page in memory at a time.
+
+    Each page is read afresh from where the last one ended, so the caller may write between
+    rows. ``(order, tie) > (?, ?)`` as a row value is not an index seek in SQLite (it seeks
+    on ``order`` only and filters ``tie``, which is quadratic when many rows share an
+    ``order`` value, e.g. rows recovered in one statement), so the rest of the current
+    ``order`` value and the later values are two separate seeks on an index that starts
+    with the ``where`` equality columns and ends with ``(order, tie)``. ``positions`` are
+    the indexes of ``order`` and ``tie`` in the selected columns; ``upper`` bounds
+    ``order`` (inclusive).
+    """
+    bound = "" if upper is None else f" AND {order} <= ?"
+    bound_params: tuple[object, ...] = () if upper is None else (upper,)
+    first_sql = f"{select} WHERE {where}{bound} ORDER BY {order}, {tie} LIMIT ?"
+    same_sql = f"{select} WHERE {where} AND {order} = ? AND {tie} > ? ORDER BY {tie} LIMIT ?"
+    later_sql = f"{select} WHERE {where} AND {order} > ?{bound} ORDER BY {order}, {tie} LIMIT ?"
+    last: tuple[object, object] | None = None
+    while True:
+        with db.reading() as conn:
+            if last is None:
+                page = conn.execute(first_sql, (*params, *bound_params, page_size)).fetchall()
+            else:
+                page = conn.execute(same_sql, (*params, *last, page_size)).fetchall()
+                if len(page) < page_size:
+                    rest = page_size - len(page)
+                    later_params = (*params, last[0], *bound_params, rest)
+                    page += conn.execute(later_sql, later_params).fetchall()
+        yield from page
+        if len(page) < page_size:
+            return
+        last = (page[-1][positions[0]], page[-1][positions[1]])

@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import islice
 
 from orsync.errors import InternalError
-from orsync.state._db import Database, from_optional_text, from_text, to_text
+from orsync.state._db import Database, from_optional_text, from_text, keyset_scan, to_text
 
 _PAGE = 500
 _COLUMNS = "event_id, event_type, received_at, payload_hash, processed_at"
@@ -65,20 +65,18 @@ class EventInbox:
 
     def pending(self) -> Iterator[InboxEvent]:
         """Unprocessed events, oldest first, page by page."""
-        sql = (
-            f"SELECT {_COLUMNS} FROM inbox WHERE processed_at IS NULL "  # noqa: S608
-            "AND (received_at > ? OR (received_at = ? AND event_id > ?)) "
-            "ORDER BY received_at, event_id LIMIT ?"
+        scan = keyset_scan(
+            self._db,
+            select=f"SELECT {_COLUMNS} FROM inbox",  # noqa: S608
+            where="processed_at IS NULL",
+            params=(),
+            order="received_at",
+            tie="event_id",
+            positions=(2, 0),
+            page_size=_PAGE,
         )
-        last = ("", "")
-        while True:
-            with self._db.reading() as conn:
-                page = conn.execute(sql, (last[0], last[0], last[1], _PAGE)).fetchall()
-            for values in page:
-                last = (str(values[2]), str(values[0]))
-                yield _event(values)
-            if len(page) < _PAGE:
-                return
+        for values in scan:
+            yield _event(values)
 
     def mark_processed(self, event_ids: Iterable[str]) -> int:
         """Mark events processed; returns how many were pending."""

@@ -35,7 +35,7 @@ from typing import Any
 
 from orsync.errors import InternalError
 from orsync.redact import redact
-from orsync.state._db import Database, to_text
+from orsync.state._db import Database, keyset_scan, to_text
 from orsync.state.controlid import check_kind, controlid
 from orsync.state.records import (
     DATA_COLUMNS,
@@ -322,20 +322,19 @@ class Ledger:
         self, status: Status, kinds: list[str] | None, horizon: str
     ) -> Iterator[tuple[tuple[str, int], LedgerRow]]:
         kind_clause = "" if kinds is None else f" AND kind IN ({', '.join('?' * len(kinds))})"
-        sql = (
-            f"SELECT {ROW_COLUMNS} FROM ledger WHERE status = ? AND status_at <= ?{kind_clause} "  # noqa: S608
-            "AND (status_at > ? OR (status_at = ? AND id > ?)) ORDER BY status_at, id LIMIT ?"
+        scan = keyset_scan(
+            self._db,
+            select=f"SELECT {ROW_COLUMNS} FROM ledger",  # noqa: S608
+            where=f"status = ?{kind_clause}",
+            params=(status.value, *(kinds or ())),
+            order="status_at",
+            tie="id",
+            positions=(STATUS_AT_INDEX, ID_INDEX),
+            upper=horizon,
+            page_size=PAGE_SIZE,
         )
-        last: tuple[str, int] = ("", 0)
-        while True:
-            params = (status.value, horizon, *(kinds or ()), last[0], last[0], last[1], PAGE_SIZE)
-            with self._db.reading() as conn:
-                page = conn.execute(sql, params).fetchall()
-            for values in page:
-                last = (str(values[STATUS_AT_INDEX]), int(values[ID_INDEX]))
-                yield last, row_from_sql(values)
-            if len(page) < PAGE_SIZE:
-                return
+        for values in scan:
+            yield (str(values[STATUS_AT_INDEX]), int(str(values[ID_INDEX]))), row_from_sql(values)
 
     def iter_rows(
         self, *, kind: str | None = None, statuses: Iterable[Status] | None = None
@@ -363,21 +362,18 @@ class Ledger:
 
     def changed_since(self, run_id: int) -> Iterator[LedgerRow]:
         """Rows last touched by run ``run_id`` or a later one, page by page."""
-        sql = (
-            f"SELECT {ROW_COLUMNS} FROM ledger WHERE updated_run >= ? "  # noqa: S608
-            "AND (updated_run > ? OR (updated_run = ? AND id > ?)) "
-            "ORDER BY updated_run, id LIMIT ?"
+        scan = keyset_scan(
+            self._db,
+            select=f"SELECT {ROW_COLUMNS} FROM ledger",  # noqa: S608
+            where="updated_run >= ?",
+            params=(run_id,),
+            order="updated_run",
+            tie="id",
+            positions=(UPDATED_RUN_INDEX, ID_INDEX),
+            page_size=PAGE_SIZE,
         )
-        last: tuple[int, int] = (run_id, 0)
-        while True:
-            with self._db.reading() as conn:
-                params = (run_id, last[0], last[0], last[1], PAGE_SIZE)
-                page = conn.execute(sql, params).fetchall()
-            for values in page:
-                last = (int(values[UPDATED_RUN_INDEX]), int(values[ID_INDEX]))
-                yield row_from_sql(values)
-            if len(page) < PAGE_SIZE:
-                return
+        for values in scan:
+            yield row_from_sql(values)
 
     def counts(self) -> dict[str, dict[Status, int]]:
         """Number of rows per kind and status."""
