@@ -112,12 +112,15 @@ class Database:
         self._depth = 0
         ensure_private_dir(path.parent)
         ensure_private_file(path)
+        self.conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         try:
-            self.conn = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-            )
             self._configure()
-        except sqlite3.DatabaseError as exc:
+        except BaseException as exc:
+            self.conn.close()
+            if not isinstance(exc, sqlite3.DatabaseError):
+                raise
             raise ConfigError(
                 f"the state file {path} cannot be opened as an orsync state database ({exc})",
                 hint="Move the file aside; `orsync reconcile --rebuild-ledger` rebuilds it.",
@@ -162,7 +165,13 @@ class Database:
                 raise
             self._depth -= 1
             if outermost:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT (disk full, I/O error) can leave the transaction open.
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

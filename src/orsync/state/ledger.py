@@ -25,35 +25,28 @@ commit at the end of the block is what makes it safe to send.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from itertools import islice
-from typing import Any
 
 from orsync.errors import InternalError
 from orsync.redact import redact
-from orsync.state._db import Database, keyset_scan, to_text
+from orsync.state._db import Database, to_text
 from orsync.state.controlid import check_kind, controlid
+from orsync.state.ledger_reads import PAGE_SIZE, LedgerReads, select_one
 from orsync.state.records import (
     DATA_COLUMNS,
-    ID_INDEX,
-    ROW_COLUMNS,
-    STATUS_AT_INDEX,
-    UNRESOLVED,
-    UPDATED_RUN_INDEX,
     Adoption,
     IllegalTransition,
     LedgerRow,
     RecordFailure,
     Status,
     TargetKeys,
-    row_from_sql,
 )
 
-PAGE_SIZE = 500  # rows per query when streaming; also the chunk of IN (...) lookups
 MAX_VERSION_LENGTH = 128
 
 _FRESH = (None, Status.PLANNED, Status.CONFIRMED, Status.FAILED)
@@ -65,11 +58,11 @@ _UPSERT = (
 )  # the column names are this package's constants; every value is a bound parameter
 
 
-class Ledger:
+class Ledger(LedgerReads):
     """Write state of one profile's records. Obtain it from ``StateStore.ledger``."""
 
     def __init__(self, db: Database, namespace: str) -> None:
-        self._db = db
+        super().__init__(db)
         self._namespace = namespace
 
     # -- identifiers ---------------------------------------------------------------------
@@ -80,41 +73,9 @@ class Ledger:
         """The controlid this profile uses (``controlid(namespace, ...)``)."""
         return controlid(self._namespace, kind, source_id, version_hash, send_round=send_round)
 
-    def batch(self) -> AbstractContextManager[Any]:
+    def batch(self) -> AbstractContextManager[sqlite3.Connection]:
         """Group mutations into one transaction, committed (durably) when the block ends."""
         return self._db.transaction()
-
-    # -- lookups -------------------------------------------------------------------------
-
-    def get(self, kind: str, source_id: str) -> LedgerRow | None:
-        with self._db.reading() as conn:
-            return _select_one(conn, kind, source_id)
-
-    def get_many(self, kind: str, source_ids: Iterable[str]) -> dict[str, LedgerRow]:
-        """Rows of ``kind`` for these source ids (those without a row are simply absent)."""
-        return self._lookup(kind, "source_id", source_ids, lambda row: row.source_id)
-
-    def get_by_target_keys(self, kind: str, target_keys: Iterable[str]) -> dict[str, LedgerRow]:
-        """Rows of ``kind`` linked to these target keys (e.g. Intacct RECORDNOs), by key."""
-        return self._lookup(kind, "target_key", target_keys, lambda row: row.target.key or "")
-
-    def _lookup(
-        self,
-        kind: str,
-        column: str,
-        values: Iterable[str],
-        key: Callable[[LedgerRow], str],
-    ) -> dict[str, LedgerRow]:
-        found: dict[str, LedgerRow] = {}
-        iterator = iter(values)
-        while chunk := list(islice(iterator, PAGE_SIZE)):
-            marks = ", ".join("?" * len(chunk))
-            sql = f"SELECT {ROW_COLUMNS} FROM ledger WHERE kind = ? AND {column} IN ({marks})"  # noqa: S608
-            with self._db.reading() as conn:
-                for values_row in conn.execute(sql, (kind, *chunk)):
-                    row = row_from_sql(values_row)
-                    found[key(row)] = row
-        return found
 
     # -- the write protocol --------------------------------------------------------------
 
@@ -269,9 +230,9 @@ class Ledger:
             count += len(chunk)
         return count
 
-    def _adopt(self, conn: Any, adoption: Adoption) -> LedgerRow:
+    def _adopt(self, conn: sqlite3.Connection, adoption: Adoption) -> LedgerRow:
         check_version(adoption.version_hash)
-        old = _select_one(conn, check_kind(adoption.kind), adoption.source_id)
+        old = select_one(conn, check_kind(adoption.kind), adoption.source_id)
         new = self._base(old, adoption.kind, adoption.source_id, adoption.version_hash)
         now = self._db.now()
         # The documents adopted may have been posted by an earlier ledger (lost or cleared)
@@ -299,96 +260,11 @@ class Ledger:
             marks = ", ".join("?" * len(chosen))
             return conn.execute(f"DELETE FROM ledger WHERE kind IN ({marks})", chosen).rowcount  # noqa: S608
 
-    # -- streaming queries ---------------------------------------------------------------
-
-    def iter_unresolved(
-        self,
-        statuses: Sequence[Status] = UNRESOLVED,
-        *,
-        kinds: Iterable[str] | None = None,
-    ) -> Iterator[LedgerRow]:
-        """Rows in ``statuses``, oldest status change first, streamed page by page.
-
-        Rows that change status while the caller iterates are not revisited (the walk stops at
-        the instant it started), so re-marking a row ``unconfirmed`` cannot loop forever.
-        """
-        kind_list = None if kinds is None else [check_kind(kind) for kind in kinds]
-        horizon = self._db.now_text()
-        walks = [self._status_walk(Status(status), kind_list, horizon) for status in statuses]
-        for _key, row in heapq.merge(*walks, key=lambda pair: pair[0]):
-            yield row
-
-    def _status_walk(
-        self, status: Status, kinds: list[str] | None, horizon: str
-    ) -> Iterator[tuple[tuple[str, int], LedgerRow]]:
-        kind_clause = "" if kinds is None else f" AND kind IN ({', '.join('?' * len(kinds))})"
-        scan = keyset_scan(
-            self._db,
-            select=f"SELECT {ROW_COLUMNS} FROM ledger",  # noqa: S608
-            where=f"status = ?{kind_clause}",
-            params=(status.value, *(kinds or ())),
-            order="status_at",
-            tie="id",
-            positions=(STATUS_AT_INDEX, ID_INDEX),
-            upper=horizon,
-            page_size=PAGE_SIZE,
-        )
-        for values in scan:
-            yield (str(values[STATUS_AT_INDEX]), int(str(values[ID_INDEX]))), row_from_sql(values)
-
-    def iter_rows(
-        self, *, kind: str | None = None, statuses: Iterable[Status] | None = None
-    ) -> Iterator[LedgerRow]:
-        """Every row (of ``kind``, in ``statuses``), in insertion order, page by page."""
-        clauses, params = [], []
-        if kind is not None:
-            clauses.append("kind = ?")
-            params.append(check_kind(kind))
-        if statuses is not None:
-            chosen = [Status(status).value for status in statuses]
-            clauses.append(f"status IN ({', '.join('?' * len(chosen))})")
-            params.extend(chosen)
-        where = "".join(f" AND {clause}" for clause in clauses)
-        sql = f"SELECT {ROW_COLUMNS} FROM ledger WHERE id > ?{where} ORDER BY id LIMIT ?"  # noqa: S608
-        last_id = 0
-        while True:
-            with self._db.reading() as conn:
-                page = conn.execute(sql, (last_id, *params, PAGE_SIZE)).fetchall()
-            for values in page:
-                last_id = int(values[ID_INDEX])
-                yield row_from_sql(values)
-            if len(page) < PAGE_SIZE:
-                return
-
-    def changed_since(self, run_id: int) -> Iterator[LedgerRow]:
-        """Rows last touched by run ``run_id`` or a later one, page by page."""
-        scan = keyset_scan(
-            self._db,
-            select=f"SELECT {ROW_COLUMNS} FROM ledger",  # noqa: S608
-            where="updated_run >= ?",
-            params=(run_id,),
-            order="updated_run",
-            tie="id",
-            positions=(UPDATED_RUN_INDEX, ID_INDEX),
-            page_size=PAGE_SIZE,
-        )
-        for values in scan:
-            yield row_from_sql(values)
-
-    def counts(self) -> dict[str, dict[Status, int]]:
-        """Number of rows per kind and status."""
-        result: dict[str, dict[Status, int]] = {}
-        with self._db.reading() as conn:
-            query = "SELECT kind, status, count(*) FROM ledger GROUP BY kind, status"
-            for kind, status, count in conn.execute(query):
-                result.setdefault(str(kind), {})[Status(str(status))] = int(count)
-        return result
-
     # -- internals -----------------------------------------------------------------------
 
     def _require(
         self,
-        conn: Any,
+        conn: sqlite3.Connection,
         kind: str,
         source_id: str,
         allowed: Sequence[Status | None],
@@ -397,7 +273,7 @@ class Ledger:
         check_kind(kind)
         if not source_id:
             raise InternalError(f"{operation}: empty source id for {kind}")
-        row = _select_one(conn, kind, source_id)
+        row = select_one(conn, kind, source_id)
         current = None if row is None else row.status
         if current not in allowed:
             state = "no ledger row" if current is None else f"status {current.value!r}"
@@ -405,7 +281,12 @@ class Ledger:
         return row
 
     def _existing(
-        self, conn: Any, kind: str, source_id: str, allowed: Sequence[Status], operation: str
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        source_id: str,
+        allowed: Sequence[Status],
+        operation: str,
     ) -> LedgerRow:
         row = self._require(conn, kind, source_id, allowed, operation)
         if row is None:  # unreachable: None is never in ``allowed`` here
@@ -440,7 +321,7 @@ class Ledger:
             return old
         return replace(old, version_hash=version_hash, attempts=0, first_attempt_at=None)
 
-    def _save(self, conn: Any, old: LedgerRow | None, row: LedgerRow) -> LedgerRow:
+    def _save(self, conn: sqlite3.Connection, old: LedgerRow | None, row: LedgerRow) -> LedgerRow:
         # status_at says since when the row is in its status (for this version): "oldest
         # first" then means the longest-waiting problem, not the least recently retried one.
         moved = old is None or old.status != row.status or old.version_hash != row.version_hash
@@ -465,14 +346,6 @@ def check_version(version_hash: str) -> None:
         raise InternalError(
             f"version hash must be 1-{MAX_VERSION_LENGTH} characters (got {len(version_hash)})"
         )
-
-
-def _select_one(conn: Any, kind: str, source_id: str) -> LedgerRow | None:
-    values = conn.execute(
-        f"SELECT {ROW_COLUMNS} FROM ledger WHERE kind = ? AND source_id = ?",  # noqa: S608
-        (kind, source_id),
-    ).fetchone()
-    return None if values is None else row_from_sql(values)
 
 
 def _row_values(row: LedgerRow) -> tuple[object, ...]:
