@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 from orsync.state import (
@@ -13,6 +14,7 @@ from orsync.state import (
     RunOutcome,
     StateStore,
     Status,
+    TargetKeys,
     controlid,
     lock_path_for,
 )
@@ -95,3 +97,23 @@ def test_the_state_file_uses_wal_and_fsyncs_every_commit(store: StateStore) -> N
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_outcomes_recorded_from_worker_threads_are_all_kept(store: StateStore) -> None:
+    ledger = store.ledger
+    with ledger.batch():
+        for number in range(400):
+            ledger.mark_sending("invoice", f"inv{number:03d}", "v1")
+
+    def confirm_slice(start: int) -> None:
+        for number in range(start, 400, 4):
+            ledger.confirm("invoice", f"inv{number:03d}", TargetKeys(key=str(number)))
+
+    workers = [threading.Thread(target=confirm_slice, args=(start,)) for start in range(4)]
+    for worker in workers:
+        worker.start()
+    streamed = sum(1 for _ in ledger.iter_rows())  # a reader interleaved with the writers
+    for worker in workers:
+        worker.join(timeout=30)
+    assert streamed == 400
+    assert ledger.counts() == {"invoice": {Status.CONFIRMED: 400}}
