@@ -5,23 +5,22 @@ has already executed. A controlid derived only from what is being written (profi
 source id, version) makes a resend of the same change carry the same id, so that protection
 applies across retries, crashes and restarts, and a rebuilt ledger derives the same ids again.
 
-Format: ``orsync:<kind>:<26 lowercase base32 chars>`` (the first 130 bits of a SHA-256 over a
+Format: ``orsync:<kind>:<32 lowercase hex digits>`` (the first 128 bits of a SHA-256 over a
 length-prefixed encoding of the inputs). The kind is kept readable so that a controlid in
 Intacct's audit trail says what it was; the digest hides ids and keeps the length bounded.
 The schema (api.xsd, ``function/@controlid``) allows 0 to 256 characters; ours are at most
-``len("orsync:") + 32 + 1 + 26 = 66``.
+``len("orsync:") + 32 + 1 + 32 = 72``.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 
 from orsync.errors import InternalError
 
 CONTROLID_MAX_LENGTH = 256  # api.xsd: function/@controlid is xs:string, maxLength 256
-DIGEST_LENGTH = 26
+DIGEST_LENGTH = 32  # hex digits: 128 bits
 KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _FORMAT_TAG = "orsync-controlid-v1"
 
@@ -52,5 +51,4 @@ def controlid(
         parts.append(str(send_round))
     # Length prefixes make the encoding injective whatever characters the parts contain.
     encoded = "".join(f"{len(part)}:{part}" for part in parts).encode("utf-8")
-    digest = base64.b32encode(hashlib.sha256(encoded).digest()).decode("ascii").lower()
-    return f"orsync:{kind}:{digest[:DIGEST_LENGTH]}"
+    return f"orsync:{kind}:{hashlib.sha256(encoded).hexdigest()[:DIGEST_LENGTH]}"
