@@ -18,6 +18,14 @@ Transitions (anything else raises ``IllegalTransition``):
 There is deliberately no way from ``sending`` or ``unconfirmed`` to a fresh send: such a
 write may have happened, and only a lookup in the target may decide.
 
+Controlids are ``controlid(namespace, kind, source_id, version_hash, send_round=n)``. ``resend``
+reuses the row's id; every ``mark_sending`` takes the next round of the row, so a version that
+comes back after an edit is undone, or a deliberate re-post, never repeats an id Intacct
+already executed (with ``uniqueid=true`` it would refuse it as a duplicate).
+
+Note for the engine: after an *update* went unconfirmed, "found" means the document holds the
+version sent, not merely that it exists (it existed before the update).
+
 Every mutation commits on its own unless it runs inside ``batch()``, which makes the whole
 block one transaction (one fsync): mark a request's functions ``sending`` in one batch, and the
 commit at the end of the block is what makes it safe to send.
