@@ -194,3 +194,18 @@ def test_iterating_a_large_ledger_keeps_memory_flat(
     assert seen == rows
     # Holding every row would take well over 100 MB; streaming keeps one page (~1 MB).
     assert growth < 10_000_000, f"peak memory grew by {growth} bytes over {rows} rows"
+
+
+def test_all_rows_of_a_kind_or_status_stream_in_insertion_order(store: StateStore) -> None:
+    ledger = store.ledger
+    with ledger.batch():
+        for number in range(1100):
+            ledger.adopt(INV, f"inv{number:04d}", "v1", TargetKeys(key=str(number)))
+        ledger.adopt(Kind.CUSTOMER, "c1", "v1", TargetKeys(key="c"))
+        ledger.fail(INV, "bad", ERR, version_hash="v1")
+    invoices = [row.source_id for row in ledger.iter_rows(kind=INV)]
+    assert invoices == [f"inv{number:04d}" for number in range(1100)] + ["bad"]
+    confirmed = list(ledger.iter_rows(statuses=[Status.CONFIRMED]))
+    assert len(confirmed) == 1101
+    failed_invoices = ledger.iter_rows(kind=INV, statuses=[Status.FAILED])
+    assert [row.source_id for row in failed_invoices] == ["bad"]
