@@ -1,1 +1,53 @@
-"""state layer (see docs/architecture.md)."""
+"""Per-profile state in SQLite: the write ledger, read cursors, runs, webhook inbox, lock.
+
+See DESIGN.md section 4 and docs/architecture.md. Everything a caller needs is exported here.
+"""
+
+from orsync.state.controlid import CONTROLID_MAX_LENGTH, controlid
+from orsync.state.cursors import DEFAULT_OVERLAP, Cursor, Cursors
+from orsync.state.inbox import EventInbox, InboxEvent
+from orsync.state.ledger import Ledger
+from orsync.state.lock import LockHolder, ProfileLock, lock_path_for
+from orsync.state.records import (
+    UNRESOLVED,
+    Adoption,
+    IllegalTransition,
+    Kind,
+    LedgerRow,
+    RecordFailure,
+    Status,
+    TargetKeys,
+)
+from orsync.state.runs import RunOutcome, RunRecord, Runs
+from orsync.state.schema import SCHEMA_VERSION, NewerStateSchema
+from orsync.state.store import StateStore, check_profile_name, database_path
+
+__all__ = [
+    "CONTROLID_MAX_LENGTH",
+    "DEFAULT_OVERLAP",
+    "SCHEMA_VERSION",
+    "UNRESOLVED",
+    "Adoption",
+    "Cursor",
+    "Cursors",
+    "EventInbox",
+    "IllegalTransition",
+    "InboxEvent",
+    "Kind",
+    "Ledger",
+    "LedgerRow",
+    "LockHolder",
+    "NewerStateSchema",
+    "ProfileLock",
+    "RecordFailure",
+    "RunOutcome",
+    "RunRecord",
+    "Runs",
+    "StateStore",
+    "Status",
+    "TargetKeys",
+    "check_profile_name",
+    "controlid",
+    "database_path",
+    "lock_path_for",
+]
