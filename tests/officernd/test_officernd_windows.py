@@ -80,3 +80,17 @@ def test_an_error_in_one_window_reaches_the_consumer() -> None:
         fake.hooks.append(lambda r: httpx.Response(503) if "payments" in r.url.path else None)
     with pytest.raises(ServiceUnavailable):
         list(make_client(fake).read_windowed(PAYMENTS, start=START, end=END, workers=2))
+
+
+def test_a_bound_the_caller_put_on_the_window_field_is_intersected_not_repeated() -> None:
+    records = [invoice(n) for n in range(1, 300)]
+    fake = FakeOfficeRnd(collections={"payments": records})
+    cut = datetime(2026, 1, 10, tzinfo=UTC)
+    query = Query().lt("createdAt", cut)
+    client = make_client(fake)
+    expected = {d.id for d in client.payments(query)}
+    got = [d.id for d in client.read_windowed(PAYMENTS, query, start=START, end=END, workers=3)]
+    assert sorted(got) == sorted(expected) and len(got) == len(set(got))
+    for request in fake.api_requests[1:]:
+        keys = [k for k, _ in request.url.params.multi_items()]
+        assert len(keys) == len(set(keys))

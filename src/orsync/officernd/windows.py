@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from orsync.officernd.query import Query
+from orsync.officernd.query import Query, format_value
 
 if TYPE_CHECKING:
     from orsync.officernd.client import OfficeRndClient
@@ -40,12 +40,35 @@ class Window:
     lower: datetime | None  # inclusive ($gte); None = unbounded
     upper: datetime | None  # exclusive ($lt); None = unbounded
 
-    def apply(self, query: Query, field: str) -> Query:
-        if self.lower is not None:
-            query = query.gte(field, self.lower)
-        if self.upper is not None:
-            query = query.lt(field, self.upper)
-        return query
+    def apply(self, query: Query, field: str) -> Query | None:
+        """``query`` narrowed to this window, or None when the two do not overlap.
+
+        A bound the caller already put on ``field`` is intersected with the window's rather
+        than sent twice (the API refuses a repeated filter key).
+        """
+        lower_key, upper_key = f"{field}[$gte]", f"{field}[$lt]"
+        own = dict(query.filters)
+        lower = _tighter(own.get(lower_key), self.lower, max)
+        upper = _tighter(own.get(upper_key), self.upper, min)
+        if lower is not None and upper is not None and lower >= upper:
+            return None
+        kept = tuple(f for f in query.filters if f[0] not in (lower_key, upper_key))
+        narrowed = replace(query, filters=kept)
+        if lower is not None:
+            narrowed = narrowed._add(lower_key, lower)
+        if upper is not None:
+            narrowed = narrowed._add(upper_key, upper)
+        return narrowed
+
+
+def _tighter(
+    existing: str | None, bound: datetime | None, pick: Callable[[str, str], str]
+) -> str | None:
+    # Both are format_value() strings (fixed-width UTC ISO), so text order is time order.
+    mine = None if bound is None else format_value(bound)
+    if existing is None or mine is None:
+        return existing if mine is None else mine
+    return pick(existing, mine)
 
 
 def split_windows(start: datetime, end: datetime, parts: int) -> list[Window]:
@@ -126,7 +149,10 @@ def _stream(
                     window = todo.get_nowait()
                 except queue.Empty:
                     break
-                for page in client.pages(collection, window.apply(query, field)):
+                narrowed = window.apply(query, field)
+                if narrowed is None:
+                    continue
+                for page in client.pages(collection, narrowed):
                     records = [collection.model.model_validate(raw) for raw in page.records]
                     if not offer(records):
                         return
