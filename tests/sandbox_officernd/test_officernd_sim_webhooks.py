@@ -205,3 +205,15 @@ def test_invalid_registration_is_refused(sim: OfficeRndSimulator, api: httpx.Cli
     ):
         assert api.post(f"{BASE}/webhooks", json=body).status_code == 400
     assert sim.records("webhooks") == []
+
+
+def test_api_writes_emit_their_events(sim: OfficeRndSimulator, api: httpx.Client) -> None:
+    invoice = sim.records("payments", documentType="invoice", status="awaiting_payment")[-1]
+    api.post(f"{BASE}/charges", json={"payment": invoice["_id"], "amount": 5, "account": "Cash"})
+    api.patch(f"{BASE}/payments/{invoice['_id']}", json={"number": "SI-9"})
+    created, updated = sim.webhook_events[-2:]
+    assert created["eventType"] == "invoice.charge.created"
+    assert created["data"]["payment"] == invoice["_id"]
+    assert updated["eventType"] == "invoice.updated"
+    assert updated["data"]["previousAttributes"] == {"number": invoice["number"]}
+    assert updated["data"]["object"]["number"] == "SI-9"

@@ -115,7 +115,7 @@ def remaining_credit(document: Record) -> Decimal:
 
 
 def charges_of(store: Store, payment_id: str) -> list[Record]:
-    return [c for c in store["charges"].all() if c.get("payment") == payment_id]
+    return store["charges"].indexed(payment_id)
 
 
 def refresh(store: Store, document: Record) -> None:
@@ -223,7 +223,7 @@ def create_overpayment(
         "subTotal": amount,
         "amount": amount,
         "payableAmount": 0,
-        "accounting": empty_accounting(),
+        "accounting": fields["accounting"],
         "baseTotal": amount,
         "total": amount,
         "paidAmount": amount,

@@ -102,7 +102,7 @@ def read_charge_create(body: Any, now: str) -> dict[str, Any]:
 
 def read_overpayment_create(body: Any, now: str) -> dict[str, Any]:
     """POST /payments/overpayment body (UNVERIFIED): ``company`` or ``member``, ``location``,
-    ``amount``, ``currency``, optional ``date``, ``account``, ``reference``."""
+    ``amount``, ``currency``, optional ``date``, ``account``, ``reference``, ``accounting``."""
     data = _object(body)
     company, member = data.get("company"), data.get("member")
     if not company and not member:
@@ -122,6 +122,7 @@ def read_overpayment_create(body: Any, now: str) -> dict[str, Any]:
         "date": _instant(data, "date", now),
         "account": data.get("account"),
         "reference": data.get("reference", ""),
+        "accounting": {**empty_accounting(), **read_accounting(data.get("accounting") or {})},
     }
 
 
