@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from orsync.officernd.webhooks import (
     WebhookSignatureError,
     compute_signature,
+    parse_delivery,
     parse_signature_header,
     signature_header,
     verify_signature,
@@ -77,3 +80,38 @@ def test_header_parsing_tolerates_spaces_and_upper_case_hex() -> None:
     parsed = parse_signature_header(f" t={T} , signature={signature.upper()} ")
     assert parsed.timestamp == str(T) and parsed.signatures == (signature,)
     verify_signature(SECRET, BODY, f"t={T}, signature={signature.upper()}", clock=lambda: float(T))
+
+
+def test_the_simulators_signed_headers_verify_with_the_client() -> None:
+    from orsync.sandbox.officernd import sign
+
+    assert verify_signature(SECRET, BODY, sign(SECRET, BODY, T), clock=lambda: T) == T
+
+
+def test_the_official_example_delivery_parses_with_its_event_id() -> None:
+    from pathlib import Path
+
+    sample = (
+        Path(__file__).resolve().parents[3]
+        / "shared/reference/officernd-samples"
+        / "webhook-delivery-company-paymentdetails-removed.official-example.json"
+    )
+    if not sample.exists():
+        pytest.skip("../shared reference samples are absent")
+    delivery = parse_delivery(sample.read_bytes())
+    assert delivery.event_type == "company.paymentdetails.removed"
+    assert delivery.dedupe_key == "5f8d6c9747120500116899e4"
+    assert delivery.data["company"] == "5e1d8bd37f8759001051b0e8"
+
+
+def test_a_delivery_without_event_id_dedupes_on_type_object_and_modified_at() -> None:
+    body = (
+        b'{"eventType":"invoice.updated","data":{"object":{"_id":"abc","total":10.10,'
+        b'"modifiedAt":"2026-01-01T00:00:00.000Z"},"previousAttributes":{"total":9.9}}}'
+    )
+    delivery = parse_delivery(body)
+    assert delivery.dedupe_key == "invoice.updated:abc:2026-01-01T00:00:00.000Z"
+    assert str(delivery.object["total"]) == "10.10"
+    assert delivery.previous_attributes == {"total": Decimal("9.9")}
+    with pytest.raises(WebhookSignatureError):
+        parse_delivery(b"not json")

@@ -12,8 +12,10 @@ import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from orsync.errors import AuthError
+from orsync.officernd import jsonio
 
 SIGNATURE_HEADER = "officernd-signature"
 # No official tolerance exists (60 s in OfficeRnD's extension example, 300 s in n8n): 300 s
@@ -90,3 +92,55 @@ def verify_signature(
             hint="Check this server's clock; an old delivery may be a replay.",
         )
     return sent_at
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """A verified delivery's envelope: ``{event, eventType, data: {object, previousAttributes},
+    createdAt}`` (the official example; ``event`` and ``createdAt`` may be absent)."""
+
+    event_id: str | None
+    event_type: str
+    object: dict[str, Any]
+    previous_attributes: dict[str, Any]
+    data: dict[str, Any]
+    created_at: str | None
+
+    @property
+    def object_id(self) -> str | None:
+        value = self.object.get("_id")
+        return None if value is None else str(value)
+
+    @property
+    def dedupe_key(self) -> str:
+        """``event`` when present, else (eventType, object id, object modifiedAt)."""
+        if self.event_id:
+            return self.event_id
+        return f"{self.event_type}:{self.object_id}:{self.object.get('modifiedAt')}"
+
+
+def parse_delivery(body: bytes) -> WebhookDelivery:
+    """Parse a delivery body (verify it first); amounts stay Decimal."""
+    try:
+        payload = jsonio.loads(body)
+    except ValueError as exc:
+        raise WebhookSignatureError("webhook body is not JSON") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("eventType"), str):
+        raise WebhookSignatureError("webhook body has no eventType")
+    data = _mapping(payload.get("data"))
+    obj = _mapping(data.get("object"))
+    previous = _mapping(data.get("previousAttributes"))
+    event = payload.get("event")
+    created = payload.get("createdAt")
+    return WebhookDelivery(
+        event_id=str(event) if event else None,
+        event_type=payload["eventType"],
+        object=obj,
+        previous_attributes=previous,
+        data=data,
+        created_at=str(created) if created else None,
+    )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
