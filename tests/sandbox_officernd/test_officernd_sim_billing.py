@@ -164,6 +164,7 @@ def test_overpayment_is_created_and_allocated_to_an_invoice(
     assert created.status_code == 201
     overpayment = created.json()
     assert (overpayment["documentType"], overpayment["total"]) == ("overpayment", 500)
+    assert (overpayment["status"], overpayment["payableAmount"]) == ("pending", 500)
     clock.advance(3)
     answer = api.post(
         f"{BASE}/payments/{overpayment['_id']}/allocations",
@@ -175,6 +176,7 @@ def test_overpayment_is_created_and_allocated_to_an_invoice(
     assert allocation["target"] == invoice["_id"]
     assert allocation["documentType"] == "invoice"
     assert source["allocatedAmount"] == 360.6
+    assert (source["status"], source["payableAmount"]) == ("partially_paid", 139.4)
     target = sim.record("payments", invoice["_id"])
     assert target["status"] == "paid"
     assert target["allocatedAmount"] == 360.6

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from orsync.sandbox.officernd import billing, bodies
 from orsync.sandbox.officernd.org import Organization
@@ -93,12 +94,21 @@ def _getter(collection: str, label: str) -> Handler:
 
 
 def payment_methods(org: Organization, request: Request) -> Response:
-    """``{"paymentMethods": [...]}`` (R-paymethods). Seeded items may be names or objects with
-    a ``name``."""
+    """``{"paymentMethods": [...]}`` (R-paymethods), optionally filtered by ``locations``
+    (a location id; a method without a ``locations`` list is available everywhere). Seeded
+    items are objects with a ``name``."""
+    location = None
+    for key, raw in parse_qsl(request.query_string, keep_blank_values=True):
+        if key != "locations":
+            raise bad_request(f"{key} is not supported here")
+        location = raw
     names: list[str] = []
     for item in org.store["payment-methods"].all():
         name = item.get("name")
-        if isinstance(name, str):
+        where = item.get("locations")
+        if not isinstance(name, str):
+            continue
+        if location is None or not isinstance(where, list) or location in where:
             names.append(name)
     return Response.json(200, {"paymentMethods": names}, units=1)
 

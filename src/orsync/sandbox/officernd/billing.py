@@ -90,9 +90,9 @@ def recompute_balances(document: Record, charges: list[Record]) -> None:
         document["payableAmount"] = 0 if status == "voided" else wire(payable)
         return
     document["payableAmount"] = wire(payable)
-    if document.get("documentType") == "overpayment":
-        document["isPaid"] = True
-        document["status"] = "paid"
+    if document.get("documentType") in CREDIT_DOCUMENT_TYPES:
+        document["status"] = credit_status(total, allocated)
+        document["isPaid"] = document["status"] == "paid"
         return
     if total > 0 and settled >= total:
         document["status"] = "paid"
@@ -104,6 +104,15 @@ def recompute_balances(document: Record, charges: list[Record]) -> None:
         document["status"] = "awaiting_payment"
     document["isPaid"] = document["status"] == "paid"
     document["isFailed"] = document["status"] == "failed"
+
+
+def credit_status(total: Decimal, allocated: Decimal) -> str:
+    """Status of a credit note or overpayment by how much of it is allocated. UNVERIFIED:
+    OfficeRnD documents no status semantics for credit documents; this matches the seed
+    generator (``orsync.sandbox.seed.settlement.credit_status``)."""
+    if allocated >= total:
+        return "paid"
+    return "partially_paid" if allocated > 0 else "pending"
 
 
 def remaining_credit(document: Record) -> Decimal:
@@ -222,19 +231,19 @@ def create_overpayment(
         "taxAmounts": [],
         "subTotal": amount,
         "amount": amount,
-        "payableAmount": 0,
+        "payableAmount": amount,
         "accounting": fields["accounting"],
         "baseTotal": amount,
         "total": amount,
-        "paidAmount": amount,
+        "paidAmount": 0,
         "pendingAmount": 0,
         "allocatedAmount": 0,
         "currency": fields["currency"],
         "currencyConversionRate": 1,
         "isFailed": False,
-        "isPaid": True,
+        "isPaid": False,
         "isSent": False,
-        "status": "paid",
+        "status": credit_status(fields["amount"], Decimal(0)),
         "chargeMethod": fields["account"],
     }
     store.create("payments", document)
