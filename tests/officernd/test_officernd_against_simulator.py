@@ -218,3 +218,50 @@ def test_a_lost_response_over_loopback_is_unconfirmed() -> None:
 
 def httpx_client(base_url: str) -> httpx.Client:
     return httpx.Client(base_url=base_url, timeout=10.0)
+
+
+def test_every_collection_of_a_generated_operator_reads_into_typed_records() -> None:
+    from orsync.officernd.collections import (
+        CHARGES,
+        COMPANIES,
+        FEES,
+        LOCATIONS,
+        MEMBERS,
+        PLANS,
+        REVENUE_ACCOUNTS,
+        TAX_RATES,
+    )
+    from orsync.sandbox.seed import generate
+
+    org = generate(11, invoices=150, companies=15).officernd
+    app = org.applications[0]
+    sim = OfficeRndSimulator(org)
+    client = client_for(
+        in_process(sim),
+        SIM_HOST,
+        org=org.org_slug,
+        credentials=ClientCredentials(app.client_id, app.client_secret),
+    )
+    for collection in (
+        PAYMENTS,
+        CHARGES,
+        COMPANIES,
+        MEMBERS,
+        LOCATIONS,
+        REVENUE_ACCOUNTS,
+        TAX_RATES,
+        PLANS,
+        FEES,
+    ):
+        ids = [r.id for r in client.iterate(collection)]
+        assert sorted(ids) == sorted(str(r["_id"]) for r in org.collections[collection.path])
+    documents = list(client.payments())
+    assert {d.document_type for d in documents} >= {"invoice", "creditNote", "overpayment"}
+    assert all(
+        line.total is None or isinstance(line.total, Decimal) for d in documents for line in d.lines
+    )
+    assert client.payment_methods()
+    start = min(d.created_at for d in documents if d.created_at is not None)
+    end = max(d.created_at for d in documents if d.created_at is not None)
+    windowed = [d.id for d in client.read_windowed(PAYMENTS, start=start, end=end, workers=4)]
+    assert sorted(windowed) == sorted(d.id for d in documents)
