@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from orsync.sandbox.seed.catalogue import CONVERSION_TO_USD
 from orsync.sandbox.seed.primitives import CENT, iso_day, iso_instant, json_number, line_tax
@@ -54,6 +55,7 @@ def line_money(draft: LineDraft) -> LineMoney:
     return LineMoney(net=net, tax=line_tax(net, draft.tax_percent))
 
 
+@lru_cache(maxsize=65_536)
 def _converted(value: Decimal, rate: Decimal) -> int | float:
     return json_number((value * rate).quantize(CENT))
 

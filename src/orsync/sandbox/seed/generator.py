@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -90,6 +91,20 @@ def generate(
     if invoices < 1 or companies < 1 or months < 1:
         msg = "invoices, companies and months must each be at least 1"
         raise ValueError(msg)
+    # Generation only allocates (no cycles worth collecting); the cyclic collector's repeated
+    # scans of a growing heap cost a third of the time of a 100,000-invoice world.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _generate(seed, invoices, companies, start=start, months=months)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _generate(
+    seed: int, invoices: int, companies: int, *, start: date | None, months: int
+) -> SeedWorld:
     first = (start or DEFAULT_START).replace(day=1)
     as_of = world_clock(first, months)
     rng = random.Random(seed)

@@ -28,9 +28,8 @@ def json_number(amount: Decimal) -> int | float:
     A whole amount becomes an int (JavaScript prints ``60``, not ``60.0``); any other amount is a
     float whose shortest repr is the exact two-place decimal, so ``Decimal(str(x))`` gives it back.
     """
-    if amount == amount.to_integral_value():
-        return int(amount)
-    return float(amount)
+    as_float = float(amount)  # shortest repr of a 2-place amount is that amount
+    return int(as_float) if as_float.is_integer() else as_float
 
 
 def iso_instant(instant: datetime) -> str:
