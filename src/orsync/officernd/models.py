@@ -16,26 +16,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-
-
-def _blank_as_none(value: Any) -> Any:
-    return None if value == "" else value
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
-def _reject_float(value: Any) -> Any:
-    if isinstance(value, float):
-        # A float here means a caller bypassed the Decimal-preserving JSON parser.
-        msg = "money must not be a float (parse JSON with parse_float=Decimal)"
-        raise ValueError(msg)
-    return _blank_as_none(value)
+class BlankIsAbsent:
+    """Marks a field where the docs' placeholder ``""`` means "unset" (numbers, ids, objects)."""
 
 
-Money = Annotated[Decimal | None, BeforeValidator(_reject_float)]
-Instant = Annotated[datetime | None, BeforeValidator(_blank_as_none)]
-Ref = Annotated[str | None, BeforeValidator(_blank_as_none)]
+_BLANK = BlankIsAbsent()
+
+Money = Annotated[Decimal | None, _BLANK]
+Instant = Annotated[datetime | None, _BLANK]
+Ref = Annotated[str | None, _BLANK]
 
 DOCUMENT_TYPES = ("invoice", "creditNote", "overpayment", "paymentCharge")
 PAYMENT_STATUSES = (
@@ -56,19 +50,37 @@ TAX_TYPES = ("included", "excluded", "noTax")
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
+    # Wire names of this model's BlankIsAbsent fields, computed once per class.
+    _blank_is_absent: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._blank_is_absent = frozenset(
+            info.alias or name
+            for name, info in cls.model_fields.items()
+            if any(isinstance(m, BlankIsAbsent) for m in info.metadata)
+        )
+
     @model_validator(mode="before")
     @classmethod
-    def _null_is_absent(cls, data: Any) -> Any:
-        # Real pages mix absent and explicit null for the same field; both mean "unset", so a
-        # null list or properties bag falls back to its empty default instead of failing.
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
-
-
-def _nested(value: Any) -> Any:
-    # The docs show "" where an object belongs (location address); treat as absent.
-    return None if value == "" else value
+    def _normalise(cls, data: Any) -> Any:
+        # One pass per object instead of a Python validator per field (this runs for every
+        # record of a full read): null and a placeholder "" mean unset, so the field falls
+        # back to its default (an empty list or bag, not a failure); a float is refused
+        # because it means an amount bypassed the Decimal-preserving JSON parser.
+        if not isinstance(data, dict):
+            return data
+        blank = cls._blank_is_absent
+        cleaned: dict[str, Any] = {}
+        for key, value in data.items():
+            if value is None or (value == "" and key in blank):
+                continue
+            if type(value) is float:
+                msg = f"{key}: money must not be a float (parse JSON with parse_float=Decimal)"
+                raise ValueError(msg)
+            cleaned[key] = value
+        return cleaned
 
 
 class Accounting(Record):
@@ -82,7 +94,7 @@ class Accounting(Record):
     error: str | None = None
 
 
-OptAccounting = Annotated[Accounting | None, BeforeValidator(_nested)]
+OptAccounting = Annotated[Accounting | None, _BLANK]
 
 
 class ConvertedAmounts(Record):
@@ -121,7 +133,7 @@ class Line(Record):
     fees: tuple[str, ...] = ()
     start_date: Instant = Field(default=None, alias="startDate")
     end_date: Instant = Field(default=None, alias="endDate")
-    converted_amounts: Annotated[ConvertedAmounts | None, BeforeValidator(_nested)] = Field(
+    converted_amounts: Annotated[ConvertedAmounts | None, _BLANK] = Field(
         default=None, alias="convertedAmounts"
     )
 
@@ -157,7 +169,7 @@ class PaymentDocument(Record):
     reference: str | None = None
     tax_type: str | None = Field(default=None, alias="taxType")
     lines: tuple[Line, ...] = ()
-    processing_fee_line: Annotated[Line | None, BeforeValidator(_nested)] = Field(
+    processing_fee_line: Annotated[Line | None, _BLANK] = Field(
         default=None, alias="processingFeeLine"
     )
     tax_amounts: tuple[TaxAmount, ...] = Field(default=(), alias="taxAmounts")
@@ -213,7 +225,7 @@ class Address(Record):
     formatted_address: str | None = Field(default=None, alias="formattedAddress")
 
 
-OptAddress = Annotated[Address | None, BeforeValidator(_nested)]
+OptAddress = Annotated[Address | None, _BLANK]
 
 
 class BillingDetails(Record):
@@ -224,7 +236,7 @@ class BillingDetails(Record):
     billing_address: OptAddress = Field(default=None, alias="billingAddress")
 
 
-OptBilling = Annotated[BillingDetails | None, BeforeValidator(_nested)]
+OptBilling = Annotated[BillingDetails | None, _BLANK]
 
 
 class Company(Record):
@@ -330,7 +342,7 @@ class Fee(Record):
     status: str | None = None
     is_personal: bool | None = Field(default=None, alias="isPersonal")
     is_refundable: bool | None = Field(default=None, alias="isRefundable")
-    payment: Annotated[FeePaymentLink | None, BeforeValidator(_nested)] = None
+    payment: Annotated[FeePaymentLink | None, _BLANK] = None
     properties: dict[str, Any] = Field(default_factory=dict)
     created_at: Instant = Field(default=None, alias="createdAt")
     modified_at: Instant = Field(default=None, alias="modifiedAt")
