@@ -117,3 +117,38 @@ def test_http_5xx_fault_does_no_work(sim: OfficeRndSimulator, api: httpx.Client)
     )
     assert answer.status_code == 503
     assert sim.records("charges", payment=invoice["_id"]) == []
+
+
+def test_latency_is_served_concurrently_not_under_the_lock(config: OfficeRndSimConfig) -> None:
+    import threading
+
+    concurrent = 4
+    sleeping = 0
+    peak = 0
+    guard = threading.Condition()
+
+    def sleep(_seconds: float) -> None:
+        # every request waits here until all of them sleep at once; were latency slept under
+        # the simulator's lock, only one could ever get here and the peak would stay at 1
+        nonlocal sleeping, peak
+        with guard:
+            sleeping += 1
+            peak = max(peak, sleeping)
+            guard.notify_all()
+            guard.wait_for(lambda: sleeping >= concurrent, timeout=2)
+
+    config.latency = Latency(per_request_ms=10)
+    config.sleep = sleep
+    sim = OfficeRndSimulator(config=config)
+    api = client_for(sim)
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: statuses.append(api.get(f"{BASE}/companies").status_code))
+        for _ in range(concurrent)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * concurrent
+    assert peak == concurrent

@@ -217,3 +217,20 @@ def test_api_writes_emit_their_events(sim: OfficeRndSimulator, api: httpx.Client
     assert updated["eventType"] == "invoice.updated"
     assert updated["data"]["previousAttributes"] == {"number": invoice["number"]}
     assert updated["data"]["object"]["number"] == "SI-9"
+
+
+def test_delivery_thread_delivers_without_being_asked(
+    hooked: OfficeRndSimulator, receiver: Receiver
+) -> None:
+    import time
+
+    register(hooked)
+    stop = hooked.start_delivery_thread(interval_seconds=0.005)
+    try:
+        hooked.create_record("members", {"name": "Ana", "email": "a@example.com"})
+        deadline = time.monotonic() + 2
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.005)
+    finally:
+        stop()
+    assert len(receiver.requests) == 1

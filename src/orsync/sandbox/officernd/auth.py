@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from orsync.sandbox.world import OfficeRndApplication
@@ -72,7 +72,7 @@ class TokenRequestError(Exception):
 
 @dataclass(frozen=True)
 class IssuedToken:
-    value: str
+    value: str = field(repr=False)
     client_id: str
     scopes: frozenset[str]
     expires_at: datetime

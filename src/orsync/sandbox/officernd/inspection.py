@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -248,6 +248,24 @@ class ScenarioControls:
     def deliver_pending(self) -> list[AttemptResult]:
         """Attempt every pending webhook delivery once (failed ones stay pending)."""
         return self.org.dispatcher.deliver_pending()
+
+    def start_delivery_thread(self, interval_seconds: float = 0.5) -> Callable[[], None]:
+        """Deliver pending webhooks every ``interval_seconds`` on a daemon thread (for a served
+        sandbox); returns the function that stops it. Tests call :meth:`deliver_pending`."""
+        stop = threading.Event()
+
+        def pump() -> None:
+            while not stop.wait(interval_seconds):
+                self.deliver_pending()
+
+        thread = threading.Thread(target=pump, name="officernd-webhooks", daemon=True)
+        thread.start()
+
+        def stopper() -> None:
+            stop.set()
+            thread.join(timeout=5)
+
+        return stopper
 
     def fail_next_webhook_deliveries(self, count: int) -> None:
         self.org.dispatcher.fail_next(count)
