@@ -3,6 +3,13 @@
 Use it in process with ``httpx.Client(transport=in_process_transport(sim),
 base_url="http://officernd.sandbox")`` or on loopback with ``serve(sim)``; the token endpoint
 is ``/oauth/token`` on the same host and the data API ``/api/v2/organizations/{slug}/...``.
+
+Modules: ``simulator`` (WSGI app, check order), ``api`` (route table, scopes, handlers),
+``auth`` (applications, tokens), ``store`` (collections in ``_id`` order), ``query`` (filters,
+``$limit``, cursors, ``$select``), ``billing`` (balances, status, lock date), ``bodies`` (the
+UNVERIFIED write request bodies), ``documents`` (building payment documents), ``webhooks``
+(subscriptions, signing, delivery), ``limits`` (rate limits, fault names), ``responses``
+(error shapes), ``inspection`` (Python controls for scenario tests), ``seed`` (a tiny org).
 """
 
 from orsync.sandbox.officernd.auth import (

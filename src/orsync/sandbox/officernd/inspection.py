@@ -267,6 +267,10 @@ class ScenarioControls:
 
         return stopper
 
+    def close(self) -> None:
+        """Release the webhook delivery client the simulator created for itself."""
+        self.org.dispatcher.close()
+
     def fail_next_webhook_deliveries(self, count: int) -> None:
         self.org.dispatcher.fail_next(count)
 

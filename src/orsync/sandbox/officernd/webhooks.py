@@ -141,6 +141,7 @@ class WebhookDispatcher:
         self._faults = faults
         self.max_attempts = max_attempts
         self._http = http
+        self._owns_http = False
         self._lock = threading.Lock()
         self.deliveries: list[Delivery] = []
         self.events: list[dict[str, Any]] = []
@@ -200,7 +201,15 @@ class WebhookDispatcher:
     def _client(self) -> httpx.Client:
         if self._http is None:
             self._http = httpx.Client(timeout=5.0)
+            self._owns_http = True
         return self._http
+
+    def close(self) -> None:
+        """Close the delivery client when the dispatcher created it (not a caller's)."""
+        if self._owns_http and self._http is not None:
+            self._http.close()
+            self._http = None
+            self._owns_http = False
 
     def _attempt(self, delivery: Delivery) -> AttemptResult:
         with self._lock:
