@@ -95,3 +95,43 @@ def test_applications_are_one_full_scope_and_one_read_only() -> None:
     assert all(scope.endswith(".read") for scope in read_only.scopes)
     assert set(read_only.scopes) < set(full.scopes)
     assert full.client_id != read_only.client_id and full.client_secret != read_only.client_secret
+
+
+def test_the_world_does_not_depend_on_the_process_hash_seed() -> None:
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import dataclasses, hashlib, json\n"
+        "from orsync.sandbox.seed import generate\n"
+        "w = generate(42, invoices=300, companies=20)\n"
+        "print(hashlib.sha256(json.dumps(dataclasses.asdict(w), default=str).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for hash_seed in ("1", "4242")
+    }
+    here = hashlib.sha256(dump(generate(42, invoices=300, companies=20)).encode()).hexdigest()
+    assert digests == {here}
+
+
+def test_charges_and_allocations_come_after_their_invoice_and_touch_it() -> None:
+    world = generate(seed=12, invoices=800, companies=60)
+    docs = {str(d["_id"]): d for d in world.officernd.collections["payments"]}
+    for charge in world.officernd.collections["charges"]:
+        invoice = docs[str(charge["payment"])]
+        assert invoice["createdAt"] < charge["createdAt"] <= invoice["modifiedAt"]
+        assert str(invoice["date"]) <= str(charge["date"])
+    for doc in docs.values():
+        if doc["documentType"] == "invoice" and doc["allocations"]:
+            # An allocation is a change to the invoice (credit documents may be allocated in
+            # the same instant they are created).
+            assert doc["modifiedAt"] > doc["createdAt"]

@@ -6,7 +6,8 @@ ROUND_HALF_UP, 2 places). Line ``total`` = subTotal + taxAmount. The document's 
 sum of line subTotals, each ``taxAmounts[]`` entry sums its rate's line taxes, and ``total`` =
 ``amount`` = subTotal + all line taxes. Nothing is re-rounded at document level, so
 sum(lines.subTotal) + sum(lines.taxAmount) == total to the cent, always. ``taxType`` is
-``excluded`` (prices are net of tax) on every seeded document.
+``excluded`` (prices are net of tax) on every invoice and credit note; overpayments have no
+lines and ``taxType`` ``noTax``.
 """
 
 from __future__ import annotations

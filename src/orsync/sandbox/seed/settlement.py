@@ -19,7 +19,14 @@ from orsync.sandbox.seed.documents import (
     settle_record,
 )
 from orsync.sandbox.seed.parties import Customer
-from orsync.sandbox.seed.primitives import CENT, ObjectIds, iso_day, iso_instant, json_number
+from orsync.sandbox.seed.primitives import (
+    CENT,
+    ObjectIds,
+    iso_day,
+    iso_instant,
+    json_number,
+    midnight,
+)
 
 # Roles drawn from invoices old enough to be settled (due date more than a week before the
 # world's clock), in this order; each takes max(1, invoices // divisor) while any remain.
@@ -94,6 +101,12 @@ class Settler:
         """A moment between one hour and ``max_days`` after ``instant``, never past the clock."""
         later = instant + timedelta(seconds=self._rng.randint(3600, max(3600, max_days * 86_400)))
         return max(min(later, self._latest), instant + timedelta(seconds=1))
+
+    @staticmethod
+    def _since(doc: Document) -> datetime:
+        """Nothing settles a document before it exists or before its own date (bill runs create
+        membership invoices two days ahead of their date)."""
+        return max(doc.modified or doc.created, midnight(doc.day))
 
     # -- roles ------------------------------------------------------------------------------
     def assign_roles(self, invoices: list[Document]) -> None:
@@ -171,7 +184,7 @@ class Settler:
             )
             for line in source
         ]
-        created = self._after(invoice.created, 20)
+        created = self._after(self._since(invoice), 20)
         customer = self._customers[invoice.customer_index]
         credit_id = self._ids.new(created)
         record, total = build_document(
@@ -206,7 +219,7 @@ class Settler:
             self._allocate(credit, invoice, min(credit.total, invoice.remaining), created)
 
     def _overpay(self, invoice: Document, same_customer: list[Document]) -> None:
-        charge_at = self._charge(invoice, invoice.remaining, self._after(invoice.created, 14))
+        charge_at = self._charge(invoice, invoice.remaining, self._after(self._since(invoice), 14))
         excess = Decimal(self._rng.choice((10, 25, 50, 100, 150, 250)))
         customer = self._customers[invoice.customer_index]
         created = charge_at + timedelta(seconds=30)
@@ -283,7 +296,7 @@ class Settler:
             return
         if role in ("draft", "overdue", "recent_unpaid", "overpaid") or doc.remaining <= 0:
             return
-        since = doc.modified or doc.created
+        since = self._since(doc)
         window = max(1, (doc.due - doc.day).days + 5)
         if role == "recent_paid":
             window = max(1, (self._latest - since).days)
