@@ -78,3 +78,20 @@ def test_values_keep_the_sample_json_types(tiny_world: SeedWorld) -> None:
         assert isinstance(doc[key], int | float) and isinstance(example[key], int | float)
     for key in ("date", "dueDate", "createdAt", "modifiedAt"):
         assert str(doc[key]).endswith("Z") and len(str(doc[key])) == len(example[key])
+
+
+def test_accounting_blocks_have_the_sample_keys_and_are_unsynced(any_world: SeedWorld) -> None:
+    expected = set(sample("payment-document-creditnote.official-example.json")["accounting"])
+    assert expected == set(first_result("charges-list.official-example.json")["accounting"])
+    collections = any_world.officernd.collections
+    blocks = [d["accounting"] for d in collections["payments"]]
+    blocks += [c["accounting"] for c in collections["charges"]]
+    blocks += [
+        a["accounting"]
+        for d in collections["payments"]
+        for a in d["allocations"]  # type: ignore[attr-defined]
+    ]
+    for block in blocks:
+        assert isinstance(block, dict) and set(block) == expected
+        assert set(block.values()) == {None}
+    assert len({id(block) for block in blocks}) == len(blocks)

@@ -26,6 +26,14 @@ from orsync.sandbox.seed.primitives import CENT, iso_day, iso_instant, json_numb
 ORG_BASE_CURRENCY = "USD"
 
 
+def unsynced_accounting() -> dict[str, object]:
+    """The ``accounting`` block of a record no integration has touched yet: every documented key,
+    all null (a fresh dict each time: simulators update these blocks in place)."""
+    return dict.fromkeys(
+        ("provider", "providerId", "externalOrgId", "deepLink", "lastSync", "error")
+    )
+
+
 @dataclass(frozen=True)
 class LineDraft:
     description: str
@@ -190,7 +198,7 @@ def build_document(
         "subTotal": json_number(net_sum),
         "amount": total_json,
         "payableAmount": total_json,
-        "accounting": None,
+        "accounting": unsynced_accounting(),
         "baseTotal": total_json,
         "total": total_json,
         "paidAmount": 0,

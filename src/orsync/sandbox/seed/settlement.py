@@ -17,6 +17,7 @@ from orsync.sandbox.seed.documents import (
     build_document,
     overpayment_record,
     settle_record,
+    unsynced_accounting,
 )
 from orsync.sandbox.seed.parties import Customer
 from orsync.sandbox.seed.primitives import (
@@ -272,7 +273,7 @@ class Settler:
                 "target": credit.id,
                 "amount": value,
                 "documentType": credit.doc_type,
-                "accounting": None,
+                "accounting": unsynced_accounting(),
             }
         )
         credit_allocations.append(
@@ -281,7 +282,7 @@ class Settler:
                 "target": invoice.id,
                 "amount": value,
                 "documentType": "invoice",
-                "accounting": None,
+                "accounting": unsynced_accounting(),
             }
         )
         invoice.allocated += amount
@@ -335,7 +336,7 @@ class Settler:
                 "account": method,
                 "reference": reference,
                 "date": iso_day(at.date()),
-                "accounting": None,
+                "accounting": unsynced_accounting(),
                 "source": "stripe" if card else "admin",
                 "status": status,
                 "payment": doc.id,
