@@ -93,3 +93,13 @@ def test_customer_numbers_are_unique_and_fit_the_id_template(default_world: Seed
     ]
     assert len(numbers) == len(set(numbers))
     assert CUSTOMER_ID_TEMPLATE.format(number=numbers[0]) == f"ORD-{numbers[0]}"
+
+
+def test_describe_counts_what_the_world_holds(tiny_world: SeedWorld) -> None:
+    from orsync.sandbox.seed import describe
+
+    counts = describe(tiny_world)
+    assert counts["invoice"] == 20 and counts["companies"] == 5
+    assert counts["charges"] == counts["charge:success"] + counts["charge:fail"]
+    assert counts["mapping_gaps"] == 3 and counts["personal_invoices"] >= 1
+    assert list(counts) == sorted(counts)

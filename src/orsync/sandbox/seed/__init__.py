@@ -54,7 +54,11 @@ Documents (collection ``payments``; totals rule in ``documents``: per-line tax, 
 - Balances: paidAmount = success charges, allocatedAmount = allocations, payableAmount =
   total - paid - allocated (0 when voided). Allocations appear on both documents with the same
   ``_id``; ``documentType`` is the type of the allocation's ``target``.
-- Charges (collection ``charges``): ``status`` success or fail, ``payment`` = invoice id.
+- Charges (collection ``charges``): ``status`` success or fail, ``payment`` = invoice id,
+  dated on or after the invoice's own date; each charge and allocation moves its documents'
+  ``modifiedAt``. Card charges have ``source`` "stripe" and a ``providerChargeReference``.
+- Nothing is synced yet: every ``accounting`` block (documents, charges, allocations) has the
+  six documented keys, all null.
 - Every collection is sorted by ``_id``; ids are ObjectIds whose time part is ``createdAt``.
 - ``billing_lock_date``: the day before the first of the third-last month (2026-07-31 by default).
 
@@ -75,6 +79,10 @@ invoice. Every other location, revenue account and tax rate has an active counte
 (NOTAX maps to "no tax").
 
 Applications: ``applications(seed)[0]`` is the full-scope orsync app, ``[1]`` is read-only.
+``describe(world)`` counts records by kind and status.
+
+Generation time and memory grow linearly: about 1.2 s for 10,000 invoices and 13 s for
+100,000 (2,000 companies, one CPU), roughly 10 KB of memory per invoice.
 """
 
 from orsync.sandbox.seed.generator import (
@@ -96,6 +104,7 @@ from orsync.sandbox.seed.intacct_side import (
 )
 from orsync.sandbox.seed.parties import CUSTOMER_ID_TEMPLATE, CUSTOMER_NUMBER_PROPERTY
 from orsync.sandbox.seed.primitives import line_tax
+from orsync.sandbox.seed.summary import describe
 
 __all__ = [
     "CUSTOMER_ID_TEMPLATE",
@@ -110,6 +119,7 @@ __all__ = [
     "READ_ONLY_SCOPES",
     "TAX_DETAIL_FOR_RATE",
     "applications",
+    "describe",
     "generate",
     "line_tax",
     "small_world",
