@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gc
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from orsync.sandbox.seed.catalogue import Catalogue
-from orsync.sandbox.seed.documents import Document, build_document
+from orsync.sandbox.seed.documents import Document, LineDraft, build_document
 from orsync.sandbox.seed.intacct_side import build_intacct, mapping_gaps
 from orsync.sandbox.seed.names import NameBook
 from orsync.sandbox.seed.parties import Customer, build_parties
@@ -228,14 +229,14 @@ def _invoice(
     cat: Catalogue,
     staff: list[str],
     rng: random.Random,
-    next_number: object,
+    next_number: Callable[[str, str], str],
     *,
     draft: bool,
 ) -> Document:
     customer = customers[slot.customer]
     lines = factory.lines(slot, customer)
     doc_id = ids.new(slot.created)
-    number = None if draft else next_number(customer.location, "INV")  # type: ignore[operator]
+    number = None if draft else next_number(customer.location, "INV")
     due = slot.day + timedelta(days=7 if slot.kind == "membership" else 14)
     reference = {
         "membership": f"Membership {slot.day:%B %Y}",
@@ -283,7 +284,7 @@ def _credit_notes_by_invoice(credit_notes: list[Document]) -> dict[str, str]:
 def _fee(
     fee_id: str,
     at: datetime,
-    line: object,
+    line: LineDraft,
     plan_code: str,
     owner: Document,
     customers: list[Customer],
@@ -291,9 +292,6 @@ def _fee(
     credit_by_reference: dict[str, str],
     staff: str,
 ) -> dict[str, object]:
-    from orsync.sandbox.seed.documents import LineDraft
-
-    assert isinstance(line, LineDraft)
     customer = customers[owner.customer_index]
     unit = json_number(line.unit_price)
     stamp = iso_instant(at)
