@@ -75,11 +75,19 @@ def sequential(client: OfficeRndClient, query: Query = INVOICES) -> Iterator[Pay
     return client.payments(query)
 
 
+WINDOWS: int | None = None
+
+
 def windowed(
     client: OfficeRndClient, workers: int, query: Query = INVOICES
 ) -> Iterator[PaymentDocument]:
     return client.read_windowed(
-        PAYMENTS, query, start=START, end=world_clock(), workers=workers, windows=workers * 4
+        PAYMENTS,
+        query,
+        start=START,
+        end=world_clock(),
+        workers=workers,
+        windows=WINDOWS or workers * 2,
     )
 
 
@@ -106,8 +114,11 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--windows", type=int, default=None, help="default: 2 per worker")
     parser.add_argument("--seed-sizes", default="10000,100000", help="seed timings to run")
     args = parser.parse_args()
+    global WINDOWS
+    WINDOWS = args.windows
 
     print(f"Seed generation (orsync.sandbox.seed.generate, seed {SEED})")
     for size in (int(s) for s in args.seed_sizes.split(",") if s):
@@ -132,7 +143,8 @@ def main() -> None:
             client.tokens.token()  # both reads start with a cached token
             print(
                 f"\nFull read of {args.invoices} invoices from the served simulator "
-                f"({args.latency_ms:.0f} ms per request, {args.workers} workers)"
+                f"({args.latency_ms:.0f} ms per request, {args.workers} workers, "
+                f"{args.windows or args.workers * 2} windows)"
             )
             seq_s, seq_ids = measure("sequential cursor paging", sequential(client))
             win_s, win_ids = measure("windowed concurrent read", windowed(client, args.workers))
