@@ -265,3 +265,20 @@ def test_every_collection_of_a_generated_operator_reads_into_typed_records() -> 
     end = max(d.created_at for d in documents if d.created_at is not None)
     windowed = [d.id for d in client.read_windowed(PAYMENTS, start=start, end=end, workers=4)]
     assert sorted(windowed) == sorted(d.id for d in documents)
+
+
+@pytest.mark.loopback
+def test_429_retry_after_and_billing_lock_over_loopback() -> None:
+    time = SharedTime()
+    sim = simulator(scaled_org(150), time, read_requests_per_minute=2)
+    sim.set_billing_lock_date(date(2026, 10, 31))
+    with serve(sim) as served, httpx_client(served.base_url) as http:
+        client = client_for(http, served.base_url, org=SMALL_ORG_SLUG, time=time)
+        ids = [d.id for d in client.payments()]
+        assert sorted(ids) == sorted(r["_id"] for r in sim.records("payments"))
+        assert time.sleeps and min(time.sleeps) >= 1
+        invoice = next(client.invoices(Query().eq("status", "awaiting_payment")))
+        with pytest.raises(BillingLocked):
+            client.create_charge(
+                _charge(invoice.id, "RCPT-LOCK", Decimal("1.00"), date(2026, 9, 1))
+            )
