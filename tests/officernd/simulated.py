@@ -98,6 +98,7 @@ def client_for(
         retry=RetryPolicy(max_attempts=6, base_delay=0.5, max_delay=30.0),
         sleep=time.sleep,
         clock=time.monotonic,
+        allow_http=True,  # the in-process sandbox host is not loopback by name
     )
 
 

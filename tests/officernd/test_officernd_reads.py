@@ -199,3 +199,35 @@ def test_payment_methods_are_read_from_their_own_envelope() -> None:
         )
     )
     assert make_client(fake).payment_methods() == ("Cash", "Bank Transfer")
+
+
+def test_plain_http_is_refused_except_to_loopback_or_when_allowed() -> None:
+    from orsync.errors import ConfigError
+    from orsync.officernd import ClientCredentials, OfficeRndClient
+    from orsync.officernd.client import require_https
+
+    with pytest.raises(ConfigError, match="refusing"):
+        OfficeRndClient(
+            httpx.Client(),
+            org="acme",
+            credentials=ClientCredentials("id", "secret-value"),
+            api_url="http://app.officernd.com",
+        )
+    require_https("http://127.0.0.1:8080")
+    require_https("http://officernd.sandbox", allow_http=True)
+
+
+def test_an_unknown_organization_is_a_configuration_error() -> None:
+    from orsync.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="404") as refused:
+        list(make_client(FakeOfficeRnd()).companies())
+    assert "slug" in refused.value.hint
+
+
+def test_the_http_client_factory_sets_a_user_agent_and_timeouts() -> None:
+    from orsync.officernd.client import build_http_client
+
+    with build_http_client(timeout=12.0) as http:
+        assert http.headers["user-agent"].startswith("orsync/")
+        assert http.timeout.read == 12.0 and http.timeout.connect == 10.0

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from orsync.errors import ServiceUnavailable
+from orsync import __version__
+from orsync.errors import ConfigError, ServiceUnavailable
 from orsync.officernd import writes
 from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider
 from orsync.officernd.budget import RateBudget
@@ -57,6 +58,33 @@ class Page:
     range_end: int | None = None
 
 
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def require_https(url: str, *, allow_http: bool = False) -> None:
+    """Refuse plain HTTP except to loopback (served simulator) or when explicitly allowed
+    (the in-process sandbox): the bearer token and client secret travel on these requests."""
+    parsed = httpx.URL(url)
+    if parsed.scheme == "https" or allow_http or parsed.host in _LOOPBACK_HOSTS:
+        return
+    raise ConfigError(
+        f"refusing to send OfficeRnD credentials over {parsed.scheme}:// to {parsed.host}",
+        hint="Use an https:// URL for the OfficeRnD API and token endpoint.",
+    )
+
+
+def build_http_client(
+    *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """The httpx.Client orsync hands to OfficeRndClient: explicit timeouts, a User-Agent, and
+    transport-level retries for connection failures only (nothing was sent yet)."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        headers={"User-Agent": f"orsync/{__version__}"},
+        transport=transport or httpx.HTTPTransport(retries=2),
+    )
+
+
 def parse_page(body: Any) -> Page:
     """Accept the documented envelope (null cursors absent or null) and a bare array."""
     if isinstance(body, list):
@@ -90,7 +118,10 @@ class OfficeRndClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        allow_http: bool = False,
     ) -> None:
+        for url in (api_url, token_url):
+            require_https(url, allow_http=allow_http)
         self.tokens = TokenProvider(http, credentials, token_url=token_url, clock=clock)
         self.session = ApiSession(
             http,
@@ -120,7 +151,11 @@ class OfficeRndClient:
                 collection.path, scope=collection.scope, params=query.params(cursor)
             )
             if body is None:
-                raise ServiceUnavailable(f"OfficeRnD has no collection {collection.path!r}")
+                raise ConfigError(
+                    f"OfficeRnD answered 404 for {self.base_url}/{collection.path}",
+                    hint="Check the organization slug (the part after /admin/ in OfficeRnD's "
+                    "address) and the API host of your region.",
+                )
             page = parse_page(body)
             yield page
             if page.cursor_next is None or not page.records:
