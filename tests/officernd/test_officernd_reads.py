@@ -231,3 +231,22 @@ def test_the_http_client_factory_sets_a_user_agent_and_timeouts() -> None:
     with build_http_client(timeout=12.0) as http:
         assert http.headers["user-agent"].startswith("orsync/")
         assert http.timeout.read == 12.0 and http.timeout.connect == 10.0
+
+
+def test_a_record_orsync_cannot_read_stops_the_read_naming_it() -> None:
+    from orsync.errors import InternalError
+
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1, lines="not-a-list")]})
+    with pytest.raises(InternalError, match=oid(1)):
+        list(make_client(fake).invoices())
+
+
+def test_a_refused_query_is_an_internal_error_not_a_record_error() -> None:
+    from orsync.errors import InternalError
+
+    fake = FakeOfficeRnd(collections={"payments": []})
+    fake.hooks.append(
+        lambda r: httpx.Response(400, json={"statusCode": 400, "message": "bad filter"})
+    )
+    with pytest.raises(InternalError, match="bad filter"):
+        list(make_client(fake).invoices())

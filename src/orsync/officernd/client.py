@@ -170,7 +170,7 @@ class OfficeRndClient:
     def iterate(self, collection: Collection[R], query: Query | None = None) -> Iterator[R]:
         for page in self.pages(collection, query):
             for raw in page.records:
-                yield collection.model.model_validate(raw)
+                yield collection.parse(raw)
 
     def read_windowed(
         self,
@@ -217,7 +217,7 @@ class OfficeRndClient:
 
     def get_payment(self, payment_id: str) -> PaymentDocument | None:
         body = self.session.get_json(f"payments/{payment_id}", scope=PAYMENTS.scope)
-        return None if body is None else PaymentDocument.model_validate(body)
+        return None if body is None else PAYMENTS.parse(body)
 
     def charges(self, query: Query | None = None) -> Iterator[Charge]:
         return self.iterate(CHARGES, query)

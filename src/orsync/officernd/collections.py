@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from pydantic import ValidationError
+
+from orsync.errors import InternalError
 from orsync.officernd.models import (
     Charge,
     Company,
@@ -26,6 +29,20 @@ class Collection(Generic[R]):
     path: str
     scope: str
     model: type[R]
+
+    def parse(self, raw: Any) -> R:
+        """One record; a shape orsync cannot read stops the read with the record's id (skipping
+        it silently would lose data from the sync)."""
+        try:
+            return self.model.model_validate(raw)
+        except ValidationError as exc:
+            record_id = raw.get("_id") if isinstance(raw, dict) else None
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]
+            )
+            raise InternalError(
+                f"OfficeRnD {self.path} record {record_id} has an unreadable shape: {problems}"
+            ) from None
 
 
 PAYMENTS = Collection("payments", "flex.billing.payments.read", PaymentDocument)

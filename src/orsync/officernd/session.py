@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from orsync.errors import RateLimited, RecordError, ServiceUnavailable
+from orsync.errors import InternalError, RateLimited, RecordError, ServiceUnavailable
 from orsync.officernd import jsonio
 from orsync.officernd.auth import TokenProvider
 from orsync.officernd.budget import RateBudget
@@ -144,15 +144,18 @@ class ApiSession:
     def get_json(
         self, path: str, *, scope: str, params: Sequence[tuple[str, str]] = ()
     ) -> Any | None:
-        """Parsed body of a GET; None on 404; RecordError on another definite refusal."""
+        """Parsed body of a GET; None on 404.
+
+        Another refusal of a read means OfficeRnD does not accept a query orsync built (a
+        filter this organization does not allow, say): nothing the user can fix by retrying.
+        """
         response = self.get(path, scope=scope, params=params)
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
-            raise RecordError(
+            raise InternalError(
                 f"OfficeRnD refused GET {path}: HTTP {response.status_code} "
-                f"{error_message(response)}",
-                code=str(response.status_code),
+                f"{error_message(response)}"
             )
         return jsonio.loads(response.content)
 

@@ -154,7 +154,7 @@ def _stream(
                 if narrowed is None:
                     continue
                 for page in client.pages(collection, narrowed):
-                    records = [collection.model.model_validate(raw) for raw in page.records]
+                    records = [collection.parse(raw) for raw in page.records]
                     if not offer(records):
                         return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
