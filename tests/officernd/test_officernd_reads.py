@@ -67,12 +67,12 @@ def test_429_waits_for_retry_after_then_succeeds() -> None:
     fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
     fake.hooks.append(
         lambda r: (
-            httpx.Response(429, headers={"Retry-After": "7"}) if "payments" in r.url.path else None
+            httpx.Response(429, headers={"Retry-After": "45"}) if "payments" in r.url.path else None
         )
     )
     sleeps: list[float] = []
     assert len(list(make_client(fake, sleeps=sleeps).invoices())) == 1
-    assert sleeps == [7.0]
+    assert sleeps == [45.0]  # in full, though RetryPolicy caps its own backoff at 30 s
 
 
 def test_429_storm_ends_in_rate_limited_after_the_retry_budget() -> None:
@@ -250,3 +250,18 @@ def test_a_refused_query_is_an_internal_error_not_a_record_error() -> None:
     )
     with pytest.raises(InternalError, match="bad filter"):
         list(make_client(fake).invoices())
+
+
+def test_a_retry_after_longer_than_the_policy_allows_ends_the_run_at_once() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    fake.hooks.append(
+        lambda r: (
+            httpx.Response(429, headers={"Retry-After": "121"})
+            if "payments" in r.url.path
+            else None
+        )
+    )
+    sleeps: list[float] = []
+    with pytest.raises(RateLimited) as limited:
+        list(make_client(fake, sleeps=sleeps).invoices())
+    assert limited.value.retry_after == 121.0 and sleeps == []

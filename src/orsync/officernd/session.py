@@ -26,6 +26,8 @@ from orsync.retry import RetryPolicy, parse_retry_after
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://app.officernd.com"
+# A Retry-After above this ends the run (exit 75) instead of blocking a cron job for long.
+MAX_RETRY_AFTER_SECONDS = 120.0
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
 
 # Transport failures after which the request certainly never reached the server: even a write
@@ -85,8 +87,10 @@ class ApiSession:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
     ) -> None:
         self.http = http
+        self.max_retry_after = max_retry_after
         self.tokens = tokens
         self.base_url = f"{api_url.rstrip('/')}/api/v2/organizations/{org}"
         # Defaults stay well under the ~400 reads/min a peer observed (no official number).
@@ -128,7 +132,7 @@ class ApiSession:
                 continue
             if response.status_code in RETRYABLE_STATUS:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if self.retry.should_retry(attempt):
+                if self._may_wait(attempt, retry_after):
                     self._pause(attempt, retry_after, f"GET {path}: HTTP {response.status_code}")
                     continue
                 if response.status_code == 429:
@@ -157,7 +161,7 @@ class ApiSession:
                 f"OfficeRnD refused GET {path}: HTTP {response.status_code} "
                 f"{error_message(response)}"
             )
-        return jsonio.loads(response.content)
+        return _json(response, f"GET {path}")
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -209,7 +213,7 @@ class ApiSession:
                 continue
             if write_may_retry_after(status):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if self.retry.should_retry(attempt):
+                if self._may_wait(attempt, retry_after):
                     self._pause(attempt, retry_after, f"{operation}: HTTP 429")
                     continue
                 raise RateLimited(
@@ -232,7 +236,7 @@ class ApiSession:
                     record=record,
                     code=str(status),
                 )
-            return jsonio.loads(response.content) if response.content else None
+            return _json(response, operation) if response.content else None
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -245,7 +249,25 @@ class ApiSession:
     def _headers(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
+    def _may_wait(self, attempt: int, retry_after: float | None) -> bool:
+        # Retrying before the Retry-After the service asked for would only earn another 429;
+        # a wait longer than the policy allows ends the run (exit 75) to be resumed later.
+        if retry_after is not None and retry_after > self.max_retry_after:
+            return False
+        return self.retry.should_retry(attempt)
+
     def _pause(self, attempt: int, retry_after: float | None, why: str) -> None:
-        delay = self.retry.delay(attempt, self._rng, retry_after)
+        # RetryPolicy caps waits at its max_delay; a Retry-After is honoured in full instead
+        # (OfficeRnD's limits are per minute, so up to 60 s is normal).
+        delay = retry_after if retry_after is not None else self.retry.delay(attempt, self._rng)
         log.info("retrying in %.2f s after %s", delay, redact(why))
         self._sleep(delay)
+
+
+def _json(response: httpx.Response, what: str) -> Any:
+    try:
+        return jsonio.loads(response.content)
+    except ValueError as exc:
+        raise ServiceUnavailable(
+            f"OfficeRnD sent an unreadable answer to {what} (HTTP {response.status_code})"
+        ) from exc
