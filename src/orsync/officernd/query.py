@@ -38,19 +38,19 @@ class Query:
     limit: int = MAX_PAGE_SIZE
 
     def eq(self, field: str, value: FilterValue) -> Query:
-        return self._add(field, format_value(value))
+        return self.with_param(field, format_value(value))
 
     def gte(self, field: str, value: FilterValue) -> Query:
-        return self._add(f"{field}[$gte]", format_value(value))
+        return self.with_param(f"{field}[$gte]", format_value(value))
 
     def gt(self, field: str, value: FilterValue) -> Query:
-        return self._add(f"{field}[$gt]", format_value(value))
+        return self.with_param(f"{field}[$gt]", format_value(value))
 
     def lt(self, field: str, value: FilterValue) -> Query:
-        return self._add(f"{field}[$lt]", format_value(value))
+        return self.with_param(f"{field}[$lt]", format_value(value))
 
     def lte(self, field: str, value: FilterValue) -> Query:
-        return self._add(f"{field}[$lte]", format_value(value))
+        return self.with_param(f"{field}[$lte]", format_value(value))
 
     def is_in(self, field: str, values: Iterable[FilterValue]) -> Query:
         """``field[$in]=a,b``: the API refuses a plain comma list for multi-value filters."""
@@ -61,7 +61,7 @@ class Query:
         if any("," in item for item in items):
             msg = f"{field}[$in] values cannot contain commas"
             raise ValueError(msg)
-        return self._add(f"{field}[$in]", ",".join(items))
+        return self.with_param(f"{field}[$in]", ",".join(items))
 
     def fields(self, *names: str) -> Query:
         """``$select``: only these fields (``_id`` is always added so records stay keyed)."""
@@ -83,5 +83,6 @@ class Query:
             result.append(("$cursorNext", cursor))
         return result
 
-    def _add(self, key: str, value: str) -> Query:
+    def with_param(self, key: str, value: str) -> Query:
+        """A raw, already formatted filter parameter (prefer the typed methods above)."""
         return replace(self, filters=(*self.filters, (key, value)))

@@ -55,9 +55,9 @@ class Window:
         kept = tuple(f for f in query.filters if f[0] not in (lower_key, upper_key))
         narrowed = replace(query, filters=kept)
         if lower is not None:
-            narrowed = narrowed._add(lower_key, lower)
+            narrowed = narrowed.with_param(lower_key, lower)
         if upper is not None:
-            narrowed = narrowed._add(upper_key, upper)
+            narrowed = narrowed.with_param(upper_key, upper)
         return narrowed
 
 
