@@ -47,3 +47,28 @@ def test_reads_go_through_the_read_budget() -> None:
 def test_budget_rejects_nonsense_rates() -> None:
     with pytest.raises(ValueError, match="positive"):
         RateBudget(0)
+
+
+def test_concurrent_window_workers_share_one_budget_without_overdrawing_it() -> None:
+    from datetime import UTC, datetime
+
+    from orsync.officernd.collections import PAYMENTS
+
+    clock = FakeClock()
+    waits: list[float] = []
+    budget = RateBudget(600, burst=2, clock=clock, sleep=waits.append)  # 10 a second
+    fake = FakeOfficeRnd(collections={"payments": [invoice(n) for n in range(1, 400)]})
+    records = list(
+        make_client(fake, read_budget=budget).read_windowed(
+            PAYMENTS,
+            start=datetime(2026, 1, 1, tzinfo=UTC),
+            end=datetime(2026, 1, 29, tzinfo=UTC),
+            windows=12,
+            workers=4,
+        )
+    )
+    assert len(records) == 399
+    sent = len(fake.api_requests)
+    # Reservations are serialised: the k-th request over the burst waits k tenths of a second,
+    # whichever thread made it, so four workers never exceed the rate together.
+    assert sorted(waits) == pytest.approx([k / 10 for k in range(1, sent - 1)])
