@@ -1,0 +1,183 @@
+"""OAuth2 client credentials for the OfficeRnD v2 API, with a cached token and a 5/min guard."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from orsync.errors import RateLimited, ServiceUnavailable
+from orsync.officernd.budget import SlidingWindowGuard
+from orsync.officernd.errors import MissingScope, OfficeRndAuthError
+from orsync.redact import redact, register_secret
+from orsync.retry import parse_retry_after
+
+DEFAULT_TOKEN_URL = "https://identity.officernd.com/oauth/token"  # noqa: S105 - a URL
+
+# The scopes orsync uses and no more (reference/officernd-api.md §2.2).
+READ_SCOPES: tuple[str, ...] = (
+    "flex.billing.payments.read",
+    "flex.billing.payments.methods.read",
+    "flex.billing.charges.read",
+    "flex.billing.taxRates.read",
+    "flex.billing.revenueAccounts.read",
+    "flex.billing.plans.read",
+    "flex.community.companies.read",
+    "flex.community.members.read",
+    "flex.community.fees.read",
+    "flex.space.locations.read",
+)
+WRITE_SCOPES: tuple[str, ...] = (
+    "flex.billing.charges.create",
+    "flex.billing.payments.update",
+    "flex.billing.payments.create",
+    "flex.billing.payments.allocations.create",
+    "flex.billing.payments.allocations.update",
+)
+ORSYNC_SCOPES: tuple[str, ...] = READ_SCOPES + WRITE_SCOPES
+
+TOKEN_REQUESTS_PER_MINUTE = 5  # documented limit of the token endpoint, failures included
+REFRESH_MARGIN_SECONDS = 60.0
+_SCOPE_NAME = re.compile(r"flex(?:\.[A-Za-z]+)+")
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """An OfficeRnD application's client id and secret, and the scopes to request."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    scopes: tuple[str, ...] = ORSYNC_SCOPES
+
+    def __post_init__(self) -> None:
+        register_secret(self.client_secret)
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    value: str = field(repr=False)
+    expires_at: float  # on the provider's clock
+    scopes: frozenset[str]
+
+
+class TokenProvider:
+    """Fetches and caches the bearer token; thread-safe (one fetch for many waiting workers)."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        credentials: ClientCredentials,
+        *,
+        token_url: str = DEFAULT_TOKEN_URL,
+        clock: Callable[[], float] = time.monotonic,
+        refresh_margin: float = REFRESH_MARGIN_SECONDS,
+        requests_per_minute: int = TOKEN_REQUESTS_PER_MINUTE,
+    ) -> None:
+        self._http = http
+        self._credentials = credentials
+        self._token_url = token_url
+        self._clock = clock
+        self._refresh_margin = refresh_margin
+        self._guard = SlidingWindowGuard(
+            requests_per_minute, 60.0, clock=clock, what="token request to OfficeRnD"
+        )
+        self._token: AccessToken | None = None
+        self._lock = threading.Lock()
+        self.requests_made = 0
+
+    @property
+    def requested_scopes(self) -> tuple[str, ...]:
+        return self._credentials.scopes
+
+    def token(self) -> AccessToken:
+        with self._lock:
+            current = self._token
+            if current is not None and self._clock() < current.expires_at:
+                return current
+            self._token = self._fetch()
+            return self._token
+
+    def invalidate(self, value: str) -> None:
+        """Forget ``value`` after the API refused it (401), unless a newer one replaced it."""
+        with self._lock:
+            if self._token is not None and self._token.value == value:
+                self._token = None
+
+    def require(self, scope: str) -> AccessToken:
+        """A token, after checking locally that ``scope`` was granted (no doomed request)."""
+        token = self.token()
+        if token.scopes and scope not in token.scopes:
+            raise MissingScope((scope,), detail="not granted to this token")
+        return token
+
+    def _fetch(self) -> AccessToken:
+        self._guard.check_and_record()
+        self.requests_made += 1
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._credentials.client_id,
+            "client_secret": self._credentials.client_secret,
+            "scope": " ".join(self._credentials.scopes),
+        }
+        started = self._clock()
+        try:
+            response = self._http.post(self._token_url, data=form)
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(
+                f"cannot reach the OfficeRnD token endpoint: {type(exc).__name__}",
+                hint="Check the network and the OfficeRnD identity URL.",
+            ) from exc
+        if response.status_code == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise RateLimited(
+                "OfficeRnD token endpoint rate limit (5 requests a minute) reached",
+                retry_after=retry_after if retry_after is not None else 60.0,
+            )
+        if response.status_code >= 500:
+            raise ServiceUnavailable(
+                f"OfficeRnD token endpoint answered HTTP {response.status_code}"
+            )
+        if response.status_code != 200:
+            raise self._refusal(response)
+        return self._parse(response, started)
+
+    def _parse(self, response: httpx.Response, started: float) -> AccessToken:
+        try:
+            body = response.json()
+            value = str(body["access_token"])
+            expires_in = float(body.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ServiceUnavailable("OfficeRnD token endpoint sent an unreadable answer") from exc
+        register_secret(value)
+        granted = frozenset(str(body.get("scope") or "").split())
+        missing = tuple(s for s in self._credentials.scopes if granted and s not in granted)
+        if missing:
+            raise MissingScope(missing, detail="the token endpoint granted fewer scopes")
+        # Refresh early: the margin covers clock skew and requests in flight at expiry, but
+        # never more than half the lifetime, so a short-lived token is still reused.
+        margin = min(self._refresh_margin, expires_in / 2)
+        return AccessToken(value=value, expires_at=started + expires_in - margin, scopes=granted)
+
+    def _refusal(self, response: httpx.Response) -> OfficeRndAuthError:
+        text = redact(response.text[:500])
+        try:
+            body = json.loads(response.text)
+        except ValueError:
+            body = {}
+        code = str(body.get("error", "")) if isinstance(body, dict) else ""
+        named = tuple(
+            dict.fromkeys(s for s in _SCOPE_NAME.findall(text) if s in self._credentials.scopes)
+        )
+        if code == "invalid_scope" or "scope" in text.lower():
+            # Peers report that one ungranted scope fails the whole token request; name it when
+            # the answer does, otherwise list what was asked for so the admin can compare.
+            return MissingScope(named or self._credentials.scopes, detail=text)
+        return OfficeRndAuthError(
+            f"OfficeRnD refused the client credentials (HTTP {response.status_code}"
+            f"{', ' + code if code else ''})"
+        )

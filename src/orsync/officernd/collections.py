@@ -1,0 +1,58 @@
+"""The v2 collections orsync reads: path, the scope a GET needs, and the record type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import ValidationError
+
+from orsync.errors import InternalError
+from orsync.officernd.models import (
+    Charge,
+    Company,
+    Fee,
+    Location,
+    Member,
+    PaymentDocument,
+    Plan,
+    Record,
+    RevenueAccount,
+    TaxRate,
+)
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True)
+class Collection(Generic[R]):
+    path: str
+    scope: str
+    model: type[R]
+
+    def parse(self, raw: Any) -> R:
+        """One record; a shape orsync cannot read stops the read with the record's id (skipping
+        it silently would lose data from the sync)."""
+        try:
+            return self.model.model_validate(raw)
+        except ValidationError as exc:
+            record_id = raw.get("_id") if isinstance(raw, dict) else None
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]
+            )
+            raise InternalError(
+                f"OfficeRnD {self.path} record {record_id} has an unreadable shape: {problems}"
+            ) from None
+
+
+PAYMENTS = Collection("payments", "flex.billing.payments.read", PaymentDocument)
+CHARGES = Collection("charges", "flex.billing.charges.read", Charge)
+COMPANIES = Collection("companies", "flex.community.companies.read", Company)
+MEMBERS = Collection("members", "flex.community.members.read", Member)
+LOCATIONS = Collection("locations", "flex.space.locations.read", Location)
+REVENUE_ACCOUNTS = Collection(
+    "revenue-accounts", "flex.billing.revenueAccounts.read", RevenueAccount
+)
+TAX_RATES = Collection("tax-rates", "flex.billing.taxRates.read", TaxRate)
+PLANS = Collection("plans", "flex.billing.plans.read", Plan)
+FEES = Collection("fees", "flex.community.fees.read", Fee)

@@ -1,0 +1,359 @@
+"""Typed OfficeRnD v2 records (pydantic v2, frozen).
+
+Rules that hold for every record here:
+- unknown fields are ignored, so a new API field never breaks a sync;
+- enumerations (status, documentType, taxType …) are plain strings: a value missing from the
+  docs (real orgs show ``overdue``) is kept, never rejected. The known values are listed in the
+  ``*_STATUSES`` constants for callers that branch on them;
+- money is ``Decimal``; the client parses JSON numbers straight to ``Decimal``
+  (``json.loads(parse_float=Decimal)``), so no amount ever passes through a float;
+- instants are timezone-aware ``datetime`` (the API sends ISO-8601 UTC with ``Z``);
+- absent and ``null`` mean the same; the docs' placeholder ``""`` for a number or object is read
+  as absent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class BlankIsAbsent:
+    """Marks a field where the docs' placeholder ``""`` means "unset" (numbers, ids, objects)."""
+
+
+_BLANK = BlankIsAbsent()
+
+Money = Annotated[Decimal | None, _BLANK]
+Instant = Annotated[datetime | None, _BLANK]
+Ref = Annotated[str | None, _BLANK]
+
+DOCUMENT_TYPES = ("invoice", "creditNote", "overpayment", "paymentCharge")
+PAYMENT_STATUSES = (
+    "voided",
+    "failed",
+    "draft",
+    "pending",
+    "refunded",
+    "paid",
+    "awaiting_payment",
+    "partially_paid",
+    "overdue",  # seen in real data and the help center, absent from the reference enum
+)
+CHARGE_STATUSES = ("pending", "fail", "success", "refund")
+TAX_TYPES = ("included", "excluded", "noTax")
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    # Wire names of this model's BlankIsAbsent fields, computed once per class.
+    _blank_is_absent: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._blank_is_absent = frozenset(
+            info.alias or name
+            for name, info in cls.model_fields.items()
+            if any(isinstance(m, BlankIsAbsent) for m in info.metadata)
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        # One pass per object instead of a Python validator per field (this runs for every
+        # record of a full read): null and a placeholder "" mean unset, so the field falls
+        # back to its default (an empty list or bag, not a failure); a float is refused
+        # because it means an amount bypassed the Decimal-preserving JSON parser.
+        if not isinstance(data, dict):
+            return data
+        blank = cls._blank_is_absent
+        cleaned: dict[str, Any] = {}
+        for key, value in data.items():
+            if value is None or (value == "" and key in blank):
+                continue
+            if type(value) is float:
+                msg = f"{key}: money must not be a float (parse JSON with parse_float=Decimal)"
+                raise ValueError(msg)
+            cleaned[key] = value
+        return cleaned
+
+
+class Accounting(Record):
+    """The accounting-sync bookkeeping block on documents, charges and allocations."""
+
+    provider: str | None = None
+    provider_id: str | None = Field(default=None, alias="providerId")
+    external_org_id: str | None = Field(default=None, alias="externalOrgId")
+    deep_link: str | None = Field(default=None, alias="deepLink")
+    last_sync: Instant = Field(default=None, alias="lastSync")
+    error: str | None = None
+
+
+OptAccounting = Annotated[Accounting | None, _BLANK]
+
+
+class ConvertedAmounts(Record):
+    price: Money = None
+    unit_price: Money = Field(default=None, alias="unitPrice")
+    sub_total: Money = Field(default=None, alias="subTotal")
+    tax_amount: Money = Field(default=None, alias="taxAmount")
+    tax_percent: Money = Field(default=None, alias="taxPercent")
+    discount_amount: Money = Field(default=None, alias="discountAmount")
+    base_unit_price: Money = Field(default=None, alias="baseUnitPrice")
+    base_total: Money = Field(default=None, alias="baseTotal")
+    total: Money = None
+
+
+class Line(Record):
+    description: str | None = None
+    quantity: Money = None
+    unit_price: Money = Field(default=None, alias="unitPrice")
+    price: Money = None
+    sub_total: Money = Field(default=None, alias="subTotal")
+    total: Money = None
+    base_total: Money = Field(default=None, alias="baseTotal")
+    base_unit_price: Money = Field(default=None, alias="baseUnitPrice")
+    discount: Money = None
+    unit_discount: Money = Field(default=None, alias="unitDiscount")
+    discount_amount: Money = Field(default=None, alias="discountAmount")
+    tax_rate: Ref = Field(default=None, alias="taxRate")
+    tax_percent: Money = Field(default=None, alias="taxPercent")
+    tax_amount: Money = Field(default=None, alias="taxAmount")
+    account: Ref = None  # revenue account id
+    plan: Ref = None
+    fee: Ref = None
+    location: Ref = None
+    membership: Ref = None
+    memberships: tuple[str, ...] = ()
+    fees: tuple[str, ...] = ()
+    start_date: Instant = Field(default=None, alias="startDate")
+    end_date: Instant = Field(default=None, alias="endDate")
+    converted_amounts: Annotated[ConvertedAmounts | None, _BLANK] = Field(
+        default=None, alias="convertedAmounts"
+    )
+
+
+class TaxAmount(Record):
+    percent: Money = None
+    total: Money = None
+    tax_rate: Ref = Field(default=None, alias="taxRate")
+
+
+class Allocation(Record):
+    """On an invoice ``target`` is the credit note/overpayment; on those it is the invoice."""
+
+    id: str = Field(alias="_id")
+    target: Ref = None
+    amount: Money = None
+    document_type: str | None = Field(default=None, alias="documentType")
+    accounting: OptAccounting = None
+
+
+class PaymentDocument(Record):
+    """An invoice, credit note or overpayment (``/payments``, told apart by ``document_type``)."""
+
+    id: str = Field(alias="_id")
+    number: str | None = None
+    document_type: str = Field(default="invoice", alias="documentType")
+    status: str | None = None
+    date: Instant = None
+    due_date: Instant = Field(default=None, alias="dueDate")
+    company: Ref = None
+    member: Ref = None
+    location: Ref = None
+    reference: str | None = None
+    tax_type: str | None = Field(default=None, alias="taxType")
+    lines: tuple[Line, ...] = ()
+    processing_fee_line: Annotated[Line | None, _BLANK] = Field(
+        default=None, alias="processingFeeLine"
+    )
+    tax_amounts: tuple[TaxAmount, ...] = Field(default=(), alias="taxAmounts")
+    allocations: tuple[Allocation, ...] = ()
+    sub_total: Money = Field(default=None, alias="subTotal")
+    amount: Money = None
+    total: Money = None
+    base_total: Money = Field(default=None, alias="baseTotal")
+    payable_amount: Money = Field(default=None, alias="payableAmount")
+    paid_amount: Money = Field(default=None, alias="paidAmount")
+    pending_amount: Money = Field(default=None, alias="pendingAmount")
+    allocated_amount: Money = Field(default=None, alias="allocatedAmount")
+    currency: str | None = None
+    currency_conversion_rate: Money = Field(default=None, alias="currencyConversionRate")
+    is_paid: bool | None = Field(default=None, alias="isPaid")
+    is_failed: bool | None = Field(default=None, alias="isFailed")
+    is_sent: bool | None = Field(default=None, alias="isSent")
+    charge_method: str | None = Field(default=None, alias="chargeMethod")
+    accounting: OptAccounting = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    created_at: Instant = Field(default=None, alias="createdAt")
+    modified_at: Instant = Field(default=None, alias="modifiedAt")
+
+    @property
+    def is_known_status(self) -> bool:
+        return self.status in PAYMENT_STATUSES
+
+
+class Charge(Record):
+    """A payment taken against an invoice (``/charges``); ``payment`` is the invoice id."""
+
+    id: str = Field(alias="_id")
+    amount: Money = None
+    currency: str | None = None
+    account: str | None = None  # payment method name, e.g. "Bank Transfer"
+    reference: str | None = None
+    date: Instant = None
+    accounting: OptAccounting = None
+    source: str | None = None
+    status: str | None = None
+    payment: Ref = None
+    provider_charge_reference: str | None = Field(default=None, alias="providerChargeReference")
+    created_at: Instant = Field(default=None, alias="createdAt")
+    modified_at: Instant = Field(default=None, alias="modifiedAt")
+
+
+class Address(Record):
+    country: str | None = None
+    state: str | None = None
+    city: str | None = None
+    street: str | None = None
+    zip: str | None = None
+    formatted_address: str | None = Field(default=None, alias="formattedAddress")
+
+
+OptAddress = Annotated[Address | None, _BLANK]
+
+
+class BillingDetails(Record):
+    billing_name: str | None = Field(default=None, alias="billingName")
+    vat_number: str | None = Field(default=None, alias="vatNumber")
+    registration_number: str | None = Field(default=None, alias="registrationNumber")
+    payment_method: str | None = Field(default=None, alias="paymentMethod")
+    billing_address: OptAddress = Field(default=None, alias="billingAddress")
+
+
+OptBilling = Annotated[BillingDetails | None, _BLANK]
+
+
+class Company(Record):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    email: str | None = None
+    location: Ref = None
+    status: str | None = None
+    start_date: Instant = Field(default=None, alias="startDate")
+    address: OptAddress = None
+    billing_details: OptBilling = Field(default=None, alias="billingDetails")
+    tags: tuple[str, ...] = ()
+    properties: dict[str, Any] = Field(default_factory=dict)
+    created_at: Instant = Field(default=None, alias="createdAt")
+    modified_at: Instant = Field(default=None, alias="modifiedAt")
+
+
+class Member(Record):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company: Ref = None
+    location: Ref = None
+    status: str | None = None
+    start_date: Instant = Field(default=None, alias="startDate")
+    is_billing_person: bool | None = Field(default=None, alias="isBillingPerson")
+    is_contact_person: bool | None = Field(default=None, alias="isContactPerson")
+    address: OptAddress = None
+    billing_details: OptBilling = Field(default=None, alias="billingDetails")
+    tags: tuple[str, ...] = ()
+    properties: dict[str, Any] = Field(default_factory=dict)
+    created_at: Instant = Field(default=None, alias="createdAt")
+    modified_at: Instant = Field(default=None, alias="modifiedAt")
+
+
+class Location(Record):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    code: str | None = None
+    timezone: str | None = None
+    address: OptAddress = None
+    is_open: bool | None = Field(default=None, alias="isOpen")
+    is_public: bool | None = Field(default=None, alias="isPublic")
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class RevenueAccount(Record):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    description: str | None = None
+    code: str | None = None
+    default_for: Ref = Field(default=None, alias="defaultFor")
+    tax_rate: Ref = Field(default=None, alias="taxRate")
+
+
+class TaxComponent(Record):
+    id: Ref = Field(default=None, alias="_id")
+    name: str | None = None
+    rate: Money = None
+
+
+class TaxRate(Record):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    code: str | None = None
+    type: str | None = None
+    rate: Money = None
+    components: tuple[TaxComponent, ...] = ()
+
+
+class Plan(Record):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    code: str | None = None
+    type: str | None = None
+    price: Money = None
+    revenue_account: Ref = Field(default=None, alias="revenueAccount")
+    locations: tuple[str, ...] = ()
+    interval_length: str | None = Field(default=None, alias="intervalLength")
+    interval_count: int | None = Field(default=None, alias="intervalCount")
+    created_at: Instant = Field(default=None, alias="createdAt")
+    modified_at: Instant = Field(default=None, alias="modifiedAt")
+
+
+class FeePaymentLink(Record):
+    id: Ref = Field(default=None, alias="_id")
+    status: str | None = None
+    credit_note: Ref = Field(default=None, alias="creditNote")
+
+
+class Fee(Record):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    price: Money = None
+    quantity: Money = None
+    company: Ref = None
+    member: Ref = None
+    location: Ref = None
+    plan: Ref = None
+    plan_type: str | None = Field(default=None, alias="planType")
+    issue_date: Instant = Field(default=None, alias="issueDate")
+    status: str | None = None
+    is_personal: bool | None = Field(default=None, alias="isPersonal")
+    is_refundable: bool | None = Field(default=None, alias="isRefundable")
+    payment: Annotated[FeePaymentLink | None, _BLANK] = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    created_at: Instant = Field(default=None, alias="createdAt")
+    modified_at: Instant = Field(default=None, alias="modifiedAt")
+
+
+class Webhook(Record):
+    """A webhook subscription; ``secret`` signs deliveries (never log or render it)."""
+
+    id: str = Field(alias="_id")
+    url: str | None = None
+    description: str | None = None
+    event_types: tuple[str, ...] = Field(default=(), alias="eventTypes")
+    secret: str | None = Field(default=None, repr=False)
+    is_enabled: bool | None = Field(default=None, alias="isEnabled")

@@ -1,0 +1,140 @@
+"""Token handling: client credentials form, caching, the 5-a-minute guard, scope errors."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+
+from orsync.errors import RateLimited
+from orsync.officernd import ORSYNC_SCOPES, READ_SCOPES, MissingScope, OfficeRndAuthError
+
+from .fake_api import SECRET, FakeClock, FakeOfficeRnd, invoice, make_client
+
+
+def test_token_request_is_a_form_post_with_client_credentials_and_only_orsync_scopes() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    list(make_client(fake).invoices())
+    (request,) = fake.token_requests
+    assert request.method == "POST"
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    form = dict(parse_qsl(request.content.decode()))
+    assert form["grant_type"] == "client_credentials"
+    assert form["client_id"] == "client-1"
+    assert form["client_secret"] == SECRET
+    assert form["scope"].split() == list(ORSYNC_SCOPES)
+    assert not any(s.startswith("flex.settings") for s in ORSYNC_SCOPES)
+
+
+def test_token_is_reused_until_shortly_before_it_expires() -> None:
+    clock = FakeClock()
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    client = make_client(fake, clock=clock)
+    for _ in range(5):
+        list(client.invoices())
+    assert len(fake.token_requests) == 1
+    clock.now += 3599 - 61  # still more than the 60 s margin left
+    list(client.invoices())
+    assert len(fake.token_requests) == 1
+    clock.now += 2  # inside the margin: refresh before the server would refuse it
+    list(client.invoices())
+    assert len(fake.token_requests) == 2
+    auth = {r.headers["authorization"] for r in fake.api_requests}
+    assert len(auth) == 2 and all(a.startswith("Bearer tok") for a in auth)
+
+
+def test_never_more_than_five_token_requests_a_minute() -> None:
+    clock = FakeClock()
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]}, expires_in=2)
+    client = make_client(fake, clock=clock)
+    for _ in range(5):
+        list(client.invoices())
+        clock.now += 2
+    with pytest.raises(RateLimited) as refused:
+        list(client.invoices())
+    assert len(fake.token_requests) == 5  # the sixth never left the machine
+    assert refused.value.retry_after is not None and 0 < refused.value.retry_after <= 60
+    clock.now += 60
+    list(client.invoices())
+    assert len(fake.token_requests) == 6
+
+
+def test_a_token_refused_with_401_is_replaced_once() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    fake.hooks.append(
+        lambda r: (
+            httpx.Response(401, json={"statusCode": 401}) if "payments" in r.url.path else None
+        )
+    )
+    assert [i.id for i in make_client(fake).invoices()] == [invoice(1)["_id"]]
+    assert len(fake.token_requests) == 2
+
+
+def test_refused_scope_at_the_token_endpoint_names_the_scope_and_hides_the_secret() -> None:
+    fake = FakeOfficeRnd()
+    fake.token_hooks.append(
+        lambda r: httpx.Response(
+            400,
+            json={
+                "error": "invalid_scope",
+                "error_description": "scope flex.billing.charges.create is not allowed",
+            },
+        )
+    )
+    with pytest.raises(MissingScope) as refused:
+        list(make_client(fake).charges())
+    assert refused.value.scopes == ("flex.billing.charges.create",)
+    assert "flex.billing.charges.create" in str(refused.value)
+    assert "flex.billing.charges.create" in refused.value.hint
+    assert SECRET not in str(refused.value) + refused.value.hint
+    assert refused.value.exit_code == 77
+
+
+def test_a_403_from_the_api_names_the_scope_that_call_needs() -> None:
+    fake = FakeOfficeRnd(collections={"charges": []})
+    fake.hooks.append(
+        lambda r: (
+            httpx.Response(
+                403, json={"statusCode": 403, "message": "Forbidden resource", "error": "Forbidden"}
+            )
+            if "charges" in r.url.path
+            else None
+        )
+    )
+    with pytest.raises(MissingScope) as refused:
+        list(make_client(fake).charges())
+    assert refused.value.scopes == ("flex.billing.charges.read",)
+
+
+def test_a_token_granted_fewer_scopes_than_asked_is_refused_by_name() -> None:
+    fake = FakeOfficeRnd(granted=" ".join(s for s in READ_SCOPES if "charges" not in s))
+    with pytest.raises(MissingScope) as refused:
+        list(make_client(fake, scopes=READ_SCOPES).charges())
+    assert refused.value.scopes == ("flex.billing.charges.read",)
+
+
+def test_wrong_client_secret_is_an_auth_error_without_the_secret() -> None:
+    fake = FakeOfficeRnd()
+    fake.token_hooks.append(lambda r: httpx.Response(401, json={"error": "invalid_client"}))
+    with pytest.raises(OfficeRndAuthError) as refused:
+        list(make_client(fake).invoices())
+    assert not isinstance(refused.value, MissingScope)
+    assert "invalid_client" in str(refused.value)
+    assert SECRET not in repr(refused.value)
+
+
+def test_credentials_repr_never_shows_the_secret() -> None:
+    from orsync.officernd import ClientCredentials
+
+    assert SECRET not in repr(ClientCredentials("client-1", SECRET))
+
+
+def test_token_endpoint_429_is_rate_limited() -> None:
+    fake = FakeOfficeRnd()
+    fake.token_hooks.append(
+        lambda r: httpx.Response(429, text="Too many requests, please try again later")
+    )
+    with pytest.raises(RateLimited) as refused:
+        list(make_client(fake).invoices())
+    assert refused.value.retry_after == 60.0

@@ -1,0 +1,96 @@
+"""Windowed concurrent reads return exactly the records of a sequential read, as a stream."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from orsync.errors import ServiceUnavailable
+from orsync.officernd import Query
+from orsync.officernd.collections import PAYMENTS
+from orsync.officernd.windows import split_windows
+
+from .fake_api import FakeOfficeRnd, invoice, make_client
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+END = datetime(2026, 1, 29, tzinfo=UTC)
+
+
+def test_windows_cover_all_time_without_overlap() -> None:
+    windows = split_windows(START, END, 4)
+    assert windows[0].lower is None and windows[-1].upper is None
+    for before, after in itertools.pairwise(windows):
+        assert before.upper == after.lower
+    assert split_windows(END, START, 4) == split_windows(START, START, 1)
+
+
+@pytest.mark.parametrize(("windows", "workers"), [(1, 1), (4, 2), (13, 8), (60, 8)])
+def test_windowed_read_yields_the_same_records_as_sequential_each_once(
+    windows: int, workers: int
+) -> None:
+    records = [invoice(n) for n in range(1, 400)]
+    records.append(invoice(500, createdAt="2019-05-01T00:00:00.000Z"))  # before the range
+    records.append(invoice(501, createdAt="2030-05-01T00:00:00.000Z"))  # after the range
+    fake = FakeOfficeRnd(collections={"payments": records})
+    client = make_client(fake)
+    sequential = [d.id for d in client.invoices()]
+    windowed = [
+        d.id
+        for d in client.read_windowed(
+            PAYMENTS,
+            Query().eq("documentType", "invoice"),
+            start=START,
+            end=END,
+            windows=windows,
+            workers=workers,
+        )
+    ]
+    assert len(windowed) == len(set(windowed)) == len(sequential) == 401
+    assert set(windowed) == set(sequential)
+
+
+def test_windowed_read_keeps_the_callers_filters() -> None:
+    records = [invoice(n, status="paid" if n % 2 else "voided") for n in range(1, 120)]
+    fake = FakeOfficeRnd(collections={"payments": records})
+    got = list(
+        make_client(fake).read_windowed(
+            PAYMENTS, Query().is_in("status", ["paid"]), start=START, end=END, workers=3
+        )
+    )
+    assert len(got) == 60 and {d.status for d in got} == {"paid"}
+
+
+def test_a_consumer_that_stops_early_releases_the_workers() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(n) for n in range(1, 2000)]})
+    before = threading.active_count()
+    stream = make_client(fake).read_windowed(PAYMENTS, start=START, end=END, workers=4)
+    next(stream)
+    stream.close()
+    assert threading.active_count() == before
+    assert len(fake.api_requests) < 40  # bounded queue: workers did not read everything
+
+
+def test_an_error_in_one_window_reaches_the_consumer() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(n) for n in range(1, 200)]})
+    for _ in range(20):
+        fake.hooks.append(lambda r: httpx.Response(503) if "payments" in r.url.path else None)
+    with pytest.raises(ServiceUnavailable):
+        list(make_client(fake).read_windowed(PAYMENTS, start=START, end=END, workers=2))
+
+
+def test_a_bound_the_caller_put_on_the_window_field_is_intersected_not_repeated() -> None:
+    records = [invoice(n) for n in range(1, 300)]
+    fake = FakeOfficeRnd(collections={"payments": records})
+    cut = datetime(2026, 1, 10, tzinfo=UTC)
+    query = Query().lt("createdAt", cut)
+    client = make_client(fake)
+    expected = {d.id for d in client.payments(query)}
+    got = [d.id for d in client.read_windowed(PAYMENTS, query, start=START, end=END, workers=3)]
+    assert sorted(got) == sorted(expected) and len(got) == len(set(got))
+    for request in fake.api_requests[1:]:
+        keys = [k for k, _ in request.url.params.multi_items()]
+        assert len(keys) == len(set(keys))
