@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
-from orsync.sandbox.intacct.records import Fields, fmt_money
+from orsync.sandbox.intacct.records import (
+    ArDocument,
+    Customer,
+    Fields,
+    Line,
+    Payment,
+    PaymentDetail,
+    SoDocument,
+    SoLine,
+    fmt_money,
+)
 from orsync.sandbox.intacct.store import IntacctStore
 
 # (owning entity or "" for top level, fields)
@@ -230,3 +242,28 @@ def listtype_for(object_name: str, function: str) -> str:
     """Letter case of ``listtype`` and record elements, in one place: readByQuery/readMore
     answer lower case (resp-readbyquery-page1.xml), read/readByName/query upper case."""
     return object_name.lower() if function in ("readByQuery", "readMore") else object_name
+
+
+def field_names(object_name: str, store: IntacctStore) -> list[str]:
+    """The fields an object has, even when the company holds none of it yet (for lookup)."""
+    day, at = date(2000, 1, 1), datetime(2000, 1, 1)  # noqa: DTZ001 - a shape, not an instant
+    line = Line(1, "", Decimal(0))
+    ar = ArDocument("invoice", 0, "", "", day, at, lines=(line,))
+    adj = ArDocument("adjustment", 0, "", "", day, at, lines=(line,))
+    so = SoDocument(0, "", "", "", day, at, lines=(SoLine(1, "", Decimal(0), Decimal(0)),))
+    payment = Payment(0, "", day, at, Decimal(0))
+    shapes: dict[str, Fields] = {
+        "CUSTOMER": Customer(0, "", "", at).fields(),
+        "ARINVOICE": ar.header_fields(),
+        "ARINVOICEITEM": [("RECORDNO", ""), *ar.line_fields(line)],
+        "ARADJUSTMENT": adj.header_fields(),
+        "ARADJUSTMENTITEM": [("RECORDNO", ""), *adj.line_fields(line)],
+        "SODOCUMENT": so.header_fields(),
+        "SODOCUMENTENTRY": [("RECORDNO", ""), *so.line_fields(so.lines[0])],
+        "ARPYMT": payment.header_fields(),
+        "ARPYMTDETAIL": payment.detail_fields(PaymentDetail(0, 0, 0, Decimal(0))),
+    }
+    if object_name in shapes:
+        return [name for name, _ in shapes[object_name]]
+    rows = list(OBJECTS[object_name].rows(store, ""))
+    return [name for name, _ in rows[0][1]] if rows else ["RECORDNO"]

@@ -12,7 +12,13 @@ from typing import Any
 from lxml import etree
 
 from orsync.sandbox.intacct import messages
-from orsync.sandbox.intacct.catalog import OBJECTS, ObjectType, listtype_for, visible
+from orsync.sandbox.intacct.catalog import (
+    OBJECTS,
+    ObjectType,
+    field_names,
+    listtype_for,
+    visible,
+)
 from orsync.sandbox.intacct.context import Context, Cursor, FunctionFailed
 from orsync.sandbox.intacct.filters import (
     QueryError,
@@ -288,13 +294,12 @@ def _select(element: etree._Element, rows: list[Fields], name: str) -> list[Fiel
 def lookup(ctx: Context, fn: Function) -> FunctionResult:
     """Field list of an object. UNVERIFIED placement: ``data/Type`` (no full sample exists)."""
     name, kind = _object(fn)
-    sample = next(iter(kind.rows(ctx.store, text(fn.element, "docparid"))), None)
     data = etree.Element("data", listtype="All", count="1")
     type_element = etree.SubElement(
         data, "Type", Name=name, DocumentType=text(fn.element, "docparid")
     )
     fields_element = etree.SubElement(type_element, "Fields")
-    for field_name, _ in sample[1] if sample else [("RECORDNO", "")]:
+    for field_name in field_names(name, ctx.store):
         field = etree.SubElement(fields_element, "Field")
         for tag, value in (
             ("ID", field_name),
