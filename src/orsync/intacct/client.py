@@ -119,6 +119,10 @@ class IntacctClient:
 
     # -- sessions ---------------------------------------------------------------------------
 
+    def sign_in(self, entity: str | None = None) -> None:
+        """Open (or reuse) the API session now: checks the credentials (``connect --verify``)."""
+        self._sessions.get(entity)
+
     def _open_session(self, entity: str | None) -> Session:
         """getAPISession, alone in its request, signed in with the user's credentials."""
         login = self._settings.login
