@@ -42,7 +42,6 @@ from orsync.sandbox.intacct.limits import ConcurrencyGate, ControlIds, RateLimit
 from orsync.sandbox.intacct.protocol import (
     XML_CONTENT_TYPE,
     AuthEcho,
-    ControlEcho,
     FunctionResult,
     auth_failure,
     bare_failure,
@@ -277,7 +276,6 @@ class IntacctSimulator:
             if request.transaction and failed:
                 results.append(FunctionResult(function.name, function.controlid, "aborted"))
                 continue
-            self.config.latency.wait(1, self.config.sleep)
             result = self._run_one(request, function, auth, endpoint, journal, claimed)
             results.append(result)
             failed = failed or result.status == "failure"
@@ -320,6 +318,11 @@ class IntacctSimulator:
             self.stats.by_function[function.name] += 1
         ok = False
         try:
+            # Functions run one after another, each taking the per-function time; its
+            # controlid is "in process" meanwhile.
+            per_function = self.config.latency.per_unit_ms / 1000.0
+            if per_function > 0:
+                self.config.sleep(per_function)
             result = self._dispatch(request, function, auth, endpoint, journal)
             ok = result.status == "success"
             return result
@@ -373,7 +376,3 @@ class IntacctSimulator:
         etree.SubElement(api, "endpoint").text = endpoint
         etree.SubElement(api, "locationid").text = entity
         return FunctionResult(function.name, function.controlid, payload=[data])
-
-
-def control_echo_of(request: Request) -> ControlEcho:
-    return request.echo
