@@ -9,25 +9,26 @@ from lxml import etree
 from tests.sandbox_intacct.requests_xml import PARSER
 
 
-def skeleton(root: etree._Element, record_depth: int = 99) -> set[str]:
-    """Every element path (``response/control/status``), plus ``@attr`` names, down to the
-    ``data`` element's own attributes; record contents (which differ per object) are skipped."""
+def skeleton(root: etree._Element) -> set[str]:
+    """Every element path (``response/control/status``) and ``path@attribute`` name.
+
+    Inside ``data`` only the ``api`` block of getAPISession is followed: records differ per
+    object, so what is compared there is the ``data`` element and its attribute names.
+    """
     found: set[str] = set()
 
-    def walk(node: etree._Element, path: str, depth: int) -> None:
+    def walk(node: etree._Element, path: str) -> None:
         if not isinstance(node.tag, str):
             return
         here = f"{path}/{node.tag}" if path else str(node.tag)
         found.add(here)
-        for name in node.attrib:
-            found.add(f"{here}@{name}")
-        if node.tag == "data" and depth >= record_depth:
-            return
+        found.update(f"{here}@{name}" for name in node.attrib)
         for child in node:
-            walk(child, here, depth + 1 if node.tag == "data" or depth else depth)
+            if node.tag != "data" or child.tag == "api":
+                walk(child, here)
 
-    walk(root, "", 0)
-    return {p for p in found if "/data/" not in p or (p.count("/") <= 5 and "/api" in p)}
+    walk(root, "")
+    return found
 
 
 def sample(samples: Path, name: str) -> etree._Element:

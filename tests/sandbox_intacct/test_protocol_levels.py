@@ -301,3 +301,43 @@ def test_the_form_encoded_xmlrequest_style_is_understood(
 
 def _unused(_: etree._Element) -> None:
     return None
+
+
+@needs_shared()
+def test_the_sdk_login_sample_is_served_once_its_credentials_are_ours(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    doc = etree.fromstring((SAMPLES / "req-login-getapisession.xml").read_bytes())
+    creds = sim.credentials
+    for path, value in (
+        ("control/senderid", creds.sender_id),
+        ("control/password", creds.sender_password),
+        ("operation/authentication/login/userid", creds.user_id),
+        ("operation/authentication/login/companyid", creds.company_id),
+        ("operation/authentication/login/password", creds.user_password),
+    ):
+        node = doc.find(path)
+        assert node is not None
+        node.text = value
+
+    answer = parse(post(client, etree.tostring(doc)))
+
+    assert answer.findtext("operation/result/status") == "success"
+    assert answer.findtext("operation/result/function") == "getAPISession"
+
+
+@needs_shared()
+@pytest.mark.parametrize(
+    "fragment", ["req-fn-create_invoice.xml", "req-fn-create_sotransaction.xml"]
+)
+def test_the_sdk_function_samples_get_business_errors_not_a_crash(
+    client: httpx.Client, sim: IntacctSimulator, fragment: str
+) -> None:
+    function_element = etree.fromstring((SAMPLES / fragment).read_bytes())
+    body = Envelope(sim.credentials, transaction=None).build([function_element])
+
+    answer = parse(post(client, body))
+
+    (result,) = results(answer)
+    assert result.findtext("status") == "failure"
+    assert "BL01001973" in errornos(result)

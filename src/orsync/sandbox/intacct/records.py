@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -94,8 +95,9 @@ class ArDocument:
     invoice_no: str = ""  # adjustments: the invoice they were entered against
     custom_fields: tuple[tuple[str, str], ...] = ()
 
-    @property
+    @cached_property
     def total_entered(self) -> Decimal:
+        # Records are immutable, so derived values and rendered rows are computed once.
         return money(sum((line.amount + line.tax for line in self.lines), ZERO))
 
     @property
@@ -117,6 +119,10 @@ class ArDocument:
         return "Partially Paid"
 
     def header_fields(self) -> Fields:
+        return self._header
+
+    @cached_property
+    def _header(self) -> Fields:
         fields: Fields = [
             ("RECORDNO", str(self.recordno)),
             ("RECORDID", self.record_id),
@@ -219,6 +225,10 @@ class SoDocument:
         )
 
     def header_fields(self) -> Fields:
+        return self._header
+
+    @cached_property
+    def _header(self) -> Fields:
         return [
             ("RECORDNO", str(self.recordno)),
             ("DOCNO", self.doc_no),
@@ -299,6 +309,10 @@ class Payment:
         return "Draft" if self.draft else "Posted"
 
     def header_fields(self) -> Fields:
+        return self._header
+
+    @cached_property
+    def _header(self) -> Fields:
         return [
             ("RECORDNO", str(self.recordno)),
             ("RECORDTYPE", self.record_type),
@@ -346,6 +360,10 @@ class Customer:
     extra: tuple[tuple[str, str], ...] = field(default=())
 
     def fields(self) -> Fields:
+        return self._fields
+
+    @cached_property
+    def _fields(self) -> Fields:
         known = [
             ("RECORDNO", str(self.recordno)),
             ("CUSTOMERID", self.customer_id),
