@@ -217,37 +217,36 @@ def test_the_rate_limit_fault_answers_429_without_running_anything(clock: FakeCl
     assert sim.store.invoices() == []
 
 
-def test_the_session_expired_fault_kills_the_session_but_not_a_login(clock: FakeClock) -> None:
-    sim = make(clock)
-    with client_for(sim) as c:
-        doc = parse(post(c, Envelope(sim.credentials).build([function("s", el("getAPISession"))])))
-        session = doc.findtext("operation/result/data/api/sessionid") or ""
-        sim.faults.set_rate("session-expired", 1.0)
-        by_session = parse(
-            post(
-                c,
-                Envelope(sim.credentials, sessionid=session).build(
-                    [function("f", create_invoice())]
-                ),
-            )
-        )
-        by_login = parse(
-            post(c, Envelope(sim.credentials).build([function("f", create_invoice())]))
-        )
-        sim.faults.set_rate("session-expired", 0.0)
-        later = parse(
-            post(
-                c,
-                Envelope(sim.credentials, sessionid=session).build(
-                    [function("f", create_invoice())]
-                ),
-            )
-        )
+def test_the_session_expired_fault_kills_a_used_session_but_spares_fresh_ones_and_logins(
+    clock: FakeClock,
+) -> None:
+    sim = make(clock, faults=FaultPlan({"session-expired": 1.0}))
 
-    assert by_session.findtext("operation/authentication/status") == "failure"
-    assert by_login.findtext("operation/authentication/status") == "success"
-    assert later.findtext("operation/authentication/status") == "failure"  # it stays dead
-    assert len(sim.store.invoices()) == 1
+    def session() -> str:
+        doc = parse(post(c, Envelope(sim.credentials).build([function("s", el("getAPISession"))])))
+        return doc.findtext("operation/result/data/api/sessionid") or ""
+
+    def status(env: Envelope) -> str:
+        doc = parse(post(c, env.build([function("f", create_invoice())])))
+        return doc.findtext("operation/authentication/status") or ""
+
+    with client_for(sim) as c:
+        first = session()
+        fresh = status(Envelope(sim.credentials, sessionid=first))
+        used = status(Envelope(sim.credentials, sessionid=first))
+        by_login = status(Envelope(sim.credentials))
+        sim.faults.set_rate("session-expired", 0.0)
+        later = status(Envelope(sim.credentials, sessionid=first))
+        replacement = status(Envelope(sim.credentials, sessionid=session()))
+
+    assert (fresh, used, by_login, later, replacement) == (
+        "success",
+        "failure",
+        "success",
+        "failure",  # an expired session stays dead
+        "success",
+    )
+    assert len(sim.store.invoices()) == 3
 
 
 def test_unknown_fault_names_are_refused_listing_the_valid_ones(clock: FakeClock) -> None:

@@ -15,6 +15,7 @@ class Session:
     entity_id: str
     created: datetime
     expires: datetime
+    uses: int = 0
 
 
 class Sessions:
@@ -45,7 +46,13 @@ class Sessions:
                 del self._open[session_id]
                 return None
             session.expires = now + self.duration
+            session.uses += 1
             return session
+
+    def used_before(self, session_id: str) -> bool:
+        with self._lock:
+            session = self._open.get(session_id)
+            return session is not None and session.uses > 0
 
     def expire(self, session_id: str) -> None:
         with self._lock:
