@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from orsync.sandbox.intacct import GATEWAY_PATH, IntacctCredentials
+from orsync.sandbox.intacct import GATEWAY_PATH, IntacctCredentials, IntacctSimulator
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
 
@@ -163,3 +163,12 @@ def read_by_query(
         el("query", query),
         el("pagesize", str(pagesize)) if pagesize else None,
     )
+
+
+def run(
+    client: httpx.Client, sim: IntacctSimulator, *bodies: etree._Element, **env: object
+) -> list[etree._Element]:
+    """Send ``bodies`` as functions f1, f2 … of one request; the results in order."""
+    functions = [function(f"f{n}", body) for n, body in enumerate(bodies, start=1)]
+    envelope = Envelope(sim.credentials, **env)  # type: ignore[arg-type]
+    return results(parse(post(client, envelope.build(functions))))

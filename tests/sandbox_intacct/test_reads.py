@@ -311,3 +311,14 @@ def test_master_data_reads(client: httpx.Client, sim: IntacctSimulator) -> None:
         "UK-MAN",
     ]
     assert [x.findtext("VALUE") for x in details.findall("data/taxdetail")] == ["23.00", "0.00"]
+
+
+@pytest.mark.usefixtures("five_invoices")
+def test_read_more_by_object_continues_the_latest_query_of_that_object(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    one(client, sim, read_by_query("ARINVOICE", pagesize=4))
+
+    more = one(client, sim, el("readMore", el("object", "ARINVOICE")))
+
+    assert more.find("data").get("count") == "1"  # type: ignore[union-attr]

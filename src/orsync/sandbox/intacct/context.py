@@ -57,6 +57,14 @@ class Cursors:
                 self._open.popitem(last=False)
             return result_id
 
+    def latest_for(self, object_name: str) -> str | None:
+        """The newest open result set of an object (legacy ``readMore`` by ``object``)."""
+        with self._lock:
+            for result_id in reversed(self._open):
+                if self._open[result_id].object_name == object_name:
+                    return result_id
+            return None
+
     def get(self, result_id: str) -> Cursor | None:
         with self._lock:
             return self._open.get(result_id)

@@ -180,6 +180,8 @@ def read_by_query(ctx: Context, fn: Function) -> FunctionResult:
 
 def read_more(ctx: Context, fn: Function) -> FunctionResult:
     result_id = text(fn.element, "resultId")
+    if not result_id and text(fn.element, "object"):
+        result_id = ctx.cursors.latest_for(text(fn.element, "object").upper()) or ""
     cursor = ctx.cursors.get(result_id) if result_id else None
     if cursor is None:
         raise FunctionFailed(
