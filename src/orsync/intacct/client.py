@@ -229,8 +229,12 @@ class IntacctClient:
         pagesize: int = reads.MAX_QUERY_PAGE,
         entity: str | None = None,
         docparid: str | None = None,
+        show_private: bool = False,
     ) -> Iterator[Record]:
-        """Every row of a ``query``, page by page through ``offset`` (streamed)."""
+        """Every row of a ``query``, page by page through ``offset`` (streamed).
+
+        From the top level, records owned by an entity are only seen with ``show_private``.
+        """
         offset = 0
         while True:
             function = reads.query(
@@ -242,6 +246,7 @@ class IntacctClient:
                 pagesize=pagesize,
                 offset=offset,
                 docparid=docparid,
+                show_private=show_private,
             )
             data = self.read_one(function, entity=entity).data
             if data is None:
