@@ -245,3 +245,21 @@ def test_a_credit_memo_adjustment_is_applied_to_an_invoice_with_apply_arpayment(
     (credit,) = sim.store.adjustments()
     assert (invoice.state, str(invoice.total_due)) == ("Partially Paid", "70.00")
     assert str(credit.total_due) == "0.00"
+
+
+def test_store_helpers_reverse_a_payment_and_delete_a_sales_document(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    run(client, sim, create_invoice(lines=[lineitem("100.00")]))
+    key = str(sim.store.invoices()[0].recordno)
+    run(client, sim, payment(key, "100.00"))
+    (created,) = run(client, sim, sales())
+
+    (paid,) = sim.store.payments()
+    sim.store.reverse_payment(paid.recordno, sim.config.clock())
+    sim.store.delete_sales_document(created.findtext("key") or "")
+
+    (invoice,) = sim.store.invoices()
+    assert (invoice.state, str(invoice.total_due)) == ("Posted", "100.00")
+    assert sim.store.payments()[0].state == "Reversed"
+    assert sim.store.sales_documents() == []

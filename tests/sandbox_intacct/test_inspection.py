@@ -9,6 +9,7 @@ import httpx
 
 from orsync.sandbox.intacct import IntacctSimConfig, IntacctSimulator, default_company_seed
 from orsync.sandbox.server import in_process_transport
+from orsync.sandbox.world import Entity, ExistingCustomer, GLAccount, IntacctCompanySeed
 from tests.sandbox_intacct.conftest import FakeClock
 from tests.sandbox_intacct.requests_xml import (
     Envelope,
@@ -16,10 +17,12 @@ from tests.sandbox_intacct.requests_xml import (
     descriptions,
     el,
     function,
+    lineitem,
     parse,
     post,
     read_by_query,
     results,
+    run,
 )
 
 
@@ -100,3 +103,28 @@ def test_credentials_have_deterministic_defaults_and_no_secret_in_repr() -> None
     assert sim.credentials.company_id == "ORSYNC-DEMO"
     assert sim.credentials.user_password not in repr(sim.credentials)
     assert sim.credentials.sender_password not in repr(sim.credentials)
+
+
+def test_any_seed_loads_and_a_single_entity_company_needs_no_line_locations(
+    clock: FakeClock,
+) -> None:
+    seed = IntacctCompanySeed(
+        company_id="SOLO",
+        entities=[Entity("MAIN", "Solo Ltd", "GBP")],
+        gl_accounts=[GLAccount("4000", "Revenue")],
+        customers=[ExistingCustomer(f"K-{n:04d}", f"Member {n}") for n in range(2000)],
+        first_invoice_number=42,
+    )
+    sim = IntacctSimulator(seed, IntacctSimConfig(clock=clock, invoice_number_format="S{n}"))
+    with httpx.Client(transport=in_process_transport(sim), base_url="http://h") as c:
+        (created,) = run(
+            c, sim, create_invoice(customerid="K-1999", lines=[lineitem("9.99", locationid=None)])
+        )
+        (page,) = run(
+            c, sim, read_by_query("CUSTOMER", "CUSTOMERID >= 'K-1990'", fields="CUSTOMERID")
+        )
+
+    assert created.findtext("status") == "success"
+    assert sim.store.invoices()[0].record_id == "S42"
+    assert sim.store.invoices()[0].currency == "GBP"
+    assert page.find("data").get("count") == "10"  # type: ignore[union-attr]

@@ -294,6 +294,33 @@ class IntacctStore:
         self.put(self.ar_table, doc, None)
         return doc
 
+    def delete_sales_document(self, doc_id: str) -> None:
+        """Delete a sales document and the AR record it posted."""
+        with self.lock:
+            doc = self.so_table.find(doc_id)
+            if doc is None:
+                raise KeyError(doc_id)
+            if doc.pr_record_key is not None:
+                self.remove(self.ar_table, doc.pr_record_key, None)
+            self.remove(self.so_table, doc.recordno, None)
+
+    def reverse_payment(self, recordno: int, when: datetime) -> None:
+        """Reverse a payment: its applications come off the invoices (e.g. a bounced cheque)."""
+        with self.lock:
+            payment = self.payment_table.get(recordno)
+            if payment is None:
+                raise KeyError(recordno)
+            if not payment.draft and not payment.reversed:
+                for detail in payment.details:
+                    doc = self.ar_table.get(detail.record_key)
+                    if doc is not None:
+                        restored = dataclasses.replace(
+                            doc, total_paid=doc.total_paid - detail.amount, when_modified=when
+                        )
+                        self.put(self.ar_table, restored, None)
+            reversed_payment = dataclasses.replace(payment, reversed=True, when_modified=when)
+            self.put(self.payment_table, reversed_payment, None)
+
     def set_books_closed_before(self, day: date | None) -> None:
         with self.lock:
             self.books_closed_before = day
