@@ -322,3 +322,15 @@ def test_read_more_by_object_continues_the_latest_query_of_that_object(
     more = one(client, sim, el("readMore", el("object", "ARINVOICE")))
 
     assert more.find("data").get("count") == "1"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "bad", ["CUSTOMERID in ('C-0001'", "CUSTOMERID ==", "CUSTOMERID = 'x' AND", "(STATUS = 'a'"]
+)
+def test_a_malformed_read_by_query_fails_the_function_not_the_gateway(
+    client: httpx.Client, sim: IntacctSimulator, bad: str
+) -> None:
+    result = one(client, sim, read_by_query("CUSTOMER", bad))
+
+    assert result.findtext("status") == "failure"
+    assert result.findtext("errormessage/error/errorno") == "PL03000006"

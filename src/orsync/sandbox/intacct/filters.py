@@ -186,7 +186,10 @@ class _Parser:
         if word == "IN":
             self.expect("paren")
             values = [self.value()]
-            while self.tokens[self.position] == ("paren", ","):
+            while self.position < len(self.tokens) and self.tokens[self.position] == (
+                "paren",
+                ",",
+            ):
                 self.take()
                 values.append(self.value())
             self.expect("paren")
