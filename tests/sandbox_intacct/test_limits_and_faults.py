@@ -217,10 +217,8 @@ def test_the_rate_limit_fault_answers_429_without_running_anything(clock: FakeCl
     assert sim.store.invoices() == []
 
 
-def test_the_session_expired_fault_kills_a_used_session_but_spares_fresh_ones_and_logins(
-    clock: FakeClock,
-) -> None:
-    sim = make(clock, faults=FaultPlan({"session-expired": 1.0}))
+def test_the_session_expired_fault_kills_sessions_but_not_logins(clock: FakeClock) -> None:
+    sim = make(clock)
 
     def session() -> str:
         doc = parse(post(c, Envelope(sim.credentials).build([function("s", el("getAPISession"))])))
@@ -232,21 +230,22 @@ def test_the_session_expired_fault_kills_a_used_session_but_spares_fresh_ones_an
 
     with client_for(sim) as c:
         first = session()
-        fresh = status(Envelope(sim.credentials, sessionid=first))
-        used = status(Envelope(sim.credentials, sessionid=first))
+        sim.faults.set_rate("session-expired", 1.0)
+        expired = status(Envelope(sim.credentials, sessionid=first))
+        fresh_too = status(Envelope(sim.credentials, sessionid=session()))
         by_login = status(Envelope(sim.credentials))
         sim.faults.set_rate("session-expired", 0.0)
         later = status(Envelope(sim.credentials, sessionid=first))
         replacement = status(Envelope(sim.credentials, sessionid=session()))
 
-    assert (fresh, used, by_login, later, replacement) == (
-        "success",
+    assert (expired, fresh_too, by_login, later, replacement) == (
         "failure",
+        "failure",  # rate 1.0: no session ever works
         "success",
         "failure",  # an expired session stays dead
         "success",
     )
-    assert len(sim.store.invoices()) == 3
+    assert len(sim.store.invoices()) == 2
 
 
 def test_unknown_fault_names_are_refused_listing_the_valid_ones(clock: FakeClock) -> None:

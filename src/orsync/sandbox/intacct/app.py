@@ -7,8 +7,8 @@ concurrency cap, authentication, then the functions one after another.
 Faults (``IntacctSimConfig.faults``; names in ``FAULT_NAMES``):
 - ``rate-limit``: HTTP 429 with a GW-0010 body; nothing runs.
 - ``http-5xx``: HTTP 503 with an HTML body; nothing runs.
-- ``session-expired``: a request authenticated by a session used before finds it gone (an
-  idle expiry); nothing runs. A session's first use is spared.
+- ``session-expired``: a request authenticated by session finds it gone (drawn once per such
+  request, fresh sessions included, so rate 1.0 means no session ever works); nothing runs.
 - ``lost-response``: everything runs and commits, then the connection drops with no answer.
 - ``http-524``: everything runs and commits, then the CDN answers 524 instead of the result.
 """
@@ -246,9 +246,7 @@ class IntacctSimulator:
             )
             return _Auth(login.userid, entity, None, echo)
         session_id = request.sessionid or ""
-        # A session cannot have idled out on its first use, so the fault spares fresh ones
-        # (a client that signs in again after an expiry is then not refused twice in a row).
-        if self.sessions.used_before(session_id) and self._fault(FAULT_SESSION_EXPIRED):
+        if session_id and self._fault(FAULT_SESSION_EXPIRED):
             self.sessions.expire(session_id)
         session = self.sessions.use(session_id, now) if session_id else None
         if session is None:

@@ -49,11 +49,6 @@ class Sessions:
             session.uses += 1
             return session
 
-    def used_before(self, session_id: str) -> bool:
-        with self._lock:
-            session = self._open.get(session_id)
-            return session is not None and session.uses > 0
-
     def expire(self, session_id: str) -> None:
         with self._lock:
             self._open.pop(session_id, None)
