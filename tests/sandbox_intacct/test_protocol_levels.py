@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import httpx
@@ -341,3 +342,60 @@ def test_the_sdk_function_samples_get_business_errors_not_a_crash(
     (result,) = results(answer)
     assert result.findtext("status") == "failure"
     assert "BL01001973" in errornos(result)
+
+
+@needs_shared()
+def test_a_legacy_create_answers_the_legacy_key_sample_shape(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    doc = parse(post(client, Envelope(sim.credentials).build([function("i", create_invoice())])))
+
+    assert skeleton(doc) == skeleton(sample(SAMPLES, "resp-create-legacy-key.xml"))
+    assert doc.findtext("operation/result/key") == str(sim.store.invoices()[0].recordno)
+
+
+@needs_shared()
+def test_a_failed_generic_create_answers_the_BL01001973_sample_shape(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    customer = el("CUSTOMER", el("CUSTOMERID", "C-0001"), el("NAME", "Again"))
+
+    doc = parse(
+        post(client, Envelope(sim.credentials).build([function("c", el("create", customer))]))
+    )
+
+    assert skeleton(doc) == skeleton(sample(SAMPLES, "resp-result-failure-BL01001973.xml"))
+    assert doc.find("operation/result/data").attrib == {"listtype": "objects", "count": "0"}  # type: ignore[union-attr]
+
+
+def test_concurrent_writers_never_share_an_invoice_number(sim: IntacctSimulator) -> None:
+    def writer(prefix: str) -> None:
+        with httpx.Client(transport=in_process_transport(sim), base_url="http://h") as c:
+            for n in range(10):
+                body = Envelope(sim.credentials, uniqueid=True).build(
+                    [function(f"{prefix}-{n}-{k}", create_invoice()) for k in range(5)]
+                )
+                post(c, body)
+
+    threads = [threading.Thread(target=writer, args=(p,)) for p in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    numbers = [i.record_id for i in sim.store.invoices()]
+    assert len(numbers) == 100
+    assert len(set(numbers)) == 100
+
+
+@needs_shared()
+def test_the_newer_front_end_refuses_a_bad_login_with_http_401(clock: FakeClock) -> None:
+    sim = IntacctSimulator(config=IntacctSimConfig(clock=clock, login_failure_http_401=True))
+    with httpx.Client(transport=in_process_transport(sim), base_url="http://h") as c:
+        response = post(
+            c,
+            Envelope(sim.credentials, user_password="no").build([function("f", create_invoice())]),
+        )
+
+    assert response.status_code == 401
+    assert skeleton(parse(response)) == skeleton(sample(SAMPLES, "resp-http401-XMLGW_JPP0002.xml"))

@@ -226,7 +226,7 @@ class IntacctSimulator:
             return _Reply("524 A Timeout Occurred", _HTML_524, "text/html")
         return reply
 
-    def _authenticate(self, request: Request, now: datetime) -> _Auth | bytes:
+    def _authenticate(self, request: Request, now: datetime) -> _Auth | bytes | _Reply:
         creds = self.credentials
         if request.login is not None:
             login = request.login
@@ -235,6 +235,9 @@ class IntacctSimulator:
                 or login.companyid != creds.company_id
                 or login.password != creds.user_password
             ):
+                if self.config.login_failure_http_401:
+                    body = bare_failure(messages.SIGN_IN_INCORRECT_401)
+                    return _Reply("401 Unauthorized", body)
                 echo = AuthEcho("failure", login.userid, login.companyid, login.locationid)
                 return auth_failure(request.echo, echo, [messages.SIGN_IN_INCORRECT])
             entity = login.locationid
@@ -269,6 +272,8 @@ class IntacctSimulator:
         auth = self._authenticate(request, now)
         if isinstance(auth, bytes):
             return _Reply("200 OK", auth), False
+        if isinstance(auth, _Reply):
+            return auth, False
         results: list[FunctionResult] = []
         journal = Journal()
         failed = False

@@ -82,4 +82,7 @@ class IntacctSimConfig:
     # Deterministic ids (sessions, resultIds) derive from this.
     seed: int = 0
     invoice_number_format: str = "INV-{n:06d}"
+    # The newer front end refuses a bad login with HTTP 401 and XMLGW_JPP0002
+    # (resp-http401-XMLGW_JPP0002.xml); the default is the classic 200 + XL03000006 answer.
+    login_failure_http_401: bool = False
     max_read_keys: int = 100

@@ -39,6 +39,11 @@ TOO_MANY_OPERATIONS = GatewayError(
 # verified code; the body text is unverified (Sage documents GW-0010 but shows no body).
 RATE_LIMITED = GatewayError("GW-0010", description="Rate limit exceeded. Please retry later.")
 
+# verified: resp-http401-XMLGW_JPP0002.xml (sent with HTTP 401)
+SIGN_IN_INCORRECT_401 = GatewayError(
+    "XMLGW_JPP0002", description="Sign-in information is incorrect. Please check your request."
+)
+
 # --- authentication level (no function executed) --------------------------------------------
 # verified: resp-auth-failure-XL03000006.xml
 SIGN_IN_INCORRECT = GatewayError("XL03000006", description2="Sign-in information is incorrect")
