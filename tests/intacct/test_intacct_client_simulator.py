@@ -11,6 +11,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from orsync.errors import AuthError
 from orsync.intacct import (
     Aborted,
     Failed,
@@ -285,8 +286,9 @@ def test_an_expired_session_is_replaced_and_the_write_goes_through_once(transpor
         assert len(rig.invoices_with_po("t-ORD-1")) == 1
 
 
-def test_the_session_expired_fault_is_survived_by_signing_in_again() -> None:
+def test_a_session_that_keeps_expiring_signs_in_again_only_once_then_stops() -> None:
     for rig in fault_rig("in-process", "session-expired"):
-        rig.sim.faults.set_rate("session-expired", 0.5)
-        outcomes = list(rig.client.write([invoice_fn(i) for i in range(4)], batch_size=1))
-        assert {type(o) for o in outcomes} <= {Succeeded}
+        with pytest.raises(AuthError, match="fresh session"):
+            list(rig.client.write([invoice_fn(1)], batch_size=1))
+        assert rig.sim.stats.by_function["getAPISession"] == 2
+        assert rig.sim.stats.by_function["create_invoice"] == 0
