@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from lxml import etree
@@ -249,7 +248,3 @@ def create_or_update(ctx: Context, fn: Function) -> FunctionResult:
     if errors:
         raise FunctionFailed(errors, payload=[data])
     return FunctionResult(fn.name, fn.controlid, payload=[data])
-
-
-def decimal_or_zero(value: str) -> Decimal:
-    return Decimal(value) if value else ZERO
