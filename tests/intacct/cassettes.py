@@ -82,7 +82,6 @@ def cassette_vcr() -> vcr.VCR:
         before_record_request=scrub_request,
         before_record_response=scrub_response,
         decode_compressed_response=True,
-        allow_playback_repeats=False,
     )
     recorder.register_matcher("intacct_xml", xml_content_matcher)
     return recorder

@@ -21,6 +21,7 @@ from orsync.intacct import (
     Succeeded,
 )
 from orsync.intacct.xml import legacy, reads
+from orsync.intacct.xml.function import Function
 from orsync.retry import RetryPolicy
 from tests.intacct.builders import LOGIN, SENDER, invoice
 from tests.intacct.fake_gateway import (
@@ -62,7 +63,7 @@ def make_client(
     )
 
 
-def invoices(count: int) -> list[legacy.Function]:  # type: ignore[name-defined]
+def invoices(count: int) -> list[Function]:
     return [
         legacy.create_invoice(invoice(f"INV-{i}"), f"orsync:inv:{i}", record=f"inv-{i}")
         for i in range(count)

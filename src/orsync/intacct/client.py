@@ -240,7 +240,7 @@ class IntacctClient:
             function = reads.query(
                 object_name,
                 select,
-                _new_controlid(),
+                f"query:{object_name}:{offset}",
                 where=where,
                 order_by=order_by,
                 pagesize=pagesize,
@@ -270,11 +270,12 @@ class IntacctClient:
         function = reads.read_by_query(
             object_name,
             query,
-            _new_controlid(),
+            f"readByQuery:{object_name}",
             fields=fields,
             pagesize=pagesize,
             docparid=docparid,
         )
+        page = 0
         while True:
             data = self.read_one(function, entity=entity).data
             if data is None:
@@ -282,7 +283,8 @@ class IntacctClient:
             yield from data.records
             if not data.numremaining or not data.result_id:
                 return
-            function = reads.read_more(data.result_id, _new_controlid())
+            page += 1
+            function = reads.read_more(data.result_id, f"readMore:{object_name}:{page}")
 
     # -- writes -----------------------------------------------------------------------------
 
