@@ -263,3 +263,13 @@ def test_faults_fire_the_same_way_for_the_same_seed(clock: FakeClock) -> None:
     assert outcomes(3) == outcomes(3)
     assert outcomes(3) != outcomes(4)
     assert set(outcomes(3)) == {200, 503}
+
+
+def test_set_fault_rate_refuses_a_misspelt_name(clock: FakeClock) -> None:
+    sim = make(clock)
+
+    sim.set_fault_rate("http-524", 0.25)
+    with pytest.raises(UnknownFault):
+        sim.set_fault_rate("http-542", 1.0)
+
+    assert sim.faults.rates == {"http-524": 0.25}

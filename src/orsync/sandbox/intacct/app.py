@@ -128,6 +128,11 @@ class IntacctSimulator:
     def faults(self) -> FaultPlan:
         return self.config.faults
 
+    def set_fault_rate(self, name: str, rate: float) -> None:
+        """Change one fault's rate at run time, refusing names this simulator does not know."""
+        FaultPlan({name: rate}).validate(FAULT_NAMES)
+        self.config.faults.set_rate(name, rate)
+
     def reset_stats(self) -> None:
         with self._stats_lock:
             self.stats = GatewayStats()
