@@ -82,7 +82,9 @@ class GatewayStats:
 
 
 @dataclass
-class _Reply:
+class GatewayReply:
+    """An HTTP answer: status line, body, content type, extra headers."""
+
     status: str
     body: bytes
     content_type: str = XML_CONTENT_TYPE
@@ -140,10 +142,12 @@ class IntacctSimulator:
     # --- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") != self.config.gateway_path:
-            return self._send(start_response, _Reply("404 Not Found", b"", "text/plain"))
+            return self._send(start_response, GatewayReply("404 Not Found", b"", "text/plain"))
         if environ.get("REQUEST_METHOD") != "POST":
             # GET has been blocked since 2023-01-15.
-            return self._send(start_response, _Reply("405 Method Not Allowed", b"", "text/plain"))
+            return self._send(
+                start_response, GatewayReply("405 Method Not Allowed", b"", "text/plain")
+            )
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
@@ -158,7 +162,7 @@ class IntacctSimulator:
         return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{self.config.gateway_path}"
 
     @staticmethod
-    def _send(start_response: Any, reply: _Reply) -> list[bytes]:
+    def _send(start_response: Any, reply: GatewayReply) -> list[bytes]:
         headers = [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))]
         start_response(reply.status, headers + reply.headers)
         return [reply.body]
@@ -176,7 +180,7 @@ class IntacctSimulator:
                 self.stats.faults[name] += 1
         return fired
 
-    def handle(self, body: bytes, endpoint: str) -> _Reply:
+    def handle(self, body: bytes, endpoint: str) -> GatewayReply:
         """Answer one request body (what the WSGI entry point calls after reading it)."""
         self._count(requests=1)
         if self._fault(FAULT_RATE_LIMIT) or not self.rate_limiter.allow():
@@ -184,13 +188,13 @@ class IntacctSimulator:
             retry_after = (
                 self.config.rate_limit.retry_after_seconds if self.config.rate_limit else 1
             )
-            return _Reply(
+            return GatewayReply(
                 "429 Too Many Requests",
                 bare_failure(messages.RATE_LIMITED),
                 headers=[("Retry-After", str(retry_after))],
             )
         if self._fault(FAULT_HTTP_5XX):
-            return _Reply("503 Service Unavailable", _HTML_503, "text/html")
+            return GatewayReply("503 Service Unavailable", _HTML_503, "text/html")
         try:
             tree = parse_document(body)
         except MalformedRequest as exc:
@@ -200,7 +204,7 @@ class IntacctSimulator:
                 )
                 for m in exc.messages
             ]
-            return _Reply("200 OK", control_failure(exc.echo, errors))
+            return GatewayReply("200 OK", control_failure(exc.echo, errors))
         request = read_request(tree)
         if self.schema is not None:
             problems = validation_errors(self.schema, tree)
@@ -211,15 +215,17 @@ class IntacctSimulator:
                     )
                     for p in problems
                 ]
-                return _Reply("200 OK", control_failure(request.echo, errors))
+                return GatewayReply("200 OK", control_failure(request.echo, errors))
         if (
             request.echo.senderid != self.credentials.sender_id
             or request.sender_password != self.credentials.sender_password
         ):
-            return _Reply("200 OK", control_failure(request.echo, [messages.INVALID_SENDER]))
+            return GatewayReply("200 OK", control_failure(request.echo, [messages.INVALID_SENDER]))
         if not self.gate.enter():
             self._count(refused_busy=1)
-            return _Reply("200 OK", control_failure(request.echo, [messages.TOO_MANY_OPERATIONS]))
+            return GatewayReply(
+                "200 OK", control_failure(request.echo, [messages.TOO_MANY_OPERATIONS])
+            )
         try:
             self.config.latency.wait(0, self.config.sleep)
             reply, commit_faults = self._operate(request, endpoint)
@@ -228,10 +234,10 @@ class IntacctSimulator:
         if commit_faults and self._fault(FAULT_LOST_RESPONSE):
             raise DropConnection("lost-response fault after commit")
         if commit_faults and self._fault(FAULT_HTTP_524):
-            return _Reply("524 A Timeout Occurred", _HTML_524, "text/html")
+            return GatewayReply("524 A Timeout Occurred", _HTML_524, "text/html")
         return reply
 
-    def _authenticate(self, request: Request, now: datetime) -> _Auth | bytes | _Reply:
+    def _authenticate(self, request: Request, now: datetime) -> _Auth | bytes | GatewayReply:
         creds = self.credentials
         if request.login is not None:
             login = request.login
@@ -242,7 +248,7 @@ class IntacctSimulator:
             ):
                 if self.config.login_failure_http_401:
                     body = bare_failure(messages.SIGN_IN_INCORRECT_401)
-                    return _Reply("401 Unauthorized", body)
+                    return GatewayReply("401 Unauthorized", body)
                 echo = AuthEcho("failure", login.userid, login.companyid, login.locationid)
                 return auth_failure(request.echo, echo, [messages.SIGN_IN_INCORRECT])
             entity = login.locationid
@@ -270,14 +276,14 @@ class IntacctSimulator:
         )
         return _Auth(session.user_id, session.entity_id, session, echo)
 
-    def _operate(self, request: Request, endpoint: str) -> tuple[_Reply, bool]:
+    def _operate(self, request: Request, endpoint: str) -> tuple[GatewayReply, bool]:
         """Authenticate and run the functions; the flag says whether work was committed
         (the only case where lost-response and 524 faults apply)."""
         now = self.config.clock()
         auth = self._authenticate(request, now)
         if isinstance(auth, bytes):
-            return _Reply("200 OK", auth), False
-        if isinstance(auth, _Reply):
+            return GatewayReply("200 OK", auth), False
+        if isinstance(auth, GatewayReply):
             return auth, False
         results: list[FunctionResult] = []
         journal = Journal()
@@ -303,9 +309,9 @@ class IntacctSimulator:
             self.controlids.finish(controlid, ok and not (request.transaction and failed))
         if len(results) == 1 and results[0].raw is not None and results[0].status == "success":
             content_type, raw = results[0].raw
-            return _Reply("200 OK", raw, content_type), True
+            return GatewayReply("200 OK", raw, content_type), True
         body = success_response(request.echo, auth.echo, results)
-        return _Reply("200 OK", body), True
+        return GatewayReply("200 OK", body), True
 
     def _run_one(
         self,
