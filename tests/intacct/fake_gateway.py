@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import httpx
 from lxml import etree
 
+from orsync.sandbox.intacct.schema import load_schema, resolve_xsd_path, validation_errors
+
 ENDPOINT = "https://api.intacct.test/ia/xml/xmlgw.phtml"
 SESSION_ENDPOINT = "https://na99.intacct.test/ia/xml/xmlgw.phtml"
 
@@ -58,6 +60,15 @@ def success_for(request: etree._Element) -> httpx.Response:
     return httpx.Response(200, content=response_xml(results))
 
 
+def _assert_schema_valid(root: etree._Element) -> None:
+    """Every request the client sends in these tests must satisfy api.xsd (when available)."""
+    path = resolve_xsd_path(None)
+    if not path:
+        return
+    problems = validation_errors(load_schema(path), etree.ElementTree(root))
+    assert not problems, f"request rejected by api.xsd: {problems}"
+
+
 @dataclass
 class FakeGateway:
     """Answers getAPISession itself; every other request takes the next script (or succeeds)."""
@@ -71,6 +82,7 @@ class FakeGateway:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         root = etree.fromstring(request.content)
+        _assert_schema_valid(root)
         self.requests.append(root)
         self.urls.append(str(request.url))
         self.headers.append(request.headers)

@@ -412,3 +412,21 @@ def test_debug_logs_show_traffic_with_secrets_masked(caplog: pytest.LogCaptureFi
     assert "create_invoice" in text and "getAPISession" in text
     for secret in (SENDER.password, LOGIN.password, "sess-1-"):
         assert secret not in text
+
+
+def test_a_4xx_without_an_xml_body_is_refused_without_retrying() -> None:
+    gateway = FakeGateway(scripts=[raw(400, b"Bad Request")])
+    with pytest.raises(ServiceUnavailable, match="HTTP 400"):
+        list(make_client(gateway).write(invoices(1)))
+    assert len(gateway.work_requests()) == 1
+
+
+def test_wire_logs_mask_the_sdk_sensitive_elements_too() -> None:
+    from orsync.intacct.wirelog import redact_xml
+
+    text = redact_xml(
+        "<CUSTOMER><TAXID>GB123</TAXID></CUSTOMER><accountnumber>1234</accountnumber>"
+        "<password>pw-secret</password><sessionid>abc..</sessionid>"
+    )
+    for secret in ("GB123", "1234", "pw-secret", "abc.."):
+        assert secret not in text

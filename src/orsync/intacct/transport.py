@@ -158,6 +158,10 @@ class Gateway:
         try:
             response = parse_response(reply.content)
         except MalformedResponse as exc:
+            if 400 <= status < 500:
+                # The front end refused the request outright: nothing ran, and repeating the
+                # same request will be refused the same way.
+                raise ServiceUnavailable(f"Intacct refused the request with HTTP {status}") from exc
             if write:
                 return Ambiguous(f"HTTP {status} with an unreadable body")
             raise _Retry(f"HTTP {status} with an unreadable body", rate_limited=False) from exc
