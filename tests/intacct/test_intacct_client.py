@@ -430,3 +430,13 @@ def test_wire_logs_mask_the_sdk_sensitive_elements_too() -> None:
     )
     for secret in ("GB123", "1234", "pw-secret", "abc.."):
         assert secret not in text
+
+
+def test_a_single_read_result_with_another_controlid_is_still_its_answer() -> None:
+    def other_controlid(request: etree._Element) -> httpx.Response:
+        ((name, _cid),) = functions_of(request)
+        body = response_xml(result_xml(name, "something-else", inner="<key>k</key>"))
+        return httpx.Response(200, content=body)
+
+    client = make_client(FakeGateway(scripts=[other_controlid]))
+    assert client.read_one(reads.lookup("CUSTOMER", "mine")).key == "k"

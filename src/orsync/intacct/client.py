@@ -210,6 +210,10 @@ class IntacctClient:
         """Run one read function; raise ReadFailed unless it succeeded."""
         reply = self.execute([function], entity=entity)
         result = reply.result_for(function.controlid)
+        if result is None and len(reply.results) == 1:
+            # Some gateway versions echo another controlid on readMore pages; with one function
+            # in the request its result is unambiguous (safe for a read, never used for writes).
+            result = reply.results[0]
         if result is None or result.status is not ResultStatus.SUCCESS:
             errors = result.errors if result else ()
             raise ReadFailed(
