@@ -292,3 +292,16 @@ def test_a_session_that_keeps_expiring_signs_in_again_only_once_then_stops() -> 
             list(rig.client.write([invoice_fn(1)], batch_size=1))
         assert rig.sim.stats.by_function["getAPISession"] == 2
         assert rig.sim.stats.by_function["create_invoice"] == 0
+
+
+def test_unconfirmed_writes_can_be_looked_up_in_one_query_by_their_reference(rig: Rig) -> None:
+    outcomes = list(rig.client.write([invoice_fn(i) for i in range(3)]))
+    keys = sorted(o.key for o in outcomes if isinstance(o, Succeeded))
+    found = rig.client.query_in(
+        "ARINVOICE",
+        "DOCNUMBER",
+        ["t-ORD-0", "t-ORD-1", "t-ORD-2", "t-ORD-9"],
+        ["RECORDNO", "DOCNUMBER"],
+    )
+    assert sorted(r.get("RECORDNO") for r in found) == keys
+    assert rig.sim.stats.by_function["query"] == 1

@@ -4,15 +4,15 @@
 ``orsync.intacct.outcomes`` says what became of each write.
 """
 
-from orsync.intacct.client import (
+from orsync.intacct.client import IntacctClient
+from orsync.intacct.outcomes import Aborted, Failed, NotConfirmed, Outcome, Succeeded
+from orsync.intacct.settings import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_ENDPOINT,
     DEFAULT_MAX_IN_FLIGHT,
-    IntacctClient,
     IntacctSettings,
     ReadFailed,
 )
-from orsync.intacct.outcomes import Aborted, Failed, NotConfirmed, Outcome, Succeeded
 from orsync.intacct.xml.envelope import LoginCredentials, SenderCredentials
 
 __all__ = [
