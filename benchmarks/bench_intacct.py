@@ -33,23 +33,6 @@ from orsync.sandbox.intacct import IntacctSimConfig, IntacctSimulator
 from orsync.sandbox.intacct.seed import default_company_seed
 from orsync.sandbox.server import serve
 
-
-class ModelLatency(Latency):
-    """R once per request, F per function, as the model says.
-
-    Workaround: the simulator (app.py) calls ``latency.wait(0)`` once per request and
-    ``latency.wait(1)`` per function, and ``Latency.seconds(1)`` is R + F, so a stock
-    ``Latency`` charges R + F for every function (25 ms instead of 5 ms here). Charging R for
-    ``units == 0`` and F per unit otherwise restores the documented model; the naive run's
-    figure, printed next to its model, checks it.
-    """
-
-    def seconds(self, units: int = 0) -> float:
-        if units == 0:
-            return self.per_request_ms / 1000.0
-        return self.per_unit_ms * units / 1000.0
-
-
 REQUEST_MS = 20.0
 FUNCTION_MS = 5.0
 CONCURRENCY = 2
@@ -118,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n = args.invoices
     config = IntacctSimConfig(
-        latency=ModelLatency(per_request_ms=REQUEST_MS, per_unit_ms=FUNCTION_MS),
+        latency=Latency(per_request_ms=REQUEST_MS, per_unit_ms=FUNCTION_MS),
         max_concurrent_requests=CONCURRENCY,
         xsd_path="",  # validation costs CPU time the real gateway does not charge us for
     )

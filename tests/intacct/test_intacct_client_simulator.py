@@ -203,7 +203,7 @@ def fault_rig(transport: str, fault: str, **overrides: object) -> Iterator[Rig]:
     """A rig whose fault fires on every request after sign-in (sign-in itself is spared)."""
     for rig in make_rig(transport, faults=FaultPlan(rates={fault: 0.0}, seed=7), **overrides):
         rig.client.sign_in()
-        rig.sim.faults.set_rate(fault, 1.0)
+        rig.sim.set_fault_rate(fault, 1.0)
         yield rig
 
 
@@ -215,7 +215,7 @@ def test_a_fault_after_commit_leaves_the_invoice_unconfirmed_not_duplicated(
     for rig in fault_rig(transport, fault):
         (outcome,) = rig.client.write([invoice_fn(1)])
         assert isinstance(outcome, NotConfirmed)
-        rig.sim.faults.set_rate(fault, 0.0)
+        rig.sim.set_fault_rate(fault, 0.0)
         # The engine looks the record up before doing anything else: it is there, once.
         assert len(rig.invoices_with_po("t-ORD-1")) == 1
         # Resending with the same controlid is refused by the gateway, and still unconfirmed.
@@ -233,7 +233,7 @@ def test_a_5xx_answer_to_a_write_is_unconfirmed(transport: str) -> None:
 
 def test_reads_are_retried_through_5xx_answers() -> None:
     for rig in fault_rig("in-process", "http-5xx"):
-        rig.sim.faults.set_rate("http-5xx", 0.5)
+        rig.sim.set_fault_rate("http-5xx", 0.5)
         rows = list(rig.client.query_all("CUSTOMER", ["CUSTOMERID"]))
         assert len(rows) >= 3 and rig.sim.stats.faults["http-5xx"] >= 1
 
@@ -241,7 +241,7 @@ def test_reads_are_retried_through_5xx_answers() -> None:
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_rate_limited_requests_are_retried_and_succeed(transport: str) -> None:
     for rig in fault_rig(transport, "rate-limit"):
-        rig.sim.faults.set_rate("rate-limit", 0.5)
+        rig.sim.set_fault_rate("rate-limit", 0.5)
         outcomes = list(rig.client.write([invoice_fn(i) for i in range(6)], batch_size=2))
         assert all(isinstance(o, Succeeded) for o in outcomes)
         assert rig.sim.stats.rate_limited >= 1 and rig.sleeps
@@ -278,7 +278,7 @@ def test_too_many_operations_is_retried_until_a_slot_frees() -> None:
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_an_expired_session_is_replaced_and_the_write_goes_through_once(transport: str) -> None:
     for rig in fault_rig(transport, "session-expired"):
-        rig.sim.faults.set_rate("session-expired", 0.0)
+        rig.sim.set_fault_rate("session-expired", 0.0)
         rig.sim.sessions.expire_all()
         (outcome,) = rig.client.write([invoice_fn(1)])
         assert isinstance(outcome, Succeeded)
