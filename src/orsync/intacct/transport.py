@@ -1,0 +1,197 @@
+"""One request to the gateway, with the retries that are always safe.
+
+Retried: HTTP 429 / GW-0010 and "too many operations" (200024) (nothing ran), failures to
+connect (nothing was sent), and, for reads only, 5xx, timeouts and lost connections. For a
+write, any answer that leaves it unknown whether the gateway executed the functions (timeout
+after sending, 5xx, 524, connection lost, unreadable body) is returned as :class:`Ambiguous`
+and never retried here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from orsync import __version__
+from orsync.errors import AuthError, ConfigError, InternalError, RateLimited, ServiceUnavailable
+from orsync.intacct import codes
+from orsync.intacct.wirelog import log_exchange
+from orsync.intacct.xml.response import MalformedResponse, Response, parse_response
+from orsync.retry import RetryPolicy, parse_retry_after
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=60.0, pool=600.0)
+HEADERS = {
+    "Content-Type": "application/xml",
+    "Accept": "application/xml, text/xml",
+    "Accept-Encoding": "gzip",
+    "User-Agent": f"orsync/{__version__}",
+}
+
+
+def require_safe_endpoint(url: str) -> str:
+    """HTTPS, or plain HTTP to a loopback host (the simulator); anything else is refused."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigError(f"Intacct endpoint is not a URL: {url!r}") from exc
+    if parsed.scheme == "https" and parsed.host:
+        return url
+    if parsed.scheme == "http" and _is_loopback(parsed.host):
+        return url
+    raise ConfigError(
+        f"Intacct endpoint must use HTTPS: {url}",
+        hint="Use https://api.intacct.com/ia/xml/xmlgw.phtml (plain HTTP only for 127.0.0.1).",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """The request may have been executed; the caller must not resend it blindly."""
+
+    reason: str
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, *, rate_limited: bool, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.rate_limited = rate_limited
+        self.retry_after = retry_after
+
+
+class Gateway:
+    """Posts request bodies; at most ``max_in_flight`` at a time for this company."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        max_in_flight: int,
+        timeout: httpx.Timeout,
+        retry: RetryPolicy,
+        sleep: Callable[[float], None],
+        rng: random.Random,
+    ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self._http = http
+        self._slots = threading.BoundedSemaphore(max_in_flight)
+        self._timeout = timeout
+        self._retry = retry
+        self._sleep = sleep
+        self._rng = rng
+        self._rng_lock = threading.Lock()
+
+    def roundtrip(self, url: str, body: bytes, *, write: bool) -> Response | Ambiguous:
+        """Send ``body``; the parsed response, whatever its authentication status, or Ambiguous.
+
+        Raises AuthError (credentials refused), RateLimited / ServiceUnavailable (retry budget
+        spent; nothing was executed, or it was a read), InternalError (gateway says our XML is
+        malformed).
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._once(url, body, write=write)
+            except _Retry as retry:
+                if not self._retry.should_retry(attempt):
+                    if retry.rate_limited:
+                        raise RateLimited(
+                            f"Intacct is rate limiting this company: {retry.reason}",
+                            retry_after=retry.retry_after,
+                            hint="Wait a few minutes and run again; nothing was lost.",
+                        ) from None
+                    raise ServiceUnavailable(
+                        f"Intacct did not answer usefully after {attempt} attempts: {retry.reason}",
+                        hint="Check https://status.intacct.com and try again later.",
+                    ) from None
+                with self._rng_lock:
+                    delay = self._retry.delay(attempt, self._rng, retry.retry_after)
+                self._sleep(delay)
+
+    def _once(self, url: str, body: bytes, *, write: bool) -> Response | Ambiguous:
+        log_exchange("->", url, body)
+        try:
+            with self._slots:
+                reply = self._http.post(url, content=body, headers=HEADERS, timeout=self._timeout)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # The request never reached the gateway: safe to repeat, even a write.
+            raise _Retry(f"cannot connect ({type(exc).__name__})", rate_limited=False) from exc
+        except httpx.TransportError as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            if write:
+                return Ambiguous(reason)
+            raise _Retry(reason, rate_limited=False) from exc
+        log_exchange("<-", url, reply.content, reply.status_code)
+        status = reply.status_code
+        if status == 429:
+            raise _Retry(
+                "HTTP 429 (GW-0010)",
+                rate_limited=True,
+                retry_after=parse_retry_after(reply.headers.get("Retry-After")),
+            )
+        if status == 401:
+            raise AuthError(
+                f"Intacct refused the sign-in (HTTP 401): {_body_summary(reply.content)}",
+                hint="Check the sender ID/password and the user credentials (orsync connect).",
+            )
+        if status >= 500:
+            reason = f"HTTP {status}"
+            if write:
+                return Ambiguous(reason)
+            raise _Retry(reason, rate_limited=False)
+        try:
+            response = parse_response(reply.content)
+        except MalformedResponse as exc:
+            if 400 <= status < 500:
+                # The front end refused the request outright: nothing ran, and repeating the
+                # same request will be refused the same way.
+                raise ServiceUnavailable(f"Intacct refused the request with HTTP {status}") from exc
+            if write:
+                return Ambiguous(f"HTTP {status} with an unreadable body")
+            raise _Retry(f"HTTP {status} with an unreadable body", rate_limited=False) from exc
+        if response.control_failed:
+            _raise_for_control(response)
+        if codes.is_rate_limited(response.authentication_errors):
+            raise _Retry(codes.summary(response.authentication_errors), rate_limited=True)
+        return response
+
+
+def _raise_for_control(response: Response) -> None:
+    """Nothing ran: decide between retrying and stopping."""
+    errors = response.control_errors
+    text = codes.summary(errors)
+    if codes.is_rate_limited(errors):
+        raise _Retry(text, rate_limited=True)
+    if codes.is_auth_failure(errors):
+        raise AuthError(
+            f"Intacct refused the Web Services sender: {text}",
+            hint="Check the sender ID and password, and that the sender is authorised "
+            "in the company (Company > Setup > Company > Security).",
+        )
+    if any(e.errorno == codes.MALFORMED_REQUEST for e in errors):
+        raise InternalError(f"Intacct could not parse orsync's request: {text}")
+    raise ServiceUnavailable(f"Intacct refused the request: {text}")
+
+
+def _body_summary(body: bytes) -> str:
+    try:
+        response = parse_response(body)
+    except MalformedResponse:
+        return "no details"
+    return codes.summary(response.control_errors)

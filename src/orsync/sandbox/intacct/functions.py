@@ -1,0 +1,34 @@
+"""Which handler serves which function name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from orsync.sandbox.intacct import invoices, objects, reads, sales
+from orsync.sandbox.intacct.context import Context
+from orsync.sandbox.intacct.protocol import FunctionResult
+from orsync.sandbox.intacct.request import Function
+
+Handler = Callable[[Context, Function], FunctionResult]
+
+HANDLERS: dict[str, Handler] = {
+    "read": reads.read,
+    "readByName": reads.read_by_name,
+    "readByQuery": reads.read_by_query,
+    "readMore": reads.read_more,
+    "query": reads.query,
+    "lookup": reads.lookup,
+    "create": objects.create_or_update,
+    "update": objects.create_or_update,
+    "create_invoice": invoices.create_invoice,
+    "update_invoice": invoices.update_invoice,
+    "reverse_invoice": invoices.reverse_invoice,
+    "create_aradjustment": invoices.create_aradjustment,
+    "apply_arpayment": invoices.apply_arpayment,
+    "create_sotransaction": sales.create_sotransaction,
+    "update_sotransaction": sales.update_sotransaction,
+}
+
+# Reads change nothing: a controlid repeated with uniqueid=true is still refused (the gateway
+# checks every function), but these never need undoing.
+READ_ONLY = {"read", "readByName", "readByQuery", "readMore", "query", "lookup", "getAPISession"}
