@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
@@ -16,6 +17,9 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from orsync.redact import forget_secrets
+
+if TYPE_CHECKING:
+    from orsync.sandbox.launch import RunningSandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -112,3 +116,61 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    """Both simulators on loopback with a small seeded world (fresh for each test)."""
+    from orsync.sandbox.launch import SandboxOptions, start_sandbox
+
+    options = SandboxOptions(
+        invoices=40, companies=8, officernd_rate_limit=None, intacct_concurrency_wait_s=2.0
+    )
+    with start_sandbox(options) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox_profile(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A profile named ``demo`` pointing at the sandbox; its secrets in the environment."""
+    from orsync.config import (
+        IntacctSettings,
+        OfficeRndSettings,
+        Profile,
+        load_config,
+        save_config,
+    )
+    from orsync.env import default_config_path
+
+    details = sandbox.details()
+    intacct, officernd = details["intacct"], details["officernd"]
+    profile = Profile(
+        intacct=IntacctSettings(
+            url=intacct["url"],
+            sender_id=intacct["sender_id"],
+            company_id=intacct["company_id"],
+            user_id=intacct["user_id"],
+        ),
+        officernd=OfficeRndSettings(
+            org=officernd["org"],
+            client_id=officernd["client_id"],
+            api_url=officernd["api_url"],
+            token_url=officernd["token_url"],
+        ),
+    )
+    path = default_config_path()
+    save_config(path, load_config(path).with_profile("demo", profile))
+    monkeypatch.setenv("ORSYNC_INTACCT_SENDER_PASSWORD", intacct["sender_password"])
+    monkeypatch.setenv("ORSYNC_INTACCT_USER_PASSWORD", intacct["user_password"])
+    monkeypatch.setenv("ORSYNC_OFFICERND_CLIENT_SECRET", officernd["client_secret"])
+    return "demo"
+
+
+def sandbox_secrets(sandbox: RunningSandbox) -> list[str]:
+    """Every secret of the sandbox, for tests that prove none of them leaked anywhere."""
+    details = sandbox.details()
+    return [
+        details["intacct"]["sender_password"],
+        details["intacct"]["user_password"],
+        details["officernd"]["client_secret"],
+    ]

@@ -17,7 +17,7 @@ from orsync.officernd.errors import MissingScope, OfficeRndAuthError
 from orsync.redact import redact, register_secret
 from orsync.retry import parse_retry_after
 
-DEFAULT_TOKEN_URL = "https://identity.officernd.com/oauth/token"  # noqa: S105 - a URL
+DEFAULT_TOKEN_URL = "https://identity.officernd.com/oauth/token"
 
 # The scopes orsync uses and no more (reference/officernd-api.md §2.2).
 READ_SCOPES: tuple[str, ...] = (

@@ -35,10 +35,10 @@ class IntacctCredentials:
     """What a client needs to sign in. Deterministic defaults so tests and the demo agree."""
 
     sender_id: str = "orsync-sandbox"
-    sender_password: str = "sandbox-sender-secret"  # noqa: S105 - a simulator's own fixture
+    sender_password: str = "sandbox-sender-secret"
     company_id: str = "ORSYNC-DEMO"
     user_id: str = "xml_gateway"
-    user_password: str = "sandbox-user-secret"  # noqa: S105 - a simulator's own fixture
+    user_password: str = "sandbox-user-secret"
 
     def __repr__(self) -> str:
         # Even fixture passwords stay out of reprs so a habit of printing configs leaks nothing.

@@ -44,7 +44,7 @@ ORSYNC_SCOPES: tuple[str, ...] = (
 
 # The application a simulator without seeded applications registers (sandbox only).
 DEFAULT_CLIENT_ID = "orsync-sandbox-client"
-DEFAULT_CLIENT_SECRET = "orsync-sandbox-secret-not-for-production"  # noqa: S105
+DEFAULT_CLIENT_SECRET = "orsync-sandbox-secret-not-for-production"
 
 
 def default_application() -> OfficeRndApplication:

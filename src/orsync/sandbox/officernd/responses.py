@@ -15,7 +15,7 @@ from typing import Any
 
 # The token endpoint's documented 429 text (D-token-ref); the body is plain text, as an
 # express-style rate limiter writes it.
-TOKEN_RATE_LIMIT_TEXT = "Too many requests, please try again later"  # noqa: S105
+TOKEN_RATE_LIMIT_TEXT = "Too many requests, please try again later"
 
 # NestJS's ThrottlerGuard default message. UNVERIFIED for OfficeRnD's data API.
 API_RATE_LIMIT_MESSAGE = "ThrottlerException: Too Many Requests"

@@ -20,7 +20,7 @@ from orsync.sandbox.world import OfficeRndApplication, OfficeRndOrgSeed
 
 SMALL_ORG_SLUG = "sandbox-coworking"
 READ_ONLY_CLIENT_ID = "orsync-sandbox-readonly"
-READ_ONLY_CLIENT_SECRET = "orsync-sandbox-readonly-secret"  # noqa: S105
+READ_ONLY_CLIENT_SECRET = "orsync-sandbox-readonly-secret"
 SMALL_ORG_LOCK_DATE = date(2026, 1, 31)
 
 

@@ -49,7 +49,7 @@ from orsync.sandbox.world import OfficeRndOrgSeed
 
 # The token endpoint lives on identity.officernd.com/oauth/token in production; the simulator
 # serves the same path on its own host.
-TOKEN_PATH = "/oauth/token"  # noqa: S105
+TOKEN_PATH = "/oauth/token"
 API_PREFIX = re.compile(r"^/api/v2/organizations/([^/]+)(/.*)$")
 
 StartResponse = Callable[..., Any]
