@@ -1,0 +1,95 @@
+"""Build the two remote clients of a profile: its settings, its secrets, one httpx.Client each.
+
+Every command that talks to OfficeRnD or Intacct goes through :func:`open_connections`, so the
+timeouts, User-Agent, HTTPS rule and secret resolution are the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from orsync import __version__, secrets
+from orsync.config import Profile
+from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
+from orsync.officernd import ClientCredentials, OfficeRndClient
+from orsync.officernd.client import build_http_client as build_officernd_http
+from orsync.secrets import Secret
+
+
+def build_intacct_http(transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """Timeouts are per request (set by the Intacct client); retries only before anything was
+    sent, because a resent write is the one thing the gateway must never see blindly."""
+    return httpx.Client(
+        headers={"User-Agent": f"orsync/{__version__}", "Accept-Encoding": "gzip"},
+        transport=transport or httpx.HTTPTransport(retries=2),
+    )
+
+
+def intacct_settings(
+    profile_name: str, profile: Profile, *, entity: str | None = None
+) -> IntacctSettings:
+    """The client settings of ``profile``; resolves both Intacct secrets (CredentialError)."""
+    cfg = profile.intacct
+    return IntacctSettings(
+        sender=SenderCredentials(
+            cfg.sender_id, secrets.resolve(profile_name, Secret.INTACCT_SENDER_PASSWORD)
+        ),
+        login=LoginCredentials(
+            cfg.user_id,
+            cfg.company_id,
+            secrets.resolve(profile_name, Secret.INTACCT_USER_PASSWORD),
+            entity if entity is not None else cfg.entity,
+        ),
+        endpoint=cfg.url,
+    )
+
+
+def officernd_credentials(profile_name: str, profile: Profile) -> ClientCredentials:
+    secret = secrets.resolve(profile_name, Secret.OFFICERND_CLIENT_SECRET)
+    return ClientCredentials(profile.officernd.client_id, secret)
+
+
+@dataclass
+class Connections:
+    """Both clients of one profile, and the HTTP clients they own."""
+
+    intacct: IntacctClient
+    officernd: OfficeRndClient
+    _http: tuple[httpx.Client, ...]
+
+    def close(self) -> None:
+        for http in self._http:
+            http.close()
+
+
+@contextmanager
+def open_connections(
+    profile_name: str,
+    profile: Profile,
+    *,
+    intacct_transport: httpx.BaseTransport | None = None,
+    officernd_transport: httpx.BaseTransport | None = None,
+) -> Iterator[Connections]:
+    """Both clients for ``profile``, closed on exit. Transports are injectable for tests."""
+    intacct_http = build_intacct_http(intacct_transport)
+    officernd_http = build_officernd_http(transport=officernd_transport)
+    try:
+        connections = Connections(
+            intacct=IntacctClient(intacct_http, intacct_settings(profile_name, profile)),
+            officernd=OfficeRndClient(
+                officernd_http,
+                org=profile.officernd.org,
+                credentials=officernd_credentials(profile_name, profile),
+                api_url=profile.officernd.api_url,
+                token_url=profile.officernd.token_url,
+            ),
+            _http=(intacct_http, officernd_http),
+        )
+        yield connections
+    finally:
+        intacct_http.close()
+        officernd_http.close()
