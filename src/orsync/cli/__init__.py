@@ -116,6 +116,10 @@ def _register() -> None:
 
     app.add_typer(profiles.app, name="profiles")
 
+    from orsync.cli import sandbox as sandbox_cli
+
+    app.command("sandbox")(sandbox_cli.sandbox_command)
+
 
 _register()
 
