@@ -120,6 +120,10 @@ def _register() -> None:
 
     app.command("sandbox")(sandbox_cli.sandbox_command)
 
+    from orsync.cli import connect as connect_cli
+
+    app.command("connect")(connect_cli.connect_command)
+
 
 _register()
 
