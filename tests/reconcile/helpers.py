@@ -1,0 +1,108 @@
+"""Shared helpers for reconcile tests: a client on the sandbox, postings written through sync's
+own write functions."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import httpx
+
+from orsync.engine import EngineOptions, Posting, PostingLine
+from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
+from orsync.intacct.outcomes import Succeeded
+from orsync.retry import RetryPolicy
+from orsync.sandbox.launch import RunningSandbox
+from orsync.services import postings
+
+TAX_SOLUTIONS = {
+    "UK Output VAT 20%": "United Kingdom - VAT",
+    "UK Output Zero Rate": "United Kingdom - VAT",
+    "IE Output VAT 23%": "Ireland - VAT",
+}
+
+
+def intacct_client(sandbox: RunningSandbox, entity: str | None = None) -> IntacctClient:
+    details = sandbox.details()["intacct"]
+    settings = IntacctSettings(
+        sender=SenderCredentials(details["sender_id"], details["sender_password"]),
+        login=LoginCredentials(
+            details["user_id"], details["company_id"], details["user_password"], entity
+        ),
+        endpoint=details["url"],
+        retry=RetryPolicy(max_attempts=3, base_delay=0.0, max_delay=0.0),
+    )
+    return IntacctClient(httpx.Client(), settings, sleep=lambda _: None)
+
+
+def posting(
+    reference: str,
+    *,
+    kind: str = "ar_invoice",
+    customer: str = "ORD-1001",
+    day: dt.date = dt.date(2026, 10, 5),
+    entity: str | None = None,
+    location: str = "NYC",
+    currency: str = "USD",
+    lines: tuple[tuple[str, str, str, str | None], ...] = (("4000", "100.00", "0.00", None),),
+) -> Posting:
+    sign = Decimal(-1) if kind == "ar_credit_memo" else Decimal(1)
+    return Posting(
+        kind=kind,  # type: ignore[arg-type]
+        entity_id=entity,
+        customer_id=customer,
+        date_created=day,
+        date_due=None if kind in ("ar_credit_memo", "so_credit") else day + dt.timedelta(days=14),
+        currency=currency,
+        reference=reference,
+        invoice_number=reference,
+        description=f"orsync: OfficeRnD invoice {reference}",
+        lines=tuple(
+            PostingLine(
+                account=account,
+                net_amount=sign * Decimal(net),
+                tax_amount=sign * Decimal(tax),
+                location_id=location,
+                tax_detail_id=detail,
+                memo="Desk",
+                quantity=Decimal(1) if kind.startswith("so_") else None,
+                unit_price=Decimal(net) if kind.startswith("so_") else None,
+            )
+            for account, net, tax, detail in lines
+        ),
+        transaction_definition=(
+            None
+            if not kind.startswith("so_")
+            else "Sales Invoice"
+            if kind == "so_invoice"
+            else "Sales Credit Memo"
+        ),
+    )
+
+
+_CONTROLIDS = itertools.count()
+
+
+def unnumbered(item: Posting) -> Posting:
+    """The same posting numbered by Intacct (a second copy of it is then possible)."""
+    return dataclasses.replace(item, invoice_number=None)
+
+
+def write(client: IntacctClient, *items: Posting) -> list[str]:
+    """Create each posting through sync's own function builders; returns the record keys."""
+    keys = []
+    for item in items:
+        n = next(_CONTROLIDS)
+        context = postings.PostingContext(tax_solutions=TAX_SOLUTIONS)
+        function = postings.create_document(item, f"test-{item.reference}-{n}", context=context)
+        [outcome] = client.write([function], entity=item.entity_id)
+        assert isinstance(outcome, Succeeded), outcome
+        keys.append(str(outcome.key))
+    return keys
+
+
+AR = EngineOptions()
+SALES = EngineOptions(invoice_type="sales")
+SUBSIDIARY = EngineOptions(entity_level="subsidiary")
