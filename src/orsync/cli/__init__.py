@@ -124,6 +124,10 @@ def _register() -> None:
 
     app.command("connect")(connect_cli.connect_command)
 
+    from orsync.cli import check as check_cli
+
+    app.command("test")(check_cli.test_command)
+
 
 _register()
 
