@@ -77,3 +77,49 @@ def test_ids_keep_only_characters_intacct_recommends(raw: str, safe: str) -> Non
 def test_a_template_that_sanitizes_to_nothing_uses_the_fallback() -> None:
     templates = CustomerIds(company="{company.code}", company_fallback="ORD-{company.name}")
     assert render_customer_id(templates, "company", {"code": "&&", "name": "B"}) == "ORD-B"
+
+
+def test_init_proposes_the_property_that_existing_intacct_ids_are_built_from() -> None:
+    from orsync.mapping import propose_customer_ids
+
+    companies = [
+        {"_id": "a" * 24, "properties": {"Customer Number": 1001, "Floor": "3"}},
+        {"_id": "b" * 24, "properties": {"Customer Number": 1002, "Floor": "4"}},
+        {"_id": "c" * 24, "properties": {}},
+    ]
+    members = [{"_id": "d" * 24, "properties": {"Customer Number": 5001}}]
+    proposal = propose_customer_ids(companies, members, {"ORD-1001", "ORD-1002", "WALKIN"})
+    assert proposal.templates.company == "ORD-{company.properties.Customer Number}"
+    assert proposal.templates.company_fallback == "ORD-{company.id}"
+    assert proposal.templates.member == "ORD-{member.properties.Customer Number}"
+    assert proposal.templates.member_fallback == "ORDM-{member.id}"
+    assert "2 Intacct customer(s)" in proposal.reason
+    rendered = render_customer_id(proposal.templates, "company", companies[0])
+    assert rendered == "ORD-1001"
+    assert render_customer_id(proposal.templates, "company", companies[2]) == sanitize_customer_id(
+        "ORD-" + "c" * 24
+    )
+
+
+def test_init_proposes_another_prefix_when_intacct_uses_one() -> None:
+    from orsync.mapping import propose_customer_ids
+
+    companies = [{"properties": {"Account No": "77"}}, {"properties": {"Account No": "78"}}]
+    proposal = propose_customer_ids(companies, [], {"C-77", "C-78", "C-1"})
+    assert proposal.templates.company == "C-{company.properties.Account No}"
+    assert proposal.templates.member == "ORDM-{member.id}"
+
+
+def test_a_customer_number_property_is_proposed_even_before_intacct_has_customers() -> None:
+    from orsync.mapping import propose_customer_ids
+
+    proposal = propose_customer_ids([{"properties": {"Customer Number": 1}}], [], set())
+    assert proposal.templates.company == "ORD-{company.properties.Customer Number}"
+
+
+def test_without_a_usable_property_the_defaults_stay() -> None:
+    from orsync.mapping import CustomerIds, propose_customer_ids
+
+    proposal = propose_customer_ids([{"properties": {"Floor": "3", "a.b": "1"}}], [], {"X1"})
+    assert proposal.templates == CustomerIds()
+    assert proposal.reason == ""

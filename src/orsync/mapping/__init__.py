@@ -10,6 +10,8 @@ from orsync.mapping.catalog import IntacctCatalog, IntacctRecord, ValuesInUse
 from orsync.mapping.check import CheckReport, Coverage, Gap, check_mapping
 from orsync.mapping.customer_ids import (
     CUSTOMER_ID_MAX_LENGTH,
+    CustomerIdProposal,
+    propose_customer_ids,
     render_customer_id,
     sanitize_customer_id,
 )
@@ -54,6 +56,7 @@ __all__ = [
     "MAP_NAMES",
     "CheckReport",
     "Coverage",
+    "CustomerIdProposal",
     "CustomerIds",
     "DimensionEntry",
     "DimensionMap",
@@ -88,6 +91,7 @@ __all__ = [
     "draft_mapping",
     "load_mapping",
     "parse_mapping",
+    "propose_customer_ids",
     "render_customer_id",
     "resolve_dimensions",
     "resolve_location",

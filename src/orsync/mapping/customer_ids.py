@@ -17,7 +17,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Collection, Iterable
 from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from orsync.mapping.matching import OfficeRndValue
@@ -109,3 +113,110 @@ def render_customer_id(
         f"has no customer id: the {kind} template and its fallback need fields it lacks",
         f"Set customers.{kind}_fallback to a template that always has a value, like {{{kind}.id}}.",
     )
+
+
+# -- proposing templates (map init) ----------------------------------------------------------
+
+# Custom properties that name a customer number/code, when nothing in Intacct confirms one.
+_NUMBER_PROPERTY = re.compile(
+    r"(customer|client|account|debtor).{0,3}(number|no|id|code|ref)", re.I
+)
+_ID_PREFIX = re.compile(r"^(.*?)(\d+)$")
+_MAX_PREFIXES = 20
+
+
+@dataclass(frozen=True)
+class CustomerIdProposal:
+    """Templates for ``map init`` and, in ``reason``, why they fit (one comment line)."""
+
+    templates: CustomerIds
+    reason: str
+
+
+def _scalar(value: object) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | Decimal):
+        text = str(value).strip()
+        return text or None
+    return None
+
+
+def _addressable(name: str) -> bool:
+    # A template reads nested fields with dots; braces end the placeholder.
+    return bool(name.strip()) and not any(char in name for char in ".{}")
+
+
+def _prefixes(existing_ids: Iterable[str]) -> list[str]:
+    counts: Counter[str] = Counter()
+    for customer_id in existing_ids:
+        match = _ID_PREFIX.match(customer_id)
+        if match:
+            counts[match.group(1)] += 1
+    ranked = [prefix for prefix, _ in counts.most_common(_MAX_PREFIXES)]
+    return ranked if "ORD-" in ranked else [*ranked, "ORD-"]
+
+
+def propose_customer_ids(
+    companies: Iterable[AbcMapping[str, object]],
+    members: Iterable[AbcMapping[str, object]] = (),
+    existing_ids: Collection[str] = (),
+) -> CustomerIdProposal:
+    """Templates that fit the data: a company custom property whose values, after a prefix,
+    are the ids of customers already in Intacct (``ORD-`` + "Customer Number" = ``ORD-1001``).
+
+    One pass over ``companies`` (records as the API sends them, with ``properties``), so it can
+    stream. With no such match, a property named like a customer number is proposed with the
+    ``ORD-`` prefix; with none, the defaults. The id-based fallbacks always stay.
+    """
+    existing = set(existing_ids)
+    prefixes = _prefixes(existing)
+    coverage: Counter[str] = Counter()
+    hits: Counter[tuple[str, str]] = Counter()
+    total = 0
+    for company in companies:
+        total += 1
+        properties = company.get("properties")
+        if not isinstance(properties, AbcMapping):
+            continue
+        for name, raw in properties.items():
+            value = _scalar(raw)
+            if value is None or not isinstance(name, str) or not _addressable(name):
+                continue
+            coverage[name] += 1
+            for prefix in prefixes:
+                if f"{prefix}{value}" in existing:
+                    hits[(name, prefix)] += 1
+    chosen: tuple[str, str] | None = None
+    reason = ""
+    if hits:
+        (name, prefix), count = min(hits.items(), key=lambda item: (-item[1], item[0]))
+        chosen = (name, prefix)
+        reason = (
+            f'{count} Intacct customer(s) already have ids of the form "{prefix}" + the '
+            f'companies\' "{name}" property: keep them that way'
+        )
+    else:
+        named = sorted(
+            name
+            for name, count in coverage.items()
+            if _NUMBER_PROPERTY.search(name) and count * 2 >= total
+        )
+        if named:
+            chosen = (named[0], "ORD-")
+            reason = f'companies carry a "{named[0]}" property: customer ids are built from it'
+    if chosen is None:
+        return CustomerIdProposal(CustomerIds(), "")
+    name, prefix = chosen
+    member_has_it = any(
+        isinstance(props := member.get("properties"), AbcMapping)
+        and _scalar(props.get(name)) is not None
+        for member in members
+    )
+    templates = CustomerIds(
+        company=f"{prefix}{{company.properties.{name}}}",
+        company_fallback="ORD-{company.id}",
+        member=f"{prefix}{{member.properties.{name}}}" if member_has_it else "ORDM-{member.id}",
+        member_fallback="ORDM-{member.id}" if member_has_it else None,
+    )
+    return CustomerIdProposal(templates, reason)
