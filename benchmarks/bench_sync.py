@@ -1,0 +1,339 @@
+"""Benchmark: `orsync sync` end to end against the served sandbox with a latency model.
+
+Run: ``.venv/bin/python benchmarks/bench_sync.py`` (several minutes; ``--help`` for sizes).
+
+Workload: the seeded world (``sandbox.seed.generate``) with 10,000 invoices (about 3 lines
+each) and 2,000 companies. Latency model (DESIGN.md section 5): Intacct R = 100 ms per request
+plus F = 10 ms per function, run one after another, C = 2 requests in flight per company;
+OfficeRnD 50 ms per request, no rate limit (the model charges time, not quotas).
+
+Every figure comes from one run of this script:
+
+1. Initial sync: `python -m orsync sync` as a subprocess (its own memory, like cron would run
+   it), timed, against the model's lower bound
+
+       bound = T_first_reads + (W * F + ceil(W / B) * R) / C
+
+   where W is the number of write functions strictly needed (customers created plus documents
+   created, counted in the simulator afterwards), B the batch size orsync's Intacct client
+   uses, and T_first_reads one OfficeRnD request plus one Intacct request (nothing can be
+   written before one read of each side; every later read may overlap the writes).
+2. Naive client: the same write functions posted one per request, one request at a time,
+   measured on a sample world (``--naive-invoices``, default 300, companies in the same 5:1
+   ratio), and extrapolated linearly to the full workload (time x invoices / sample invoices).
+   The naive client reads nothing, which flatters it.
+3. Second (no-change) run: time and requests per service.
+4. Peak memory (ru_maxrss of the sync subprocess, from wait4) at 2,500 / 5,000 / 10,000
+   invoices, without latency (memory does not depend on it).
+5. Intacct API transactions (functions, from the simulator's counters) per invoice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from orsync.env import EnvVars
+from orsync.intacct import IntacctClient, IntacctSettings, Succeeded
+from orsync.intacct.settings import DEFAULT_BATCH_SIZE
+from orsync.intacct.xml.envelope import LoginCredentials, SenderCredentials
+from orsync.intacct.xml.function import Function
+from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
+from orsync.services.demo import (
+    keyring_disabled,
+    posted_documents,
+    prepare_profile,
+    sandbox_environment,
+    scoped_environment,
+)
+
+INTACCT_REQUEST_MS = 100.0
+INTACCT_FUNCTION_MS = 10.0
+INTACCT_CONCURRENCY = 2
+OFFICERND_REQUEST_MS = 50.0
+WRITE_PREFIXES = ("create", "update", "reverse", "delete", "apply")
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
+
+
+@dataclass
+class SyncRun:
+    seconds: float
+    exit_code: int
+    max_rss_mb: float
+    intacct_requests: int
+    intacct_functions: int
+    by_function: Counter[str]
+    officernd_requests: int
+    stderr: str
+
+
+def sandbox_options(invoices: int, companies: int, seed: int, latency: bool) -> SandboxOptions:
+    return SandboxOptions(
+        seed=seed,
+        invoices=invoices,
+        companies=companies,
+        intacct_latency_ms=INTACCT_REQUEST_MS if latency else 0.0,
+        intacct_function_ms=INTACCT_FUNCTION_MS if latency else 0.0,
+        intacct_concurrency=INTACCT_CONCURRENCY,
+        officernd_latency_ms=OFFICERND_REQUEST_MS if latency else 0.0,
+        officernd_rate_limit=None,
+    )
+
+
+@contextmanager
+def prepared(options: SandboxOptions) -> Iterator[tuple[RunningSandbox, Path]]:
+    """A served sandbox and a fresh ORSYNC_HOME with a connected, fully mapped profile."""
+    # Request validation against the XSD costs the simulator CPU the real gateway does not
+    # charge to us; the scenario tests validate every request already.
+    with (
+        tempfile.TemporaryDirectory(prefix="orsync-bench-") as home,
+        scoped_environment({EnvVars.HOME: home, EnvVars.PROFILE: None, EnvVars.INTACCT_XSD: ""}),
+        start_sandbox(options) as sandbox,
+    ):
+        sandbox.intacct.schema = None
+        prepare_profile(sandbox, mapping_path=Path(home) / "mapping.yaml")
+        yield sandbox, Path(home)
+
+
+def run_sync(sandbox: RunningSandbox, home: Path) -> SyncRun:
+    """One `orsync sync` subprocess; the simulators' counters are reset first."""
+    sandbox.intacct.reset_stats()
+    sandbox.officernd.reset_request_counts()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORSYNC_")}
+    env.update({k: v for k, v in sandbox_environment(sandbox).items() if v})
+    env[EnvVars.HOME] = str(home)
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orsync", "--profile", "demo", "--json", "sync"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stats = sandbox.intacct.stats
+    return SyncRun(
+        seconds=elapsed,
+        exit_code=process.returncode,
+        max_rss_mb=usage.ru_maxrss / 1024.0,  # Linux reports KiB
+        intacct_requests=stats.requests,
+        intacct_functions=stats.functions,
+        by_function=Counter(stats.by_function),
+        officernd_requests=sandbox.officernd.total_requests(),
+        stderr=stderr,
+    )
+
+
+def writes_needed(sandbox: RunningSandbox, customers_before: int) -> tuple[int, int, int]:
+    """(customers created, documents created, invoices posted) by reading the simulator."""
+    documents = [d for d in posted_documents(sandbox.intacct) if d.live]
+    with sandbox.intacct.store.lock:
+        customers = len(sandbox.intacct.store.customer_table) - customers_before
+    invoices = sum(1 for d in documents if d.kind == "invoice")
+    return customers, len(documents), invoices
+
+
+def capture_writes(sandbox: RunningSandbox) -> dict[str, Function]:
+    """Record every distinct write function the simulator receives from now on, in order
+    (by controlid: a retried function is one write)."""
+    captured: dict[str, Function] = {}
+    sim = sandbox.intacct
+    original = sim.handle
+
+    def handle(body: bytes, endpoint: str) -> Any:
+        try:
+            tree = etree.fromstring(body, parser=PARSER)
+        except etree.XMLSyntaxError:
+            return original(body, endpoint)
+        for function in tree.iterfind("operation/content/function"):
+            payload = function[0] if len(function) else None
+            controlid = function.get("controlid") or ""
+            if payload is None or not str(payload.tag).startswith(WRITE_PREFIXES):
+                continue
+            captured.setdefault(
+                controlid,
+                Function(str(payload.tag), controlid, etree.tostring(payload), is_write=True),
+            )
+        return original(body, endpoint)
+
+    sim.handle = handle  # type: ignore[method-assign]
+    return captured
+
+
+def naive_post(sandbox: RunningSandbox, functions: list[Function]) -> float:
+    """Post ``functions`` one per request, one request at a time; the elapsed seconds."""
+    creds = sandbox.intacct.credentials
+    settings = IntacctSettings(
+        sender=SenderCredentials(creds.sender_id, creds.sender_password),
+        login=LoginCredentials(creds.user_id, creds.company_id, creds.user_password),
+        endpoint=sandbox.intacct_url,
+        batch_size=1,
+        max_in_flight=1,
+    )
+    with httpx.Client(timeout=60) as http:
+        client = IntacctClient(http, settings)
+        client.sign_in()
+        start = time.perf_counter()
+        outcomes = list(client.write(functions, batch_size=1))
+        elapsed = time.perf_counter() - start
+    failed = [o for o in outcomes if not isinstance(o, Succeeded)]
+    if failed:
+        print(f"  note: {len(failed)} naive writes did not succeed (first: {failed[0]})")
+    return elapsed
+
+
+def lower_bound(writes: int, batch: int) -> float:
+    first_reads = (OFFICERND_REQUEST_MS + INTACCT_REQUEST_MS + INTACCT_FUNCTION_MS) / 1000.0
+    requests = math.ceil(writes / batch)
+    service = (writes * INTACCT_FUNCTION_MS + requests * INTACCT_REQUEST_MS) / 1000.0
+    return first_reads + service / INTACCT_CONCURRENCY
+
+
+def section(title: str) -> None:
+    print(f"\n== {title}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=10_000)
+    parser.add_argument("--companies", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--naive-invoices", type=int, default=300)
+    parser.add_argument("--memory-sizes", default="2500,5000,10000")
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args(argv)
+    n, m = args.invoices, args.companies
+    print(
+        f"workload: {n} invoices, {m} companies (seed {args.seed}); Intacct "
+        f"{INTACCT_REQUEST_MS:.0f} ms/request + {INTACCT_FUNCTION_MS:.0f} ms/function, "
+        f"{INTACCT_CONCURRENCY} in flight; OfficeRnD {OFFICERND_REQUEST_MS:.0f} ms/request"
+    )
+    with keyring_disabled():
+        section("initial and no-change sync (latency model on)")
+        build = time.perf_counter()
+        with prepared(sandbox_options(n, m, args.seed, latency=True)) as (sandbox, home):
+            print(f"  world built and profile prepared in {time.perf_counter() - build:.1f} s")
+            with sandbox.intacct.store.lock:
+                customers_before = len(sandbox.intacct.store.customer_table)
+            first = run_sync(sandbox, home)
+            customers, documents, invoices = writes_needed(sandbox, customers_before)
+            second = run_sync(sandbox, home)
+        report_initial(first, second, customers, documents, invoices)
+        naive_s = None
+        if not args.skip_naive:
+            naive_s = measure_naive(args, n, m)
+        if naive_s is not None:
+            naive_full = naive_s * n / args.naive_invoices
+            print(
+                f"  naive extrapolated to {n} invoices: {naive_full:.1f} s "
+                f"(= {naive_s:.2f} s x {n}/{args.naive_invoices}); orsync is "
+                f"{naive_full / first.seconds:.1f}x faster"
+            )
+        if not args.skip_memory:
+            measure_memory(args, m, n)
+    return 0
+
+
+def report_initial(
+    first: SyncRun, second: SyncRun, customers: int, documents: int, invoices: int
+) -> None:
+    writes = customers + documents
+    bound = lower_bound(writes, DEFAULT_BATCH_SIZE)
+    print(f"  initial run: exit {first.exit_code}, {first.seconds:.1f} s")
+    if first.exit_code not in (0, 1):
+        print("  stderr tail: " + first.stderr[-2000:])
+    print(
+        f"    wrote {customers} customers + {documents} documents = {writes} write functions; "
+        f"batch size B = {DEFAULT_BATCH_SIZE}"
+    )
+    print(
+        f"    lower bound = first reads + (W*F + ceil(W/B)*R)/C = {bound:.1f} s; "
+        f"measured / bound = {first.seconds / bound:.2f} (target <= 1.30)"
+    )
+    print(
+        f"    Intacct: {first.intacct_requests} requests, {first.intacct_functions} functions "
+        f"({dict(first.by_function.most_common())}); OfficeRnD: {first.officernd_requests} "
+        "requests"
+    )
+    document_writes = sum(
+        count
+        for name, count in first.by_function.items()
+        if name in ("create_invoice", "create_aradjustment", "create_sotransaction")
+    )
+    print(
+        f"    transactions per invoice: document functions {document_writes} / "
+        f"{documents} documents ({invoices} invoices) = "
+        f"{document_writes / max(1, documents):.3f}; all functions incl. customers and reads "
+        f"{first.intacct_functions} / {invoices} invoices = "
+        f"{first.intacct_functions / max(1, invoices):.3f} (target <= 1.05)"
+    )
+    print(f"    peak memory of the sync process: {first.max_rss_mb:.0f} MB")
+    print(
+        f"  no-change run: exit {second.exit_code}, {second.seconds:.2f} s (target < 2 s); "
+        f"Intacct {second.intacct_requests} requests / {second.intacct_functions} functions, "
+        f"OfficeRnD {second.officernd_requests} requests (target <= 5 each)"
+    )
+    if second.exit_code not in (0, 1):
+        print("  stderr tail: " + second.stderr[-2000:])
+
+
+def measure_naive(args: argparse.Namespace, n: int, m: int) -> float:
+    sample_n = args.naive_invoices
+    sample_m = max(1, round(sample_n * m / n))
+    section(f"naive client on a sample ({sample_n} invoices, {sample_m} companies)")
+    options = sandbox_options(sample_n, sample_m, args.seed, latency=True)
+    with prepared(options) as (sandbox, home):
+        capture = capture_writes(sandbox)
+        sample = run_sync(sandbox, home)
+        functions = list(capture.values())
+    print(
+        f"  orsync on the sample: {sample.seconds:.2f} s, {len(functions)} write functions "
+        f"in {sample.intacct_requests} requests"
+    )
+    with prepared(options) as (fresh, _home):
+        naive_s = naive_post(fresh, functions)
+    print(
+        f"  naive (1 function per request, 1 in flight, no reads): {naive_s:.2f} s "
+        f"for the same {len(functions)} writes; model {len(functions)} x "
+        f"{INTACCT_REQUEST_MS + INTACCT_FUNCTION_MS:.0f} ms = "
+        f"{len(functions) * (INTACCT_REQUEST_MS + INTACCT_FUNCTION_MS) / 1000:.1f} s"
+    )
+    return naive_s
+
+
+def measure_memory(args: argparse.Namespace, m: int, n: int) -> None:
+    section("peak memory of the sync process (no latency)")
+    for size in (int(s) for s in args.memory_sizes.split(",")):
+        companies = max(1, round(size * m / n))
+        with prepared(sandbox_options(size, companies, args.seed, latency=False)) as (
+            sandbox,
+            home,
+        ):
+            run = run_sync(sandbox, home)
+        print(
+            f"  {size:>6} invoices, {companies:>5} companies: peak RSS {run.max_rss_mb:.0f} MB, "
+            f"{run.seconds:.1f} s, exit {run.exit_code}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
