@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import itertools
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 
@@ -106,3 +107,78 @@ def write(client: IntacctClient, *items: Posting) -> list[str]:
 AR = EngineOptions()
 SALES = EngineOptions(invoice_type="sales")
 SUBSIDIARY = EngineOptions(entity_level="subsidiary")
+
+
+# --- a complete mapping for the seeded world ---------------------------------------------------
+
+# (OfficeRnD code -> Intacct target) for the seeded world; the seed's declared gaps (BKN, 4500,
+# 4600) are filled the way the demo fills them.
+SEED_LOCATIONS = {
+    "NYC": ("NYC", "US"),
+    "AUS": ("AUS", "US"),
+    "BKN": ("NYC", "US"),
+    "LON": ("LON", "UK"),
+    "MAN": ("MAN", "UK"),
+    "DUB": ("DUB", "IE"),
+}
+SEED_ACCOUNTS = {
+    "4000": "4000",
+    "4100": "4100",
+    "4200": "4200",
+    "4300": "4300",
+    "4500": "4000",
+    "4600": "4300",
+    "2300": "2300",
+}
+SEED_TAX = {"NOTAX": None, "VAT20": "UK Output VAT 20%", "VAT23": "IE Output VAT 23%"}
+
+
+def seed_mapping_yaml(
+    *, invoice_type: str = "ar", entity_level: str = "top", closed_period: str = "fail"
+) -> str:
+    lines = [
+        "version: 1",
+        "options:",
+        f"  invoice_type: {invoice_type}",
+        f"  entity_level: {entity_level}",
+        "  numbering: officernd",
+        f"  closed_period: {closed_period}",
+        "  transaction_definitions:",
+        '    invoice: "Sales Invoice"',
+        '    credit: "Sales Credit Memo"',
+        "customers:",
+        '  company: "ORD-{company.properties.Customer Number}"',
+        '  company_fallback: "ORD-{company.id}"',
+        '  member: "ORD-{member.properties.Customer Number}"',
+        '  member_fallback: "ORDM-{member.id}"',
+        "revenue_accounts:",
+        "  unmapped: error",
+        "  values:",
+    ]
+    for code, account in SEED_ACCOUNTS.items():
+        lines += [f'    "code:{code}":', f'      gl_account: "{account}"']
+        lines += [f'      item: "{account}"']
+    lines += ["locations:", "  unmapped: error", "  values:"]
+    for code, (location, entity) in SEED_LOCATIONS.items():
+        lines += [f'    "code:{code}":', f'      location: "{location}"']
+        lines += [f'      entity: "{entity}"']
+    lines += ["tax_rates:", "  unmapped: error", "  values:"]
+    for code, detail in SEED_TAX.items():
+        target = "no_tax: true" if detail is None else f'tax_detail: "{detail}"'
+        lines += [f'    "code:{code}":', f"      {target}"]
+    return "\n".join(lines) + "\n"
+
+
+def give_profile_mapping(profile_name: str, path: Path, **options: str) -> None:
+    """Write the seeded world's mapping to ``path`` and name it in the profile."""
+    from orsync.config import load_config, save_config
+    from orsync.env import default_config_path
+
+    path.write_text(seed_mapping_yaml(**options), encoding="utf-8")
+    config_path = default_config_path()
+    config = load_config(config_path)
+    profile = config.profiles[profile_name]
+    updated = profile.model_copy(
+        update={"sync": profile.sync.model_copy(update={"mapping": str(path)})}
+    )
+    save_config(config_path, config.with_profile(profile_name, updated))
