@@ -73,7 +73,7 @@ def _render(state: AppContext, name: str, rows: list[CheckResult]) -> None:
 
     out = state.output
     table = Table(title=f"profile {name}", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("check", overflow="fold")
+    table.add_column("check", no_wrap=True)
     table.add_column("result")
     table.add_column("ms", justify="right")
     table.add_column("details / fix", overflow="fold")
