@@ -31,7 +31,7 @@ def parse_rate_limit(text: str) -> int | None:
     match = _RATE.match(text)
     if match is None:
         raise UsageError(
-            f"--officernd-rate-limit {text!r} is not a rate",
+            f"--officernd-rate-limit {text!r} is not a rate in R/min",
             hint="Write requests per minute as R/min, for example 400/min, or 'none'.",
         )
     value = int(match.group(1))
