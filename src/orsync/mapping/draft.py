@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from orsync.mapping.catalog import IntacctCatalog, IntacctRecord, ValuesInUse
 from orsync.mapping.customer_ids import CustomerIdProposal
@@ -149,11 +150,15 @@ def draft_mapping(
     catalog: IntacctCatalog,
     options: Options | None = None,
     customers: CustomerIdProposal | None = None,
+    *,
+    invoice_type: Literal["ar", "sales"] | None = None,
 ) -> Draft:
     """A commented mapping for ``used`` against ``catalog``; deterministic for equal inputs.
 
     ``customers`` is the proposed CUSTOMERID templates (see
     :func:`orsync.mapping.customer_ids.propose_customer_ids`); the model's defaults otherwise.
+    ``invoice_type`` picks GL accounts or items when ``options`` (written to the file) leave it
+    out: the profile's setting, not pinned in the file.
     """
     options = options or Options()
     proposal = customers or CustomerIdProposal(CustomerIds(), "")
@@ -163,9 +168,8 @@ def draft_mapping(
     out.line("# Every key is documented in mappings.example.yaml.")
     out.line("version: 1")
     _write_options(out, options)
-    out.line()
     _customers(out, proposal)
-    _revenue_accounts(out, used.revenue_accounts, catalog, options)
+    _revenue_accounts(out, used.revenue_accounts, catalog, options.invoice_type or invoice_type)
     _locations(out, used.locations, catalog)
     if used.tax_rates:
         _tax_rates(out, used.tax_rates, catalog, _location_entities(used.locations, catalog))
@@ -204,9 +208,12 @@ def _section(out: _Writer, name: str, explanation: str) -> None:
 
 
 def _revenue_accounts(
-    out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog, options: Options
+    out: _Writer,
+    values: Sequence[OfficeRndValue],
+    catalog: IntacctCatalog,
+    invoice_type: Literal["ar", "sales"] | None,
 ) -> None:
-    sales = options.invoice_type == "sales"
+    sales = invoice_type == "sales"
     target = "item" if sales else "gl_account"
     _section(out, "revenue_accounts", f"OfficeRnD revenue account (by code) -> Intacct {target}.")
     if not values:
@@ -273,10 +280,11 @@ def _tax_by_entity(
     """
     if value.rate is None or not value.locations:
         return None
-    entities = {location_entities.get(location) for location in value.locations}
-    if None in entities:
-        return None  # used somewhere we cannot place: no inference
-    placed = {entity for entity in entities if entity is not None}
+    # Locations that cannot be placed yet are unresolved entries of their own; the rate is
+    # judged by the entities it is known to post in.
+    placed = {e for e in (location_entities.get(loc) for loc in value.locations) if e is not None}
+    if not placed:
+        return None
 
     def reachable(detail: IntacctRecord, entity: str) -> bool:
         return detail.entities is None or entity in detail.entities
@@ -360,10 +368,22 @@ def _payment_methods(
         )
 
 
+_HINT_LIMIT = 20
+
+
 def _dimension_hint(out: _Writer, name: str, values: Iterable[OfficeRndValue]) -> None:
-    listed = list(values)
+    # Fees are one record per charge: many share a name, so the hint lists each name once.
+    seen: set[str] = set()
+    listed: list[OfficeRndValue] = []
+    for value in values:
+        label = normalize(value.code or value.name or value.id or "")
+        if label not in seen:
+            seen.add(label)
+            listed.append(value)
     if not listed:
         return
+    more = len(listed) - _HINT_LIMIT
+    listed = listed[:_HINT_LIMIT]
     out.line()
     out.line(f"# Optional: {name} -> department, class or item on their lines. Uncomment to use.")
     out.line(f"# {name}:")
@@ -371,3 +391,5 @@ def _dimension_hint(out: _Writer, name: str, values: Iterable[OfficeRndValue]) -
     out.line("#   values:")
     for key, value in zip(_keys(listed), listed, strict=True):
         out.line(f"#     {_q(key)}: {{department: null}}  # {_comment(value.label())}")
+    if more > 0:
+        out.line(f"#     ... and {more} more")
