@@ -211,7 +211,7 @@ def init_mapping(
             f"{output} already exists",
             hint="Pass --force to overwrite it, or --output to write elsewhere.",
         )
-    with _connections(profile_name, profile, connections) as live:
+    with open_live(profile_name, profile, connections) as live:
         reference = load_reference_data(live.officernd)
         usage = scan_values_in_use(live.officernd, reference)
         catalog = load_catalog(live.intacct, with_customers=True)
@@ -281,7 +281,7 @@ def check_mapping_file(
     if offline or profile is None or profile_name is None:
         return MapCheckResult(path, check_mapping(mapping), offline=True)
     options = engine_options(profile, mapping)
-    with _connections(profile_name, profile, connections) as live:
+    with open_live(profile_name, profile, connections) as live:
         reference = load_reference_data(live.officernd)
         usage = scan_values_in_use(live.officernd, reference)
         catalog = load_catalog(live.intacct)
@@ -290,7 +290,7 @@ def check_mapping_file(
     return MapCheckResult(path, report, offline=False, documents=usage.documents, warnings=warnings)
 
 
-def _connections(
+def open_live(
     profile_name: str, profile: Profile, given: Connections | None
 ) -> AbstractContextManager[Connections]:
     # Connections handed in by the caller (tests, demo) are the caller's to close.
