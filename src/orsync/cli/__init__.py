@@ -128,6 +128,10 @@ def _register() -> None:
 
     app.command("test")(check_cli.test_command)
 
+    from orsync.cli import map as map_cli
+
+    app.add_typer(map_cli.app, name="map")
+
 
 _register()
 
