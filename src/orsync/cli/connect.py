@@ -280,7 +280,9 @@ class _Asker:
 
         suffix = " (Enter keeps the current one)" if keep else ""
         while True:
-            answer = Prompt.ask(label + suffix, console=self.console, password=True, default="")
+            answer = Prompt.ask(
+                label + suffix, console=self.console, password=True, default="", show_default=False
+            )
             if answer or keep:
                 return answer
             self.console.print("  a value is required", markup=False)
