@@ -104,7 +104,7 @@ def spawn_connect(tmp_path: Path, *args: str) -> Terminal:
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes orsync, with the pty as its controlling terminal
         os.chdir(REPO_ROOT)
-        os.execve(sys.executable, argv, env)
+        os.execve(sys.executable, argv, env)  # noqa: S606 - the program under test, no shell
     return Terminal(fd, pid)
 
 
