@@ -1,0 +1,141 @@
+"""What every part of one sync run shares: clients, ledger, options, summary, progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerView
+from orsync.intacct import IntacctClient
+from orsync.officernd import OfficeRndClient
+from orsync.services.resolver import MappingResolver
+from orsync.services.sync_summary import RecordProblem, Stage, SyncSummary, stage_of
+from orsync.state import Ledger, LedgerRow, RecordFailure, Status
+
+
+class SyncProgress(Protocol):
+    """Where a run reports progress (the CLI draws Rich bars from it; tests ignore it).
+
+    Stages: ``reading``, ``planning``, ``customers``, ``invoices``, ``credit_notes``.
+    """
+
+    def advance(self, stage: str, count: int = 1) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+class NoProgress:
+    def advance(self, stage: str, count: int = 1) -> None:
+        del stage, count
+
+    def note(self, message: str) -> None:
+        del message
+
+
+class LedgerLookups(Protocol):
+    """The read side of the ledger sync needs (a read-only view in dry runs)."""
+
+    def get_many(self, kind: str, source_ids: Iterable[str]) -> dict[str, LedgerRow]: ...
+
+    def get(self, kind: str, source_id: str) -> LedgerRow | None: ...
+
+
+class EmptyLedger:
+    """A profile that never ran: no rows (dry run without a state file)."""
+
+    def get_many(self, kind: str, source_ids: Iterable[str]) -> dict[str, LedgerRow]:
+        del kind, source_ids
+        return {}
+
+    def get(self, kind: str, source_id: str) -> LedgerRow | None:
+        del kind, source_id
+        return None
+
+
+@dataclass
+class PlanLog:
+    """The dry run's plan: every action, in the order it was decided."""
+
+    documents: list[DocumentAction] = field(default_factory=list)
+    customers: list[CustomerAction] = field(default_factory=list)
+
+
+@dataclass
+class RunContext:
+    profile: str
+    intacct: IntacctClient
+    officernd: OfficeRndClient
+    lookups: LedgerLookups
+    ledger: Ledger | None  # None in a dry run: nothing is written
+    options: EngineOptions
+    make_resolver: Callable[[], MappingResolver]  # reads OfficeRnD's reference lists: lazily
+    summary: SyncSummary
+    progress: SyncProgress = field(default_factory=NoProgress)
+    plan: PlanLog | None = None  # set in a dry run
+    batch_size: int = 50
+    max_in_flight: int = 2
+    _resolver: MappingResolver | None = None
+
+    @property
+    def resolver(self) -> MappingResolver:
+        """The mapping resolver, built on first use so that a run with nothing to convert
+        never reads OfficeRnD's reference lists."""
+        if self._resolver is None:
+            self._resolver = self.make_resolver()
+        return self._resolver
+
+    @property
+    def dry_run(self) -> bool:
+        return self.ledger is None
+
+    def writable(self) -> Ledger:
+        assert self.ledger is not None, "a dry run never writes the ledger"
+        return self.ledger
+
+    def record_failure(
+        self,
+        kind: str,
+        source_id: str,
+        number: str,
+        version: str | None,
+        failure: RecordFailure,
+        *,
+        status: str = "failed",
+    ) -> None:
+        """Report a record that cannot be written now, and keep it in the ledger (unless the
+        ledger already holds this very failure, which costs nothing to keep)."""
+        stage: Stage = stage_of(kind)
+        self.summary.problem(
+            RecordProblem(
+                stage=stage,
+                status="conflict" if status == "conflict" else "failed",
+                kind=kind,
+                source_id=source_id,
+                number=number,
+                message=failure.message,
+                field=failure.field,
+                fix=failure.hint,
+            )
+        )
+        if self.ledger is None or version is None:
+            return
+        row = self.lookups.get(kind, source_id)
+        if row is not None and row.status in (Status.SENDING, Status.UNCONFIRMED):
+            return  # its outcome is unknown: the lookup decides, not this failure
+        if row is not None and row.status is Status.FAILED and row.version_hash == version:
+            return  # the same input failed before: keep the first, most specific message
+        self.ledger.fail(kind, source_id, failure, version_hash=version)
+
+
+def view_of(row: LedgerRow | None) -> LedgerView | None:
+    """The engine's view of a ledger row."""
+    if row is None:
+        return None
+    return LedgerView(
+        status=row.status.value,
+        version_hash=row.version_hash,
+        confirmed_version=row.confirmed_version,
+        target_key=row.target.key,
+        last_error=None if row.error is None else row.error.message,
+    )
