@@ -92,9 +92,14 @@ def customers(
 ) -> Iterator[list[Company | Member]]:
     """Chunks of companies or members modified since ``mark.read_from``."""
     query = Query() if mark.read_from is None else Query().gte("modifiedAt", mark.read_from)
-    records: Iterator[Company | Member]
-    records = client.companies(query) if stream == "companies" else client.members(query)
-    for chunk in chunks(records):
+    for chunk in chunks(_people(client, stream, query)):
         for record in chunk:
             mark.saw(record.modified_at)
         yield chunk
+
+
+def _people(client: OfficeRndClient, stream: str, query: Query) -> Iterator[Company | Member]:
+    if stream == "companies":
+        yield from client.companies(query)
+    else:
+        yield from client.members(query)
