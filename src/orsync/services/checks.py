@@ -435,7 +435,7 @@ def check_mapping_targets(run: _Run) -> None:
         run.skip("mapping.targets", title, "no Intacct sign-in")
         return
     from orsync.mapping import check_mapping
-    from orsync.services.checks_catalog import load_catalog
+    from orsync.services.mapping_service_catalog import load_catalog
 
     started = time.perf_counter()
     try:
