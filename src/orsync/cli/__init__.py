@@ -132,6 +132,10 @@ def _register() -> None:
 
     app.add_typer(map_cli.app, name="map")
 
+    from orsync.cli import reconcile as reconcile_cli
+
+    app.command("reconcile")(reconcile_cli.reconcile_command)
+
 
 _register()
 

@@ -108,6 +108,8 @@ class ReconcileOutcome:
     # Enough of each side to act on the report (ledger relinks): the Intacct entity of each
     # entity-owned document, and each billed customer's OfficeRnD ref, version and record key.
     target_entities: dict[str, str | None] = field(default_factory=dict, repr=False)
+    # Intacct documents not simply posted-and-unpaid: key -> "paid" or "reversed" (or "draft").
+    target_states: dict[str, str] = field(default_factory=dict, repr=False)
     customer_refs: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     customer_versions: dict[str, str] = field(default_factory=dict, repr=False)
     customer_keys: dict[str, str] = field(default_factory=dict, repr=False)
@@ -224,6 +226,10 @@ def reconcile_with(
         for doc in documents:
             if doc.entity_id is not None:
                 outcome.target_entities[doc.record_key] = doc.entity_id
+            if not doc.is_live or doc.state == "draft":
+                outcome.target_states[doc.record_key] = doc.state
+            elif doc.is_paid_at_all:
+                outcome.target_states[doc.record_key] = "paid"
             if in_period and not scope.actual(doc):
                 continue
             with lock:
