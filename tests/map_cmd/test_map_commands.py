@@ -202,3 +202,21 @@ def test_show_of_an_unknown_number_is_a_usage_error(
     result = run_cli("--profile", "demo", "map", "show", str(path), "--invoice", "NOPE-1")
     assert result.exit_code == 2
     assert "no invoice or credit note numbered 'NOPE-1'" in result.stderr
+
+
+def test_the_whole_intacct_catalog_costs_one_request_after_sign_in(
+    sandbox: RunningSandbox, sandbox_profile: str
+) -> None:
+    from orsync.config import load_config
+    from orsync.env import default_config_path
+    from orsync.services.connections import open_connections
+    from orsync.services.mapping_service_catalog import load_catalog
+
+    profile = load_config(default_config_path()).profiles[sandbox_profile]
+    with open_connections(sandbox_profile, profile) as live:
+        live.intacct.sign_in()
+        before = sandbox.intacct.stats.requests
+        catalog = load_catalog(live.intacct, with_customers=True)
+        assert sandbox.intacct.stats.requests - before == 1
+    assert {"NYC", "LON", "DUB"} <= {location.id for location in catalog.locations}
+    assert {c.id for c in catalog.customers} >= {"ORD-1001", "ORD-1002", "WALKIN"}

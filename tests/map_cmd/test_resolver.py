@@ -207,3 +207,11 @@ def test_london_line_in_a_dublin_invoice_is_reported_at_subsidiary_level() -> No
     built = build_posting(doc, "ORD-1001", res.options, res)
     assert isinstance(built, list)
     assert [problem.field for problem in built] == ["lines[2].location"]
+
+
+def test_fees_are_loaded_only_when_a_map_reads_them() -> None:
+    from orsync.services.resolver import needs_fees
+
+    assert needs_fees(mapping())  # resource_types reads the rate behind a fee
+    without = MAPPING[: MAPPING.index("resource_types:")]
+    assert not needs_fees(mapping(without))

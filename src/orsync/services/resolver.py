@@ -272,6 +272,12 @@ class MappingResolver:
         return result
 
 
+def needs_fees(mapping: Mapping) -> bool:
+    """Whether the run must load OfficeRnD's fees (``load_reference_data(with_fees=...)``): the
+    ``fees`` map keys fees by name and ``resource_types`` reads the rate behind a fee."""
+    return mapping.fees is not None or mapping.resource_types is not None
+
+
 # -- options -----------------------------------------------------------------------------------
 
 
