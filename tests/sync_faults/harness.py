@@ -71,14 +71,16 @@ def intacct_truth(sandbox: RunningSandbox) -> IntacctTruth:
 
 
 def officernd_totals(sandbox: RunningSandbox) -> dict[tuple[str, str], Decimal]:
-    """Every issued (not draft, not voided) invoice and credit note: (kind, number) -> total."""
+    """Every issued (not draft, not voided) invoice and credit note: (kind, number) -> the
+    total Intacct should hold (AR credit memos are negative: the engine's sign convention)."""
     kinds = {"invoice": "invoice", "creditNote": "credit_note"}
     found = {}
     for record in sandbox.officernd.records("payments"):
         kind = kinds.get(str(record.get("documentType")))
         if kind is None or record.get("status") in {"draft", "voided"}:
             continue
-        found[(kind, str(record["number"]))] = Decimal(str(record["total"]))
+        sign = -1 if kind == "credit_note" else 1
+        found[(kind, str(record["number"]))] = sign * Decimal(str(record["total"]))
     return found
 
 

@@ -4,7 +4,7 @@ the user's own configuration."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -49,16 +49,65 @@ def demo_command(
         if not quiet:
             output.stderr.print(text, markup=False, highlight=False)
 
-    report = run_demo(
-        DemoOptions(invoices=invoices, companies=companies, seed=seed, home=home),
-        on_step=step,
-        interactive=output.interactive and not quiet,
-    )
+    progress = _StageProgress(output, live=output.interactive) if not quiet else None
+    try:
+        report = run_demo(
+            DemoOptions(invoices=invoices, companies=companies, seed=seed, home=home),
+            on_step=step,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     if state.json:
         output.json(report.to_dict())
     else:
         _render(output, report)
     raise typer.Exit(report.exit_code)
+
+
+class _StageProgress:
+    """The sync's progress on stderr: Rich bars on a terminal, one line per stage otherwise."""
+
+    def __init__(self, output: Output, *, live: bool) -> None:
+        self._output = output
+        self._counts: dict[str, int] = {}
+        self._bars: Any = None
+        self._tasks: dict[str, Any] = {}
+        if live:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._bars = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TextColumn("{task.completed:>6}"),
+                TimeElapsedColumn(),
+                console=output.stderr,
+                transient=False,
+            )
+            self._bars.start()
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        if stage not in self._counts:
+            self._counts[stage] = 0
+            if self._bars is not None:
+                self._tasks[stage] = self._bars.add_task(f"  {stage}", total=None)
+            else:
+                self._output.stderr.print(f"  {stage}...", markup=False, highlight=False)
+        self._counts[stage] += count
+        if self._bars is not None:
+            self._bars.advance(self._tasks[stage], count)
+
+    def note(self, message: str) -> None:
+        if self._bars is not None:
+            self._bars.console.print(f"  {message}", markup=False, highlight=False)
+        else:
+            self._output.stderr.print(f"  {message}", markup=False, highlight=False)
+
+    def close(self) -> None:
+        if self._bars is not None:
+            self._bars.stop()
+            self._bars = None
 
 
 def _render(output: Output, report: DemoReport) -> None:
@@ -76,6 +125,13 @@ def _render(output: Output, report: DemoReport) -> None:
         for gap in report.filled_gaps:
             output.line(f"  {gap.map_name} {gap.code or gap.key}: {gap.field} -> {gap.target}")
     output.line(f"Sync: {report.sync_line}")
+    if report.held_on_purpose:
+        output.line(
+            "Held on purpose (the sandbox seeds a customer whose name matches an existing "
+            "Intacct customer under another id; orsync never merges by name):"
+        )
+        for held in report.held_on_purpose:
+            output.line(f"  {held['number']}: {held['message']}")
     output.line(
         f"Intacct now holds {report.customers_total} customers "
         f"({report.customers_created} created by this sync) and these documents from orsync:"

@@ -34,6 +34,7 @@ from orsync.sandbox.intacct import IntacctSimulator
 from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
 from orsync.sandbox.officernd import OfficeRndSimulator
 from orsync.services.demo_mapping import FilledGap, GapToFill, fill_gaps
+from orsync.services.sync_context import SyncProgress
 
 DEMO_PROFILE = "demo"
 MAPPING_FILE_NAME = "demo-mapping.yaml"
@@ -117,6 +118,7 @@ class DemoReport:
     filled_gaps: list[FilledGap] = field(default_factory=list)
     sync: dict[str, Any] = field(default_factory=dict)
     sync_line: str = ""
+    held_on_purpose: list[dict[str, str]] = field(default_factory=list)
     exit_code: int = 0
     customers_created: int = 0
     customers_total: int = 0
@@ -134,6 +136,7 @@ class DemoReport:
             "officernd": self.world,
             "filled_gaps": [gap.to_dict() for gap in self.filled_gaps],
             "sync": self.sync,
+            "held_on_purpose": self.held_on_purpose,
             "exit_code": self.exit_code,
             "intacct": {
                 "customers_created": self.customers_created,
@@ -200,6 +203,16 @@ def posted_documents(sim: IntacctSimulator) -> list[PostedDocument]:
             )
         )
     return found
+
+
+def seeded_name_matches(sandbox: RunningSandbox) -> set[str]:
+    """Intacct customer ids the seed plants as same-name-different-id matches (LEGACY-0042):
+    existing active customers outside the template's ``ORD-`` range."""
+    return {
+        customer.id
+        for customer in sandbox.world.intacct.customers
+        if customer.status == "active" and not customer.id.startswith("ORD-")
+    }
 
 
 def totals_by_entity(documents: list[PostedDocument]) -> list[TotalRow]:
@@ -327,7 +340,7 @@ def prepare_profile(
             officernd_token_url=officernd["token_url"],
         )
         connected = connect_profile(request)
-        text, gaps = _map_init(profile, connected.settings)
+        text, gaps = _map_init(profile, connected.settings, mapping_path)
         filled_text, filled = fill_gaps(text, gaps)
         write_private_file(mapping_path, filled_text)
         connect_profile(ConnectRequest(profile=profile, mapping=str(mapping_path)), verify=False)
@@ -337,16 +350,26 @@ def prepare_profile(
 # --- the other services, behind one adapter each ------------------------------------------------
 
 
-def _map_init(profile_name: str, profile: Profile) -> tuple[str, list[GapToFill]]:
-    """``map init``'s text for ``profile`` and the entries it left unresolved."""
-    raise NotImplementedError
+def _map_init(profile_name: str, profile: Profile, output: Path) -> tuple[str, list[GapToFill]]:
+    """``map init``'s text for ``profile`` (written to ``output``) and what it left unresolved."""
+    from orsync.services.mapping_service import init_mapping
+
+    result = init_mapping(profile_name, profile, output, force=True)
+    gaps = {
+        (gap.map_name, gap.key): GapToFill(gap.map_name, gap.key, gap.value.code, gap.reason)
+        for gap in result.draft.unresolved
+    }
+    return result.draft.text, list(gaps.values())
 
 
 def _run_sync(
-    profile_name: str, profile: Profile, *, interactive: bool
+    profile_name: str, profile: Profile, progress: SyncProgress | None
 ) -> tuple[dict[str, Any], int]:
     """One sync of ``profile``: its ``--json`` summary and exit code."""
-    raise NotImplementedError
+    from orsync.services.sync import SyncOptions, run_sync
+
+    result = run_sync(profile_name, profile, SyncOptions(), progress=progress)
+    return result.to_dict(), result.exit_code
 
 
 def _sync_line(summary: Mapping[str, Any]) -> str:
@@ -369,7 +392,7 @@ def _sync_line(summary: Mapping[str, Any]) -> str:
 
 
 def run_demo(
-    options: DemoOptions, *, on_step: Step | None = None, interactive: bool = False
+    options: DemoOptions, *, on_step: Step | None = None, progress: SyncProgress | None = None
 ) -> DemoReport:
     """Run the whole demo; the sandbox is stopped and the environment restored on any exit."""
     step: Step = on_step or (lambda _text: None)
@@ -385,7 +408,7 @@ def run_demo(
                 seed=options.seed, invoices=options.invoices, companies=options.companies
             )
             with start_sandbox(sandbox_options) as sandbox:
-                return _run_against(sandbox, options, home, step, interactive)
+                return _run_against(sandbox, options, home, step, progress)
 
 
 def _run_against(
@@ -393,7 +416,7 @@ def _run_against(
     options: DemoOptions,
     home: Path,
     step: Step,
-    interactive: bool,
+    progress: SyncProgress | None,
 ) -> DemoReport:
     from orsync.config import load_config
     from orsync.env import default_config_path
@@ -415,8 +438,19 @@ def _run_against(
     step("Syncing OfficeRnD to Intacct...")
     profile = load_config(default_config_path()).profiles[DEMO_PROFILE]
     with scoped_environment(sandbox_environment(sandbox)):
-        summary, code = _run_sync(DEMO_PROFILE, profile, interactive=interactive)
+        summary, code = _run_sync(DEMO_PROFILE, profile, progress)
     report.sync, report.exit_code = summary, code
+    problems = list(summary.get("problems", []))
+    seeded = seeded_name_matches(sandbox)
+    report.held_on_purpose = [
+        {"stage": p["stage"], "number": str(p["number"]), "message": str(p["message"])}
+        for p in problems
+        if any(customer_id in str(p.get("message", "")) for customer_id in seeded)
+    ]
+    if code == 1 and problems and len(report.held_on_purpose) == len(problems):
+        # Only the name-only match the sandbox seeds on purpose (and what waits on it): the
+        # demo showed what it is meant to show, orsync refusing to merge customers by name.
+        report.exit_code = 0
     report.sync_line = _sync_line(summary)
     report.intacct_requests = sandbox.intacct.stats.requests
     report.intacct_functions = sandbox.intacct.stats.functions
