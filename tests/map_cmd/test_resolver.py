@@ -215,3 +215,24 @@ def test_fees_are_loaded_only_when_a_map_reads_them() -> None:
     assert needs_fees(mapping())  # resource_types reads the rate behind a fee
     without = MAPPING[: MAPPING.index("resource_types:")]
     assert not needs_fees(mapping(without))
+
+
+def test_a_customer_override_adopts_an_existing_intacct_id_verbatim() -> None:
+    text = MAPPING.replace(
+        '  member_fallback: "ORDM-{member.id}"\n',
+        '  member_fallback: "ORDM-{member.id}"\n'
+        "  overrides:\n"
+        '    "name:Café & Co": "LEGACY-0042"\n'
+        f'    "id:{MEMBER}": "ADA_1"\n',
+    )
+    res = resolver(text=text)
+    res.customer(company())
+    res.customer(member())
+    assert res.customer_id_of(CustomerRef("company", COMPANY)) == "LEGACY-0042"
+    assert res.customer_id_of(CustomerRef("member", MEMBER)) == "ADA_1"
+
+
+def test_create_on_name_match_comes_from_the_mapping_file() -> None:
+    text = MAPPING.replace("version: 1\n", "version: 1\noptions:\n  create_on_name_match: true\n")
+    assert engine_options(_profile(), mapping(text)).create_on_name_match
+    assert not engine_options(_profile(), mapping()).create_on_name_match

@@ -123,3 +123,28 @@ def test_without_a_usable_property_the_defaults_stay() -> None:
     proposal = propose_customer_ids([{"properties": {"Floor": "3", "a.b": "1"}}], [], {"X1"})
     assert proposal.templates == CustomerIds()
     assert proposal.reason == ""
+
+
+def test_bad_override_keys_and_shared_targets_are_located_problems() -> None:
+    from orsync.mapping import MappingError, parse_mapping
+
+    text = (
+        "customers:\n"
+        "  overrides:\n"
+        '    "id:123": "A-1"\n'
+        '    "code:X": "A-2"\n'
+        '    "name:Acme": "A-2"\n'
+        '    "Other": ""\n'
+        "revenue_accounts: {values: {'4000': {gl_account: '4000'}}}\n"
+        "locations: {values: {London: {location: LON}}}\n"
+    )
+    with pytest.raises(MappingError) as raised:
+        parse_mapping(text, "m.yaml")
+    assert str(raised.value).splitlines() == [
+        'm.yaml:3:5: customers.overrides."id:123": an OfficeRnD id is 24 hexadecimal characters',
+        'm.yaml:4:5: customers.overrides."code:X": companies and members have no code: key by '
+        "id: or name:",
+        "m.yaml:5:18: customers.overrides.\"name:Acme\": Intacct customer 'A-2' is already the "
+        'override of "code:X"',
+        "m.yaml:6:14: customers.overrides.Other: give the Intacct customer id",
+    ]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from orsync.mapping.matching import OfficeRndValue
+from orsync.mapping.matching import KeyIndex, OfficeRndValue
 from orsync.mapping.model import CustomerIds
 from orsync.mapping.resolve import Unmapped
 from orsync.mapping.rules import PLACEHOLDER
@@ -83,12 +83,35 @@ def render_template(template: str, root: str, record: AbcMapping[str, object]) -
     return None if missing else rendered
 
 
+def override_customer_id(templates: CustomerIds, record: AbcMapping[str, object]) -> str | None:
+    """The Intacct id ``customers.overrides`` gives this record (by id, then name), if any."""
+    if not templates.overrides:
+        return None
+    record_id = record.get("_id", record.get("id"))
+    name = record.get("name")
+    found = KeyIndex(templates.overrides).find(
+        OfficeRndValue(
+            id=str(record_id) if record_id is not None else None,
+            name=str(name) if isinstance(name, str) else None,
+        )
+    )
+    if found is None:
+        return None
+    return templates.overrides[found[0]].strip() or None
+
+
 def render_customer_id(
     templates: CustomerIds,
     kind: Literal["company", "member"],
     record: AbcMapping[str, object],
 ) -> str | Unmapped:
-    """CUSTOMERID for an OfficeRnD company, or a member billed personally."""
+    """CUSTOMERID for an OfficeRnD company, or a member billed personally.
+
+    An entry of ``customers.overrides`` wins, verbatim (it names an existing Intacct customer).
+    """
+    override = override_customer_id(templates, record)
+    if override is not None:
+        return override
     if kind == "company":
         chain = (templates.company, templates.company_fallback)
     else:

@@ -307,6 +307,7 @@ def engine_options(
         closed_period_policy=file.closed_period or "fail",
         books_closed_before=books_closed_before,
         retry_failed=retry_failed,
+        create_on_name_match=bool(file.create_on_name_match),
     )
 
 
