@@ -46,9 +46,9 @@ def mapping_document(
     taxes: dict[str, Any] = {}
     for record in collections["tax-rates"]:
         detail = TAX_DETAILS[str(record["code"])]
-        taxes[f"code:{record['code']}"] = {"no_tax": True} if detail is None else {
-            "tax_detail": detail
-        }
+        taxes[f"code:{record['code']}"] = (
+            {"no_tax": True} if detail is None else {"tax_detail": detail}
+        )
     return {
         "version": 1,
         "options": {
@@ -56,6 +56,16 @@ def mapping_document(
             "entity_level": entity_level,
             "numbering": numbering,
             "closed_period": closed_period,
+            **(
+                {
+                    "transaction_definitions": {
+                        "invoice": "Sales Invoice",
+                        "credit": "Sales Credit Memo",
+                    }
+                }
+                if invoice_type == "sales"
+                else {}
+            ),
         },
         "customers": {
             "company": "ORD-{company.properties.Customer Number}",
@@ -74,3 +84,36 @@ def mapping_document(
 def write_mapping(sandbox: RunningSandbox, path: Path, **options: Any) -> Path:
     path.write_text(yaml.safe_dump(mapping_document(sandbox, **options), sort_keys=False))
     return path
+
+
+# -- what the simulators hold -------------------------------------------------------------------
+
+
+def issued(sandbox: RunningSandbox, document_type: str = "invoice") -> list[dict[str, Any]]:
+    """OfficeRnD documents of a type that sync should post (not drafts, not voided)."""
+    return [
+        record
+        for record in sandbox.officernd.records("payments", documentType=document_type)
+        if record.get("status") not in ("draft", "voided")
+    ]
+
+
+def customer_ids(sandbox: RunningSandbox) -> dict[str, str]:
+    """OfficeRnD company id -> the CUSTOMERID the test mapping renders for it."""
+    out = {}
+    for company in sandbox.officernd.records("companies"):
+        number = (company.get("properties") or {}).get("Customer Number")
+        out[str(company["_id"])] = (
+            f"ORD-{number}" if number is not None else f"ORD-{company['_id']}"
+        )
+    return out
+
+
+def location_codes(sandbox: RunningSandbox) -> dict[str, str]:
+    """OfficeRnD location id -> the Intacct location the test mapping posts it to."""
+    entity_of = {loc.id for loc in sandbox.world.intacct.locations}
+    out = {}
+    for record in sandbox.officernd.records("locations"):
+        code = str(record["code"])
+        out[str(record["_id"])] = code if code in entity_of else GAP_TARGETS[code][0]
+    return out

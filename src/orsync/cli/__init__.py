@@ -136,6 +136,12 @@ def _register() -> None:
 
     app.command("reconcile")(reconcile_cli.reconcile_command)
 
+    from orsync.cli import status as status_cli
+    from orsync.cli import sync as sync_cli
+
+    app.command("sync")(sync_cli.sync_command)
+    app.command("status")(status_cli.status_command)
+
     from orsync.cli import demo as demo_cli
 
     app.command("demo")(demo_cli.demo_command)

@@ -22,8 +22,6 @@ write makes no Intacct request at all.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -52,6 +50,7 @@ from orsync.services.sync_context import (
 from orsync.services.sync_customers import CustomerDesk
 from orsync.services.sync_documents import DocumentDesk
 from orsync.services.sync_reading import STREAMS, ReadMark, customers, documents, documents_by_id
+from orsync.services.sync_state import read_only_state
 from orsync.services.sync_summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import (
     DEFAULT_OVERLAP,
@@ -64,8 +63,7 @@ from orsync.state import (
     database_path,
     lock_path_for,
 )
-from orsync.state._db import Database, utc_now
-from orsync.state.ledger_reads import LedgerReads
+from orsync.state._db import utc_now
 
 EXIT_OK, EXIT_FAILED, EXIT_UNCONFIRMED = 0, 1, 75
 UNCHANGED_MARGIN = DEFAULT_OVERLAP
@@ -233,20 +231,12 @@ def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:
 
 @contextmanager
 def _read_only_state(path: Path) -> Iterator[tuple[LedgerLookups, Cursors | None]]:
-    """The ledger and cursors opened read-only (the dry run), or nothing when the profile
-    never ran. Opening a ``StateStore`` would create and migrate the file: a write."""
-    if not path.exists():
-        yield EmptyLedger(), None
-        return
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    # A Database around a read-only connection: only its reading() path is ever used here.
-    db = Database.__new__(Database)
-    db.path, db.clock, db.active_run_id, db.conn = path, utc_now, None, conn
-    db._lock, db._depth = threading.RLock(), 0
-    try:
-        yield LedgerReads(db), Cursors(db)
-    finally:
-        conn.close()
+    """The dry run's view of the state: read-only, or empty when the profile never ran."""
+    with read_only_state(path) as state:
+        if state is None:
+            yield EmptyLedger(), None
+        else:
+            yield state.ledger, state.cursors
 
 
 class _Runner:
