@@ -61,6 +61,10 @@ def test_init_leaves_exactly_the_seeded_gaps_unresolved(
     # Customers already in Intacct (ORD-1001...) are built from the "Customer Number" property.
     assert 'company: "ORD-{company.properties.Customer Number}"' in text
     assert document["documents_scanned"] and int(str(document["documents_scanned"])) > 0
+    # The seeded name-only match is offered as a commented override, never decided.
+    legacy = next(c for c in sandbox.world.intacct.customers if c.id == "LEGACY-0042")
+    assert document["suggested_overrides"] == {f"name:{legacy.name}": "LEGACY-0042"}
+    assert f'  #   "name:{legacy.name}": "LEGACY-0042"' in text
     _assert_no_secret_under_home(sandbox, tmp_path)
 
 

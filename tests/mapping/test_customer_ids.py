@@ -148,3 +148,23 @@ def test_bad_override_keys_and_shared_targets_are_located_problems() -> None:
         'override of "code:X"',
         "m.yaml:6:14: customers.overrides.Other: give the Intacct customer id",
     ]
+
+
+def test_name_only_matches_are_records_whose_id_is_new_but_whose_name_exists() -> None:
+    from orsync.mapping import CustomerIds, name_only_matches
+
+    templates = CustomerIds(company="ORD-{company.properties.n}", company_fallback=None)
+    records = [
+        {"_id": "a" * 24, "name": "Café Zürich", "properties": {"n": 1}},  # id exists: adopted
+        {"_id": "b" * 24, "name": "Niño  Diseño", "properties": {"n": 4}},  # name only
+        {"_id": "c" * 24, "name": "Twice", "properties": {"n": 5}},  # two namesakes: no pick
+    ]
+    existing = [
+        ("ORD-1", "Cafe Zurich"),
+        ("LEGACY-0042", "niño diseño"),
+        ("T1", "Twice"),
+        ("T2", "twice"),
+    ]
+    assert name_only_matches(templates, "company", records, existing) == [
+        ("name:Niño  Diseño", "LEGACY-0042")
+    ]

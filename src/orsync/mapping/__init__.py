@@ -11,6 +11,7 @@ from orsync.mapping.check import CheckReport, Coverage, Gap, check_mapping
 from orsync.mapping.customer_ids import (
     CUSTOMER_ID_MAX_LENGTH,
     CustomerIdProposal,
+    name_only_matches,
     propose_customer_ids,
     render_customer_id,
     sanitize_customer_id,
@@ -90,6 +91,7 @@ __all__ = [
     "check_mapping",
     "draft_mapping",
     "load_mapping",
+    "name_only_matches",
     "parse_mapping",
     "propose_customer_ids",
     "render_customer_id",

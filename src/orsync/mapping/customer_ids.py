@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from orsync.mapping.matching import KeyIndex, OfficeRndValue
+from orsync.mapping.matching import KeyIndex, OfficeRndValue, normalize
 from orsync.mapping.model import CustomerIds
 from orsync.mapping.resolve import Unmapped
 from orsync.mapping.rules import PLACEHOLDER
@@ -154,6 +154,8 @@ class CustomerIdProposal:
 
     templates: CustomerIds
     reason: str
+    # Commented suggestions for customers.overrides: (key, Intacct id) of name-only matches.
+    suggested_overrides: tuple[tuple[str, str], ...] = ()
 
 
 def _scalar(value: object) -> str | None:
@@ -243,3 +245,32 @@ def propose_customer_ids(
         member_fallback="ORDM-{member.id}" if member_has_it else None,
     )
     return CustomerIdProposal(templates, reason)
+
+
+def name_only_matches(
+    templates: CustomerIds,
+    kind: Literal["company", "member"],
+    records: Iterable[AbcMapping[str, object]],
+    existing: Iterable[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """(override key, Intacct id) for records whose id is not in Intacct while a customer with
+    the same name is: what sync would hold as a conflict. ``existing`` is (id, name) pairs.
+
+    ``map init`` writes these as commented suggestions, never as decisions.
+    """
+    ids: set[str] = set()
+    by_name: dict[str, list[str]] = {}
+    for customer_id, customer_name in existing:
+        ids.add(customer_id)
+        if customer_name.strip():
+            by_name.setdefault(normalize(customer_name), []).append(customer_id)
+    found: list[tuple[str, str]] = []
+    for record in records:
+        rendered = render_customer_id(templates, kind, record)
+        name = record.get("name")
+        if not isinstance(rendered, str) or rendered in ids or not isinstance(name, str):
+            continue
+        namesakes = by_name.get(normalize(name), [])
+        if len(namesakes) == 1:
+            found.append((f"name:{name.strip()}", namesakes[0]))
+    return sorted(found)

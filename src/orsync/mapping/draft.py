@@ -257,6 +257,12 @@ def _customers(out: _Writer, proposal: CustomerIdProposal) -> None:
         template = getattr(templates, name)
         note = "  # members billed personally" if name == "member" else ""
         out.line(f"  {name}: {_q(template) if template is not None else 'null'}{note}")
+    if proposal.suggested_overrides:
+        out.line("  # Intacct already has customers with these names under other ids; sync holds")
+        out.line("  # them as conflicts. If they are the same customers, uncomment to adopt them:")
+        out.line("  # overrides:")
+        for key, customer_id in proposal.suggested_overrides:
+            out.line(f"  #   {_q(key)}: {_q(customer_id)}")
 
 
 def _location_entities(values: Sequence[OfficeRndValue], catalog: IntacctCatalog) -> dict[str, str]:

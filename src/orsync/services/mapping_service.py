@@ -33,6 +33,7 @@ from orsync.mapping import (
     check_mapping,
     draft_mapping,
     load_mapping,
+    name_only_matches,
     propose_customer_ids,
     values_in_use,
 )
@@ -167,6 +168,7 @@ class InitResult:
             "documents_scanned": self.documents,
             "customer_ids": self.customers.templates.model_dump(),
             "customer_ids_reason": self.customers.reason or None,
+            "suggested_overrides": dict(self.customers.suggested_overrides),
             "unresolved": [
                 {
                     "map": gap.map_name,
@@ -192,9 +194,20 @@ def _draft_options(profile: Profile) -> Options:
 
 def _proposal(connections: Connections, catalog: IntacctCatalog) -> CustomerIdProposal:
     officernd = connections.officernd
-    companies = ({"properties": c.properties} for c in officernd.companies())
-    members = ({"properties": m.properties} for m in officernd.members() if m.properties)
-    return propose_customer_ids(companies, members, {c.id for c in catalog.customers})
+    # Only what templates and names need (a few fields per customer, not the records).
+    companies = [
+        {"_id": c.id, "name": c.name, "properties": c.properties} for c in officernd.companies()
+    ]
+    members = [
+        {"_id": m.id, "name": m.name, "properties": m.properties}
+        for m in officernd.members()
+        if m.company is None
+    ]
+    proposal = propose_customer_ids(companies, members, {c.id for c in catalog.customers})
+    existing = [(c.id, c.name) for c in catalog.customers]
+    suggested = name_only_matches(proposal.templates, "company", companies, existing)
+    suggested += name_only_matches(proposal.templates, "member", members, existing)
+    return dataclasses.replace(proposal, suggested_overrides=tuple(sorted(suggested)))
 
 
 def init_mapping(
