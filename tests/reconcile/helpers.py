@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from orsync.engine import EngineOptions, Posting, PostingLine
+from orsync.engine.build import INACTIVE_CUSTOMER_STATUSES
 from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
 from orsync.intacct.outcomes import Succeeded
 from orsync.retry import RetryPolicy
@@ -182,3 +183,50 @@ def give_profile_mapping(profile_name: str, path: Path, **options: str) -> None:
         update={"sync": profile.sync.model_copy(update={"mapping": str(path)})}
     )
     save_config(config_path, config.with_profile(profile_name, updated))
+
+
+# --- the seeded world, made clean enough that one sync posts everything ----------------------
+
+
+def settle_seed_conflicts(sandbox: RunningSandbox) -> None:
+    """The seed plants customer conflicts on purpose (a name-only match, an inactive customer,
+    a stale name); resolve them in Intacct, as the finance team would, before the first sync."""
+    store = sandbox.intacct.store
+    now = dt.datetime.now(dt.UTC)
+    legacy = store.customer("LEGACY-0042")
+    if legacy is not None:
+        store.put(
+            store.customer_table, dataclasses.replace(legacy, name=legacy.name + " (legacy)"), None
+        )
+    for customer in store.customers():
+        if customer.status != "active":
+            store.set_customer_status(customer.customer_id, "active", now)
+        if customer.name.endswith(" (old name)"):
+            fixed = dataclasses.replace(customer, name=customer.name.removesuffix(" (old name)"))
+            store.put(store.customer_table, fixed, None)
+    officernd = sandbox.officernd
+    for company in officernd.records("companies"):
+        if company.get("status") in INACTIVE_CUSTOMER_STATUSES:
+            officernd.update_record("companies", str(company["_id"]), status="active")
+
+
+def sync_profile(profile_name: str) -> dict[str, dict[str, int]]:
+    """One sync through sync's own service; returns its counts per stage."""
+    from orsync.config import load_config, select_profile
+    from orsync.env import default_config_path
+    from orsync.services.sync import SyncOptions, run_sync
+
+    path = default_config_path()
+    name, profile = select_profile(load_config(path), profile_name, path)
+    result = run_sync(name, profile, SyncOptions())
+    counts: dict[str, dict[str, int]] = result.summary.to_dict()["counts"]
+    return counts
+
+
+def writes_in(counts: dict[str, dict[str, int]]) -> int:
+    return sum(
+        n
+        for stage in counts.values()
+        for outcome, n in stage.items()
+        if outcome in ("created", "updated", "reversed", "adopted", "unconfirmed")
+    )

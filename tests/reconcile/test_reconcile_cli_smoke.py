@@ -23,4 +23,6 @@ def test_an_empty_intacct_reports_every_issued_document_missing(
     assert document["schema"] == "orsync.reconcile/1"
     assert document["agree"] is False
     assert document["counts"]["missing"] == document["read"]["officernd_documents"] - 2
-    assert all(f["fix"]["action"] == "post" for f in document["findings"] if f["category"] == "missing")
+    assert all(
+        f["fix"]["action"] == "post" for f in document["findings"] if f["category"] == "missing"
+    )

@@ -39,7 +39,7 @@ from orsync.intacct import IntacctClient
 from orsync.mapping import Mapping as MappingFile
 from orsync.mapping import load_mapping
 from orsync.officernd import OfficeRndClient
-from orsync.services.connections import open_connections
+from orsync.services.connections import Connections, open_connections
 from orsync.services.intacct_docs import IntacctDocuments
 from orsync.services.reconcile_sources import (
     Built,
@@ -163,10 +163,13 @@ def reconcile_profile(
     *,
     ledger_links: Mapping[LedgerKey, str] | None = None,
     ledger_reader: LedgerLinkReader | None = None,
+    connections: Connections | None = None,
 ) -> ReconcileOutcome:
     """Read both systems of ``profile`` for ``request`` and compare them (writes nothing)."""
     mapping = load_profile_mapping(profile)
-    with open_connections(profile_name, profile) as connections:
+    with ExitStack() as stack:
+        if connections is None:
+            connections = stack.enter_context(open_connections(profile_name, profile))
         return reconcile_with(
             connections.intacct,
             connections.officernd,
@@ -177,6 +180,7 @@ def reconcile_profile(
             ledger_links=ledger_links,
             ledger_reader=ledger_reader,
         )
+    raise AssertionError("unreachable")
 
 
 class LedgerLinkReader:

@@ -13,20 +13,22 @@ then let sync's own document desk plan and write those documents, read from Offi
 
 ADAPTER NOTE: ``orsync.services.sync`` offers no "these documents only" entry point yet, so
 :func:`_sync_documents` drives its runner the way its own ``_unresolved_first`` stage does (read
-by id, plan, write, settle lost outcomes). And the ledger has no per-row delete, so
-:func:`_forget` issues one. Both belong upstream (``SyncOptions.document_ids``,
-``Ledger.forget``); they are kept here, small, until then.
+by id, plan, write, settle lost outcomes). And the ledger cannot say "that document is gone
+from Intacct", so :func:`_forget` updates the row in one statement. Both belong upstream
+(``SyncOptions.document_ids``, ``Ledger.forget_target``); they are kept here, small, until
+then.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from orsync.config import Profile
 from orsync.engine.report import Finding
-from orsync.services.connections import open_connections
+from orsync.services.connections import Connections
 from orsync.services.reconcile import ReconcileOutcome, load_profile_mapping
 from orsync.services.reconcile_ledger import UNKNOWN_VERSION
 from orsync.state import Adoption, ProfileLock, StateStore, TargetKeys
@@ -79,6 +81,7 @@ def apply_document_fixes(
     *,
     store: StateStore,
     lock: ProfileLock,
+    connections: Connections,
 ) -> FixResult:
     """Prepare the ledger for ``safe`` and let sync write those documents (lock held)."""
     result = FixResult()
@@ -88,7 +91,7 @@ def apply_document_fixes(
     ids = sorted({f.source_id for f in safe if f.source_id and f.kind != "customer"})
     if not ids:
         return result
-    summary = _sync_documents(profile_name, profile, ids, store, lock)
+    summary = _sync_documents(profile_name, profile, ids, store, lock, connections)
     document = summary.to_dict()
     result.counts = document.get("counts", {})
     result.problems = [p for p in document.get("problems", []) if isinstance(p, dict)]
@@ -97,7 +100,12 @@ def apply_document_fixes(
 
 
 def _sync_documents(
-    profile_name: str, profile: Profile, ids: list[str], store: StateStore, lock: ProfileLock
+    profile_name: str,
+    profile: Profile,
+    ids: list[str],
+    store: StateStore,
+    lock: ProfileLock,
+    connections: Connections,
 ) -> Any:
     from orsync.services import sync as sync_service
     from orsync.services.sync_reading import documents_by_id
@@ -110,25 +118,24 @@ def _sync_documents(
     run = store.begin_run(lock, "reconcile", {"documents": len(ids)})
     summary.run_id = run.id
     try:
-        with open_connections(profile_name, profile) as connections:
-            runner = sync_service._Runner(
-                profile_name,
-                profile,
-                mapping,
-                options,
-                connections,
-                summary,
-                store.ledger,
-                store.ledger,
-            )
-            runner.ctx.progress = runner.progress
-            try:
-                for chunk in documents_by_id(connections.officernd, ids):
-                    runner._documents(chunk)
-                runner.documents.flush()
-                runner._settle_lost_outcomes()
-            finally:
-                runner.documents.close()
+        runner = sync_service._Runner(
+            profile_name,
+            profile,
+            mapping,
+            options,
+            connections,
+            summary,
+            store.ledger,
+            store.ledger,
+        )
+        runner.ctx.progress = runner.progress
+        try:
+            for chunk in documents_by_id(connections.officernd, ids):
+                runner._documents(chunk)
+            runner.documents.flush()
+            runner._settle_lost_outcomes()
+        finally:
+            runner.documents.close()
         summary.unconfirmed_left = sync_service._unconfirmed_left(store.ledger, summary)
         summary.finished_at = utc_now()
         summary.exit_code = sync_service._exit_code(summary)
@@ -141,7 +148,17 @@ def _sync_documents(
 
 
 def _forget(store: StateStore, kind: str, source_id: str) -> None:
-    """Delete one ledger row (see the adapter note): the document is not in Intacct."""
+    """The row no longer points at any Intacct document (see the adapter note): sync then
+    plans a create. Its send round jumps past every round used so far (as ``adopt`` does), so
+    the new create's controlid differs from the one Intacct already executed for the
+    deleted document and ``uniqueid`` does not refuse it as a repeat."""
     db = store.ledger._db
     with db.transaction() as conn:
-        conn.execute("DELETE FROM ledger WHERE kind = ? AND source_id = ?", (kind, source_id))
+        conn.execute(
+            "UPDATE ledger SET status = 'planned', confirmed_version = NULL, target_key = NULL, "
+            "target_number = NULL, target_entity = NULL, controlid = NULL, "
+            "send_round = MAX(send_round + 1, ?), attempts = 0, error_code = NULL, "
+            "error_message = NULL, error_field = NULL, error_hint = NULL, status_at = ? "
+            "WHERE kind = ? AND source_id = ?",
+            (int(time.time()), db.now_text(), kind, source_id),
+        )

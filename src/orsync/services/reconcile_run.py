@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orsync.config import Profile
+from orsync.services.connections import Connections, open_connections
 from orsync.services.reconcile import (
     LedgerLinkReader,
     ReconcileOutcome,
@@ -84,11 +85,31 @@ def run_reconcile(
     rebuild_ledger: bool = False,
     confirm: Callable[[ReconcileOutcome], bool] = lambda _: False,
 ) -> ReconcileRun:
-    if rebuild_ledger:
-        return _rebuild(profile_name, profile, request, dry_run=dry_run, confirm=confirm)
+    # One pair of clients for the whole run: OfficeRnD grants 5 tokens a minute.
+    with open_connections(profile_name, profile) as connections:
+        if rebuild_ledger:
+            return _rebuild(
+                profile_name, profile, request, connections, dry_run=dry_run, confirm=confirm
+            )
+        return _compare_and_fix(
+            profile_name, profile, request, connections, dry_run=dry_run, confirm=confirm
+        )
+
+
+def _compare_and_fix(
+    profile_name: str,
+    profile: Profile,
+    request: ReconcileRequest,
+    connections: Connections,
+    *,
+    dry_run: bool,
+    confirm: Callable[[ReconcileOutcome], bool],
+) -> ReconcileRun:
     with existing_ledger(profile_name) as ledger:
         reader = LedgerLinkReader(ledger.get_many) if ledger is not None else None
-        outcome = reconcile_profile(profile_name, profile, request, ledger_reader=reader)
+        outcome = reconcile_profile(
+            profile_name, profile, request, ledger_reader=reader, connections=connections
+        )
     run = ReconcileRun(outcome, "dry_run" if dry_run else "fix")
     safe = outcome.report.safe_fixes()
     if dry_run or not (safe or outcome.report.relinks):
@@ -101,7 +122,13 @@ def run_reconcile(
         run.ledger = apply_relinks(store, outcome)
         if safe:
             run.fixes = apply_document_fixes(
-                profile_name, profile, outcome, safe, store=store, lock=lock
+                profile_name,
+                profile,
+                outcome,
+                safe,
+                store=store,
+                lock=lock,
+                connections=connections,
             )
     run.notes.append("Run reconcile again to see what is left (manual fixes only).")
     return run
@@ -111,12 +138,13 @@ def _rebuild(
     profile_name: str,
     profile: Profile,
     request: ReconcileRequest,
+    connections: Connections,
     *,
     dry_run: bool,
     confirm: Callable[[ReconcileOutcome], bool],
 ) -> ReconcileRun:
     whole_history = request.start <= HISTORY_START and not request.filtered
-    outcome = reconcile_profile(profile_name, profile, request)
+    outcome = reconcile_profile(profile_name, profile, request, connections=connections)
     run = ReconcileRun(outcome, "dry_run" if dry_run else "rebuild")
     if dry_run:
         run.notes.append(
