@@ -85,3 +85,18 @@ def closed_port_url(path: str = "") -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}{path}"
+
+
+def write_mapping(directory: Path, *, gl_account: str = "4000", location: str = "NYC") -> Path:
+    """A small valid mapping file whose targets are ``gl_account`` and ``location``."""
+    path = directory / "mapping.yaml"
+    path.write_text(
+        "revenue_accounts:\n"
+        "  values:\n"
+        f"    Membership: {{gl_account: '{gl_account}'}}\n"
+        "locations:\n"
+        "  values:\n"
+        f"    New York: {{location: {location}}}\n",
+        encoding="utf-8",
+    )
+    return path

@@ -23,11 +23,10 @@ from tests.setup.conftest import (
     connect_flags,
     orsync_home,
     set_secret_env,
+    write_mapping,
 )
 
 pytestmark = pytest.mark.loopback
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def connect(run_cli: CliRunner, *args: str, profile: str = "acme") -> tuple[int, str, str]:
@@ -258,10 +257,10 @@ def test_mapping_flag_stores_a_valid_file_and_refuses_a_broken_one(
     assert "broken.yaml" in err
     assert not config_file().exists()
 
-    example = REPO_ROOT / "mappings.example.yaml"
-    code, _out, err = connect(run_cli, *connect_flags(sandbox), "--mapping", str(example))
+    valid = write_mapping(tmp_path)
+    code, _out, err = connect(run_cli, *connect_flags(sandbox), "--mapping", str(valid))
     assert code == 0, err
-    assert load_config(config_file()).profiles["acme"].sync.mapping == str(example.resolve())
+    assert load_config(config_file()).profiles["acme"].sync.mapping == str(valid.resolve())
 
 
 def test_plain_http_to_a_remote_host_is_refused_before_any_request(

@@ -19,11 +19,10 @@ from tests.setup.conftest import (
     assert_no_secret_in_files,
     closed_port_url,
     config_file,
+    write_mapping,
 )
 
 pytestmark = pytest.mark.loopback
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def checks_of(stdout: str, profile: str = "demo") -> dict[str, dict[str, Any]]:
@@ -200,20 +199,41 @@ def test_a_broken_mapping_file_exits_78_with_its_located_problem(
     assert checks_of(result.stdout)["mapping.targets"]["status"] == "skip"
 
 
-def test_mapping_targets_missing_in_intacct_exit_78(
-    run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str
+def test_a_mapping_whose_targets_exist_and_are_active_passes(
+    run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str, tmp_path: Path
 ) -> None:
-    # The example file names Intacct records the seeded company does not have.
-    edit_profile(sandbox_profile, sync__mapping=str(REPO_ROOT / "mappings.example.yaml"))
+    edit_profile(sandbox_profile, sync__mapping=str(write_mapping(tmp_path)))
+
+    result = run_cli("--profile", sandbox_profile, "test", "--json")
+
+    assert result.exit_code == 0, result.stdout
+    checks = checks_of(result.stdout)
+    assert checks["mapping.file"]["status"] == "pass"
+    assert checks["mapping.targets"]["status"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [({"gl_account": "4600"}, "no Intacct gl_account '4600'"), ({"gl_account": "4500"}, "4500")],
+    ids=["absent", "inactive"],
+)
+def test_mapping_targets_absent_or_inactive_in_intacct_exit_78(
+    run_cli: CliRunner,
+    sandbox: RunningSandbox,
+    sandbox_profile: str,
+    tmp_path: Path,
+    target: dict[str, str],
+    says: str,
+) -> None:
+    # The seed declares GL 4600 absent from Intacct and 4500 inactive there.
+    edit_profile(sandbox_profile, sync__mapping=str(write_mapping(tmp_path, **target)))
 
     result = run_cli("--profile", sandbox_profile, "test", "--json")
 
     assert result.exit_code == 78
-    checks = checks_of(result.stdout)
-    assert checks["mapping.file"]["status"] == "pass"
-    targets = checks["mapping.targets"]
-    assert targets["status"] == "fail"
-    assert "no Intacct" in targets["detail"]
+    targets = checks_of(result.stdout)["mapping.targets"]
+    assert targets["status"] == "fail" and targets["failure"] == "config"
+    assert says in targets["detail"]
     assert "orsync map check" in targets["fix"]
 
 
