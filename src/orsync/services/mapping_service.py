@@ -41,7 +41,7 @@ from orsync.mapping.model import Options
 from orsync.officernd import OfficeRndClient
 from orsync.services.connections import Connections, open_connections
 from orsync.services.mapping_service_catalog import load_catalog
-from orsync.services.resolver import engine_options, option_conflicts
+from orsync.services.resolver import engine_options, needs_fees, option_conflicts
 from orsync.services.sources import SYNCED_DOCUMENT_TYPES, ReferenceData, load_reference_data
 
 DEFAULT_MAPPING_FILE = "mappings.yaml"
@@ -295,7 +295,7 @@ def check_mapping_file(
         return MapCheckResult(path, check_mapping(mapping), offline=True)
     options = engine_options(profile, mapping)
     with open_live(profile_name, profile, connections) as live:
-        reference = load_reference_data(live.officernd)
+        reference = load_reference_data(live.officernd, with_fees=needs_fees(mapping))
         usage = scan_values_in_use(live.officernd, reference)
         catalog = load_catalog(live.intacct)
     report = check_mapping(mapping, usage.used, catalog, invoice_type=options.invoice_type)

@@ -26,7 +26,7 @@ from orsync.officernd.models import Company, Member, PaymentDocument
 from orsync.officernd.query import Query
 from orsync.services.connections import Connections
 from orsync.services.mapping_service import open_live
-from orsync.services.resolver import MappingResolver, engine_options
+from orsync.services.resolver import MappingResolver, engine_options, needs_fees
 from orsync.services.sources import (
     SYNCED_DOCUMENT_TYPES,
     load_reference_data,
@@ -175,7 +175,8 @@ def show_postings(
     options = engine_options(profile, mapping)
     with open_live(profile_name, profile, connections) as live:
         client = live.officernd
-        resolver = MappingResolver(mapping, load_reference_data(client), options)
+        reference = load_reference_data(client, with_fees=needs_fees(mapping))
+        resolver = MappingResolver(mapping, reference, options)
         documents = (
             [_find_by_number(client, invoice)] if invoice else list(_samples(client, sample))
         )
