@@ -142,7 +142,7 @@ def _tally(
 def _resource_types(used: ValuesInUse, reference: ReferenceData) -> tuple[OfficeRndValue, ...]:
     where: dict[str, set[str]] = {}
     for fee in used.fees:
-        kind = reference.resource_type_value(None, fee.id)
+        kind = reference.resource_type_value(fee.id)
         if kind is not None and kind.name:
             where.setdefault(kind.name, set()).update(fee.locations or ())
     return tuple(

@@ -145,7 +145,7 @@ class MappingResolver:
         found: list[DimensionTarget] = []
         first_error: Unmapped | None = None
         steps: tuple[tuple[DimensionMapName, OfficeRndValue | None], ...] = (
-            ("resource_types", reference.resource_type_value(line.plan_id, line.fee_id)),
+            ("resource_types", reference.resource_type_value(line.fee_id)),
             ("fees", reference.fee_value(line.fee_id) if line.fee_id else None),
             ("plans", reference.plan_value(line.plan_id) if line.plan_id else None),
         )

@@ -131,13 +131,12 @@ class ReferenceData:
             return OfficeRndValue(id=fee_id)
         return OfficeRndValue(id=record.id, name=_clean(record.name))
 
-    def resource_type_value(self, plan_id: str | None, fee_id: str | None) -> OfficeRndValue | None:
+    def resource_type_value(self, fee_id: str | None) -> OfficeRndValue | None:
         """The resource type a line bills, when it bills a resource rate (bookings).
 
         Bookings bill through fees whose plan is a ``ResourceRate`` (reference 5.4, inferred
         link); the rate's ``type`` (meeting_room, hotdesk...) is the resource type.
         """
-        del plan_id  # a line's own plan is a membership plan, never a resource rate
         fee = self.fees.get(fee_id or "")
         if fee is None or fee.plan_type != "ResourceRate" or not fee.plan:
             return None
