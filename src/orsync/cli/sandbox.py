@@ -79,6 +79,11 @@ def sandbox_command(
         fault_seed=fault_seed,
     )
     as_json = json_output or state.json
+    if not _is_loopback(host):
+        state.output.warn(
+            f"warning: listening on {host}: anyone who can reach it can read the sandbox "
+            "credentials it prints, and orsync will only send plain HTTP to a loopback host."
+        )
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: Any) -> None:
@@ -92,6 +97,17 @@ def sandbox_command(
             signal.signal(sig, handler)
     if not as_json:
         sys.stderr.write("sandbox stopped\n")
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _announce(running: RunningSandbox, as_json: bool) -> None:

@@ -355,7 +355,7 @@ def check_officernd(run: _Run) -> None:
             )
         )
         run.add(token_id, token_title, "pass", _ms(started), detail="client credentials accepted")
-        _scope_rows(run, missing, error)
+        _scope_rows(run, missing)
     except OrsyncError as error:
         run.fail(token_id, token_title, error, _ms(started))
         _skip_scopes(run, "no token")
@@ -363,7 +363,7 @@ def check_officernd(run: _Run) -> None:
         return
     else:
         run.add(token_id, token_title, "pass", _ms(started), detail=f"client {settings.client_id}")
-        _scope_rows(run, (), None)
+        _scope_rows(run, ())
     started = time.perf_counter()
     try:
         read_one_location(client)
@@ -377,7 +377,7 @@ def check_officernd(run: _Run) -> None:
     run.officernd = client
 
 
-def _scope_rows(run: _Run, missing: tuple[str, ...], error: MissingScope | None) -> None:
+def _scope_rows(run: _Run, missing: tuple[str, ...]) -> None:
     for scope in ORSYNC_SCOPES:
         title = f"OfficeRnD scope {scope}"
         if scope in missing:
