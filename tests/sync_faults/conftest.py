@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import random
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from orsync.env import EnvVars
 from tests.sync_faults.harness import (
-    IntacctTruth,
+    Reference,
     faulty_sandbox,
     intacct_truth,
     officernd_totals,
@@ -39,20 +40,33 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="session")
-def reference() -> Iterator[tuple[IntacctTruth, dict[tuple[str, str], object]]]:
+def reference() -> Iterator[Reference]:
     pytest.importorskip("orsync.services.sync", reason="the sync service has not landed yet")
     with (
         tempfile.TemporaryDirectory(prefix="orsync-reference-") as home,
         scoped_environment({EnvVars.HOME: home, EnvVars.PROFILE: None}),
         faulty_sandbox({}, fault_seed=0) as sandbox,
     ):
-        code, _out, err = cli("--profile", "demo", "sync")
+        code, out, err = cli("--profile", "demo", "--json", "sync")
         assert code in (0, 1), err
-        yield intacct_truth(sandbox), dict(officernd_totals(sandbox))
+        problems = json.loads(out)["problems"]
+        held = frozenset(str(p["number"]) for p in problems if p["stage"] != "customers")
+        yield Reference(intacct_truth(sandbox), officernd_totals(sandbox), held)
 
 
 @pytest.fixture
-def home() -> Path:
-    import os
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every retry waits 2 % of what the policy says, and the OfficeRnD rate-limit fault asks
+    for Retry-After: 0: the same attempts in the same order, without seconds of real sleep
+    (the CLI runs in process, so its clients cannot be handed a fake sleep)."""
+    from orsync.retry import RetryPolicy
 
-    return Path(os.environ[EnvVars.HOME])
+    policy_delay = RetryPolicy.delay
+
+    def quick(
+        self: RetryPolicy, attempt: int, rng: random.Random, retry_after: float | None = None
+    ) -> float:
+        return policy_delay(self, attempt, rng, retry_after) * 0.02
+
+    monkeypatch.setattr(RetryPolicy, "delay", quick)
+    monkeypatch.setattr("orsync.sandbox.officernd.simulator.FAULT_RETRY_AFTER_SECONDS", 0)

@@ -46,6 +46,16 @@ def sandbox_options(**overrides: object) -> SandboxOptions:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A clean sync of the same world: what Intacct holds, what OfficeRnD says should be
+    there, and the documents the run held on purpose (the seeded name-only customer match)."""
+
+    truth: IntacctTruth
+    officernd: Mapping[tuple[str, str], Decimal]
+    held: frozenset[str]
+
+
+@dataclass(frozen=True)
 class IntacctTruth:
     """Live orsync documents by OfficeRnD number (how many, their totals) and customer ids."""
 
@@ -121,9 +131,13 @@ def faulty_sandbox(
     running = start_sandbox(sandbox_options(faults=dict(faults), fault_seed=fault_seed, **options))
     try:
         set_faults(running, dict.fromkeys(faults, 0.0))
+        # OfficeRnD grants 5 tokens a minute and every run signs in once: a test running
+        # several syncs within a minute would measure that limit, not exactly-once.
+        running.officernd._token_limit.per_minute = None
         prepare_profile(running, mapping_path=Path(os.environ[EnvVars.HOME]) / "mapping.yaml")
         set_faults(running, faults)
-        yield running
+        with scoped_environment(sandbox_environment(running)):
+            yield running
     finally:
         running.stop()
 
@@ -136,6 +150,7 @@ __all__ = [
     "DEMO_PROFILE",
     "EXPECTED_EXITS",
     "IntacctTruth",
+    "Reference",
     "count_fired_faults",
     "faulty_sandbox",
     "intacct_truth",

@@ -19,7 +19,7 @@ from orsync.env import EnvVars
 from orsync.sandbox.launch import RunningSandbox
 from orsync.state import StateStore, Status, database_path
 from tests.sync_faults.harness import (
-    IntacctTruth,
+    Reference,
     faulty_sandbox,
     intacct_truth,
     secret_environment,
@@ -101,9 +101,9 @@ def slow_sandbox() -> Iterator[RunningSandbox]:
 
 def test_a_run_killed_at_random_points_and_restarted_posts_everything_once(
     slow_sandbox: RunningSandbox,
-    reference: tuple[IntacctTruth, dict[tuple[str, str], object]],
+    reference: Reference,
 ) -> None:
-    expected_writes = len(reference[0].documents)
+    expected_writes = len(reference.truth.documents)
     rng = random.Random(KILL_SEED)
     killed = 0
     for _ in range(KILLS):
