@@ -48,7 +48,7 @@ from orsync.services.sync_context import (
     SyncProgress,
 )
 from orsync.services.sync_customers import CustomerDesk
-from orsync.services.sync_documents import DocumentDesk
+from orsync.services.sync_documents import CUSTOMER_HELD, DocumentDesk
 from orsync.services.sync_reading import STREAMS, ReadMark, customers, documents, documents_by_id
 from orsync.services.sync_state import read_only_state
 from orsync.services.sync_summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
@@ -270,6 +270,7 @@ class _Runner:
             max_in_flight=options.max_in_flight or client_settings.max_in_flight,
         )
         self.customers = CustomerDesk(self.ctx)
+        self._rechecked: set[str] = set()  # bounded by the records left over by earlier runs
         self.documents = DocumentDesk(self.ctx)
 
     def run(self) -> None:
@@ -343,14 +344,12 @@ class _Runner:
         ledger = self.ctx.ledger
         if ledger is None:
             return
-        statuses = (
-            (Status.UNCONFIRMED, Status.FAILED)
-            if self.options.retry_failed
-            else (Status.UNCONFIRMED,)
-        )
         wanted: dict[str, list[str]] = {}
-        for row in ledger.iter_unresolved(statuses):
-            if stage_of(row.kind) in self.options.only or row.status is Status.UNCONFIRMED:
+        for row in ledger.iter_unresolved((Status.UNCONFIRMED, Status.FAILED)):
+            waiting = row.error is not None and row.error.code == CUSTOMER_HELD
+            if row.status is Status.UNCONFIRMED or (
+                stage_of(row.kind) in self.options.only and (waiting or self.options.retry_failed)
+            ):
                 wanted.setdefault(row.kind, []).append(row.source_id)
         refs = [CustomerRef("company", i) for i in wanted.get("company", [])]
         refs += [CustomerRef("member", i) for i in wanted.get("member", [])]
@@ -378,8 +377,13 @@ class _Runner:
     def _documents(self, records: list[PaymentDocument], *, recheck: bool = False) -> None:
         ctx = self.ctx
         docs: list[SourceDocument] = []
-        if not (recheck or self.options.full):
-            records = self._drop_unchanged(records)
+        if recheck:
+            self._rechecked.update(record.id for record in records)
+        else:
+            # Read again by the stream after _unresolved_first: planned once per run only.
+            records = [r for r in records if r.id not in self._rechecked]
+            if not self.options.full:
+                records = self._drop_unchanged(records)
         for record in records:
             try:
                 doc = source_document(record, ctx.resolver.reference)

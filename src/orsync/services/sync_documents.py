@@ -45,8 +45,13 @@ from orsync.services.sync_lookups import tax_solutions
 from orsync.services.sync_summary import RecordProblem, stage_of
 from orsync.services.sync_writer import Queued, WritePipeline
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
+from orsync.state.ledger import MAX_VERSION_LENGTH
 
 Built = Posting | Sequence[Problem]
+# Ledger error code of documents waiting for their customer (held, unconfirmed, unresolvable):
+# every run reads them again, so they follow as soon as the customer is ready.
+CUSTOMER_HELD = "customer_held"
+HELD_PREFIX = "held:"
 
 
 @dataclass(frozen=True)
@@ -235,14 +240,20 @@ class DocumentDesk:
             return
         if action.action in ("failed", "conflict"):
             problem = action.problems[0] if action.problems else None
+            waiting = problem is not None and problem.field == "customer"
+            version = action.version_hash
+            if waiting and version is not None:
+                # Waiting for its customer is not a failure of this input: a version of its
+                # own keeps the engine from holding it once the customer is ready.
+                version = (HELD_PREFIX + version)[:MAX_VERSION_LENGTH]
             ctx.record_failure(
                 action.source_kind,
                 action.source_id,
                 action.number,
-                action.version_hash,
+                version,
                 RecordFailure(
                     action.reason,
-                    code=action.action,
+                    code=CUSTOMER_HELD if waiting else action.action,
                     field=problem.field if problem else None,
                     hint=action.fix,
                 ),
