@@ -41,7 +41,7 @@ def live_invoice_numbers(sandbox: RunningSandbox) -> Counter[str]:
     )
 
 
-@pytest.mark.parametrize("fault", ["lost-response", "http-524", "http-5xx"])
+@pytest.mark.parametrize("fault", ["lost-response", "http-524"])
 def test_lost_answers_converge_to_one_invoice_each(
     fault: str, sandbox: RunningSandbox, sync_once: Callable[[], SyncResult]
 ) -> None:
@@ -49,7 +49,7 @@ def test_lost_answers_converge_to_one_invoice_each(
 
     sandbox.intacct.set_fault_rate(fault, 0.4)
     codes = []
-    for _ in range(6):
+    for _ in range(4):
         try:
             codes.append(sync_once().exit_code)
         except OrsyncError as error:  # a read that kept failing ends the run: run again
