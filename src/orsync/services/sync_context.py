@@ -40,6 +40,8 @@ class LedgerLookups(Protocol):
 
     def get(self, kind: str, source_id: str) -> LedgerRow | None: ...
 
+    def counts(self) -> dict[str, dict[Status, int]]: ...
+
 
 class EmptyLedger:
     """A profile that never ran: no rows (dry run without a state file)."""
@@ -51,6 +53,9 @@ class EmptyLedger:
     def get(self, kind: str, source_id: str) -> LedgerRow | None:
         del kind, source_id
         return None
+
+    def counts(self) -> dict[str, dict[Status, int]]:
+        return {}
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from orsync.engine import (
+    ActualCustomer,
     CustomerAction,
     CustomerLookup,
     CustomerPosting,
@@ -32,7 +33,7 @@ from orsync.intacct.xml.function import Function
 from orsync.officernd import Company, Member, Query
 from orsync.services import postings
 from orsync.services.sync_context import RunContext, view_of
-from orsync.services.sync_lookups import look_up_customers
+from orsync.services.sync_lookups import CustomerDirectory, look_up_customers
 from orsync.services.sync_summary import RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
 
@@ -55,6 +56,10 @@ class CustomerDesk:
         self._held: dict[str, str] = {}
         self._unresolvable: dict[RefKey, str] = {}
         self._planned: set[RefKey] = set()  # planned once per run, whatever the outcome
+        # No customer in the ledger yet: read Intacct's customer list once (CustomerDirectory).
+        counts = ctx.lookups.counts()
+        self._first_run = not any(kind in counts for kind in ("company", "member"))
+        self._directory: CustomerDirectory | None = None
 
     @property
     def state(self) -> CustomerState:
@@ -164,7 +169,7 @@ class CustomerDesk:
                     if isinstance(b, CustomerPosting) and b.customer_id in held
                 }
             ]
-        lookup = look_up_customers(ctx.intacct, ids, names) if ids or names else CustomerLookup()
+        lookup = self._look_up(ids, names)
         actions = plan_customers(items, views, lookup, ctx.options)
         names_by_id = {src.id: src.name for src, _ in items}
         if ctx.plan is not None:
@@ -173,6 +178,15 @@ class CustomerDesk:
                 self._dry(action, names_by_id)
             return
         self._apply(actions, lookup, names_by_id)
+
+    def _look_up(self, ids: list[str], names: list[str]) -> CustomerLookup:
+        if not ids and not names:
+            return CustomerLookup()
+        if self._first_run:
+            if self._directory is None:
+                self._directory = CustomerDirectory(self._ctx.intacct)
+            return self._directory.lookup(ids, names)
+        return look_up_customers(self._ctx.intacct, ids, names)
 
     def _dry(self, action: CustomerAction, names: Mapping[str, str]) -> None:
         key = (action.source_kind, action.source_id)
@@ -264,6 +278,8 @@ class CustomerDesk:
         key = (kind, source_id)
         if isinstance(outcome, Succeeded):
             ledger.confirm(kind, source_id, TargetKeys(key=outcome.key, number=cid))
+            if self._directory is not None and action.posting is not None:
+                self._directory.add(ActualCustomer(outcome.key or "", cid, action.posting.name))
             self._ids[key] = cid
             ctx.summary.count("customers", "created" if action.action == "create" else "updated")
         elif isinstance(outcome, Failed):
