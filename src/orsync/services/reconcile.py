@@ -15,8 +15,10 @@ the two systems, so a run on an empty ``ORSYNC_HOME`` reaches the same findings.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -53,6 +55,7 @@ from orsync.services.resolver import MappingResolver, engine_options
 from orsync.services.sources import load_reference_data
 
 LEDGER_DOCUMENT_KINDS = ("invoice", "credit_note")
+logger = logging.getLogger("orsync.reconcile")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class ReconcileOutcome:
     options: EngineOptions
     officernd_documents: int = 0
     intacct_documents: int = 0
+    lines_read: int = 0  # Intacct lines (for the benchmark's bound)
     skipped: dict[str, str] = field(default_factory=dict)  # OfficeRnD number -> why
     unreadable: list[RecordError] = field(default_factory=list)
     ledger_links: int = 0
@@ -215,6 +219,7 @@ def reconcile_with(
     ledger_reader: LedgerLinkReader | None = None,
 ) -> ReconcileOutcome:
     """The comparison on clients already built (the service's core, used by tests)."""
+    started = time.perf_counter()
     reference = load_reference_data(officernd, with_fees=mapping.fees is not None)
     resolver = MappingResolver(mapping, reference, options)
     entity_of_location = _entity_of_location(resolver)
@@ -238,6 +243,7 @@ def reconcile_with(
                 continue
             with lock:
                 reconciler.add_actual(doc, in_period=in_period)
+            outcome.lines_read += len(doc.lines)
             count += 1
         return count
 
@@ -255,14 +261,17 @@ def reconcile_with(
     side = OfficeRndSide()
     with ExitStack() as stack:
         pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="reconcile-intacct"))
-        intacct_read = pool.submit(read_intacct)
+        intacct_read = pool.submit(_timed, "intacct period read", read_intacct)
         docs = convert(period_documents(officernd, request.start, request.end), resolver, side)
+        _log_phase("officernd period read", started)
         built = build_all(officernd, docs, resolver, side)
+        _log_phase("officernd customers and postings", started)
         del docs
         expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
         del built
         outcome.intacct_documents = intacct_read.result()
 
+    _log_phase("both sides read", started)
     # Period edges: a document dated across the edge on one side must still find its match.
     follow = reconciler.follow_ups()
     if follow.find_in_intacct:
@@ -272,6 +281,11 @@ def reconcile_with(
         extra_built = build_all(officernd, extra, resolver, side)
         _add_expected(extra_built, resolver, scope, reconciler, outcome, lock, False)
 
+    _log_phase(
+        f"follow-ups ({len(follow.find_in_intacct)} in Intacct, "
+        f"{len(follow.find_in_officernd)} in OfficeRnD)",
+        started,
+    )
     # Customers billed in scope.
     wanted = {
         customer_id: entry
@@ -292,7 +306,20 @@ def reconcile_with(
     outcome.ledger_links = len(links)
     outcome.unreadable = side.unreadable
     outcome.report = reconciler.report(links)
+    _log_phase("customers, ledger links and report", started)
     return outcome
+
+
+def _log_phase(what: str, started: float) -> None:
+    logger.debug("reconcile: %s done at %.2f s", what, time.perf_counter() - started)
+
+
+def _timed(what: str, work: Callable[[], int]) -> int:
+    started = time.perf_counter()
+    try:
+        return work()
+    finally:
+        _log_phase(what, started)
 
 
 def _add_expected(
