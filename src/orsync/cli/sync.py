@@ -110,24 +110,6 @@ def _only(value: str | None) -> frozenset[Stage]:
 # -- progress -------------------------------------------------------------------------------
 
 
-class _RichProgress:
-    """Counts per stage with a rate, on stderr (only when a person is watching)."""
-
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-        self._tasks: dict[str, TaskID] = {}
-
-    def advance(self, stage: str, count: int = 1) -> None:
-        task = self._tasks.get(stage)
-        if task is None:
-            task = self._progress.add_task(STAGE_LABELS.get(stage, stage), total=None)
-            self._tasks[stage] = task
-        self._progress.advance(task, count)
-
-    def note(self, message: str) -> None:
-        self._progress.console.print(message, markup=False, highlight=False)
-
-
 @contextmanager
 def _progress(state: AppContext) -> Iterator[Any]:
     if not state.output.interactive or state.json or state.quiet:
@@ -142,12 +124,15 @@ def _progress(state: AppContext) -> Iterator[Any]:
         TextColumn("{task.fields[rate]}"),
     )
     with Progress(*columns, console=state.output.stderr, transient=True) as progress:
-        yield _RatedProgress(progress)
+        yield RichProgress(progress)
 
 
-class _RatedProgress(_RichProgress):
+class RichProgress:
+    """Counts per stage with a rate, on stderr (only when a person is watching)."""
+
     def __init__(self, progress: Progress) -> None:
-        super().__init__(progress)
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
         self._started = time.monotonic()
 
     def advance(self, stage: str, count: int = 1) -> None:
@@ -159,6 +144,9 @@ class _RatedProgress(_RichProgress):
         done = self._progress.tasks[task].completed
         elapsed = max(time.monotonic() - self._started, 1e-6)
         self._progress.update(task, rate=f"{done / elapsed:,.0f}/s")
+
+    def note(self, message: str) -> None:
+        self._progress.console.print(message, markup=False, highlight=False)
 
 
 # -- results --------------------------------------------------------------------------------
