@@ -236,3 +236,29 @@ def _no_secret_in_home(sandbox: RunningSandbox) -> None:
 
 
 del dataclasses
+
+
+def test_filters_narrow_both_sides_alike(
+    synced: str, sandbox: RunningSandbox, run_cli: CliRunner
+) -> None:
+    store = sandbox.intacct.store
+    by_reference = invoices_by_reference(sandbox)
+    london = next(n for n in sorted(by_reference) if n.startswith("LON-"))
+    new_york = next(n for n in sorted(by_reference) if n.startswith("NYC-"))
+    for number in (london, new_york):
+        store.set_line_amount(
+            by_reference[number].recordno, 1, Decimal("3.00"), dt.datetime.now(dt.UTC)
+        )
+    customer = by_reference[london].customer_id
+
+    _, everything = reconcile_json(run_cli, "--dry-run")
+    _, uk = reconcile_json(run_cli, "--dry-run", "--entity", "UK")
+    _, lon = reconcile_json(run_cli, "--dry-run", "--location", "LON")
+    _, one = reconcile_json(run_cli, "--dry-run", "--customer", customer)
+
+    assert found(everything) == {("different", london), ("different", new_york)}
+    assert found(uk) == found(lon) == found(one) == {("different", london)}
+    assert {row["entity"] for row in uk["totals"]} == {"UK"}
+    assert 0 < lon["read"]["officernd_documents"] < uk["read"]["officernd_documents"]
+    assert lon["read"]["officernd_documents"] == lon["read"]["intacct_documents"]
+    assert one["read"]["officernd_documents"] == one["read"]["intacct_documents"]
