@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from orsync.intacct.xml import legacy
 from orsync.sandbox.launch import RunningSandbox
 from tests.conftest import CliRunner, sandbox_secrets
 from tests.reconcile.helpers import (
+    give_profile_mapping,
     intacct_client,
     posting,
     settle_seed_conflicts,
@@ -262,3 +264,23 @@ def test_filters_narrow_both_sides_alike(
     assert 0 < lon["read"]["officernd_documents"] < uk["read"]["officernd_documents"]
     assert lon["read"]["officernd_documents"] == lon["read"]["intacct_documents"]
     assert one["read"]["officernd_documents"] == one["read"]["intacct_documents"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"invoice_type": "sales"}, {"entity_level": "subsidiary"}],
+    ids=["sales", "subsidiary"],
+)
+def test_other_profile_shapes_agree_after_a_clean_sync(
+    sandbox: RunningSandbox, mapped_profile: str, run_cli: CliRunner, options: dict[str, str]
+) -> None:
+    give_profile_mapping(mapped_profile, Path(os.environ["ORSYNC_HOME"]) / "m2.yaml", **options)
+    settle_seed_conflicts(sandbox)
+    sync_profile(mapped_profile)
+    sync_profile(mapped_profile)
+
+    code, document = reconcile_json(run_cli, "--dry-run")
+
+    assert document["findings"] == [], document["findings"][:3]
+    assert code == 0
+    assert document["read"]["intacct_documents"] == document["read"]["officernd_documents"] - 2
