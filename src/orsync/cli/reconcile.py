@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -132,14 +133,20 @@ def reconcile_command(
             _render_outcome(state, outcome)
         return _ask(state, outcome, rebuild_ledger)
 
-    run = run_reconcile(
-        name,
-        profile,
-        request,
-        dry_run=dry_run,
-        rebuild_ledger=rebuild_ledger,
-        confirm=confirm,
-    )
+    with ExitStack() as stack:
+        if state.output.interactive and (dry_run or yes):
+            # No prompt will interrupt it: a spinner says the (long) reads are under way.
+            stack.enter_context(
+                state.output.stderr.status("Reading OfficeRnD and Intacct for the period...")
+            )
+        run = run_reconcile(
+            name,
+            profile,
+            request,
+            dry_run=dry_run,
+            rebuild_ledger=rebuild_ledger,
+            confirm=confirm,
+        )
     if csv_file is not None:
         _write_csv(csv_file, run.outcome.report)
     if as_json:
