@@ -59,8 +59,8 @@ def status_command(
         where = f" [{error.field}]" if error is not None and error.field else ""
         message = error.message if error is not None else ""
         since = row.status_at.strftime("%Y-%m-%d %H:%M")
-        label = row.target.number or row.source_id
-        out.line(f"  {row.status.value:<11} {row.kind} {label}{where} since {since}: {message}")
+        # Messages start with the OfficeRnD number (or customer name) the ledger recorded.
+        out.line(f"  {row.status.value:<11} {row.kind}{where} since {since}: {message}")
         if error is not None and error.hint:
             out.line(f"              fix: {error.hint}")
     if report.unresolved_not_listed:

@@ -130,7 +130,17 @@ class RunContext:
             return  # its outcome is unknown: the lookup decides, not this failure
         if row is not None and row.status is Status.FAILED and row.version_hash == version:
             return  # the same input failed before: keep the first, most specific message
-        self.ledger.fail(kind, source_id, failure, version_hash=version)
+        self.ledger.fail(kind, source_id, numbered(number, failure), version_hash=version)
+
+
+def numbered(number: str, failure: RecordFailure) -> RecordFailure:
+    """The failure as the ledger keeps it: prefixed with the OfficeRnD number (or customer
+    name), so that ``orsync status`` says which record without asking OfficeRnD."""
+    if not number or failure.message.startswith(f"{number}: "):
+        return failure
+    return RecordFailure(
+        f"{number}: {failure.message}", code=failure.code, field=failure.field, hint=failure.hint
+    )
 
 
 def view_of(row: LedgerRow | None) -> LedgerView | None:

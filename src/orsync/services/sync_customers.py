@@ -32,7 +32,7 @@ from orsync.intacct import Failed, Outcome, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.officernd import Company, Member, Query
 from orsync.services import postings
-from orsync.services.sync_context import RunContext, view_of
+from orsync.services.sync_context import RunContext, numbered, view_of
 from orsync.services.sync_lookups import CustomerDirectory, look_up_customers
 from orsync.services.sync_summary import RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
@@ -290,7 +290,7 @@ class CustomerDesk:
             failure = RecordFailure(
                 error.message, code=error.code, field="customer", hint=error.hint or None
             )
-            ledger.fail(kind, source_id, failure)
+            ledger.fail(kind, source_id, numbered(names.get(source_id, cid), failure))
             self._held[cid] = failure.message
             ctx.summary.problem(
                 RecordProblem(

@@ -39,7 +39,7 @@ from orsync.intacct import Failed, Outcome, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.services import postings
 from orsync.services.intacct_docs import IntacctDocuments
-from orsync.services.sync_context import RunContext, view_of
+from orsync.services.sync_context import RunContext, numbered, view_of
 from orsync.services.sync_customers import CustomerState
 from orsync.services.sync_lookups import tax_solutions
 from orsync.services.sync_summary import RecordProblem, stage_of
@@ -594,7 +594,7 @@ class DocumentDesk:
                 "one of them."
             )
         failure = RecordFailure(error.message, code=error.code, field="document", hint=hint)
-        ledger.fail(tag.kind, tag.source_id, failure)
+        ledger.fail(tag.kind, tag.source_id, numbered(tag.number, failure))
         self._ctx.summary.problem(
             RecordProblem(
                 stage_of(tag.kind),
@@ -616,10 +616,13 @@ class DocumentDesk:
         ledger.mark_unconfirmed(
             tag.kind,
             tag.source_id,
-            RecordFailure(
-                reason,
-                code="unconfirmed",
-                hint="The next sync looks the document up in Intacct before sending it again.",
+            numbered(
+                tag.number,
+                RecordFailure(
+                    reason,
+                    code="unconfirmed",
+                    hint="The next sync looks the document up in Intacct before sending it again.",
+                ),
             ),
         )
 
