@@ -271,6 +271,7 @@ class _Runner:
         )
         self.customers = CustomerDesk(self.ctx)
         self._rechecked: set[str] = set()  # bounded by the records left over by earlier runs
+        self._waiting: list[str] = []  # documents held for their customer by earlier runs
         self.documents = DocumentDesk(self.ctx)
 
     def run(self) -> None:
@@ -280,6 +281,7 @@ class _Runner:
             if "customers" in self.options.only:
                 for stream in ("companies", "members"):
                     self._customer_stream(stream)
+            self._waiting_documents()
             for stage in ("invoices", "credit_notes"):
                 if stage in self.options.only:
                     self._document_stream(stage)
@@ -340,7 +342,8 @@ class _Runner:
 
     def _unresolved_first(self) -> None:
         """Writes of earlier runs whose outcome is unknown (and, with --retry-failed, failed
-        ones) are read from OfficeRnD by id, whether or not they changed since."""
+        ones) are read from OfficeRnD by id, whether or not they changed since. Documents
+        that wait for their customer are kept for :meth:`_waiting_documents`."""
         ledger = self.ctx.ledger
         if ledger is None:
             return
@@ -348,14 +351,27 @@ class _Runner:
         for row in ledger.iter_unresolved((Status.UNCONFIRMED, Status.FAILED)):
             waiting = row.error is not None and row.error.code == CUSTOMER_HELD
             if row.status is Status.UNCONFIRMED or (
-                stage_of(row.kind) in self.options.only and (waiting or self.options.retry_failed)
+                stage_of(row.kind) in self.options.only and self.options.retry_failed
             ):
                 wanted.setdefault(row.kind, []).append(row.source_id)
+            elif waiting and stage_of(row.kind) in self.options.only:
+                self._waiting.append(row.source_id)
         refs = [CustomerRef("company", i) for i in wanted.get("company", [])]
         refs += [CustomerRef("member", i) for i in wanted.get("member", [])]
         if refs:
             self.customers.ensure(refs, {})
         ids = [i for kind in ("invoice", "credit_note") for i in wanted.get(kind, [])]
+        self._recheck(ids)
+
+    def _waiting_documents(self) -> None:
+        """Documents held for their customer follow once a customer became ready in this run
+        (an unconfirmed create settled, an OfficeRnD change resolved a conflict); otherwise
+        re-reading them would only report the same hold again."""
+        if self._waiting and self.customers.resolved:
+            self._recheck(self._waiting)
+        self._waiting = []
+
+    def _recheck(self, ids: list[str]) -> None:
         for chunk in documents_by_id(self.ctx.officernd, ids):
             self._documents(chunk, recheck=True)
         self.documents.flush()
@@ -436,6 +452,40 @@ class _Runner:
                             row.confirmed_version,
                             "unchanged",
                             target_key=row.target.key,
+                        )
+                    )
+                continue
+            if (
+                row is not None
+                and row.status is Status.FAILED
+                and not self.options.retry_failed
+                and record.modified_at is not None
+                and record.modified_at < row.status_at - UNCHANGED_MARGIN
+            ):
+                # Failed before and unchanged since: the same report, without rebuilding it.
+                error = row.error
+                self.ctx.summary.problem(
+                    RecordProblem(
+                        stage_of(row.kind),
+                        "failed",
+                        row.kind,
+                        row.source_id,
+                        record.number or record.id,
+                        error.message if error is not None else "failed before",
+                        field=error.field if error is not None else None,
+                        fix=error.hint if error is not None else None,
+                    )
+                )
+                if self.ctx.plan is not None:
+                    self.ctx.plan.documents.append(
+                        DocumentAction(
+                            "failed",
+                            row.kind,
+                            row.source_id,
+                            record.number or record.id,
+                            row.version_hash,
+                            error.message if error is not None else "failed before",
+                            fix=error.hint if error is not None else None,
                         )
                     )
                 continue

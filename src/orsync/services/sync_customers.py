@@ -56,6 +56,7 @@ class CustomerDesk:
         self._held: dict[str, str] = {}
         self._unresolvable: dict[RefKey, str] = {}
         self._planned: set[RefKey] = set()  # planned once per run, whatever the outcome
+        self.resolved = 0  # customers made ready (created, updated, adopted) in this run
         # No customer in the ledger yet: read Intacct's customer list once (CustomerDirectory).
         counts = ctx.lookups.counts()
         self._first_run = not any(kind in counts for kind in ("company", "member"))
@@ -223,6 +224,7 @@ class CustomerDesk:
                         TargetKeys(key=action.target_key, number=cid),
                     )
                     self._ids[key] = cid
+                    self.resolved += 1
                     ctx.summary.count("customers", "adopted")
                 elif action.action in ("create", "update"):
                     sends.append((self._function(action, lookup), action))
@@ -281,6 +283,7 @@ class CustomerDesk:
             if self._directory is not None and action.posting is not None:
                 self._directory.add(ActualCustomer(outcome.key or "", cid, action.posting.name))
             self._ids[key] = cid
+            self.resolved += 1
             ctx.summary.count("customers", "created" if action.action == "create" else "updated")
         elif isinstance(outcome, Failed):
             if outcome.is_duplicate_record and action.action == "create":
@@ -320,6 +323,7 @@ class CustomerDesk:
             action.source_kind, action.source_id, TargetKeys(key=found.record_key, number=cid)
         )
         self._ids[(action.source_kind, action.source_id)] = cid
+        self.resolved += 1
         ctx.summary.count("customers", "adopted")
 
     def _unconfirmed(self, action: CustomerAction, reason: str, names: Mapping[str, str]) -> None:
