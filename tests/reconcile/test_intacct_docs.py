@@ -127,3 +127,19 @@ def test_customers_by_id(sandbox: RunningSandbox) -> None:
     found = {c.customer_id: c for c in IntacctDocuments(client, AR).customers(["ORD-1001", "X"])}
     assert set(found) == {"ORD-1001"}
     assert found["ORD-1001"].status == "active"
+
+
+def test_many_customers_are_read_by_one_scan_when_that_costs_fewer_requests(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orsync.services import intacct_docs
+
+    monkeypatch.setattr(intacct_docs, "SCAN_CUSTOMERS_FROM", 2)
+    client = intacct_client(sandbox)
+    wanted = ["ORD-1001", "ORD-1002", "WALKIN", "NOPE"]
+    sandbox.intacct.reset_stats()
+
+    found = {c.customer_id for c in IntacctDocuments(client, AR).customers(wanted)}
+
+    assert found == {"ORD-1001", "ORD-1002", "WALKIN"}
+    assert sandbox.intacct.stats.by_function["query"] == 2  # the count, then one page

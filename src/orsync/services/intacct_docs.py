@@ -44,6 +44,7 @@ FIRST_LINE_CHUNK = 200  # headers per line read until the real lines-per-documen
 # Line reads sent together in one request: Intacct bills each request a fixed cost and each
 # function a small one (DESIGN.md section 5), so bundling divides the fixed cost among them.
 LINE_FUNCTIONS_PER_REQUEST = 5
+SCAN_CUSTOMERS_FROM = 500  # below this many ids, in-lists always win
 
 
 @dataclass(frozen=True)
@@ -143,15 +144,35 @@ class IntacctDocuments:
                 yield from self._read(source, _reference_filter(source, chunk))
 
     def customers(self, customer_ids: Iterable[str]) -> Iterator[ActualCustomer]:
-        """The Intacct customers with these ids (absent ones are simply not yielded)."""
+        """The Intacct customers with these ids (absent ones are simply not yielded).
+
+        Many ids (a month of a large operator) are cheaper read as every customer, 2000 a
+        page, than as ``in`` lists of 1000: one count query decides which costs fewer requests.
+        """
+        wanted = set(customer_ids)
+        if not wanted:
+            return
+        if len(wanted) > SCAN_CUSTOMERS_FROM and self._customer_pages() <= -(
+            -len(wanted) // reads.MAX_IN_VALUES
+        ):
+            for record in self._client.query_all(
+                "CUSTOMER", parse.CUSTOMER_FIELDS, show_private=True
+            ):
+                if parse.text(record, "CUSTOMERID") in wanted:
+                    yield parse.customer(record)
+            return
         for record in self._client.query_in(
-            "CUSTOMER",
-            "CUSTOMERID",
-            customer_ids,
-            parse.CUSTOMER_FIELDS,
-            show_private=True,
+            "CUSTOMER", "CUSTOMERID", sorted(wanted), parse.CUSTOMER_FIELDS, show_private=True
         ):
             yield parse.customer(record)
+
+    def _customer_pages(self) -> int:
+        function = reads.query("CUSTOMER", (), "count:CUSTOMER", count=True, show_private=True)
+        data = self._client.read_one(function).data
+        records = data.records if data is not None else ()
+        value = parse.text(records[0], "COUNT.RECORDNO") if records else None
+        count = int(value) if value is not None and value.isdigit() else 2**31
+        return -(-count // READ_PAGE)
 
     # --- headers, then lines per chunk ----------------------------------------------------
 
