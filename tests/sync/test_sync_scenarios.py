@@ -271,3 +271,30 @@ def test_cron_output_is_a_few_plain_lines_and_no_secret_is_stored(
                 content = path.read_bytes()
                 for secret in sandbox_secrets(sandbox):
                     assert secret.encode() not in content, path
+
+
+def test_a_name_only_match_holds_its_documents_until_mapped_then_retry_failed_posts_them(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile()
+    _, first = sync_json(run_cli)
+    conflict = next(p for p in first["problems"] if p["status"] == "conflict")
+    assert conflict["stage"] == "customers" and "same name" in conflict["message"]
+    held = {
+        p["number"]
+        for p in first["problems"]
+        if p["kind"] in ("invoice", "credit_note") and p["field"] == "customer"
+    }
+    assert held
+
+    legacy = next(c for c in sandbox.world.intacct.customers if c.id == "LEGACY-0042")
+    mapped_profile(customer_overrides={f"name:{legacy.name}": legacy.id})
+    code, summary = sync_json(run_cli, "--retry-failed")
+
+    customers = summary["counts"]["customers"]
+    assert customers["adopted"] + customers["updated"] == 1  # linked to LEGACY-0042
+    posted = {d.doc_number: d for d in sandbox.intacct.store.invoices()}
+    posted.update({d.invoice_no: d for d in sandbox.intacct.store.adjustments()})
+    for number in held:
+        assert posted[number].customer_id == "LEGACY-0042"
+    assert code in (0, 1)

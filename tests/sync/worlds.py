@@ -24,6 +24,7 @@ def mapping_document(
     closed_period: str = "fail",
     skip_locations: tuple[str, ...] = (),
     unmapped_accounts: tuple[str, ...] = (),
+    customer_overrides: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Every location, revenue account and tax rate of the seeded world, mapped."""
     world = sandbox.world
@@ -71,6 +72,7 @@ def mapping_document(
             "company": "ORD-{company.properties.Customer Number}",
             "company_fallback": "ORD-{company.id}",
             "member": "ORDM-{member.id}",
+            **({"overrides": customer_overrides} if customer_overrides else {}),
         },
         "revenue_accounts": {"unmapped": "error", "values": accounts},
         "locations": {
