@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -27,7 +27,6 @@ from typing import Any
 from orsync.config import Profile
 from orsync.engine import (
     EngineOptions,
-    LocationTarget,
     Posting,
     Reconciler,
     ReconcileReport,
@@ -43,6 +42,8 @@ from orsync.mapping import load_mapping
 from orsync.officernd import OfficeRndClient
 from orsync.services.connections import Connections, open_connections
 from orsync.services.intacct_docs import IntacctDocuments
+from orsync.services.reconcile_scope import Scope, ScopeRequest, intacct_location
+from orsync.services.reconcile_scope import entity_of_location as scope_entities
 from orsync.services.reconcile_sources import (
     Built,
     OfficeRndSide,
@@ -222,9 +223,13 @@ def reconcile_with(
     started = time.perf_counter()
     reference = load_reference_data(officernd, with_fees=mapping.fees is not None)
     resolver = MappingResolver(mapping, reference, options)
-    entity_of_location = _entity_of_location(resolver)
-    location = _intacct_location(request.location, resolver)
-    scope = _Scope(request, location, entity_of_location)
+    entity_of_location = scope_entities(resolver)
+    location = intacct_location(request.location, resolver)
+    scope = Scope(
+        ScopeRequest(request.entity, request.location, request.customer),
+        location,
+        entity_of_location,
+    )
     reconciler = Reconciler(options, entity_of_location)
     outcome = ReconcileOutcome(request=request, report=ReconcileReport((), (), ()), options=options)
     reader = IntacctDocuments(intacct, options, default_entity=default_entity)
@@ -260,7 +265,7 @@ def reconcile_with(
 
     side = OfficeRndSide()
     with ExitStack() as stack:
-        pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="reconcile-intacct"))
+        pool = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="reconcile-intacct"))
         intacct_read = pool.submit(_timed, "intacct period read", read_intacct)
         docs = convert(period_documents(officernd, request.start, request.end), resolver, side)
         _log_phase("officernd period read", started)
@@ -269,7 +274,15 @@ def reconcile_with(
         del docs
         expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
         del built
+        # The billed customers are known now: read them while Intacct's documents still stream.
+        wanted = {
+            customer_id: entry
+            for customer_id, entry in side.customers.items()
+            if customer_id in outcome.customer_refs
+        }
+        customers_read = pool.submit(lambda: list(reader.customers(wanted)))
         outcome.intacct_documents = intacct_read.result()
+        actual_customers = customers_read.result()
 
     _log_phase("both sides read", started)
     # Period edges: a document dated across the edge on one side must still find its match.
@@ -287,16 +300,11 @@ def reconcile_with(
         started,
     )
     # Customers billed in scope.
-    wanted = {
-        customer_id: entry
-        for customer_id, entry in side.customers.items()
-        if customer_id in outcome.customer_refs
-    }
     for customer_id, (_, posting) in wanted.items():
         if posting is not None:
             reconciler.add_expected_customer(posting)
             outcome.customer_versions[customer_id] = version_hash(posting)
-    for actual in reader.customers(wanted):
+    for actual in actual_customers:
         reconciler.add_actual_customer(actual)
         outcome.customer_keys[actual.customer_id] = actual.record_key
 
@@ -325,7 +333,7 @@ def _timed(what: str, work: Callable[[], int]) -> int:
 def _add_expected(
     built: list[tuple[SourceDocument, Built]],
     resolver: MappingResolver,
-    scope: _Scope,
+    scope: Scope,
     reconciler: Reconciler,
     outcome: ReconcileOutcome,
     lock: threading.Lock,
@@ -353,97 +361,3 @@ def _add_expected(
 
 def request_in_period(request: ReconcileRequest, doc: SourceDocument) -> bool:
     return request.start <= doc.date <= request.end
-
-
-# --- scope: --entity, --location, --customer ----------------------------------------------------
-
-
-def _entity_of_location(resolver: MappingResolver) -> dict[str, str]:
-    """Intacct location -> entity, from the mapping (used for top-level totals and --entity)."""
-    out: dict[str, str] = {}
-    for location_id in resolver.reference.locations:
-        target = resolver.location_target(location_id)
-        if isinstance(target, LocationTarget) and target.entity_id:
-            out.setdefault(target.location_id, target.entity_id)
-    return out
-
-
-def _intacct_location(value: str | None, resolver: MappingResolver) -> str | None:
-    """An Intacct location id for ``--location``: as given, or mapped from OfficeRnD's."""
-    if value is None:
-        return None
-    wanted = value.casefold()
-    for location_id, location in resolver.reference.locations.items():
-        names = {location_id, getattr(location, "code", None), getattr(location, "name", None)}
-        if any(n is not None and str(n).casefold() == wanted for n in names):
-            target = resolver.location_target(location_id)
-            if isinstance(target, LocationTarget):
-                return target.location_id
-    return value
-
-
-@dataclass(frozen=True)
-class _Scope:
-    request: ReconcileRequest
-    location: str | None
-    entity_of_location: Mapping[str, str]
-
-    def _entities(self, entity_id: str | None, locations: Iterable[str | None]) -> set[str]:
-        if entity_id is not None:
-            return {entity_id}
-        return {self.entity_of_location.get(loc or "", "") for loc in locations} - {""}
-
-    def actual(self, doc: ActualDocument) -> bool:
-        request = self.request
-        if request.customer is not None and doc.customer_id != request.customer:
-            return False
-        locations = [line.location_id for line in doc.lines]
-        if self.location is not None and self.location not in locations:
-            return False
-        return request.entity is None or request.entity in self._entities(doc.entity_id, locations)
-
-    def expected(self, doc: SourceDocument, built: Built, resolver: MappingResolver) -> bool:
-        request = self.request
-        if not request.filtered:
-            return True
-        if not isinstance(built, Posting):
-            return _unbuilt_in_scope(self, doc, resolver)
-        if request.customer is not None and built.customer_id != request.customer:
-            return False
-        locations = [line.location_id for line in built.lines]
-        if self.location is not None and self.location not in locations:
-            return False
-        return request.entity is None or request.entity in self._entities(
-            built.entity_id, locations
-        )
-
-
-def _unbuilt_in_scope(scope: _Scope, doc: SourceDocument, resolver: MappingResolver) -> bool:
-    """A document that cannot be built is in scope when what can be resolved of it says so."""
-    request = scope.request
-    if request.customer is not None:
-        try:
-            if resolver.customer_id_of(doc.customer) != request.customer:
-                return False
-        except RecordError:
-            return False
-    if request.location is None and request.entity is None:
-        return True
-    target = resolver.location_target(doc.location_id)
-    if not isinstance(target, LocationTarget):
-        return False
-    if scope.location is not None and target.location_id != scope.location:
-        return False
-    entity = target.entity_id or scope.entity_of_location.get(target.location_id)
-    return request.entity is None or entity == request.entity
-
-
-def iter_safe(outcome: ReconcileOutcome) -> Iterator[str]:
-    """One line per safe fix, for plans and confirmations."""
-    for finding in outcome.report.safe_fixes():
-        yield f"{finding.fix.action}: {finding.kind} {finding.number} - {finding.fix.text}"
-    for relink in outcome.report.relinks:
-        yield (
-            f"relink: {relink.kind} {relink.number} -> Intacct {relink.target_key}"
-            + (f" (ledger said {relink.ledger_link})" if relink.ledger_link else "")
-        )
