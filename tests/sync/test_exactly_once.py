@@ -161,3 +161,24 @@ def test_a_write_intacct_ran_but_cannot_show_is_never_forced_through(
     assert result.exit_code == 75
     assert ledger_row("demo", "invoice", source_id).status.value == "unconfirmed"
     assert set(live_invoice_numbers(sandbox).values()) == {1}
+
+
+def test_document_ids_syncs_only_those_documents_and_moves_no_cursor(
+    sandbox: RunningSandbox, mapped_profile: Configure
+) -> None:
+    from orsync.config import load_config
+    from orsync.env import default_config_path, state_dir
+    from orsync.services.sync import SyncOptions, run_sync
+    from orsync.state import StateStore, database_path
+
+    name = mapped_profile()
+    profile = load_config(default_config_path()).profiles[name]
+    chosen = [d for d in issued(sandbox) if d["company"] is not None][:2]
+
+    options = SyncOptions(document_ids=tuple(d["_id"] for d in chosen))
+    result = run_sync(name, profile, options)
+
+    assert result.summary.counts["invoices"]["created"] + len(result.summary.problems) >= 2
+    assert set(live_invoice_numbers(sandbox)) <= {d["number"] for d in chosen}
+    with StateStore.open(database_path(state_dir(), name), profile=name) as store:
+        assert store.cursors.all() == []

@@ -83,6 +83,9 @@ class SyncOptions:
     mapping: Mapping | None = None  # default: the profile's mapping file
     batch_size: int | None = None  # default: the Intacct client's (50)
     max_in_flight: int | None = None  # default: the Intacct client's (2)
+    # Only these OfficeRnD documents (read by id; e.g. reconcile's fixes): no stream is read
+    # and no cursor moves. Unknown outcomes of earlier runs are still settled first.
+    document_ids: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +94,7 @@ class SyncOptions:
             "only": [stage for stage in STAGES if stage in self.only],
             "retry_failed": self.retry_failed,
             "dry_run": self.dry_run,
+            **({} if self.document_ids is None else {"documents": len(self.document_ids)}),
         }
 
 
@@ -278,6 +282,10 @@ class _Runner:
         self.ctx.progress = self.progress
         try:
             self._unresolved_first()
+            if self.options.document_ids is not None:
+                self._recheck(list(self.options.document_ids))
+                self._settle_lost_outcomes()
+                return
             if "customers" in self.options.only:
                 for stream in ("companies", "members"):
                     self._customer_stream(stream)
