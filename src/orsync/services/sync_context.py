@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerView
 from orsync.intacct import IntacctClient
+from orsync.mapping import Mapping
 from orsync.officernd import OfficeRndClient
 from orsync.services.resolver import MappingResolver
-from orsync.services.sync_summary import RecordProblem, Stage, SyncSummary, stage_of
+from orsync.services.sync_summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import Ledger, LedgerRow, RecordFailure, Status
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """What one run does. ``only`` holds stage names: customers, invoices, credit_notes."""
+
+    full: bool = False
+    since: dt.datetime | None = None
+    only: frozenset[Stage] = frozenset(STAGES)
+    retry_failed: bool = False
+    dry_run: bool = False
+    mapping: Mapping | None = None  # default: the profile's mapping file
+    batch_size: int | None = None  # default: the Intacct client's (50)
+    max_in_flight: int | None = None  # default: the Intacct client's (2)
+    # Only these OfficeRnD documents (read by id; e.g. reconcile's fixes): no stream is read
+    # and no cursor moves. Unknown outcomes of earlier runs are still settled first.
+    document_ids: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "full": self.full,
+            "since": None if self.since is None else self.since.isoformat(),
+            "only": [stage for stage in STAGES if stage in self.only],
+            "retry_failed": self.retry_failed,
+            "dry_run": self.dry_run,
+            **({} if self.document_ids is None else {"documents": len(self.document_ids)}),
+        }
 
 
 class SyncProgress(Protocol):

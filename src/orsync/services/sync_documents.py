@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from orsync.engine import (
     REVERSAL_VERSION,
-    ActualDocument,
     DocumentAction,
     LedgerView,
     Posting,
@@ -33,12 +32,12 @@ from orsync.engine import (
 )
 from orsync.engine.build import posting_kind
 from orsync.engine.diff import diff_document
-from orsync.engine.model import PostingKind
 from orsync.errors import RecordError
 from orsync.intacct import Failed, Outcome, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.services import postings
 from orsync.services.intacct_docs import IntacctDocuments
+from orsync.services.sync_changes import change_blocker, find_actuals
 from orsync.services.sync_context import RunContext, numbered, view_of
 from orsync.services.sync_customers import CustomerState
 from orsync.services.sync_lookups import tax_solutions
@@ -346,9 +345,10 @@ class DocumentDesk:
         rows: Mapping[tuple[str, str], LedgerRow],
     ) -> list[DocumentAction]:
         changes = [a for a in actions if a.action in ("update", "reverse")]
+        self._line_counts.clear()  # one chunk's worth at a time
         if not changes:
             return list(actions)
-        actual = self._actuals(changes, built, rows)
+        actual = find_actuals(self._reader, self._ctx.options, changes, built, rows)
         out: list[DocumentAction] = []
         for action in actions:
             if action.action not in ("update", "reverse"):
@@ -357,7 +357,7 @@ class DocumentDesk:
             key = (action.source_kind, action.source_id)
             doc = built[key][0]
             found = actual.get(key)
-            blocker = self._blocker(action, doc, found)
+            blocker = change_blocker(action, doc, found, self._ctx.options)
             if blocker is None:
                 assert found is not None
                 self._line_counts[key] = len(found.lines)
@@ -378,76 +378,6 @@ class DocumentDesk:
             )
         return out
 
-    def _blocker(
-        self, action: DocumentAction, doc: SourceDocument, found: ActualDocument | None
-    ) -> tuple[str, str] | None:
-        verb = "voided" if action.action == "reverse" else "changed"
-        if found is None:
-            return (
-                f"{verb} in OfficeRnD, but the Intacct document {action.target_key} is no longer "
-                "found (deleted in Intacct?)",
-                "Check the document in Intacct; `orsync reconcile` shows both sides.",
-            )
-        if found.state == "reversed":
-            return (
-                f"{verb} in OfficeRnD but already reversed in Intacct",
-                "Issue a new invoice in OfficeRnD (a reversed document cannot be reopened).",
-            )
-        if found.is_paid_at_all:
-            return (
-                f"{verb} in OfficeRnD but already {found.state.replace('_', ' ')} in Intacct",
-                "Intacct cannot change a paid document: unapply the payment in Intacct, run sync "
-                "again, then re-apply it; or issue a credit note in OfficeRnD instead.",
-            )
-        kind = posting_kind(doc, self._ctx.options)
-        if action.action == "reverse" and kind != "ar_invoice":
-            return (
-                "voided in OfficeRnD; Intacct's API cannot reverse this kind of document",
-                "Reverse or cancel it in Intacct by hand (Order Entry: convert it to a credit; "
-                "AR adjustment: reverse it), then run sync again.",
-            )
-        if action.action == "update" and action.posting is not None:
-            reason = postings.update_blocker(action.posting, len(found.lines))
-            if reason is not None:
-                return (
-                    f"changed in OfficeRnD, but {reason}",
-                    "Correct the document in Intacct by hand (or reverse it there and issue a new "
-                    "one in OfficeRnD), then run sync again.",
-                )
-        return None
-
-    def _actuals(
-        self,
-        actions: Sequence[DocumentAction],
-        built: Mapping[tuple[str, str], tuple[SourceDocument, Built]],
-        rows: Mapping[tuple[str, str], LedgerRow],
-    ) -> dict[tuple[str, str], ActualDocument]:
-        """The Intacct documents of these actions, found by OfficeRnD number and matched to the
-        ledger's target key when it has one (the reference also sits on reversal entries)."""
-        wanted: dict[PostingKind, dict[str, tuple[str, str]]] = {}
-        for action in actions:
-            key = (action.source_kind, action.source_id)
-            doc = built[key][0]
-            wanted.setdefault(posting_kind(doc, self._ctx.options), {})[doc.number] = key
-        found: dict[tuple[str, str], ActualDocument] = {}
-        for kind, by_number in wanted.items():
-            for actual in self._reader.by_reference(by_number, kinds=(kind,)):
-                matched = by_number.get(actual.reference or "")
-                if matched is None:
-                    continue
-                key = matched
-                row = rows.get(key)
-                target = row.target.key if row is not None else None
-                current = found.get(key)
-                preferred = (
-                    (target is not None and actual.record_key == target)
-                    or current is None
-                    or (current.record_key != target and not current.is_live and actual.is_live)
-                )
-                if preferred:
-                    found[key] = actual
-        return found
-
     # -- unknown outcomes ---------------------------------------------------------------------
 
     def _settle(
@@ -461,7 +391,7 @@ class DocumentDesk:
         """Decide each unknown outcome by looking the document up; returns follow-up actions."""
         ctx = self._ctx
         ledger = ctx.writable()
-        actual = self._actuals(lookups, built, rows)
+        actual = find_actuals(self._reader, self._ctx.options, lookups, built, rows)
         replan: list[tuple[SourceDocument, Built]] = []
         for action in lookups:
             key = (action.source_kind, action.source_id)
