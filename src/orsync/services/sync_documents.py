@@ -17,7 +17,6 @@ Per page of OfficeRnD documents (DESIGN.md section 4):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from orsync.engine import (
     REVERSAL_VERSION,
@@ -33,17 +32,17 @@ from orsync.engine import (
 from orsync.engine.build import posting_kind
 from orsync.engine.diff import diff_document
 from orsync.errors import RecordError
-from orsync.intacct import Failed, Outcome, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.services import postings
 from orsync.services.intacct_docs import IntacctDocuments
 from orsync.services.sync_changes import change_blocker, find_actuals
-from orsync.services.sync_context import RunContext, numbered, view_of
+from orsync.services.sync_context import RunContext, view_of
 from orsync.services.sync_customers import CustomerState
 from orsync.services.sync_lookups import tax_solutions
+from orsync.services.sync_outcomes import DocumentOutcomes, WriteTag
 from orsync.services.sync_summary import RecordProblem, stage_of
 from orsync.services.sync_writer import Queued, WritePipeline
-from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
+from orsync.state import LedgerRow, RecordFailure, TargetKeys
 from orsync.state.ledger import MAX_VERSION_LENGTH
 
 Built = Posting | Sequence[Problem]
@@ -51,19 +50,6 @@ Built = Posting | Sequence[Problem]
 # every run reads them again, so they follow as soon as the customer is ready.
 CUSTOMER_HELD = "customer_held"
 HELD_PREFIX = "held:"
-
-
-@dataclass(frozen=True)
-class WriteTag:
-    """What the outcome of one queued function is about."""
-
-    kind: str
-    source_id: str
-    number: str
-    action: str  # create / update / reverse
-    entity: str | None
-    invoice_number: str | None
-    definition: str | None
 
 
 class DocumentDesk:
@@ -75,14 +61,15 @@ class DocumentDesk:
         self._line_counts: dict[tuple[str, str], int] = {}
         # Documents whose write went unconfirmed in this run: settled once more at the end.
         self.unsettled: dict[tuple[str, str], SourceDocument] = {}
+        self._outcomes = DocumentOutcomes(ctx, self.unsettled)
 
     @property
     def pipeline(self) -> WritePipeline[WriteTag]:
         if self._pipeline is None:
             self._pipeline = WritePipeline(
                 self._ctx.intacct,
-                on_outcomes=self._outcomes,
-                on_lost=self._lost,
+                on_outcomes=self._outcomes.settled,
+                on_lost=self._outcomes.lost,
                 batch_size=self._ctx.batch_size,
                 max_in_flight=self._ctx.max_in_flight,
             )
@@ -474,86 +461,6 @@ class DocumentDesk:
                 "both sides.",
             ),
             status="conflict",
-        )
-
-    # -- outcomes (called on this thread by the pipeline) -------------------------------------
-
-    def _outcomes(self, settled: list[tuple[Outcome, WriteTag]]) -> None:
-        ctx = self._ctx
-        ledger = ctx.writable()
-        with ledger.batch():
-            for outcome, tag in settled:
-                stage = stage_of(tag.kind)
-                if isinstance(outcome, Succeeded):
-                    ledger.confirm(tag.kind, tag.source_id, self._target(outcome, tag))
-                    self.unsettled.pop((tag.kind, tag.source_id), None)
-                    ctx.summary.count(
-                        stage,
-                        {"create": "created", "update": "updated"}.get(tag.action, "reversed"),
-                    )
-                    ctx.progress.advance(stage)
-                elif isinstance(outcome, Failed):
-                    self.unsettled.pop((tag.kind, tag.source_id), None)
-                    self._failed(outcome, tag)
-                else:
-                    self._unconfirmed(tag, outcome.reason)
-
-    def _lost(self, lost: list[tuple[Function, WriteTag]], error: BaseException) -> None:
-        ledger = self._ctx.writable()
-        with ledger.batch():
-            for _function, tag in lost:
-                self._unconfirmed(tag, f"the request failed: {error}")
-
-    def _target(self, outcome: Succeeded, tag: WriteTag) -> TargetKeys:
-        if tag.action != "create":
-            return TargetKeys()
-        key = outcome.key
-        number = tag.invoice_number
-        if number is None and key and tag.definition and key.startswith(f"{tag.definition}-"):
-            number = key[len(tag.definition) + 1 :]
-        return TargetKeys(key=key, number=number, entity=tag.entity)
-
-    def _failed(self, outcome: Failed, tag: WriteTag) -> None:
-        ledger = self._ctx.writable()
-        error = outcome.as_error()
-        hint = error.hint or None
-        if outcome.is_duplicate_record and tag.action == "create":
-            hint = (
-                "Intacct already has a document with this number. If orsync posted it before "
-                "(state lost), `orsync reconcile --rebuild-ledger` adopts it; otherwise renumber "
-                "one of them."
-            )
-        failure = RecordFailure(error.message, code=error.code, field="document", hint=hint)
-        ledger.fail(tag.kind, tag.source_id, numbered(tag.number, failure))
-        self._ctx.summary.problem(
-            RecordProblem(
-                stage_of(tag.kind),
-                "failed",
-                tag.kind,
-                tag.source_id,
-                tag.number,
-                failure.message,
-                field=failure.field,
-                fix=hint,
-            )
-        )
-
-    def _unconfirmed(self, tag: WriteTag, reason: str) -> None:
-        ledger = self._ctx.writable()
-        row = ledger.get(tag.kind, tag.source_id)
-        if row is None or row.status is not Status.SENDING:
-            return
-        ledger.mark_unconfirmed(
-            tag.kind,
-            tag.source_id,
-            numbered(
-                tag.number,
-                RecordFailure(
-                    reason,
-                    code="unconfirmed",
-                    hint="The next sync looks the document up in Intacct before sending it again.",
-                ),
-            ),
         )
 
 
