@@ -298,3 +298,30 @@ def test_a_name_only_match_holds_its_documents_until_mapped_then_retry_failed_po
     for number in held:
         assert posted[number].customer_id == "LEGACY-0042"
     assert code in (0, 1)
+
+
+def test_intacct_numbering_keeps_the_officernd_number_in_the_reference(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile(numbering="intacct")
+    _, summary = sync_json(run_cli)
+
+    expected = {d["number"] for d in issued(sandbox)} - failed_numbers(summary)
+    posted = [d for d in sandbox.intacct.store.invoices() if d.description.startswith("orsync:")]
+    assert {d.doc_number for d in posted} == expected
+    assert all(d.record_id not in expected for d in posted)  # Intacct's own numbers
+
+
+def test_only_credit_notes_leaves_invoices_for_later(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile()
+    _, summary = sync_json(run_cli, "--only", "credit-notes")
+
+    assert summary["read"]["invoices"] == 0
+    assert sandbox.intacct.store.invoices() == [] or all(
+        not d.description.startswith("orsync:") for d in sandbox.intacct.store.invoices()
+    )
+    _, later = sync_json(run_cli, "--only", "invoices,customers")
+    assert later["counts"]["invoices"]["created"] > 0
+    assert later["read"]["credit_notes"] == 0
