@@ -37,3 +37,34 @@ def test_progress_counts_each_stage_with_a_rate() -> None:
     assert tasks["Reading OfficeRnD"].completed == 100
     assert tasks["Invoices"].completed == 3
     assert tasks["Invoices"].fields["rate"].endswith("/s")
+
+
+def test_the_terminal_summary_is_a_table_per_stage(capsys: pytest.CaptureFixture[str]) -> None:
+    import datetime as dt
+
+    from orsync.cli.context import AppContext
+    from orsync.cli.sync import _problems, _summary_line, _summary_table
+    from orsync.services.sync_summary import RecordProblem, SyncSummary
+
+    start = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    summary = SyncSummary("main", {}, start, run_id=3, finished_at=start + dt.timedelta(seconds=2))
+    summary.count("invoices", "created", 12)
+    summary.problem(
+        RecordProblem(
+            "invoices",
+            "failed",
+            "invoice",
+            "abc",
+            "LON-INV-7",
+            "revenue account '4600' is not mapped",
+            field="lines[1].account",
+            fix="Map it.",
+        )
+    )
+    state = AppContext()
+    _summary_table(state, summary)
+    _problems(state, summary)
+    out = capsys.readouterr().out
+    assert "Invoices" in out and "created" in out and "12" in out and "run 3" in out
+    assert "failed: invoice LON-INV-7 [lines[1].account]" in out and "fix: Map it." in out
+    assert _summary_line(summary).startswith("sync main: customers: nothing to do; invoices:")

@@ -186,20 +186,21 @@ def _summary_line(summary: SyncSummary) -> str:
 
 
 def _summary_table(state: AppContext, summary: SyncSummary) -> None:
+    """One row per outcome that happened, one column per stage (narrow terminals fit)."""
     from rich.table import Table
 
-    from orsync.services.sync_summary import OUTCOMES
+    from orsync.services.sync_summary import OUTCOMES, STAGES
 
-    outcomes = OUTCOMES["invoices"]
-    table = Table("", *outcomes, title=f"sync {summary.profile}")
-    for stage, label in (
-        ("customers", "Customers"),
-        ("invoices", "Invoices"),
-        ("credit_notes", "Credit notes"),
-    ):
-        counts = summary.counts[stage]  # type: ignore[index]
-        table.add_row(label, *(str(counts.get(o, 0)) if o in counts else "-" for o in outcomes))
-    state.output.result(table)
+    labels = {"customers": "Customers", "invoices": "Invoices", "credit_notes": "Credit notes"}
+    table = Table("", *(labels[stage] for stage in STAGES), title=f"sync {summary.profile}")
+    for outcome in OUTCOMES["invoices"]:
+        counts = [summary.counts[stage].get(outcome) for stage in STAGES]
+        if any(counts):
+            table.add_row(outcome, *("-" if n is None else str(n) for n in counts))
+    if table.row_count:
+        state.output.result(table)
+    else:
+        state.output.line("Nothing to do.")
     if summary.duration_s is not None:
         state.output.line(f"Done in {summary.duration_s:.1f} s (run {summary.run_id}).")
 
