@@ -41,7 +41,7 @@ from orsync.services.sync_context import (
     SyncOptions,
     SyncProgress,
 )
-from orsync.services.sync_runner import Runner as _Runner
+from orsync.services.sync_runner import Runner
 from orsync.services.sync_state import read_only_state
 from orsync.services.sync_summary import RecordProblem, SyncSummary, stage_of
 from orsync.state import (
@@ -57,6 +57,9 @@ from orsync.state._db import utc_now
 
 EXIT_OK, EXIT_FAILED, EXIT_UNCONFIRMED = 0, 1, 75
 __all__ = ["SyncOptions", "SyncProgress", "SyncResult", "plan_sync", "run_sync"]
+
+# reconcile_fixes drives the runner directly until it moves to SyncOptions.document_ids.
+_Runner = Runner
 
 
 @dataclass
@@ -110,7 +113,7 @@ def run_sync(
             connections = stack.enter_context(open_connections(profile_name, profile))
         if options.dry_run:
             lookups, cursors = stack.enter_context(_read_only_state(db_path))
-            runner = _Runner(
+            runner = Runner(
                 profile_name, profile, mapping, options, connections, summary, lookups, None
             )
             runner.progress = progress or NoProgress()
@@ -127,7 +130,7 @@ def run_sync(
         store = stack.enter_context(StateStore.open(db_path, profile=profile_name))
         run = store.begin_run(lock, "sync", options.to_dict())
         summary.run_id = run.id
-        runner = _Runner(
+        runner = Runner(
             profile_name,
             profile,
             mapping,
