@@ -354,7 +354,9 @@ def _add_expected(
         if in_period:
             outcome.officernd_documents += 1
         keys.append((doc.kind, doc.id))
-        if isinstance(result, Posting):
+        # Customers are expected in Intacct once billed by a document that is not a draft (the
+        # rule sync creates them by): a customer only ever sent drafts is not missing.
+        if isinstance(result, Posting) and not doc.is_draft:
             outcome.customer_refs[result.customer_id] = (doc.customer.kind, doc.customer.id)
     return keys
 
