@@ -11,12 +11,13 @@ then let sync's own document desk plan and write those documents, read from Offi
   (:data:`~orsync.services.reconcile_ledger.UNKNOWN_VERSION`), so sync plans the update or the
   reversal, re-checking payment state and closed periods itself before writing.
 
-ADAPTER NOTE: ``orsync.services.sync`` offers no "these documents only" entry point yet, so
-:func:`_sync_documents` drives its runner the way its own ``_unresolved_first`` stage does (read
-by id, plan, write, settle lost outcomes). And the ledger cannot say "that document is gone
-from Intacct", so :func:`_forget` updates the row in one statement. Both belong upstream
-(``SyncOptions.document_ids``, ``Ledger.forget_target``); they are kept here, small, until
-then.
+The documents are then written by ``run_sync`` with ``SyncOptions(document_ids=...)``: sync
+reads them from OfficeRnD by id and plans and writes them like any other run (its lock, its run
+record, its lookups before any resend), moving no cursor.
+
+ADAPTER NOTE: the ledger cannot yet say "that document is gone from Intacct", so
+:func:`_forget` updates the row in one statement; it belongs upstream as
+``Ledger.forget_target``.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from typing import Any
 from orsync.config import Profile
 from orsync.engine.report import Finding
 from orsync.services.connections import Connections
-from orsync.services.reconcile import ReconcileOutcome, load_profile_mapping
+from orsync.services.reconcile import ReconcileOutcome
 from orsync.services.reconcile_ledger import UNKNOWN_VERSION
-from orsync.state import Adoption, ProfileLock, StateStore, TargetKeys
+from orsync.state import Adoption, StateStore, TargetKeys
 
 
 @dataclass
@@ -73,78 +74,36 @@ def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[
     store.ledger.adopt_many(adoptions)
 
 
-def apply_document_fixes(
+def requested_counts(safe: Sequence[Finding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for finding in safe:
+        counts[finding.fix.action] = counts.get(finding.fix.action, 0) + 1
+    return counts
+
+
+def sync_documents(
     profile_name: str,
     profile: Profile,
-    outcome: ReconcileOutcome,
     safe: Sequence[Finding],
     *,
-    store: StateStore,
-    lock: ProfileLock,
     connections: Connections,
 ) -> FixResult:
-    """Prepare the ledger for ``safe`` and let sync write those documents (lock held)."""
-    result = FixResult()
-    for finding in safe:
-        result.requested[finding.fix.action] = result.requested.get(finding.fix.action, 0) + 1
-    prepare_ledger(store, outcome, safe)
-    ids = sorted({f.source_id for f in safe if f.source_id and f.kind != "customer"})
+    """Let sync write the documents of ``safe`` (its lock, its run, its exactly-once path).
+
+    Call :func:`prepare_ledger` first, and release the profile lock: sync takes it itself.
+    """
+    from orsync.services.sync import SyncOptions, run_sync
+
+    result = FixResult(requested=requested_counts(safe))
+    ids = tuple(sorted({f.source_id for f in safe if f.source_id and f.kind != "customer"}))
     if not ids:
         return result
-    summary = _sync_documents(profile_name, profile, ids, store, lock, connections)
-    document = summary.to_dict()
+    synced = run_sync(profile_name, profile, SyncOptions(document_ids=ids), connections=connections)
+    document = synced.summary.to_dict()
     result.counts = document.get("counts", {})
     result.problems = [p for p in document.get("problems", []) if isinstance(p, dict)]
-    result.unconfirmed = int(summary.unconfirmed_left or 0)
+    result.unconfirmed = int(synced.summary.unconfirmed_left or 0)
     return result
-
-
-def _sync_documents(
-    profile_name: str,
-    profile: Profile,
-    ids: list[str],
-    store: StateStore,
-    lock: ProfileLock,
-    connections: Connections,
-) -> Any:
-    from orsync.services import sync as sync_service
-    from orsync.services.sync_reading import documents_by_id
-    from orsync.services.sync_summary import SyncSummary
-    from orsync.state._db import utc_now
-
-    mapping = load_profile_mapping(profile)
-    options = sync_service.SyncOptions(full=True)
-    summary = SyncSummary(profile=profile_name, options=options.to_dict(), started_at=utc_now())
-    run = store.begin_run(lock, "reconcile", {"documents": len(ids)})
-    summary.run_id = run.id
-    try:
-        runner = sync_service._Runner(
-            profile_name,
-            profile,
-            mapping,
-            options,
-            connections,
-            summary,
-            store.ledger,
-            store.ledger,
-        )
-        runner.ctx.progress = runner.progress
-        try:
-            for chunk in documents_by_id(connections.officernd, ids):
-                runner._documents(chunk)
-            runner.documents.flush()
-            runner._settle_lost_outcomes()
-        finally:
-            runner.documents.close()
-        summary.unconfirmed_left = sync_service._unconfirmed_left(store.ledger, summary)
-        summary.finished_at = utc_now()
-        summary.exit_code = sync_service._exit_code(summary)
-    except BaseException as error:
-        code = getattr(error, "exit_code", 70)
-        store.finish_run(run.id, exit_code=int(code), counts=summary.flat_counts())
-        raise
-    store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
-    return summary
 
 
 def _forget(store: StateStore, kind: str, source_id: str) -> None:

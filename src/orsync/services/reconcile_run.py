@@ -30,7 +30,7 @@ from orsync.services.reconcile import (
     ReconcileRequest,
     reconcile_profile,
 )
-from orsync.services.reconcile_fixes import FixResult, apply_document_fixes
+from orsync.services.reconcile_fixes import FixResult, prepare_ledger, sync_documents
 from orsync.services.reconcile_ledger import (
     LedgerWrites,
     apply_relinks,
@@ -118,18 +118,12 @@ def _compare_and_fix(
         run.notes.append("Nothing was changed: the fixes were not confirmed.")
         return run
     run.confirmed = True
-    with writable_state(profile_name) as store, _locked(store, profile_name) as lock:
+    with writable_state(profile_name) as store, _locked(store, profile_name):
         run.ledger = apply_relinks(store, outcome)
-        if safe:
-            run.fixes = apply_document_fixes(
-                profile_name,
-                profile,
-                outcome,
-                safe,
-                store=store,
-                lock=lock,
-                connections=connections,
-            )
+        prepare_ledger(store, outcome, safe)
+    if safe:
+        # Sync takes the lock itself (a sync that starts in between makes this exit 75).
+        run.fixes = sync_documents(profile_name, profile, safe, connections=connections)
     run.notes.append("Run reconcile again to see what is left (manual fixes only).")
     return run
 
