@@ -135,6 +135,16 @@ def test_failed_customer_is_held_until_changed() -> None:
     assert only(src, {("company", "co-1"): row}, lookup(), retry).action == "create"
 
 
+def test_a_customer_finance_deactivated_in_intacct_is_not_reactivated_by_an_update() -> None:
+    old = company()
+    new = dataclasses.replace(old, email="billing@acme.test", status="former")
+    row = LedgerView(status="confirmed", version_hash=version_hash(expected(old)), target_key="77")
+    deactivated = in_intacct(expected(old), status="inactive")
+    action = only(new, {("company", "co-1"): row}, lookup(deactivated))
+    assert action.action == "update"
+    assert [c.field for c in action.changes] == ["email"]
+
+
 def test_status_compares_case_insensitively_and_none_fields_are_not_managed() -> None:
     src = dataclasses.replace(company(), email=None)
     actual = in_intacct(expected(src), status="Active", email="kept@acme.test")

@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 
 from orsync.engine import EngineOptions, Posting, PostingLine
-from orsync.engine.build import INACTIVE_CUSTOMER_STATUSES
 from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
 from orsync.intacct.outcomes import Succeeded
 from orsync.retry import RetryPolicy
@@ -206,7 +205,7 @@ def settle_seed_conflicts(sandbox: RunningSandbox) -> None:
             store.put(store.customer_table, fixed, None)
     officernd = sandbox.officernd
     for company in officernd.records("companies"):
-        if company.get("status") in INACTIVE_CUSTOMER_STATUSES:
+        if company.get("status") in {"former", "inactive", "not_approved"}:
             officernd.update_record("companies", str(company["_id"]), status="active")
 
 

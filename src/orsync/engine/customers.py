@@ -30,7 +30,9 @@ CustomerActionKind = Literal[
 ]
 
 # Fields compared (and sent on update) one by one; CUSTOMERID is the key, never updated.
-CUSTOMER_FIELDS = ("name", "print_as", "contact_name", "email", "address", "currency", "status")
+# The fields sync keeps in step on update. Status is set once, at creation (build.py says why):
+# a customer finance deactivated in Intacct stays deactivated.
+UPDATABLE_FIELDS = ("name", "print_as", "contact_name", "email", "address", "currency")
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ def _plan_one(
 def diff_customer(expected: CustomerPosting, actual: ActualCustomer) -> tuple[FieldChange, ...]:
     """Fields whose Intacct value differs from what OfficeRnD implies (None = not managed)."""
     changes: list[FieldChange] = []
-    for name in CUSTOMER_FIELDS:
+    for name in UPDATABLE_FIELDS:
         new = getattr(expected, name)
         old = getattr(actual, name)
         if name == "address":
@@ -239,10 +241,7 @@ def diff_customer(expected: CustomerPosting, actual: ActualCustomer) -> tuple[Fi
             continue
         if new is None:
             continue
-        if name == "status":
-            if str(old).lower() != str(new).lower():
-                changes.append(FieldChange(name, old, new))
-        elif (old or None) != new:
+        if (old or None) != new:
             changes.append(FieldChange(name, old, new))
     return tuple(changes)
 
