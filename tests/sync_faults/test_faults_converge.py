@@ -27,13 +27,6 @@ CLEAN_RUNS = 3
 # documented "service unavailable", as truthful as 75 for a 5xx storm.
 SERVER_ERROR_EXITS = EXPECTED_EXITS | {69}
 
-SESSION_EXPIRY_BUG = (
-    "orsync.intacct.client.IntacctClient._exchange raises AuthError (77, 'check the user's "
-    "permissions') when the session it has just obtained with getAPISession is refused once "
-    "more; the login worked, so this is temporary (75, or sign in again), not a permission "
-    "problem"
-)
-
 FAULTS = [
     # (fault, rate, exits a faulty run may end with): every Intacct fault at a high rate,
     # OfficeRnD read faults likewise.
@@ -41,10 +34,7 @@ FAULTS = [
     pytest.param("intacct.http-524", 0.5, SERVER_ERROR_EXITS, id="intacct.http-524"),
     pytest.param("intacct.http-5xx", 0.4, SERVER_ERROR_EXITS, id="intacct.http-5xx"),
     pytest.param("intacct.rate-limit", 0.3, EXPECTED_EXITS, id="intacct.rate-limit"),
-    # 77 is the client bug below (its own xfail test); exactly-once is still checked here.
-    pytest.param(
-        "intacct.session-expired", 0.4, EXPECTED_EXITS | {77}, id="intacct.session-expired"
-    ),
+    pytest.param("intacct.session-expired", 0.4, EXPECTED_EXITS, id="intacct.session-expired"),
     pytest.param("officernd.http-5xx", 0.4, SERVER_ERROR_EXITS, id="officernd.http-5xx"),
     pytest.param("officernd.rate-limit", 0.3, EXPECTED_EXITS, id="officernd.rate-limit"),
 ]
@@ -98,7 +88,6 @@ def test_repeated_syncs_converge_to_exactly_once_under_faults(
         assert_converged(intacct_truth(sandbox), reference)
 
 
-@pytest.mark.xfail(strict=True, reason=SESSION_EXPIRY_BUG)
 @pytest.mark.usefixtures("fast_retries")
 def test_expired_sessions_are_not_reported_as_a_permission_problem(
     run_cli: Callable[..., CliResult],
