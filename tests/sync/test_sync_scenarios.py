@@ -184,11 +184,14 @@ def test_closed_periods_and_inactive_customers_fail_only_their_documents(
     import datetime as dt
 
     sandbox.intacct.store.set_books_closed_before(dt.date.fromisoformat(latest))
+    # Finance deactivated an existing customer in Intacct: orsync adopts it, never reactivates
+    # it, and reports each of its documents with Intacct's own text.
+    sandbox.intacct.store.deactivate_customer("ORD-1001", dt.datetime.now(dt.UTC))
     code, summary = sync_json(run_cli)
 
     assert code == 1
     texts = " ".join(p["message"] for p in summary["problems"]).lower()
-    assert "inactive" in texts
+    assert "customer 'ord-1001' is inactive" in texts
     assert "period" in texts or "closed" in texts
     assert summary["counts"]["invoices"]["created"] > 0
 
