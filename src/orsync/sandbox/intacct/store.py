@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -216,6 +216,12 @@ class IntacctStore:
         if entity_id is not None:
             rows = [d for d in rows if d.entity_id == entity_id]
         return sorted(rows, key=lambda d: d.recordno)
+
+    def ar_documents(self, kind: str, recordnos: Collection[int]) -> list[ArDocument]:
+        """The AR documents of ``kind`` among these record numbers, in RECORDNO order."""
+        with self.lock:
+            found = [self.ar_table.get(n) for n in sorted(set(recordnos))]
+        return [d for d in found if d is not None and d.kind == kind]
 
     def invoice(self, recordno: int) -> ArDocument | None:
         with self.lock:
