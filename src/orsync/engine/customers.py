@@ -116,10 +116,13 @@ def customers_to_look_up(
         if not isinstance(built, CustomerPosting):
             continue
         row = ledger.get((src.kind, src.id))
-        if row is None:
+        if row is None or row.status != "confirmed":
+            # Whenever a create may follow (new, failed, held on a name match, unknown outcome),
+            # Intacct's namesakes must be seen again: a held customer stays held, never merged
+            # and never duplicated.
             ids[built.customer_id] = None
             names[built.name] = None
-        elif row.status != "confirmed" or row.live_version != version_hash(built):
+        elif row.live_version != version_hash(built):
             ids[built.customer_id] = None
     return list(ids), list(names)
 
