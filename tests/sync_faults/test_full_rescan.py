@@ -28,11 +28,8 @@ def test_a_full_rescan_right_after_a_sync_writes_nothing(
         writes = {name: n for name, n in sent.items() if name.startswith(("create", "update"))}
         counts = json.loads(rescan.stdout)["counts"]
         # The customer held because LEGACY-0042 has its name stays held: no silent merge,
-        # and no second customer of the same name either. (Found failing: the engine's
-        # customers_to_look_up asks Intacct for names only when the company has no ledger
-        # row, so the held company's namesake is not seen again and ORD-1004 is created.)
+        # and no second customer of the same name either.
         assert intacct_truth(sandbox).customers == reference.truth.customers
-        # (Found failing: customers orsync itself created are "changed: print_as,
-        # contact_name, address" on every full re-scan, old value null: the read-back of
-        # a customer does not return what was written, so each --full updates them all.)
+        # Nothing changed in OfficeRnD, so nothing is updated either (customers included:
+        # what is compared must be what Intacct gives back).
         assert writes == {}, counts
