@@ -24,8 +24,8 @@ from orsync.engine import (
     build_customer,
     customers_to_look_up,
     plan_customers,
-    version_hash,
 )
+from orsync.engine.customers import customer_version
 from orsync.engine.model import CustomerRef
 from orsync.errors import RecordError
 from orsync.intacct import Failed, Outcome, Succeeded
@@ -157,7 +157,7 @@ class CustomerDesk:
                 for src, built in items
                 if isinstance(built, CustomerPosting)
                 and (row := rows.get(src.id)) is not None
-                and row.failed_at(version_hash(built))
+                and row.failed_at(customer_version(built))
             }
             ids = [i for i in ids if i not in held]
             names = [

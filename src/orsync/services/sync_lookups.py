@@ -14,10 +14,13 @@ from orsync.engine.customers import CustomerLookup, name_key
 from orsync.intacct import IntacctClient
 from orsync.intacct.xml.response import Record
 
-# The customer fields every company has; print-as and the mailing address are not read (a
-# field absent from every record makes some gateways refuse the whole query), so an update may
-# resend them unchanged: harmless.
+# The customer fields every company has; print-as, the contact name and the mailing address are
+# not read (a field absent from every record makes some gateways refuse the whole query).
 _CUSTOMER_FIELDS = ("RECORDNO", "CUSTOMERID", "NAME", "STATUS", "CURRENCY", "DISPLAYCONTACT.EMAIL1")
+# The engine's updatable fields that _CUSTOMER_FIELDS carries: the planner compares only these
+# with OfficeRnD, and resends the others only when orsync's last write of them is out of date.
+# Keep in step with _CUSTOMER_FIELDS and _customer().
+READ_BACK_FIELDS = frozenset({"name", "email"})
 
 
 def look_up_customers(
@@ -42,6 +45,7 @@ def look_up_customers(
         searched_ids=frozenset(ids),
         by_id=by_id,
         by_name={key: tuple(values) for key, values in by_name.items()},
+        read_fields=READ_BACK_FIELDS,
     )
 
 
@@ -91,4 +95,5 @@ class CustomerDirectory:
             searched_ids=frozenset(ids),
             by_id={i: self._by_id[i] for i in ids if i in self._by_id},
             by_name={k: tuple(v) for k, v in self._by_name.items() if k in wanted},
+            read_fields=READ_BACK_FIELDS,
         )
