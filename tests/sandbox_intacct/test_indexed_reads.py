@@ -15,6 +15,7 @@ from orsync.sandbox.intacct.filters import (
 from tests.sandbox_intacct.requests_xml import (
     Envelope,
     create_invoice,
+    el,
     function,
     lineitem,
     parse,
@@ -95,3 +96,36 @@ def test_line_reads_by_record_key_range_or_list_equal_a_scan(
     assert len(scanned) == 6
     assert ranged == scanned
     assert listed == scanned
+
+
+def test_a_query_paged_by_offset_sees_documents_posted_between_its_pages(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    def post_invoice(amount: str) -> None:
+        post(
+            client,
+            Envelope(sim.credentials).build(
+                [function("i", create_invoice(lines=[lineitem(amount)]))]
+            ),
+        )
+
+    def page(offset: int) -> list[str | None]:
+        body = el(
+            "query",
+            el("select", el("field", "RECORDNO"), el("field", "TOTALDUE")),
+            el("object", "ARINVOICE"),
+            el("filter", el("greaterthan", el("field", "TOTALDUE"), el("value", "10"))),
+            el("orderby", el("order", el("field", "TOTALDUE"))),
+            el("pagesize", "2"),
+            el("offset", str(offset)),
+        )
+        sent = Envelope(sim.credentials).build([function("q", body)])
+        (result,) = results(parse(post(client, sent)))
+        return [r.findtext("TOTALDUE") for r in result.findall("data/ARINVOICE")]
+
+    for amount in ("20.00", "30.00", "40.00"):
+        post_invoice(amount)
+    assert page(0) == ["20.00", "30.00"]
+    assert page(2) == ["40.00"]
+    post_invoice("50.00")
+    assert page(2) == ["40.00", "50.00"]

@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -232,19 +232,7 @@ def query(ctx: Context, fn: Function) -> FunctionResult:
     if not offset_text.isdigit():
         raise FunctionFailed([messages.invalid_value(f"The offset '{offset_text}' is invalid")])
     offset = int(offset_text)
-    # Each row becomes a dict once: filtering, ordering and selecting all look fields up.
-    rows = [dict(r) for r in _rows(ctx, kind, text(element, "docparid"), showprivate)]
-    filter_element = element.find("filter")
-    if filter_element is not None:
-        try:
-            predicate = filter_predicate(filter_element, casefold)
-        except QueryError as exc:
-            raise FunctionFailed([messages.invalid_value(str(exc))]) from None
-        rows = [r for r in rows if predicate(r)]
-    for order in reversed(element.findall("orderby/order")):
-        field = text(order, "field").upper()
-        descending = order.find("descending") is not None
-        rows.sort(key=_by_field(field), reverse=descending)
+    rows = _filtered_ordered(ctx, kind, name, element, casefold, showprivate)
     total, page = _select(element, rows, name, offset, size)
     remaining = max(0, total - offset - len(page))
     result = FunctionResult(fn.name, fn.controlid)
@@ -258,6 +246,64 @@ def query(ctx: Context, fn: Function) -> FunctionResult:
     result.payload.append(_data(attributes, name, page))
     _return_format(fn, result, name, page)
     return result
+
+
+TABLE_OBJECTS = frozenset(
+    {"CUSTOMER", "ARINVOICE", "ARINVOICEITEM", "ARADJUSTMENT", "ARADJUSTMENTITEM"}
+    | {"SODOCUMENT", "SODOCUMENTENTRY", "ARPYMT", "ARPYMTDETAIL"}
+)
+QUERY_ROWS_KEPT = 4
+
+
+def _filtered_ordered(
+    ctx: Context,
+    kind: ObjectType,
+    name: str,
+    element: etree._Element,
+    casefold: bool,
+    showprivate: bool,
+) -> list[Row]:
+    """The rows a query selects from, filtered and ordered. A client paging with ``offset``
+    sends the same query again for each page: while the document, customer and payment
+    tables are unchanged, the later pages reuse the first one's rows."""
+    filter_element = element.find("filter")
+    orders = [
+        (text(order, "field").upper(), order.find("descending") is not None)
+        for order in element.findall("orderby/order")
+    ]
+    key = None
+    if name in TABLE_OBJECTS:
+        key = (
+            name,
+            text(element, "docparid"),
+            ctx.entity_id,
+            showprivate,
+            casefold,
+            b"" if filter_element is None else etree.tostring(filter_element),
+            tuple(orders),
+            ctx.store.versions(),
+        )
+        with ctx.store.lock:
+            cached = ctx.store.query_rows.get(key)
+        if cached is not None:
+            return cast(list[Row], cached)
+    # Each row becomes a dict once: filtering, ordering and selecting all look fields up.
+    rows = [dict(r) for r in _rows(ctx, kind, text(element, "docparid"), showprivate)]
+    if filter_element is not None:
+        try:
+            predicate = filter_predicate(filter_element, casefold)
+        except QueryError as exc:
+            raise FunctionFailed([messages.invalid_value(str(exc))]) from None
+        rows = [r for r in rows if predicate(r)]
+    for field, descending in reversed(orders):
+        rows.sort(key=_by_field(field), reverse=descending)
+    if key is not None:
+        with ctx.store.lock:
+            kept = ctx.store.query_rows
+            kept[key] = rows
+            while len(kept) > QUERY_ROWS_KEPT:
+                del kept[next(iter(kept))]
+    return rows
 
 
 def _by_field(field: str) -> Callable[[Row], tuple[int, Any]]:
