@@ -16,6 +16,7 @@ each, so a correction after a live check is a one-line change:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -132,12 +133,21 @@ def date(record: Record, name: str) -> dt.date | None:
     value = text(record, name)
     if value is None:
         return None
+    day = _day(value.split(" ")[0])
+    if day is None:
+        raise UnreadableRecord(f"Intacct returned {name}={value!r}, which is not a date.")
+    return day
+
+
+# A period's documents share a few hundred dates: strptime once per distinct text.
+@functools.lru_cache(maxsize=4096)
+def _day(value: str) -> dt.date | None:
     for pattern in ("%m/%d/%Y", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(value.split(" ")[0], pattern).date()  # noqa: DTZ007
+            return dt.datetime.strptime(value, pattern).date()  # noqa: DTZ007
         except ValueError:
             continue
-    raise UnreadableRecord(f"Intacct returned {name}={value!r}, which is not a date.")
+    return None
 
 
 def intacct_date(day: dt.date) -> str:
