@@ -22,6 +22,12 @@ Read lower bound of the model (both systems are read at the same time, so the la
     OfficeRnD = (1 token + reference lists + ceil(documents / 50) + ceil(customers / 50)) * 50 ms
                / W, with W = the 8 concurrent windows orsync's OfficeRnD reader uses
 
+The bound charges only the model's service times: it has no CPU term on either side, and it
+assumes every window and every line read is in flight at once. The measured wall time adds
+orsync's own CPU (parsing, pydantic, the engine) and the simulators' (printed apart: orsync is
+this process's CPU during the untraced pass, the simulators the child's), so wall time minus
+model time is what the CPU costs.
+
 Memory: tracemalloc's peak during the run, against what the comparison must keep (one
 summary per document on each side: the engine's posting or read-back, and its keys); printed
 per document at two sizes of the same world so growth with history would show.
