@@ -153,7 +153,7 @@ def test_document_without_lines_is_a_problem() -> None:
     assert isinstance(problems, list) and [p.field for p in problems] == ["lines"]
 
 
-def test_customer_carries_template_id_contact_address_and_status() -> None:
+def test_customer_carries_template_id_contact_and_address_and_is_created_active() -> None:
     address = Address(line1="1 High St", city="London", zip="N1", country="United Kingdom")
     customer = build_customer(company(address=address, status="former"), AR, FakeResolver())
     assert not isinstance(customer, list)
@@ -163,7 +163,8 @@ def test_customer_carries_template_id_contact_address_and_status() -> None:
     assert customer.email == "ap@acme.test"
     assert customer.address == address
     assert customer.currency == "GBP"
-    assert customer.status == "inactive"
+    # A former company's history must still post; Intacct refuses documents of inactive customers.
+    assert customer.status == "active"
 
 
 def test_member_billed_personally_gets_its_own_template() -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from orsync.errors import AuthError, ConfigError, RateLimited, ServiceUnavailable
+from orsync.errors import AuthError, ConfigError, RateLimited, ServiceUnavailable, TemporaryError
 from orsync.intacct import (
     Aborted,
     Failed,
@@ -20,6 +20,7 @@ from orsync.intacct import (
     NotConfirmed,
     Succeeded,
 )
+from orsync.intacct.client import FRESH_SESSION_ATTEMPTS
 from orsync.intacct.xml import legacy, reads
 from orsync.intacct.xml.function import Function
 from orsync.retry import RetryPolicy
@@ -127,10 +128,19 @@ def test_an_expired_session_signs_in_again_once_and_resends() -> None:
     assert len(gateway.work_requests()) == 2
 
 
-def test_a_second_authentication_failure_is_an_auth_error() -> None:
-    gateway = FakeGateway(scripts=[raw(200, AUTH_FAILED), raw(200, AUTH_FAILED)])
-    with pytest.raises(AuthError):
+def test_fresh_sessions_refused_again_and_again_are_temporary_not_an_auth_error() -> None:
+    gateway = FakeGateway(scripts=[raw(200, AUTH_FAILED)] * FRESH_SESSION_ATTEMPTS)
+    with pytest.raises(TemporaryError) as caught:
         list(make_client(gateway).write(invoices(1)))
+    assert not isinstance(caught.value, AuthError)
+    assert gateway.sessions_opened == FRESH_SESSION_ATTEMPTS
+
+
+def test_a_session_refused_once_is_replaced_and_the_write_goes_through() -> None:
+    gateway = FakeGateway(scripts=[raw(200, AUTH_FAILED), success_for])
+    (outcome,) = make_client(gateway).write(invoices(1))
+    assert isinstance(outcome, Succeeded)
+    assert gateway.sessions_opened == 2
 
 
 def test_the_session_is_renewed_before_its_announced_timeout() -> None:
@@ -345,10 +355,11 @@ def test_a_result_missing_from_the_response_is_not_confirmed() -> None:
 
 
 def test_outcomes_of_batches_already_sent_are_yielded_before_an_error() -> None:
-    gateway = FakeGateway(scripts=[success_for, raw(200, AUTH_FAILED), raw(200, AUTH_FAILED)])
+    refusals = [raw(200, AUTH_FAILED)] * FRESH_SESSION_ATTEMPTS
+    gateway = FakeGateway(scripts=[success_for, *refusals])
     client = make_client(gateway, batch_size=1, max_in_flight=1)
     seen = []
-    with pytest.raises(AuthError):
+    with pytest.raises(TemporaryError):
         for outcome in client.write(invoices(3)):
             seen.append(outcome)
     # The batch after the failing one may have started already; its outcome is not lost either.

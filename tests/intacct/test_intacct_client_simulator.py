@@ -11,7 +11,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from orsync.errors import AuthError
+from orsync.errors import AuthError, TemporaryError
 from orsync.intacct import (
     Aborted,
     Failed,
@@ -22,6 +22,7 @@ from orsync.intacct import (
     SenderCredentials,
     Succeeded,
 )
+from orsync.intacct.client import FRESH_SESSION_ATTEMPTS
 from orsync.intacct.xml import legacy, objects, reads
 from orsync.intacct.xml.function import Function
 from orsync.retry import RetryPolicy
@@ -286,11 +287,13 @@ def test_an_expired_session_is_replaced_and_the_write_goes_through_once(transpor
         assert len(rig.invoices_with_po("t-ORD-1")) == 1
 
 
-def test_a_session_that_keeps_expiring_signs_in_again_only_once_then_stops() -> None:
+def test_a_session_that_keeps_expiring_is_a_temporary_failure_not_bad_credentials() -> None:
     for rig in fault_rig("in-process", "session-expired"):
-        with pytest.raises(AuthError, match="fresh session"):
+        with pytest.raises(TemporaryError, match="3 sessions in a row") as caught:
             list(rig.client.write([invoice_fn(1)], batch_size=1))
-        assert rig.sim.stats.by_function["getAPISession"] == 2
+        assert not isinstance(caught.value, AuthError)
+        assert caught.value.exit_code == 75
+        assert rig.sim.stats.by_function["getAPISession"] == FRESH_SESSION_ATTEMPTS
         assert rig.sim.stats.by_function["create_invoice"] == 0
 
 

@@ -78,7 +78,8 @@ def test_unknown_key_without_a_close_match_lists_the_valid_keys() -> None:
     text = MINIMAL + "options:\n  zzz: 1\n"
     assert problems_of(text) == [
         "mappings.yaml:8:3: options.zzz: unknown key; expected one of: closed_period, "
-        "entity_level, invoice_type, numbering, overpayment_account, transaction_definitions"
+        "create_on_name_match, entity_level, invoice_type, numbering, overpayment_account, "
+        "transaction_definitions"
     ]
 
 

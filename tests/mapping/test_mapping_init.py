@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -46,8 +47,62 @@ def test_unresolved_entries_say_what_was_tried() -> None:
         'gl_account: null  # UNRESOLVED: no Intacct GL account with code 4999 or name "Deposits"'
         in text
     )
-    # A tax rate with no match lists the details at its rate, as a hint, never as a choice.
-    assert re.search(r"tax_detail: null  # UNRESOLVED: .*details at 23%: IE Standard", text)
+
+
+def test_a_tax_rate_matches_the_only_detail_at_its_rate_in_the_entity_where_it_is_used() -> None:
+    text = draft_mapping(USED, CATALOG).text
+    assert (
+        'tax_detail: "IE Standard"  # IE Standard (matched by rate 23%, the only one in entity IE)'
+        in text
+    )
+
+
+def test_an_ambiguous_rate_lists_the_details_at_its_rate_as_a_hint_never_a_choice() -> None:
+    catalog = IntacctCatalog(
+        locations=CATALOG.locations,
+        tax_details=(
+            *CATALOG.tax_details,
+            IntacctRecord("IE Reduced", "IE Reduced", entities=frozenset({"IE"}), rate=Decimal(23)),
+        ),
+    )
+    used = ValuesInUse(locations=USED.locations, tax_rates=USED.tax_rates[1:])
+    draft = draft_mapping(used, catalog)
+    assert draft.gaps() == [("locations", "Paris"), ("tax_rates", "VAT23")]
+    assert re.search(
+        r"tax_detail: null  # UNRESOLVED: .*details at 23%: IE Reduced, IE Standard", draft.text
+    )
+
+
+def test_a_zero_rate_used_only_where_there_is_no_tax_posts_without_a_detail() -> None:
+    catalog = IntacctCatalog(
+        locations=(
+            *CATALOG.locations,
+            IntacctRecord("NYC", "New York", entities=frozenset({"US"})),
+        ),
+        tax_details=CATALOG.tax_details,
+    )
+    new_york = OfficeRndValue(id="c" * 24, code="NYC", name="New York")
+    used = ValuesInUse(
+        locations=(new_york,),
+        tax_rates=(
+            OfficeRndValue(
+                id="d" * 24, code="NOTAX", rate=Decimal(0), locations=frozenset({new_york.id or ""})
+            ),
+        ),
+    )
+    draft = draft_mapping(used, catalog)
+    assert draft.gaps() == []
+    assert "no_tax: true  # used only in entity US, which has no tax details" in draft.text
+
+
+def test_a_record_matching_only_when_inactive_is_left_unresolved() -> None:
+    used = ValuesInUse(revenue_accounts=(OfficeRndValue(code="4500", name="Virtual office"),))
+    draft = draft_mapping(used, CATALOG)
+    assert draft.gaps() == [("revenue_accounts", "4500")]
+    assert (
+        'UNRESOLVED: the Intacct GL account matching code "4500" is inactive: 4500 (inactive)'
+        in (draft.text)
+    )
 
 
 def test_the_draft_is_commented_and_deterministic() -> None:
@@ -122,7 +177,6 @@ def test_filling_the_unresolved_entries_makes_check_pass() -> None:
     fills = {
         "Deposits": ("gl_account: null", 'gl_account: "4100"'),
         "Paris": ("location: null", 'location: "LON"'),
-        "VAT 23%": ("tax_detail: null", 'tax_detail: "IE Standard"'),
     }
     filled = text
     for old, new in fills.values():

@@ -113,6 +113,7 @@ def make_client(
     sleeps: list[float] | None = None,
     scopes: tuple[str, ...] | None = None,
     read_budget: RateBudget | None = None,
+    token_rate_limit_wait: float = 0.0,
 ) -> OfficeRndClient:
     http = httpx.Client(transport=httpx.MockTransport(fake.handler))
     recorded = sleeps if sleeps is not None else []
@@ -132,6 +133,7 @@ def make_client(
         retry=RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=30.0),
         sleep=recorded.append,
         clock=clock or FakeClock(),
+        token_rate_limit_wait=token_rate_limit_wait,
     )
 
 

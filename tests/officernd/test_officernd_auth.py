@@ -130,6 +130,29 @@ def test_credentials_repr_never_shows_the_secret() -> None:
     assert SECRET not in repr(ClientCredentials("client-1", SECRET))
 
 
+def test_a_command_line_client_waits_once_for_the_token_limit_then_carries_on() -> None:
+    fake = FakeOfficeRnd()
+    fake.token_hooks.append(
+        lambda r: httpx.Response(429, headers={"Retry-After": "30"}, text="Too many requests")
+    )
+    sleeps: list[float] = []
+    client = make_client(fake, sleeps=sleeps, token_rate_limit_wait=65.0)
+    assert client.tokens.token().value
+    assert sleeps == [30.0]
+    assert len(fake.token_requests) == 2
+
+
+def test_a_token_limit_longer_than_the_allowed_wait_is_not_waited_for() -> None:
+    fake = FakeOfficeRnd()
+    fake.token_hooks.append(
+        lambda r: httpx.Response(429, headers={"Retry-After": "600"}, text="Too many requests")
+    )
+    sleeps: list[float] = []
+    with pytest.raises(RateLimited):
+        make_client(fake, sleeps=sleeps, token_rate_limit_wait=65.0).tokens.token()
+    assert sleeps == []
+
+
 def test_token_endpoint_429_is_rate_limited() -> None:
     fake = FakeOfficeRnd()
     fake.token_hooks.append(

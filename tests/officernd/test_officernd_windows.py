@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from orsync.errors import ServiceUnavailable
 from orsync.officernd import Query
 from orsync.officernd.collections import PAYMENTS
-from orsync.officernd.windows import split_windows
+from orsync.officernd.windows import Window, split_window, split_windows
 
 from .fake_api import FakeOfficeRnd, invoice, make_client
 
@@ -94,3 +94,41 @@ def test_a_bound_the_caller_put_on_the_window_field_is_intersected_not_repeated(
     for request in fake.api_requests[1:]:
         keys = [k for k, _ in request.url.params.multi_items()]
         assert len(keys) == len(set(keys))
+
+
+def test_a_window_holding_the_whole_history_is_split_and_read_concurrently() -> None:
+    # 399 records over 28 days, planned as 3 windows over 2020..2030: all of them fall in
+    # the middle window, which paged alone would take 8 sequential requests.
+    records = [invoice(n) for n in range(1, 400)]
+    fake = FakeOfficeRnd(collections={"payments": records})
+    client = make_client(fake)
+    got = [
+        d.id
+        for d in client.read_windowed(
+            PAYMENTS,
+            start=datetime(2020, 1, 1, tzinfo=UTC),
+            end=datetime(2030, 1, 1, tzinfo=UTC),
+            windows=3,
+            workers=4,
+        )
+    ]
+    assert len(got) == len(set(got)) == 399
+    lower_bounds = {
+        value
+        for request in fake.api_requests
+        for key, value in request.url.params.multi_items()
+        if key == "createdAt[$gte]"
+    }
+    assert len(lower_bounds) > 3  # the middle window was cut into narrower ones
+
+
+def test_split_window_keeps_its_bounds_and_never_cuts_below_a_day() -> None:
+    window = Window(START, END)
+    parts = split_window(window, 8)
+    assert len(parts) == 8
+    assert parts[0].lower == START and parts[-1].upper == END
+    for before, after in itertools.pairwise(parts):
+        assert before.upper == after.lower
+    narrow = Window(START, START + timedelta(hours=36))
+    assert split_window(narrow, 8) == [narrow]
+    assert split_window(Window(None, END), 8) == [Window(None, END)]

@@ -116,6 +116,36 @@ def _register() -> None:
 
     app.add_typer(profiles.app, name="profiles")
 
+    from orsync.cli import sandbox as sandbox_cli
+
+    app.command("sandbox")(sandbox_cli.sandbox_command)
+
+    from orsync.cli import connect as connect_cli
+
+    app.command("connect")(connect_cli.connect_command)
+
+    from orsync.cli import check as check_cli
+
+    app.command("test")(check_cli.test_command)
+
+    from orsync.cli import map as map_cli
+
+    app.add_typer(map_cli.app, name="map")
+
+    from orsync.cli import reconcile as reconcile_cli
+
+    app.command("reconcile")(reconcile_cli.reconcile_command)
+
+    from orsync.cli import status as status_cli
+    from orsync.cli import sync as sync_cli
+
+    app.command("sync")(sync_cli.sync_command)
+    app.command("status")(status_cli.status_command)
+
+    from orsync.cli import demo as demo_cli
+
+    app.command("demo")(demo_cli.demo_command)
+
 
 _register()
 

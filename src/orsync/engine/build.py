@@ -29,9 +29,11 @@ from orsync.engine.rounding import check_total, line_tax, to_cents
 
 RevenueTarget = Literal["gl_account", "item"]
 
-# OfficeRnD company/member statuses that make the Intacct customer inactive. Pending, lead and
-# drop-in customers can still be billed, so they stay active.
-INACTIVE_CUSTOMER_STATUSES = frozenset({"former", "inactive", "not_approved"})
+# orsync creates every customer active, whatever its OfficeRnD status: a company that has left
+# ("former") still has invoices and credit notes to post and a balance to settle, and Intacct
+# refuses every document for an inactive customer. Deactivating a customer is finance's call in
+# Intacct; sync never changes the status afterwards (see customers.UPDATABLE_FIELDS).
+CREATED_CUSTOMER_STATUS: Literal["active"] = "active"
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,7 @@ def build_customer(
         email=src.email or None,
         address=src.address,
         currency=src.currency or None,
-        status="inactive" if src.status.lower() in INACTIVE_CUSTOMER_STATUSES else "active",
+        status=CREATED_CUSTOMER_STATUS,
     )
 
 

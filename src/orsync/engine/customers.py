@@ -11,12 +11,20 @@ On a first run against a company that already has customers, one with the same C
 adopted (linked, not rewritten: finance may have curated it); one that matches only by name is
 held as a conflict, never merged silently (unless ``create_on_name_match``).
 Callers keep the (kind, id) pairs already planned in a run and leave them out of later pages.
+
+What "changed" means. A customer's version (:func:`customer_version`, recorded in the ledger) stands
+for the posting orsync last wrote or adopted. It leaves out the currency, which OfficeRnD does not
+keep on a company (it comes from the document that first bills it), so a customer read from the
+companies stream has the version it had when a document brought it. Fields the Intacct read-back
+carries (:attr:`CustomerLookup.read_fields`) are compared value by value; the others are never
+"changed" because Intacct did not return them: they are sent again only when the ledger shows
+that orsync's last write of the customer differs from what OfficeRnD implies now.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,7 +38,21 @@ CustomerActionKind = Literal[
 ]
 
 # Fields compared (and sent on update) one by one; CUSTOMERID is the key, never updated.
-CUSTOMER_FIELDS = ("name", "print_as", "contact_name", "email", "address", "currency", "status")
+# The fields sync keeps in step on update. Status is set once, at creation (build.py says why):
+# a customer finance deactivated in Intacct stays deactivated. Currency too: OfficeRnD keeps none
+# on a company or member, so the posting's currency is that of the document that first billed it
+# (absent when the customer is read from its own stream), not a fact about the customer to keep
+# in step. A customer billed in two currencies must not flip between them.
+UPDATABLE_FIELDS = ("name", "print_as", "contact_name", "email", "address")
+
+
+def customer_version(posting: CustomerPosting) -> str:
+    """The version of a customer recorded in the ledger: the hash of its posting without the
+    creation-only currency, so it is the same whichever stream (documents or companies) read it.
+
+    A posting without currency hashes exactly as :func:`version_hash` always did.
+    """
+    return version_hash(dataclasses.replace(posting, currency=None))
 
 
 @dataclass(frozen=True)
@@ -91,11 +113,14 @@ class CustomerLookup:
 
     ``searched_ids``: every id that was looked up (found or not), so "not found" is known.
     ``by_name``: Intacct customers keyed by :func:`name_key`.
+    ``read_fields``: the :data:`UPDATABLE_FIELDS` the read-back carries (the reader says which);
+    a field it does not read is absent from every :class:`ActualCustomer` found, never "empty".
     """
 
     searched_ids: frozenset[str] = frozenset()
     by_id: Mapping[str, ActualCustomer] = field(default_factory=dict)
     by_name: Mapping[str, tuple[ActualCustomer, ...]] = field(default_factory=dict)
+    read_fields: frozenset[str] = frozenset(UPDATABLE_FIELDS)
 
 
 def name_key(name: str) -> str:
@@ -114,10 +139,13 @@ def customers_to_look_up(
         if not isinstance(built, CustomerPosting):
             continue
         row = ledger.get((src.kind, src.id))
-        if row is None:
+        if row is None or row.status != "confirmed":
+            # Whenever a create may follow (new, failed, held on a name match, unknown outcome),
+            # Intacct's namesakes must be seen again: a held customer stays held, never merged
+            # and never duplicated.
             ids[built.customer_id] = None
             names[built.name] = None
-        elif row.status != "confirmed" or row.live_version != version_hash(built):
+        elif row.live_version != customer_version(built):
             ids[built.customer_id] = None
     return list(ids), list(names)
 
@@ -159,7 +187,7 @@ def _plan_one(
             fix=" ".join(dict.fromkeys(p.fix for p in problems)),
             **base,
         )
-    version = version_hash(built)
+    version = customer_version(built)
     cid = built.customer_id
 
     def act(action: CustomerActionKind, reason: str, **kw: Any) -> CustomerAction:
@@ -190,9 +218,15 @@ def _plan_one(
         )
     found = lookup.by_id.get(cid)
     if found is not None:
-        changes = diff_customer(built, found)
+        changes = diff_customer(built, found, lookup.read_fields)
+        unread = tuple(f for f in UPDATABLE_FIELDS if f not in lookup.read_fields)
+        resent: tuple[FieldChange, ...] = ()
+        if unread and _last_write_differs(row, built, found):
+            # Intacct did not return these: its value is unknown (old=None), but orsync's own
+            # last write of them differs from OfficeRnD now. Sending one unchanged is harmless.
+            resent = tuple(FieldChange(f, None, getattr(built, f)) for f in unread)
         linked = row is not None and row.has_target
-        if not changes:
+        if not changes and not resent:
             return act("adopt", "already in Intacct with these values", target_key=found.record_key)
         if not linked and row is None:
             return act(
@@ -201,11 +235,19 @@ def _plan_one(
                 target_key=found.record_key,
                 changes=changes,
             )
+        reasons = []
+        if changes:
+            reasons.append("changed in OfficeRnD: " + ", ".join(c.field for c in changes))
+        if resent:
+            reasons.append(
+                "changed in OfficeRnD since orsync last wrote it; not read back from Intacct, "
+                "so sent again: " + ", ".join(c.field for c in resent)
+            )
         return act(
             "update",
-            "changed in OfficeRnD: " + ", ".join(c.field for c in changes),
+            "; ".join(reasons),
             posting=built,
-            changes=changes,
+            changes=changes + resent,
             target_key=found.record_key,
         )
     namesakes = [c for c in lookup.by_name.get(name_key(built.name), ()) if c.customer_id != cid]
@@ -227,10 +269,41 @@ def _plan_one(
     return act("create", reason, posting=built)
 
 
-def diff_customer(expected: CustomerPosting, actual: ActualCustomer) -> tuple[FieldChange, ...]:
-    """Fields whose Intacct value differs from what OfficeRnD implies (None = not managed)."""
+def _last_write_differs(
+    row: LedgerView | None, built: CustomerPosting, found: ActualCustomer
+) -> bool:
+    """Whether a posting Intacct may hold from orsync (the ledger's versions stand for them)
+    differs from ``built``. False when the ledger knows of none: then nothing is known of the
+    fields Intacct does not return, and a customer adopted as it is stays as it is.
+    """
+    if row is None:
+        return False
+    held = {row.confirmed_version} if row.confirmed_version is not None else set()
+    if row.status == "confirmed" and row.version_hash is not None:
+        held = {row.version_hash}
+    elif row.status in ("sending", "unconfirmed") and row.version_hash is not None:
+        # The last write's outcome was lost: Intacct holds it (a write lands whole or not at
+        # all) or still the confirmed version before it.
+        held.add(row.version_hash)
+    if not held:
+        return False
+    # A version recorded as the whole posting's hash (earlier releases; reconcile's rebuild)
+    # carries the currency Intacct was given at creation, which the read-back returns.
+    legacy = version_hash(dataclasses.replace(built, currency=found.currency))
+    return any(version not in (customer_version(built), legacy) for version in held)
+
+
+def diff_customer(
+    expected: CustomerPosting,
+    actual: ActualCustomer,
+    fields: Collection[str] = UPDATABLE_FIELDS,
+) -> tuple[FieldChange, ...]:
+    """Fields whose Intacct value differs from what OfficeRnD implies (None = not managed),
+    among ``fields``: those the read-back of ``actual`` carries."""
     changes: list[FieldChange] = []
-    for name in CUSTOMER_FIELDS:
+    for name in UPDATABLE_FIELDS:
+        if name not in fields:
+            continue
         new = getattr(expected, name)
         old = getattr(actual, name)
         if name == "address":
@@ -239,10 +312,7 @@ def diff_customer(expected: CustomerPosting, actual: ActualCustomer) -> tuple[Fi
             continue
         if new is None:
             continue
-        if name == "status":
-            if str(old).lower() != str(new).lower():
-                changes.append(FieldChange(name, old, new))
-        elif (old or None) != new:
+        if (old or None) != new:
             changes.append(FieldChange(name, old, new))
     return tuple(changes)
 

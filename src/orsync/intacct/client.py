@@ -18,7 +18,7 @@ from itertools import islice
 
 import httpx
 
-from orsync.errors import AuthError
+from orsync.errors import AuthError, TemporaryError
 from orsync.intacct import codes
 from orsync.intacct.outcomes import Aborted, NotConfirmed, Outcome, outcome_for
 from orsync.intacct.session import DEFAULT_SESSION_LIFETIME, Session, SessionStore
@@ -33,6 +33,10 @@ from orsync.intacct.xml.envelope import (
 from orsync.intacct.xml.function import Function
 from orsync.intacct.xml.response import Record, Response, Result, ResultStatus
 from orsync.redact import register_secret
+
+# Fresh sessions tried per request before giving up with a temporary error: a session refused
+# right after it was issued is Intacct's hiccup (or an expiry storm), not bad credentials.
+FRESH_SESSION_ATTEMPTS = 3
 
 SESSION_CONTROLID = "orsync-session"
 
@@ -131,11 +135,13 @@ class IntacctClient:
     def _exchange(
         self, functions: Sequence[Function], *, entity: str | None, transaction: bool, write: bool
     ) -> Response | Ambiguous:
-        """Send with the entity's session; on an authentication failure sign in once more.
+        """Send with the entity's session; on an authentication failure sign in again.
 
         An authentication failure means no function ran, so resending is safe even for writes.
+        The sign-in itself succeeded each time, so a session refused again and again is not a
+        credentials problem (that fails at sign-in with AuthError): it is temporary (exit 75).
         """
-        for attempt in (1, 2):
+        for attempt in range(1, FRESH_SESSION_ATTEMPTS + 1):
             session = self._sessions.get(entity)
             body = build_request(
                 self._settings.sender,
@@ -153,11 +159,12 @@ class IntacctClient:
                 self._sessions.extend(session, auth.session_timeout if auth else None)
                 return reply
             self._sessions.invalidate(session)
-            if attempt == 2:
-                raise AuthError(
-                    "Intacct refused a fresh session: "
+            if attempt == FRESH_SESSION_ATTEMPTS:
+                raise TemporaryError(
+                    f"Intacct refused {attempt} sessions in a row right after issuing them: "
                     + codes.summary(reply.authentication_errors),
-                    hint="Check the user's permissions for Web Services in Intacct.",
+                    hint="Signing in works, so run again later; if it persists, check the "
+                    "user's Web Services permissions in Intacct.",
                 )
         raise AssertionError("unreachable")
 

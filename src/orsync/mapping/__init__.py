@@ -10,6 +10,9 @@ from orsync.mapping.catalog import IntacctCatalog, IntacctRecord, ValuesInUse
 from orsync.mapping.check import CheckReport, Coverage, Gap, check_mapping
 from orsync.mapping.customer_ids import (
     CUSTOMER_ID_MAX_LENGTH,
+    CustomerIdProposal,
+    name_only_matches,
+    propose_customer_ids,
     render_customer_id,
     sanitize_customer_id,
 )
@@ -54,6 +57,7 @@ __all__ = [
     "MAP_NAMES",
     "CheckReport",
     "Coverage",
+    "CustomerIdProposal",
     "CustomerIds",
     "DimensionEntry",
     "DimensionMap",
@@ -87,7 +91,9 @@ __all__ = [
     "check_mapping",
     "draft_mapping",
     "load_mapping",
+    "name_only_matches",
     "parse_mapping",
+    "propose_customer_ids",
     "render_customer_id",
     "resolve_dimensions",
     "resolve_location",

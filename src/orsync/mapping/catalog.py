@@ -44,6 +44,8 @@ class IntacctCatalog:
     departments: Sequence[IntacctRecord] = ()
     classes: Sequence[IntacctRecord] = ()
     checking_accounts: Sequence[IntacctRecord] = ()
+    # Only read by `map init`, to propose customer-id templates that fit existing customers.
+    customers: Sequence[IntacctRecord] = ()
 
 
 @dataclass(frozen=True)

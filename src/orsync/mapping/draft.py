@@ -13,10 +13,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from orsync.mapping.catalog import IntacctCatalog, IntacctRecord, ValuesInUse
+from orsync.mapping.customer_ids import CustomerIdProposal
 from orsync.mapping.matching import OfficeRndValue, normalize
-from orsync.mapping.model import INTACCT_PAYMENT_METHODS, Options
+from orsync.mapping.model import INTACCT_PAYMENT_METHODS, CustomerIds, Options
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,19 @@ def match_record(value: OfficeRndValue, records: Sequence[IntacctRecord], what: 
             for record in records
             if (side := record.id if field == "code" else record.name) and normalize(side) == wanted
         ]
-        active = [record for record in hits if record.active] or hits
+        active = [record for record in hits if record.active]
         if len(active) == 1:
             return _Match(active[0], field)
         if len(active) > 1:
             ids = ", ".join(sorted(record.id for record in active))
             return _Match(None, f"several Intacct {what}s match {field} {_q(text)}: {ids}")
+        if hits:
+            # Posting to an inactive record fails in Intacct: someone must choose (reactivate
+            # it, or pick another), so it is written unresolved with what was found.
+            found = ", ".join(f"{record.id} ({record.status})" for record in hits)
+            return _Match(
+                None, f"the Intacct {what} matching {field} {_q(text)} is inactive: {found}"
+            )
     tried = []
     if value.code:
         tried.append(f"code {value.code}")
@@ -137,25 +146,33 @@ class _Writer:
 
 
 def draft_mapping(
-    used: ValuesInUse, catalog: IntacctCatalog, options: Options | None = None
+    used: ValuesInUse,
+    catalog: IntacctCatalog,
+    options: Options | None = None,
+    customers: CustomerIdProposal | None = None,
+    *,
+    invoice_type: Literal["ar", "sales"] | None = None,
 ) -> Draft:
-    """A commented mapping for ``used`` against ``catalog``; deterministic for equal inputs."""
+    """A commented mapping for ``used`` against ``catalog``; deterministic for equal inputs.
+
+    ``customers`` is the proposed CUSTOMERID templates (see
+    :func:`orsync.mapping.customer_ids.propose_customer_ids`); the model's defaults otherwise.
+    ``invoice_type`` picks GL accounts or items when ``options`` (written to the file) leave it
+    out: the profile's setting, not pinned in the file.
+    """
     options = options or Options()
+    proposal = customers or CustomerIdProposal(CustomerIds(), "")
     out = _Writer()
     out.line("# orsync mapping, written by `orsync map init`.")
     out.line("# Entries marked UNRESOLVED need an Intacct id: `orsync map check` lists them.")
     out.line("# Every key is documented in mappings.example.yaml.")
     out.line("version: 1")
     _write_options(out, options)
-    out.line()
-    out.line("customers:")
-    out.line('  company: "ORD-{company.code}"')
-    out.line('  company_fallback: "ORD-{company.id}"')
-    out.line('  member: "ORDM-{member.id}"  # members billed personally')
-    _revenue_accounts(out, used.revenue_accounts, catalog, options)
+    _customers(out, proposal)
+    _revenue_accounts(out, used.revenue_accounts, catalog, options.invoice_type or invoice_type)
     _locations(out, used.locations, catalog)
     if used.tax_rates:
-        _tax_rates(out, used.tax_rates, catalog)
+        _tax_rates(out, used.tax_rates, catalog, _location_entities(used.locations, catalog))
     if used.payment_methods:
         _payment_methods(out, used.payment_methods, catalog)
     for name, values in (
@@ -191,9 +208,12 @@ def _section(out: _Writer, name: str, explanation: str) -> None:
 
 
 def _revenue_accounts(
-    out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog, options: Options
+    out: _Writer,
+    values: Sequence[OfficeRndValue],
+    catalog: IntacctCatalog,
+    invoice_type: Literal["ar", "sales"] | None,
 ) -> None:
-    sales = options.invoice_type == "sales"
+    sales = invoice_type == "sales"
     target = "item" if sales else "gl_account"
     _section(out, "revenue_accounts", f"OfficeRnD revenue account (by code) -> Intacct {target}.")
     if not values:
@@ -227,7 +247,79 @@ def _locations(out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctC
             out.line(f"      entity: {_q(entity)}{note}")
 
 
-def _tax_rates(out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog) -> None:
+def _customers(out: _Writer, proposal: CustomerIdProposal) -> None:
+    templates = proposal.templates
+    out.line()
+    if proposal.reason:
+        out.line(f"# {_comment(proposal.reason)}")
+    out.line("customers:")
+    for name in ("company", "company_fallback", "member", "member_fallback"):
+        template = getattr(templates, name)
+        note = "  # members billed personally" if name == "member" else ""
+        out.line(f"  {name}: {_q(template) if template is not None else 'null'}{note}")
+    if proposal.suggested_overrides:
+        out.line("  # Intacct already has customers with these names under other ids; sync holds")
+        out.line("  # them as conflicts. If they are the same customers, uncomment to adopt them:")
+        out.line("  # overrides:")
+        for key, customer_id in proposal.suggested_overrides:
+            out.line(f"  #   {_q(key)}: {_q(customer_id)}")
+
+
+def _location_entities(values: Sequence[OfficeRndValue], catalog: IntacctCatalog) -> dict[str, str]:
+    """Entity of each OfficeRnD location (by id) whose Intacct location matches unambiguously."""
+    result: dict[str, str] = {}
+    for value in values:
+        record = match_record(value, catalog.locations, "location").record
+        if value.id and record is not None and record.entities and len(record.entities) == 1:
+            (result[value.id],) = record.entities
+    return result
+
+
+def _tax_by_entity(
+    value: OfficeRndValue, catalog: IntacctCatalog, location_entities: dict[str, str]
+) -> _Match | None:
+    """Match a rate by percentage within the entities where it is used, or None to go on.
+
+    Not a guess: a rate used only in entity UK at 20 % can only post to a UK tax detail at
+    20 %; it matches when exactly one active one exists. A 0 % rate used only in entities
+    without any tax detail posts without one (``no_tax``: the match has no record, how="no_tax").
+    """
+    if value.rate is None or not value.locations:
+        return None
+    # Locations that cannot be placed yet are unresolved entries of their own; the rate is
+    # judged by the entities it is known to post in.
+    placed = {e for e in (location_entities.get(loc) for loc in value.locations) if e is not None}
+    if not placed:
+        return None
+
+    def reachable(detail: IntacctRecord, entity: str) -> bool:
+        return detail.entities is None or entity in detail.entities
+
+    if value.rate == 0 and not any(
+        reachable(detail, entity) for detail in catalog.tax_details for entity in placed
+    ):
+        where = ", ".join(sorted(placed))
+        return _Match(None, f"no_tax: used only in entity {where}, which has no tax details")
+    candidates = {
+        detail.id: detail
+        for detail in catalog.tax_details
+        if detail.active
+        and detail.rate == value.rate
+        and all(reachable(detail, entity) for entity in placed)
+    }
+    if len(candidates) == 1:
+        (only,) = candidates.values()
+        where = ", ".join(sorted(placed))
+        return _Match(only, f"rate {value.rate}%, the only one in entity {where}")
+    return None
+
+
+def _tax_rates(
+    out: _Writer,
+    values: Sequence[OfficeRndValue],
+    catalog: IntacctCatalog,
+    location_entities: dict[str, str],
+) -> None:
     _section(out, "tax_rates", "OfficeRnD tax rate -> Intacct tax detail (or no_tax: true).")
     for key, value in zip(_keys(values), values, strict=True):
         out.entry_header(key, value)
@@ -235,6 +327,13 @@ def _tax_rates(out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctC
             out.line("      no_tax: true  # the Intacct company has no tax details")
             continue
         match = match_record(value, catalog.tax_details, "tax detail")
+        if match.record is None:
+            inferred = _tax_by_entity(value, catalog, location_entities)
+            if inferred is not None and inferred.record is None:
+                out.line(f"      no_tax: true  # {_comment(inferred.how.removeprefix('no_tax: '))}")
+                continue
+            if inferred is not None:
+                match = inferred
         if match.record is None and value.rate is not None:
             same_rate = sorted(
                 d.id for d in catalog.tax_details if d.rate == value.rate and d.active
@@ -275,10 +374,22 @@ def _payment_methods(
         )
 
 
+_HINT_LIMIT = 20
+
+
 def _dimension_hint(out: _Writer, name: str, values: Iterable[OfficeRndValue]) -> None:
-    listed = list(values)
+    # Fees are one record per charge: many share a name, so the hint lists each name once.
+    seen: set[str] = set()
+    listed: list[OfficeRndValue] = []
+    for value in values:
+        label = normalize(value.code or value.name or value.id or "")
+        if label not in seen:
+            seen.add(label)
+            listed.append(value)
     if not listed:
         return
+    more = len(listed) - _HINT_LIMIT
+    listed = listed[:_HINT_LIMIT]
     out.line()
     out.line(f"# Optional: {name} -> department, class or item on their lines. Uncomment to use.")
     out.line(f"# {name}:")
@@ -286,3 +397,5 @@ def _dimension_hint(out: _Writer, name: str, values: Iterable[OfficeRndValue]) -
     out.line("#   values:")
     for key, value in zip(_keys(listed), listed, strict=True):
         out.line(f"#     {_q(key)}: {{department: null}}  # {_comment(value.label())}")
+    if more > 0:
+        out.line(f"#     ... and {more} more")

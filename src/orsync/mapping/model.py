@@ -51,6 +51,9 @@ class Options(_Model):
     numbering: Literal["officernd", "intacct"] | None = None
     overpayment_account: str | None = None
     closed_period: Literal["fail", "shift", "skip"] | None = None
+    # Create a new Intacct customer even when one with the same name but another id exists
+    # (default: hold it as a conflict until someone decides; see customers.overrides).
+    create_on_name_match: bool | None = None
 
 
 class CustomerIds(_Model):
@@ -60,6 +63,9 @@ class CustomerIds(_Model):
     company_fallback: str | None = "ORD-{company.id}"
     member: str = "ORDM-{member.id}"
     member_fallback: str | None = None
+    # OfficeRnD company/member (keyed like map values: id:, name: or bare) -> an existing
+    # Intacct CUSTOMERID, used as is instead of the templates (adopting legacy customers).
+    overrides: dict[str, str] = Field(default_factory=dict)
 
 
 class RevenueAccountEntry(_Model):

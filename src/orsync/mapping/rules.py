@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 
-from orsync.mapping.matching import parse_key
+from orsync.mapping.matching import KeyIndex, parse_key
 from orsync.mapping.model import (
     MAP_NAMES,
     DimensionMap,
@@ -48,6 +48,7 @@ def check(mapping: Mapping) -> Iterator[Finding]:
     """Every cross-key rule, in a stable order."""
     yield from _options(mapping)
     yield from _templates(mapping)
+    yield from _overrides(mapping)
     for name in MAP_NAMES:
         section = mapping.map_named(name)
         if section is not None:
@@ -101,6 +102,39 @@ def _templates(mapping: Mapping) -> Iterator[Finding]:
                     f'"{{{placeholder}}}" must read a field of the {root}, like {{{root}.id}}',
                     False,
                 )
+
+
+def _overrides(mapping: Mapping) -> Iterator[Finding]:
+    overrides = mapping.customers.overrides
+    for key, target in overrides.items():
+        path: Path = ("customers", "overrides", key)
+        field, text = parse_key(key)
+        if not text.strip():
+            yield path, "the key is empty", True
+        elif field == "id" and not re.fullmatch(r"[0-9a-fA-F]{24}", text):
+            yield path, "an OfficeRnD id is 24 hexadecimal characters", True
+        elif field == "code":
+            yield path, "companies and members have no code: key by id: or name:", True
+        if not target.strip():
+            yield path, "give the Intacct customer id", False
+    reported: set[str] = set()
+    for conflict in KeyIndex(overrides).conflicts:
+        if conflict.key not in reported:
+            reported.add(conflict.key)
+            yield (
+                ("customers", "overrides", conflict.key),
+                f'matches the same OfficeRnD {conflict.field} as "{conflict.other}"',
+                True,
+            )
+    seen: dict[str, str] = {}
+    for key, target in overrides.items():
+        other = seen.setdefault(target.strip().casefold(), key)
+        if other != key and target.strip():
+            yield (
+                ("customers", "overrides", key),
+                f'Intacct customer {target!r} is already the override of "{other}"',
+                False,
+            )
 
 
 def _policy(name: str, section: object) -> Iterator[Finding]:

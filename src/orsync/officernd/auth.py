@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -16,6 +17,8 @@ from orsync.officernd.budget import SlidingWindowGuard
 from orsync.officernd.errors import MissingScope, OfficeRndAuthError
 from orsync.redact import redact, register_secret
 from orsync.retry import parse_retry_after
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN_URL = "https://identity.officernd.com/oauth/token"
 
@@ -77,6 +80,8 @@ class TokenProvider:
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = REFRESH_MARGIN_SECONDS,
         requests_per_minute: int = TOKEN_REQUESTS_PER_MINUTE,
+        rate_limit_wait: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._http = http
         self._credentials = credentials
@@ -86,6 +91,11 @@ class TokenProvider:
         self._guard = SlidingWindowGuard(
             requests_per_minute, 60.0, clock=clock, what="token request to OfficeRnD"
         )
+        # Seconds worth waiting once when the token endpoint answers 429: its limit is per
+        # minute and counted across processes, so a person running a few commands in a row hits
+        # it; a command-line run prefers a short wait to exit 75. 0 raises at once.
+        self._rate_limit_wait = rate_limit_wait
+        self._sleep = sleep
         self._token: AccessToken | None = None
         self._lock = threading.Lock()
         self.requests_made = 0
@@ -116,6 +126,19 @@ class TokenProvider:
         return token
 
     def _fetch(self) -> AccessToken:
+        try:
+            return self._fetch_once()
+        except RateLimited as limited:
+            wait = limited.retry_after if limited.retry_after is not None else 60.0
+            if not 0 < wait <= self._rate_limit_wait:
+                raise
+            logger.warning(
+                "OfficeRnD's token endpoint allows 5 requests a minute; waiting %.0f s", wait
+            )
+            self._sleep(wait)
+            return self._fetch_once()
+
+    def _fetch_once(self) -> AccessToken:
         self._guard.check_and_record()
         self.requests_made += 1
         form = {

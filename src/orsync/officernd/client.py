@@ -119,10 +119,18 @@ class OfficeRndClient:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         allow_http: bool = False,
+        token_rate_limit_wait: float = 0.0,
     ) -> None:
         for url in (api_url, token_url):
             require_https(url, allow_http=allow_http)
-        self.tokens = TokenProvider(http, credentials, token_url=token_url, clock=clock)
+        self.tokens = TokenProvider(
+            http,
+            credentials,
+            token_url=token_url,
+            clock=clock,
+            rate_limit_wait=token_rate_limit_wait,
+            sleep=sleep,
+        )
         self.session = ApiSession(
             http,
             self.tokens,

@@ -23,7 +23,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from orsync.officernd.query import Query, format_value
@@ -119,6 +119,36 @@ def read_windowed(
     return _stream(client, collection, query, field, plan, min(workers, len(plan)), queue_pages)
 
 
+# A window whose first page is full is split into smaller ones (read concurrently) instead of
+# being paged through alone: a history whose documents sit in one of the planned windows (a
+# long period, or a burst of activity) would otherwise be read one page at a time. Splits stop
+# at a day (instants of date fields are midnights: a narrower window cannot separate them),
+# and below the first level only happen while no window waits for a worker.
+MIN_SPLIT_SPAN = timedelta(days=1)
+MAX_SPLIT_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class _Task:
+    window: Window
+    depth: int = 0
+    skip: frozenset[str] = frozenset()  # ids an enclosing window's first page already gave
+
+
+def split_window(window: Window, parts: int) -> list[Window]:
+    """``window`` cut into up to ``parts`` disjoint windows of at least a day (itself when
+    unbounded or too narrow)."""
+    if window.lower is None or window.upper is None:
+        return [window]
+    span = window.upper - window.lower
+    parts = min(parts, int(span / MIN_SPLIT_SPAN))
+    if parts < 2:
+        return [window]
+    inner = split_windows(window.lower, window.upper, parts)
+    bounds = [window.lower, *(w.lower for w in inner[1:]), window.upper]
+    return [Window(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
 def _stream(
     client: OfficeRndClient,
     collection: Collection[R],
@@ -128,9 +158,11 @@ def _stream(
     workers: int,
     queue_pages: int,
 ) -> Iterator[R]:
-    todo: queue.Queue[Window] = queue.Queue()
+    todo: queue.Queue[_Task] = queue.Queue()
     for window in plan:
-        todo.put(window)
+        todo.put(_Task(window))
+    unfinished = [len(plan)]  # tasks queued or being read; guarded by ``count_lock``
+    count_lock = threading.Lock()
     out: queue.Queue[Any] = queue.Queue(maxsize=queue_pages)
     stop = threading.Event()
 
@@ -143,20 +175,47 @@ def _stream(
                 continue
         return False
 
+    def read(task: _Task) -> bool:
+        narrowed = task.window.apply(query, field)
+        if narrowed is None:
+            return True
+        for number, page in enumerate(client.pages(collection, narrowed)):
+            raw = [r for r in page.records if str(r.get("_id")) not in task.skip]
+            if not offer([collection.parse(r) for r in raw]):
+                return False
+            if number == 0 and page.cursor_next is not None and _split(task, page.records):
+                return True  # the smaller windows read the rest (skipping this page's ids)
+        return True
+
+    def _split(task: _Task, first_page: list[dict[str, Any]]) -> bool:
+        if task.depth >= MAX_SPLIT_DEPTH or (task.depth > 0 and not todo.empty()):
+            return False
+        parts = split_window(task.window, workers)
+        if len(parts) < 2:
+            return False
+        skip = task.skip | {str(r.get("_id")) for r in first_page}
+        with count_lock:
+            unfinished[0] += len(parts)
+        for window in parts:
+            todo.put(_Task(window, task.depth + 1, skip))
+        return True
+
     def work() -> None:
         try:
             while not stop.is_set():
+                with count_lock:
+                    if unfinished[0] == 0:
+                        break
                 try:
-                    window = todo.get_nowait()
+                    task = todo.get(timeout=_POLL_SECONDS)
                 except queue.Empty:
-                    break
-                narrowed = window.apply(query, field)
-                if narrowed is None:
-                    continue
-                for page in client.pages(collection, narrowed):
-                    records = [collection.parse(raw) for raw in page.records]
-                    if not offer(records):
+                    continue  # another worker may still split its window
+                try:
+                    if not read(task):
                         return
+                finally:
+                    with count_lock:
+                        unfinished[0] -= 1
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
             offer(exc)
             return

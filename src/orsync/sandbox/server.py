@@ -96,7 +96,10 @@ def serve(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> ServedApp:
     server = make_server(
         host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
     )
-    thread = threading.Thread(target=server.serve_forever, name=f"sandbox:{port}", daemon=True)
+    # A short poll interval: stop() waits for the serve loop to notice, and tests stop often.
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name=f"sandbox:{port}", daemon=True
+    )
     thread.start()
     return ServedApp(server=server, thread=thread)
 

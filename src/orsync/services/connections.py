@@ -19,6 +19,10 @@ from orsync.officernd import ClientCredentials, OfficeRndClient
 from orsync.officernd.client import build_http_client as build_officernd_http
 from orsync.secrets import Secret
 
+# OfficeRnD allows 5 token requests a minute, counted across processes: a person running a few
+# commands in a row would hit it, and waiting up to a minute beats failing with exit 75.
+TOKEN_RATE_LIMIT_WAIT = 65.0
+
 
 def build_intacct_http(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """Timeouts are per request (set by the Intacct client); retries only before anything was
@@ -86,6 +90,7 @@ def open_connections(
                 credentials=officernd_credentials(profile_name, profile),
                 api_url=profile.officernd.api_url,
                 token_url=profile.officernd.token_url,
+                token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,
             ),
             _http=(intacct_http, officernd_http),
         )

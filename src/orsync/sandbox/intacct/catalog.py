@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +29,9 @@ class ObjectType:
     name: str
     id_field: str  # what readByName keys name
     rows: Callable[[IntacctStore, str], Iterator[OwnedRow]]  # (store, docparid)
+    # Line objects: the rows of only the documents with these record numbers (what the
+    # lines' RECORDKEY holds), in the order ``rows`` gives them; an index, not a filter.
+    rows_of: Callable[[IntacctStore, Collection[int]], Iterator[OwnedRow]] | None = None
 
 
 def visible(owner: str, session_entity: str, showprivate: bool) -> bool:
@@ -57,9 +60,17 @@ def _ar(kind: str, lines: bool) -> Callable[[IntacctStore, str], Iterator[OwnedR
             if not lines:
                 yield doc.entity_id, doc.header_fields()
                 continue
-            for line in doc.lines:
-                number = doc.recordno * 1000 + line.line_no
-                yield doc.entity_id, [("RECORDNO", str(number)), *doc.line_fields(line)]
+            for row in doc.line_rows():
+                yield doc.entity_id, row
+
+    return rows
+
+
+def _ar_lines_of(kind: str) -> Callable[[IntacctStore, Collection[int]], Iterator[OwnedRow]]:
+    def rows(store: IntacctStore, recordnos: Collection[int]) -> Iterator[OwnedRow]:
+        for doc in store.ar_documents(kind, recordnos):
+            for row in doc.line_rows():
+                yield doc.entity_id, row
 
     return rows
 
@@ -72,9 +83,8 @@ def _so(lines: bool) -> Callable[[IntacctStore, str], Iterator[OwnedRow]]:
             if not lines:
                 yield doc.entity_id, doc.header_fields()
                 continue
-            for line in doc.lines:
-                number = doc.recordno * 1000 + line.line_no
-                yield doc.entity_id, [("RECORDNO", str(number)), *doc.line_fields(line)]
+            for row in doc.line_rows():
+                yield doc.entity_id, row
 
     return rows
 
@@ -217,9 +227,16 @@ OBJECTS: dict[str, ObjectType] = {
     for t in (
         ObjectType("CUSTOMER", "CUSTOMERID", _customers),
         ObjectType("ARINVOICE", "RECORDNO", _ar("invoice", lines=False)),
-        ObjectType("ARINVOICEITEM", "RECORDNO", _ar("invoice", lines=True)),
+        ObjectType(
+            "ARINVOICEITEM", "RECORDNO", _ar("invoice", lines=True), _ar_lines_of("invoice")
+        ),
         ObjectType("ARADJUSTMENT", "RECORDNO", _ar("adjustment", lines=False)),
-        ObjectType("ARADJUSTMENTITEM", "RECORDNO", _ar("adjustment", lines=True)),
+        ObjectType(
+            "ARADJUSTMENTITEM",
+            "RECORDNO",
+            _ar("adjustment", lines=True),
+            _ar_lines_of("adjustment"),
+        ),
         ObjectType("SODOCUMENT", "DOCID", _so(lines=False)),
         ObjectType("SODOCUMENTENTRY", "RECORDNO", _so(lines=True)),
         ObjectType("ARPYMT", "RECORDNO", _payments(details=False)),

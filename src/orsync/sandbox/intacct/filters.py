@@ -7,8 +7,10 @@ text (case-sensitive unless the query asks otherwise).
 
 from __future__ import annotations
 
+import functools
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,6 +25,9 @@ class QueryError(Exception):
     """A query the gateway would refuse (bad syntax, unknown operator)."""
 
 
+# Parsing is the costly part of a comparison and rows repeat the same values query after
+# query: both parsers are pure over strings (and return immutable values), so they memoise.
+@functools.lru_cache(maxsize=1 << 18)
 def _as_number(value: str) -> Decimal | None:
     try:
         return Decimal(value) if value.strip() else None
@@ -30,6 +35,7 @@ def _as_number(value: str) -> Decimal | None:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _as_instant(value: str) -> datetime | None:
     for pattern in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y"):
         try:
@@ -64,6 +70,31 @@ def compare(left: str, right: str, casefold: bool = False) -> int:
         else:
             a, b = left, right
     return int(a > b) - int(a < b)
+
+
+def membership(values: list[str], casefold: bool = False) -> Callable[[str], bool]:
+    """``value IN (values)`` with :func:`compare`'s typing, as set lookups instead of one
+    comparison per value (lists of 1000 values against every row otherwise cost rows x values).
+
+    ``compare`` types a pair as numbers when both are numbers, else as instants when both are
+    instants, else as text. A value that is a number therefore equals a listed number
+    numerically or nothing (a non-number never equals it as text: the text would be a number
+    too); an instant likewise; any other value compares as text with every listed value.
+    """
+    numbers = {n for v in values if (n := _as_number(v)) is not None and not n.is_nan()}
+    instants = {i for v in values if (i := _as_instant(v)) is not None}
+    texts = {v.casefold() for v in values} if casefold else set(values)
+
+    def member(value: str) -> bool:
+        number = _as_number(value)
+        if number is not None:
+            return number in numbers
+        instant = _as_instant(value)
+        if instant is not None:
+            return instant in instants
+        return (value.casefold() if casefold else value) in texts
+
+    return member
 
 
 def like(value: str, pattern: str, casefold: bool = False) -> bool:
@@ -193,7 +224,8 @@ class _Parser:
                 self.take()
                 values.append(self.value())
             self.expect("paren")
-            return lambda row: any(compare(row.get(field, ""), v) == 0 for v in values) != negate
+            member = membership(values)
+            return lambda row: member(row.get(field, "")) != negate
         raise QueryError(f"Invalid query: unknown operator '{token}'")
 
 
@@ -215,6 +247,63 @@ def parse_query_string(query: str) -> Predicate:
     if not query.strip():
         return lambda row: True
     return _Parser(_tokens(query)).parse()
+
+
+KEY_CANDIDATES_MAX = 100_000
+
+
+def key_candidates(query: str, field: str) -> Collection[int] | None:
+    """The whole numbers a readByQuery condition can match on ``field``, when the condition is
+    only ``field >= a AND field <= b`` or ``field IN (...)``; None when it cannot tell.
+
+    An index hint (the caller still applies the predicate to every candidate row): a field
+    holding whole numbers compares numerically with a number, and never equals a non-number.
+    """
+    try:
+        tokens = _tokens(query)
+    except QueryError:
+        return None
+    words = [(kind, value.upper() if kind == "word" else value) for kind, value in tokens]
+    values = {"string", "word"}
+    if (
+        len(words) == 7
+        and words[0] == ("word", field)
+        and words[1] == ("op", ">=")
+        and words[2][0] in values
+        and words[3] == ("word", "AND")
+        and words[4] == ("word", field)
+        and words[5] == ("op", "<=")
+        and words[6][0] in values
+    ):
+        low, high = _as_number(tokens[2][1]), _as_number(tokens[6][1])
+        if low is None or high is None or not (low.is_finite() and high.is_finite()):
+            return None
+        first, last = math.ceil(low), math.floor(high)
+        if last - first + 1 > KEY_CANDIDATES_MAX:
+            return None
+        return range(first, max(first, last + 1))
+    if (
+        len(words) >= 5
+        and words[0] == ("word", field)
+        and words[1] == ("word", "IN")
+        and words[2] == ("paren", "(")
+        and words[-1] == ("paren", ")")
+    ):
+        inner = words[3:-1]
+        listed = inner[0::2]
+        if any(kind not in values for kind, _ in listed) or any(
+            token != ("paren", ",") for token in inner[1::2]
+        ):
+            return None
+        if len(inner) % 2 == 0:
+            return None
+        found: set[int] = set()
+        for _, value in listed:
+            number = _as_number(value)
+            if number is not None and number.is_finite() and number == number.to_integral_value():
+                found.add(int(number))
+        return found
+    return None
 
 
 # --- query filter tree ----------------------------------------------------------------------
@@ -259,7 +348,8 @@ def filter_predicate(element: etree._Element, casefold: bool) -> Predicate:
         return lambda row: cmp(row, low) >= 0 and cmp(row, high) <= 0
     if tag in ("in", "notin"):
         wanted = tag == "in"
-        return lambda row: any(cmp(row, v) == 0 for v in values) == wanted
+        member = membership(values, casefold)
+        return lambda row: member(row.get(field, "")) == wanted
     if tag in ("like", "notlike"):
         if len(values) != 1:
             raise QueryError(f"'{tag}' needs exactly one value")

@@ -161,6 +161,7 @@ def data_element(listtype: str, count: int, **attributes: str | int) -> etree._E
 
 def record_element(tag: str, fields: Iterable[tuple[str, str]]) -> etree._Element:
     element = etree.Element(tag)
+    subelement = etree.SubElement  # every row of every read passes here: no call per field
     for name, value in fields:
-        sub(element, name, value)
+        subelement(element, name).text = value
     return element

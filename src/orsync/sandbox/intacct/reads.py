@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -22,7 +22,9 @@ from orsync.sandbox.intacct.catalog import (
 from orsync.sandbox.intacct.context import Context, Cursor, FunctionFailed
 from orsync.sandbox.intacct.filters import (
     QueryError,
+    Row,
     filter_predicate,
+    key_candidates,
     parse_query_string,
     sort_key,
 )
@@ -52,6 +54,20 @@ def _rows(ctx: Context, kind: ObjectType, docparid: str, showprivate: bool) -> l
         for owner, fields in kind.rows(ctx.store, docparid)
         if visible(owner, ctx.entity_id, showprivate)
     ]
+
+
+def _query_rows(ctx: Context, kind: ObjectType, fn: Function) -> list[Fields]:
+    """The rows a readByQuery must test: of line objects, when the query names its documents
+    (a RECORDKEY range or list), only those documents' lines; otherwise every row."""
+    if kind.rows_of is not None:
+        keys = key_candidates(text(fn.element, "query"), "RECORDKEY")
+        if keys is not None:
+            return [
+                fields
+                for owner, fields in kind.rows_of(ctx.store, keys)
+                if visible(owner, ctx.entity_id, False)
+            ]
+    return _rows(ctx, kind, text(fn.element, "docparid"), showprivate=False)
 
 
 def _project(rows: list[Fields], fields_text: str, object_name: str) -> list[Fields]:
@@ -170,7 +186,7 @@ def read_by_query(ctx: Context, fn: Function) -> FunctionResult:
         predicate = parse_query_string(text(fn.element, "query"))
     except QueryError as exc:
         raise FunctionFailed([messages.invalid_value(str(exc))]) from None
-    rows = [r for r in _rows(ctx, kind, text(fn.element, "docparid"), False) if predicate(dict(r))]
+    rows = [r for r in _query_rows(ctx, kind, fn) if predicate(dict(r))]
     rows = _project(rows, text(fn.element, "fields"), name)
     # readMore carries no page size: the cursor keeps the first call's.
     cursor = Cursor(name, rows, 0, size)
@@ -216,25 +232,13 @@ def query(ctx: Context, fn: Function) -> FunctionResult:
     if not offset_text.isdigit():
         raise FunctionFailed([messages.invalid_value(f"The offset '{offset_text}' is invalid")])
     offset = int(offset_text)
-    rows = _rows(ctx, kind, text(element, "docparid"), showprivate)
-    filter_element = element.find("filter")
-    if filter_element is not None:
-        try:
-            predicate = filter_predicate(filter_element, casefold)
-        except QueryError as exc:
-            raise FunctionFailed([messages.invalid_value(str(exc))]) from None
-        rows = [r for r in rows if predicate(dict(r))]
-    for order in reversed(element.findall("orderby/order")):
-        field = text(order, "field").upper()
-        descending = order.find("descending") is not None
-        rows.sort(key=_by_field(field), reverse=descending)
-    selected = _select(element, rows, name)
-    page = selected[offset : offset + size]
-    remaining = max(0, len(selected) - offset - len(page))
+    rows = _filtered_ordered(ctx, kind, name, element, casefold, showprivate)
+    total, page = _select(element, rows, name, offset, size)
+    remaining = max(0, total - offset - len(page))
     result = FunctionResult(fn.name, fn.controlid)
     attributes: list[tuple[str, str | int]] = [
         ("listtype", name),
-        ("totalcount", len(selected)),
+        ("totalcount", total),
         ("offset", offset),
         ("count", len(page)),
         ("numremaining", remaining),
@@ -244,14 +248,75 @@ def query(ctx: Context, fn: Function) -> FunctionResult:
     return result
 
 
-def _by_field(field: str) -> Callable[[Fields], tuple[int, Any]]:
-    def key(row: Fields) -> tuple[int, Any]:
-        return sort_key(dict(row).get(field, ""))
+TABLE_OBJECTS = frozenset(
+    {"CUSTOMER", "ARINVOICE", "ARINVOICEITEM", "ARADJUSTMENT", "ARADJUSTMENTITEM"}
+    | {"SODOCUMENT", "SODOCUMENTENTRY", "ARPYMT", "ARPYMTDETAIL"}
+)
+QUERY_ROWS_KEPT = 4
+
+
+def _filtered_ordered(
+    ctx: Context,
+    kind: ObjectType,
+    name: str,
+    element: etree._Element,
+    casefold: bool,
+    showprivate: bool,
+) -> list[Row]:
+    """The rows a query selects from, filtered and ordered. A client paging with ``offset``
+    sends the same query again for each page: while the document, customer and payment
+    tables are unchanged, the later pages reuse the first one's rows."""
+    filter_element = element.find("filter")
+    orders = [
+        (text(order, "field").upper(), order.find("descending") is not None)
+        for order in element.findall("orderby/order")
+    ]
+    key = None
+    if name in TABLE_OBJECTS:
+        key = (
+            name,
+            text(element, "docparid"),
+            ctx.entity_id,
+            showprivate,
+            casefold,
+            b"" if filter_element is None else etree.tostring(filter_element),
+            tuple(orders),
+            ctx.store.versions(),
+        )
+        with ctx.store.lock:
+            cached = ctx.store.query_rows.get(key)
+        if cached is not None:
+            return cast(list[Row], cached)
+    # Each row becomes a dict once: filtering, ordering and selecting all look fields up.
+    rows = [dict(r) for r in _rows(ctx, kind, text(element, "docparid"), showprivate)]
+    if filter_element is not None:
+        try:
+            predicate = filter_predicate(filter_element, casefold)
+        except QueryError as exc:
+            raise FunctionFailed([messages.invalid_value(str(exc))]) from None
+        rows = [r for r in rows if predicate(r)]
+    for field, descending in reversed(orders):
+        rows.sort(key=_by_field(field), reverse=descending)
+    if key is not None:
+        with ctx.store.lock:
+            kept = ctx.store.query_rows
+            kept[key] = rows
+            while len(kept) > QUERY_ROWS_KEPT:
+                del kept[next(iter(kept))]
+    return rows
+
+
+def _by_field(field: str) -> Callable[[Row], tuple[int, Any]]:
+    def key(row: Row) -> tuple[int, Any]:
+        return sort_key(row.get(field, ""))
 
     return key
 
 
-def _select(element: etree._Element, rows: list[Fields], name: str) -> list[Fields]:
+def _select(
+    element: etree._Element, rows: list[Row], name: str, offset: int, size: int
+) -> tuple[int, list[Fields]]:
+    """(rows selected in all, the page ``offset``..``offset + size`` of them)."""
     select = element.find("select")
     plain: list[str] = []
     aggregates: list[tuple[str, str]] = []
@@ -265,18 +330,23 @@ def _select(element: etree._Element, rows: list[Fields], name: str) -> list[Fiel
             aggregates.append((str(child.tag), field))
     if not plain and not aggregates:
         raise FunctionFailed([messages.invalid_value("select needs at least one field")])
-    known = {n for row in rows for n, _ in row} if rows else set()
-    for field in plain + [f for _, f in aggregates]:
-        if known and field not in known:
-            raise FunctionFailed([messages.business(f"Invalid field '{field}' for object {name}")])
+    named = plain + [f for _, f in aggregates]
+    # A field is known when any row has it; most often the first row already does.
+    if rows and any(field not in rows[0] for field in named):
+        known = {n for row in rows for n in row}
+        for field in named:
+            if field not in known:
+                raise FunctionFailed(
+                    [messages.business(f"Invalid field '{field}' for object {name}")]
+                )
     if not aggregates:
-        return [[(f, dict(row).get(f, "")) for f in plain] for row in rows]
+        page = rows[offset : offset + size]
+        return len(rows), [[(f, row.get(f, "")) for f in plain] for row in page]
     # UNVERIFIED: aggregate columns are named FUNCTION.FIELD (e.g. COUNT.RECORDNO), grouped by
     # the plain fields selected beside them.
-    groups: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    groups: dict[tuple[str, ...], list[Row]] = {}
     for row in rows:
-        values = dict(row)
-        groups.setdefault(tuple(values.get(f, "") for f in plain), []).append(values)
+        groups.setdefault(tuple(row.get(f, "") for f in plain), []).append(row)
     if not plain and not groups:
         groups[()] = []
     out: list[Fields] = []
@@ -290,7 +360,7 @@ def _select(element: etree._Element, rows: list[Fields], name: str) -> list[Fiel
                 value = str(_AGGREGATES[func](numbers))
             fields.append((f"{func.upper()}.{field}", value))
         out.append(fields)
-    return out
+    return len(out), out[offset : offset + size]
 
 
 def lookup(ctx: Context, fn: Function) -> FunctionResult:

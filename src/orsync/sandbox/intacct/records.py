@@ -153,6 +153,17 @@ class ArDocument:
         fields.extend(self.custom_fields)
         return fields
 
+    def line_rows(self) -> tuple[Fields, ...]:
+        """Every line as a generic-read row (RECORDNO first), rendered once per value."""
+        return self._line_rows
+
+    @cached_property
+    def _line_rows(self) -> tuple[Fields, ...]:
+        return tuple(
+            [("RECORDNO", str(self.recordno * 1000 + line.line_no)), *self.line_fields(line)]
+            for line in self.lines
+        )
+
     def line_fields(self, line: Line) -> Fields:
         fields: Fields = [
             ("RECORDKEY", str(self.recordno)),
@@ -250,6 +261,17 @@ class SoDocument:
             ("WHENMODIFIED", fmt_datetime(self.when_modified)),
             *self.custom_fields,
         ]
+
+    def line_rows(self) -> tuple[Fields, ...]:
+        """Every line as a generic-read row (RECORDNO first), rendered once per value."""
+        return self._line_rows
+
+    @cached_property
+    def _line_rows(self) -> tuple[Fields, ...]:
+        return tuple(
+            [("RECORDNO", str(self.recordno * 1000 + line.line_no)), *self.line_fields(line)]
+            for line in self.lines
+        )
 
     def line_fields(self, line: SoLine) -> Fields:
         return [

@@ -9,8 +9,9 @@ underscore are the inspection and mutation API scenario tests use directly (Pyth
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -32,6 +33,12 @@ from orsync.sandbox.world import (
 R = TypeVar("R")
 
 
+# After every change a table draws a new version (never reused, drawn once the rows changed):
+# a read that saw the same versions saw the same rows, which lets a query's later pages reuse
+# its filtered, ordered rows.
+_VERSIONS = itertools.count(1)
+
+
 class Table(Generic[R]):
     """Rows by primary key, with an optional unique secondary index."""
 
@@ -46,6 +53,7 @@ class Table(Generic[R]):
         self._unique = unique
         self.rows: dict[Any, R] = {}
         self._index: dict[Any, Any] = {}
+        self.version = next(_VERSIONS)
 
     def get(self, key: Any) -> R | None:
         return self.rows.get(key)
@@ -62,10 +70,12 @@ class Table(Generic[R]):
         self.rows[key] = row
         if self._unique is not None:
             self._index[self._unique(row)] = key
+        self.version = next(_VERSIONS)
         return old
 
     def _remove(self, key: Any) -> R | None:
         old = self.rows.pop(key, None)
+        self.version = next(_VERSIONS)
         if old is not None and self._unique is not None:
             self._index.pop(self._unique(old), None)
         return old
@@ -107,6 +117,8 @@ class IntacctStore:
         self, seed: IntacctCompanySeed, now: datetime, invoice_number_format: str = "INV-{n:06d}"
     ) -> None:
         self.lock = threading.RLock()
+        # reads.query's last few filtered, ordered row lists, by query and table versions.
+        self.query_rows: dict[Any, Any] = {}
         self.company_id = seed.company_id
         self.entities: dict[str, Entity] = {e.id: e for e in seed.entities}
         self.locations: dict[str, Location] = {x.id: x for x in seed.locations}
@@ -216,6 +228,21 @@ class IntacctStore:
         if entity_id is not None:
             rows = [d for d in rows if d.entity_id == entity_id]
         return sorted(rows, key=lambda d: d.recordno)
+
+    def versions(self) -> tuple[int, ...]:
+        """The versions of the document, customer and payment tables (see ``_VERSIONS``)."""
+        return (
+            self.ar_table.version,
+            self.so_table.version,
+            self.customer_table.version,
+            self.payment_table.version,
+        )
+
+    def ar_documents(self, kind: str, recordnos: Collection[int]) -> list[ArDocument]:
+        """The AR documents of ``kind`` among these record numbers, in RECORDNO order."""
+        with self.lock:
+            found = [self.ar_table.get(n) for n in sorted(set(recordnos))]
+        return [d for d in found if d is not None and d.kind == kind]
 
     def invoice(self, recordno: int) -> ArDocument | None:
         with self.lock:

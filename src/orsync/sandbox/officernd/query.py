@@ -15,6 +15,7 @@ import base64
 import binascii
 import functools
 import json
+import operator as operator_module
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -125,25 +126,41 @@ class Condition:
     kind: Kind
 
     def matches(self, record: Record) -> bool:
-        actual = _comparable(record.get(self.field), self.kind)
-        if self.operator == "$in":
-            return actual in self.values
-        if self.operator == "$nin":
-            return actual not in self.values
-        expected = self.values[0]
-        if self.operator == "$eq":
-            return bool(actual == expected)
-        if self.operator == "$ne":
-            return bool(actual != expected)
-        if actual is None:
-            return False  # an absent field is neither before nor after anything
-        if self.operator == "$gt":
-            return bool(actual > expected)
-        if self.operator == "$gte":
-            return bool(actual >= expected)
-        if self.operator == "$lt":
-            return bool(actual < expected)
-        return bool(actual <= expected)  # $lte
+        return self.test(record)
+
+    @functools.cached_property
+    def test(self) -> Callable[[Record], bool]:
+        """This condition as one closure (list requests test it against many records)."""
+        name, kind, operator, values = self.field, self.kind, self.operator, self.values
+
+        def actual(record: Record) -> Any:
+            return _comparable(record.get(name), kind)
+
+        if operator == "$in":
+            return lambda record: actual(record) in values
+        if operator == "$nin":
+            return lambda record: actual(record) not in values
+        expected = values[0]
+        if operator == "$eq":
+            return lambda record: bool(actual(record) == expected)
+        if operator == "$ne":
+            return lambda record: bool(actual(record) != expected)
+        compare = _ORDERINGS[operator]
+
+        def ordered(record: Record) -> bool:
+            value = actual(record)
+            # an absent field is neither before nor after anything
+            return value is not None and bool(compare(value, expected))
+
+        return ordered
+
+
+_ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
+    "$gt": operator_module.gt,
+    "$gte": operator_module.ge,
+    "$lt": operator_module.lt,
+    "$lte": operator_module.le,
+}
 
 
 def _comparable(value: Any, kind: Kind) -> Any:
@@ -178,7 +195,10 @@ class ListQuery:
     conditions: list[Condition] = field(default_factory=list)
 
     def matches(self, record: Record) -> bool:
-        return all(condition.matches(record) for condition in self.conditions)
+        for condition in self.conditions:  # noqa: SIM110 - no generator per record tested
+            if not condition.test(record):
+                return False
+        return True
 
 
 def parse_list_query(collection: str, query_string: str) -> ListQuery:

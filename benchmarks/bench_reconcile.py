@@ -1,0 +1,328 @@
+"""Benchmark: `orsync reconcile` of 10,000 invoices a side against the served sandbox.
+
+Run: ``.venv/bin/python benchmarks/bench_reconcile.py`` (a few minutes; ``--help`` for sizes).
+
+The sandbox runs in a child process (its CPU does not share this process's GIL, and
+tracemalloc then counts the reconcile's memory only). The child seeds the world, connects a
+profile with a complete mapping, and posts everything with one `sync` at zero latency; then it
+switches the latency model on and the parent reconciles the whole history once, timed, with
+tracemalloc tracing.
+
+Latency model (DESIGN.md section 5, as bench_sync): Intacct R = 100 ms per request plus
+F = 10 ms per function, C = 2 requests in flight; OfficeRnD 50 ms per request. Rate limits
+are off on both sides (the model charges time, not quotas): the reconcile's clients are built
+here without OfficeRnD's client-side budget, everything else as ``orsync reconcile`` builds it.
+
+Read lower bound of the model (both systems are read at the same time, so the larger side):
+
+    Intacct  = (R * ceil(f / k) + F * f) / C   f = the fewest read functions that return
+               every header and line: 1 session + ceil(headers / 2000) per document kind +
+               ceil(lines / 1000) (lines come from readByQuery, the read whose fields=* gives
+               the tax detail, 1000 a page); k = functions per request (orsync's bundling)
+    OfficeRnD = (1 token + reference lists + ceil(documents / 50) + ceil(customers / 50)) * 50 ms
+               / W, with W = the 8 concurrent windows orsync's OfficeRnD reader uses
+
+The bound charges only the model's service times: it has no CPU term on either side, and it
+assumes every window and every line read is in flight at once. The measured wall time adds
+orsync's own CPU (parsing, pydantic, the engine) and the simulators' (printed apart: orsync is
+this process's CPU during the untraced pass, the simulators the child's), so wall time minus
+model time is what the CPU costs.
+
+Memory: tracemalloc's peak during the run, against what the comparison must keep (one
+summary per document on each side: the engine's posting or read-back, and its keys); printed
+per document at two sizes of the same world so growth with history would show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+INTACCT_REQUEST_MS = 100.0
+INTACCT_FUNCTION_MS = 10.0
+INTACCT_CONCURRENCY = 2
+OFFICERND_REQUEST_MS = 50.0
+OFFICERND_WINDOWS = 8
+HISTORY = (dt.date(2000, 1, 1), dt.date(2030, 12, 31))
+
+
+def serve_world(invoices: int, companies: int, home: str, pipe: Connection) -> None:
+    """Child: seed, connect, sync at zero latency, then serve with the latency model on."""
+    os.environ["ORSYNC_HOME"] = home
+    os.environ["ORSYNC_INTACCT_XSD"] = ""
+    from orsync.config import load_config, select_profile
+    from orsync.env import default_config_path
+    from orsync.sandbox.faults import Latency
+    from orsync.sandbox.launch import SandboxOptions, start_sandbox
+    from orsync.services.demo import prepare_profile, sandbox_environment, scoped_environment
+    from orsync.services.sync import SyncOptions, run_sync
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.reconcile.helpers import settle_seed_conflicts
+
+    options = SandboxOptions(
+        invoices=invoices,
+        companies=companies,
+        intacct_concurrency=INTACCT_CONCURRENCY,
+        officernd_rate_limit=None,
+    )
+    with start_sandbox(options) as sandbox:
+        sandbox.intacct.schema = None  # the gateway's XSD check is CPU the real one does not bill
+        started = time.perf_counter()
+        # A clean month end: the seed's planted customer conflicts are settled (as the scenario
+        # tests do), so every issued document posts and both sides agree.
+        settle_seed_conflicts(sandbox)
+        prepare_profile(sandbox, mapping_path=Path(home) / "mapping.yaml")
+        environment = sandbox_environment(sandbox)
+        with scoped_environment(environment):
+            path = default_config_path()
+            name, profile = select_profile(load_config(path), "demo", path)
+            result = run_sync(name, profile, SyncOptions())
+        populate = time.perf_counter() - started
+        sandbox.intacct.config.latency = Latency(INTACCT_REQUEST_MS, INTACCT_FUNCTION_MS)
+        sandbox.officernd.config.latency = Latency(OFFICERND_REQUEST_MS)
+        sandbox.intacct.reset_stats()
+        sandbox.officernd.reset_request_counts()
+        cpu_before = _cpu_seconds()
+        pipe.send(
+            {
+                "details": sandbox.details(),
+                "environment": environment,
+                "sync_exit": result.exit_code,
+                "populate_s": populate,
+            }
+        )
+        while (message := pipe.recv()) != "stop":
+            if message == "stats":
+                stats = sandbox.intacct.stats
+                pipe.send(
+                    {
+                        "intacct_requests": stats.requests,
+                        "intacct_functions": stats.functions,
+                        "intacct_by_function": dict(stats.by_function),
+                        "officernd_requests": sandbox.officernd.total_requests(),
+                        "simulator_cpu_s": _cpu_seconds() - cpu_before,
+                    }
+                )
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def reconcile_once(details: dict[str, Any], *, trace: bool = True) -> tuple[Any, float, int, int]:
+    """The reconcile core on clients built as the CLI builds them (minus the OfficeRnD budget)."""
+    from orsync.config import load_config, select_profile
+    from orsync.env import default_config_path
+    from orsync.intacct import IntacctClient
+    from orsync.officernd import OfficeRndClient, RateBudget
+    from orsync.services.connections import (
+        build_intacct_http,
+        intacct_settings,
+        officernd_credentials,
+    )
+    from orsync.services.reconcile import ReconcileRequest, load_profile_mapping, reconcile_with
+    from orsync.services.resolver import engine_options
+
+    path = default_config_path()
+    name, profile = select_profile(load_config(path), "demo", path)
+    mapping = load_profile_mapping(profile)
+    intacct_http, officernd_http = build_intacct_http(), build_officernd_http()
+    try:
+        intacct = IntacctClient(intacct_http, intacct_settings(name, profile))
+        officernd = OfficeRndClient(
+            officernd_http,
+            org=profile.officernd.org,
+            credentials=officernd_credentials(name, profile),
+            api_url=profile.officernd.api_url,
+            token_url=profile.officernd.token_url,
+            read_budget=RateBudget(None),
+            allow_http=True,
+        )
+        if trace:
+            tracemalloc.start()
+        started = time.perf_counter()
+        outcome = reconcile_with(
+            intacct,
+            officernd,
+            engine_options(profile, mapping),
+            mapping,
+            ReconcileRequest(*HISTORY),
+        )
+        seconds = time.perf_counter() - started
+        if not trace:
+            return outcome, seconds, 0, 0
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return outcome, seconds, peak, current
+    finally:
+        intacct_http.close()
+        officernd_http.close()
+
+
+def build_officernd_http() -> httpx.Client:
+    from orsync.officernd.client import build_http_client
+
+    return build_http_client()
+
+
+def lower_bound(outcome: Any, stats: dict[str, Any], per_request: int) -> tuple[float, float]:
+    """(Intacct, OfficeRnD) read lower bounds of the model, in seconds (see the module doc)."""
+    del stats
+    headers = outcome.intacct_documents
+    lines = outcome.lines_read
+    # session + invoice header pages + credit memo header pages + line pages
+    functions = 1 + math.ceil(headers / 2000) + 1 + math.ceil(lines / 1000)
+    requests = math.ceil(functions / per_request)
+    intacct = (requests * INTACCT_REQUEST_MS + functions * INTACCT_FUNCTION_MS) / 1000
+    intacct /= INTACCT_CONCURRENCY
+    customers = len(outcome.customer_refs)
+    reference_lists = 6
+    officernd_requests = (
+        1
+        + reference_lists
+        + math.ceil(outcome.officernd_documents / 50)
+        + math.ceil(customers / 50)
+    )
+    officernd = officernd_requests * OFFICERND_REQUEST_MS / 1000 / OFFICERND_WINDOWS
+    return intacct, officernd
+
+
+def model_time(stats: dict[str, Any]) -> tuple[float, float]:
+    """What the latency model charges for the requests actually made (same terms as the bound)."""
+    intacct = (
+        (
+            stats["intacct_requests"] * INTACCT_REQUEST_MS
+            + stats["intacct_functions"] * INTACCT_FUNCTION_MS
+        )
+        / 1000
+        / INTACCT_CONCURRENCY
+    )
+    officernd = stats["officernd_requests"] * OFFICERND_REQUEST_MS / 1000 / OFFICERND_WINDOWS
+    return intacct, officernd
+
+
+def run_size(invoices: int, companies: int) -> dict[str, Any]:
+    home = tempfile.mkdtemp(prefix="orsync-bench-reconcile-")
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.Process(
+        target=serve_world, args=(invoices, companies, home, child), daemon=True
+    )
+    process.start()
+    ready = parent.recv()
+    os.environ["ORSYNC_HOME"] = home
+    for key, value in ready["environment"].items():
+        if value:
+            os.environ[key] = value
+    try:
+        cpu = _cpu_seconds()
+        outcome, seconds, peak, current = reconcile_once(ready["details"])
+        cpu = _cpu_seconds() - cpu
+        parent.send("stats")
+        stats = parent.recv()
+        # The same reconcile again without tracemalloc, whose bookkeeping of every allocation
+        # costs CPU the real run does not pay: the time figure comes from this pass.
+        untraced_cpu = _cpu_seconds()
+        _, untraced_seconds, _, _ = reconcile_once(ready["details"], trace=False)
+        untraced_cpu = _cpu_seconds() - untraced_cpu
+        parent.send("stats")
+        untraced_stats = parent.recv()
+    finally:
+        parent.send("stop")
+        process.join(timeout=30)
+    return {
+        "invoices": invoices,
+        "populate_s": ready["populate_s"],
+        "sync_exit": ready["sync_exit"],
+        "outcome": outcome,
+        "seconds": seconds,
+        "peak": peak,
+        "retained": current,
+        "stats": stats,
+        "cpu_s": cpu,
+        "untraced_seconds": untraced_seconds,
+        "untraced_cpu_s": untraced_cpu,
+        "untraced_simulator_cpu_s": untraced_stats["simulator_cpu_s"] - stats["simulator_cpu_s"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=10_000)
+    parser.add_argument("--small", type=int, default=2_500, help="second size, for growth")
+    args = parser.parse_args(argv)
+
+    from orsync.services.intacct_docs import LINE_FUNCTIONS_PER_REQUEST
+
+    rows = []
+    for invoices in (args.small, args.invoices):
+        row = run_size(invoices, max(20, invoices // 5))
+        rows.append(row)
+        outcome, stats = row["outcome"], row["stats"]
+        intacct_bound, officernd_bound = lower_bound(outcome, stats, LINE_FUNCTIONS_PER_REQUEST)
+        bound = max(intacct_bound, officernd_bound)
+        docs = outcome.officernd_documents + outcome.intacct_documents
+        populated = f"populated by sync in {row['populate_s']:.1f} s, exit {row['sync_exit']}"
+        print(f"== {invoices} invoices ({populated})")
+        print(
+            f"read: {outcome.officernd_documents} OfficeRnD documents, "
+            f"{outcome.intacct_documents} Intacct documents, {outcome.lines_read} Intacct lines; "
+            f"findings {len(outcome.report.findings)}"
+        )
+        print(
+            f"requests: Intacct {stats['intacct_requests']} "
+            f"({stats['intacct_functions']} functions: {stats['intacct_by_function']}), "
+            f"OfficeRnD {stats['officernd_requests']}"
+        )
+        print(
+            f"read lower bound {bound:.2f} s (Intacct {intacct_bound:.2f} s, "
+            f"OfficeRnD {officernd_bound:.2f} s)"
+        )
+        planned_intacct, planned_officernd = model_time(stats)
+        planned = max(planned_intacct, planned_officernd)
+        print(
+            f"model time of the requests orsync made: {planned:.2f} s (Intacct "
+            f"{planned_intacct:.2f} s, OfficeRnD {planned_officernd:.2f} s) = "
+            f"{planned / bound:.2f}x the bound"
+        )
+        print(
+            f"measured wall time {row['untraced_seconds']:.2f} s = "
+            f"{row['untraced_seconds'] / bound:.2f}x the bound (CPU: orsync "
+            f"{row['untraced_cpu_s']:.2f} s, simulators {row['untraced_simulator_cpu_s']:.2f} s); "
+            f"with tracemalloc on: {row['seconds']:.2f} s"
+        )
+        print(
+            f"memory: peak {row['peak'] / 2**20:.1f} MiB, retained at the end "
+            f"{row['retained'] / 2**20:.1f} MiB; peak per document compared "
+            f"{row['peak'] / max(docs, 1) / 1024:.2f} KiB"
+        )
+    if len(rows) == 2:
+        small, large = rows
+
+        def per_doc(r: dict[str, Any]) -> float:
+            o = r["outcome"]
+            return r["peak"] / max(o.officernd_documents + o.intacct_documents, 1)
+
+        print(
+            f"peak per document: {per_doc(small) / 1024:.2f} KiB at {small['invoices']} invoices, "
+            f"{per_doc(large) / 1024:.2f} KiB at {large['invoices']} (flat = grows only with the "
+            "keys compared)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

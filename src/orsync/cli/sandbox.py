@@ -1,0 +1,147 @@
+"""`orsync sandbox`: both simulators with seeded data on loopback, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from orsync.cli.context import AppContext
+
+if TYPE_CHECKING:
+    from orsync.sandbox.launch import RunningSandbox
+
+
+def sandbox_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
+    intacct_port: Annotated[int, typer.Option(help="Intacct gateway port (0: a free one).")] = 0,
+    officernd_port: Annotated[int, typer.Option(help="OfficeRnD API port (0: a free one).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 42,
+    invoices: Annotated[int, typer.Option(help="Number of OfficeRnD invoices.")] = 300,
+    companies: Annotated[int, typer.Option(help="Number of OfficeRnD companies.")] = 60,
+    intacct_latency_ms: Annotated[
+        float, typer.Option(help="Intacct latency per request, ms.")
+    ] = 0.0,
+    intacct_function_ms: Annotated[
+        float, typer.Option(help="Intacct latency per function in a request, ms.")
+    ] = 0.0,
+    intacct_concurrency: Annotated[
+        int, typer.Option(help="Requests the Intacct company runs at once.")
+    ] = 2,
+    officernd_latency_ms: Annotated[
+        float, typer.Option(help="OfficeRnD latency per request, ms.")
+    ] = 0.0,
+    officernd_rate_limit: Annotated[
+        str | None,
+        typer.Option(
+            metavar="R/min", help="OfficeRnD read limit, e.g. 400/min (default); 'none': off."
+        ),
+    ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME=RATE",
+            help="Inject a fault at a rate 0..1, repeatable (e.g. intacct.lost-response=0.1).",
+        ),
+    ] = None,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault streams.")] = 0,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the connection details as one JSON line.")
+    ] = False,
+) -> None:
+    """Run simulated OfficeRnD and Intacct services with seeded data until interrupted.
+
+    Fault names: intacct.lost-response, intacct.http-5xx, intacct.http-524,
+    intacct.rate-limit, intacct.session-expired, officernd.http-5xx, officernd.rate-limit,
+    officernd.lost-response.
+    """
+    from orsync.services.sandbox import sandbox_options, serve_until_stopped
+
+    state: AppContext = ctx.obj
+    options = sandbox_options(
+        host=host,
+        intacct_port=intacct_port,
+        officernd_port=officernd_port,
+        seed=seed,
+        invoices=invoices,
+        companies=companies,
+        intacct_latency_ms=intacct_latency_ms,
+        intacct_function_ms=intacct_function_ms,
+        intacct_concurrency=intacct_concurrency,
+        officernd_latency_ms=officernd_latency_ms,
+        officernd_rate_limit=officernd_rate_limit,
+        faults=fault,
+        fault_seed=fault_seed,
+    )
+    as_json = json_output or state.json
+    if not _is_loopback(host):
+        state.output.warn(
+            f"warning: listening on {host}: anyone who can reach it can read the sandbox "
+            "credentials it prints, and orsync will only send plain HTTP to a loopback host."
+        )
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        serve_until_stopped(options, stop, lambda running: _announce(running, as_json))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not as_json:
+        sys.stderr.write("sandbox stopped\n")
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _announce(running: RunningSandbox, as_json: bool) -> None:
+    # The sandbox's passwords protect nothing but these simulators: they are printed on
+    # purpose, unredacted, because the user needs them to connect.
+    details = running.details()
+    if as_json:
+        sys.stdout.write(json.dumps(details, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
+        return
+    from orsync.services.sandbox import connect_command, environment_lines
+
+    intacct, officernd = details["intacct"], details["officernd"]
+    lines = [
+        "orsync sandbox is running (Ctrl-C to stop).",
+        "",
+        "Intacct (simulated XML gateway)",
+        f"  URL            {intacct['url']}",
+        f"  sender ID      {intacct['sender_id']}",
+        f"  company ID     {intacct['company_id']}",
+        f"  user ID        {intacct['user_id']}",
+        f"  entities       {', '.join(intacct['entities']) or '-'}",
+        "",
+        "OfficeRnD (simulated v2 API)",
+        f"  API URL        {officernd['api_url']}",
+        f"  token URL      {officernd['token_url']}",
+        f"  organization   {officernd['org']}",
+        f"  client ID      {officernd['client_id']}",
+        "",
+        "In another shell, set the secrets and connect a profile to it:",
+        "",
+        *(f"  {line}" for line in environment_lines(details)),
+        f"  {connect_command(details)}",
+        "  orsync --profile sandbox test",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()

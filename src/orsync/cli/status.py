@@ -1,0 +1,67 @@
+"""`orsync status`: last runs, and what is pending, unconfirmed or failed and why."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from orsync.cli.context import AppContext
+
+
+def status_command(
+    ctx: typer.Context,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="How many recent runs.")] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Unresolved records to list (oldest first).")
+    ] = 200,
+) -> None:
+    """Show the last runs of a profile and every record left over, oldest first.
+
+    Reads the state only (safe beside a running sync). Exits 0 whatever it shows.
+    """
+    from orsync.services.status import profile_status
+
+    state: AppContext = ctx.obj
+    name, _profile = state.selected_profile()
+    report = profile_status(name, runs=runs, rows=limit)
+    out = state.output
+    if state.json:
+        out.json(report.to_dict())
+        return
+    if report.state_file is None:
+        out.line(f"Profile {name!r} has never been synced. Run `orsync sync`.")
+        return
+    if report.running is not None:
+        holder = report.running
+        out.line(f"Running now: pid {holder.pid} on {holder.hostname} ({holder.command}).")
+    out.line(f"Last runs of {name!r}:")
+    for run in report.runs:
+        ended = run.ended_at.strftime("%Y-%m-%d %H:%M:%SZ") if run.ended_at else "-"
+        started = run.started_at.strftime("%Y-%m-%d %H:%M:%SZ")
+        outcome = run.outcome.value if run.outcome else "running"
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items())) or "nothing"
+        message = f" - {run.message}" if run.message else ""
+        out.line(
+            f"  #{run.id} {run.command} {started} -> {ended} {outcome} "
+            f"(exit {run.exit_code if run.exit_code is not None else '-'}): {counts}{message}"
+        )
+    out.line("Ledger:")
+    for kind, by_status in report.ledger.items():
+        shown = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+        out.line(f"  {kind}: {shown}")
+    if not report.unresolved:
+        out.line("Nothing pending, unconfirmed or failed.")
+        return
+    out.line(f"Left over ({report.unresolved_total}), oldest first:")
+    for row in report.unresolved:
+        error = row.error
+        where = f" [{error.field}]" if error is not None and error.field else ""
+        message = error.message if error is not None else ""
+        since = row.status_at.strftime("%Y-%m-%d %H:%M")
+        # Messages start with the OfficeRnD number (or customer name) the ledger recorded.
+        out.line(f"  {row.status.value:<11} {row.kind}{where} since {since}: {message}")
+        if error is not None and error.hint:
+            out.line(f"              fix: {error.hint}")
+    if report.unresolved_not_listed:
+        out.line(f"  ... and {report.unresolved_not_listed} more (--limit, or --json).")

@@ -1,0 +1,250 @@
+"""`orsync sync`: post OfficeRnD customers, invoices and credit notes to Intacct, exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from orsync.cli.context import AppContext
+from orsync.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from orsync.engine import Plan
+    from orsync.services.sync import SyncOptions, SyncResult
+    from orsync.services.sync_summary import Stage, SyncSummary
+
+ONLY_NAMES = {"customers": "customers", "invoices": "invoices", "credit-notes": "credit_notes"}
+STAGE_LABELS = {
+    "reading": "Reading OfficeRnD",
+    "planning": "Planning",
+    "customers": "Customers",
+    "invoices": "Invoices",
+    "credit_notes": "Credit notes",
+}
+MAX_PROBLEM_LINES = 50  # on a terminal; --json and `orsync status` list them all
+
+
+def sync_command(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-scan everything (still writing only what differs).")
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Read records modified since DATE (YYYY-MM-DD or ISO)."),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Comma list of stages: customers, invoices, credit-notes."),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Try records that failed before again.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the exact plan; write nothing anywhere.")
+    ] = False,
+) -> None:
+    """Post new and changed customers, invoices and credit notes to Intacct.
+
+    Safe to run from cron every few minutes: one run per profile at a time (a second one exits
+    75), every write recorded before it is sent, and nothing is ever posted twice. Exits 1 when
+    records failed (each is reported with the fix), 75 when writes were left unconfirmed (the
+    next run settles them).
+    """
+    from orsync.services.sync import SyncOptions, plan_sync, run_sync
+
+    state: AppContext = ctx.obj
+    options = SyncOptions(
+        full=full,
+        since=_since(since),
+        only=_only(only),
+        retry_failed=retry_failed,
+        dry_run=dry_run,
+    )
+    name, profile = state.selected_profile()
+    with _progress(state) as progress:
+        if dry_run:
+            result = plan_sync(name, profile, options, progress=progress)
+        else:
+            result = run_sync(name, profile, options, progress=progress)
+    _render(state, result, options)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _since(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--since {value!r} is not a date", hint="Write YYYY-MM-DD or an ISO date and time."
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+def _only(value: str | None) -> frozenset[Stage]:
+    from orsync.services.sync_summary import STAGES
+
+    if value is None:
+        return frozenset(STAGES)
+    chosen = set()
+    for part in (p.strip() for p in value.split(",")):
+        if part not in ONLY_NAMES:
+            raise UsageError(
+                f"--only {part!r} is not a stage",
+                hint="Choose from: " + ", ".join(ONLY_NAMES) + ".",
+            )
+        chosen.add(ONLY_NAMES[part])
+    return frozenset(chosen)  # type: ignore[arg-type]
+
+
+# -- progress -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _progress(state: AppContext) -> Iterator[Any]:
+    if not state.output.interactive or state.json or state.quiet:
+        yield None
+        return
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description:<18}"),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+    )
+    with Progress(*columns, console=state.output.stderr, transient=True) as progress:
+        yield RichProgress(progress)
+
+
+class RichProgress:
+    """Counts per stage with a rate, on stderr (only when a person is watching)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+        self._started = time.monotonic()
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        task = self._tasks.get(stage)
+        if task is None:
+            task = self._progress.add_task(STAGE_LABELS.get(stage, stage), total=None, rate="")
+            self._tasks[stage] = task
+        self._progress.advance(task, count)
+        done = self._progress.tasks[task].completed
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        self._progress.update(task, rate=f"{done / elapsed:,.0f}/s")
+
+    def note(self, message: str) -> None:
+        self._progress.console.print(message, markup=False, highlight=False)
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+def _render(state: AppContext, result: SyncResult, options: SyncOptions) -> None:
+    out = state.output
+    if state.json:
+        out.json(result.to_dict())
+        return
+    if result.plan is not None:
+        _render_plan(state, result.plan, result.summary)
+        return
+    summary = result.summary
+    if state.quiet and result.exit_code == 0:
+        return
+    if out.interactive:
+        _summary_table(state, summary)
+    else:
+        out.line(_summary_line(summary))
+    _problems(state, summary)
+    del options
+
+
+def _summary_line(summary: SyncSummary) -> str:
+    parts = []
+    for stage, label in (
+        ("customers", "customers"),
+        ("invoices", "invoices"),
+        ("credit_notes", "credit notes"),
+    ):
+        counts = summary.counts[stage]  # type: ignore[index]
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+        parts.append(f"{label}: {shown or 'nothing to do'}")
+    took = f" in {summary.duration_s:.1f} s" if summary.duration_s is not None else ""
+    return f"sync {summary.profile}: " + "; ".join(parts) + took
+
+
+def _summary_table(state: AppContext, summary: SyncSummary) -> None:
+    """One row per outcome that happened, one column per stage (narrow terminals fit)."""
+    from rich.table import Table
+
+    from orsync.services.sync_summary import OUTCOMES, STAGES
+
+    labels = {"customers": "Customers", "invoices": "Invoices", "credit_notes": "Credit notes"}
+    table = Table("", *(labels[stage] for stage in STAGES), title=f"sync {summary.profile}")
+    for outcome in OUTCOMES["invoices"]:
+        counts = [summary.counts[stage].get(outcome) for stage in STAGES]
+        if any(counts):
+            table.add_row(outcome, *("-" if n is None else str(n) for n in counts))
+    if table.row_count:
+        state.output.result(table)
+    else:
+        state.output.line("Nothing to do.")
+    if summary.duration_s is not None:
+        state.output.line(f"Done in {summary.duration_s:.1f} s (run {summary.run_id}).")
+
+
+def _problems(state: AppContext, summary: SyncSummary) -> None:
+    out = state.output
+    for problem in summary.problems[:MAX_PROBLEM_LINES]:
+        where = f" [{problem.field}]" if problem.field else ""
+        out.line(f"{problem.status}: {problem.kind} {problem.number}{where}: {problem.message}")
+        if problem.fix:
+            out.line(f"  fix: {problem.fix}")
+    hidden = len(summary.problems) - MAX_PROBLEM_LINES + summary.problems_not_listed
+    if hidden > 0:
+        out.line(f"... and {hidden} more: see `orsync status` or `orsync sync --json`.")
+    if summary.unconfirmed_left:
+        out.warn(
+            f"{summary.unconfirmed_left} write(s) left unconfirmed: run sync again; it looks "
+            "each one up in Intacct before anything is resent (exit 75)."
+        )
+
+
+def _render_plan(state: AppContext, plan: Plan, summary: SyncSummary) -> None:
+    out = state.output
+    counts = plan.counts()
+    out.line("Dry run: nothing was written (not even the ledger).")
+    for what, by_action in counts.items():
+        shown = ", ".join(f"{n} {action}" for action, n in by_action.items() if n)
+        out.line(f"{what}: {shown or 'nothing to do'}")
+    for customer in plan.customers:
+        if customer.action == "skip":
+            continue
+        out.line(
+            f"  {customer.action:<12} {customer.source_kind} {customer.customer_id or '-'}: "
+            f"{customer.reason}"
+        )
+        if customer.fix:
+            out.line(f"               fix: {customer.fix}")
+    for action in plan.documents:
+        if action.action == "skip" and action.reason == "unchanged":
+            continue
+        total = f" {action.posting.total} {action.posting.currency}" if action.posting else ""
+        out.line(
+            f"  {action.action:<12} {action.source_kind} {action.number}{total}: {action.reason}"
+        )
+        if action.fix:
+            out.line(f"               fix: {action.fix}")
+    del summary

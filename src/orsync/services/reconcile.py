@@ -1,0 +1,365 @@
+"""``orsync reconcile``: read both systems for a period, compare, and (on request) fix.
+
+One entry point for the CLI and tests: :func:`reconcile_profile` reads, compares and returns a
+:class:`ReconcileOutcome` (never writes anything); :func:`apply_fixes`
+(``services/reconcile_fixes.py``) applies the safe fixes of an outcome; :func:`rebuild_ledger`
+(``services/reconcile_ledger.py``) records every match in the ledger.
+
+Both systems are read at once: Intacct in a background thread (its readers stream pages into
+the engine's :class:`~orsync.engine.Reconciler` as they arrive), OfficeRnD in the calling
+thread (windows over the document date, then the billed customers by id). The ledger is read
+only for the links it holds, and only when a state file already exists: the verdicts come from
+the two systems, so a run on an empty ``ORSYNC_HOME`` reaches the same findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from orsync.config import Profile
+from orsync.engine import (
+    EngineOptions,
+    Posting,
+    Reconciler,
+    ReconcileReport,
+    SourceDocument,
+    version_hash,
+)
+from orsync.engine.ledger import LedgerKey
+from orsync.engine.model import ActualDocument
+from orsync.errors import ConfigError, RecordError, UsageError
+from orsync.intacct import IntacctClient
+from orsync.mapping import Mapping as MappingFile
+from orsync.mapping import load_mapping
+from orsync.officernd import OfficeRndClient
+from orsync.services.connections import Connections, open_connections
+from orsync.services.intacct_docs import IntacctDocuments
+from orsync.services.reconcile_scope import Scope, ScopeRequest, intacct_location
+from orsync.services.reconcile_scope import entity_of_location as scope_entities
+from orsync.services.reconcile_sources import (
+    Built,
+    OfficeRndSide,
+    build_all,
+    convert,
+    documents_by_number,
+    period_documents,
+)
+from orsync.services.resolver import MappingResolver, engine_options
+from orsync.services.sources import load_reference_data
+
+LEDGER_DOCUMENT_KINDS = ("invoice", "credit_note")
+logger = logging.getLogger("orsync.reconcile")
+
+
+@dataclass(frozen=True)
+class ReconcileRequest:
+    """What to compare. ``location`` is an Intacct location id (or an OfficeRnD location id,
+    code or name, which the mapping turns into one); ``customer`` an Intacct CUSTOMERID."""
+
+    start: dt.date
+    end: dt.date
+    entity: str | None = None
+    location: str | None = None
+    customer: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise UsageError(
+                f"--to {self.end.isoformat()} is before --from {self.start.isoformat()}",
+                hint="Give the period's first day with --from and its last day with --to.",
+            )
+
+    @property
+    def filtered(self) -> bool:
+        return any((self.entity, self.location, self.customer))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "entity": self.entity,
+            "location": self.location,
+            "customer": self.customer,
+        }
+
+
+def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The default period: the whole previous calendar month."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+@dataclass
+class ReconcileOutcome:
+    """A finished comparison, and what a fix run needs to act on it."""
+
+    request: ReconcileRequest
+    report: ReconcileReport
+    options: EngineOptions
+    officernd_documents: int = 0
+    intacct_documents: int = 0
+    lines_read: int = 0  # Intacct lines (for the benchmark's bound)
+    skipped: dict[str, str] = field(default_factory=dict)  # OfficeRnD number -> why
+    unreadable: list[RecordError] = field(default_factory=list)
+    ledger_links: int = 0
+    # Enough of each side to act on the report (ledger relinks): the Intacct entity of each
+    # entity-owned document, and each billed customer's OfficeRnD ref, version and record key.
+    target_entities: dict[str, str | None] = field(default_factory=dict, repr=False)
+    # Intacct documents not simply posted-and-unpaid: key -> "paid" or "reversed" (or "draft").
+    target_states: dict[str, str] = field(default_factory=dict, repr=False)
+    customer_refs: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    customer_versions: dict[str, str] = field(default_factory=dict, repr=False)
+    customer_keys: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def agree(self) -> bool:
+        return self.report.agree and not self.unreadable
+
+    def to_dict(self) -> dict[str, Any]:
+        """The engine's ``orsync.reconcile/1`` document plus the run's own facts."""
+        document = self.report.to_dict()
+        document["agree"] = self.agree
+        document["period"] = {
+            "from": self.request.start.isoformat(),
+            "to": self.request.end.isoformat(),
+        }
+        document["filters"] = {
+            k: v for k, v in self.request.to_dict().items() if k not in ("from", "to")
+        }
+        document["read"] = {
+            "officernd_documents": self.officernd_documents,
+            "intacct_documents": self.intacct_documents,
+            "ledger_links": self.ledger_links,
+        }
+        document["skipped"] = [
+            {"number": number, "reason": reason} for number, reason in sorted(self.skipped.items())
+        ]
+        document["unreadable"] = [
+            {"number": e.record, "field": e.field, "message": e.message, "fix": e.hint or None}
+            for e in self.unreadable
+        ]
+        return document
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def load_profile_mapping(profile: Profile) -> MappingFile:
+    if profile.sync.mapping is None:
+        raise ConfigError(
+            "This profile has no mapping file, so orsync cannot tell how documents should post.",
+            hint="Write one with 'orsync map init' and name it with 'orsync connect --mapping'.",
+        )
+    return load_mapping(profile.sync.mapping)
+
+
+def reconcile_profile(
+    profile_name: str,
+    profile: Profile,
+    request: ReconcileRequest,
+    *,
+    ledger_links: Mapping[LedgerKey, str] | None = None,
+    ledger_reader: LedgerLinkReader | None = None,
+    connections: Connections | None = None,
+) -> ReconcileOutcome:
+    """Read both systems of ``profile`` for ``request`` and compare them (writes nothing)."""
+    mapping = load_profile_mapping(profile)
+    with ExitStack() as stack:
+        if connections is None:
+            connections = stack.enter_context(open_connections(profile_name, profile))
+        return reconcile_with(
+            connections.intacct,
+            connections.officernd,
+            engine_options(profile, mapping),
+            mapping,
+            request,
+            default_entity=profile.intacct.entity,
+            ledger_links=ledger_links,
+            ledger_reader=ledger_reader,
+        )
+    raise AssertionError("unreachable")
+
+
+class LedgerLinkReader:
+    """Reads the ledger's links for the documents compared (a hint, never the truth)."""
+
+    def __init__(self, get_many: Any) -> None:
+        self._get_many = get_many
+
+    def links(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, str]:
+        by_kind: dict[str, list[str]] = {}
+        for kind, source_id in keys:
+            by_kind.setdefault(kind, []).append(source_id)
+        out: dict[LedgerKey, str] = {}
+        for kind, ids in by_kind.items():
+            for start in range(0, len(ids), 500):
+                rows = self._get_many(kind, ids[start : start + 500])
+                for source_id, row in rows.items():
+                    if row.target.key:
+                        out[(kind, source_id)] = row.target.key
+        return out
+
+
+def reconcile_with(
+    intacct: IntacctClient,
+    officernd: OfficeRndClient,
+    options: EngineOptions,
+    mapping: MappingFile,
+    request: ReconcileRequest,
+    *,
+    default_entity: str | None = None,
+    ledger_links: Mapping[LedgerKey, str] | None = None,
+    ledger_reader: LedgerLinkReader | None = None,
+) -> ReconcileOutcome:
+    """The comparison on clients already built (the service's core, used by tests)."""
+    started = time.perf_counter()
+    reference = load_reference_data(officernd, with_fees=mapping.fees is not None)
+    resolver = MappingResolver(mapping, reference, options)
+    entity_of_location = scope_entities(resolver)
+    location = intacct_location(request.location, resolver)
+    scope = Scope(
+        ScopeRequest(request.entity, request.location, request.customer),
+        location,
+        entity_of_location,
+    )
+    reconciler = Reconciler(options, entity_of_location)
+    outcome = ReconcileOutcome(request=request, report=ReconcileReport((), (), ()), options=options)
+    reader = IntacctDocuments(intacct, options, default_entity=default_entity)
+    lock = threading.Lock()
+
+    def add_actual(documents: Iterable[ActualDocument], in_period: bool) -> int:
+        count = 0
+        for doc in documents:
+            if doc.entity_id is not None:
+                outcome.target_entities[doc.record_key] = doc.entity_id
+            if not doc.is_live or doc.state == "draft":
+                outcome.target_states[doc.record_key] = doc.state
+            elif doc.is_paid_at_all:
+                outcome.target_states[doc.record_key] = "paid"
+            if in_period and not scope.actual(doc):
+                continue
+            with lock:
+                reconciler.add_actual(doc, in_period=in_period)
+            outcome.lines_read += len(doc.lines)
+            count += 1
+        return count
+
+    def read_intacct() -> int:
+        return add_actual(
+            reader.in_period(
+                request.start,
+                request.end,
+                customer_ids=[request.customer] if request.customer else (),
+                entity=request.entity if options.entity_level == "subsidiary" else None,
+            ),
+            True,
+        )
+
+    side = OfficeRndSide()
+    with ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="reconcile-intacct"))
+        intacct_read = pool.submit(_timed, "intacct period read", read_intacct)
+        docs = convert(period_documents(officernd, request.start, request.end), resolver, side)
+        _log_phase("officernd period read", started)
+        built = build_all(officernd, docs, resolver, side)
+        _log_phase("officernd customers and postings", started)
+        del docs
+        expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
+        del built
+        # The billed customers are known now: read them while Intacct's documents still stream.
+        wanted = {
+            customer_id: entry
+            for customer_id, entry in side.customers.items()
+            if customer_id in outcome.customer_refs
+        }
+        customers_read = pool.submit(lambda: list(reader.customers(wanted)))
+        outcome.intacct_documents = intacct_read.result()
+        actual_customers = customers_read.result()
+
+    _log_phase("both sides read", started)
+    # Period edges: a document dated across the edge on one side must still find its match.
+    follow = reconciler.follow_ups()
+    if follow.find_in_intacct:
+        add_actual(reader.by_reference(follow.find_in_intacct), False)
+    if follow.find_in_officernd:
+        extra = convert(documents_by_number(officernd, follow.find_in_officernd), resolver, side)
+        extra_built = build_all(officernd, extra, resolver, side)
+        _add_expected(extra_built, resolver, scope, reconciler, outcome, lock, False)
+
+    _log_phase(
+        f"follow-ups ({len(follow.find_in_intacct)} in Intacct, "
+        f"{len(follow.find_in_officernd)} in OfficeRnD)",
+        started,
+    )
+    # Customers billed in scope.
+    for customer_id, (_, posting) in wanted.items():
+        if posting is not None:
+            reconciler.add_expected_customer(posting)
+            outcome.customer_versions[customer_id] = version_hash(posting)
+    for actual in actual_customers:
+        reconciler.add_actual_customer(actual)
+        outcome.customer_keys[actual.customer_id] = actual.record_key
+
+    links = dict(ledger_links or {})
+    if ledger_reader is not None:
+        links.update(ledger_reader.links(expected_ids))
+    outcome.ledger_links = len(links)
+    outcome.unreadable = side.unreadable
+    outcome.report = reconciler.report(links)
+    _log_phase("customers, ledger links and report", started)
+    return outcome
+
+
+def _log_phase(what: str, started: float) -> None:
+    logger.debug("reconcile: %s done at %.2f s", what, time.perf_counter() - started)
+
+
+def _timed(what: str, work: Callable[[], int]) -> int:
+    started = time.perf_counter()
+    try:
+        return work()
+    finally:
+        _log_phase(what, started)
+
+
+def _add_expected(
+    built: list[tuple[SourceDocument, Built]],
+    resolver: MappingResolver,
+    scope: Scope,
+    reconciler: Reconciler,
+    outcome: ReconcileOutcome,
+    lock: threading.Lock,
+    in_period: bool,
+) -> list[LedgerKey]:
+    keys: list[LedgerKey] = []
+    for doc, result in built:
+        if in_period and not (request_in_period(outcome.request, doc)):
+            continue
+        reason = resolver.skip_reason(doc)
+        if reason is not None:
+            outcome.skipped[doc.number] = reason
+            continue
+        if in_period and not scope.expected(doc, result, resolver):
+            continue
+        with lock:
+            reconciler.add_expected(doc, result, in_period=in_period)
+        if in_period:
+            outcome.officernd_documents += 1
+        keys.append((doc.kind, doc.id))
+        # Customers are expected in Intacct once billed by a document that is not a draft (the
+        # rule sync creates them by): a customer only ever sent drafts is not missing.
+        if isinstance(result, Posting) and not doc.is_draft:
+            outcome.customer_refs[result.customer_id] = (doc.customer.kind, doc.customer.id)
+    return keys
+
+
+def request_in_period(request: ReconcileRequest, doc: SourceDocument) -> bool:
+    return request.start <= doc.date <= request.end

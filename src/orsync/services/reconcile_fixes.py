@@ -1,0 +1,123 @@
+"""Reconcile's safe fixes, applied through sync's exactly-once path (never a write of its own).
+
+Sync decides from the ledger; reconcile's job is to make the ledger say what reconcile found,
+then let sync's own document desk plan and write those documents, read from OfficeRnD by id:
+
+- **post** (missing in Intacct): the ledger may still hold a confirmed row for a document
+  deleted in Intacct; that row is forgotten, so sync plans a create (with its deterministic
+  controlid, ``uniqueid``, and its lookup-before-resend rules);
+- **update** (an unpaid orsync document that differs) and **reverse** (voided in OfficeRnD,
+  live in Intacct): the row is pointed at the Intacct document with a version no posting has
+  (:data:`~orsync.services.reconcile_ledger.UNKNOWN_VERSION`), so sync plans the update or the
+  reversal, re-checking payment state and closed periods itself before writing.
+
+The documents are then written by ``run_sync`` with ``SyncOptions(document_ids=...)``: sync
+reads them from OfficeRnD by id and plans and writes them like any other run (its lock, its run
+record, its lookups before any resend), moving no cursor.
+
+ADAPTER NOTE: the ledger cannot yet say "that document is gone from Intacct", so
+:func:`_forget` updates the row in one statement; it belongs upstream as
+``Ledger.forget_target``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from orsync.config import Profile
+from orsync.engine.report import Finding
+from orsync.services.connections import Connections
+from orsync.services.reconcile import ReconcileOutcome
+from orsync.services.reconcile_ledger import UNKNOWN_VERSION
+from orsync.state import Adoption, StateStore, TargetKeys
+
+
+@dataclass
+class FixResult:
+    """What sync did with the safe fixes (its own counts), and what is left unconfirmed."""
+
+    requested: dict[str, int] = field(default_factory=dict)  # action -> documents
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # sync's summary counts
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    unconfirmed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "requested": dict(self.requested),
+            "sync_counts": self.counts,
+            "problems": self.problems,
+            "unconfirmed": self.unconfirmed,
+        }
+
+
+def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[Finding]) -> None:
+    """Make the ledger say what reconcile found, for each safe fix."""
+    adoptions = []
+    for finding in safe:
+        if finding.source_id is None:
+            continue
+        if finding.fix.action == "post":
+            _forget(store, finding.kind, finding.source_id)
+        elif finding.fix.action in ("update", "reverse") and finding.fix.target_key:
+            key = finding.fix.target_key
+            adoptions.append(
+                Adoption(
+                    finding.kind,
+                    finding.source_id,
+                    UNKNOWN_VERSION,
+                    TargetKeys(key=key, entity=outcome.target_entities.get(key)),
+                )
+            )
+    store.ledger.adopt_many(adoptions)
+
+
+def requested_counts(safe: Sequence[Finding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for finding in safe:
+        counts[finding.fix.action] = counts.get(finding.fix.action, 0) + 1
+    return counts
+
+
+def sync_documents(
+    profile_name: str,
+    profile: Profile,
+    safe: Sequence[Finding],
+    *,
+    connections: Connections,
+) -> FixResult:
+    """Let sync write the documents of ``safe`` (its lock, its run, its exactly-once path).
+
+    Call :func:`prepare_ledger` first, and release the profile lock: sync takes it itself.
+    """
+    from orsync.services.sync import SyncOptions, run_sync
+
+    result = FixResult(requested=requested_counts(safe))
+    ids = tuple(sorted({f.source_id for f in safe if f.source_id and f.kind != "customer"}))
+    if not ids:
+        return result
+    synced = run_sync(profile_name, profile, SyncOptions(document_ids=ids), connections=connections)
+    document = synced.summary.to_dict()
+    result.counts = document.get("counts", {})
+    result.problems = [p for p in document.get("problems", []) if isinstance(p, dict)]
+    result.unconfirmed = int(synced.summary.unconfirmed_left or 0)
+    return result
+
+
+def _forget(store: StateStore, kind: str, source_id: str) -> None:
+    """The row no longer points at any Intacct document (see the adapter note): sync then
+    plans a create. Its send round jumps past every round used so far (as ``adopt`` does), so
+    the new create's controlid differs from the one Intacct already executed for the
+    deleted document and ``uniqueid`` does not refuse it as a repeat."""
+    db = store.ledger._db
+    with db.transaction() as conn:
+        conn.execute(
+            "UPDATE ledger SET status = 'planned', confirmed_version = NULL, target_key = NULL, "
+            "target_number = NULL, target_entity = NULL, controlid = NULL, "
+            "send_round = MAX(send_round + 1, ?), attempts = 0, error_code = NULL, "
+            "error_message = NULL, error_field = NULL, error_hint = NULL, status_at = ? "
+            "WHERE kind = ? AND source_id = ?",
+            (int(time.time()), db.now_text(), kind, source_id),
+        )

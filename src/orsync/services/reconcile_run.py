@@ -1,0 +1,166 @@
+"""One reconcile run as the CLI sees it: compare, then (unless a dry run) apply what is safe.
+
+:func:`run_reconcile` is the single service call of ``orsync reconcile``. The order matters:
+
+1. compare both systems (the ledger, when a state file exists, only adds links);
+2. ``dry_run``: stop there; the outcome's safe fixes and relinks ARE the plan;
+3. otherwise ask ``confirm`` (the CLI's prompt, or ``--yes``); on yes, take the profile lock,
+   write the relinks to the ledger, then hand the documents to post, update or reverse to
+   sync's exactly-once path (:mod:`orsync.services.reconcile_fixes`), and nothing else:
+   duplicates, paid or closed-period documents and anything orsync did not create stay in the
+   report as manual fixes, never touched.
+
+``rebuild_ledger`` compares without the ledger's links (every match then becomes a relink) and
+records every match; over all history (no period or filter given) it first clears the
+document and customer rows so that no stale row survives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from orsync.config import Profile
+from orsync.services.connections import Connections, open_connections
+from orsync.services.reconcile import (
+    LedgerLinkReader,
+    ReconcileOutcome,
+    ReconcileRequest,
+    reconcile_profile,
+)
+from orsync.services.reconcile_fixes import FixResult, prepare_ledger, sync_documents
+from orsync.services.reconcile_ledger import (
+    LedgerWrites,
+    apply_relinks,
+    existing_ledger,
+    rebuild,
+    writable_state,
+)
+from orsync.state import ProfileLock, StateStore
+
+# Where "all history" begins for --rebuild-ledger without --from.
+HISTORY_START = dt.date(2000, 1, 1)
+
+
+@dataclass
+class ReconcileRun:
+    """What one ``orsync reconcile`` did."""
+
+    outcome: ReconcileOutcome
+    mode: str  # "dry_run" | "fix" | "rebuild"
+    confirmed: bool = False
+    ledger: LedgerWrites | None = None
+    fixes: FixResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.fixes is not None and self.fixes.unconfirmed:
+            return 75
+        return 0 if self.outcome.agree else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        document = self.outcome.to_dict()
+        document["mode"] = self.mode
+        document["applied"] = (
+            None
+            if not self.confirmed
+            else {
+                "ledger": self.ledger.to_dict() if self.ledger else None,
+                "documents": self.fixes.to_dict() if self.fixes else None,
+            }
+        )
+        document["notes"] = list(self.notes)
+        return document
+
+
+def run_reconcile(
+    profile_name: str,
+    profile: Profile,
+    request: ReconcileRequest,
+    *,
+    dry_run: bool,
+    rebuild_ledger: bool = False,
+    confirm: Callable[[ReconcileOutcome], bool] = lambda _: False,
+) -> ReconcileRun:
+    # One pair of clients for the whole run: OfficeRnD grants 5 tokens a minute.
+    with open_connections(profile_name, profile) as connections:
+        if rebuild_ledger:
+            return _rebuild(
+                profile_name, profile, request, connections, dry_run=dry_run, confirm=confirm
+            )
+        return _compare_and_fix(
+            profile_name, profile, request, connections, dry_run=dry_run, confirm=confirm
+        )
+
+
+def _compare_and_fix(
+    profile_name: str,
+    profile: Profile,
+    request: ReconcileRequest,
+    connections: Connections,
+    *,
+    dry_run: bool,
+    confirm: Callable[[ReconcileOutcome], bool],
+) -> ReconcileRun:
+    with existing_ledger(profile_name) as ledger:
+        reader = LedgerLinkReader(ledger.get_many) if ledger is not None else None
+        outcome = reconcile_profile(
+            profile_name, profile, request, ledger_reader=reader, connections=connections
+        )
+    run = ReconcileRun(outcome, "dry_run" if dry_run else "fix")
+    safe = outcome.report.safe_fixes()
+    if dry_run or not (safe or outcome.report.relinks):
+        return run
+    if not confirm(outcome):
+        run.notes.append("Nothing was changed: the fixes were not confirmed.")
+        return run
+    run.confirmed = True
+    with writable_state(profile_name) as store, _locked(store, profile_name):
+        run.ledger = apply_relinks(store, outcome)
+        prepare_ledger(store, outcome, safe)
+    if safe:
+        # Sync takes the lock itself (a sync that starts in between makes this exit 75).
+        run.fixes = sync_documents(profile_name, profile, safe, connections=connections)
+    run.notes.append("Run reconcile again to see what is left (manual fixes only).")
+    return run
+
+
+def _rebuild(
+    profile_name: str,
+    profile: Profile,
+    request: ReconcileRequest,
+    connections: Connections,
+    *,
+    dry_run: bool,
+    confirm: Callable[[ReconcileOutcome], bool],
+) -> ReconcileRun:
+    whole_history = request.start <= HISTORY_START and not request.filtered
+    outcome = reconcile_profile(profile_name, profile, request, connections=connections)
+    run = ReconcileRun(outcome, "dry_run" if dry_run else "rebuild")
+    if dry_run:
+        run.notes.append(
+            f"--rebuild-ledger would record {len(outcome.report.relinks)} documents and "
+            f"{len(outcome.customer_keys)} customers"
+            + (" after clearing the ledger." if whole_history else ".")
+        )
+        return run
+    if not confirm(outcome):
+        run.notes.append("Nothing was changed: the rebuild was not confirmed.")
+        return run
+    run.confirmed = True
+    with writable_state(profile_name) as store, _locked(store, profile_name):
+        run.ledger = rebuild(store, outcome, clear=whole_history)
+    if not whole_history:
+        run.notes.append(
+            "Only this period's matches were recorded; rows outside it were kept. Run with no "
+            "--from/--to or filters to rebuild the whole ledger."
+        )
+    return run
+
+
+def _locked(store: StateStore, profile_name: str) -> ProfileLock:
+    """The profile lock for the writing part of a run (LockHeld, exit 75, while a sync runs)."""
+    return ProfileLock(store.lock_path, profile=profile_name).acquire("orsync reconcile")

@@ -1,0 +1,348 @@
+"""The engine's ``Resolver`` on top of a mapping file, and the run's ``EngineOptions``.
+
+:class:`MappingResolver` answers the engine (``orsync.engine.build.Resolver``) from the pure
+resolution of :mod:`orsync.mapping`, turning OfficeRnD ids into the values the mapping keys match
+(id, code, name) through the run's :class:`~orsync.services.sources.ReferenceData`.
+
+Customer ids need the whole OfficeRnD record (templates may read ``properties``), which the
+engine's ``SourceCustomer`` does not carry: convert customers with :meth:`MappingResolver.customer`
+(it renders and remembers the id), then the engine's ``customer_id`` and
+:meth:`MappingResolver.customer_id_of` answer from memory.
+
+Option precedence (:func:`engine_options`), the one place it is decided: **the mapping file's
+``options`` win over the profile's settings**, because the file is the reviewed, versioned
+description of how documents post; the profile (written by ``connect``) fills what the file
+leaves out. :func:`option_conflicts` lists where the two disagree so commands can warn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from orsync.config import Profile
+from orsync.engine.build import Dimensions, LocationTarget, RevenueTarget
+from orsync.engine.model import (
+    CustomerKind,
+    CustomerRef,
+    SourceCustomer,
+    SourceDocument,
+    SourceLine,
+    TaxRateRef,
+)
+from orsync.engine.model import Unmapped as EngineUnmapped
+from orsync.engine.options import EngineOptions
+from orsync.errors import InternalError
+from orsync.mapping import (
+    DimensionTarget,
+    Mapping,
+    OfficeRndValue,
+    PaymentTarget,
+    Unmapped,
+    render_customer_id,
+    resolve_dimensions,
+    resolve_location,
+    resolve_payment_method,
+    resolve_revenue_account,
+    resolve_tax_rate,
+)
+from orsync.mapping import (
+    LocationTarget as MappedLocation,
+)
+from orsync.mapping import (
+    RevenueTarget as MappedRevenue,
+)
+from orsync.mapping.model import Options
+from orsync.officernd.models import Company, Member
+from orsync.services.sources import ReferenceData, source_customer, template_record
+
+# How the engine names each map in its problems ("revenue account '4600' is not mapped").
+WHAT: dict[str, str] = {
+    "revenue_accounts": "revenue account",
+    "locations": "location",
+    "tax_rates": "tax rate",
+    "payment_methods": "payment method",
+    "plans": "plan",
+    "fees": "fee",
+    "resource_types": "resource type",
+    "customers": "customer",
+}
+
+DimensionMapName = Literal["plans", "fees", "resource_types"]
+
+
+def to_engine_unmapped(unmapped: Unmapped) -> EngineUnmapped:
+    """The mapping's answer in the engine's terms (what, value, fix)."""
+    return EngineUnmapped(
+        WHAT.get(unmapped.map_name, unmapped.map_name), _label(unmapped), unmapped.hint
+    )
+
+
+def _label(unmapped: Unmapped) -> str:
+    value = unmapped.value
+    return value.code or value.name or value.id or "(none)"
+
+
+@dataclass(frozen=True)
+class _Overlay:
+    """What the plan, fee and resource type of a line add to it (most specific last)."""
+
+    targets: tuple[DimensionTarget, ...]
+    unmapped: Unmapped | None
+
+
+class MappingResolver:
+    """Implements ``orsync.engine.build.Resolver`` for one mapping and one run's reference data.
+
+    Precedence on a line, most specific last (a later non-empty value wins): the revenue
+    account's department/class/item, then the resource type's, the fee's, the plan's.
+    Resolutions are cached per OfficeRnD id for the run (the reference data does not change).
+    """
+
+    def __init__(self, mapping: Mapping, reference: ReferenceData, options: EngineOptions) -> None:
+        self.mapping = mapping
+        self.reference = reference
+        self.options = options
+        self._cache: dict[tuple[str, str | None], object] = {}
+        self._customer_ids: dict[tuple[CustomerKind, str], str | Unmapped] = {}
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _cached(self, key: tuple[str, str | None], compute: Callable[[], object]) -> object:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def _revenue(self, account_id: str | None) -> MappedRevenue | Unmapped:
+        value = self.reference.revenue_account_value(account_id)
+        result = self._cached(
+            ("revenue_accounts", account_id),
+            lambda: resolve_revenue_account(self.mapping, value, self.options.invoice_type),
+        )
+        assert isinstance(result, MappedRevenue | Unmapped)
+        return result
+
+    def _location(self, location_id: str | None) -> MappedLocation | Unmapped:
+        value = self.reference.location_value(location_id)
+        result = self._cached(
+            ("locations", location_id), lambda: resolve_location(self.mapping, value)
+        )
+        assert isinstance(result, MappedLocation | Unmapped)
+        return result
+
+    def _dimension(self, map_name: DimensionMapName, value: OfficeRndValue | None) -> object:
+        if value is None:
+            return None
+        key = value.id or value.name
+        return self._cached(
+            (map_name, key), lambda: resolve_dimensions(self.mapping, map_name, value)
+        )
+
+    def _overlay(self, line: SourceLine) -> _Overlay:
+        reference = self.reference
+        found: list[DimensionTarget] = []
+        first_error: Unmapped | None = None
+        steps: tuple[tuple[DimensionMapName, OfficeRndValue | None], ...] = (
+            ("resource_types", reference.resource_type_value(line.fee_id)),
+            ("fees", reference.fee_value(line.fee_id) if line.fee_id else None),
+            ("plans", reference.plan_value(line.plan_id) if line.plan_id else None),
+        )
+        for map_name, value in steps:
+            result = self._dimension(map_name, value)
+            if isinstance(result, DimensionTarget):
+                found.append(result)
+            elif isinstance(result, Unmapped) and result.outcome == "error" and first_error is None:
+                first_error = result
+        return _Overlay(tuple(found), first_error)
+
+    # -- the engine's Resolver protocol --------------------------------------------------------
+
+    def revenue_target(self, line: SourceLine, target: RevenueTarget) -> str | EngineUnmapped:
+        """GL account (AR) or item (Sales); an item from the plan/fee/resource type wins."""
+        result = self._revenue(line.account.id)
+        if target == "item":
+            overlay = self._overlay(line)
+            item = next((t.item for t in reversed(overlay.targets) if t.item), None)
+            if item is not None:
+                return item
+        if isinstance(result, Unmapped):
+            return to_engine_unmapped(result)
+        chosen = result.gl_account if target == "gl_account" else result.item
+        if chosen is None:  # resolve_revenue_account guarantees the needed one; defensive
+            return EngineUnmapped(
+                "revenue account",
+                line.account.code or line.account.id or "(none)",
+                f"Add {target} to its revenue_accounts entry.",
+            )
+        return str(chosen)
+
+    def location_target(self, location_id: str | None) -> LocationTarget | EngineUnmapped:
+        result = self._location(location_id)
+        if isinstance(result, Unmapped):
+            return to_engine_unmapped(result)
+        return LocationTarget(location_id=result.location, entity_id=result.entity)
+
+    def tax_detail(self, ref: TaxRateRef | None) -> str | EngineUnmapped | None:
+        if ref is None:
+            return None
+        value = self.reference.tax_rate_value(ref.id)
+        if value.rate is None and ref.rate is not None:
+            value = OfficeRndValue(id=value.id, code=value.code, name=value.name, rate=ref.rate)
+        result = self._cached(("tax_rates", ref.id), lambda: resolve_tax_rate(self.mapping, value))
+        if isinstance(result, Unmapped):
+            return to_engine_unmapped(result)
+        detail: str | None = getattr(result, "tax_detail")  # noqa: B009
+        return detail
+
+    def dimensions(self, line: SourceLine, doc: SourceDocument) -> Dimensions | EngineUnmapped:
+        del doc  # dimensions come from the line's own references
+        department: str | None = None
+        class_: str | None = None
+        revenue = self._revenue(line.account.id)
+        if not isinstance(revenue, Unmapped):
+            department = revenue.department
+            class_ = revenue.class_
+        overlay = self._overlay(line)
+        if overlay.unmapped is not None:
+            return to_engine_unmapped(overlay.unmapped)
+        for target in overlay.targets:
+            department = target.department or department
+            class_ = target.class_ or class_
+        return Dimensions(department_id=department, class_id=class_)
+
+    def customer_id(self, customer: SourceCustomer) -> str:
+        """The CUSTOMERID of a customer converted with :meth:`customer`.
+
+        Raises :class:`RecordError` when its templates cannot render an id, and
+        :class:`InternalError` for a customer never converted here (its id would be guessed).
+        """
+        found = self.customer_id_of(CustomerRef(customer.kind, customer.id))
+        if found is None:
+            raise InternalError(
+                f"{customer.kind} {customer.id} was not converted with MappingResolver.customer"
+            )
+        return found
+
+    # -- beyond the protocol -------------------------------------------------------------------
+
+    def customer(self, record: Company | Member, *, currency: str | None = None) -> SourceCustomer:
+        """Convert a billed company/member and remember its rendered CUSTOMERID."""
+        converted = source_customer(record, currency=currency)
+        kind: CustomerKind = converted.kind
+        self._customer_ids[(kind, record.id)] = render_customer_id(
+            self.mapping.customers, kind, template_record(record)
+        )
+        return converted
+
+    def customer_id_of(self, ref: CustomerRef) -> str | None:
+        """The CUSTOMERID of a document's customer; None when that customer was not converted.
+
+        Raises :class:`RecordError` (with the fix) when the templates cannot render an id.
+        """
+        found = self._customer_ids.get((ref.kind, ref.id))
+        if found is None or isinstance(found, str):
+            return found
+        raise found.to_error(record=ref.id)
+
+    def skip_reason(self, doc: SourceDocument) -> str | None:
+        """Why ``doc`` is left out on purpose (a location mapped with ``unmapped: skip``).
+
+        The engine's protocol has no "skip" answer, so callers ask this before building: a
+        skipped document is reported as skipped, not failed.
+        """
+        location_ids = {
+            doc.location_id,
+            *(line.location_id for line in doc.lines if line.location_id),
+        }
+        for location_id in sorted(location_ids, key=lambda i: i or ""):
+            result = self._location(location_id)
+            if isinstance(result, Unmapped) and result.outcome == "skip":
+                return result.message()
+        return None
+
+    def payment_target(self, method: str) -> PaymentTarget | Unmapped:
+        """Intacct payment method and bank account for an OfficeRnD payment method name."""
+        result = self._cached(
+            ("payment_methods", method),
+            lambda: resolve_payment_method(self.mapping, OfficeRndValue(name=method)),
+        )
+        assert isinstance(result, PaymentTarget | Unmapped)
+        return result
+
+
+def needs_fees(mapping: Mapping) -> bool:
+    """Whether the run must load OfficeRnD's fees (``load_reference_data(with_fees=...)``): the
+    ``fees`` map keys fees by name and ``resource_types`` reads the rate behind a fee."""
+    return mapping.fees is not None or mapping.resource_types is not None
+
+
+# -- options -----------------------------------------------------------------------------------
+
+
+def engine_options(
+    profile: Profile,
+    mapping: Mapping,
+    *,
+    books_closed_before: dt.date | None = None,
+    retry_failed: bool = False,
+) -> EngineOptions:
+    """The run's options: the mapping file's ``options`` win, the profile fills the rest.
+
+    ``books_closed_before`` is the Intacct company's first open day when known (read from
+    Intacct by the caller); None leaves Intacct's refusal as the only signal.
+    """
+    sync = profile.sync
+    file: Options = mapping.options
+    definitions = file.transaction_definitions
+    return EngineOptions(
+        invoice_type=file.invoice_type or sync.invoice_type,
+        sales_invoice_definition=definitions.invoice
+        if definitions
+        else sync.transaction_definition,
+        sales_credit_definition=definitions.credit if definitions else sync.credit_definition,
+        entity_level=file.entity_level or sync.entity_level,
+        numbering=file.numbering or sync.numbering,
+        closed_period_policy=file.closed_period or "fail",
+        books_closed_before=books_closed_before,
+        retry_failed=retry_failed,
+        create_on_name_match=bool(file.create_on_name_match),
+    )
+
+
+def overpayment_account(profile: Profile, mapping: Mapping) -> str | None:
+    """The overpayment GL account, with the same precedence as :func:`engine_options`."""
+    return mapping.options.overpayment_account or profile.sync.overpayment_account
+
+
+def option_conflicts(profile: Profile, mapping: Mapping) -> list[str]:
+    """Where the mapping file overrides a different profile setting, one sentence each."""
+    sync = profile.sync
+    file = mapping.options
+    pairs: list[tuple[str, object, object]] = [
+        ("invoice_type", file.invoice_type, sync.invoice_type),
+        ("entity_level", file.entity_level, sync.entity_level),
+        ("numbering", file.numbering, sync.numbering),
+        ("overpayment_account", file.overpayment_account, sync.overpayment_account),
+    ]
+    if file.transaction_definitions is not None:
+        pairs.append(
+            (
+                "transaction_definitions.invoice",
+                file.transaction_definitions.invoice,
+                sync.transaction_definition,
+            )
+        )
+        pairs.append(
+            (
+                "transaction_definitions.credit",
+                file.transaction_definitions.credit,
+                sync.credit_definition,
+            )
+        )
+    return [
+        f"the mapping file's options.{name} ({chosen}) overrides the profile's ({other})"
+        for name, chosen, other in pairs
+        if chosen is not None and other is not None and chosen != other
+    ]

@@ -1,0 +1,144 @@
+"""``orsync sandbox``: both simulators on loopback until asked to stop.
+
+Parsing of the flags that are not plain numbers lives here (``R/min``, ``NAME=RATE``) so that
+scripts, benchmarks and the CLI agree on one interface.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from orsync.errors import UsageError
+from orsync.sandbox.faults import UnknownFault
+from orsync.sandbox.launch import (
+    RunningSandbox,
+    SandboxOptions,
+    parse_faults,
+    start_sandbox,
+)
+
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*min)?\s*$", re.I)
+UNLIMITED = ("none", "off", "unlimited")
+
+
+def parse_rate_limit(text: str) -> int | None:
+    """``400/min`` (or ``400``) -> 400; ``0``, ``none``, ``off``, ``unlimited`` -> no limit."""
+    if text.strip().lower() in UNLIMITED:
+        return None
+    match = _RATE.match(text)
+    if match is None:
+        raise UsageError(
+            f"--officernd-rate-limit {text!r} is not a rate in R/min",
+            hint="Write requests per minute as R/min, for example 400/min, or 'none'.",
+        )
+    value = int(match.group(1))
+    return value or None
+
+
+def fault_rates(specs: list[str]) -> dict[str, float]:
+    """``NAME=RATE`` specs -> rates; a usage error lists the valid names."""
+    try:
+        return parse_faults(specs)
+    except UnknownFault as error:
+        raise UsageError(
+            str(error), hint="Write each fault as --fault NAME=RATE, RATE between 0 and 1."
+        ) from None
+
+
+def sandbox_options(
+    *,
+    host: str = "127.0.0.1",
+    intacct_port: int = 0,
+    officernd_port: int = 0,
+    seed: int = 42,
+    invoices: int = 300,
+    companies: int = 60,
+    intacct_latency_ms: float = 0.0,
+    intacct_function_ms: float = 0.0,
+    intacct_concurrency: int = 2,
+    officernd_latency_ms: float = 0.0,
+    officernd_rate_limit: str | None = None,
+    faults: list[str] | None = None,
+    fault_seed: int = 0,
+) -> SandboxOptions:
+    """Validated options; ``officernd_rate_limit=None`` keeps the simulator's default."""
+    for name, value in (
+        ("--intacct-port", intacct_port),
+        ("--officernd-port", officernd_port),
+    ):
+        if not 0 <= value <= 65535:
+            raise UsageError(f"{name} {value} is not a port (0 picks a free one)")
+    for name, number in (
+        ("--invoices", invoices),
+        ("--companies", companies),
+        ("--intacct-latency-ms", intacct_latency_ms),
+        ("--intacct-function-ms", intacct_function_ms),
+        ("--officernd-latency-ms", officernd_latency_ms),
+    ):
+        if number < 0:
+            raise UsageError(f"{name} must not be negative")
+    if companies < 1:
+        raise UsageError("--companies must be at least 1")
+    if intacct_concurrency < 1:
+        raise UsageError("--intacct-concurrency must be at least 1")
+    rate: dict[str, Any] = {}
+    if officernd_rate_limit is not None:
+        rate["officernd_rate_limit"] = parse_rate_limit(officernd_rate_limit)
+    return SandboxOptions(
+        host=host,
+        intacct_port=intacct_port,
+        officernd_port=officernd_port,
+        seed=seed,
+        invoices=invoices,
+        companies=companies,
+        intacct_latency_ms=intacct_latency_ms,
+        intacct_function_ms=intacct_function_ms,
+        intacct_concurrency=intacct_concurrency,
+        officernd_latency_ms=officernd_latency_ms,
+        faults=fault_rates(faults or []),
+        fault_seed=fault_seed,
+        **rate,
+    )
+
+
+def environment_lines(details: Mapping[str, Any]) -> list[str]:
+    """The ``export`` lines that let ``orsync connect --no-input`` reach this sandbox."""
+    from orsync.secrets import Secret
+
+    intacct, officernd = details["intacct"], details["officernd"]
+    return [
+        f"export {Secret.INTACCT_SENDER_PASSWORD.env_var}={intacct['sender_password']}",
+        f"export {Secret.INTACCT_USER_PASSWORD.env_var}={intacct['user_password']}",
+        f"export {Secret.OFFICERND_CLIENT_SECRET.env_var}={officernd['client_secret']}",
+    ]
+
+
+def connect_command(details: Mapping[str, Any], profile: str = "sandbox") -> str:
+    """The ``orsync connect`` line (secrets from the environment) for this sandbox."""
+    intacct, officernd = details["intacct"], details["officernd"]
+    return (
+        f"orsync --profile {profile} --no-input connect"
+        f" --intacct-url {intacct['url']} --sender-id {intacct['sender_id']}"
+        f" --company-id {intacct['company_id']} --user-id {intacct['user_id']}"
+        f" --officernd-org {officernd['org']} --officernd-client-id {officernd['client_id']}"
+        f" --officernd-api-url {officernd['api_url']}"
+        f" --officernd-token-url {officernd['token_url']}"
+    )
+
+
+def serve_until_stopped(
+    options: SandboxOptions,
+    stop: threading.Event,
+    on_ready: Callable[[RunningSandbox], None],
+) -> None:
+    """Start both simulators, call ``on_ready``, wait for ``stop``, then stop both servers."""
+    running = start_sandbox(options)
+    try:
+        on_ready(running)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        running.stop()

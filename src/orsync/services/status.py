@@ -1,0 +1,150 @@
+"""``orsync status``: the last runs of a profile and what is left over, oldest first.
+
+Read-only: the state file is opened with SQLite's read-only mode and the lock is only probed,
+so ``status`` can run beside a sync (and under cron) without disturbing it.
+
+``--json`` schema ``orsync.status/1``::
+
+    {
+      "schema": "orsync.status/1",
+      "profile": "main",
+      "state_file": "/.../main.sqlite3",          # null when the profile never ran
+      "running": {"pid", "hostname", "started_at", "command"} | null,
+      "runs": [{"id", "command", "started_at", "ended_at", "outcome", "exit_code", "counts",
+                "message", "alive"}],             # newest first
+      "ledger": {kind: {status: n}},
+      "cursors": [{"stream", "value", "updated_at"}],
+      "unresolved": [{"kind", "source_id", "status", "since", "attempts", "number",
+                      "code", "field", "message", "fix"}],   # oldest first
+      "unresolved_not_listed": 0
+    }
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from orsync.env import state_dir as default_state_dir
+from orsync.services.sync_state import read_only_state
+from orsync.state import (
+    Cursor,
+    LedgerRow,
+    LockHolder,
+    ProfileLock,
+    RunRecord,
+    Status,
+    database_path,
+    lock_path_for,
+)
+
+STATUS_SCHEMA = "orsync.status/1"
+DEFAULT_RUNS = 10
+DEFAULT_ROWS = 200
+
+
+@dataclass
+class StatusReport:
+    profile: str
+    state_file: Path | None
+    running: LockHolder | None = None
+    runs: list[RunRecord] = field(default_factory=list)
+    ledger: dict[str, dict[str, int]] = field(default_factory=dict)
+    cursors: list[Cursor] = field(default_factory=list)
+    unresolved: list[LedgerRow] = field(default_factory=list)
+    unresolved_not_listed: int = 0
+
+    @property
+    def unresolved_total(self) -> int:
+        return len(self.unresolved) + self.unresolved_not_listed
+
+    def count(self, status: Status) -> int:
+        return sum(by_status.get(status.value, 0) for by_status in self.ledger.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": STATUS_SCHEMA,
+            "profile": self.profile,
+            "state_file": None if self.state_file is None else str(self.state_file),
+            "running": None if self.running is None else _holder(self.running),
+            "runs": [_run(r, self.running) for r in self.runs],
+            "ledger": self.ledger,
+            "cursors": [
+                {
+                    "stream": c.stream,
+                    "value": c.value.isoformat(),
+                    "updated_at": c.updated_at.isoformat(),
+                }
+                for c in self.cursors
+            ],
+            "unresolved": [unresolved_row(r) for r in self.unresolved],
+            "unresolved_not_listed": self.unresolved_not_listed,
+        }
+
+
+def profile_status(
+    profile_name: str,
+    *,
+    state_dir: Path | None = None,
+    runs: int = DEFAULT_RUNS,
+    rows: int = DEFAULT_ROWS,
+) -> StatusReport:
+    """What the profile's state says now; a profile that never ran has an empty report."""
+    path = database_path(state_dir or default_state_dir(), profile_name)
+    with read_only_state(path) as state:
+        if state is None:
+            return StatusReport(profile_name, None)
+        report = StatusReport(profile_name, path)
+        report.running = ProfileLock.holder(lock_path_for(path))
+        report.runs = state.runs.last(runs)
+        report.ledger = {
+            kind: {status.value: n for status, n in by_status.items()}
+            for kind, by_status in sorted(state.ledger.counts().items())
+        }
+        report.cursors = state.cursors.all()
+        statuses = (Status.SENDING, Status.UNCONFIRMED, Status.FAILED, Status.PLANNED)
+        unresolved = state.ledger.iter_unresolved(statuses)
+        report.unresolved = list(islice(unresolved, rows))
+        report.unresolved_not_listed = sum(1 for _ in unresolved)
+        return report
+
+
+def unresolved_row(row: LedgerRow) -> dict[str, Any]:
+    error = row.error
+    return {
+        "kind": row.kind,
+        "source_id": row.source_id,
+        "status": row.status.value,
+        "since": row.status_at.isoformat(),
+        "attempts": row.attempts,
+        "number": row.target.number,
+        "code": None if error is None else error.code,
+        "field": None if error is None else error.field,
+        "message": None if error is None else error.message,
+        "fix": None if error is None else error.hint,
+    }
+
+
+def _holder(holder: LockHolder) -> dict[str, Any]:
+    return {
+        "pid": holder.pid,
+        "hostname": holder.hostname,
+        "started_at": None if holder.started_at is None else holder.started_at.isoformat(),
+        "command": holder.command,
+    }
+
+
+def _run(run: RunRecord, holder: LockHolder | None) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "command": run.command,
+        "started_at": run.started_at.isoformat(),
+        "ended_at": None if run.ended_at is None else run.ended_at.isoformat(),
+        "outcome": None if run.outcome is None else run.outcome.value,
+        "exit_code": run.exit_code,
+        "counts": run.counts,
+        "message": run.message,
+        "alive": run.is_alive(holder),
+    }

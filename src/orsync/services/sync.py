@@ -1,0 +1,207 @@
+"""``orsync sync``: OfficeRnD customers, invoices and credit notes to Intacct, exactly once.
+
+Public API (the CLI, ``orsync demo`` and the benchmark call these; keep them stable)::
+
+    result = run_sync(profile_name, profile, SyncOptions(...), progress=..., connections=...)
+    result.exit_code          # 0 ok, 1 records failed / conflicts, 75 writes left unconfirmed
+    result.summary.to_dict()  # schema orsync.sync/1 (services/sync_summary.py)
+    result.to_dict()          # the --json document: the plan (dry run) or the summary
+
+    plan = plan_sync(...)     # the dry run: same reads and decisions, writes nothing anywhere
+    plan.plan.to_dict()       # schema orsync.plan/1
+
+How a run goes (DESIGN.md sections 4 and 5): take the profile lock (a second run exits 75
+naming the first), open a run in the ledger (writes a dead run left ``sending`` become
+``unconfirmed``), then stage by stage - customers changed in OfficeRnD, invoices, credit notes -
+read changed records in chunks, plan each chunk against the ledger, look up unknown outcomes,
+and keep the writes in flight while the next chunk is read. A stream's cursor advances only
+after every row it covered is committed. Intacct is contacted lazily: a run with nothing to
+write makes no Intacct request at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orsync.config import Profile
+from orsync.engine import Plan
+from orsync.engine.actions import PLAN_SCHEMA
+from orsync.env import state_dir as default_state_dir
+from orsync.errors import ConfigError, OrsyncError
+from orsync.mapping import Mapping, load_mapping
+from orsync.services.connections import Connections, open_connections
+from orsync.services.sync_context import (
+    EmptyLedger,
+    LedgerLookups,
+    NoProgress,
+    SyncOptions,
+    SyncProgress,
+)
+from orsync.services.sync_runner import Runner
+from orsync.services.sync_state import read_only_state
+from orsync.services.sync_summary import RecordProblem, SyncSummary, stage_of
+from orsync.state import (
+    Cursors,
+    Ledger,
+    ProfileLock,
+    StateStore,
+    Status,
+    database_path,
+    lock_path_for,
+)
+from orsync.state._db import utc_now
+
+EXIT_OK, EXIT_FAILED, EXIT_UNCONFIRMED = 0, 1, 75
+__all__ = ["SyncOptions", "SyncProgress", "SyncResult", "plan_sync", "run_sync"]
+
+# reconcile_fixes drives the runner directly until it moves to SyncOptions.document_ids.
+_Runner = Runner
+
+
+@dataclass
+class SyncResult:
+    summary: SyncSummary
+    plan: Plan | None = None  # the dry run's plan
+
+    @property
+    def exit_code(self) -> int:
+        return self.summary.exit_code
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` document: ``orsync.plan/1`` for a dry run, else ``orsync.sync/1``."""
+        if self.plan is not None:
+            document = self.plan.to_dict()
+            assert document["schema"] == PLAN_SCHEMA
+            return document
+        return self.summary.to_dict()
+
+
+def plan_sync(
+    profile_name: str,
+    profile: Profile,
+    options: SyncOptions,
+    *,
+    progress: SyncProgress | None = None,
+    connections: Connections | None = None,
+    state_dir: Path | None = None,
+) -> SyncResult:
+    """The dry run: the exact plan, reading both services and the ledger, writing nothing."""
+    dry = SyncOptions(**{**options.__dict__, "dry_run": True})
+    return run_sync(
+        profile_name, profile, dry, progress=progress, connections=connections, state_dir=state_dir
+    )
+
+
+def run_sync(
+    profile_name: str,
+    profile: Profile,
+    options: SyncOptions,
+    *,
+    progress: SyncProgress | None = None,
+    connections: Connections | None = None,
+    state_dir: Path | None = None,
+) -> SyncResult:
+    mapping = options.mapping or _load_mapping(profile)
+    db_path = database_path(state_dir or default_state_dir(), profile_name)
+    summary = SyncSummary(profile=profile_name, options=options.to_dict(), started_at=utc_now())
+    with ExitStack() as stack:
+        if connections is None:
+            connections = stack.enter_context(open_connections(profile_name, profile))
+        if options.dry_run:
+            lookups, cursors = stack.enter_context(_read_only_state(db_path))
+            runner = Runner(
+                profile_name, profile, mapping, options, connections, summary, lookups, None
+            )
+            runner.progress = progress or NoProgress()
+            runner.cursors = cursors
+            runner.run()
+            summary.finished_at = utc_now()
+            summary.exit_code = _exit_code(summary)
+            assert runner.ctx.plan is not None
+            plan = Plan(tuple(runner.ctx.plan.documents), tuple(runner.ctx.plan.customers))
+            return SyncResult(summary, plan)
+        lock = stack.enter_context(
+            ProfileLock(lock_path_for(db_path), profile=profile_name).acquire("orsync sync")
+        )
+        store = stack.enter_context(StateStore.open(db_path, profile=profile_name))
+        run = store.begin_run(lock, "sync", options.to_dict())
+        summary.run_id = run.id
+        runner = Runner(
+            profile_name,
+            profile,
+            mapping,
+            options,
+            connections,
+            summary,
+            store.ledger,
+            store.ledger,
+        )
+        runner.progress = progress or NoProgress()
+        runner.cursors = store.cursors
+        try:
+            runner.run()
+        except BaseException as error:
+            code = error.exit_code if isinstance(error, OrsyncError) else 70
+            if isinstance(error, KeyboardInterrupt):
+                code = 130
+            message = error.message if isinstance(error, OrsyncError) else type(error).__name__
+            store.finish_run(
+                run.id, exit_code=int(code), counts=summary.flat_counts(), message=message
+            )
+            raise
+        summary.unconfirmed_left = _unconfirmed_left(store.ledger, summary)
+        summary.finished_at = utc_now()
+        summary.exit_code = _exit_code(summary)
+        store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
+        return SyncResult(summary)
+    raise AssertionError("unreachable")
+
+
+def _exit_code(summary: SyncSummary) -> int:
+    # Unconfirmed writes win: the next run settles them (cron retries 75 without alerting).
+    if summary.unconfirmed_left:
+        return EXIT_UNCONFIRMED
+    if summary.total("failed") or summary.total("conflict"):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _load_mapping(profile: Profile) -> Mapping:
+    if profile.sync.mapping is None:
+        raise ConfigError(
+            "this profile has no mapping file",
+            hint="Run `orsync map init` to write one, review it, then run sync again.",
+        )
+    return load_mapping(profile.sync.mapping)
+
+
+def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:
+    left = 0
+    for row in ledger.iter_unresolved((Status.UNCONFIRMED,)):
+        left += 1
+        summary.problem(
+            RecordProblem(
+                stage_of(row.kind),
+                "unconfirmed",
+                row.kind,
+                row.source_id,
+                row.target.number or row.source_id,
+                row.error.message if row.error else "outcome unknown",
+                fix="Run sync again: it looks the record up in Intacct before resending it.",
+            )
+        )
+    return left
+
+
+@contextmanager
+def _read_only_state(path: Path) -> Iterator[tuple[LedgerLookups, Cursors | None]]:
+    """The dry run's view of the state: read-only, or empty when the profile never ran."""
+    with read_only_state(path) as state:
+        if state is None:
+            yield EmptyLedger(), None
+        else:
+            yield state.ledger, state.cursors

@@ -1,0 +1,96 @@
+"""What Intacct holds for documents about to be updated, reversed or looked up.
+
+An update or reversal is checked against the Intacct document first: a change Intacct can no
+longer take (paid, reversed, lines it cannot delete, a kind its API cannot reverse) becomes a
+conflict with the manual fix instead of a write that would fail or, worse, half apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from orsync.engine import ActualDocument, DocumentAction, EngineOptions, SourceDocument
+from orsync.engine.build import posting_kind
+from orsync.engine.model import Posting, PostingKind, Problem
+from orsync.services import postings
+from orsync.services.intacct_docs import IntacctDocuments
+from orsync.state import LedgerRow
+
+Built = Posting | Sequence[Problem]
+
+
+def change_blocker(
+    action: DocumentAction,
+    doc: SourceDocument,
+    found: ActualDocument | None,
+    options: EngineOptions,
+) -> tuple[str, str] | None:
+    """Why an update or reversal cannot go to Intacct now: (message, fix), or None."""
+    verb = "voided" if action.action == "reverse" else "changed"
+    if found is None:
+        return (
+            f"{verb} in OfficeRnD, but the Intacct document {action.target_key} is no longer "
+            "found (deleted in Intacct?)",
+            "Check the document in Intacct; `orsync reconcile` shows both sides.",
+        )
+    if found.state == "reversed":
+        return (
+            f"{verb} in OfficeRnD but already reversed in Intacct",
+            "Issue a new invoice in OfficeRnD (a reversed document cannot be reopened).",
+        )
+    if found.is_paid_at_all:
+        return (
+            f"{verb} in OfficeRnD but already {found.state.replace('_', ' ')} in Intacct",
+            "Intacct cannot change a paid document: unapply the payment in Intacct, run sync "
+            "again, then re-apply it; or issue a credit note in OfficeRnD instead.",
+        )
+    kind = posting_kind(doc, options)
+    if action.action == "reverse" and kind != "ar_invoice":
+        return (
+            "voided in OfficeRnD; Intacct's API cannot reverse this kind of document",
+            "Reverse or cancel it in Intacct by hand (Order Entry: convert it to a credit; "
+            "AR adjustment: reverse it), then run sync again.",
+        )
+    if action.action == "update" and action.posting is not None:
+        reason = postings.update_blocker(action.posting, len(found.lines))
+        if reason is not None:
+            return (
+                f"changed in OfficeRnD, but {reason}",
+                "Correct the document in Intacct by hand (or reverse it there and issue a new "
+                "one in OfficeRnD), then run sync again.",
+            )
+    return None
+
+
+def find_actuals(
+    reader: IntacctDocuments,
+    options: EngineOptions,
+    actions: Sequence[DocumentAction],
+    built: Mapping[tuple[str, str], tuple[SourceDocument, Built]],
+    rows: Mapping[tuple[str, str], LedgerRow],
+) -> dict[tuple[str, str], ActualDocument]:
+    """The Intacct documents of these actions, found by OfficeRnD number and matched to the
+    ledger's target key when it has one (the reference also sits on reversal entries)."""
+    wanted: dict[PostingKind, dict[str, tuple[str, str]]] = {}
+    for action in actions:
+        key = (action.source_kind, action.source_id)
+        doc = built[key][0]
+        wanted.setdefault(posting_kind(doc, options), {})[doc.number] = key
+    found: dict[tuple[str, str], ActualDocument] = {}
+    for kind, by_number in wanted.items():
+        for actual in reader.by_reference(by_number, kinds=(kind,)):
+            matched = by_number.get(actual.reference or "")
+            if matched is None:
+                continue
+            key = matched
+            row = rows.get(key)
+            target = row.target.key if row is not None else None
+            current = found.get(key)
+            preferred = (
+                (target is not None and actual.record_key == target)
+                or current is None
+                or (current.record_key != target and not current.is_live and actual.is_live)
+            )
+            if preferred:
+                found[key] = actual
+    return found

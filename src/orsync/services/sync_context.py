@@ -1,0 +1,185 @@
+"""What every part of one sync run shares: clients, ledger, options, summary, progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerView
+from orsync.intacct import IntacctClient
+from orsync.mapping import Mapping
+from orsync.officernd import OfficeRndClient
+from orsync.services.resolver import MappingResolver
+from orsync.services.sync_summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
+from orsync.state import Ledger, LedgerRow, RecordFailure, Status
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """What one run does. ``only`` holds stage names: customers, invoices, credit_notes."""
+
+    full: bool = False
+    since: dt.datetime | None = None
+    only: frozenset[Stage] = frozenset(STAGES)
+    retry_failed: bool = False
+    dry_run: bool = False
+    mapping: Mapping | None = None  # default: the profile's mapping file
+    batch_size: int | None = None  # default: the Intacct client's (50)
+    max_in_flight: int | None = None  # default: the Intacct client's (2)
+    # Only these OfficeRnD documents (read by id; e.g. reconcile's fixes): no stream is read
+    # and no cursor moves. Unknown outcomes of earlier runs are still settled first.
+    document_ids: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "full": self.full,
+            "since": None if self.since is None else self.since.isoformat(),
+            "only": [stage for stage in STAGES if stage in self.only],
+            "retry_failed": self.retry_failed,
+            "dry_run": self.dry_run,
+            **({} if self.document_ids is None else {"documents": len(self.document_ids)}),
+        }
+
+
+class SyncProgress(Protocol):
+    """Where a run reports progress (the CLI draws Rich bars from it; tests ignore it).
+
+    Stages: ``reading``, ``planning``, ``customers``, ``invoices``, ``credit_notes``.
+    """
+
+    def advance(self, stage: str, count: int = 1) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+class NoProgress:
+    def advance(self, stage: str, count: int = 1) -> None:
+        del stage, count
+
+    def note(self, message: str) -> None:
+        del message
+
+
+class LedgerLookups(Protocol):
+    """The read side of the ledger sync needs (a read-only view in dry runs)."""
+
+    def get_many(self, kind: str, source_ids: Iterable[str]) -> dict[str, LedgerRow]: ...
+
+    def get(self, kind: str, source_id: str) -> LedgerRow | None: ...
+
+    def counts(self) -> dict[str, dict[Status, int]]: ...
+
+
+class EmptyLedger:
+    """A profile that never ran: no rows (dry run without a state file)."""
+
+    def get_many(self, kind: str, source_ids: Iterable[str]) -> dict[str, LedgerRow]:
+        del kind, source_ids
+        return {}
+
+    def get(self, kind: str, source_id: str) -> LedgerRow | None:
+        del kind, source_id
+        return None
+
+    def counts(self) -> dict[str, dict[Status, int]]:
+        return {}
+
+
+@dataclass
+class PlanLog:
+    """The dry run's plan: every action, in the order it was decided."""
+
+    documents: list[DocumentAction] = field(default_factory=list)
+    customers: list[CustomerAction] = field(default_factory=list)
+
+
+@dataclass
+class RunContext:
+    profile: str
+    intacct: IntacctClient
+    officernd: OfficeRndClient
+    lookups: LedgerLookups
+    ledger: Ledger | None  # None in a dry run: nothing is written
+    options: EngineOptions
+    make_resolver: Callable[[], MappingResolver]  # reads OfficeRnD's reference lists: lazily
+    summary: SyncSummary
+    progress: SyncProgress = field(default_factory=NoProgress)
+    plan: PlanLog | None = None  # set in a dry run
+    batch_size: int = 50
+    max_in_flight: int = 2
+    _resolver: MappingResolver | None = None
+
+    @property
+    def resolver(self) -> MappingResolver:
+        """The mapping resolver, built on first use so that a run with nothing to convert
+        never reads OfficeRnD's reference lists."""
+        if self._resolver is None:
+            self._resolver = self.make_resolver()
+        return self._resolver
+
+    @property
+    def dry_run(self) -> bool:
+        return self.ledger is None
+
+    def writable(self) -> Ledger:
+        assert self.ledger is not None, "a dry run never writes the ledger"
+        return self.ledger
+
+    def record_failure(
+        self,
+        kind: str,
+        source_id: str,
+        number: str,
+        version: str | None,
+        failure: RecordFailure,
+        *,
+        status: str = "failed",
+    ) -> None:
+        """Report a record that cannot be written now, and keep it in the ledger (unless the
+        ledger already holds this very failure, which costs nothing to keep)."""
+        stage: Stage = stage_of(kind)
+        self.summary.problem(
+            RecordProblem(
+                stage=stage,
+                status="conflict" if status == "conflict" else "failed",
+                kind=kind,
+                source_id=source_id,
+                number=number,
+                message=failure.message,
+                field=failure.field,
+                fix=failure.hint,
+            )
+        )
+        if self.ledger is None or version is None:
+            return
+        row = self.lookups.get(kind, source_id)
+        if row is not None and row.status in (Status.SENDING, Status.UNCONFIRMED):
+            return  # its outcome is unknown: the lookup decides, not this failure
+        if row is not None and row.status is Status.FAILED and row.version_hash == version:
+            return  # the same input failed before: keep the first, most specific message
+        self.ledger.fail(kind, source_id, numbered(number, failure), version_hash=version)
+
+
+def numbered(number: str, failure: RecordFailure) -> RecordFailure:
+    """The failure as the ledger keeps it: prefixed with the OfficeRnD number (or customer
+    name), so that ``orsync status`` says which record without asking OfficeRnD."""
+    if not number or failure.message.startswith(f"{number}: "):
+        return failure
+    return RecordFailure(
+        f"{number}: {failure.message}", code=failure.code, field=failure.field, hint=failure.hint
+    )
+
+
+def view_of(row: LedgerRow | None) -> LedgerView | None:
+    """The engine's view of a ledger row."""
+    if row is None:
+        return None
+    return LedgerView(
+        status=row.status.value,
+        version_hash=row.version_hash,
+        confirmed_version=row.confirmed_version,
+        target_key=row.target.key,
+        last_error=None if row.error is None else row.error.message,
+    )

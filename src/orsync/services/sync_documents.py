@@ -1,0 +1,468 @@
+"""Invoices and credit notes: plan a page, settle unknown outcomes, then send, exactly once.
+
+Per page of OfficeRnD documents (DESIGN.md section 4):
+
+1. build every posting and plan against the ledger (engine: create, update, reverse, skip,
+   conflict, failed, lookup_first);
+2. ``lookup_first`` (a write of an earlier run, or of this one, whose outcome is unknown): look
+   the document up in Intacct by its OfficeRnD number BEFORE anything is sent. Found holding
+   the version sent -> confirm (adopt); absent -> resend with the same controlid; found with
+   other content -> confirm, then plan the update. Never a blind resend;
+3. updates and reversals are checked against the Intacct document first (paid, reversed, lines
+   Intacct cannot delete): a change Intacct can no longer take is a conflict with the fix;
+4. every write's ledger row is committed ``sending`` (one transaction per page) before its
+   function is queued; outcomes confirm, fail (Intacct's text and fix) or mark unconfirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from orsync.engine import (
+    REVERSAL_VERSION,
+    DocumentAction,
+    LedgerView,
+    Posting,
+    Problem,
+    SourceDocument,
+    build_posting,
+    plan_documents,
+    version_hash,
+)
+from orsync.engine.build import posting_kind
+from orsync.engine.diff import diff_document
+from orsync.errors import RecordError
+from orsync.intacct.xml.function import Function
+from orsync.services import postings
+from orsync.services.intacct_docs import IntacctDocuments
+from orsync.services.sync_changes import change_blocker, find_actuals
+from orsync.services.sync_context import RunContext, view_of
+from orsync.services.sync_customers import CustomerState
+from orsync.services.sync_lookups import tax_solutions
+from orsync.services.sync_outcomes import DocumentOutcomes, WriteTag
+from orsync.services.sync_summary import RecordProblem, stage_of
+from orsync.services.sync_writer import Queued, WritePipeline
+from orsync.state import LedgerRow, RecordFailure, TargetKeys
+from orsync.state.ledger import MAX_VERSION_LENGTH
+
+Built = Posting | Sequence[Problem]
+# Ledger error code of documents waiting for their customer (held, unconfirmed, unresolvable):
+# every run reads them again, so they follow as soon as the customer is ready.
+CUSTOMER_HELD = "customer_held"
+HELD_PREFIX = "held:"
+
+
+class DocumentDesk:
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+        self._reader = IntacctDocuments(ctx.intacct, ctx.options, max_in_flight=ctx.max_in_flight)
+        self._tax_solutions: dict[str, str] | None = None
+        self._pipeline: WritePipeline[WriteTag] | None = None
+        self._line_counts: dict[tuple[str, str], int] = {}
+        # Documents whose write went unconfirmed in this run: settled once more at the end.
+        self.unsettled: dict[tuple[str, str], SourceDocument] = {}
+        self._outcomes = DocumentOutcomes(ctx, self.unsettled)
+
+    @property
+    def pipeline(self) -> WritePipeline[WriteTag]:
+        if self._pipeline is None:
+            self._pipeline = WritePipeline(
+                self._ctx.intacct,
+                on_outcomes=self._outcomes.settled,
+                on_lost=self._outcomes.lost,
+                batch_size=self._ctx.batch_size,
+                max_in_flight=self._ctx.max_in_flight,
+            )
+        return self._pipeline
+
+    def flush(self) -> None:
+        if self._pipeline is not None:
+            self._pipeline.flush()
+
+    def close(self) -> None:
+        if self._pipeline is not None:
+            self._pipeline.close()
+
+    # -- one page -------------------------------------------------------------------------
+
+    def process(self, docs: Sequence[SourceDocument], customers: CustomerState) -> None:
+        ctx = self._ctx
+        items: list[tuple[SourceDocument, Built]] = []
+        for doc in docs:
+            if not doc.is_draft and (reason := ctx.resolver.skip_reason(doc)) is not None:
+                ctx.summary.count(stage_of(doc.kind), "skipped")
+                if ctx.plan is not None:
+                    ctx.plan.documents.append(_skip(doc, reason))
+                continue
+            items.append((doc, self._build(doc, customers)))
+        if not items:
+            return
+        rows = self._rows(doc for doc, _ in items)
+        views: dict[tuple[str, str], LedgerView] = {
+            (doc.kind, doc.id): view
+            for doc, _ in items
+            if (view := view_of(rows.get((doc.kind, doc.id)))) is not None
+        }
+        plan = plan_documents(items, views, ctx.options, held_customers=customers.held)
+        ctx.progress.advance("planning", len(items))
+        if ctx.plan is not None:
+            ctx.plan.documents.extend(plan.documents)
+            for action in plan.documents:
+                self._count_planned(action)
+            return
+        built: dict[tuple[str, str], tuple[SourceDocument, Built]] = {
+            (doc.kind, doc.id): (doc, b) for doc, b in items
+        }
+        self._apply(plan.documents, built, rows, customers)
+
+    def _build(self, doc: SourceDocument, customers: CustomerState) -> Built:
+        key = (doc.customer.kind, doc.customer.id)
+        cid = customers.ids.get(key)
+        if cid is None and key not in customers.unresolvable:
+            try:  # a held customer: converted this run, its documents are reported as waiting
+                cid = self._ctx.resolver.customer_id_of(doc.customer)
+            except RecordError:
+                cid = None
+        if cid is None:
+            reason = customers.unresolvable.get(key, "its customer could not be prepared")
+            return [
+                Problem(
+                    number=doc.number,
+                    field="customer",
+                    message=reason,
+                    fix="Resolve the customer (see the customer problems above); the document "
+                    "follows on the next run.",
+                    source_id=doc.id,
+                    value=doc.customer.id,
+                )
+            ]
+        try:
+            return build_posting(doc, cid, self._ctx.options, self._ctx.resolver)
+        except RecordError as error:
+            return [
+                Problem(
+                    number=doc.number,
+                    field=error.field or "document",
+                    message=error.message,
+                    fix=error.hint or "Correct the document in OfficeRnD.",
+                    source_id=doc.id,
+                )
+            ]
+
+    def _rows(self, docs: Iterable[SourceDocument]) -> dict[tuple[str, str], LedgerRow]:
+        by_kind: dict[str, list[str]] = {}
+        for doc in docs:
+            by_kind.setdefault(doc.kind, []).append(doc.id)
+        rows: dict[tuple[str, str], LedgerRow] = {}
+        for kind, ids in by_kind.items():
+            for source_id, row in self._ctx.lookups.get_many(kind, ids).items():
+                rows[(kind, source_id)] = row
+        return rows
+
+    def _count_planned(self, action: DocumentAction) -> None:
+        stage = stage_of(action.source_kind)
+        outcome = {
+            "create": "created",
+            "update": "updated",
+            "reverse": "reversed",
+            "conflict": "conflict",
+            "failed": "failed",
+            "lookup_first": "unconfirmed",
+        }.get(action.action)
+        if outcome is None:
+            outcome = "unchanged" if action.reason == "unchanged" else "skipped"
+        summary = self._ctx.summary
+        if outcome in ("conflict", "failed", "unconfirmed"):
+            problem = action.problems[0] if action.problems else None
+            summary.problem(
+                RecordProblem(
+                    stage,
+                    outcome,  # type: ignore[arg-type]
+                    action.source_kind,
+                    action.source_id,
+                    action.number,
+                    action.reason,
+                    field=problem.field if problem else None,
+                    fix=action.fix,
+                )
+            )
+        else:
+            summary.count(stage, outcome)
+
+    # -- apply --------------------------------------------------------------------------------
+
+    def _apply(
+        self,
+        actions: Sequence[DocumentAction],
+        built: Mapping[tuple[str, str], tuple[SourceDocument, Built]],
+        rows: dict[tuple[str, str], LedgerRow],
+        customers: CustomerState,
+    ) -> None:
+        ctx = self._ctx
+        ledger = ctx.writable()
+        lookups = [a for a in actions if a.action == "lookup_first"]
+        actions = [a for a in actions if a.action != "lookup_first"]
+        sends: list[Queued[WriteTag]] = []
+        with ledger.batch():
+            if lookups:
+                actions = [*actions, *self._settle(lookups, built, rows, customers, sends)]
+            checked = self._check_changes(actions, built, rows)
+            for action in checked:
+                self._one(action, built, rows, sends)
+        if sends:
+            self.pipeline.send(sends)
+
+    def _one(
+        self,
+        action: DocumentAction,
+        built: Mapping[tuple[str, str], tuple[SourceDocument, Built]],
+        rows: Mapping[tuple[str, str], LedgerRow],
+        sends: list[Queued[WriteTag]],
+    ) -> None:
+        ctx = self._ctx
+        stage = stage_of(action.source_kind)
+        if action.action == "skip":
+            ctx.summary.count(stage, "unchanged" if action.reason == "unchanged" else "skipped")
+            return
+        if action.action in ("failed", "conflict"):
+            problem = action.problems[0] if action.problems else None
+            waiting = problem is not None and problem.field == "customer"
+            version = action.version_hash
+            if waiting and version is not None:
+                # Waiting for its customer is not a failure of this input: a version of its
+                # own keeps the engine from holding it once the customer is ready.
+                version = (HELD_PREFIX + version)[:MAX_VERSION_LENGTH]
+            ctx.record_failure(
+                action.source_kind,
+                action.source_id,
+                action.number,
+                version,
+                RecordFailure(
+                    action.reason,
+                    code=CUSTOMER_HELD if waiting else action.action,
+                    field=problem.field if problem else None,
+                    hint=action.fix,
+                ),
+                status=action.action,
+            )
+            return
+        key = (action.source_kind, action.source_id)
+        self._send(
+            action, built[key][0], rows.get(key), sends, line_count=self._line_counts.get(key)
+        )
+
+    def _send(
+        self,
+        action: DocumentAction,
+        doc: SourceDocument,
+        row: LedgerRow | None,
+        sends: list[Queued[WriteTag]],
+        *,
+        resend: bool = False,
+        line_count: int | None = None,
+    ) -> None:
+        """Commit the row ``sending`` (or reuse its controlid on a resend) and queue the write."""
+        ctx = self._ctx
+        ledger = ctx.writable()
+        kind, source_id = action.source_kind, action.source_id
+        assert action.version_hash is not None
+        if resend:
+            sent = ledger.resend(kind, source_id)
+        else:
+            sent = ledger.mark_sending(kind, source_id, action.version_hash, action=action.action)
+        assert sent.controlid is not None
+        label = postings.record_label(kind, source_id)
+        posting = action.posting
+        entity = posting.entity_id if posting is not None else None
+        function: Function | None
+        if action.action == "create":
+            assert posting is not None
+            function = postings.create_document(
+                posting, sent.controlid, record=label, context=self._posting_context(posting)
+            )
+        elif action.action == "update":
+            assert posting is not None and row is not None and row.target.key is not None
+            entity = row.target.entity
+            function = postings.update_document(
+                posting, row.target.key, sent.controlid, line_count=line_count or 0, record=label
+            )
+        else:
+            assert row is not None and row.target.key is not None
+            entity = row.target.entity
+            when = action.effective_date or doc.date
+            function = postings.reverse_document(
+                posting_kind(doc, ctx.options),
+                row.target.key,
+                when,
+                sent.controlid,
+                number=doc.number,
+                record=label,
+            )
+            assert function is not None  # _check_changes turned the others into conflicts
+        sends.append(
+            Queued(
+                function,
+                entity,
+                WriteTag(
+                    kind,
+                    source_id,
+                    doc.number,
+                    action.action,
+                    entity,
+                    posting.invoice_number if posting is not None else None,
+                    posting.transaction_definition if posting is not None else None,
+                ),
+            )
+        )
+        self.unsettled[(kind, source_id)] = doc
+
+    def _posting_context(self, posting: Posting) -> postings.PostingContext:
+        if posting.entity_id is not None or not any(line.tax_detail_id for line in posting.lines):
+            return postings.PostingContext()
+        if self._tax_solutions is None:
+            self._tax_solutions = tax_solutions(self._ctx.intacct)
+        return postings.PostingContext(tax_solutions=self._tax_solutions)
+
+    # -- updates and reversals: what Intacct can still take ---------------------------------
+
+    def _check_changes(
+        self,
+        actions: Sequence[DocumentAction],
+        built: Mapping[tuple[str, str], tuple[SourceDocument, Built]],
+        rows: Mapping[tuple[str, str], LedgerRow],
+    ) -> list[DocumentAction]:
+        changes = [a for a in actions if a.action in ("update", "reverse")]
+        self._line_counts.clear()  # one chunk's worth at a time
+        if not changes:
+            return list(actions)
+        actual = find_actuals(self._reader, self._ctx.options, changes, built, rows)
+        out: list[DocumentAction] = []
+        for action in actions:
+            if action.action not in ("update", "reverse"):
+                out.append(action)
+                continue
+            key = (action.source_kind, action.source_id)
+            doc = built[key][0]
+            found = actual.get(key)
+            blocker = change_blocker(action, doc, found, self._ctx.options)
+            if blocker is None:
+                assert found is not None
+                self._line_counts[key] = len(found.lines)
+                out.append(action)
+                continue
+            message, fix = blocker
+            out.append(
+                DocumentAction(
+                    action="conflict",
+                    source_kind=action.source_kind,
+                    source_id=action.source_id,
+                    number=action.number,
+                    version_hash=action.version_hash,
+                    reason=message,
+                    target_key=action.target_key,
+                    fix=fix,
+                )
+            )
+        return out
+
+    # -- unknown outcomes ---------------------------------------------------------------------
+
+    def _settle(
+        self,
+        lookups: Sequence[DocumentAction],
+        built: Mapping[tuple[str, str], tuple[SourceDocument, Built]],
+        rows: dict[tuple[str, str], LedgerRow],
+        customers: CustomerState,
+        sends: list[Queued[WriteTag]],
+    ) -> list[DocumentAction]:
+        """Decide each unknown outcome by looking the document up; returns follow-up actions."""
+        ctx = self._ctx
+        ledger = ctx.writable()
+        actual = find_actuals(self._reader, self._ctx.options, lookups, built, rows)
+        replan: list[tuple[SourceDocument, Built]] = []
+        for action in lookups:
+            key = (action.source_kind, action.source_id)
+            doc, posting = built[key]
+            row = rows[key]
+            found = actual.get(key)
+            sent = row.version_hash
+            was_update = row.confirmed_version is not None
+            now = version_hash(posting) if isinstance(posting, Posting) else None
+            stage = stage_of(doc.kind)
+            if sent == REVERSAL_VERSION:
+                if found is not None and found.state == "reversed":
+                    ledger.confirm(doc.kind, doc.id)
+                    ctx.summary.count(stage, "adopted")
+                    replan.append((doc, posting))
+                elif found is None:
+                    self._lost_document(doc, row)
+                else:
+                    resend = DocumentAction(
+                        "reverse", doc.kind, doc.id, doc.number, sent, "voided: resent"
+                    )
+                    self._send(resend, doc, row, sends, resend=True)
+                continue
+            if found is None:
+                if was_update:
+                    self._lost_document(doc, row)
+                elif now == sent and isinstance(posting, Posting):
+                    resend = DocumentAction(
+                        "create", doc.kind, doc.id, doc.number, sent, "resent", posting=posting
+                    )
+                    self._send(resend, doc, row, sends, resend=True)
+                else:
+                    ledger.mark_absent(doc.kind, doc.id)
+                    replan.append((doc, posting))
+                continue
+            holds_sent = (
+                isinstance(posting, Posting)
+                and now == sent
+                and not diff_document(posting, found, ctx.options)
+            )
+            if was_update and not holds_sent and now == sent and isinstance(posting, Posting):
+                # The update did not land: send it again, same controlid.
+                reason = postings.update_blocker(posting, len(found.lines))
+                if reason is None and not found.is_paid_at_all:
+                    resend = DocumentAction(
+                        "update", doc.kind, doc.id, doc.number, sent, "resent", posting=posting
+                    )
+                    self._send(resend, doc, row, sends, resend=True, line_count=len(found.lines))
+                    continue
+            ledger.confirm(
+                doc.kind,
+                doc.id,
+                TargetKeys(
+                    key=found.record_key, number=found.invoice_number, entity=found.entity_id
+                ),
+            )
+            ctx.summary.count(stage, "adopted")
+            replan.append((doc, posting))
+        if not replan:
+            return []
+        fresh = self._rows(doc for doc, _ in replan)
+        views = {key: view for key, row in fresh.items() if (view := view_of(row)) is not None}
+        rows.update(fresh)
+        plan = plan_documents(replan, views, ctx.options, held_customers=customers.held)
+        return [a for a in plan.documents if a.action != "lookup_first"]
+
+    def _lost_document(self, doc: SourceDocument, row: LedgerRow) -> None:
+        ledger = self._ctx.writable()
+        ledger.mark_absent(doc.kind, doc.id)
+        self._ctx.record_failure(
+            doc.kind,
+            doc.id,
+            doc.number,
+            row.version_hash,
+            RecordFailure(
+                f"the Intacct document {row.target.key} it was linked to is no longer found",
+                code="conflict",
+                field="document",
+                hint="Check the document in Intacct (deleted?); `orsync reconcile` compares "
+                "both sides.",
+            ),
+            status="conflict",
+        )
+
+
+def _skip(doc: SourceDocument, reason: str) -> DocumentAction:
+    return DocumentAction("skip", doc.kind, doc.id, doc.number, None, reason)

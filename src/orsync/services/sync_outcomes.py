@@ -1,0 +1,114 @@
+"""What each document write came to: confirm, fail with Intacct's words, or mark unconfirmed.
+
+Called by the write pipeline on the run's own thread, one completed request batch at a time,
+inside one ledger transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orsync.engine import SourceDocument
+from orsync.intacct import Failed, Outcome, Succeeded
+from orsync.intacct.xml.function import Function
+from orsync.services.sync_context import RunContext, numbered
+from orsync.services.sync_summary import RecordProblem, stage_of
+from orsync.state import RecordFailure, Status, TargetKeys
+
+
+@dataclass(frozen=True)
+class WriteTag:
+    """What the outcome of one queued function is about."""
+
+    kind: str
+    source_id: str
+    number: str
+    action: str  # create / update / reverse
+    entity: str | None
+    invoice_number: str | None
+    definition: str | None
+
+
+class DocumentOutcomes:
+    def __init__(self, ctx: RunContext, unsettled: dict[tuple[str, str], SourceDocument]) -> None:
+        self._ctx = ctx
+        # Documents sent and not yet answered; what is left after a flush went unconfirmed.
+        self.unsettled = unsettled
+
+    def settled(self, settled: list[tuple[Outcome, WriteTag]]) -> None:
+        ctx = self._ctx
+        ledger = ctx.writable()
+        with ledger.batch():
+            for outcome, tag in settled:
+                stage = stage_of(tag.kind)
+                if isinstance(outcome, Succeeded):
+                    ledger.confirm(tag.kind, tag.source_id, self._target(outcome, tag))
+                    self.unsettled.pop((tag.kind, tag.source_id), None)
+                    ctx.summary.count(
+                        stage,
+                        {"create": "created", "update": "updated"}.get(tag.action, "reversed"),
+                    )
+                    ctx.progress.advance(stage)
+                elif isinstance(outcome, Failed):
+                    self.unsettled.pop((tag.kind, tag.source_id), None)
+                    self._failed(outcome, tag)
+                else:
+                    self._unconfirmed(tag, outcome.reason)
+
+    def lost(self, lost: list[tuple[Function, WriteTag]], error: BaseException) -> None:
+        ledger = self._ctx.writable()
+        with ledger.batch():
+            for _function, tag in lost:
+                self._unconfirmed(tag, f"the request failed: {error}")
+
+    def _target(self, outcome: Succeeded, tag: WriteTag) -> TargetKeys:
+        if tag.action != "create":
+            return TargetKeys()
+        key = outcome.key
+        number = tag.invoice_number
+        if number is None and key and tag.definition and key.startswith(f"{tag.definition}-"):
+            number = key[len(tag.definition) + 1 :]
+        return TargetKeys(key=key, number=number, entity=tag.entity)
+
+    def _failed(self, outcome: Failed, tag: WriteTag) -> None:
+        ledger = self._ctx.writable()
+        error = outcome.as_error()
+        hint = error.hint or None
+        if outcome.is_duplicate_record and tag.action == "create":
+            hint = (
+                "Intacct already has a document with this number. If orsync posted it before "
+                "(state lost), `orsync reconcile --rebuild-ledger` adopts it; otherwise renumber "
+                "one of them."
+            )
+        failure = RecordFailure(error.message, code=error.code, field="document", hint=hint)
+        ledger.fail(tag.kind, tag.source_id, numbered(tag.number, failure))
+        self._ctx.summary.problem(
+            RecordProblem(
+                stage_of(tag.kind),
+                "failed",
+                tag.kind,
+                tag.source_id,
+                tag.number,
+                failure.message,
+                field=failure.field,
+                fix=hint,
+            )
+        )
+
+    def _unconfirmed(self, tag: WriteTag, reason: str) -> None:
+        ledger = self._ctx.writable()
+        row = ledger.get(tag.kind, tag.source_id)
+        if row is None or row.status is not Status.SENDING:
+            return
+        ledger.mark_unconfirmed(
+            tag.kind,
+            tag.source_id,
+            numbered(
+                tag.number,
+                RecordFailure(
+                    reason,
+                    code="unconfirmed",
+                    hint="The next sync looks the document up in Intacct before sending it again.",
+                ),
+            ),
+        )

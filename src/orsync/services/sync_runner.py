@@ -1,0 +1,329 @@
+"""One sync run, stage by stage (the engine room behind :func:`orsync.services.sync.run_sync`).
+
+Order: settle what earlier runs left unknown, customers changed in OfficeRnD, documents held
+for a customer that became ready, invoices, credit notes, then one more look at writes of this
+run whose answer was lost. Each stream's cursor moves only after its writes are committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orsync.config import Profile
+from orsync.engine import DocumentAction, SourceDocument, version_hash
+from orsync.engine.model import CustomerRef
+from orsync.errors import RecordError
+from orsync.mapping import Mapping
+from orsync.officernd import PaymentDocument
+from orsync.services.connections import Connections
+from orsync.services.resolver import MappingResolver, engine_options
+from orsync.services.sources import ReferenceData, source_document
+from orsync.services.sync_context import (
+    LedgerLookups,
+    NoProgress,
+    PlanLog,
+    RunContext,
+    SyncOptions,
+    SyncProgress,
+)
+from orsync.services.sync_customers import CustomerDesk
+from orsync.services.sync_documents import CUSTOMER_HELD, DocumentDesk
+from orsync.services.sync_reading import STREAMS, ReadMark, customers, documents, documents_by_id
+from orsync.services.sync_summary import RecordProblem, Stage, SyncSummary, stage_of
+from orsync.state import (
+    DEFAULT_OVERLAP,
+    Cursors,
+    Ledger,
+    RecordFailure,
+    Status,
+)
+from orsync.state._db import utc_now
+
+UNCHANGED_MARGIN = DEFAULT_OVERLAP
+SETTLE_ROUNDS = 2  # same-run lookups of writes whose outcome was lost, before giving up to 75
+
+
+class Runner:
+    def __init__(
+        self,
+        profile_name: str,
+        profile: Profile,
+        mapping: Mapping,
+        options: SyncOptions,
+        connections: Connections,
+        summary: SyncSummary,
+        lookups: LedgerLookups,
+        ledger: Ledger | None,
+    ) -> None:
+        self.options = options
+        self.progress: SyncProgress = NoProgress()
+        self.cursors: Cursors | None = None
+        client_settings = connections.intacct._settings
+        engine = engine_options(profile, mapping, retry_failed=options.retry_failed)
+        self.ctx = RunContext(
+            profile=profile_name,
+            intacct=connections.intacct,
+            officernd=connections.officernd,
+            lookups=lookups,
+            ledger=ledger,
+            options=engine,
+            make_resolver=lambda: _resolver(connections, mapping, engine),
+            summary=summary,
+            plan=PlanLog() if ledger is None else None,
+            batch_size=options.batch_size or client_settings.batch_size,
+            max_in_flight=options.max_in_flight or client_settings.max_in_flight,
+        )
+        self.customers = CustomerDesk(self.ctx)
+        self._rechecked: set[str] = set()  # bounded by the records left over by earlier runs
+        self._waiting: list[str] = []  # documents held for their customer by earlier runs
+        self.documents = DocumentDesk(self.ctx)
+
+    def run(self) -> None:
+        self.ctx.progress = self.progress
+        try:
+            self._unresolved_first()
+            if self.options.document_ids is not None:
+                self._recheck(list(self.options.document_ids))
+                self._settle_lost_outcomes()
+                return
+            if "customers" in self.options.only:
+                for stream in ("companies", "members"):
+                    self._customer_stream(stream)
+            self._waiting_documents()
+            for stage in ("invoices", "credit_notes"):
+                if stage in self.options.only:
+                    self._document_stream(stage)
+            self._settle_lost_outcomes()
+        finally:
+            self.documents.close()
+
+    # -- streams ---------------------------------------------------------------------------
+
+    def _mark(self, stream: str) -> ReadMark:
+        started = utc_now()
+        if self.options.full or self.cursors is None:
+            since = self.options.since
+        else:
+            since = self.cursors.read_from(STREAMS[stream], since=self.options.since)
+        return ReadMark(read_from=since, started_at=started)
+
+    def _advance(self, stream: str, mark: ReadMark) -> None:
+        """Only after every row of the stream is committed (the caller flushed the writes)."""
+        ledger = self.ctx.ledger
+        if ledger is None or self.cursors is None:
+            return
+        max_seen = mark.max_seen if mark.count else None
+        self.cursors.advance(
+            STREAMS[stream],
+            read_from=mark.read_from,
+            max_seen=max_seen,
+            read_started_at=mark.started_at,
+        )
+
+    def _customer_stream(self, stream: str) -> None:
+        mark = self._mark(stream)
+        if mark.read_from is None and not self.options.full:
+            # First run: nothing is billed yet, so nothing can have changed; customers are
+            # created when their first document needs them. Start the cursor here.
+            if self.cursors is not None and self.ctx.ledger is not None:
+                self.cursors.advance(
+                    STREAMS[stream],
+                    read_from=None,
+                    max_seen=mark.started_at,
+                    read_started_at=mark.started_at,
+                )
+            return
+        for chunk in customers(self.ctx.officernd, stream, mark):
+            self.ctx.summary.read[stream] += len(chunk)
+            self.progress.advance("reading", len(chunk))
+            self.customers.changed(chunk)
+        self._advance(stream, mark)
+
+    def _document_stream(self, stage: Stage) -> None:
+        mark = self._mark(stage)
+        for chunk in documents(self.ctx.officernd, stage, mark):
+            self.ctx.summary.read[stage] += len(chunk)
+            self.progress.advance("reading", len(chunk))
+            self._documents(chunk)
+        self.documents.flush()
+        self._advance(stage, mark)
+
+    def _unresolved_first(self) -> None:
+        """Writes of earlier runs whose outcome is unknown (and, with --retry-failed, failed
+        ones) are read from OfficeRnD by id, whether or not they changed since. Documents
+        that wait for their customer are kept for :meth:`_waiting_documents`."""
+        ledger = self.ctx.ledger
+        if ledger is None:
+            return
+        wanted: dict[str, list[str]] = {}
+        for row in ledger.iter_unresolved((Status.UNCONFIRMED, Status.FAILED)):
+            waiting = row.error is not None and row.error.code == CUSTOMER_HELD
+            if row.status is Status.UNCONFIRMED or (
+                stage_of(row.kind) in self.options.only and self.options.retry_failed
+            ):
+                wanted.setdefault(row.kind, []).append(row.source_id)
+            elif waiting and stage_of(row.kind) in self.options.only:
+                self._waiting.append(row.source_id)
+        refs = [CustomerRef("company", i) for i in wanted.get("company", [])]
+        refs += [CustomerRef("member", i) for i in wanted.get("member", [])]
+        if refs:
+            self.customers.ensure(refs, {})
+        ids = [i for kind in ("invoice", "credit_note") for i in wanted.get(kind, [])]
+        self._recheck(ids)
+
+    def _waiting_documents(self) -> None:
+        """Documents held for their customer follow once a customer became ready in this run
+        (an unconfirmed create settled, an OfficeRnD change resolved a conflict); otherwise
+        re-reading them would only report the same hold again."""
+        if self._waiting and self.customers.resolved:
+            self._recheck(self._waiting)
+        self._waiting = []
+
+    def _recheck(self, ids: list[str]) -> None:
+        for chunk in documents_by_id(self.ctx.officernd, ids):
+            self._documents(chunk, recheck=True)
+        self.documents.flush()
+
+    def _settle_lost_outcomes(self) -> None:
+        """Writes of this run whose outcome was lost: look them up now, resend if absent."""
+        if self.ctx.ledger is None:
+            return
+        for _round in range(SETTLE_ROUNDS):
+            pending = list(self.documents.unsettled.values())
+            if not pending:
+                return
+            self.documents.unsettled.clear()
+            self.documents.process(pending, self.customers.state)
+            self.documents.flush()
+
+    # -- one chunk of documents ---------------------------------------------------------
+
+    def _documents(self, records: list[PaymentDocument], *, recheck: bool = False) -> None:
+        ctx = self.ctx
+        docs: list[SourceDocument] = []
+        if recheck:
+            self._rechecked.update(record.id for record in records)
+        else:
+            # Read again by the stream after _unresolved_first: planned once per run only.
+            records = [r for r in records if r.id not in self._rechecked]
+            if not self.options.full:
+                records = self._drop_unchanged(records)
+        for record in records:
+            try:
+                doc = source_document(record, ctx.resolver.reference)
+            except RecordError as error:
+                self._unreadable(record, error)
+                continue
+            if doc is not None:
+                docs.append(doc)
+        if not docs:
+            return
+        currency: dict[tuple[str, str], str] = {
+            (d.customer.kind, d.customer.id): d.currency for d in docs
+        }
+        self.customers.ensure([d.customer for d in docs if not d.is_draft], currency)
+        self.documents.process(docs, self.customers.state)
+
+    def _drop_unchanged(self, records: list[PaymentDocument]) -> list[PaymentDocument]:
+        """Records the cursor overlap read again although OfficeRnD has not changed them since
+        their write was confirmed: counted unchanged without building them, which would need
+        OfficeRnD's reference lists (a handful of requests on a run with nothing to do).
+
+        ``UNCHANGED_MARGIN`` absorbs clock skew between OfficeRnD's ``modifiedAt`` and this
+        machine's confirmation time. ``--full`` rebuilds everything (a mapping change)."""
+        by_kind: dict[str, list[str]] = {}
+        for record in records:
+            by_kind.setdefault(_kind_of(record), []).append(record.id)
+        rows = {
+            (kind, source_id): row
+            for kind, ids in by_kind.items()
+            for source_id, row in self.ctx.lookups.get_many(kind, ids).items()
+        }
+        kept = []
+        for record in records:
+            row = rows.get((_kind_of(record), record.id))
+            if (
+                row is not None
+                and row.status is Status.CONFIRMED
+                and row.confirmed_at is not None
+                and record.modified_at is not None
+                and record.modified_at < row.confirmed_at - UNCHANGED_MARGIN
+            ):
+                self.ctx.summary.count(stage_of(row.kind), "unchanged")
+                if self.ctx.plan is not None:
+                    self.ctx.plan.documents.append(
+                        DocumentAction(
+                            "skip",
+                            row.kind,
+                            row.source_id,
+                            record.number or record.id,
+                            row.confirmed_version,
+                            "unchanged",
+                            target_key=row.target.key,
+                        )
+                    )
+                continue
+            if (
+                row is not None
+                and row.status is Status.FAILED
+                and not self.options.retry_failed
+                and record.modified_at is not None
+                and record.modified_at < row.status_at - UNCHANGED_MARGIN
+            ):
+                # Failed before and unchanged since: the same report, without rebuilding it.
+                error = row.error
+                self.ctx.summary.problem(
+                    RecordProblem(
+                        stage_of(row.kind),
+                        "failed",
+                        row.kind,
+                        row.source_id,
+                        record.number or record.id,
+                        error.message if error is not None else "failed before",
+                        field=error.field if error is not None else None,
+                        fix=error.hint if error is not None else None,
+                    )
+                )
+                if self.ctx.plan is not None:
+                    self.ctx.plan.documents.append(
+                        DocumentAction(
+                            "failed",
+                            row.kind,
+                            row.source_id,
+                            record.number or record.id,
+                            row.version_hash,
+                            error.message if error is not None else "failed before",
+                            fix=error.hint if error is not None else None,
+                        )
+                    )
+                continue
+            kept.append(record)
+        return kept
+
+    def _unreadable(self, record: PaymentDocument, error: RecordError) -> None:
+        kind = _kind_of(record)
+        failure = RecordFailure(
+            error.message, code="unreadable", field=error.field, hint=error.hint or None
+        )
+        self.ctx.record_failure(
+            kind, record.id, record.number or record.id, version_hash(failure.message), failure
+        )
+
+
+def _kind_of(record: PaymentDocument) -> str:
+    return "credit_note" if record.document_type == "creditNote" else "invoice"
+
+
+def _resolver(connections: Connections, mapping: Mapping, options: Any) -> MappingResolver:
+    client = connections.officernd
+    # Plans and fees are read only when a map needs them (fees is the one large list).
+    with_fees = mapping.fees is not None or mapping.resource_types is not None
+    with_plans = with_fees or mapping.plans is not None
+    reference = ReferenceData.from_records(
+        locations=client.locations(),
+        revenue_accounts=client.revenue_accounts(),
+        tax_rates=client.tax_rates(),
+        plans=client.plans() if with_plans else (),
+        fees=client.fees() if with_fees else (),
+    )
+    return MappingResolver(mapping, reference, options)

@@ -1,0 +1,170 @@
+"""What one ``sync`` run did, as counts and a bounded list of problems (``--json`` schema).
+
+Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
+
+    {
+      "schema": "orsync.sync/1",
+      "profile": "main",
+      "run_id": 12,                      # null for a run that never opened the state
+      "started_at": "...Z", "finished_at": "...Z", "duration_s": 1.234,
+      "exit_code": 0,                    # 0 ok, 1 records failed/conflicts, 75 unconfirmed left
+      "options": {"full": false, "since": null, "only": [...], "retry_failed": false},
+      "read": {"invoices": 40, "credit_notes": 3, "companies": 8, "members": 0},
+      "counts": {                        # every stage and outcome present, 0 when none
+        "customers":    {"created", "updated", "adopted", "unchanged", "skipped",
+                         "failed", "conflict", "unconfirmed"},
+        "invoices":     {"created", "updated", "reversed", "adopted", "unchanged", "skipped",
+                         "failed", "conflict", "unconfirmed"},
+        "credit_notes": {... as invoices ...}
+      },
+      "unconfirmed_left": 0,             # ledger rows whose outcome is still unknown
+      "problems": [                      # failed / conflict / unconfirmed records, at most 500
+        {"stage", "status", "kind", "source_id", "number", "field", "message", "fix"}
+      ],
+      "problems_not_listed": 0           # beyond the 500 listed
+    }
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SUMMARY_SCHEMA = "orsync.sync/1"
+Stage = Literal["customers", "invoices", "credit_notes"]
+STAGES: tuple[Stage, ...] = ("customers", "invoices", "credit_notes")
+OUTCOMES: dict[Stage, tuple[str, ...]] = {
+    "customers": (
+        "created",
+        "updated",
+        "adopted",
+        "unchanged",
+        "skipped",
+        "failed",
+        "conflict",
+        "unconfirmed",
+    ),
+    "invoices": (
+        "created",
+        "updated",
+        "reversed",
+        "adopted",
+        "unchanged",
+        "skipped",
+        "failed",
+        "conflict",
+        "unconfirmed",
+    ),
+    "credit_notes": (
+        "created",
+        "updated",
+        "reversed",
+        "adopted",
+        "unchanged",
+        "skipped",
+        "failed",
+        "conflict",
+        "unconfirmed",
+    ),
+}
+READ_STREAMS = ("invoices", "credit_notes", "companies", "members")
+MAX_PROBLEMS = 500  # the ledger keeps every one; `orsync status` lists them all
+ProblemStatus = Literal["failed", "conflict", "unconfirmed"]
+
+
+def stage_of(kind: str) -> Stage:
+    """The stage of a ledger kind: company/member -> customers, invoice, credit_note."""
+    if kind in ("company", "member", "customer"):
+        return "customers"
+    return "credit_notes" if kind == "credit_note" else "invoices"
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    stage: Stage
+    status: ProblemStatus
+    kind: str
+    source_id: str
+    number: str
+    message: str
+    field: str | None = None
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "status": self.status,
+            "kind": self.kind,
+            "source_id": self.source_id,
+            "number": self.number,
+            "field": self.field,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+@dataclass
+class SyncSummary:
+    profile: str
+    options: dict[str, Any]
+    started_at: dt.datetime
+    run_id: int | None = None
+    finished_at: dt.datetime | None = None
+    exit_code: int = 0
+    unconfirmed_left: int = 0
+    read: dict[str, int] = field(default_factory=lambda: dict.fromkeys(READ_STREAMS, 0))
+    counts: dict[Stage, dict[str, int]] = field(
+        default_factory=lambda: {stage: dict.fromkeys(OUTCOMES[stage], 0) for stage in STAGES}
+    )
+    problems: list[RecordProblem] = field(default_factory=list)
+    problems_not_listed: int = 0
+
+    def count(self, stage: Stage, outcome: str, n: int = 1) -> None:
+        self.counts[stage][outcome] = self.counts[stage].get(outcome, 0) + n
+
+    def problem(self, problem: RecordProblem) -> None:
+        self.count(problem.stage, problem.status)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.problems_not_listed += 1
+
+    def total(self, outcome: str) -> int:
+        return sum(stage.get(outcome, 0) for stage in self.counts.values())
+
+    @property
+    def written(self) -> int:
+        return sum(self.total(o) for o in ("created", "updated", "reversed"))
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds(), 3)
+
+    def flat_counts(self) -> dict[str, int]:
+        """``stage.outcome`` -> n for the non-zero counts (what the run row stores)."""
+        return {
+            f"{stage}.{outcome}": n
+            for stage, outcomes in self.counts.items()
+            for outcome, n in outcomes.items()
+            if n
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SUMMARY_SCHEMA,
+            "profile": self.profile,
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": None if self.finished_at is None else self.finished_at.isoformat(),
+            "duration_s": self.duration_s,
+            "exit_code": self.exit_code,
+            "options": self.options,
+            "read": dict(self.read),
+            "counts": {stage: dict(outcomes) for stage, outcomes in self.counts.items()},
+            "unconfirmed_left": self.unconfirmed_left,
+            "problems": [p.to_dict() for p in self.problems],
+            "problems_not_listed": self.problems_not_listed,
+        }

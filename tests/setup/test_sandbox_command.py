@@ -1,0 +1,147 @@
+"""`orsync sandbox` as scripts use it: a real process, one JSON line, SIGTERM ends it cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from orsync.errors import UsageError
+from orsync.sandbox.launch import SANDBOX_FAULTS
+from orsync.services.sandbox import parse_rate_limit, sandbox_options
+from tests.conftest import CliRunner
+
+pytestmark = pytest.mark.loopback
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_S = 30
+
+
+def _environment(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["ORSYNC_HOME"] = str(tmp_path / "home")
+    env.pop("ORSYNC_INTACCT_XSD", None)  # schema loading is tested elsewhere; keep start fast
+    return env
+
+
+@pytest.fixture
+def sandbox_process(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orsync",
+            "sandbox",
+            "--json",
+            "--invoices",
+            "20",
+            "--companies",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_environment(tmp_path),
+        cwd=REPO_ROOT,
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_sandbox_prints_one_json_line_serves_both_apis_and_stops_on_sigterm(
+    sandbox_process: subprocess.Popen[str],
+) -> None:
+    assert sandbox_process.stdout is not None
+    line = sandbox_process.stdout.readline()
+    details = json.loads(line)
+    intacct, officernd = details["intacct"], details["officernd"]
+    for key in ("url", "sender_id", "sender_password", "company_id", "user_id", "user_password"):
+        assert intacct[key]
+    assert intacct["entities"]
+    for key in ("api_url", "token_url", "org", "client_id", "client_secret"):
+        assert officernd[key]
+    assert intacct["url"].endswith("/ia/xml/xmlgw.phtml")
+
+    with httpx.Client(timeout=10) as http:
+        token = http.post(
+            officernd["token_url"],
+            data={
+                "grant_type": "client_credentials",
+                "client_id": officernd["client_id"],
+                "client_secret": officernd["client_secret"],
+                "scope": "flex.space.locations.read",
+            },
+        )
+        assert token.status_code == 200
+        locations = http.get(
+            f"{officernd['api_url']}/api/v2/organizations/{officernd['org']}/locations",
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        )
+        assert locations.status_code == 200
+        assert locations.json()["results"]
+        gateway = http.post(intacct["url"], content=b"<request/>")
+        assert gateway.status_code == 200
+        assert b"<response>" in gateway.content
+
+    sandbox_process.send_signal(signal.SIGTERM)
+    assert sandbox_process.wait(timeout=10) == 0
+    assert sandbox_process.stdout.read() == ""  # nothing after the one JSON line
+
+
+def test_sigint_also_stops_it_cleanly(sandbox_process: subprocess.Popen[str]) -> None:
+    assert sandbox_process.stdout is not None
+    json.loads(sandbox_process.stdout.readline())
+    sandbox_process.send_signal(signal.SIGINT)
+    assert sandbox_process.wait(timeout=10) == 0
+
+
+def test_an_unknown_fault_is_a_usage_error_listing_the_valid_names(run_cli: CliRunner) -> None:
+    result = run_cli("sandbox", "--fault", "intacct.meteor=0.5")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    for name in SANDBOX_FAULTS:
+        assert name in result.stderr
+
+
+def test_an_unknown_flag_is_a_usage_error(run_cli: CliRunner) -> None:
+    assert run_cli("sandbox", "--invoicez", "3").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("400/min", 400), ("400", 400), ("25 / MIN", 25), ("none", None), ("0", None)],
+)
+def test_rate_limit_is_requests_per_minute(text: str, expected: int | None) -> None:
+    assert parse_rate_limit(text) == expected
+
+
+@pytest.mark.parametrize("text", ["400/s", "fast", "-3/min", ""])
+def test_a_rate_limit_that_is_not_r_per_min_is_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="R/min"):
+        parse_rate_limit(text)
+
+
+def test_options_carry_faults_and_their_seed() -> None:
+    options = sandbox_options(
+        faults=["intacct.lost-response=0.25", "officernd.http-5xx=1"],
+        fault_seed=7,
+        officernd_rate_limit="60/min",
+    )
+    assert dict(options.faults) == {"intacct.lost-response": 0.25, "officernd.http-5xx": 1.0}
+    assert options.fault_seed == 7
+    assert options.officernd_rate_limit == 60
+
+
+def test_a_fault_rate_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(UsageError, match=r"outside 0\.\.1"):
+        sandbox_options(faults=["intacct.http-5xx=2"])
