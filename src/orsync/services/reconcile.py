@@ -31,8 +31,8 @@ from orsync.engine import (
     Reconciler,
     ReconcileReport,
     SourceDocument,
-    version_hash,
 )
+from orsync.engine.customers import customer_version
 from orsync.engine.ledger import LedgerKey
 from orsync.engine.model import ActualDocument
 from orsync.errors import ConfigError, RecordError, UsageError
@@ -303,7 +303,7 @@ def reconcile_with(
     for customer_id, (_, posting) in wanted.items():
         if posting is not None:
             reconciler.add_expected_customer(posting)
-            outcome.customer_versions[customer_id] = version_hash(posting)
+            outcome.customer_versions[customer_id] = customer_version(posting)
     for actual in actual_customers:
         reconciler.add_actual_customer(actual)
         outcome.customer_keys[actual.customer_id] = actual.record_key
