@@ -98,30 +98,20 @@ class Setting:
     secret: bool = False
 
 
+def _secret_setting(secret: Secret, description: str) -> Setting:
+    """A secret is supplied through its environment variable (or a hidden prompt)."""
+    return Setting(secret.value, secret.env_var, description, secret=True)
+
+
 REQUIRED_SETTINGS: tuple[Setting, ...] = (
     Setting("sender_id", "--sender-id", "Intacct Web Services sender ID"),
-    Setting(
-        Secret.INTACCT_SENDER_PASSWORD.value,
-        Secret.INTACCT_SENDER_PASSWORD.env_var,
-        "Intacct sender password",
-        secret=True,
-    ),
+    _secret_setting(Secret.INTACCT_SENDER_PASSWORD, "Intacct sender password"),
     Setting("company_id", "--company-id", "Intacct company ID"),
     Setting("user_id", "--user-id", "Intacct Web Services user ID"),
-    Setting(
-        Secret.INTACCT_USER_PASSWORD.value,
-        Secret.INTACCT_USER_PASSWORD.env_var,
-        "Intacct user password",
-        secret=True,
-    ),
+    _secret_setting(Secret.INTACCT_USER_PASSWORD, "Intacct user password"),
     Setting("officernd_org", "--officernd-org", "OfficeRnD organization slug"),
     Setting("officernd_client_id", "--officernd-client-id", "OfficeRnD application client ID"),
-    Setting(
-        Secret.OFFICERND_CLIENT_SECRET.value,
-        Secret.OFFICERND_CLIENT_SECRET.env_var,
-        "OfficeRnD client secret",
-        secret=True,
-    ),
+    _secret_setting(Secret.OFFICERND_CLIENT_SECRET, "OfficeRnD client secret"),
 )
 
 
