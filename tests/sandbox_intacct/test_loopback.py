@@ -51,3 +51,30 @@ def test_a_lost_response_closes_the_socket_after_the_commit(clock: FakeClock) ->
         post(client, Envelope(sim.credentials).build([function("i", create_invoice())]))
 
     assert len(sim.store.invoices()) == 1
+
+
+def _counting_app(environ: dict[str, object], start_response: object) -> list[bytes]:
+    body = f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}".encode()
+    start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
+    return [body]
+
+
+def test_a_client_reuses_one_kept_alive_connection_for_many_requests() -> None:
+    peers: set[object] = set()
+    with serve(_counting_app) as served, httpx.Client(base_url=served.base_url) as client:
+        for number in range(5):
+            response = client.post(f"/r{number}", content=b"x" * number)
+            peers.add(response.extensions["network_stream"].get_extra_info("client_addr"))
+            assert response.text == f"POST /r{number}"
+            assert response.http_version == "HTTP/1.1"
+
+    assert len(peers) == 1
+
+
+def test_a_stopped_server_answers_nothing_even_on_a_kept_alive_connection() -> None:
+    served = serve(_counting_app)
+    with httpx.Client(base_url=served.base_url, timeout=2) as client:
+        assert client.get("/before").text == "GET /before"
+        served.stop()
+        with pytest.raises(httpx.TransportError):
+            client.get("/after")
