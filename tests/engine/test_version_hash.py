@@ -54,3 +54,47 @@ def test_mapping_change_changes_the_hash() -> None:
     assert version_hash(posting(invoice())) != version_hash(
         posting(invoice(), resolver=FakeResolver(taxes={"tax-vat20": "UK Reduced"}))
     )
+
+
+def test_the_encoder_writes_exactly_the_walked_canonical_form() -> None:
+    # canonical_json encodes with a default hook for speed; stored hashes depend on it giving
+    # the very text that to_jsonable + json.dumps gives, for every kind of value it meets.
+    import datetime as dt
+    import json
+    from types import MappingProxyType
+
+    from orsync.engine.canonical import canonical_json, to_jsonable
+
+    @dataclasses.dataclass(frozen=True)
+    class Inner:
+        amount: Decimal
+        note: str | None = None
+
+    @dataclasses.dataclass(frozen=True)
+    class Outer:
+        when: dt.date
+        at: dt.datetime
+        inners: tuple[Inner, ...]
+        tags: frozenset[str]
+        extra: object = None
+
+    values: list[object] = [
+        posting(invoice()),
+        posting(invoice("INV-2", line("100.000", "20.0"), line("-3.10", "0"))),
+        Outer(
+            dt.date(2026, 11, 26),
+            dt.datetime(2026, 11, 26, 12, 30, tzinfo=dt.UTC),
+            (Inner(Decimal("1.500")), Inner(Decimal("0E-7"), "x")),
+            frozenset({"b", "a", "é"}),
+            MappingProxyType({"k": [Decimal("2.0"), None, True, 3]}),
+        ),
+        [None, "text", 1.5, {"z": 1, "a": Inner(Decimal("10"))}],
+    ]
+    for value in values:
+        walked = json.dumps(
+            to_jsonable(value, for_hash=True),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        assert canonical_json(value) == walked
