@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -50,37 +50,58 @@ TAX_TYPES = ("included", "excluded", "noTax")
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
-    # Wire names of this model's BlankIsAbsent fields, computed once per class.
+    # Wire names (and Python names) of this model's BlankIsAbsent fields, and of the fields
+    # that take no None (a null there must fall back to the default), computed once per class.
     _blank_is_absent: ClassVar[frozenset[str]] = frozenset()
+    _takes_no_none: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        cls._blank_is_absent = frozenset(
-            info.alias or name
-            for name, info in cls.model_fields.items()
-            if any(isinstance(m, BlankIsAbsent) for m in info.metadata)
-        )
+        blank: set[str] = set()
+        no_none: set[str] = set()
+        for name, info in cls.model_fields.items():
+            keys = {name, info.alias or name}
+            if any(isinstance(m, BlankIsAbsent) for m in info.metadata):
+                blank |= keys
+            if not _accepts_none(info.annotation):
+                no_none |= keys
+        cls._blank_is_absent = frozenset(blank)
+        cls._takes_no_none = frozenset(no_none)
 
     @model_validator(mode="before")
     @classmethod
     def _normalise(cls, data: Any) -> Any:
-        # One pass per object instead of a Python validator per field (this runs for every
-        # record of a full read): null and a placeholder "" mean unset, so the field falls
-        # back to its default (an empty list or bag, not a failure); a float is refused
-        # because it means an amount bypassed the Decimal-preserving JSON parser.
+        # Null and a placeholder "" mean unset, so the field falls back to its default (an
+        # empty list or bag, not a failure); a float is refused because it means an amount
+        # bypassed the Decimal-preserving JSON parser. This runs for every object of every
+        # record read, so the common case (nothing to clean) is decided by C-level scans and
+        # only the few keys that can need cleaning are looked at in Python.
         if not isinstance(data, dict):
             return data
-        blank = cls._blank_is_absent
-        cleaned: dict[str, Any] = {}
-        for key, value in data.items():
-            if value is None or (value == "" and key in blank):
-                continue
-            if type(value) is float:
-                msg = f"{key}: money must not be a float (parse JSON with parse_float=Decimal)"
-                raise ValueError(msg)
-            cleaned[key] = value
-        return cleaned
+        if float in map(type, data.values()):  # checked in C: a scan in Python costs more
+            key = next(k for k, v in data.items() if type(v) is float)
+            msg = f"{key}: money must not be a float (parse JSON with parse_float=Decimal)"
+            raise ValueError(msg)
+        values = data.values()
+        blank = cls._blank_is_absent if "" in values else frozenset()
+        # A null where None is valid reads the same as the default (None), so only keys that
+        # take no None need it dropped.
+        suspects = (cls._takes_no_none | blank).intersection(data)
+        if not suspects:
+            return data
+        drop = {
+            key
+            for key in suspects
+            if (value := data[key]) is None or (value == "" and key in blank)
+        }
+        if not drop:
+            return data
+        return {key: value for key, value in data.items() if key not in drop}
+
+
+def _accepts_none(annotation: Any) -> bool:
+    return annotation is None or annotation is Any or type(None) in get_args(annotation)
 
 
 class Accounting(Record):
