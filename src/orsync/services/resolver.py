@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from orsync.config import Profile
@@ -107,6 +108,10 @@ class MappingResolver:
         self.options = options
         self._cache: dict[tuple[str, str | None], object] = {}
         self._customer_ids: dict[tuple[CustomerKind, str], str | Unmapped] = {}
+        # Per-line answers depend only on these ids, and every document asks them per line.
+        self._overlays: dict[tuple[str | None, str | None], _Overlay] = {}
+        self._dimensions: dict[tuple[str | None, ...], Dimensions | EngineUnmapped] = {}
+        self._tax_details: dict[tuple[str, Decimal | None], str | EngineUnmapped | None] = {}
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -116,18 +121,21 @@ class MappingResolver:
         return self._cache[key]
 
     def _revenue(self, account_id: str | None) -> MappedRevenue | Unmapped:
-        value = self.reference.revenue_account_value(account_id)
         result = self._cached(
             ("revenue_accounts", account_id),
-            lambda: resolve_revenue_account(self.mapping, value, self.options.invoice_type),
+            lambda: resolve_revenue_account(
+                self.mapping,
+                self.reference.revenue_account_value(account_id),
+                self.options.invoice_type,
+            ),
         )
         assert isinstance(result, MappedRevenue | Unmapped)
         return result
 
     def _location(self, location_id: str | None) -> MappedLocation | Unmapped:
-        value = self.reference.location_value(location_id)
         result = self._cached(
-            ("locations", location_id), lambda: resolve_location(self.mapping, value)
+            ("locations", location_id),
+            lambda: resolve_location(self.mapping, self.reference.location_value(location_id)),
         )
         assert isinstance(result, MappedLocation | Unmapped)
         return result
@@ -141,6 +149,13 @@ class MappingResolver:
         )
 
     def _overlay(self, line: SourceLine) -> _Overlay:
+        key = (line.fee_id, line.plan_id)
+        found = self._overlays.get(key)
+        if found is None:
+            found = self._overlays[key] = self._compute_overlay(line)
+        return found
+
+    def _compute_overlay(self, line: SourceLine) -> _Overlay:
         reference = self.reference
         found: list[DimensionTarget] = []
         first_error: Unmapped | None = None
@@ -187,6 +202,12 @@ class MappingResolver:
     def tax_detail(self, ref: TaxRateRef | None) -> str | EngineUnmapped | None:
         if ref is None:
             return None
+        key = (ref.id, ref.rate)
+        if key not in self._tax_details:
+            self._tax_details[key] = self._tax_detail(ref)
+        return self._tax_details[key]
+
+    def _tax_detail(self, ref: TaxRateRef) -> str | EngineUnmapped | None:
         value = self.reference.tax_rate_value(ref.id)
         if value.rate is None and ref.rate is not None:
             value = OfficeRndValue(id=value.id, code=value.code, name=value.name, rate=ref.rate)
@@ -198,6 +219,13 @@ class MappingResolver:
 
     def dimensions(self, line: SourceLine, doc: SourceDocument) -> Dimensions | EngineUnmapped:
         del doc  # dimensions come from the line's own references
+        key = (line.account.id, line.fee_id, line.plan_id)
+        found = self._dimensions.get(key)
+        if found is None:
+            found = self._dimensions[key] = self._compute_dimensions(line)
+        return found
+
+    def _compute_dimensions(self, line: SourceLine) -> Dimensions | EngineUnmapped:
         department: str | None = None
         class_: str | None = None
         revenue = self._revenue(line.account.id)
