@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://app.officernd.com"
 # A Retry-After above this ends the run (exit 75) instead of blocking a cron job for long.
 MAX_RETRY_AFTER_SECONDS = 120.0
+# GETs one client sends at once: the windowed reader's 8 windows (no official limit is known).
+MAX_READS_IN_FLIGHT = 8
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
 
 # Transport failures after which the request certainly never reached the server: even a write
@@ -88,8 +91,12 @@ class ApiSession:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
+        max_reads_in_flight: int = MAX_READS_IN_FLIGHT,
     ) -> None:
         self.http = http
+        # Every reader of one client (windows, customer look-ups) shares this cap, so adding
+        # a reader never raises the load orsync puts on OfficeRnD at once.
+        self._reads_in_flight = threading.BoundedSemaphore(max(1, max_reads_in_flight))
         self.max_retry_after = max_retry_after
         self.tokens = tokens
         self.base_url = f"{api_url.rstrip('/')}/api/v2/organizations/{org}"
@@ -116,9 +123,10 @@ class ApiSession:
             self.read_budget.acquire()
             token = self.tokens.require(scope)
             try:
-                response = self.http.get(
-                    self.url(path), params=list(params), headers=self._headers(token.value)
-                )
+                with self._reads_in_flight:
+                    response = self.http.get(
+                        self.url(path), params=list(params), headers=self._headers(token.value)
+                    )
             except httpx.TransportError as exc:
                 if self.retry.should_retry(attempt):
                     self._pause(attempt, None, f"GET {path}: {type(exc).__name__}")

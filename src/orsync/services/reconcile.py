@@ -45,7 +45,9 @@ from orsync.services.intacct_docs import IntacctDocuments
 from orsync.services.reconcile_scope import Scope, ScopeRequest, intacct_location
 from orsync.services.reconcile_scope import entity_of_location as scope_entities
 from orsync.services.reconcile_sources import (
+    READ_WORKERS,
     Built,
+    CustomerFetcher,
     OfficeRndSide,
     build_all,
     convert,
@@ -266,10 +268,22 @@ def reconcile_with(
     side = OfficeRndSide()
     with ExitStack() as stack:
         pool = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="reconcile-intacct"))
+        lookups = stack.enter_context(
+            ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="officernd-customers")
+        )
         intacct_read = pool.submit(_timed, "intacct period read", read_intacct)
-        docs = convert(period_documents(officernd, request.start, request.end), resolver, side)
+        customers = CustomerFetcher(officernd, lookups)
+        docs = convert(
+            period_documents(officernd, request.start, request.end), resolver, side, customers
+        )
         _log_phase("officernd period read", started)
-        built = build_all(officernd, docs, resolver, side)
+        # As many customers as documents bill may be read as every Intacct customer: decided and
+        # started now, so the read overlaps building the postings.
+        billed = len(customers.currencies)
+        scanned = pool.submit(
+            lambda: list(reader.all_customers()) if reader.prefers_scan(billed) else None
+        )
+        built = build_all(customers, docs, resolver, side)
         _log_phase("officernd customers and postings", started)
         del docs
         expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
@@ -280,9 +294,12 @@ def reconcile_with(
             for customer_id, entry in side.customers.items()
             if customer_id in outcome.customer_refs
         }
-        customers_read = pool.submit(lambda: list(reader.customers(wanted)))
+        every_customer = scanned.result()
+        if every_customer is None:
+            actual_customers = list(reader.customers(wanted))
+        else:
+            actual_customers = [c for c in every_customer if c.customer_id in wanted]
         outcome.intacct_documents = intacct_read.result()
-        actual_customers = customers_read.result()
 
     _log_phase("both sides read", started)
     # Period edges: a document dated across the edge on one side must still find its match.
@@ -291,7 +308,8 @@ def reconcile_with(
         add_actual(reader.by_reference(follow.find_in_intacct), False)
     if follow.find_in_officernd:
         extra = convert(documents_by_number(officernd, follow.find_in_officernd), resolver, side)
-        extra_built = build_all(officernd, extra, resolver, side)
+        with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="officernd-customers") as lookups:
+            extra_built = build_all(CustomerFetcher(officernd, lookups), extra, resolver, side)
         _add_expected(extra_built, resolver, scope, reconciler, outcome, lock, False)
 
     _log_phase(

@@ -3,15 +3,15 @@ the postings the mapping makes of them.
 
 Documents are read concurrently over disjoint windows of their ``date`` (the document date
 reconcile filters on, midnight UTC per :func:`orsync.services.sources.calendar_day`). Customers
-are then fetched by id, 50 per request and several requests at once, only for those billed in the
-period: a company's CUSTOMERID template may read any of its fields, so the record is needed.
+are fetched by id, 50 per request, while the documents still stream in, and only those billed in
+the period: a company's CUSTOMERID template may read any of its fields, so the record is needed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from orsync.engine import Posting, Problem, SourceCustomer, SourceDocument, build_posting
@@ -86,33 +86,58 @@ def _concurrently(
             yield from found
 
 
-def fetch_customers(
-    client: OfficeRndClient, refs: Iterable[CustomerRef]
-) -> Iterator[Company | Member]:
-    """The companies and members behind ``refs``, 50 ids per request, several at once."""
-    chunks: list[tuple[str, list[str]]] = []
-    for kind in ("company", "member"):
-        ids = sorted({r.id for r in refs if r.kind == kind})
-        chunks.extend(
-            (kind, ids[i : i + IDS_PER_REQUEST]) for i in range(0, len(ids), IDS_PER_REQUEST)
-        )
+class CustomerFetcher:
+    """The companies and members billed by documents as they stream in: ids are sent 50 to a
+    request as soon as 50 new ones are known, so the look-ups overlap the period read (the
+    client's in-flight cap keeps the total load on OfficeRnD unchanged)."""
 
-    def one(chunk: tuple[str, list[str]]) -> list[Company | Member]:
-        kind, ids = chunk
+    def __init__(self, client: OfficeRndClient, pool: ThreadPoolExecutor) -> None:
+        self._client = client
+        self._pool = pool
+        self._seen: set[CustomerRef] = set()
+        self._pending: dict[str, list[str]] = {"company": [], "member": []}
+        self._futures: list[Future[list[Company | Member]]] = []
+        self.currencies: dict[CustomerRef, str] = {}  # the first currency each is billed in
+
+    def want(self, doc: SourceDocument) -> None:
+        ref = doc.customer
+        if ref in self._seen:
+            return
+        self._seen.add(ref)
+        self.currencies[ref] = doc.currency
+        pending = self._pending.setdefault(ref.kind, [])
+        pending.append(ref.id)
+        if len(pending) >= IDS_PER_REQUEST:
+            self._send(ref.kind)
+
+    def _send(self, kind: str) -> None:
+        ids, self._pending[kind] = self._pending[kind], []
+        if ids:
+            self._futures.append(self._pool.submit(self._fetch, kind, ids))
+
+    def _fetch(self, kind: str, ids: list[str]) -> list[Company | Member]:
         query = Query().is_in("_id", ids)
         if kind == "company":
-            return list(client.companies(query))
-        return list(client.members(query))
+            return list(self._client.companies(query))
+        return list(self._client.members(query))
 
-    with ThreadPoolExecutor(max_workers=READ_WORKERS, thread_name_prefix="officernd-read") as pool:
-        for found in pool.map(one, chunks):
-            yield from found
+    def finish(self) -> Iterator[Company | Member]:
+        """Every record asked for (absent ones are simply not yielded)."""
+        for kind in list(self._pending):
+            self._send(kind)
+        futures, self._futures = self._futures, []
+        for future in futures:
+            yield from future.result()
 
 
 def convert(
-    raw: Iterable[PaymentDocument], resolver: MappingResolver, side: OfficeRndSide
+    raw: Iterable[PaymentDocument],
+    resolver: MappingResolver,
+    side: OfficeRndSide,
+    customers: CustomerFetcher | None = None,
 ) -> list[SourceDocument]:
-    """Engine documents (unreadable ones are kept in ``side.unreadable``)."""
+    """Engine documents (unreadable ones are kept in ``side.unreadable``); each document's
+    customer is handed to ``customers`` as soon as the document is read."""
     out: list[SourceDocument] = []
     for record in raw:
         try:
@@ -122,23 +147,24 @@ def convert(
             continue
         if doc is not None:
             out.append(doc)
+            if customers is not None:
+                customers.want(doc)
     return out
 
 
 def build_all(
-    client: OfficeRndClient,
+    customers: CustomerFetcher,
     docs: list[SourceDocument],
     resolver: MappingResolver,
     side: OfficeRndSide,
 ) -> list[tuple[SourceDocument, Built]]:
-    """Fetch the customers ``docs`` bill, convert them, then build every posting."""
-    refs = {d.customer for d in docs}
-    currencies: dict[CustomerRef, str] = {}
+    """Convert the customers ``docs`` bill (fetched by ``customers``), then build every
+    posting."""
     for doc in docs:
-        currencies.setdefault(doc.customer, doc.currency)
-    for record in fetch_customers(client, refs):
+        customers.want(doc)
+    for record in customers.finish():
         ref = CustomerRef("company" if isinstance(record, Company) else "member", record.id)
-        source = resolver.customer(record, currency=currencies.get(ref))
+        source = resolver.customer(record, currency=customers.currencies.get(ref))
         try:
             customer_id = resolver.customer_id_of(ref)
         except RecordError:
@@ -152,10 +178,7 @@ def build_all(
                 source,
                 built if isinstance(built, CustomerPosting) else None,
             )
-    out: list[tuple[SourceDocument, Built]] = []
-    for doc in docs:
-        out.append((doc, build_one(doc, resolver)))
-    return out
+    return [(doc, build_one(doc, resolver)) for doc in docs]
 
 
 def build_one(doc: SourceDocument, resolver: MappingResolver) -> Built:
