@@ -132,3 +132,46 @@ def test_split_window_keeps_its_bounds_and_never_cuts_below_a_day() -> None:
     narrow = Window(START, START + timedelta(hours=36))
     assert split_window(narrow, 8) == [narrow]
     assert split_window(Window(None, END), 8) == [Window(None, END)]
+
+
+def test_an_open_window_is_cut_between_its_first_record_and_the_plans_end() -> None:
+    first, end = START + timedelta(hours=2), START + timedelta(days=2)
+    parts = split_window(
+        Window(None, None), 4, min_span=timedelta(hours=1), first=first, last=end
+    )
+    assert parts[0].lower is None and parts[-1].upper is None  # still covers all time
+    assert [p.lower for p in parts[1:]] == [first + (end - first) * i / 4 for i in (1, 2, 3)]
+    instants = split_window(
+        Window(START, START + timedelta(hours=1)), 8, min_span=timedelta(seconds=1)
+    )
+    assert len(instants) == 8  # instants split finer than a day
+
+
+def test_a_burst_of_records_created_within_minutes_is_still_read_concurrently() -> None:
+    # A monthly invoice run: 400 invoices created 7 s apart, all dated the same day, planned
+    # over two months. Each level of splitting narrows to where the records are.
+    burst = START + timedelta(days=20, hours=2)
+    records = [
+        invoice(
+            n,
+            date="2026-02-01T00:00:00.000Z",
+            createdAt=(burst + timedelta(seconds=7 * n)).isoformat().replace("+00:00", "Z"),
+        )
+        for n in range(1, 401)
+    ]
+    fake = FakeOfficeRnd(collections={"payments": records})
+    got = [
+        d.id
+        for d in make_client(fake).read_windowed(
+            PAYMENTS, start=START - timedelta(days=31), end=START + timedelta(days=31), workers=8
+        )
+    ]
+    assert sorted(got) == sorted(r["_id"] for r in records)
+    assert len(got) == len(set(got))
+    lower_bounds = {
+        value
+        for request in fake.api_requests
+        for key, value in request.url.params.multi_items()
+        if key == "createdAt[$gte]" and value.startswith("2026-01-21")
+    }
+    assert len(lower_bounds) >= 4  # the 47 minutes of the run were cut into several windows

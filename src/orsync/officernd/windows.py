@@ -116,16 +116,23 @@ def read_windowed(
     # Two windows per worker: enough to even out windows of unequal size, few enough that the
     # one short last page every window ends with stays a small share of the requests.
     plan = split_windows(start, end, windows if windows is not None else workers * 2)
-    return _stream(client, collection, query, field, plan, min(workers, len(plan)), queue_pages)
+    return _stream(
+        client, collection, query, field, plan, min(workers, len(plan)), queue_pages, end
+    )
 
 
 # A window whose first page is full is split into smaller ones (read concurrently) instead of
 # being paged through alone: a history whose documents sit in one of the planned windows (a
-# long period, or a burst of activity) would otherwise be read one page at a time. Splits stop
-# at a day (instants of date fields are midnights: a narrower window cannot separate them),
-# and below the first level only happen while no window waits for a worker.
+# long period, or a burst of activity such as a monthly invoice run) would otherwise be read
+# one page at a time. The cuts start at the earliest instant the first page shows (pages come
+# in ``_id`` order, which follows creation) and end at the plan's end for an open last window.
+# Splits stop at a day on date fields (their instants are midnights: a narrower window cannot
+# separate them) and at a second on instants, and below the first level only happen while fewer
+# windows wait than there are workers (otherwise every worker has a window to read anyway).
 MIN_SPLIT_SPAN = timedelta(days=1)
-MAX_SPLIT_DEPTH = 2
+MIN_INSTANT_SPLIT_SPAN = timedelta(seconds=1)
+DATE_FIELDS = frozenset({"date", "dueDate", "startDate", "endDate", "issueDate"})
+MAX_SPLIT_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -135,18 +142,43 @@ class _Task:
     skip: frozenset[str] = frozenset()  # ids an enclosing window's first page already gave
 
 
-def split_window(window: Window, parts: int) -> list[Window]:
-    """``window`` cut into up to ``parts`` disjoint windows of at least a day (itself when
-    unbounded or too narrow)."""
-    if window.lower is None or window.upper is None:
+def split_window(
+    window: Window,
+    parts: int,
+    *,
+    min_span: timedelta = MIN_SPLIT_SPAN,
+    first: datetime | None = None,
+    last: datetime | None = None,
+) -> list[Window]:
+    """``window`` cut into up to ``parts`` disjoint windows of at least ``min_span``, which
+    still cover exactly what ``window`` covers (itself when too narrow to cut).
+
+    The cuts fall between ``first`` (where records are known to start) and ``last`` (where they
+    must end) when those are inside the window; an open edge needs one of them to be cut.
+    """
+    low = window.lower if first is None or (window.lower and first < window.lower) else first
+    high = window.upper if last is None or (window.upper and last > window.upper) else last
+    if low is None or high is None:
         return [window]
-    span = window.upper - window.lower
-    parts = min(parts, int(span / MIN_SPLIT_SPAN))
+    parts = min(parts, int((high - low) / min_span))
     if parts < 2:
         return [window]
-    inner = split_windows(window.lower, window.upper, parts)
+    inner = split_windows(low, high, parts)
     bounds = [window.lower, *(w.lower for w in inner[1:]), window.upper]
     return [Window(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+def _earliest(records: list[dict[str, Any]], field: str) -> datetime | None:
+    instants = []
+    for record in records:
+        value = record.get(field)
+        if isinstance(value, str):
+            try:
+                instants.append(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            except ValueError:
+                continue
+    aware = [i for i in instants if i.tzinfo is not None]
+    return min(aware) if aware else None
 
 
 def _stream(
@@ -157,7 +189,9 @@ def _stream(
     plan: list[Window],
     workers: int,
     queue_pages: int,
+    end: datetime,
 ) -> Iterator[R]:
+    min_span = MIN_SPLIT_SPAN if field in DATE_FIELDS else MIN_INSTANT_SPLIT_SPAN
     todo: queue.Queue[_Task] = queue.Queue()
     for window in plan:
         todo.put(_Task(window))
@@ -188,9 +222,15 @@ def _stream(
         return True
 
     def _split(task: _Task, first_page: list[dict[str, Any]]) -> bool:
-        if task.depth >= MAX_SPLIT_DEPTH or (task.depth > 0 and not todo.empty()):
+        if task.depth >= MAX_SPLIT_DEPTH or (task.depth > 0 and todo.qsize() >= workers):
             return False
-        parts = split_window(task.window, workers)
+        parts = split_window(
+            task.window,
+            workers,
+            min_span=min_span,
+            first=_earliest(first_page, field),
+            last=end if task.window.upper is None else None,
+        )
         if len(parts) < 2:
             return False
         skip = task.skip | {str(r.get("_id")) for r in first_page}

@@ -46,16 +46,37 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
+# Documents are usually created shortly before the date they carry (a monthly run on the 30th
+# for invoices dated the 1st): the createdAt windows are planned from this long before the
+# period. Records created earlier are still read (the first window is open), only less evenly.
+CREATED_BEFORE_PERIOD = dt.timedelta(days=31)
+
+
 def period_documents(
-    client: OfficeRndClient, start: dt.date, end: dt.date
+    client: OfficeRndClient,
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime | None = None,
 ) -> Iterator[PaymentDocument]:
-    """Invoices and credit notes dated ``start``..``end`` (inclusive), in no set order."""
+    """Invoices and credit notes dated ``start``..``end`` (inclusive), in no set order.
+
+    Filtered on ``date`` but windowed on ``createdAt``: a month's membership invoices share
+    one date (the 1st), so windows over the date could not read them concurrently, while their
+    creation instants are distinct.
+    """
     low, high = _day_start(start), _day_start(end + dt.timedelta(days=1))
     query = (
         Query().is_in("documentType", list(SYNCED_DOCUMENT_TYPES)).gte("date", low).lt("date", high)
     )
+    until = now or dt.datetime.now(dt.UTC)
     return client.read_windowed(
-        PAYMENTS, query, start=low, end=high, field="date", workers=READ_WORKERS
+        PAYMENTS,
+        query,
+        start=min(low - CREATED_BEFORE_PERIOD, until - dt.timedelta(days=1)),
+        end=until,
+        field="createdAt",
+        workers=READ_WORKERS,
     )
 
 

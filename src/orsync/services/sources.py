@@ -74,6 +74,12 @@ class ReferenceData:
     plans: Mapping[str, Plan] = field(default_factory=dict)
     fees: Mapping[str, Fee] = field(default_factory=dict)
     payment_methods: tuple[str, ...] = ()
+    _account_refs: dict[str | None, AccountRef] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _tax_rate_refs: dict[tuple[str, str | None], TaxRateRef] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_records(
@@ -146,12 +152,24 @@ class ReferenceData:
         return OfficeRndValue(name=plan.type)
 
     def account_ref(self, account_id: str | None) -> AccountRef:
-        value = self.revenue_account_value(account_id)
-        return AccountRef(id=account_id, code=value.code, name=value.name)
+        # Asked once per line of every document read: one (immutable) answer per account.
+        found = self._account_refs.get(account_id)
+        if found is None:
+            value = self.revenue_account_value(account_id)
+            found = AccountRef(id=account_id, code=value.code, name=value.name)
+            self._account_refs[account_id] = found
+        return found
 
     def tax_rate_ref(self, tax_rate_id: str | None, percent: Decimal | None) -> TaxRateRef | None:
         if not tax_rate_id:
             return None
+        key = (tax_rate_id, None if percent is None else str(percent))  # 20 and 20.0 kept apart
+        found = self._tax_rate_refs.get(key)
+        if found is None:
+            found = self._tax_rate_refs[key] = self._tax_rate_ref(tax_rate_id, percent)
+        return found
+
+    def _tax_rate_ref(self, tax_rate_id: str, percent: Decimal | None) -> TaxRateRef:
         record = self.tax_rates.get(tax_rate_id)
         name = _clean(record.name) if record is not None else None
         # The line's own percent is what OfficeRnD applied; the list's rate may have changed since.
