@@ -136,9 +136,7 @@ def test_split_window_keeps_its_bounds_and_never_cuts_below_a_day() -> None:
 
 def test_an_open_window_is_cut_between_its_first_record_and_the_plans_end() -> None:
     first, end = START + timedelta(hours=2), START + timedelta(days=2)
-    parts = split_window(
-        Window(None, None), 4, min_span=timedelta(hours=1), first=first, last=end
-    )
+    parts = split_window(Window(None, None), 4, min_span=timedelta(hours=1), first=first, last=end)
     assert parts[0].lower is None and parts[-1].upper is None  # still covers all time
     assert [p.lower for p in parts[1:]] == [first + (end - first) * i / 4 for i in (1, 2, 3)]
     instants = split_window(
