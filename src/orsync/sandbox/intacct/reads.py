@@ -28,7 +28,7 @@ from orsync.sandbox.intacct.filters import (
     parse_query_string,
     sort_key,
 )
-from orsync.sandbox.intacct.protocol import FunctionResult, record_element
+from orsync.sandbox.intacct.protocol import FunctionResult
 from orsync.sandbox.intacct.records import Fields
 from orsync.sandbox.intacct.request import Function, text
 
@@ -122,13 +122,14 @@ def _return_format(fn: Function, result: FunctionResult, tag: str, rows: list[Fi
         raise FunctionFailed([messages.invalid_value(f"The returnFormat '{fmt}' is invalid")])
 
 
-def _data(attributes: list[tuple[str, str | int]], tag: str, rows: list[Fields]) -> etree._Element:
+def _data(
+    result: FunctionResult, attributes: list[tuple[str, str | int]], tag: str, rows: list[Fields]
+) -> None:
     data = etree.Element("data")
     for name, value in attributes:
         data.set(name, str(value))
-    for row in rows:
-        data.append(record_element(tag, row))
-    return data
+    result.append_rows(data, tag, rows)
+    result.payload.append(data)
 
 
 def _by_keys(ctx: Context, fn: Function, by_name: bool) -> FunctionResult:
@@ -146,7 +147,7 @@ def _by_keys(ctx: Context, fn: Function, by_name: bool) -> FunctionResult:
     rows = _project(rows, text(fn.element, "fields"), name)
     tag = listtype_for(name, fn.name)
     result = FunctionResult(fn.name, fn.controlid)
-    result.payload.append(_data([("listtype", tag), ("count", len(rows))], tag, rows))
+    _data(result, [("listtype", tag), ("count", len(rows))], tag, rows)
     _return_format(fn, result, tag, rows)
     return result
 
@@ -174,7 +175,7 @@ def _page(ctx: Context, fn: Function, cursor: Cursor, result_id: str, size: int)
     if remaining == 0:
         ctx.cursors.close(result_id)
     result = FunctionResult(fn.name, fn.controlid)
-    result.payload.append(_data(attributes, tag, page))
+    _data(result, attributes, tag, page)
     _return_format(fn, result, tag, page)
     return result
 
@@ -243,7 +244,7 @@ def query(ctx: Context, fn: Function) -> FunctionResult:
         ("count", len(page)),
         ("numremaining", remaining),
     ]
-    result.payload.append(_data(attributes, name, page))
+    _data(result, attributes, name, page)
     _return_format(fn, result, name, page)
     return result
 
