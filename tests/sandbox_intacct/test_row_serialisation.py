@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -134,3 +136,114 @@ def test_answers_with_spliced_rows_equal_answers_built_as_trees(
     assert b"<!--" not in spliced[0] + spliced[1]
     parsed = etree.fromstring(spliced[0])
     assert parsed.findtext("operation/result/data/arinvoiceitem/MEMO") == "Desks & chairs"
+
+
+def _header_and_line_reads() -> list[etree._Element]:
+    fields = ("RECORDNO", "STATE", "TOTALDUE", "TOTALPAID", "WHENMODIFIED", "CUSTOMERID")
+    return [
+        el(
+            "query",
+            el("select", *(el("field", f) for f in fields)),
+            el("object", "ARINVOICE"),
+            el("orderby", el("order", el("field", "RECORDNO"))),
+            el("options", el("showprivate", "true")),
+            el("pagesize", "2000"),
+        ),
+        el(
+            "query",
+            el("select", el("field", "CUSTOMERID"), el("field", "STATUS")),
+            el("object", "CUSTOMER"),
+            el("orderby", el("order", el("field", "RECORDNO"))),
+        ),
+        read_by_query("ARINVOICEITEM", "RECORDKEY > 0", pagesize=1000),
+        # the same record rows under both letter cases of their tag
+        el("read", el("object", "ARINVOICE"), el("keys", ""), el("fields", "*")),
+        read_by_query("ARINVOICE", "RECORDNO > 0"),
+    ]
+
+
+def test_kept_rows_and_their_bytes_follow_every_write(
+    client: httpx.Client, sim: IntacctSimulator, monkeypatch: pytest.MonkeyPatch, clock: Any
+) -> None:
+    post(
+        client,
+        Envelope(sim.credentials).build(
+            [function(f"i{n}", create_invoice(lines=[lineitem("100.00")])) for n in range(3)]
+        ),
+    )
+    first, second, third = (d.recordno for d in sim.store.invoices())
+
+    def answer() -> bytes:
+        functions = [function(f"r{n}", body) for n, body in enumerate(_header_and_line_reads())]
+        body = post(client, Envelope(sim.credentials).build(functions)).content
+        results = body[body.index(b"<result>") :]  # the authentication block has the time
+        return re.sub(rb'resultId="[^"]*"', b'resultId=""', results)
+
+    def as_trees() -> bytes:
+        with monkeypatch.context() as patched:
+            patched.setattr(FunctionResult, "append_rows", _tree_rows)
+            patched.setattr("orsync.sandbox.intacct.queries.QUERY_ROWS_KEPT", 0)
+            return answer()
+
+    def pay(key: int, amount: str) -> etree._Element:
+        detail = el("ARPYMTDETAIL", el("RECORDKEY", str(key)), el("TRX_PAYMENTAMOUNT", amount))
+        return el(
+            "create",
+            el(
+                "ARPYMT",
+                el("FINANCIALENTITY", "BOA-US"),
+                el("PAYMENTMETHOD", "EFT"),
+                el("CUSTOMERID", "C-0001"),
+                el("RECEIPTDATE", "11/20/2026"),
+                el("AMOUNTTOPAY", amount),
+                el("ARPYMTDETAILS", detail),
+            ),
+        )
+
+    def gateway(body: etree._Element, transaction: bool = False) -> None:
+        envelope = Envelope(sim.credentials, transaction=transaction)
+        functions = [function("w", body)]
+        if transaction:  # then rolled back: what the write changed is undone
+            functions.append(function("bad", create_invoice(customerid="NOPE")))
+        post(client, envelope.build(functions))
+
+    when = sim.config.clock()
+    writes = {
+        "payment applied": lambda: gateway(pay(first, "40.00")),
+        "line amount edited": lambda: sim.store.set_line_amount(second, 1, Decimal("7.00"), when),
+        "invoice updated": lambda: gateway(
+            el(
+                "update_invoice",
+                el("updateinvoiceitems", el("updatelineitem", el("amount", "9.00"), line_num="1")),
+                key=str(third),
+            )
+        ),
+        "invoice reversed": lambda: gateway(
+            el(
+                "reverse_invoice",
+                el("datereversed", el("year", "2026"), el("month", "11"), el("day", "20")),
+                key=str(second),
+            )
+        ),
+        "payment rolled back": lambda: gateway(pay(third, "1.00"), transaction=True),
+        "payment reversed": lambda: sim.store.reverse_payment(
+            sim.store.payments()[0].recordno, when
+        ),
+        "invoice added": lambda: sim.store.add_invoice(
+            "C-0001", Decimal("5.00"), date(2026, 11, 3), when
+        ),
+        "invoice deleted": lambda: sim.store.delete_invoice(third),
+        "customer deactivated": lambda: sim.store.deactivate_customer("C-0001", when),
+    }
+    before = answer()
+    assert answer() == before  # a second read is answered from kept rows
+    for what, write in writes.items():
+        clock.advance(minutes=1)
+        write()
+        after = answer()
+        if what == "payment rolled back":
+            assert after == before, what
+        else:
+            assert after != before, what
+        assert after == as_trees(), what
+        before = after

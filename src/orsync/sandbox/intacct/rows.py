@@ -21,6 +21,16 @@ from lxml import etree
 
 Row = Sequence[tuple[str, str]]
 
+
+class KeptRow(list[tuple[str, str]]):
+    """A row never changed once built (a record's own rows, which are immutable values like
+    the record, or a kept query's projection): its bytes are written once and kept on it."""
+
+    __slots__ = ("written",)
+
+    written: tuple[str, bytes]  # (tag, bytes); unset until first written
+
+
 # Characters lxml's UTF-8 serialiser writes, in text, other than as themselves: &, <, >
 # (entities), CR (&#13;) and what XML does not allow at all (lxml refuses it).
 _NOT_AS_IS = re.compile("[&<>\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -49,6 +59,17 @@ def _entities(value: str) -> str:
 
 def row_bytes(tag: str, fields: Row) -> bytes:
     """``<tag><NAME>text</NAME>...</tag>`` exactly as lxml would write the element."""
+    if type(fields) is KeptRow:
+        written: tuple[str, bytes] | None = getattr(fields, "written", None)
+        if written is not None and written[0] == tag:
+            return written[1]
+        data = _row_bytes(tag, fields)
+        fields.written = (tag, data)
+        return data
+    return _row_bytes(tag, fields)
+
+
+def _row_bytes(tag: str, fields: Row) -> bytes:
     names = [name for name, _ in fields]
     if tag not in _NAMES or not _NAMES.issuperset(names):
         data = lxml_row(tag, fields)  # raises as lxml does for a name it refuses
