@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from orsync.sandbox.intacct import invoices, objects, reads, sales
+from orsync.sandbox.intacct import invoices, objects, queries, reads, sales
 from orsync.sandbox.intacct.context import Context
 from orsync.sandbox.intacct.protocol import FunctionResult
 from orsync.sandbox.intacct.request import Function
@@ -16,7 +16,7 @@ HANDLERS: dict[str, Handler] = {
     "readByName": reads.read_by_name,
     "readByQuery": reads.read_by_query,
     "readMore": reads.read_more,
-    "query": reads.query,
+    "query": queries.query,
     "lookup": reads.lookup,
     "create": objects.create_or_update,
     "update": objects.create_or_update,

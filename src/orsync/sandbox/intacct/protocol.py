@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +10,7 @@ from datetime import datetime
 from lxml import etree
 
 from orsync.sandbox.intacct.messages import GatewayError
+from orsync.sandbox.intacct.rows import row_bytes
 
 XML_CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
 
@@ -110,6 +112,10 @@ def auth_failure(echo: ControlEcho, auth: AuthEcho, errors: Sequence[GatewayErro
     return serialize(root)
 
 
+# Numbers the markers of spliced rows apart (unique within the process, so within an answer).
+_MARKERS = itertools.count(1)
+
+
 @dataclass
 class FunctionResult:
     """One ``result``: status, the function's name and controlid, payload, errors."""
@@ -121,6 +127,19 @@ class FunctionResult:
     errors: list[GatewayError] = field(default_factory=list)
     # For returnFormat json/csv: the body that replaces the whole XML envelope.
     raw: tuple[str, bytes] | None = None
+    # Serialised rows by the marker comment that stands for them in a payload element.
+    rows: dict[bytes, bytes] = field(default_factory=dict)
+
+    def append_rows(
+        self, parent: etree._Element, tag: str, rows: Sequence[Sequence[tuple[str, str]]]
+    ) -> None:
+        """``rows`` as ``tag`` elements under ``parent`` (a payload element), as if appended
+        one by one, but written by :func:`rows.row_bytes` and spliced in when serialised."""
+        if not rows:
+            return  # an element without children serialises as <data .../>: keep it so
+        marker = f"rows {next(_MARKERS)}"
+        parent.append(etree.Comment(marker))
+        self.rows[f"<!--{marker}-->".encode()] = b"".join(row_bytes(tag, row) for row in rows)
 
     def render(self, operation: etree._Element) -> None:
         result = sub(operation, "result")
@@ -140,7 +159,11 @@ def success_response(echo: ControlEcho, auth: AuthEcho, results: Sequence[Functi
     _auth(operation, auth)
     for result in results:
         result.render(operation)
-    return serialize(root)
+    body = serialize(root)
+    for result in results:
+        for marker, rows in result.rows.items():
+            body = body.replace(marker, rows, 1)  # absent when the payload was dropped
+    return body
 
 
 def key_payload(key: str) -> etree._Element:

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
+from orsync.sandbox.intacct.rows import KeptRow
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -97,7 +99,8 @@ class ArDocument:
 
     @cached_property
     def total_entered(self) -> Decimal:
-        # Records are immutable, so derived values and rendered rows are computed once.
+        # Records are immutable, so derived values and rendered rows (KeptRow: with their
+        # bytes, once written) are computed once per version of the record.
         return money(sum((line.amount + line.tax for line in self.lines), ZERO))
 
     @property
@@ -151,7 +154,7 @@ class ArDocument:
         if self.kind == "adjustment":
             fields.append(("INVOICENO", self.invoice_no))
         fields.extend(self.custom_fields)
-        return fields
+        return KeptRow(fields)
 
     def line_rows(self) -> tuple[Fields, ...]:
         """Every line as a generic-read row (RECORDNO first), rendered once per value."""
@@ -160,7 +163,9 @@ class ArDocument:
     @cached_property
     def _line_rows(self) -> tuple[Fields, ...]:
         return tuple(
-            [("RECORDNO", str(self.recordno * 1000 + line.line_no)), *self.line_fields(line)]
+            KeptRow(
+                [("RECORDNO", str(self.recordno * 1000 + line.line_no)), *self.line_fields(line)]
+            )
             for line in self.lines
         )
 
@@ -240,27 +245,29 @@ class SoDocument:
 
     @cached_property
     def _header(self) -> Fields:
-        return [
-            ("RECORDNO", str(self.recordno)),
-            ("DOCNO", self.doc_no),
-            ("DOCID", self.doc_id),
-            ("DOCPARID", self.definition),
-            ("STATE", self.state),
-            ("CUSTVENDID", self.customer_id),
-            ("CUSTOMERID", self.customer_id),
-            ("PONUMBER", self.reference_no),
-            ("WHENCREATED", fmt_date(self.when_created)),
-            ("WHENDUE", fmt_date(self.when_due)),
-            ("TERMNAME", self.term_name),
-            ("MESSAGE", self.message),
-            ("CURRENCY", self.currency),
-            ("TOTAL", fmt_money(self.total)),
-            ("PRRECORDKEY", "" if self.pr_record_key is None else str(self.pr_record_key)),
-            ("MEGAENTITYID", self.entity_id),
-            ("EXTERNALID", self.external_id),
-            ("WHENMODIFIED", fmt_datetime(self.when_modified)),
-            *self.custom_fields,
-        ]
+        return KeptRow(
+            [
+                ("RECORDNO", str(self.recordno)),
+                ("DOCNO", self.doc_no),
+                ("DOCID", self.doc_id),
+                ("DOCPARID", self.definition),
+                ("STATE", self.state),
+                ("CUSTVENDID", self.customer_id),
+                ("CUSTOMERID", self.customer_id),
+                ("PONUMBER", self.reference_no),
+                ("WHENCREATED", fmt_date(self.when_created)),
+                ("WHENDUE", fmt_date(self.when_due)),
+                ("TERMNAME", self.term_name),
+                ("MESSAGE", self.message),
+                ("CURRENCY", self.currency),
+                ("TOTAL", fmt_money(self.total)),
+                ("PRRECORDKEY", "" if self.pr_record_key is None else str(self.pr_record_key)),
+                ("MEGAENTITYID", self.entity_id),
+                ("EXTERNALID", self.external_id),
+                ("WHENMODIFIED", fmt_datetime(self.when_modified)),
+                *self.custom_fields,
+            ]
+        )
 
     def line_rows(self) -> tuple[Fields, ...]:
         """Every line as a generic-read row (RECORDNO first), rendered once per value."""
@@ -269,7 +276,9 @@ class SoDocument:
     @cached_property
     def _line_rows(self) -> tuple[Fields, ...]:
         return tuple(
-            [("RECORDNO", str(self.recordno * 1000 + line.line_no)), *self.line_fields(line)]
+            KeptRow(
+                [("RECORDNO", str(self.recordno * 1000 + line.line_no)), *self.line_fields(line)]
+            )
             for line in self.lines
         )
 
@@ -335,24 +344,26 @@ class Payment:
 
     @cached_property
     def _header(self) -> Fields:
-        return [
-            ("RECORDNO", str(self.recordno)),
-            ("RECORDTYPE", self.record_type),
-            ("CUSTOMERID", self.customer_id),
-            ("FINANCIALENTITY", self.financial_entity),
-            ("PAYMENTMETHOD", self.payment_method),
-            ("DOCNUMBER", self.doc_number),
-            ("DESCRIPTION", self.description),
-            ("RECEIPTDATE", fmt_date(self.receipt_date)),
-            ("PAYMENTDATE", fmt_date(self.payment_date or self.receipt_date)),
-            ("CURRENCY", self.currency),
-            ("TOTALENTERED", fmt_money(self.amount)),
-            ("TRX_TOTALENTERED", fmt_money(self.amount)),
-            ("STATE", self.state),
-            ("MEGAENTITYID", self.entity_id),
-            ("WHENMODIFIED", fmt_datetime(self.when_modified)),
-            *self.custom_fields,
-        ]
+        return KeptRow(
+            [
+                ("RECORDNO", str(self.recordno)),
+                ("RECORDTYPE", self.record_type),
+                ("CUSTOMERID", self.customer_id),
+                ("FINANCIALENTITY", self.financial_entity),
+                ("PAYMENTMETHOD", self.payment_method),
+                ("DOCNUMBER", self.doc_number),
+                ("DESCRIPTION", self.description),
+                ("RECEIPTDATE", fmt_date(self.receipt_date)),
+                ("PAYMENTDATE", fmt_date(self.payment_date or self.receipt_date)),
+                ("CURRENCY", self.currency),
+                ("TOTALENTERED", fmt_money(self.amount)),
+                ("TRX_TOTALENTERED", fmt_money(self.amount)),
+                ("STATE", self.state),
+                ("MEGAENTITYID", self.entity_id),
+                ("WHENMODIFIED", fmt_datetime(self.when_modified)),
+                *self.custom_fields,
+            ]
+        )
 
     def detail_fields(self, detail: PaymentDetail) -> Fields:
         return [
@@ -397,4 +408,4 @@ class Customer:
             ("WHENMODIFIED", fmt_datetime(self.when_modified)),
         ]
         names = {name for name, _ in known}
-        return known + [(n, v) for n, v in self.extra if n not in names]
+        return KeptRow(known + [(n, v) for n, v in self.extra if n not in names])

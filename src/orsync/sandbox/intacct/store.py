@@ -117,7 +117,7 @@ class IntacctStore:
         self, seed: IntacctCompanySeed, now: datetime, invoice_number_format: str = "INV-{n:06d}"
     ) -> None:
         self.lock = threading.RLock()
-        # reads.query's last few filtered, ordered row lists, by query and table versions.
+        # queries.query's last few filtered, ordered rows (KeptQuery), by query and versions.
         self.query_rows: dict[Any, Any] = {}
         self.company_id = seed.company_id
         self.entities: dict[str, Entity] = {e.id: e for e in seed.entities}

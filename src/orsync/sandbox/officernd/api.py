@@ -15,7 +15,8 @@ from urllib.parse import parse_qsl
 
 from orsync.sandbox.officernd import billing, bodies
 from orsync.sandbox.officernd.org import Organization
-from orsync.sandbox.officernd.query import page, parse_list_query, parse_select, select_fields
+from orsync.sandbox.officernd.paging import page, select_fields
+from orsync.sandbox.officernd.query import parse_list_query, parse_select
 from orsync.sandbox.officernd.responses import ApiError, Response, bad_request, not_found
 from orsync.sandbox.officernd.webhooks import read_subscription
 
@@ -73,8 +74,9 @@ def _same(record: dict[str, Any]) -> dict[str, Any]:
 def _lister(collection: str) -> Handler:
     def handle(org: Organization, request: Request) -> Response:
         query = parse_list_query(collection, request.query_string)
-        envelope = page(org.store[collection], query, _same)
-        return Response.json(200, envelope, units=len(envelope["results"]))
+        records = org.store[collection]
+        found = page(records, query)
+        return Response(200, found.body(records), units=len(found.records))
 
     return handle
 

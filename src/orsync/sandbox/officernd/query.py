@@ -16,7 +16,7 @@ import binascii
 import functools
 import json
 import operator as operator_module
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from orsync.sandbox.officernd.responses import bad_request
-from orsync.sandbox.officernd.store import Collection, Record
+from orsync.sandbox.officernd.store import Record
 
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 50
@@ -134,7 +134,7 @@ class Condition:
         name, kind, operator, values = self.field, self.kind, self.operator, self.values
 
         def actual(record: Record) -> Any:
-            return _comparable(record.get(name), kind)
+            return comparable(record.get(name), kind)
 
         if operator == "$in":
             return lambda record: actual(record) in values
@@ -163,7 +163,8 @@ _ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def _comparable(value: Any, kind: Kind) -> Any:
+def comparable(value: Any, kind: Kind) -> Any:
+    """A record's value as conditions compare it (None when absent)."""
     if value is None:
         return None
     if kind is Kind.INSTANT:
@@ -295,65 +296,3 @@ def decode_cursor(token: str) -> tuple[int, str]:
         return int(payload["p"]), payload["v"]
     except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
         raise bad_request("invalid cursor") from None
-
-
-# --- pages ---------------------------------------------------------------------------------
-
-
-def select_fields(record: Record, select: Iterable[str] | None) -> Record:
-    """``$select``: the named top-level fields plus ``_id`` (always returned, as in MongoDB)."""
-    if select is None:
-        return record
-    wanted = set(select) | {"_id"}
-    return {key: value for key, value in record.items() if key in wanted}
-
-
-def _take(
-    records: Iterator[Record], accept: Callable[[Record], bool], limit: int
-) -> tuple[list[Record], bool]:
-    """Up to ``limit`` accepted records, and whether another accepted one follows."""
-    taken: list[Record] = []
-    for record in records:
-        if not accept(record):
-            continue
-        if len(taken) == limit:
-            return taken, True
-        taken.append(record)
-    return taken, False
-
-
-def page(
-    collection: Collection, query: ListQuery, copy_record: Callable[[Record], Record]
-) -> dict[str, Any]:
-    """One page of the documented list envelope. The caller holds the simulator lock."""
-    if query.cursor_prev is not None:
-        position, first_id = decode_cursor(query.cursor_prev)
-        backwards, more_before = _take(collection.before(first_id), query.matches, query.limit)
-        results = list(reversed(backwards))
-        range_end = max(position - 1, 0)
-        range_start = max(range_end - len(results) + 1, 1)
-        has_prev = more_before
-        has_next = True
-    else:
-        position, last_id = (
-            (0, None) if query.cursor_next is None else (decode_cursor(query.cursor_next))
-        )
-        results, has_next = _take(collection.after(last_id), query.matches, query.limit)
-        range_start = position + 1
-        range_end = position + len(results)
-        has_prev = query.cursor_next is not None and bool(results)
-    envelope: dict[str, Any] = {
-        "rangeStart": range_start if results else 0,
-        "rangeEnd": range_end if results else 0,
-    }
-    next_cursor = (
-        encode_cursor("_id", range_end, str(results[-1]["_id"])) if has_next and results else None
-    )
-    prev_cursor = (
-        encode_cursor("_id", range_start, str(results[0]["_id"])) if has_prev and results else None
-    )
-    for key, cursor in (("cursorNext", next_cursor), ("cursorPrev", prev_cursor)):
-        if cursor is not None or not OMIT_NULL_CURSORS:
-            envelope[key] = cursor
-    envelope["results"] = [select_fields(copy_record(record), query.select) for record in results]
-    return envelope

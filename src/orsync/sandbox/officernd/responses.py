@@ -58,6 +58,11 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found")
 
 
+def encode_json(payload: object) -> bytes:
+    """The one wire form of JSON answers: compact, UTF-8, non-ASCII kept as is."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 @dataclass
 class Response:
     """What a handler returns before it is written to the WSGI server."""
@@ -71,8 +76,7 @@ class Response:
 
     @classmethod
     def json(cls, status: int, payload: object, *, units: int = 0) -> Response:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return cls(status=status, body=body, units=units)
+        return cls(status=status, body=encode_json(payload), units=units)
 
     @classmethod
     def text(cls, status: int, text: str, headers: dict[str, str] | None = None) -> Response:

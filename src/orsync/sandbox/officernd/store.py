@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from orsync.sandbox.officernd.responses import encode_json
+
 Record = dict[str, Any]
 
 # Collections the simulator serves (the seed's keys, see orsync.sandbox.world.OfficeRndOrgSeed).
@@ -33,6 +35,10 @@ COLLECTIONS: tuple[str, ...] = (
 )
 
 INDEXED_FIELDS = {"charges": "payment"}
+
+# Records whose encoded JSON a collection keeps (about 1-2 KiB each); past this it starts over,
+# so a seed of 100,000 documents costs at most this many encodings' worth of memory.
+MAX_WIRE_RECORDS = 50_000
 
 # The staff user the API acts as (createdBy/modifiedBy of API writes).
 API_USER_ID = "5f0000000000000000000a91"
@@ -55,6 +61,12 @@ class Collection:
         # charge's ``payment``), so an invoice's charges are found without a scan.
         self._index_field = index_field
         self._index: dict[str, set[str]] = {}
+        # Derived data (list queries' matching ids, field indexes, records' wire JSON) is kept
+        # until the collection changes: every change is an insert, a remove or a Store.touch,
+        # and each of those calls ``changed``.
+        self.version = 0
+        self.derived: dict[Any, Any] = {}
+        self._wire: dict[str, bytes] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -75,6 +87,23 @@ class Collection:
         if self._index_field is not None:
             key = str(record.get(self._index_field))
             self._index.setdefault(key, set()).add(record_id)
+        self.changed(record_id)
+
+    def changed(self, record_id: str) -> None:
+        """Forget what was derived from the records (``record_id`` is the one that changed)."""
+        self.version += 1
+        self.derived.clear()
+        self._wire.pop(record_id, None)
+
+    def wire(self, record: Record) -> bytes:
+        """The stored record's JSON as answers carry it, encoded once per change of it."""
+        record_id = str(record["_id"])
+        body = self._wire.get(record_id)
+        if body is None:
+            if len(self._wire) >= MAX_WIRE_RECORDS:
+                self._wire.clear()
+            body = self._wire[record_id] = encode_json(record)
+        return body
 
     def get(self, record_id: str) -> Record | None:
         """The stored record itself (callers inside the simulator only; never hand it out)."""
@@ -87,6 +116,7 @@ class Collection:
             del self._ids[index]
             if self._index_field is not None:
                 self._index.get(str(record.get(self._index_field)), set()).discard(record_id)
+            self.changed(record_id)
         return record
 
     def indexed(self, value: str) -> list[Record]:
@@ -110,6 +140,10 @@ class Collection:
 
     def all(self) -> Iterator[Record]:
         return self.after(None)
+
+    def ids(self) -> list[str]:
+        """Every ``_id`` in ascending order: the live list (read it under the simulator lock)."""
+        return self._ids
 
 
 class Store:
@@ -160,6 +194,10 @@ class Store:
         """Every change goes through here: ``modifiedAt`` must move on each one."""
         record["modifiedAt"] = self.now()
         record["modifiedBy"] = API_USER_ID
+        record_id = str(record.get("_id"))
+        for collection in self.collections.values():
+            if collection.get(record_id) is record:
+                collection.changed(record_id)
 
     def snapshot(self, name: str) -> list[Record]:
         return [copy.deepcopy(record) for record in self.collections[name].all()]
