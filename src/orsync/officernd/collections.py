@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from orsync.errors import InternalError
 from orsync.officernd.models import (
+    FROM_WIRE,
     Charge,
     Company,
     Fee,
@@ -31,10 +32,10 @@ class Collection(Generic[R]):
     model: type[R]
 
     def parse(self, raw: Any) -> R:
-        """One record; a shape orsync cannot read stops the read with the record's id (skipping
-        it silently would lose data from the sync)."""
+        """One record as the client parsed it (``jsonio.loads``); a shape orsync cannot read
+        stops the read with the record's id (skipping it silently would lose data)."""
         try:
-            return self.model.model_validate(raw)
+            return self.model.model_validate(raw, context=FROM_WIRE)
         except ValidationError as exc:
             record_id = raw.get("_id") if isinstance(raw, dict) else None
             problems = "; ".join(
