@@ -23,7 +23,11 @@ from orsync.officernd.collections import PAYMENTS
 from orsync.officernd.models import Company, Member, PaymentDocument
 from orsync.officernd.query import Query
 from orsync.services.resolver import MappingResolver
-from orsync.services.sources import SYNCED_DOCUMENT_TYPES, source_document
+from orsync.services.sources import (
+    SOURCE_DOCUMENT_FIELDS,
+    SYNCED_DOCUMENT_TYPES,
+    source_document,
+)
 
 IDS_PER_REQUEST = 50  # one page: OfficeRnD pages hold at most 50 records
 READ_WORKERS = 8
@@ -67,7 +71,11 @@ def period_documents(
     """
     low, high = _day_start(start), _day_start(end + dt.timedelta(days=1))
     query = (
-        Query().is_in("documentType", list(SYNCED_DOCUMENT_TYPES)).gte("date", low).lt("date", high)
+        Query()
+        .is_in("documentType", list(SYNCED_DOCUMENT_TYPES))
+        .gte("date", low)
+        .lt("date", high)
+        .fields(*SOURCE_DOCUMENT_FIELDS)
     )
     until = now or dt.datetime.now(dt.UTC)
     return client.read_windowed(

@@ -292,6 +292,31 @@ def source_line(
     )
 
 
+# The top-level fields source_document reads (plus createdAt, which windowed reads split on): a
+# read that only compares documents asks for these with $select, which leaves out about a quarter
+# of each payments page (accounting block, tax and allocation lists, paid amounts).
+# UNVERIFIED: $select is documented for every v2 GET but not shown on /payments; an API that
+# ignored it would only send more, never less.
+SOURCE_DOCUMENT_FIELDS = (
+    "number",
+    "documentType",
+    "status",
+    "date",
+    "dueDate",
+    "company",
+    "member",
+    "location",
+    "taxType",
+    "lines",
+    "processingFeeLine",
+    "total",
+    "amount",
+    "currency",
+    "createdAt",
+    "modifiedAt",
+)
+
+
 def source_document(doc: PaymentDocument, reference: ReferenceData) -> SourceDocument | None:
     """The engine's view of an invoice or credit note; None for other document types.
 
