@@ -146,8 +146,8 @@ def test_an_open_window_is_cut_between_its_first_record_and_the_plans_end() -> N
 
 
 def test_a_burst_of_records_created_within_minutes_is_still_read_concurrently() -> None:
-    # A monthly invoice run: 400 invoices created 7 s apart, all dated the same day, planned
-    # over two months. Each level of splitting narrows to where the records are.
+    # A monthly invoice run: 400 invoices created 7 s apart, all dated the same day, read over
+    # two months. Each level of splitting narrows to where the records are.
     burst = START + timedelta(days=20, hours=2)
     records = [
         invoice(
@@ -161,7 +161,11 @@ def test_a_burst_of_records_created_within_minutes_is_still_read_concurrently() 
     got = [
         d.id
         for d in make_client(fake).read_windowed(
-            PAYMENTS, start=START - timedelta(days=31), end=START + timedelta(days=31), workers=8
+            PAYMENTS,
+            start=START - timedelta(days=31),
+            end=START + timedelta(days=31),
+            windows=1,  # as reconcile plans: the first page shows where the records start
+            workers=8,
         )
     ]
     assert sorted(got) == sorted(r["_id"] for r in records)

@@ -116,9 +116,7 @@ def read_windowed(
     # Two windows per worker: enough to even out windows of unequal size, few enough that the
     # one short last page every window ends with stays a small share of the requests.
     plan = split_windows(start, end, windows if windows is not None else workers * 2)
-    return _stream(
-        client, collection, query, field, plan, min(workers, len(plan)), queue_pages, end
-    )
+    return _stream(client, collection, query, field, plan, workers, queue_pages, end)
 
 
 # A window whose first page is full is split into smaller ones (read concurrently) instead of
@@ -127,8 +125,9 @@ def read_windowed(
 # one page at a time. The cuts start at the earliest instant the first page shows (pages come
 # in ``_id`` order, which follows creation) and end at the plan's end for an open last window.
 # Splits stop at a day on date fields (their instants are midnights: a narrower window cannot
-# separate them) and at a second on instants, and below the first level only happen while fewer
-# windows wait than there are workers (otherwise every worker has a window to read anyway).
+# separate them) and at a second on instants, and below the first level only happen while some
+# worker has no window to read (otherwise the split only adds requests). A plan of one window
+# (``windows=1``) finds where the records are from its first page before cutting.
 MIN_SPLIT_SPAN = timedelta(days=1)
 MIN_INSTANT_SPLIT_SPAN = timedelta(seconds=1)
 DATE_FIELDS = frozenset({"date", "dueDate", "startDate", "endDate", "issueDate"})
@@ -149,12 +148,16 @@ def split_window(
     min_span: timedelta = MIN_SPLIT_SPAN,
     first: datetime | None = None,
     last: datetime | None = None,
+    first_page_span: timedelta | None = None,
 ) -> list[Window]:
     """``window`` cut into up to ``parts`` disjoint windows of at least ``min_span``, which
     still cover exactly what ``window`` covers (itself when too narrow to cut).
 
     The cuts fall between ``first`` (where records are known to start) and ``last`` (where they
-    must end) when those are inside the window; an open edge needs one of them to be cut.
+    must end) when those are inside the window; an open edge needs one of them to be cut. When
+    the first page's records span far less than one even part (a burst, such as a monthly
+    invoice run created within minutes), the first part is cut again at doubling widths of that
+    span, so the burst is spread over several windows too.
     """
     low = window.lower if first is None or (window.lower and first < window.lower) else first
     high = window.upper if last is None or (window.upper and last > window.upper) else last
@@ -164,11 +167,18 @@ def split_window(
     if parts < 2:
         return [window]
     inner = split_windows(low, high, parts)
-    bounds = [window.lower, *(w.lower for w in inner[1:]), window.upper]
+    cuts = [w.lower for w in inner[1:] if w.lower is not None]
+    width = max(first_page_span or timedelta(0), min_span) * 2
+    burst: list[datetime] = []
+    while cuts and first_page_span is not None and low + width < cuts[0]:
+        burst.append(_to_millis(low + width))
+        width *= 2
+    bounds = [window.lower, *burst, *cuts, window.upper]
     return [Window(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
-def _earliest(records: list[dict[str, Any]], field: str) -> datetime | None:
+def _extent(records: list[dict[str, Any]], field: str) -> tuple[datetime, datetime] | None:
+    """The earliest and latest ``field`` instants among ``records``."""
     instants = []
     for record in records:
         value = record.get(field)
@@ -178,7 +188,7 @@ def _earliest(records: list[dict[str, Any]], field: str) -> datetime | None:
             except ValueError:
                 continue
     aware = [i for i in instants if i.tzinfo is not None]
-    return min(aware) if aware else None
+    return (min(aware), max(aware)) if aware else None
 
 
 def _stream(
@@ -222,14 +232,18 @@ def _stream(
         return True
 
     def _split(task: _Task, first_page: list[dict[str, Any]]) -> bool:
-        if task.depth >= MAX_SPLIT_DEPTH or (task.depth > 0 and todo.qsize() >= workers):
+        with count_lock:
+            busy = unfinished[0]  # this window included
+        if task.depth >= MAX_SPLIT_DEPTH or (task.depth > 0 and busy >= workers):
             return False
+        extent = _extent(first_page, field)
         parts = split_window(
             task.window,
             workers,
             min_span=min_span,
-            first=_earliest(first_page, field),
+            first=extent[0] if extent else None,
             last=end if task.window.upper is None else None,
+            first_page_span=extent[1] - extent[0] if extent else None,
         )
         if len(parts) < 2:
             return False

@@ -84,6 +84,7 @@ def period_documents(
         start=min(low - CREATED_BEFORE_PERIOD, until - dt.timedelta(days=1)),
         end=until,
         field="createdAt",
+        windows=1,  # cut once the first page shows where the period's records start
         workers=READ_WORKERS,
     )
 
