@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from lxml import etree
 
 from orsync.sandbox.intacct import IntacctSimulator
 from orsync.sandbox.intacct.protocol import FunctionResult, record_element
+from orsync.sandbox.intacct.records import fmt_date
 from orsync.sandbox.intacct.rows import lxml_row, row_bytes
 from tests.sandbox_intacct.requests_xml import (
     Envelope,
@@ -247,3 +248,9 @@ def test_kept_rows_and_their_bytes_follow_every_write(
             assert after != before, what
         assert after == as_trees(), what
         before = after
+
+
+def test_days_are_written_as_strftime_writes_them_whatever_was_written_before() -> None:
+    day = date(2026, 2, 3)
+    for value in (day, datetime(2026, 2, 3, 23, 59), day, date(999, 12, 31), None):
+        assert fmt_date(value) == (value.strftime("%m/%d/%Y") if value else "")

@@ -19,6 +19,7 @@ from orsync.sandbox.intacct.catalog import (
 )
 from orsync.sandbox.intacct.context import Context, Cursor, FunctionFailed
 from orsync.sandbox.intacct.filters import (
+    Predicate,
     QueryError,
     key_candidates,
     parse_query_string,
@@ -49,18 +50,37 @@ def visible_rows(ctx: Context, kind: ObjectType, docparid: str, showprivate: boo
     ]
 
 
-def _query_rows(ctx: Context, kind: ObjectType, fn: Function) -> list[Fields]:
-    """The rows a readByQuery must test: of line objects, when the query names its documents
-    (a RECORDKEY range or list), only those documents' lines; otherwise every row."""
+def _selected_rows(
+    ctx: Context, kind: ObjectType, fn: Function, predicate: Predicate
+) -> list[Fields]:
+    """The rows a readByQuery selects. Of line objects, when the query names its documents
+    (a RECORDKEY range or list), only those documents' lines are read; such a query is about
+    RECORDKEY alone (``key_candidates`` answers for no other), which every line of a document
+    shares, so it is asked once per document rather than once per line."""
     if kind.rows_of is not None:
         keys = key_candidates(text(fn.element, "query"), "RECORDKEY")
         if keys is not None:
-            return [
-                fields
-                for owner, fields in kind.rows_of(ctx.store, keys)
-                if visible(owner, ctx.entity_id, False)
-            ]
-    return visible_rows(ctx, kind, text(fn.element, "docparid"), showprivate=False)
+            verdicts: dict[str, bool] = {}
+            selected = []
+            for owner, fields in kind.rows_of(ctx.store, keys):
+                if not visible(owner, ctx.entity_id, False):
+                    continue
+                key = _value(fields, "RECORDKEY")
+                verdict = verdicts.get(key)
+                if verdict is None:
+                    verdict = verdicts[key] = predicate({"RECORDKEY": key})
+                if verdict:
+                    selected.append(fields)
+            return selected
+    rows = visible_rows(ctx, kind, text(fn.element, "docparid"), showprivate=False)
+    return [r for r in rows if predicate(dict(r))]
+
+
+def _value(fields: Fields, name: str) -> str:
+    for field, value in fields:
+        if field == name:
+            return value
+    return ""
 
 
 def _project(rows: list[Fields], fields_text: str, object_name: str) -> list[Fields]:
@@ -180,7 +200,7 @@ def read_by_query(ctx: Context, fn: Function) -> FunctionResult:
         predicate = parse_query_string(text(fn.element, "query"))
     except QueryError as exc:
         raise FunctionFailed([messages.invalid_value(str(exc))]) from None
-    rows = [r for r in _query_rows(ctx, kind, fn) if predicate(dict(r))]
+    rows = _selected_rows(ctx, kind, fn, predicate)
     rows = _project(rows, text(fn.element, "fields"), name)
     # readMore carries no page size: the cursor keeps the first call's.
     cursor = Cursor(name, rows, 0, size)

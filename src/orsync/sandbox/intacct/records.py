@@ -6,6 +6,7 @@ Records are frozen: a change is a new value put into the store, which lets the s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,11 +26,25 @@ def money(value: Decimal) -> Decimal:
 
 
 def fmt_money(value: Decimal) -> str:
+    # Amounts repeat across documents; -0 equals 0 (same hash) but is written "-0.00", so the
+    # sign is part of the key.
+    return _fmt_cents(value, value.is_signed())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fmt_cents(value: Decimal, signed: bool) -> str:
+    del signed  # only a key
     return f"{money(value):.2f}"
 
 
 def fmt_date(value: date | None) -> str:
-    return value.strftime("%m/%d/%Y") if value else ""
+    return _fmt_day(value) if value else ""
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _fmt_day(value: date) -> str:
+    # strftime is slow and a company's documents share a few hundred days: each is written once.
+    return value.strftime("%m/%d/%Y")
 
 
 def fmt_datetime(value: datetime | None) -> str:
@@ -126,6 +141,11 @@ class ArDocument:
 
     @cached_property
     def _header(self) -> Fields:
+        entered, paid, due = (
+            fmt_money(self.total_entered),
+            fmt_money(self.total_paid),
+            fmt_money(self.total_due),
+        )
         fields: Fields = [
             ("RECORDNO", str(self.recordno)),
             ("RECORDID", self.record_id),
@@ -139,12 +159,12 @@ class ArDocument:
             ("DESCRIPTION", self.description),
             ("CURRENCY", self.currency),
             ("BASECURR", self.currency),
-            ("TOTALENTERED", fmt_money(self.total_entered)),
-            ("TOTALPAID", fmt_money(self.total_paid)),
-            ("TOTALDUE", fmt_money(self.total_due)),
-            ("TRX_TOTALENTERED", fmt_money(self.total_entered)),
-            ("TRX_TOTALPAID", fmt_money(self.total_paid)),
-            ("TRX_TOTALDUE", fmt_money(self.total_due)),
+            ("TOTALENTERED", entered),
+            ("TOTALPAID", paid),
+            ("TOTALDUE", due),
+            ("TRX_TOTALENTERED", entered),
+            ("TRX_TOTALPAID", paid),
+            ("TRX_TOTALDUE", due),
             ("MODULEKEY", self.module_key),
             ("MEGAENTITYID", self.entity_id),
             ("TAXSOLUTIONID", self.tax_solution_id),
@@ -170,12 +190,13 @@ class ArDocument:
         )
 
     def line_fields(self, line: Line) -> Fields:
+        amount = fmt_money(line.amount)
         fields: Fields = [
             ("RECORDKEY", str(self.recordno)),
             ("LINE_NO", str(line.line_no - 1)),  # generic reads are 0-based
             ("ACCOUNTNO", line.gl_account_no),
-            ("AMOUNT", fmt_money(line.amount)),
-            ("TRX_AMOUNT", fmt_money(line.amount)),
+            ("AMOUNT", amount),
+            ("TRX_AMOUNT", amount),
             ("MEMO", line.memo),
             ("LOCATIONID", line.location_id),
             ("DEPARTMENTID", line.department_id),
