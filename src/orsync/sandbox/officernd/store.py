@@ -64,7 +64,6 @@ class Collection:
         # Derived data (list queries' matching ids, field indexes, records' wire JSON) is kept
         # until the collection changes: every change is an insert, a remove or a Store.touch,
         # and each of those calls ``changed``.
-        self.version = 0
         self.derived: dict[Any, Any] = {}
         self._wire: dict[str, bytes] = {}
 
@@ -91,7 +90,6 @@ class Collection:
 
     def changed(self, record_id: str) -> None:
         """Forget what was derived from the records (``record_id`` is the one that changed)."""
-        self.version += 1
         self.derived.clear()
         self._wire.pop(record_id, None)
 
