@@ -58,6 +58,7 @@ class Record(BaseModel):
     # that take no None (a null there must fall back to the default), computed once per class.
     _blank_is_absent: ClassVar[frozenset[str]] = frozenset()
     _takes_no_none: ClassVar[frozenset[str]] = frozenset()
+    _needs_cleaning: ClassVar[frozenset[str]] = frozenset()  # the two sets above together
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -72,6 +73,7 @@ class Record(BaseModel):
                 no_none |= keys
         cls._blank_is_absent = frozenset(blank)
         cls._takes_no_none = frozenset(no_none)
+        cls._needs_cleaning = frozenset(blank | no_none)
 
     @model_validator(mode="before")
     @classmethod
@@ -87,11 +89,11 @@ class Record(BaseModel):
             key = next(k for k, v in data.items() if type(v) is float)
             msg = f"{key}: money must not be a float (parse JSON with parse_float=Decimal)"
             raise ValueError(msg)
-        values = data.values()
-        blank = cls._blank_is_absent if "" in values else frozenset()
         # A null where None is valid reads the same as the default (None), so only keys that
         # take no None need it dropped.
-        suspects = (cls._takes_no_none | blank).intersection(data)
+        has_blank = "" in data.values()
+        blank = cls._blank_is_absent if has_blank else _NOTHING
+        suspects = (cls._needs_cleaning if has_blank else cls._takes_no_none).intersection(data)
         if not suspects:
             return data
         drop = {
@@ -102,6 +104,9 @@ class Record(BaseModel):
         if not drop:
             return data
         return {key: value for key, value in data.items() if key not in drop}
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _accepts_none(annotation: Any) -> bool:

@@ -109,6 +109,8 @@ class MappingResolver:
         self._cache: dict[tuple[str, str | None], object] = {}
         self._customer_ids: dict[tuple[CustomerKind, str], str | Unmapped] = {}
         # Per-line answers depend only on these ids, and every document asks them per line.
+        self._revenues: dict[str | None, MappedRevenue | Unmapped] = {}
+        self._locations: dict[str | None, MappedLocation | Unmapped] = {}
         self._overlays: dict[tuple[str | None, str | None], _Overlay] = {}
         self._dimensions: dict[tuple[str | None, ...], Dimensions | EngineUnmapped] = {}
         self._tax_details: dict[tuple[str, Decimal | None], str | EngineUnmapped | None] = {}
@@ -121,24 +123,23 @@ class MappingResolver:
         return self._cache[key]
 
     def _revenue(self, account_id: str | None) -> MappedRevenue | Unmapped:
-        result = self._cached(
-            ("revenue_accounts", account_id),
-            lambda: resolve_revenue_account(
+        # Asked for every line of every document: a plain dict lookup once resolved.
+        found = self._revenues.get(account_id)
+        if found is None:
+            found = self._revenues[account_id] = resolve_revenue_account(
                 self.mapping,
                 self.reference.revenue_account_value(account_id),
                 self.options.invoice_type,
-            ),
-        )
-        assert isinstance(result, MappedRevenue | Unmapped)
-        return result
+            )
+        return found
 
     def _location(self, location_id: str | None) -> MappedLocation | Unmapped:
-        result = self._cached(
-            ("locations", location_id),
-            lambda: resolve_location(self.mapping, self.reference.location_value(location_id)),
-        )
-        assert isinstance(result, MappedLocation | Unmapped)
-        return result
+        found = self._locations.get(location_id)
+        if found is None:
+            found = self._locations[location_id] = resolve_location(
+                self.mapping, self.reference.location_value(location_id)
+            )
+        return found
 
     def _dimension(self, map_name: DimensionMapName, value: OfficeRndValue | None) -> object:
         if value is None:
