@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +34,7 @@ from orsync.engine import (
 )
 from orsync.engine.customers import customer_version
 from orsync.engine.ledger import LedgerKey
-from orsync.engine.model import ActualDocument
+from orsync.engine.model import ActualCustomer, ActualDocument
 from orsync.errors import ConfigError, RecordError, UsageError
 from orsync.intacct import IntacctClient
 from orsync.mapping import Mapping as MappingFile
@@ -273,19 +273,27 @@ def reconcile_with(
         )
         intacct_read = pool.submit(_timed, "intacct period read", read_intacct)
         customers = CustomerFetcher(officernd, lookups)
-        docs = convert(
-            period_documents(officernd, request.start, request.end), resolver, side, customers
+        scans: list[Future[list[ActualCustomer] | None]] = []
+
+        def start_customer_scan() -> None:
+            # As many customers as documents bill may be read as every Intacct customer: decided
+            # and started as soon as the period is read, so it overlaps the last look-ups.
+            _log_phase("officernd period read", started)
+            billed = len(customers.currencies)
+            scans.append(
+                pool.submit(
+                    lambda: list(reader.all_customers()) if reader.prefers_scan(billed) else None
+                )
+            )
+
+        built = build_all(
+            customers,
+            convert(period_documents(officernd, request.start, request.end), resolver, side),
+            resolver,
+            side,
+            after_read=start_customer_scan,
         )
-        _log_phase("officernd period read", started)
-        # As many customers as documents bill may be read as every Intacct customer: decided and
-        # started now, so the read overlaps building the postings.
-        billed = len(customers.currencies)
-        scanned = pool.submit(
-            lambda: list(reader.all_customers()) if reader.prefers_scan(billed) else None
-        )
-        built = build_all(customers, docs, resolver, side)
         _log_phase("officernd customers and postings", started)
-        del docs
         expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
         del built
         # The billed customers are known now: read them while Intacct's documents still stream.
@@ -294,7 +302,7 @@ def reconcile_with(
             for customer_id, entry in side.customers.items()
             if customer_id in outcome.customer_refs
         }
-        every_customer = scanned.result()
+        every_customer = scans[0].result()
         if every_customer is None:
             actual_customers = list(reader.customers(wanted))
         else:

@@ -10,6 +10,7 @@ the period: a company's CUSTOMERID template may read any of its fields, so the r
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -127,6 +128,9 @@ class CustomerFetcher:
         self._seen: set[CustomerRef] = set()
         self._pending: dict[str, list[str]] = {"company": [], "member": []}
         self._futures: list[Future[list[Company | Member]]] = []
+        # Answered look-ups not yet handed out: (the refs asked, the records found). Appended
+        # by the pool's threads, taken by the reading thread.
+        self._answered: deque[tuple[list[CustomerRef], Future[list[Company | Member]]]] = deque()
         self.currencies: dict[CustomerRef, str] = {}  # the first currency each is billed in
 
     def want(self, doc: SourceDocument) -> None:
@@ -142,8 +146,12 @@ class CustomerFetcher:
 
     def _send(self, kind: str) -> None:
         ids, self._pending[kind] = self._pending[kind], []
-        if ids:
-            self._futures.append(self._pool.submit(self._fetch, kind, ids))
+        if not ids:
+            return
+        refs = [CustomerRef(kind, i) for i in ids]  # type: ignore[arg-type]
+        future = self._pool.submit(self._fetch, kind, ids)
+        future.add_done_callback(lambda done: self._answered.append((refs, done)))
+        self._futures.append(future)
 
     def _fetch(self, kind: str, ids: list[str]) -> list[Company | Member]:
         query = Query().is_in("_id", ids)
@@ -151,24 +159,26 @@ class CustomerFetcher:
             return list(self._client.companies(query))
         return list(self._client.members(query))
 
-    def finish(self) -> Iterator[Company | Member]:
-        """Every record asked for (absent ones are simply not yielded)."""
+    def answered(self) -> Iterator[tuple[list[CustomerRef], list[Company | Member]]]:
+        """The look-ups answered so far and not yet handed out (never waits)."""
+        while self._answered:
+            refs, future = self._answered.popleft()
+            yield refs, future.result()
+
+    def finish(self) -> Iterator[tuple[list[CustomerRef], list[Company | Member]]]:
+        """Every remaining look-up, waiting for each (absent records are simply not found)."""
         for kind in list(self._pending):
             self._send(kind)
         futures, self._futures = self._futures, []
         for future in futures:
-            yield from future.result()
+            future.result()  # waits (and raises a failed look-up's error)
+        yield from self.answered()
 
 
 def convert(
-    raw: Iterable[PaymentDocument],
-    resolver: MappingResolver,
-    side: OfficeRndSide,
-    customers: CustomerFetcher | None = None,
-) -> list[SourceDocument]:
-    """Engine documents (unreadable ones are kept in ``side.unreadable``); each document's
-    customer is handed to ``customers`` as soon as the document is read."""
-    out: list[SourceDocument] = []
+    raw: Iterable[PaymentDocument], resolver: MappingResolver, side: OfficeRndSide
+) -> Iterator[SourceDocument]:
+    """Engine documents as they are read (unreadable ones are kept in ``side.unreadable``)."""
     for record in raw:
         try:
             doc = source_document(record, resolver.reference)
@@ -176,39 +186,66 @@ def convert(
             side.unreadable.append(error)
             continue
         if doc is not None:
-            out.append(doc)
-            if customers is not None:
-                customers.want(doc)
-    return out
+            yield doc
 
 
 def build_all(
     customers: CustomerFetcher,
-    docs: list[SourceDocument],
+    docs: Iterable[SourceDocument],
     resolver: MappingResolver,
     side: OfficeRndSide,
+    *,
+    after_read: Callable[[], None] | None = None,
 ) -> list[tuple[SourceDocument, Built]]:
-    """Convert the customers ``docs`` bill (fetched by ``customers``), then build every
-    posting."""
+    """Every document with its posting, each built as soon as its customer has been looked up
+    (so building overlaps the rest of the read); ``after_read`` runs once ``docs`` is done."""
+    out: list[tuple[SourceDocument, Built]] = []
+    waiting: dict[CustomerRef, list[SourceDocument]] = {}
+    known: set[CustomerRef] = set()
+
+    def take(refs: list[CustomerRef], records: list[Company | Member]) -> None:
+        for record in records:
+            _add_customer(record, customers, resolver, side)
+        known.update(refs)
+        for ref in refs:
+            out.extend((doc, build_one(doc, resolver)) for doc in waiting.pop(ref, ()))
+
     for doc in docs:
         customers.want(doc)
-    for record in customers.finish():
-        ref = CustomerRef("company" if isinstance(record, Company) else "member", record.id)
-        source = resolver.customer(record, currency=customers.currencies.get(ref))
+        if doc.customer in known:
+            out.append((doc, build_one(doc, resolver)))
+        else:
+            waiting.setdefault(doc.customer, []).append(doc)
+        for refs, records in customers.answered():
+            take(refs, records)
+    if after_read is not None:
+        after_read()
+    for refs, records in customers.finish():
+        take(refs, records)
+    return out
+
+
+def _add_customer(
+    record: Company | Member,
+    customers: CustomerFetcher,
+    resolver: MappingResolver,
+    side: OfficeRndSide,
+) -> None:
+    ref = CustomerRef("company" if isinstance(record, Company) else "member", record.id)
+    source = resolver.customer(record, currency=customers.currencies.get(ref))
+    try:
+        customer_id = resolver.customer_id_of(ref)
+    except RecordError:
+        return
+    if customer_id is not None and customer_id not in side.customers:
         try:
-            customer_id = resolver.customer_id_of(ref)
+            built = build_customer(source, resolver.options, resolver)
         except RecordError:
-            continue
-        if customer_id is not None and customer_id not in side.customers:
-            try:
-                built = build_customer(source, resolver.options, resolver)
-            except RecordError:
-                continue
-            side.customers[customer_id] = (
-                source,
-                built if isinstance(built, CustomerPosting) else None,
-            )
-    return [(doc, build_one(doc, resolver)) for doc in docs]
+            return
+        side.customers[customer_id] = (
+            source,
+            built if isinstance(built, CustomerPosting) else None,
+        )
 
 
 def build_one(doc: SourceDocument, resolver: MappingResolver) -> Built:
