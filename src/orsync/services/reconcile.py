@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -237,9 +237,13 @@ def reconcile_with(
     reader = IntacctDocuments(intacct, options, default_entity=default_entity)
     lock = threading.Lock()
 
+    period_customers: set[str] = set()
+
     def add_actual(documents: Iterable[ActualDocument], in_period: bool) -> int:
         count = 0
         for doc in documents:
+            if in_period:
+                period_customers.add(doc.customer_id)
             if doc.entity_id is not None:
                 outcome.target_entities[doc.record_key] = doc.entity_id
             if not doc.is_live or doc.state == "draft":
@@ -273,25 +277,22 @@ def reconcile_with(
         )
         intacct_read = pool.submit(_timed, "intacct period read", read_intacct)
         customers = CustomerFetcher(officernd, lookups)
-        scans: list[Future[list[ActualCustomer] | None]] = []
 
-        def start_customer_scan() -> None:
-            # As many customers as documents bill may be read as every Intacct customer: decided
-            # and started as soon as the period is read, so it overlaps the last look-ups.
-            _log_phase("officernd period read", started)
-            billed = len(customers.currencies)
-            scans.append(
-                pool.submit(
-                    lambda: list(reader.all_customers()) if reader.prefers_scan(billed) else None
-                )
-            )
+        def scan_customers() -> list[ActualCustomer] | None:
+            # As many customers as the period's documents bill may be cheaper read as every
+            # Intacct customer: decided on the customers of Intacct's documents for the period,
+            # as soon as those are read (OfficeRnD's side is usually still streaming).
+            intacct_read.result()
+            if not reader.prefers_scan(len(period_customers)):
+                return None
+            return list(reader.all_customers())
 
+        scan = pool.submit(scan_customers)
         built = build_all(
             customers,
             convert(period_documents(officernd, request.start, request.end), resolver, side),
             resolver,
             side,
-            after_read=start_customer_scan,
         )
         _log_phase("officernd customers and postings", started)
         expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
@@ -302,7 +303,7 @@ def reconcile_with(
             for customer_id, entry in side.customers.items()
             if customer_id in outcome.customer_refs
         }
-        every_customer = scans[0].result()
+        every_customer = scan.result()
         if every_customer is None:
             actual_customers = list(reader.customers(wanted))
         else:

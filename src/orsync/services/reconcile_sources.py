@@ -194,11 +194,9 @@ def build_all(
     docs: Iterable[SourceDocument],
     resolver: MappingResolver,
     side: OfficeRndSide,
-    *,
-    after_read: Callable[[], None] | None = None,
 ) -> list[tuple[SourceDocument, Built]]:
     """Every document with its posting, each built as soon as its customer has been looked up
-    (so building overlaps the rest of the read); ``after_read`` runs once ``docs`` is done."""
+    (so building overlaps the rest of the read)."""
     out: list[tuple[SourceDocument, Built]] = []
     waiting: dict[CustomerRef, list[SourceDocument]] = {}
     known: set[CustomerRef] = set()
@@ -218,8 +216,6 @@ def build_all(
             waiting.setdefault(doc.customer, []).append(doc)
         for refs, records in customers.answered():
             take(refs, records)
-    if after_read is not None:
-        after_read()
     for refs, records in customers.finish():
         take(refs, records)
     return out
