@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from orsync.engine import Posting, Problem, SourceCustomer, SourceDocument, build_posting
 from orsync.engine.build import build_customer
-from orsync.engine.model import CustomerPosting, CustomerRef
+from orsync.engine.model import CustomerKind, CustomerPosting, CustomerRef
 from orsync.errors import RecordError
 from orsync.officernd import OfficeRndClient
 from orsync.officernd.collections import PAYMENTS
@@ -126,7 +126,7 @@ class CustomerFetcher:
         self._client = client
         self._pool = pool
         self._seen: set[CustomerRef] = set()
-        self._pending: dict[str, list[str]] = {"company": [], "member": []}
+        self._pending: dict[CustomerKind, list[str]] = {"company": [], "member": []}
         self._futures: list[Future[list[Company | Member]]] = []
         # Answered look-ups not yet handed out: (the refs asked, the records found). Appended
         # by the pool's threads, taken by the reading thread.
@@ -144,16 +144,16 @@ class CustomerFetcher:
         if len(pending) >= IDS_PER_REQUEST:
             self._send(ref.kind)
 
-    def _send(self, kind: str) -> None:
+    def _send(self, kind: CustomerKind) -> None:
         ids, self._pending[kind] = self._pending[kind], []
         if not ids:
             return
-        refs = [CustomerRef(kind, i) for i in ids]  # type: ignore[arg-type]
+        refs = [CustomerRef(kind, i) for i in ids]
         future = self._pool.submit(self._fetch, kind, ids)
         future.add_done_callback(lambda done: self._answered.append((refs, done)))
         self._futures.append(future)
 
-    def _fetch(self, kind: str, ids: list[str]) -> list[Company | Member]:
+    def _fetch(self, kind: CustomerKind, ids: list[str]) -> list[Company | Member]:
         query = Query().is_in("_id", ids)
         if kind == "company":
             return list(self._client.companies(query))
