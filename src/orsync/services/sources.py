@@ -12,7 +12,8 @@ net is ``total - taxAmount``; any other document states net prices (``subTotal``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -178,19 +179,25 @@ class ReferenceData:
 
 
 def load_reference_data(client: OfficeRndClient, *, with_fees: bool = True) -> ReferenceData:
-    """Read the reference lists from OfficeRnD (one paged read each).
+    """Read the reference lists from OfficeRnD (one paged read each, all at once: every run
+    waits for them before reading documents, and one after another they cost a round trip each).
 
     ``with_fees=False`` leaves out fees (one record per one-off charge, the only large list):
-    only the ``fees`` and ``resource_types`` maps need them.
+    only the ``fees`` and ``resource_types`` maps need them. A failure is raised as the first
+    failing list in this order would have raised it.
     """
-    return ReferenceData.from_records(
-        locations=client.locations(),
-        revenue_accounts=client.revenue_accounts(),
-        tax_rates=client.tax_rates(),
-        plans=client.plans(),
-        fees=client.fees() if with_fees else (),
-        payment_methods=client.payment_methods(),
-    )
+    reads: dict[str, Callable[[], Sequence[Any]]] = {
+        "locations": lambda: list(client.locations()),
+        "revenue_accounts": lambda: list(client.revenue_accounts()),
+        "tax_rates": lambda: list(client.tax_rates()),
+        "plans": lambda: list(client.plans()),
+        "fees": (lambda: list(client.fees())) if with_fees else (lambda: []),
+        "payment_methods": client.payment_methods,
+    }
+    with ThreadPoolExecutor(len(reads), thread_name_prefix="officernd-reference") as pool:
+        pending = {name: pool.submit(read) for name, read in reads.items()}
+        lists = {name: future.result() for name, future in pending.items()}
+    return ReferenceData.from_records(**lists)
 
 
 # -- amounts -------------------------------------------------------------------------------------
