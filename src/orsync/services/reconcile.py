@@ -24,6 +24,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+from orsync.bulk import fewer_collections
 from orsync.config import Profile
 from orsync.engine import (
     EngineOptions,
@@ -222,6 +223,30 @@ def reconcile_with(
     ledger_reader: LedgerLinkReader | None = None,
 ) -> ReconcileOutcome:
     """The comparison on clients already built (the service's core, used by tests)."""
+    with fewer_collections():
+        return _reconcile_with(
+            intacct,
+            officernd,
+            options,
+            mapping,
+            request,
+            default_entity=default_entity,
+            ledger_links=ledger_links,
+            ledger_reader=ledger_reader,
+        )
+
+
+def _reconcile_with(
+    intacct: IntacctClient,
+    officernd: OfficeRndClient,
+    options: EngineOptions,
+    mapping: MappingFile,
+    request: ReconcileRequest,
+    *,
+    default_entity: str | None,
+    ledger_links: Mapping[LedgerKey, str] | None,
+    ledger_reader: LedgerLinkReader | None,
+) -> ReconcileOutcome:
     started = time.perf_counter()
     reference = load_reference_data(officernd, with_fees=mapping.fees is not None)
     resolver = MappingResolver(mapping, reference, options)
