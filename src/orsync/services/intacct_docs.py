@@ -21,12 +21,15 @@ entity that owns the document.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from orsync.engine.model import ActualCustomer, ActualDocument, PostingKind
 from orsync.engine.options import EngineOptions
@@ -124,10 +127,19 @@ class IntacctDocuments:
                 tuple(ids[i : i + reads.MAX_IN_VALUES])
                 for i in range(0, len(ids), reads.MAX_IN_VALUES)
             ]
-        for source in self._sources(kinds):
-            for chunk in customer_chunks:
-                where = conditions + ([reads.in_("CUSTOMERID", chunk)] if chunk else [])
-                yield from self._read(source, reads.all_of(*where))
+        # The document kinds are read at the same time (the client's cap still keeps two
+        # requests in flight): one after another, the second kind's first page waited for the
+        # last line read of the first.
+        yield from _merged(
+            [
+                functools.partial(self._read, source, reads.all_of(*where))
+                for source in self._sources(kinds)
+                for where in (
+                    conditions + ([reads.in_("CUSTOMERID", chunk)] if chunk else [])
+                    for chunk in customer_chunks
+                )
+            ]
+        )
 
     def by_reference(
         self,
@@ -393,6 +405,73 @@ def _group(records: Iterable[Record], key_field: str) -> dict[str, list[Record]]
     for record in records:
         grouped[parse.text(record, key_field) or ""].append(record)
     return grouped
+
+
+MERGED_QUEUE = 256  # documents waiting for the consumer, over all the merged reads
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+_FINISHED = object()
+
+
+def _merged(reads: Sequence[Callable[[], Iterator[T]]]) -> Iterator[T]:
+    """The items of several reads run at once, in no set order between reads (each read's own
+    order is kept); a read's error is raised here, and stopping early stops every read."""
+    if len(reads) < 2:
+        for read in reads:
+            yield from read()
+        return
+    out: queue.Queue[object] = queue.Queue(maxsize=MERGED_QUEUE)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(read: Callable[[], Iterator[T]]) -> None:
+        items = read()
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            offer(_Failed(exc))
+            return
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+        offer(_FINISHED)
+
+    threads = [
+        threading.Thread(target=run, args=(read,), name="intacct-kind", daemon=True)
+        for read in reads
+    ]
+    for thread in threads:
+        thread.start()
+    finished = 0
+    try:
+        while finished < len(threads):
+            item = out.get()
+            if item is _FINISHED:
+                finished += 1
+            elif isinstance(item, _Failed):
+                raise item.error
+            else:
+                yield cast(T, item)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
 
 
 def _ordered(
