@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from orsync.fanin import FanIn
 from orsync.officernd.query import Query, format_value
 
 if TYPE_CHECKING:
@@ -88,13 +89,6 @@ def split_windows(start: datetime, end: datetime, parts: int) -> list[Window]:
 
 def _to_millis(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
-
-
-class _Done:
-    pass
-
-
-_DONE = _Done()
 
 
 def read_windowed(
@@ -207,17 +201,7 @@ def _stream(
         todo.put(_Task(window))
     unfinished = [len(plan)]  # tasks queued or being read; guarded by ``count_lock``
     count_lock = threading.Lock()
-    out: queue.Queue[Any] = queue.Queue(maxsize=queue_pages)
-    stop = threading.Event()
-
-    def offer(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=_POLL_SECONDS)
-                return True
-            except queue.Full:
-                continue
-        return False
+    pages: FanIn[list[R]] = FanIn(queue_pages)
 
     def read(task: _Task) -> bool:
         narrowed = task.window.apply(query, field)
@@ -225,7 +209,7 @@ def _stream(
             return True
         for number, page in enumerate(client.pages(collection, narrowed)):
             raw = [r for r in page.records if str(r.get("_id")) not in task.skip]
-            if not offer([collection.parse(r) for r in raw]):
+            if not pages.offer([collection.parse(r) for r in raw]):
                 return False
             if number == 0 and page.cursor_next is not None and _split(task, page.records):
                 return True  # the smaller windows read the rest (skipping this page's ids)
@@ -254,44 +238,25 @@ def _stream(
             todo.put(_Task(window, task.depth + 1, skip))
         return True
 
-    def work() -> None:
-        try:
-            while not stop.is_set():
+    def work(fan: FanIn[list[R]]) -> None:
+        while not fan.stopped:
+            with count_lock:
+                if unfinished[0] == 0:
+                    return
+            try:
+                task = todo.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                continue  # another worker may still split its window
+            try:
+                if not read(task):
+                    return
+            finally:
                 with count_lock:
-                    if unfinished[0] == 0:
-                        break
-                try:
-                    task = todo.get(timeout=_POLL_SECONDS)
-                except queue.Empty:
-                    continue  # another worker may still split its window
-                try:
-                    if not read(task):
-                        return
-                finally:
-                    with count_lock:
-                        unfinished[0] -= 1
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
-            offer(exc)
-            return
-        offer(_DONE)
+                    unfinished[0] -= 1
 
-    threads = [
-        threading.Thread(target=work, name=f"officernd-window-{i}", daemon=True)
-        for i in range(workers)
-    ]
-    for thread in threads:
-        thread.start()
-    finished = 0
+    stream = pages.consume([work] * workers, name="officernd-window")
     try:
-        while finished < len(threads):
-            item = out.get()
-            if item is _DONE:
-                finished += 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                yield from item
+        for page in stream:
+            yield from page
     finally:
-        stop.set()  # a consumer that stops early (or an error) releases every worker
-        for thread in threads:
-            thread.join(timeout=5)
+        stream.close()  # a consumer that stops early releases the workers at once

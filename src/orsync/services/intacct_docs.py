@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import queue
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from orsync.engine.model import ActualCustomer, ActualDocument, PostingKind
 from orsync.engine.options import EngineOptions
+from orsync.fanin import FanIn
 from orsync.intacct import DEFAULT_MAX_IN_FLIGHT, IntacctClient
 from orsync.intacct.xml import reads
 from orsync.intacct.xml.response import Record, ResultStatus
@@ -410,14 +409,6 @@ def _group(records: Iterable[Record], key_field: str) -> dict[str, list[Record]]
 MERGED_QUEUE = 256  # documents waiting for the consumer, over all the merged reads
 
 
-@dataclass(frozen=True)
-class _Failed:
-    error: BaseException
-
-
-_FINISHED = object()
-
-
 def _merged(reads: Sequence[Callable[[], Iterator[T]]]) -> Iterator[T]:
     """The items of several reads run at once, in no set order between reads (each read's own
     order is kept); a read's error is raised here, and stopping early stops every read."""
@@ -425,53 +416,22 @@ def _merged(reads: Sequence[Callable[[], Iterator[T]]]) -> Iterator[T]:
         for read in reads:
             yield from read()
         return
-    out: queue.Queue[object] = queue.Queue(maxsize=MERGED_QUEUE)
-    stop = threading.Event()
 
-    def offer(item: object) -> bool:
-        while not stop.is_set():
+    def feed(read: Callable[[], Iterator[T]]) -> Callable[[FanIn[T]], None]:
+        def produce(fan: FanIn[T]) -> None:
+            items = read()
             try:
-                out.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+                for item in items:
+                    if not fan.offer(item):
+                        return
+            finally:
+                close = getattr(items, "close", None)
+                if close is not None:
+                    close()
 
-    def run(read: Callable[[], Iterator[T]]) -> None:
-        items = read()
-        try:
-            for item in items:
-                if not offer(item):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            offer(_Failed(exc))
-            return
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-        offer(_FINISHED)
+        return produce
 
-    threads = [
-        threading.Thread(target=run, args=(read,), name="intacct-kind", daemon=True)
-        for read in reads
-    ]
-    for thread in threads:
-        thread.start()
-    finished = 0
-    try:
-        while finished < len(threads):
-            item = out.get()
-            if item is _FINISHED:
-                finished += 1
-            elif isinstance(item, _Failed):
-                raise item.error
-            else:
-                yield cast(T, item)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=5)
+    yield from FanIn[T](MERGED_QUEUE).consume([feed(r) for r in reads], name="intacct-kind")
 
 
 def _ordered(
