@@ -322,7 +322,7 @@ def _reconcile_with(
         _log_phase("officernd customers and postings", started)
         expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
         del built
-        # The billed customers are known now: read them while Intacct's documents still stream.
+        # The billed customers are known now: take them from the scan, or read them by id.
         wanted = {
             customer_id: entry
             for customer_id, entry in side.customers.items()
