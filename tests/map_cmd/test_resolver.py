@@ -15,13 +15,15 @@ from orsync.engine.model import Unmapped as EngineUnmapped
 from orsync.engine.options import EngineOptions
 from orsync.errors import InternalError, RecordError
 from orsync.mapping import Mapping, parse_mapping, sanitize_customer_id
+from orsync.officernd.models import Fee
 from orsync.services.resolver import MappingResolver, engine_options, option_conflicts
-from orsync.services.sources import source_customer, source_document
+from orsync.services.sources import ReferenceData, source_customer, source_document
 from tests.map_cmd.records import (
     BROOKLYN,
     COMPANY,
     DUBLIN,
     EVENTS,
+    MEETING_RATE,
     MEMBER,
     NOTAX,
     ROOM_FEE,
@@ -236,3 +238,58 @@ def test_create_on_name_match_comes_from_the_mapping_file() -> None:
     text = MAPPING.replace("version: 1\n", "version: 1\noptions:\n  create_on_name_match: true\n")
     assert engine_options(_profile(), mapping(text)).create_on_name_match
     assert not engine_options(_profile(), mapping()).create_on_name_match
+
+
+def _with_fees(*fees: dict[str, object]) -> ReferenceData:
+    base = reference()
+    return ReferenceData.from_records(
+        locations=base.locations.values(),
+        revenue_accounts=base.revenue_accounts.values(),
+        tax_rates=base.tax_rates.values(),
+        plans=base.plans.values(),
+        fees=[Fee.model_validate(f) for f in fees],
+    )
+
+
+FEES_MAPPING = (
+    MAPPING
+    + """
+fees:
+  unmapped: error
+  values:
+    "Day pass": {department: "D500"}
+    "id:e00000000000000000000003": {department: "D600"}
+"""
+)
+
+
+def test_one_off_fees_resolve_by_their_own_id_name_and_resource_type() -> None:
+    # One-off charges are a fee record each; lines of many fees share a resolution per name,
+    # except a fee its id names, and a fee no key matches is reported under its own name.
+    day_pass = {"name": "Day pass"}
+    reference_data = _with_fees(
+        {"_id": "e00000000000000000000002", **day_pass},
+        {"_id": "e00000000000000000000003", **day_pass},
+        {"_id": "e00000000000000000000004", **day_pass},
+        {"_id": "e00000000000000000000005", "name": "Locker"},
+        {"_id": "e00000000000000000000006", "name": "Parking"},
+        {"_id": ROOM_FEE, "name": "Day pass", "plan": MEETING_RATE, "planType": "ResourceRate"},
+    )
+    res = MappingResolver(mapping(FEES_MAPPING), reference_data, EngineOptions())
+
+    def dimensions(fee: str) -> object:
+        doc = source_document(invoice(lines=[line(plan=None, fee=fee)]), reference_data)
+        assert doc is not None
+        return res.dimensions(doc.lines[0], doc)
+
+    assert dimensions("e00000000000000000000002") == Dimensions("D500", None)
+    assert dimensions("e00000000000000000000003") == Dimensions("D600", None)  # by id
+    assert dimensions("e00000000000000000000004") == Dimensions("D500", None)
+    assert dimensions(ROOM_FEE) == Dimensions("D500", None)  # the fee wins over its room type
+    for fee, name in (
+        ("e00000000000000000000005", "Locker"),
+        ("e00000000000000000000006", "Parking"),
+    ):
+        answer = dimensions(fee)
+        assert isinstance(answer, EngineUnmapped)
+        assert (answer.what, answer.value) == ("fee", name)

@@ -106,6 +106,10 @@ class KeyIndex:
                         continue
                 table[form] = key
 
+    def knows_id(self, record_id: str) -> bool:
+        """Whether a key names this OfficeRnD id (then the id, not the name, decides a match)."""
+        return _index_form("id", record_id) in self._tables["id"]
+
     def find(self, value: OfficeRndValue) -> tuple[str, MatchField] | None:
         """The key matching ``value`` and the field it matched on, by id, then code, then name."""
         candidates: tuple[tuple[MatchField, str | None], ...] = (

@@ -111,8 +111,9 @@ class MappingResolver:
         # Per-line answers depend only on these ids, and every document asks them per line.
         self._revenues: dict[str | None, MappedRevenue | Unmapped] = {}
         self._locations: dict[str | None, MappedLocation | Unmapped] = {}
-        self._overlays: dict[tuple[str | None, str | None], _Overlay] = {}
-        self._dimensions: dict[tuple[str | None, ...], Dimensions | EngineUnmapped] = {}
+        self._overlays: dict[tuple[object, str | None], _Overlay] = {}
+        self._dimensions: dict[tuple[object, ...], Dimensions | EngineUnmapped] = {}
+        self._fee_keys: dict[str | None, object] = {}
         self._tax_details: dict[tuple[str, Decimal | None], str | EngineUnmapped | None] = {}
 
     # -- helpers ------------------------------------------------------------------------------
@@ -149,11 +150,30 @@ class MappingResolver:
             (map_name, key), lambda: resolve_dimensions(self.mapping, map_name, value)
         )
 
+    def _fee_key(self, fee_id: str | None) -> object:
+        """What decides a fee's part in a line's overlay: its id only where a fees key names
+        that id; otherwise its name and the plan it bills through (the resource type). One-off
+        fees are a fee record per charge, so keyed by id every line would miss the memo."""
+        found = self._fee_keys.get(fee_id)
+        if found is None:
+            fee = self.reference.fees.get(fee_id or "")
+            fees = self.mapping.map_named("fees")
+            if fees is not None and fee_id is not None and fees.index.knows_id(fee_id):
+                found = ("id", fee_id)
+            elif fee is None:
+                found = ("as", None, None, None)
+            else:  # without a fees map only the resource type (from its plan) counts
+                found = ("as", fee.name if fees is not None else None, fee.plan_type, fee.plan)
+            self._fee_keys[fee_id] = found
+        return found
+
     def _overlay(self, line: SourceLine) -> _Overlay:
-        key = (line.fee_id, line.plan_id)
+        key = (self._fee_key(line.fee_id), line.plan_id)
         found = self._overlays.get(key)
         if found is None:
-            found = self._overlays[key] = self._compute_overlay(line)
+            found = self._compute_overlay(line)
+            if found.unmapped is None:  # a problem names its own fee: kept per line
+                self._overlays[key] = found
         return found
 
     def _compute_overlay(self, line: SourceLine) -> _Overlay:
@@ -220,10 +240,12 @@ class MappingResolver:
 
     def dimensions(self, line: SourceLine, doc: SourceDocument) -> Dimensions | EngineUnmapped:
         del doc  # dimensions come from the line's own references
-        key = (line.account.id, line.fee_id, line.plan_id)
+        key = (line.account.id, self._fee_key(line.fee_id), line.plan_id)
         found = self._dimensions.get(key)
         if found is None:
-            found = self._dimensions[key] = self._compute_dimensions(line)
+            found = self._compute_dimensions(line)
+            if not isinstance(found, EngineUnmapped):  # a problem names its own fee
+                self._dimensions[key] = found
         return found
 
     def _compute_dimensions(self, line: SourceLine) -> Dimensions | EngineUnmapped:
