@@ -25,7 +25,9 @@ TAX_SOLUTIONS = {
 }
 
 
-def intacct_client(sandbox: RunningSandbox, entity: str | None = None) -> IntacctClient:
+def intacct_client(
+    sandbox: RunningSandbox, entity: str | None = None, http: httpx.Client | None = None
+) -> IntacctClient:
     details = sandbox.details()["intacct"]
     settings = IntacctSettings(
         sender=SenderCredentials(details["sender_id"], details["sender_password"]),
@@ -35,7 +37,7 @@ def intacct_client(sandbox: RunningSandbox, entity: str | None = None) -> Intacc
         endpoint=details["url"],
         retry=RetryPolicy(max_attempts=3, base_delay=0.0, max_delay=0.0),
     )
-    return IntacctClient(httpx.Client(), settings, sleep=lambda _: None)
+    return IntacctClient(http or httpx.Client(), settings, sleep=lambda _: None)
 
 
 def posting(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -190,7 +190,7 @@ class OfficeRndClient:
         field: str = "createdAt",
         windows: int | None = None,
         workers: int = 8,
-    ) -> Iterator[R]:
+    ) -> Generator[R, None, None]:
         """Every record of ``query``, read concurrently over disjoint ``field`` windows
         (see :mod:`orsync.officernd.windows`); yields as pages arrive, in no set order."""
         return read_windowed(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -102,7 +102,7 @@ def read_windowed(
     windows: int | None = None,
     workers: int = 8,
     queue_pages: int = 16,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """Yield every record matching ``query`` exactly once, reading windows concurrently."""
     if workers < 1:
         msg = "workers must be at least 1"
@@ -194,7 +194,7 @@ def _stream(
     workers: int,
     queue_pages: int,
     end: datetime,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     min_span = MIN_SPLIT_SPAN if field in DATE_FIELDS else MIN_INSTANT_SPLIT_SPAN
     todo: queue.Queue[_Task] = queue.Queue()
     for window in plan:

@@ -19,9 +19,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any
 
 from orsync.bulk import fewer_collections
@@ -248,25 +249,20 @@ def _reconcile_with(
     ledger_reader: LedgerLinkReader | None,
 ) -> ReconcileOutcome:
     started = time.perf_counter()
-    reference = load_reference_data(officernd, with_fees=mapping.fees is not None)
-    resolver = MappingResolver(mapping, reference, options)
-    entity_of_location = scope_entities(resolver)
-    location = intacct_location(request.location, resolver)
-    scope = Scope(
-        ScopeRequest(request.entity, request.location, request.customer),
-        location,
-        entity_of_location,
-    )
-    reconciler = Reconciler(options, entity_of_location)
     outcome = ReconcileOutcome(request=request, report=ReconcileReport((), (), ()), options=options)
     reader = IntacctDocuments(intacct, options, default_entity=default_entity)
     lock = threading.Lock()
+    # Both period reads start before the reference lists are in (each costs a round trip
+    # before its first page): what reads Intacct's documents waits for the comparison's
+    # set-up, below, only when its first document arrives.
+    prepared: Future[tuple[Scope, Reconciler]] = Future()
 
     period_customers: set[str] = set()
 
     def add_actual(documents: Iterable[ActualDocument], in_period: bool) -> int:
         count = 0
         for doc in documents:
+            scope, reconciler = prepared.result()
             if in_period:
                 period_customers.add(doc.customer_id)
             if doc.entity_id is not None:
@@ -301,6 +297,26 @@ def _reconcile_with(
             ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="officernd-customers")
         )
         intacct_read = pool.submit(_timed, "intacct period read", read_intacct)
+        try:
+            reference_read = lookups.submit(
+                load_reference_data, officernd, with_fees=mapping.fees is not None
+            )
+            raw = stack.enter_context(
+                closing(period_documents(officernd, request.start, request.end))
+            )
+            first = list(islice(raw, 1))  # starts the windowed read, which pages on meanwhile
+            resolver = MappingResolver(mapping, reference_read.result(), options)
+            entity_of_location = scope_entities(resolver)
+            scope = Scope(
+                ScopeRequest(request.entity, request.location, request.customer),
+                intacct_location(request.location, resolver),
+                entity_of_location,
+            )
+            reconciler = Reconciler(options, entity_of_location)
+        except BaseException as exc:
+            prepared.set_exception(exc)
+            raise
+        prepared.set_result((scope, reconciler))
         customers = CustomerFetcher(officernd, lookups)
 
         def scan_customers() -> list[ActualCustomer] | None:
@@ -313,12 +329,7 @@ def _reconcile_with(
             return list(reader.all_customers())
 
         scan = pool.submit(scan_customers)
-        built = build_all(
-            customers,
-            convert(period_documents(officernd, request.start, request.end), resolver, side),
-            resolver,
-            side,
-        )
+        built = build_all(customers, convert(chain(first, raw), resolver, side), resolver, side)
         _log_phase("officernd customers and postings", started)
         expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
         del built

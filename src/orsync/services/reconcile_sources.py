@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -63,7 +63,7 @@ def period_documents(
     end: dt.date,
     *,
     now: dt.datetime | None = None,
-) -> Iterator[PaymentDocument]:
+) -> Generator[PaymentDocument, None, None]:
     """Invoices and credit notes dated ``start``..``end`` (inclusive), in no set order.
 
     Filtered on ``date`` but windowed on ``createdAt``: a month's membership invoices share
