@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from itertools import repeat
 from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -59,6 +60,7 @@ class Record(BaseModel):
     _blank_is_absent: ClassVar[frozenset[str]] = frozenset()
     _takes_no_none: ClassVar[frozenset[str]] = frozenset()
     _needs_cleaning: ClassVar[frozenset[str]] = frozenset()  # the two sets above together
+    _takes_no_none_keys: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -73,6 +75,7 @@ class Record(BaseModel):
                 no_none |= keys
         cls._blank_is_absent = frozenset(blank)
         cls._takes_no_none = frozenset(no_none)
+        cls._takes_no_none_keys = tuple(sorted(no_none))
         cls._needs_cleaning = frozenset(blank | no_none)
 
     @model_validator(mode="before")
@@ -90,8 +93,10 @@ class Record(BaseModel):
             msg = f"{key}: money must not be a float (parse JSON with parse_float=Decimal)"
             raise ValueError(msg)
         # A null where None is valid reads the same as the default (None), so only keys that
-        # take no None need it dropped.
+        # take no None need it dropped. Most objects have neither case, told by C-level scans.
         has_blank = "" in data.values()
+        if not has_blank and None not in map(data.get, cls._takes_no_none_keys, _ABSENT):
+            return data
         blank = cls._blank_is_absent if has_blank else _NOTHING
         suspects = (cls._needs_cleaning if has_blank else cls._takes_no_none).intersection(data)
         if not suspects:
@@ -107,6 +112,7 @@ class Record(BaseModel):
 
 
 _NOTHING: frozenset[str] = frozenset()
+_ABSENT = repeat(object())  # dict.get's default for a missing key: tells it apart from a null
 
 
 def _accepts_none(annotation: Any) -> bool:
