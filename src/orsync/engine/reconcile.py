@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from orsync.engine.canonical import version_hash
 from orsync.engine.diff import diff_document
 from orsync.engine.findings import (
     ambiguous,
@@ -313,7 +312,7 @@ class Reconciler:
                 expected.id,
                 actual.record_key,
                 ledger_link,
-                version_hash(expected.posting) if agreed and expected.posting else None,
+                agreed=expected.posting if agreed else None,
             )
         if expected.posting is None:
             return finding("unmappable", mapping_fix(expected.problems)), relink

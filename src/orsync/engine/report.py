@@ -32,9 +32,12 @@ Findings are sorted by category order, kind, number; totals by entity, currency,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
+
+from orsync.engine.canonical import version_hash
+from orsync.engine.model import Posting
 
 Category = Literal[
     "missing",
@@ -132,10 +135,13 @@ class Relink:
     """A match found by reference that the ledger lacks or links elsewhere (a safe fix).
 
     ``version_hash`` is what the ledger row should record as confirmed: the expected posting's
-    version when Intacct holds exactly it (so the next sync writes nothing), REVERSAL_VERSION for
-    a voided document reversed in Intacct, None when Intacct holds something else (record the
-    link with an unknown version, so sync updates it). Run reconcile with no ledger links to get
-    a relink for every match: that is ``--rebuild-ledger``.
+    version when Intacct holds exactly it (``agreed``; so the next sync writes nothing),
+    REVERSAL_VERSION for a voided document reversed in Intacct, None when Intacct holds something
+    else (record the link with an unknown version, so sync updates it). Run reconcile with no
+    ledger links to get a relink for every match: that is ``--rebuild-ledger``.
+
+    The agreed posting's hash is computed when asked for: a reconcile without ledger links has
+    a relink per document, and only applying them needs the versions.
     """
 
     kind: str
@@ -143,7 +149,14 @@ class Relink:
     source_id: str
     target_key: str
     ledger_link: str | None
-    version_hash: str | None = None
+    known_version: str | None = None
+    agreed: Posting | None = field(default=None, repr=False)
+
+    @property
+    def version_hash(self) -> str | None:
+        if self.agreed is not None:
+            return version_hash(self.agreed)
+        return self.known_version
 
 
 @dataclass(frozen=True)
