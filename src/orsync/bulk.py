@@ -1,16 +1,27 @@
-"""Tuning for runs that read thousands of records into short-lived objects.
+"""Interpreter tuning for runs that read thousands of records into short-lived objects.
 
-A sync or reconcile allocates millions of small objects (parsed pages, records, postings) that
-reference counting frees as soon as a page is done; almost none form cycles. CPython's cyclic
-collector still runs every 700 allocations and, as the run's working set grows, walks all of it
-in ever longer full collections: measured at 10,000 invoices a side, 10-20% of reconcile's CPU.
-Raising the thresholds for the duration of the run keeps cycle collection (garbage cycles are
-still found, later) at a fraction of that cost; the old thresholds come back afterwards.
+Two process-wide settings are changed for the duration of a sync or reconcile and restored
+afterwards (even on an error):
+
+- **The cyclic garbage collector's thresholds.** A run allocates millions of small objects
+  (parsed pages, records, postings) that reference counting frees as soon as a page is done;
+  almost none form cycles. CPython's collector still runs every 700 allocations and, as the
+  run's working set grows, walks all of it in ever longer full collections: measured at 10,000
+  invoices a side, 10-20% of reconcile's CPU. Raised thresholds keep cycle collection (garbage
+  cycles are still found, later) at a fraction of that cost.
+- **The interpreter's thread switch interval.** A run keeps a dozen or more reader threads
+  (OfficeRnD windows, customer look-ups, Intacct document kinds) beside the thread that builds
+  and compares. With the default 5 ms interval, every thread with a response to parse asks the
+  busy one to hand over the lock every 5 ms; the hand-overs cost CPU of their own. A thread
+  waiting on the network never holds the lock, so a longer interval delays only CPU work.
+  Measured on a 5,000-invoice reconcile against the served sandbox (runs alternated, 6 each):
+  wall time 2.90 s mean at 5 ms, 2.49-2.66 s at 50-100 ms, with less CPU.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,14 +29,19 @@ from contextlib import contextmanager
 # ones 50 and 100 times less often than that: cyclic garbage waits a little longer (a few MB at
 # most), acyclic garbage is freed by reference counting as before.
 BULK_THRESHOLDS = (100_000, 50, 100)
+# How long one thread may run Python before another that wants to is let in (seconds).
+BULK_SWITCH_INTERVAL = 0.05
 
 
 @contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the block with the collector's bulk thresholds (restored even on an error)."""
-    previous = gc.get_threshold()
+def bulk_run() -> Iterator[None]:
+    """Run the block with the collector's bulk thresholds and the bulk switch interval."""
+    thresholds = gc.get_threshold()
+    interval = sys.getswitchinterval()
     gc.set_threshold(*BULK_THRESHOLDS)
+    sys.setswitchinterval(BULK_SWITCH_INTERVAL)
     try:
         yield
     finally:
-        gc.set_threshold(*previous)
+        gc.set_threshold(*thresholds)
+        sys.setswitchinterval(interval)

@@ -1,19 +1,22 @@
-"""Bulk runs raise the cyclic collector's thresholds and always put them back."""
+"""Bulk runs raise the cyclic collector's thresholds and the thread switch interval, and always
+put both back."""
 
 from __future__ import annotations
 
 import gc
+import sys
 
 import pytest
 
-from orsync.bulk import BULK_THRESHOLDS, fewer_collections
+from orsync.bulk import BULK_SWITCH_INTERVAL, BULK_THRESHOLDS, bulk_run
 
 
-def test_the_thresholds_are_raised_inside_and_restored_after_even_on_an_error() -> None:
-    before = gc.get_threshold()
-    with fewer_collections():
+def test_the_settings_are_changed_inside_and_restored_after_even_on_an_error() -> None:
+    thresholds, interval = gc.get_threshold(), sys.getswitchinterval()
+    with bulk_run():
         assert gc.get_threshold() == BULK_THRESHOLDS
-    assert gc.get_threshold() == before
-    with pytest.raises(RuntimeError), fewer_collections():
+        assert sys.getswitchinterval() == pytest.approx(BULK_SWITCH_INTERVAL)
+    assert (gc.get_threshold(), sys.getswitchinterval()) == (thresholds, interval)
+    with pytest.raises(RuntimeError), bulk_run():
         raise RuntimeError("a failed run")
-    assert gc.get_threshold() == before
+    assert (gc.get_threshold(), sys.getswitchinterval()) == (thresholds, interval)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
 
-from orsync.bulk import fewer_collections
+from orsync.bulk import bulk_run
 from orsync.config import Profile
 from orsync.engine import (
     EngineOptions,
@@ -224,7 +224,7 @@ def reconcile_with(
     ledger_reader: LedgerLinkReader | None = None,
 ) -> ReconcileOutcome:
     """The comparison on clients already built (the service's core, used by tests)."""
-    with fewer_collections():
+    with bulk_run():
         return _reconcile_with(
             intacct,
             officernd,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orsync.bulk import fewer_collections
+from orsync.bulk import bulk_run
 from orsync.config import Profile
 from orsync.engine import Plan
 from orsync.engine.actions import PLAN_SCHEMA
@@ -110,7 +110,7 @@ def run_sync(
     db_path = database_path(state_dir or default_state_dir(), profile_name)
     summary = SyncSummary(profile=profile_name, options=options.to_dict(), started_at=utc_now())
     with ExitStack() as stack:
-        stack.enter_context(fewer_collections())
+        stack.enter_context(bulk_run())
         if connections is None:
             connections = stack.enter_context(open_connections(profile_name, profile))
         if options.dry_run:
