@@ -56,14 +56,14 @@ def test_producers_blocked_on_a_full_queue_take_turns() -> None:
     def slow_consumer() -> list[str]:
         items = []
         for item in FanIn[str](1).consume(
-            [_producer(str(p), 12) for p in range(producers)], name="turns"
+            [_producer(str(p), 16) for p in range(producers)], name="turns"
         ):
             items.append(item)
             time.sleep(0.02)  # longer than a polling producer once waited
         return items
 
     items = slow_consumer()
-    assert len(items) == producers * 12
+    assert len(items) == producers * 16
     # Once all have arrived in line (the first few items), each round serves every producer.
     steady = items[2 * producers : -2 * producers]
     longest_gap = {}
@@ -73,4 +73,6 @@ def test_producers_blocked_on_a_full_queue_take_turns() -> None:
         if tag in last_seen:
             longest_gap[tag] = max(longest_gap.get(tag, 0), position - last_seen[tag])
         last_seen[tag] = position
-    assert max(longest_gap.values()) <= producers + 1, longest_gap
+    # Round robin gives gaps of `producers`; a thread late to rejoin the line (a loaded
+    # machine) may lose one turn. Starvation showed as gaps of the producer's whole output.
+    assert max(longest_gap.values()) <= 2 * producers, longest_gap
