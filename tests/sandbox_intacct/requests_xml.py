@@ -133,6 +133,29 @@ def lineitem(
     )
 
 
+def payment(
+    invoice_key: str, amount: str, total: str | None = None, action: str | None = None
+) -> etree._Element:
+    return el(
+        "create",
+        el(
+            "ARPYMT",
+            el("FINANCIALENTITY", "BOA-US"),
+            el("PAYMENTMETHOD", "EFT"),
+            el("CUSTOMERID", "C-0001"),
+            el("DOCNUMBER", "CH-1"),
+            el("RECEIPTDATE", "11/20/2026"),
+            el("CURRENCY", "USD"),
+            el("AMOUNTTOPAY", total or amount),
+            el("ACTION", action) if action else None,
+            el(
+                "ARPYMTDETAILS",
+                el("ARPYMTDETAIL", el("RECORDKEY", invoice_key), el("TRX_PAYMENTAMOUNT", amount)),
+            ),
+        ),
+    )
+
+
 def create_invoice(
     customerid: str = "C-0001",
     lines: Sequence[etree._Element] | None = None,

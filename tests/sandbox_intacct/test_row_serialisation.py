@@ -23,6 +23,7 @@ from tests.sandbox_intacct.requests_xml import (
     el,
     function,
     lineitem,
+    payment,
     post,
     read_by_query,
 )
@@ -186,21 +187,6 @@ def test_kept_rows_and_their_bytes_follow_every_write(
             patched.setattr("orsync.sandbox.intacct.queries.QUERY_ROWS_KEPT", 0)
             return answer()
 
-    def pay(key: int, amount: str) -> etree._Element:
-        detail = el("ARPYMTDETAIL", el("RECORDKEY", str(key)), el("TRX_PAYMENTAMOUNT", amount))
-        return el(
-            "create",
-            el(
-                "ARPYMT",
-                el("FINANCIALENTITY", "BOA-US"),
-                el("PAYMENTMETHOD", "EFT"),
-                el("CUSTOMERID", "C-0001"),
-                el("RECEIPTDATE", "11/20/2026"),
-                el("AMOUNTTOPAY", amount),
-                el("ARPYMTDETAILS", detail),
-            ),
-        )
-
     def gateway(body: etree._Element, transaction: bool = False) -> None:
         envelope = Envelope(sim.credentials, transaction=transaction)
         functions = [function("w", body)]
@@ -210,7 +196,7 @@ def test_kept_rows_and_their_bytes_follow_every_write(
 
     when = sim.config.clock()
     writes = {
-        "payment applied": lambda: gateway(pay(first, "40.00")),
+        "payment applied": lambda: gateway(payment(str(first), "40.00")),
         "line amount edited": lambda: sim.store.set_line_amount(second, 1, Decimal("7.00"), when),
         "invoice updated": lambda: gateway(
             el(
@@ -226,7 +212,7 @@ def test_kept_rows_and_their_bytes_follow_every_write(
                 key=str(second),
             )
         ),
-        "payment rolled back": lambda: gateway(pay(third, "1.00"), transaction=True),
+        "payment rolled back": lambda: gateway(payment(str(third), "1.00"), transaction=True),
         "payment reversed": lambda: sim.store.reverse_payment(
             sim.store.payments()[0].recordno, when
         ),
