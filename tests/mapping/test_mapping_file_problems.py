@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 
@@ -77,10 +78,19 @@ def test_the_error_is_a_configuration_error_with_exit_78_and_a_hint() -> None:
 def test_unknown_key_without_a_close_match_lists_the_valid_keys() -> None:
     text = MINIMAL + "options:\n  zzz: 1\n"
     assert problems_of(text) == [
-        "mappings.yaml:8:3: options.zzz: unknown key; expected one of: closed_period, "
-        "create_on_name_match, entity_level, invoice_type, numbering, overpayment_account, "
-        "transaction_definitions"
+        "mappings.yaml:8:3: options.zzz: unknown key; expected one of: books_closed_through, "
+        "closed_period, create_on_name_match, entity_level, invoice_type, numbering, "
+        "overpayment_account, transaction_definitions"
     ]
+
+
+def test_the_books_closed_day_is_a_calendar_day_written_as_iso() -> None:
+    mapping = parse_mapping(MINIMAL + "options:\n  books_closed_through: 2026-10-31\n")
+    assert mapping.options.books_closed_through == dt.date(2026, 10, 31)
+    for written in ("31/10/2026", "1700000000", "2026-02-30", "true"):
+        [problem] = problems_of(MINIMAL + f"options:\n  books_closed_through: {written}\n")
+        assert problem.startswith("mappings.yaml:8:25: options.books_closed_through: ")
+        assert "YYYY-MM-DD" in problem
 
 
 def test_a_duplicate_key_names_the_line_of_the_first() -> None:

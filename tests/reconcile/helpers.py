@@ -136,7 +136,11 @@ SEED_TAX = {"NOTAX": None, "VAT20": "UK Output VAT 20%", "VAT23": "IE Output VAT
 
 
 def seed_mapping_yaml(
-    *, invoice_type: str = "ar", entity_level: str = "top", closed_period: str = "fail"
+    *,
+    invoice_type: str = "ar",
+    entity_level: str = "top",
+    closed_period: str = "fail",
+    books_closed_through: str | None = None,
 ) -> str:
     lines = [
         "version: 1",
@@ -145,6 +149,7 @@ def seed_mapping_yaml(
         f"  entity_level: {entity_level}",
         "  numbering: officernd",
         f"  closed_period: {closed_period}",
+        *([f"  books_closed_through: {books_closed_through}"] if books_closed_through else []),
         "  transaction_definitions:",
         '    invoice: "Sales Invoice"',
         '    credit: "Sales Credit Memo"',

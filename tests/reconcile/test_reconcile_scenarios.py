@@ -164,6 +164,37 @@ def test_every_discrepancy_is_found_exactly_and_only_safe_fixes_are_applied(
     _no_secret_in_home(sandbox)
 
 
+def test_documents_in_a_stated_closed_period_are_listed_for_a_manual_fix_and_never_touched(
+    synced: str, sandbox: RunningSandbox, run_cli: CliRunner
+) -> None:
+    store = sandbox.intacct.store
+    by_date = sorted(invoices_by_reference(sandbox).values(), key=lambda d: d.when_created)
+    deleted, changed = by_date[0], by_date[1]
+    through = by_date[2].when_created
+    store.set_books_closed_before(through + dt.timedelta(days=1))
+    give_profile_mapping(
+        synced,
+        Path(os.environ["ORSYNC_HOME"]) / "mapping.yaml",
+        books_closed_through=through.isoformat(),
+    )
+    store.delete_invoice(deleted.recordno)
+    store.set_line_amount(changed.recordno, 1, Decimal("1.23"), dt.datetime.now(dt.UTC))
+
+    code, document = reconcile_json(run_cli, "--dry-run")
+
+    assert code == 1
+    assert found(document) == {("missing", deleted.doc_number), ("different", changed.doc_number)}
+    assert document["fixes"]["safe"] == []
+    reasons = {f["number"]: f["fix"]["text"] for f in document["findings"]}
+    assert "closed Intacct period" in reasons[deleted.doc_number]
+    assert "closed period" in reasons[changed.doc_number]
+
+    code, _ = reconcile_json(run_cli, "--yes")
+    assert code == 1
+    assert store.invoice(changed.recordno).lines[0].amount == Decimal("1.23")
+    assert deleted.doc_number not in invoices_by_reference(sandbox)
+
+
 def _without_ledger_same_report(run_cli: CliRunner, with_ledger: dict[str, Any]) -> None:
     state = state_dir()
     aside = state.with_name(state.name + "-aside")

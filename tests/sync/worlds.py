@@ -22,6 +22,7 @@ def mapping_document(
     entity_level: str = "top",
     numbering: str = "officernd",
     closed_period: str = "fail",
+    books_closed_through: str | None = None,
     skip_locations: tuple[str, ...] = (),
     unmapped_accounts: tuple[str, ...] = (),
     customer_overrides: dict[str, str] | None = None,
@@ -57,6 +58,7 @@ def mapping_document(
             "entity_level": entity_level,
             "numbering": numbering,
             "closed_period": closed_period,
+            **({"books_closed_through": books_closed_through} if books_closed_through else {}),
             **(
                 {
                     "transaction_definitions": {

@@ -220,7 +220,7 @@ def _plan_create(
             number=doc.number,
             field="date",
             message=f"{closed} (the period is closed)",
-            fix="Reopen the period in Intacct, or set closed_period_policy: shift (post on the "
+            fix="Reopen the period in Intacct, or set options.closed_period: shift (post on the "
             "first open day with an audit note) or skip.",
             source_id=doc.id,
             value=posting.date_created.isoformat(),

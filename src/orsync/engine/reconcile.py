@@ -275,7 +275,7 @@ class Reconciler:
                         "manual",
                         False,
                         "Dated in a closed Intacct period: reopen it and run reconcile again, "
-                        "or set closed_period_policy: shift.",
+                        "or set options.closed_period: shift in the mapping file.",
                     ),
                 ), None
             return finding(

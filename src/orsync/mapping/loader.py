@@ -155,6 +155,8 @@ def _translate(detail: ErrorDetails, document: SourceDocument) -> tuple[Position
             if close:
                 message += f'; did you mean "{close[0]}"?'
         return position, path, message
+    if kind == "value_error" and "error" in detail.get("ctx", {}):
+        return position, path, str(detail["ctx"]["error"])  # our validators' own text
     return position, path, detail["msg"]
 
 

@@ -8,10 +8,11 @@ and not yet decided where it goes; a default must not decide for them).
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from orsync.mapping.matching import KeyIndex
 
@@ -28,6 +29,23 @@ INTACCT_PAYMENT_METHODS: tuple[str, ...] = typing.get_args(IntacctPaymentMethod)
 #             (locations and payment methods: e.g. a site whose books live elsewhere);
 #   ignore  - the line posts without this map's dimensions (plans, fees, resource types only).
 UnmappedPolicy = Literal["error", "default", "skip", "ignore"]
+
+
+def _iso_day(value: object) -> object:
+    # The loader hands every scalar over as text; only a calendar day written as YYYY-MM-DD is
+    # accepted (pydantic's lax parsing would also take "1700000000" as a Unix time).
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    msg = f"expected a day written as YYYY-MM-DD (for example 2026-10-31), got {value!r}"
+    raise ValueError(msg)
+
+
+IsoDay = Annotated[dt.date, BeforeValidator(_iso_day)]
 
 
 class _Model(BaseModel):
@@ -51,6 +69,10 @@ class Options(_Model):
     numbering: Literal["officernd", "intacct"] | None = None
     overpayment_account: str | None = None
     closed_period: Literal["fail", "shift", "skip"] | None = None
+    # The last day of the last closed Intacct period ("October is closed": 2026-10-31). The
+    # XML gateway documents no read of it, so finance states it here after each close; without
+    # it Intacct's refusal of a write is the only signal and closed_period cannot apply.
+    books_closed_through: IsoDay | None = None
     # Create a new Intacct customer even when one with the same name but another id exists
     # (default: hold it as a conflict until someone decides; see customers.overrides).
     create_on_name_match: bool | None = None

@@ -1,8 +1,8 @@
 """``orsync map show``: how OfficeRnD documents would post, built exactly as sync builds them
 (sources -> resolver -> ``engine.build_posting``), read-only on both sides.
 
-Closed periods are not applied here (the closed-books date is learnt during a sync); the
-preview shows the document as it would be posted into an open period.
+Closed periods are not applied here: the preview shows the document as built, dated as in
+OfficeRnD, before the mapping's ``closed_period`` policy moves or skips it.
 """
 
 from __future__ import annotations

@@ -341,11 +341,14 @@ def engine_options(
 ) -> EngineOptions:
     """The run's options: the mapping file's ``options`` win, the profile fills the rest.
 
-    ``books_closed_before`` is the Intacct company's first open day when known (read from
-    Intacct by the caller); None leaves Intacct's refusal as the only signal.
+    ``books_closed_before`` is the Intacct company's first open day when the caller knows it;
+    otherwise it is the day after the mapping's ``options.books_closed_through``, and None
+    (neither given) leaves Intacct's refusal of a write as the only signal.
     """
     sync = profile.sync
     file: Options = mapping.options
+    if books_closed_before is None and file.books_closed_through is not None:
+        books_closed_before = file.books_closed_through + dt.timedelta(days=1)
     definitions = file.transaction_definitions
     return EngineOptions(
         invoice_type=file.invoice_type or sync.invoice_type,
