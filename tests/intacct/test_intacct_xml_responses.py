@@ -142,3 +142,22 @@ def test_a_body_that_is_not_a_response_is_malformed() -> None:
         parse_response(b"<html>Bad gateway</html>")
     with pytest.raises(MalformedResponse):
         parse_response(b"not xml")
+
+
+def test_a_closed_period_refusal_points_at_the_setting_that_avoids_it() -> None:
+    from orsync.intacct import codes
+    from orsync.intacct.xml.response import ErrorDetail
+
+    refusal = ErrorDetail(
+        "BL03000018",
+        description="Closed period",
+        description2="Your transaction date 10/31/2026 is within a period that's been closed.",
+        correction="Use a date in an open period, or reopen the period.",
+    )
+    outcome = Failed(WRITE, (refusal,))
+    assert codes.is_closed_period(outcome.errors)
+    hint = outcome.as_error().hint or ""
+    assert "options.books_closed_through" in hint and "Reopen the period" in hint
+    other = ErrorDetail("BL01001973", description2="Already exists", correction="Enter unique")
+    assert not codes.is_closed_period((other,))
+    assert Failed(WRITE, (other,)).as_error().hint == "Enter unique"

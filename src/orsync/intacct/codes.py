@@ -33,6 +33,17 @@ _DUPLICATE_CONTROLID = re.compile(
 )
 
 
+# UNVERIFIED: a write dated in a closed period. The field notes quote the text ("Your
+# transaction date is within a period that's been closed") but no errorno, so the text is
+# matched, loosely enough for "closed period" wordings too.
+_CLOSED_PERIOD = re.compile(r"period that.{0,3}s been closed|\bclosed (accounting )?period", re.I)
+CLOSED_PERIOD_HINT = (
+    "Reopen the period in Intacct and run sync again; or state the close in the mapping file "
+    "(options.books_closed_through: its last closed day) so that options.closed_period "
+    "(fail, shift or skip) decides before anything is sent."
+)
+
+
 def _mentions(errors: Iterable[ErrorDetail], code: str) -> bool:
     return any(
         e.errorno == code or f"({code})" in e.description2 or f"({code})" in e.description
@@ -73,7 +84,15 @@ def summary(errors: Iterable[ErrorDetail]) -> str:
     return "; ".join(texts) or "Intacct refused the function without an explanation"
 
 
+def is_closed_period(errors: Iterable[ErrorDetail]) -> bool:
+    return any(_CLOSED_PERIOD.search(f"{e.description} {e.description2}") for e in errors)
+
+
 def correction(errors: Iterable[ErrorDetail]) -> str | None:
+    """Intacct's own correction; for a closed period, orsync's setting that avoids the refusal."""
+    errors = tuple(errors)
+    if is_closed_period(errors):
+        return CLOSED_PERIOD_HINT
     for error in errors:
         if error.correction:
             return error.correction
