@@ -79,6 +79,29 @@ def test_lookup_by_reference_finds_any_date_and_each_duplicate(sandbox: RunningS
     assert sorted(d.reference or "" for d in found) == ["CN-9", "INV-7", "INV-7", "INV-8"]
 
 
+def test_lines_are_read_in_as_few_functions_as_the_lines_per_document_need(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orsync.services import intacct_docs
+
+    client = intacct_client(sandbox)
+    write(client, *(posting(f"INV-{n}") for n in range(1, 8)))
+    reader = IntacctDocuments(client, AR)
+
+    # A lookup of a few references: their lines in one readByQuery, not one per document.
+    sandbox.intacct.reset_stats()
+    assert len(list(reader.by_reference(["INV-1", "INV-2", "INV-3"]))) == 3
+    assert sandbox.intacct.stats.by_function["readByQuery"] == 1
+
+    # Where one function's share is smaller than the chunk, the chunk is spread over just
+    # enough functions, all sent in one request.
+    monkeypatch.setattr(intacct_docs, "FIRST_LINE_CHUNK", 3)
+    sandbox.intacct.reset_stats()
+    found = list(IntacctDocuments(client, AR).in_period(*OCTOBER))
+    assert len(found) == 7 and all(len(d.lines) == 1 for d in found)
+    assert sandbox.intacct.stats.by_function["readByQuery"] == 3  # 7 headers, 3 a function
+
+
 def test_reversed_and_paid_states_and_no_reversal_counter_entry(sandbox: RunningSandbox) -> None:
     client = intacct_client(sandbox)
     [reversed_key, paid_key] = write(client, posting("INV-R"), posting("INV-P"))

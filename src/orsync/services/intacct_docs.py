@@ -271,11 +271,17 @@ class IntacctDocuments:
         return None if owner is None or owner == self._default_entity else owner
 
     def _lines(self, item_object: str, keys: Sequence[str], entity: str | None) -> list[Record]:
-        """The lines of ``keys``: one readByQuery per chunk that fits a page, up to
-        :data:`LINE_FUNCTIONS_PER_REQUEST` of them in one request (a page that overflows
-        anyway is followed with readMore). Lines of other documents a range also covers are
-        dropped here."""
-        size = max(1, -(-len(keys) // LINE_FUNCTIONS_PER_REQUEST))
+        """The lines of ``keys``: one readByQuery per share of the keys whose lines should fit
+        a page at the lines-per-document seen so far, all in one request (a page that
+        overflows anyway is followed with readMore). Lines of other documents a range also
+        covers are dropped here.
+
+        The shares are sized by that estimate, not cut into a fixed count: a chunk's last few
+        headers, or a lookup of three references, is one function, not five small ones."""
+        if not keys:
+            return []
+        functions_needed = -(-len(keys) // self._chunk_size())
+        size = -(-len(keys) // functions_needed)  # the same share for each, none left tiny
         functions = [
             reads.read_by_query(
                 item_object,
@@ -286,8 +292,6 @@ class IntacctDocuments:
             )
             for i in range(0, len(keys), size)
         ]
-        if not functions:
-            return []
         reply = self._client.execute(functions, entity=entity)
         out: list[Record] = []
         for function in functions:
