@@ -102,6 +102,30 @@ def test_lines_are_read_in_as_few_functions_as_the_lines_per_document_need(
     assert sandbox.intacct.stats.by_function["readByQuery"] == 3  # 7 headers, 3 a function
 
 
+def test_each_document_kind_sizes_its_line_reads_by_its_own_lines_per_document(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orsync.services import intacct_docs
+
+    monkeypatch.setattr(intacct_docs, "LINES_PER_PAGE", 10)
+    monkeypatch.setattr(intacct_docs, "FIRST_LINE_CHUNK", 2)
+    client = intacct_client(sandbox)
+    three_lines = (("4000", "10.00", "0", None),) * 3
+    write(client, *(posting(f"CN-{n}", kind="ar_credit_memo") for n in range(1, 4)))
+    write(client, *(posting(f"INV-{n}", lines=three_lines) for n in range(1, 7)))
+    reader = IntacctDocuments(client, AR)
+    assert len(list(reader.in_period(*OCTOBER, kinds=["ar_credit_memo"]))) == 3
+
+    sandbox.intacct.reset_stats()
+    invoices = list(reader.in_period(*OCTOBER, kinds=["ar_invoice"]))
+
+    assert len(invoices) == 6 and all(len(d.lines) == 3 for d in invoices)
+    # Judged by the credit memos' one line each, 9 invoices would share a 10-line page and
+    # every share would overflow into readMore; invoices start from the cautious default.
+    assert sandbox.intacct.stats.by_function["readByQuery"] == 3
+    assert sandbox.intacct.stats.by_function.get("readMore", 0) == 0
+
+
 def test_reversed_and_paid_states_and_no_reversal_counter_entry(sandbox: RunningSandbox) -> None:
     client = intacct_client(sandbox)
     [reversed_key, paid_key] = write(client, posting("INV-R"), posting("INV-P"))

@@ -98,8 +98,10 @@ class IntacctDocuments:
         self._options = options
         self._default_entity = default_entity
         self._max_in_flight = max(1, max_in_flight)
-        self._lines_per_doc = 0.0
-        self._docs_seen = 0
+        # Lines and headers read so far per document kind: invoices carry more lines than
+        # credit memos, so one kind's average would misjudge the other's chunks.
+        self._lines_seen: dict[PostingKind, int] = defaultdict(int)
+        self._docs_seen: dict[PostingKind, int] = defaultdict(int)
 
     # --- public reads ----------------------------------------------------------------------
 
@@ -256,21 +258,25 @@ class IntacctDocuments:
         for records in by_entity.values():
             position = 0
             while position < len(records):
-                size = self._chunk_size() * LINE_FUNCTIONS_PER_REQUEST
+                size = self._chunk_size(source.kind) * LINE_FUNCTIONS_PER_REQUEST
                 yield records[position : position + size]
                 position += size
 
-    def _chunk_size(self) -> int:
-        if self._docs_seen == 0:
+    def _chunk_size(self, kind: PostingKind) -> int:
+        """Headers whose lines should fill 90% of a readByQuery page, judged by ``kind``'s
+        documents read so far."""
+        if self._docs_seen[kind] == 0:
             return FIRST_LINE_CHUNK
-        per_doc = max(self._lines_per_doc / self._docs_seen, 1.0)
+        per_doc = max(self._lines_seen[kind] / self._docs_seen[kind], 1.0)
         return max(1, min(reads.MAX_IN_VALUES, int(LINES_PER_PAGE * 0.9 / per_doc)))
 
     def _session_for(self, header: Record) -> str | None:
         owner = parse.text(header, "MEGAENTITYID")
         return None if owner is None or owner == self._default_entity else owner
 
-    def _lines(self, item_object: str, keys: Sequence[str], entity: str | None) -> list[Record]:
+    def _lines(
+        self, item_object: str, keys: Sequence[str], entity: str | None, kind: PostingKind
+    ) -> list[Record]:
         """The lines of ``keys``: one readByQuery per share of the keys whose lines should fit
         a page at the lines-per-document seen so far, all in one request (a page that
         overflows anyway is followed with readMore). Lines of other documents a range also
@@ -280,7 +286,7 @@ class IntacctDocuments:
         headers, or a lookup of three references, is one function, not five small ones."""
         if not keys:
             return []
-        functions_needed = -(-len(keys) // self._chunk_size())
+        functions_needed = -(-len(keys) // self._chunk_size(kind))
         size = -(-len(keys) // functions_needed)  # the same share for each, none left tiny
         functions = [
             reads.read_by_query(
@@ -320,8 +326,8 @@ class IntacctDocuments:
                 documents = self._sales_documents(source, headers, entity)
             else:
                 documents = self._ar_documents(source, headers, entity)
-            self._docs_seen += len(headers)
-            self._lines_per_doc += sum(len(d.lines) for d in documents)
+            self._docs_seen[source.kind] += len(headers)
+            self._lines_seen[source.kind] += sum(len(d.lines) for d in documents)
             return documents
 
         return hydrate
@@ -331,7 +337,7 @@ class IntacctDocuments:
     ) -> list[ActualDocument]:
         keys = [parse.text(h, "RECORDNO") or "" for h in headers]
         item_object = "ARINVOICEITEM" if source.kind == "ar_invoice" else "ARADJUSTMENTITEM"
-        grouped = _group(self._lines(item_object, keys, entity), "RECORDKEY")
+        grouped = _group(self._lines(item_object, keys, entity, source.kind), "RECORDKEY")
         object_name: parse.ArObject = "ARINVOICE" if source.kind == "ar_invoice" else "ARADJUSTMENT"
         out = []
         for header, key in zip(headers, keys, strict=True):
@@ -361,7 +367,9 @@ class IntacctDocuments:
                 ar_object, "RECORDNO", posted_keys, parse.AR_HEADER_FIELDS, show_private=True
             ):
                 posted[parse.text(record, "RECORDNO") or ""] = record
-            posted_lines = _group(self._lines(ar_object + "ITEM", posted_keys, entity), "RECORDKEY")
+            posted_lines = _group(
+                self._lines(ar_object + "ITEM", posted_keys, entity, source.kind), "RECORDKEY"
+            )
         out = []
         for header, key in zip(headers, keys, strict=True):
             ar_key = parse.text(header, "PRRECORDKEY") or ""
