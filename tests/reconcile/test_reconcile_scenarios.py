@@ -66,6 +66,7 @@ def test_after_a_clean_sync_both_sides_agree(synced: str, run_cli: CliRunner) ->
     assert code == 0
     assert document["agree"] is True
     assert document["findings"] == []
+    assert document["books_closed_through"] is None  # the seeded mapping states no close
     # Every issued document posted once; the seed's one draft and one voided invoice never are.
     assert document["read"]["intacct_documents"] == document["read"]["officernd_documents"] - 2
     assert all(Decimal(row["variance"]) == 0 for row in document["totals"])
@@ -183,11 +184,15 @@ def test_documents_in_a_stated_closed_period_are_listed_for_a_manual_fix_and_nev
     code, document = reconcile_json(run_cli, "--dry-run")
 
     assert code == 1
+    assert document["books_closed_through"] == through.isoformat()
     assert found(document) == {("missing", deleted.doc_number), ("different", changed.doc_number)}
     assert document["fixes"]["safe"] == []
     reasons = {f["number"]: f["fix"]["text"] for f in document["findings"]}
     assert "closed Intacct period" in reasons[deleted.doc_number]
     assert "closed period" in reasons[changed.doc_number]
+
+    plain = run_cli("reconcile", "--dry-run", *PERIOD)
+    assert f"Intacct books closed through {through.isoformat()}" in plain.stdout
 
     code, _ = reconcile_json(run_cli, "--yes")
     assert code == 1

@@ -214,6 +214,11 @@ def _render_outcome(state: AppContext, outcome: ReconcileOutcome) -> None:
         + f": {outcome.officernd_documents} OfficeRnD documents, "
         f"{outcome.intacct_documents} Intacct documents"
     )
+    if outcome.books_closed_through is not None:
+        out.line(
+            f"Intacct books closed through {outcome.books_closed_through.isoformat()} (mapping "
+            "options.books_closed_through): documents dated on or before it are never changed."
+        )
     if out.stdout.is_terminal:
         _tables(out.stdout, outcome)
     else:

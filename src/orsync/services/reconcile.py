@@ -127,6 +127,12 @@ class ReconcileOutcome:
     def agree(self) -> bool:
         return self.report.agree and not self.unreadable
 
+    @property
+    def books_closed_through(self) -> dt.date | None:
+        """The last closed Intacct day the comparison assumed (the mapping's), None if unstated."""
+        first_open = self.options.books_closed_before
+        return None if first_open is None else first_open - dt.timedelta(days=1)
+
     def to_dict(self) -> dict[str, Any]:
         """The engine's ``orsync.reconcile/1`` document plus the run's own facts."""
         document = self.report.to_dict()
@@ -135,6 +141,8 @@ class ReconcileOutcome:
             "from": self.request.start.isoformat(),
             "to": self.request.end.isoformat(),
         }
+        closed = self.books_closed_through
+        document["books_closed_through"] = None if closed is None else closed.isoformat()
         document["filters"] = {
             k: v for k, v in self.request.to_dict().items() if k not in ("from", "to")
         }
