@@ -91,6 +91,11 @@ def test_the_books_closed_day_is_a_calendar_day_written_as_iso() -> None:
         [problem] = problems_of(MINIMAL + f"options:\n  books_closed_through: {written}\n")
         assert problem.startswith("mappings.yaml:8:25: options.books_closed_through: ")
         assert "YYYY-MM-DD" in problem
+    [future] = problems_of(MINIMAL + "options:\n  books_closed_through: 2062-10-31\n")
+    assert future == (
+        "mappings.yaml:8:25: options.books_closed_through: 2062-10-31 is in the future; state "
+        "the last day of the last period closed in Intacct"
+    )
 
 
 def test_a_duplicate_key_names_the_line_of_the_first() -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 import typing
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from orsync.mapping.matching import KeyIndex
 
@@ -48,6 +48,21 @@ def _iso_day(value: object) -> object:
 IsoDay = Annotated[dt.date, BeforeValidator(_iso_day)]
 
 
+def _not_in_the_future(day: dt.date) -> dt.date:
+    # A period can only be closed once it is over, so a later day is a typo (2062 for 2026)
+    # that would hold back every document; a day's grace covers time zones ahead of UTC.
+    if day > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        msg = (
+            f"{day.isoformat()} is in the future; state the last day of the last period "
+            "closed in Intacct"
+        )
+        raise ValueError(msg)
+    return day
+
+
+ClosedDay = Annotated[IsoDay, AfterValidator(_not_in_the_future)]
+
+
 class _Model(BaseModel):
     # strict: "yes" is not a boolean and 4000 is not text (the loader hands numbers over as text).
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False, strict=True)
@@ -72,7 +87,7 @@ class Options(_Model):
     # The last day of the last closed Intacct period ("October is closed": 2026-10-31). The
     # XML gateway documents no read of it, so finance states it here after each close; without
     # it Intacct's refusal of a write is the only signal and closed_period cannot apply.
-    books_closed_through: IsoDay | None = None
+    books_closed_through: ClosedDay | None = None
     # Create a new Intacct customer even when one with the same name but another id exists
     # (default: hold it as a conflict until someone decides; see customers.overrides).
     create_on_name_match: bool | None = None
