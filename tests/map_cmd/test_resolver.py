@@ -174,10 +174,13 @@ def _profile(**sync: object) -> Profile:
 
 
 def test_mapping_file_options_win_over_the_profile_which_fills_the_rest() -> None:
-    text = MAPPING.replace("version: 1\n", "version: 1\noptions:\n  entity_level: subsidiary\n")
+    text = MAPPING.replace(
+        "version: 1\n",
+        "version: 1\noptions:\n  entity_level: subsidiary\n  books_closed_through: 2025-10-31\n",
+    )
     text = text.replace('"4600": {gl_account: null}', '"4600": {gl_account: "4600"}')
     profile = _profile(invoice_type="sales", entity_level="top", numbering="intacct")
-    options = engine_options(profile, mapping(text), books_closed_before=dt.date(2025, 11, 1))
+    options = engine_options(profile, mapping(text))
     assert options.entity_level == "subsidiary"
     assert options.invoice_type == "sales"
     assert options.numbering == "intacct"

@@ -16,8 +16,9 @@ ClosedPeriodPolicy = Literal["fail", "shift", "skip"]
 class EngineOptions:
     """How documents post.
 
-    ``books_closed_before``: the first open day in Intacct (periods before it are closed), as
-    the integrator learned it; None when unknown (then Intacct's refusal is the only signal).
+    ``books_closed_before``: the first open day in Intacct (periods before it are closed), the
+    day after the mapping's ``books_closed_through``; None when unstated (then Intacct's
+    refusal is the only signal).
     ``retry_failed``: plan previously failed records again even when their input is unchanged.
     ``create_on_name_match``: create a new customer even when an Intacct customer with the same
     name but another id exists (default: hold it as a conflict, never merge silently).

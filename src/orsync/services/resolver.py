@@ -336,19 +336,18 @@ def engine_options(
     profile: Profile,
     mapping: Mapping,
     *,
-    books_closed_before: dt.date | None = None,
     retry_failed: bool = False,
 ) -> EngineOptions:
     """The run's options: the mapping file's ``options`` win, the profile fills the rest.
 
-    ``books_closed_before`` is the Intacct company's first open day when the caller knows it;
-    otherwise it is the day after the mapping's ``options.books_closed_through``, and None
-    (neither given) leaves Intacct's refusal of a write as the only signal.
+    The first open Intacct day is the day after the mapping's ``options.books_closed_through``
+    (the gateway documents no read of it); unstated, Intacct's refusal of a write is the only
+    signal.
     """
     sync = profile.sync
     file: Options = mapping.options
-    if books_closed_before is None and file.books_closed_through is not None:
-        books_closed_before = file.books_closed_through + dt.timedelta(days=1)
+    closed = file.books_closed_through
+    books_closed_before = None if closed is None else closed + dt.timedelta(days=1)
     definitions = file.transaction_definitions
     return EngineOptions(
         invoice_type=file.invoice_type or sync.invoice_type,
