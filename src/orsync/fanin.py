@@ -69,8 +69,7 @@ class FanIn(Generic[T]):
             if self._stopped:
                 self._changed.notify_all()
                 return False
-            self._append(item)
-            self._changed.notify_all()  # the next producer in line may fit too
+            self._append(item)  # its wake-up also lets the next producer in line try
             return True
 
     def _append(self, item: object) -> None:
