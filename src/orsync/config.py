@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from orsync.env import default_config_path, write_private_file
 from orsync.errors import ConfigError
-from orsync.yamlfile import YamlProblem, format_problems, load_located, locate
+from orsync.yamlschema import Problem, translate
+from orsync.yamlsource import format_path, read_source
 
 DEFAULT_INTACCT_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 DEFAULT_OFFICERND_API_URL = "https://app.officernd.com"
@@ -67,8 +68,13 @@ class Profile(_Strict):
     sync: SyncSettings = Field(default_factory=SyncSettings)
 
 
+def _whole_number(value: Any) -> Any:
+    # The file's scalars are read as text (so ids like 0400 survive): a version is a number.
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
 class Config(_Strict):
-    version: Literal[1] = 1
+    version: Annotated[Literal[1], BeforeValidator(_whole_number)] = 1
     default_profile: str | None = None
     profiles: dict[str, Profile] = Field(default_factory=dict)
 
@@ -89,9 +95,11 @@ class Config(_Strict):
 class ConfigFileError(ConfigError):
     """The config file is malformed; the message names file, line and key of each problem."""
 
-    def __init__(self, path: Path, problems: list[YamlProblem]) -> None:
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        count = len(problems)
+        head = f"{path} has {count} problem{'s' if count != 1 else ''}:"
         super().__init__(
-            format_problems(path, problems),
+            "\n".join([head, *(f"  {problem}" for problem in problems)]),
             hint=f"Fix {path} by hand, or remove it and run `orsync connect` again.",
         )
         self.problems = problems
@@ -110,15 +118,20 @@ def load_config(path: Path) -> Config:
     if not path.exists():
         return Config()
     text = path.read_text(encoding="utf-8")
-    data, node, problems = load_located(text)
-    if problems:
-        raise ConfigFileError(path, problems)
-    if data is None:
-        return Config()
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigFileError(path, locate(exc, node, Config)) from None
+    document = read_source(text)
+    located = [(p.position, p.path, p.message) for p in document.problems]
+    if not located:
+        if document.data is None:
+            return Config()
+        try:
+            return Config.model_validate(document.data)
+        except ValidationError as exc:
+            located = [translate(detail, document, Config) for detail in exc.errors()]
+    problems = [
+        Problem(str(path), position.line, position.column, format_path(key_path), message)
+        for position, key_path, message in located
+    ]
+    raise ConfigFileError(path, sorted(problems, key=lambda p: (p.line, p.column, p.path)))
 
 
 def save_config(path: Path, config: Config) -> None:

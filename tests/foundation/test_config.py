@@ -23,6 +23,51 @@ def test_a_missing_config_file_is_an_empty_config(tmp_path: Path) -> None:
     assert load_config(tmp_path / "nothing.yaml").profiles == {}
 
 
+def test_a_config_of_comments_only_is_an_empty_config(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("# orsync configuration\n\n")
+    assert load_config(path).profiles == {}
+
+
+def test_ids_that_look_like_numbers_are_read_exactly_as_written(tmp_path: Path) -> None:
+    # Intacct company, entity and sender ids are often digits; YAML's typing would turn
+    # 0400 into 256 and refuse 100 as "not text".
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "version: 1\n"
+        "profiles:\n"
+        "  main:\n"
+        "    intacct: {sender_id: 12345, company_id: 0400, user_id: 007, entity: 100}\n"
+        "    officernd: {org: acme, client_id: 1e3}\n"
+    )
+    profile = load_config(path).profiles["main"]
+    assert (profile.intacct.sender_id, profile.intacct.company_id) == ("12345", "0400")
+    assert (profile.intacct.user_id, profile.intacct.entity) == ("007", "100")
+    assert profile.officernd.client_id == "1e3"
+
+
+def test_a_recorded_invoice_type_change_loads_back_identical(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from orsync.config import Config, InvoiceTypeChange
+
+    profile = sample_profile(company="0400")
+    change = InvoiceTypeChange(
+        changed_at=dt.datetime(2026, 10, 31, 23, 5, tzinfo=dt.UTC), from_type="ar", to_type="sales"
+    )
+    profile = profile.model_copy(
+        update={"sync": profile.sync.model_copy(update={"invoice_type_changes": (change,)})}
+    )
+    path = tmp_path / "config.yaml"
+    save_config(path, Config().with_profile("main", profile))
+    assert load_config(path).profiles["main"] == profile
+
+
+def test_an_unknown_config_version_is_refused_with_its_line(tmp_path: Path) -> None:
+    error = _broken(tmp_path, "profiles: {}\nversion: 2\n")
+    assert ':2:10: version: expected one of 1, got text "2"' in error.message
+
+
 def test_config_file_is_private_and_its_folder_too() -> None:
     write_profiles("main")
     path = default_config_path()
@@ -63,7 +108,7 @@ def test_an_unknown_key_is_named_with_its_line_and_a_suggestion(tmp_path: Path) 
         "    sync:\n"
         "      invoice_typ: ar\n",
     )
-    assert ":6:7: profiles.main.sync.invoice_typ: unknown key; did you mean 'invoice_type'?" in (
+    assert ':6:7: profiles.main.sync.invoice_typ: unknown key; did you mean "invoice_type"?' in (
         error.message
     )
     assert error.exit_code == 78
@@ -80,18 +125,18 @@ def test_wrong_values_and_missing_keys_are_all_reported_at_once(tmp_path: Path) 
     )
     assert "profiles.main.intacct.company_id: required key is missing" in error.message
     assert ":5:26: profiles.main.sync.entity_level:" in error.message
-    assert "'everywhere'" in error.message
+    assert 'expected one of top, subsidiary, got text "everywhere"' in error.message
     assert error.message.splitlines()[0].endswith("has 2 problems:")
 
 
 def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
     error = _broken(tmp_path, "default_profile: a\ndefault_profile: b\n")
-    assert ":2:1: default_profile: duplicate key (first defined on line 1)" in error.message
+    assert ":2:1: default_profile: duplicate key (first defined at line 1)" in error.message
 
 
 def test_tabs_are_refused_with_their_position(tmp_path: Path) -> None:
     error = _broken(tmp_path, "profiles:\n\tmain: {}\n")
-    assert ":2:1: tab used for indentation" in error.message
+    assert ":2:1: tab character in indentation" in error.message
 
 
 def test_a_hand_broken_config_exits_78_naming_the_file(run_cli: CliRunner) -> None:

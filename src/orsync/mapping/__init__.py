@@ -17,7 +17,7 @@ from orsync.mapping.customer_ids import (
     sanitize_customer_id,
 )
 from orsync.mapping.draft import Draft, Unresolved, draft_mapping
-from orsync.mapping.loader import MappingError, Problem, load_mapping, parse_mapping
+from orsync.mapping.loader import MappingError, load_mapping, parse_mapping
 from orsync.mapping.matching import OfficeRndValue
 from orsync.mapping.model import (
     MAP_NAMES,
@@ -51,6 +51,7 @@ from orsync.mapping.resolve import (
     resolve_tax_rate,
 )
 from orsync.mapping.usage import values_in_use
+from orsync.yamlschema import Problem
 
 __all__ = [
     "CUSTOMER_ID_MAX_LENGTH",

@@ -18,7 +18,7 @@ from orsync.mapping.model import (
     TaxRateEntry,
     TaxRateMap,
 )
-from orsync.mapping.yamlsource import Path, Position, SourceDocument
+from orsync.yamlsource import Path, Position, SourceDocument
 
 # (path, message, point at the key rather than the value)
 Finding = tuple[Path, str, bool]

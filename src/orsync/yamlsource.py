@@ -1,11 +1,13 @@
-"""Turn mapping-file text into plain data while remembering where every key and value sits.
+"""Turn the text of orsync's YAML files (config and mapping) into plain data while remembering
+where every key and value sits.
 
 PyYAML's constructors lose positions and silently keep the last of two duplicate keys, so we
 only *compose* the document (a safe operation that builds nodes, never objects) and walk the
-nodes ourselves. Scalars follow a deliberately small rule set, because the file is full of
-account numbers and codes that YAML's implicit typing would corrupt (``0400`` is octal 256 in
-YAML 1.1, ``NO`` is false): plain ``null``/``~``/empty is nothing, plain ``true``/``false`` is a
-boolean, and every other scalar (numbers and dates included) is text, exactly as written.
+nodes ourselves. Scalars follow a deliberately small rule set, because both files are full of
+account numbers, company and entity ids that YAML's implicit typing would corrupt (``0400`` is
+octal 256 in YAML 1.1, ``NO`` is false, ``100`` is not text): plain ``null``/``~``/empty is
+nothing, plain ``true``/``false`` is a boolean, and every other scalar (numbers and dates
+included) is text, exactly as written; the schema converts text where it wants a number.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class SourceProblem:
 class SourceDocument:
     """The data of a mapping file plus the position of each value and each key."""
 
-    data: object = None
+    data: object = None  # None when the text holds no document or could not be read
     values: dict[Path, Position] = field(default_factory=dict)
     keys: dict[Path, Position] = field(default_factory=dict)
     problems: list[SourceProblem] = field(default_factory=list)
@@ -127,8 +129,7 @@ def read_source(text: str) -> SourceDocument:
     except yaml.YAMLError as error:
         document.problems.append(SourceProblem(Position(1, 1), (), f"invalid YAML: {error}"))
         return document
-    if root is None:
-        document.problems.append(SourceProblem(Position(1, 1), (), "the file is empty"))
+    if root is None:  # empty, or comments only: the caller decides what that means
         return document
     document.data = _convert(root, (), document)
     return document
