@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from orsync.env import default_config_path, write_private_file
 from orsync.errors import ConfigError
 from orsync.yamlschema import Problem, translate
-from orsync.yamlsource import format_path, read_source
+from orsync.yamlsource import SourceDocument, SourceProblem, format_path, read_file, read_source
 
 DEFAULT_INTACCT_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 DEFAULT_OFFICERND_API_URL = "https://app.officernd.com"
@@ -117,8 +117,11 @@ def load_config(path: Path) -> Config:
     """Load and validate the config; a missing file is an empty config."""
     if not path.exists():
         return Config()
-    text = path.read_text(encoding="utf-8")
-    document = read_source(text)
+    text = read_file(path)
+    if isinstance(text, SourceProblem):
+        document = SourceDocument(problems=[text])
+    else:
+        document = read_source(text)
     located = [(p.position, p.path, p.message) for p in document.problems]
     if not located:
         if document.data is None:

@@ -8,8 +8,6 @@ local user cannot read a mapping, a ledger or a log.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 APP_NAME = "orsync"
@@ -65,21 +63,46 @@ def default_config_path() -> Path:
     return config_dir() / "config.yaml"
 
 
-@contextmanager
-def _umask(mask: int) -> Iterator[None]:
-    previous = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(previous)
+PRIVATE_DIR_MODE = 0o700
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the user alone; tighten it if it exists."""
-    with _umask(0o077):
-        path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)
-    return path
+def ensure_private_dir(folder: Path) -> Path:
+    """Create ``folder`` and any missing parents with mode 0700; return it.
+
+    ``os.makedirs(mode=...)`` applies the mode to the leaf only, so each missing level is made
+    here. The mode is given to ``mkdir`` itself (and can only be narrowed by the umask), so no
+    folder exists even for an instant with wider permissions. Folders that already exist are
+    left alone: a path the user chose (``--csv ~/reports/oct.csv``, ``--config`` in a shared
+    folder, the current folder for ``map init``) must not have its folder's mode changed.
+    """
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for level in reversed(missing):
+        try:
+            os.mkdir(level, PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+    return folder
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why ``write_private_file`` could not write ``path`` (None when it can), so that a command
+    can refuse a bad output path before its reads rather than fail after them."""
+    if path.is_dir():
+        return "it is a folder; give a file name"
+    folder = path.parent
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent  # missing levels are created, inside the nearest one that exists
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable"
+    return None
 
 
 def write_private_file(path: Path, data: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 
 import yaml
 
@@ -103,6 +104,27 @@ def _tab_problems(text: str) -> list[SourceProblem]:
                 )
             )
     return problems
+
+
+def read_file(path: FilePath) -> str | SourceProblem:
+    """The file's text, or why it cannot be read, placed where a person can find it: a byte
+    that is not UTF-8 (an editor saving Latin-1, say) is named with its line and column."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return SourceProblem(Position(1, 1), (), "file not found")
+    except IsADirectoryError:
+        return SourceProblem(Position(1, 1), (), "is a folder, not a file")
+    except OSError as error:
+        return SourceProblem(Position(1, 1), (), f"cannot be read: {error.strerror}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = raw.rfind(b"\n", 0, error.start) + 1
+        where = Position(raw.count(b"\n", 0, error.start) + 1, error.start - line_start + 1)
+        byte = raw[error.start]
+        message = f"not UTF-8 text (byte 0x{byte:02X}); save the file as UTF-8"
+        return SourceProblem(where, (), message)
 
 
 def read_source(text: str) -> SourceDocument:

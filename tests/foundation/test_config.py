@@ -75,6 +75,18 @@ def test_config_file_is_private_and_its_folder_too() -> None:
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+def test_a_config_saved_into_a_shared_folder_leaves_the_folder_alone(tmp_path: Path) -> None:
+    from orsync.config import Config
+
+    shared = tmp_path / "finance"
+    shared.mkdir()
+    shared.chmod(0o750)
+    path = shared / "orsync.yaml"
+    save_config(path, Config().with_profile("main", sample_profile()))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o750
+
+
 def test_saving_never_writes_a_secret_field(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     from orsync.config import Config
@@ -129,6 +141,28 @@ def test_wrong_values_and_missing_keys_are_all_reported_at_once(tmp_path: Path) 
     assert error.message.splitlines()[0].endswith("has 2 problems:")
 
 
+def test_a_config_that_is_not_utf8_is_named_with_the_byte_not_a_crash(
+    run_cli: CliRunner,
+) -> None:
+    path = default_config_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"profiles:\n  main:\n    intacct: {sender_id: caf\xe9}\n")
+    result = run_cli("profiles", "list")
+    assert result.exit_code == 78
+    assert f"{path}:3:29: not UTF-8 text (byte 0xE9); save the file as UTF-8" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_a_folder_where_the_config_file_should_be_is_a_config_problem(
+    run_cli: CliRunner,
+) -> None:
+    path = default_config_path()
+    path.mkdir(parents=True)
+    result = run_cli("profiles", "list")
+    assert result.exit_code == 78
+    assert f"{path}:1:1: is a folder, not a file" in result.stderr
+
+
 def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
     error = _broken(tmp_path, "default_profile: a\ndefault_profile: b\n")
     assert ":2:1: default_profile: duplicate key (first defined at line 1)" in error.message
@@ -156,3 +190,13 @@ def test_an_explicit_config_path_is_used(run_cli: CliRunner, tmp_path: Path) -> 
     save_config(other, Config().with_profile("remote", sample_profile()))
     result = run_cli("--config", str(other), "--json", "profiles", "list")
     assert '"remote"' in result.stdout
+
+
+def test_an_output_path_is_judged_writable_before_a_long_run(tmp_path: Path) -> None:
+    from orsync.env import unwritable_reason
+
+    assert unwritable_reason(tmp_path / "new" / "deeper" / "report.csv") is None
+    assert unwritable_reason(tmp_path) == "it is a folder; give a file name"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert unwritable_reason(blocker / "report.csv") == f"{blocker} is not a folder"

@@ -84,6 +84,23 @@ def test_init_refuses_to_overwrite_without_force(
     assert "locations.values." in forced.stdout
 
 
+def test_init_into_a_shared_folder_leaves_its_mode_and_refuses_a_folder_as_the_file(
+    run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str, tmp_path: Path
+) -> None:
+    shared = tmp_path / "finance"
+    shared.mkdir()
+    shared.chmod(0o755)
+    sandbox.officernd.reset_request_counts()
+    refused = run_cli("--profile", "demo", "map", "init", "--output", str(shared))
+    assert refused.exit_code == 2
+    assert f"cannot write the mapping to {shared}: it is a folder" in refused.stderr
+    assert sandbox.officernd.total_requests() == 0, "refused before anything was read"
+    written = run_cli("--profile", "demo", "map", "init", "--output", str(shared / "m.yaml"))
+    assert written.exit_code == 0, written.stderr
+    assert stat.S_IMODE((shared / "m.yaml").stat().st_mode) == 0o600
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+
+
 def test_check_fails_on_the_gaps_and_passes_once_they_are_filled(
     run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str, tmp_path: Path
 ) -> None:

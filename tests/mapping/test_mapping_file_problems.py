@@ -168,6 +168,19 @@ def test_a_missing_or_undecodable_file_is_a_mapping_error(tmp_path: Path) -> Non
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(MappingError, match="not UTF-8"):
         load_mapping(binary)
+    with pytest.raises(MappingError, match="is a folder, not a file"):
+        load_mapping(tmp_path)
+
+
+def test_a_latin1_byte_is_named_with_its_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "mappings.yaml"
+    path.write_bytes(MINIMAL.encode("utf-8") + b"# Caf\xe9 Lounge\n")
+    with pytest.raises(MappingError) as raised:
+        load_mapping(path)
+    line = MINIMAL.count("\n") + 1
+    assert str(raised.value.problems[0]) == (
+        f"{path}:{line}:6: not UTF-8 text (byte 0xE9); save the file as UTF-8"
+    )
 
 
 def test_python_tags_are_refused_and_never_constructed() -> None:

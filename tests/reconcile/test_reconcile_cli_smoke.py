@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from orsync.sandbox.launch import RunningSandbox
 from tests.conftest import CliRunner
 
 pytestmark = pytest.mark.loopback
@@ -26,3 +28,19 @@ def test_an_empty_intacct_reports_every_issued_document_missing(
     assert all(
         f["fix"]["action"] == "post" for f in document["findings"] if f["category"] == "missing"
     )
+
+
+def test_a_csv_path_that_cannot_be_written_is_refused_before_anything_is_read(
+    mapped_profile: str, run_cli: CliRunner, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    sandbox.officernd.reset_request_counts()
+    requests_before = sandbox.intacct.stats.requests
+
+    result = run_cli("reconcile", "--dry-run", *ALL_HISTORY, "--csv", str(tmp_path))
+
+    assert result.exit_code == 2
+    assert f"cannot write the CSV to {tmp_path}: it is a folder; give a file name" in (
+        result.stderr
+    )
+    assert sandbox.officernd.total_requests() == 0
+    assert sandbox.intacct.stats.requests == requests_before

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import stat
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -251,7 +252,10 @@ def test_csv_and_plain_output(
     sandbox.intacct.store.set_line_amount(
         by_reference[number].recordno, 1, Decimal("2.00"), dt.datetime.now(dt.UTC)
     )
-    target = tmp_path / "month.csv"
+    reports = tmp_path / "reports"  # a folder finance shares: its mode is not orsync's
+    reports.mkdir()
+    reports.chmod(0o755)
+    target = reports / "month.csv"
 
     result = run_cli("reconcile", "--dry-run", *PERIOD, "--csv", str(target))
 
@@ -261,7 +265,9 @@ def test_csv_and_plain_output(
     rows = target.read_text().splitlines()
     assert rows[0].startswith("category,kind,number")
     assert any(number in row and "lines[1].net_amount" in row for row in rows[1:])
-    assert (tmp_path / "month-totals.csv").exists()
+    assert (reports / "month-totals.csv").exists()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(reports.stat().st_mode) == 0o755
 
 
 def _no_secret_in_home(sandbox: RunningSandbox) -> None:

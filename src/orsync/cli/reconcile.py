@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from orsync.cli.context import AppContext
+from orsync.env import unwritable_reason, write_private_file
 from orsync.errors import UsageError
 
 if TYPE_CHECKING:
@@ -108,6 +109,12 @@ def reconcile_command(
     state: AppContext = ctx.obj
     as_json = json_output or state.json
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    if csv_file is not None and (reason := unwritable_reason(csv_file)) is not None:
+        # Refused before the reads (and any fixes), not after them.
+        raise UsageError(
+            f"cannot write the CSV to {csv_file}: {reason}",
+            hint="Give --csv a file in a folder you can write to.",
+        )
     today = dt.datetime.now(dt.UTC).date()
     if rebuild_ledger and start is None and end is None:
         start, end = HISTORY_START, today
@@ -184,7 +191,6 @@ def _write_csv(path: Path, report: ReconcileReport) -> None:
     import io
 
     from orsync.engine.report import CSV_COLUMNS
-    from orsync.env import write_private_file
 
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")

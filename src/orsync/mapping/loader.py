@@ -10,7 +10,15 @@ from orsync.errors import ConfigError
 from orsync.mapping import rules
 from orsync.mapping.model import REQUIRED_MAPS, Mapping
 from orsync.yamlschema import Problem, translate
-from orsync.yamlsource import Path, Position, SourceDocument, format_path, read_source
+from orsync.yamlsource import (
+    Path,
+    Position,
+    SourceDocument,
+    SourceProblem,
+    format_path,
+    read_file,
+    read_source,
+)
 
 
 class MappingError(ConfigError):
@@ -26,16 +34,10 @@ class MappingError(ConfigError):
 def load_mapping(path: str | FilePath) -> Mapping:
     """Read and validate a mapping file; raises :class:`MappingError` (exit 78) on any problem."""
     file_path = FilePath(path)
-    try:
-        text = file_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MappingError([Problem(str(file_path), 1, 1, "", "file not found")]) from None
-    except UnicodeDecodeError as error:
-        message = f"not UTF-8 text (byte {error.start})"
-        raise MappingError([Problem(str(file_path), 1, 1, "", message)]) from None
-    except OSError as error:
-        message = f"cannot be read: {error.strerror}"
-        raise MappingError([Problem(str(file_path), 1, 1, "", message)]) from None
+    text = read_file(file_path)
+    if isinstance(text, SourceProblem):
+        where = text.position
+        raise MappingError([Problem(str(file_path), where.line, where.column, "", text.message)])
     return parse_mapping(text, str(file_path))
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from orsync.config import Profile
+from orsync.env import unwritable_reason, write_private_file
 from orsync.errors import UsageError
 from orsync.mapping import (
     CheckReport,
@@ -219,6 +220,8 @@ def init_mapping(
     connections: Connections | None = None,
 ) -> InitResult:
     """Read both systems, draft a commented mapping and write it to ``output`` (0600)."""
+    if (reason := unwritable_reason(output)) is not None:
+        raise UsageError(f"cannot write the mapping to {output}: {reason}")
     if output.exists() and not force:
         raise UsageError(
             f"{output} already exists",
@@ -236,8 +239,6 @@ def init_mapping(
         proposal,
         invoice_type=profile.sync.invoice_type,
     )
-    from orsync.env import write_private_file
-
     write_private_file(output, draft.text)
     return InitResult(output, draft, proposal, usage.documents)
 

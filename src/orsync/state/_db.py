@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orsync.env import ensure_private_dir
 from orsync.errors import ConfigError, InternalError
 
 Clock = Callable[[], datetime]
@@ -32,7 +33,6 @@ BUSY_TIMEOUT_MS = 10_000
 # 100 functions) against ~100 ms of network per request, so the cost is noise.
 SYNCHRONOUS = "FULL"
 
-DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
@@ -54,28 +54,6 @@ def from_text(text: str) -> datetime:
 
 def from_optional_text(text: str | None) -> datetime | None:
     return None if text is None else from_text(text)
-
-
-def ensure_private_dir(folder: Path) -> None:
-    """Create ``folder`` and any missing parents with mode 0700.
-
-    ``os.makedirs(mode=...)`` applies the mode to the leaf only, so each missing level is made
-    here. The mode is given to ``mkdir`` itself (and can only be narrowed by the umask), so no
-    folder exists even for an instant with wider permissions. Folders that already exist are
-    left alone: the caller may point at a shared parent it does not own.
-    """
-    missing: list[Path] = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for level in reversed(missing):
-        try:
-            os.mkdir(level, DIR_MODE)
-        except FileExistsError:
-            continue
 
 
 def ensure_private_file(path: Path) -> None:

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from orsync.env import ensure_private_dir
 from orsync.errors import InternalError, LockHeld
-from orsync.state._db import FILE_MODE, Clock, ensure_private_dir, narrow_to_private, utc_now
+from orsync.state._db import FILE_MODE, Clock, narrow_to_private, utc_now
 
 
 @dataclass(frozen=True)
