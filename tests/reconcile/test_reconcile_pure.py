@@ -155,6 +155,19 @@ def test_a_period_that_ends_before_it_starts_is_a_usage_error() -> None:
         ReconcileRequest(dt.date(2026, 10, 31), dt.date(2026, 10, 1))
 
 
+def test_a_period_beyond_any_document_is_a_usage_error_not_an_overflow() -> None:
+    with pytest.raises(UsageError, match="--to 9999-12-31 is outside the dates orsync reads"):
+        ReconcileRequest(dt.date(2000, 1, 1), dt.date(9999, 12, 31))
+    with pytest.raises(UsageError, match="--from 0001-01-01 is outside"):
+        ReconcileRequest(dt.date(1, 1, 1), dt.date(2026, 10, 31))
+
+
+@pytest.mark.parametrize("field", ["entity", "location", "customer"])
+def test_a_blank_filter_is_a_usage_error_not_a_one_sided_filter(field: str) -> None:
+    with pytest.raises(UsageError, match=f"--{field} is empty"):
+        ReconcileRequest(dt.date(2026, 10, 1), dt.date(2026, 10, 31), **{field: " "})
+
+
 def outcome_with(findings: tuple[Finding, ...], relinks: tuple[Relink, ...]) -> ReconcileOutcome:
     request = ReconcileRequest(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     return ReconcileOutcome(request, ReconcileReport(findings, relinks, ()), AR)

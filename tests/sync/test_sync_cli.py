@@ -26,6 +26,16 @@ def test_since_accepts_a_date_and_reads_it_as_utc() -> None:
         _since("last week")
 
 
+def test_a_since_no_service_can_hold_is_refused_before_anything_is_read() -> None:
+    import datetime as dt
+
+    from orsync.services.sync_context import SyncOptions
+
+    with pytest.raises(UsageError, match="--since 0001-01-01 is outside the dates orsync reads"):
+        SyncOptions(since=dt.datetime(1, 1, 1, tzinfo=dt.UTC))
+    assert SyncOptions(since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).since is not None
+
+
 def test_progress_counts_each_stage_with_a_rate() -> None:
     console = Console(file=io.StringIO(), force_terminal=True, width=100)
     with Progress(console=console) as progress:

@@ -44,6 +44,7 @@ from orsync.mapping import load_mapping
 from orsync.officernd import OfficeRndClient
 from orsync.services.connections import Connections, open_connections
 from orsync.services.intacct_docs import IntacctDocuments
+from orsync.services.periods import check_day
 from orsync.services.reconcile_scope import Scope, ScopeRequest, intacct_location
 from orsync.services.reconcile_scope import entity_of_location as scope_entities
 from orsync.services.reconcile_sources import (
@@ -75,11 +76,21 @@ class ReconcileRequest:
     customer: str | None = None
 
     def __post_init__(self) -> None:
+        check_day("--from", self.start)
+        check_day("--to", self.end)
         if self.end < self.start:
             raise UsageError(
                 f"--to {self.end.isoformat()} is before --from {self.start.isoformat()}",
                 hint="Give the period's first day with --from and its last day with --to.",
             )
+        for flag, value in (
+            ("--entity", self.entity),
+            ("--location", self.location),
+            ("--customer", self.customer),
+        ):
+            # A blank filter would narrow one system's read and not the other's.
+            if value is not None and not value.strip():
+                raise UsageError(f"{flag} is empty", hint=f"Give {flag} a value, or leave it out.")
 
     @property
     def filtered(self) -> bool:

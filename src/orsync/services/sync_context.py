@@ -11,6 +11,7 @@ from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerV
 from orsync.intacct import IntacctClient
 from orsync.mapping import Mapping
 from orsync.officernd import OfficeRndClient
+from orsync.services.periods import check_day
 from orsync.services.resolver import MappingResolver
 from orsync.services.sync_summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import Ledger, LedgerRow, RecordFailure, Status
@@ -31,6 +32,10 @@ class SyncOptions:
     # Only these OfficeRnD documents (read by id; e.g. reconcile's fixes): no stream is read
     # and no cursor moves. Unknown outcomes of earlier runs are still settled first.
     document_ids: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None:
+            check_day("--since", self.since.date())
 
     def to_dict(self) -> dict[str, Any]:
         return {
