@@ -113,6 +113,22 @@ def test_an_unknown_fault_is_a_usage_error_listing_the_valid_names(run_cli: CliR
         assert name in result.stderr
 
 
+def test_a_port_in_use_is_a_usage_error_naming_it_not_a_crash(run_cli: CliRunner) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("sandbox", "--intacct-port", str(port), "--invoices", "1")
+
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1 (ports {port} and 0): Address already in use" in (
+        result.stderr
+    )
+    assert result.stdout == ""
+
+
 def test_an_unknown_flag_is_a_usage_error(run_cli: CliRunner) -> None:
     assert run_cli("sandbox", "--invoicez", "3").exit_code == 2
 

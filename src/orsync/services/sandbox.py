@@ -135,7 +135,14 @@ def serve_until_stopped(
     on_ready: Callable[[RunningSandbox], None],
 ) -> None:
     """Start both simulators, call ``on_ready``, wait for ``stop``, then stop both servers."""
-    running = start_sandbox(options)
+    try:
+        running = start_sandbox(options)
+    except OSError as error:  # an address not on this machine, a port in use or privileged
+        ports = f"ports {options.intacct_port} and {options.officernd_port}"
+        raise UsageError(
+            f"cannot listen on {options.host} ({ports}): {error.strerror or error}",
+            hint="Use an address of this machine (127.0.0.1) and free ports, or 0 to pick them.",
+        ) from None
     try:
         on_ready(running)
         while not stop.wait(0.5):
