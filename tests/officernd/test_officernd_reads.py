@@ -217,6 +217,18 @@ def test_plain_http_is_refused_except_to_loopback_or_when_allowed() -> None:
     require_https("http://officernd.sandbox", allow_http=True)
 
 
+@pytest.mark.parametrize("url", ["notaurl", "app.officernd.com", "https://", "http://[::1"])
+def test_an_url_without_scheme_or_host_is_named_as_such(url: str) -> None:
+    from orsync.errors import ConfigError
+    from orsync.intacct.transport import require_safe_endpoint
+    from orsync.officernd.client import require_https
+
+    with pytest.raises(ConfigError, match="OfficeRnD URL is not a full URL"):
+        require_https(url)
+    with pytest.raises(ConfigError, match=r"Intacct endpoint is not a (full )?URL"):
+        require_safe_endpoint(url)
+
+
 def test_an_unknown_organization_is_a_configuration_error() -> None:
     from orsync.errors import ConfigError
 

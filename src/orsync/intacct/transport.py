@@ -39,7 +39,12 @@ def require_safe_endpoint(url: str) -> str:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
         raise ConfigError(f"Intacct endpoint is not a URL: {url!r}") from exc
-    if parsed.scheme == "https" and parsed.host:
+    if not parsed.scheme or not parsed.host:
+        raise ConfigError(
+            f"Intacct endpoint is not a full URL: {url!r}",
+            hint="Write it with its scheme and host: https://api.intacct.com/ia/xml/xmlgw.phtml.",
+        )
+    if parsed.scheme == "https":
         return url
     if parsed.scheme == "http" and _is_loopback(parsed.host):
         return url

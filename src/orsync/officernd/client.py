@@ -64,7 +64,15 @@ _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 def require_https(url: str, *, allow_http: bool = False) -> None:
     """Refuse plain HTTP except to loopback (served simulator) or when explicitly allowed
     (the in-process sandbox): the bearer token and client secret travel on these requests."""
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        parsed = httpx.URL()
+    if not parsed.scheme or not parsed.host:
+        raise ConfigError(
+            f"OfficeRnD URL is not a full URL: {url!r}",
+            hint="Write it with its scheme and host, for example https://app.officernd.com.",
+        )
     if parsed.scheme == "https" or allow_http or parsed.host in _LOOPBACK_HOSTS:
         return
     raise ConfigError(

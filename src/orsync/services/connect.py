@@ -39,7 +39,6 @@ from orsync.config import (
     save_config,
 )
 from orsync.errors import (
-    ConfigError,
     CredentialError,
     ExitCode,
     OrsyncError,
@@ -332,10 +331,6 @@ def _validate_urls(profile: Profile) -> None:
 
     require_safe_endpoint(profile.intacct.url)
     for url in (profile.officernd.api_url, profile.officernd.token_url):
-        try:
-            httpx.URL(url)
-        except httpx.InvalidURL as exc:
-            raise ConfigError(f"OfficeRnD URL is not a URL: {url!r}") from exc
         require_https(url)
 
 
