@@ -150,6 +150,8 @@ def store(profile: str, secret: Secret, value: str) -> None:
             f"the keyring refused to store {secret.label}: {type(exc).__name__}",
             hint=NO_BACKEND_HINT,
         ) from None
+    if secret is Secret.OFFICERND_CLIENT_SECRET:
+        KeyringTokenStore(profile).clear()  # a token of the old secret is not kept
 
 
 def forget(profile: str) -> list[Secret]:
@@ -167,4 +169,45 @@ def forget(profile: str) -> list[Secret]:
                 removed.append(secret)
         except PasswordDeleteError:
             continue
+    KeyringTokenStore(profile).clear()
     return removed
+
+
+# The keyring entry that keeps the profile's OfficeRnD access token between runs.
+TOKEN_ENTRY = "officernd_access_token"
+
+
+class KeyringTokenStore:
+    """The OfficeRnD token of ``profile`` in the keyring, beside its client secret (a
+    ``TokenStore``). Best effort: a backend that fails reads as "nothing stored"."""
+
+    def __init__(self, profile: str) -> None:
+        self._service = service_name(profile)
+
+    def read(self) -> str | None:
+        backend = _keyring_backend()
+        return None if backend is None else backend.get_password(self._service, TOKEN_ENTRY)
+
+    def write(self, text: str) -> None:
+        backend = _keyring_backend()
+        if backend is not None:
+            backend.set_password(self._service, TOKEN_ENTRY, text)
+
+    def clear(self) -> None:
+        backend = _keyring_backend()
+        if backend is None:
+            return
+        try:
+            if backend.get_password(self._service, TOKEN_ENTRY) is not None:
+                backend.delete_password(self._service, TOKEN_ENTRY)
+        except Exception:  # noqa: BLE001, S110 - nothing to clear is the goal either way
+            pass
+
+
+def officernd_token_store(profile: str) -> KeyringTokenStore | None:
+    """Where the profile's OfficeRnD token is kept between runs: the keyring, when the client
+    secret itself comes from there. A secret from the environment (cron, containers, the demo)
+    keeps its token in memory only, so no run writes to a keyring it was not given."""
+    if os.environ.get(Secret.OFFICERND_CLIENT_SECRET.env_var) or not keyring_available():
+        return None
+    return KeyringTokenStore(profile)

@@ -116,3 +116,38 @@ def test_showing_a_missing_profile_exits_78_with_a_clear_message(run_cli: CliRun
     assert result.exit_code == 78
     assert "profile 'X' does not exist" in result.stderr
     assert "profiles: main" in result.stderr
+
+
+TOKEN_KEY = ("orsync:main", secrets.TOKEN_ENTRY)
+
+
+def test_the_officernd_token_is_kept_where_the_client_secret_is_kept(
+    monkeypatch: pytest.MonkeyPatch, isolated_environment: MemoryKeyring
+) -> None:
+    secrets.store("main", Secret.OFFICERND_CLIENT_SECRET, "in-keyring")
+    store = secrets.officernd_token_store("main")
+    assert store is not None
+    store.write('{"owner": "x"}')
+    assert isolated_environment.entries[TOKEN_KEY] == '{"owner": "x"}'
+    # A secret from the environment (cron, containers, the demo) keeps its token in memory:
+    # such a run writes nothing to a keyring it was not given.
+    monkeypatch.setenv("ORSYNC_OFFICERND_CLIENT_SECRET", "from-env")
+    assert secrets.officernd_token_store("main") is None
+
+
+@pytest.mark.usefixtures("no_keyring_backend")
+def test_a_headless_machine_keeps_no_token() -> None:
+    assert secrets.officernd_token_store("main") is None
+
+
+def test_a_new_client_secret_or_a_removed_profile_drops_the_kept_token(
+    isolated_environment: MemoryKeyring,
+) -> None:
+    secrets.store("main", Secret.OFFICERND_CLIENT_SECRET, "old")
+    isolated_environment.entries[TOKEN_KEY] = "{}"
+    secrets.store("main", Secret.OFFICERND_CLIENT_SECRET, "rotated")
+    assert TOKEN_KEY not in isolated_environment.entries
+    isolated_environment.entries[TOKEN_KEY] = "{}"
+    secrets.forget("main")
+    assert TOKEN_KEY not in isolated_environment.entries
+    assert not any(service == "orsync:main" for service, _ in isolated_environment.entries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 from decimal import Decimal
@@ -241,3 +242,32 @@ def test_the_whole_intacct_catalog_costs_one_request_after_sign_in(
         assert sandbox.intacct.stats.requests - before == 1
     assert {"NYC", "LON", "DUB"} <= {location.id for location in catalog.locations}
     assert {c.id for c in catalog.customers} >= {"ORD-1001", "ORD-1002", "WALKIN"}
+
+
+def test_commands_in_a_row_share_one_officernd_token_kept_in_the_keyring(
+    run_cli: CliRunner,
+    sandbox: RunningSandbox,
+    sandbox_profile: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from orsync import secrets
+    from orsync.secrets import Secret
+
+    # A desktop admin: the secrets live in the keyring, not in the environment.
+    for secret in Secret:
+        secrets.store("demo", secret, os.environ[secret.env_var])
+        monkeypatch.delenv(secret.env_var)
+    token_requests = "POST /oauth/token"
+    sandbox.officernd.reset_request_counts()
+    path = tmp_path / "m.yaml"
+
+    for _ in range(3):
+        result = run_cli("--profile", "demo", "map", "init", "--output", str(path), "--force")
+        assert result.exit_code == 0, result.stderr
+
+    assert sandbox.officernd.request_counts[token_requests] == 1
+    # `orsync test` proves the client secret still works: it always asks for a new token.
+    checked = run_cli("--profile", "demo", "test")
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    assert sandbox.officernd.request_counts[token_requests] == 2

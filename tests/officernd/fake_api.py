@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from orsync.officernd import ClientCredentials, OfficeRndClient, RateBudget
+from orsync.officernd.auth import TokenStore
 from orsync.retry import RetryPolicy
 
 API = "https://api.test"
@@ -114,6 +115,7 @@ def make_client(
     scopes: tuple[str, ...] | None = None,
     read_budget: RateBudget | None = None,
     token_rate_limit_wait: float = 0.0,
+    token_store: TokenStore | None = None,
 ) -> OfficeRndClient:
     http = httpx.Client(transport=httpx.MockTransport(fake.handler))
     recorded = sleeps if sleeps is not None else []
@@ -134,6 +136,7 @@ def make_client(
         sleep=recorded.append,
         clock=clock or FakeClock(),
         token_rate_limit_wait=token_rate_limit_wait,
+        token_store=token_store,
     )
 
 

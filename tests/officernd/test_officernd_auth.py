@@ -10,7 +10,7 @@ import pytest
 from orsync.errors import RateLimited
 from orsync.officernd import ORSYNC_SCOPES, READ_SCOPES, MissingScope, OfficeRndAuthError
 
-from .fake_api import SECRET, FakeClock, FakeOfficeRnd, invoice, make_client
+from .fake_api import SECRET, TOKEN_URL, FakeClock, FakeOfficeRnd, invoice, make_client
 
 
 def test_token_request_is_a_form_post_with_client_credentials_and_only_orsync_scopes() -> None:
@@ -161,3 +161,96 @@ def test_token_endpoint_429_is_rate_limited() -> None:
     with pytest.raises(RateLimited) as refused:
         list(make_client(fake).invoices())
     assert refused.value.retry_after == 60.0
+
+
+class DictStore:
+    """A TokenStore in memory: what the keyring entry holds between two runs."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+
+    def read(self) -> str | None:
+        return self.text
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+    def clear(self) -> None:
+        self.text = None
+
+
+class BrokenStore:
+    def read(self) -> str | None:
+        raise RuntimeError("keyring locked")
+
+    def write(self, text: str) -> None:
+        raise RuntimeError("keyring locked")
+
+    def clear(self) -> None:
+        raise RuntimeError("keyring locked")
+
+
+def test_a_second_run_reuses_the_token_the_first_one_kept() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    store = DictStore()
+    list(make_client(fake, token_store=store).invoices())
+    list(make_client(fake, token_store=store).invoices())  # a new process, the same keyring
+    assert len(fake.token_requests) == 1
+    assert store.text is not None and SECRET not in store.text  # the token, never the secret
+    assert len({r.headers["authorization"] for r in fake.api_requests}) == 1
+
+
+def test_a_kept_token_is_not_reused_once_it_is_near_its_expiry() -> None:
+    from orsync.officernd.auth import ClientCredentials, TokenProvider
+
+    fake = FakeOfficeRnd()
+    store, wall = DictStore(), FakeClock(now=1_800_000_000.0)
+    http = httpx.Client(transport=httpx.MockTransport(fake.handler))
+
+    def provider() -> TokenProvider:
+        credentials = ClientCredentials("client-1", SECRET)
+        return TokenProvider(
+            http, credentials, token_url=TOKEN_URL, clock=FakeClock(), store=store, wall_clock=wall
+        )
+
+    first = provider().token()
+    wall.now += 3599 - 61  # the next run, still outside the refresh margin
+    assert provider().token().value == first.value
+    wall.now += 2  # inside the margin
+    assert provider().token().value != first.value
+    assert len(fake.token_requests) == 2
+
+
+def test_a_token_kept_for_other_scopes_is_not_reused() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    store = DictStore()
+    list(make_client(fake, token_store=store).invoices())
+    list(make_client(fake, token_store=store, scopes=READ_SCOPES).invoices())
+    assert len(fake.token_requests) == 2
+
+
+def test_a_kept_token_the_api_refuses_is_replaced_and_the_store_updated() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    store = DictStore()
+    list(make_client(fake, token_store=store).invoices())
+    kept = store.text
+    refused = [True]
+
+    def revoke_once(request: httpx.Request) -> httpx.Response | None:
+        if "payments" in request.url.path and refused:
+            refused.clear()
+            return httpx.Response(401, json={"statusCode": 401})
+        return None
+
+    fake.hooks.append(revoke_once)
+    assert [i.id for i in make_client(fake, token_store=store).invoices()] == [invoice(1)["_id"]]
+    assert len(fake.token_requests) == 2
+    assert store.text is not None and store.text != kept
+
+
+def test_a_failing_token_store_never_fails_the_run() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    assert [i.id for i in make_client(fake, token_store=BrokenStore()).invoices()] == [
+        invoice(1)["_id"]
+    ]
+    assert len(fake.token_requests) == 1

@@ -1,7 +1,14 @@
-"""OAuth2 client credentials for the OfficeRnD v2 API, with a cached token and a 5/min guard."""
+"""OAuth2 client credentials for the OfficeRnD v2 API, with a cached token and a 5/min guard.
+
+The token endpoint allows 5 requests a minute, counted across processes, and a token lives an
+hour: a person running a few commands in a row would wait for the limit. So a token may also
+be kept between runs in a ``TokenStore`` (the OS keyring, where the client secret is kept) and
+reused by the next run while it is valid.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -9,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 
@@ -68,6 +76,16 @@ class AccessToken:
     scopes: frozenset[str]
 
 
+class TokenStore(Protocol):
+    """Where a token outlives the run that fetched it: one text entry, best effort."""
+
+    def read(self) -> str | None: ...
+
+    def write(self, text: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+
 class TokenProvider:
     """Fetches and caches the bearer token; thread-safe (one fetch for many waiting workers)."""
 
@@ -82,6 +100,8 @@ class TokenProvider:
         requests_per_minute: int = TOKEN_REQUESTS_PER_MINUTE,
         rate_limit_wait: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        store: TokenStore | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._http = http
         self._credentials = credentials
@@ -99,6 +119,12 @@ class TokenProvider:
         self._token: AccessToken | None = None
         self._lock = threading.Lock()
         self.requests_made = 0
+        self._store = store
+        self._store_read = store is None
+        self._wall_clock = wall_clock
+        # A stored token is only reused by the same application, endpoint and scopes.
+        identity = "\n".join((token_url, credentials.client_id, *sorted(credentials.scopes)))
+        self._owner = hashlib.sha256(identity.encode()).hexdigest()[:32]
 
     @property
     def requested_scopes(self) -> tuple[str, ...]:
@@ -109,7 +135,14 @@ class TokenProvider:
             current = self._token
             if current is not None and self._clock() < current.expires_at:
                 return current
+            if not self._store_read:
+                self._store_read = True
+                stored = self._stored()
+                if stored is not None:
+                    self._token = stored
+                    return stored
             self._token = self._fetch()
+            self._keep(self._token)
             return self._token
 
     def invalidate(self, value: str) -> None:
@@ -117,6 +150,46 @@ class TokenProvider:
         with self._lock:
             if self._token is not None and self._token.value == value:
                 self._token = None
+                self._store_call(lambda store: store.clear())
+
+    def _stored(self) -> AccessToken | None:
+        """The token a previous run kept, if it is this application's and still valid."""
+        text = self._store_call(lambda store: store.read())
+        if not text:
+            return None
+        try:
+            entry = json.loads(text)
+            if entry.get("owner") != self._owner:
+                return None
+            value = str(entry["value"])
+            remaining = float(entry["expires_at"]) - self._wall_clock()
+            scopes = frozenset(str(s) for s in entry.get("scopes", ()))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None  # unreadable: fetch a new one, which overwrites it
+        if remaining <= 0:
+            return None
+        register_secret(value)
+        return AccessToken(value=value, expires_at=self._clock() + remaining, scopes=scopes)
+
+    def _keep(self, token: AccessToken) -> None:
+        remaining = token.expires_at - self._clock()
+        entry = {
+            "owner": self._owner,
+            "value": token.value,
+            "expires_at": self._wall_clock() + remaining,  # the store outlives this clock
+            "scopes": sorted(token.scopes),
+        }
+        self._store_call(lambda store: store.write(json.dumps(entry)))
+
+    def _store_call(self, action: Callable[[TokenStore], str | None]) -> str | None:
+        # The store only saves token requests; a failing one must never fail the run.
+        if self._store is None:
+            return None
+        try:
+            return action(self._store)
+        except Exception as exc:  # noqa: BLE001 - any backend failure means "no stored token"
+            logger.debug("token store unavailable: %s", type(exc).__name__)
+            return None
 
     def require(self, scope: str) -> AccessToken:
         """A token, after checking locally that ``scope`` was granted (no doomed request)."""

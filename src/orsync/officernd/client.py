@@ -15,7 +15,7 @@ import httpx
 from orsync import __version__
 from orsync.errors import ConfigError, ServiceUnavailable
 from orsync.officernd import writes
-from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider
+from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider, TokenStore
 from orsync.officernd.budget import RateBudget
 from orsync.officernd.collections import (
     CHARGES,
@@ -128,6 +128,7 @@ class OfficeRndClient:
         rng: random.Random | None = None,
         allow_http: bool = False,
         token_rate_limit_wait: float = 0.0,
+        token_store: TokenStore | None = None,
     ) -> None:
         for url in (api_url, token_url):
             require_https(url, allow_http=allow_http)
@@ -138,6 +139,7 @@ class OfficeRndClient:
             clock=clock,
             rate_limit_wait=token_rate_limit_wait,
             sleep=sleep,
+            store=token_store,
         )
         self.session = ApiSession(
             http,

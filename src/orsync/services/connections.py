@@ -91,6 +91,7 @@ def open_connections(
                 api_url=profile.officernd.api_url,
                 token_url=profile.officernd.token_url,
                 token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,
+                token_store=secrets.officernd_token_store(profile_name),
             ),
             _http=(intacct_http, officernd_http),
         )
