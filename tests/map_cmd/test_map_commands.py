@@ -271,3 +271,21 @@ def test_commands_in_a_row_share_one_officernd_token_kept_in_the_keyring(
     checked = run_cli("--profile", "demo", "test")
     assert checked.exit_code == 0, checked.stdout + checked.stderr
     assert sandbox.officernd.request_counts[token_requests] == 2
+
+
+def test_init_that_fails_only_when_written_is_a_clear_usage_error(
+    run_cli: CliRunner, sandbox_profile: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import orsync.services.mapping_service as service
+
+    def disk_full(path: Path, data: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(service, "write_private_file", disk_full)
+    path = tmp_path / "m.yaml"
+    result = run_cli("--profile", "demo", "map", "init", "--output", str(path))
+    assert result.exit_code == 2
+    assert f"cannot write the mapping to {path}: No space left on device" in result.stderr
+    assert not path.exists()

@@ -44,3 +44,23 @@ def test_a_csv_path_that_cannot_be_written_is_refused_before_anything_is_read(
     )
     assert sandbox.officernd.total_requests() == 0
     assert sandbox.intacct.stats.requests == requests_before
+
+
+def test_a_csv_that_fails_only_when_written_is_a_clear_usage_error(
+    mapped_profile: str, run_cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import orsync.cli.reconcile as command
+
+    def disk_full(path: Path, data: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(command, "write_private_file", disk_full)
+    target = tmp_path / "month.csv"
+
+    result = run_cli("reconcile", "--dry-run", *ALL_HISTORY, "--csv", str(target))
+
+    assert result.exit_code == 2
+    assert f"cannot write the CSV to {target}: No space left on device" in result.stderr
+    assert "internal error" not in result.stderr

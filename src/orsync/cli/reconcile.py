@@ -155,7 +155,13 @@ def reconcile_command(
             confirm=confirm,
         )
     if csv_file is not None:
-        _write_csv(csv_file, run.outcome.report)
+        try:
+            _write_csv(csv_file, run.outcome.report)
+        except OSError as error:  # found only by writing (a full disk, a special file system)
+            raise UsageError(
+                f"cannot write the CSV to {csv_file}: {error.strerror or error}",
+                hint="The reconcile itself ran; run it again with --csv in another folder.",
+            ) from None
     if as_json:
         state.output.json(run.to_dict())
     else:

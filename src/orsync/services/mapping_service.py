@@ -239,7 +239,13 @@ def init_mapping(
         proposal,
         invoice_type=profile.sync.invoice_type,
     )
-    write_private_file(output, draft.text)
+    try:
+        write_private_file(output, draft.text)
+    except OSError as error:  # found only by writing (a full disk, a special file system)
+        raise UsageError(
+            f"cannot write the mapping to {output}: {error.strerror or error}",
+            hint="Give --output a file in a folder you can write to.",
+        ) from None
     return InitResult(output, draft, proposal, usage.documents)
 
 
