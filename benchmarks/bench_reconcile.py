@@ -142,8 +142,8 @@ def reconcile_once(officernd: Any, *, trace: bool = True) -> tuple[Any, float, i
     from orsync.env import default_config_path
     from orsync.intacct import IntacctClient
     from orsync.services.connections import build_intacct_http, intacct_settings
-    from orsync.services.reconcile import ReconcileRequest, load_profile_mapping, reconcile_with
-    from orsync.services.resolver import engine_options
+    from orsync.services.reconcile import ReconcileRequest, reconcile_with
+    from orsync.services.resolver import engine_options, load_profile_mapping
 
     path = default_config_path()
     name, profile = select_profile(load_config(path), "demo", path)

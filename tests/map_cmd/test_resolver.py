@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -296,3 +297,25 @@ def test_one_off_fees_resolve_by_their_own_id_name_and_resource_type() -> None:
         answer = dimensions(fee)
         assert isinstance(answer, EngineUnmapped)
         assert (answer.what, answer.value) == ("fee", name)
+
+
+def test_a_profile_whose_mapping_file_is_gone_says_how_to_restore_or_replace_it(
+    tmp_path: Path,
+) -> None:
+    from orsync.errors import ConfigError
+    from orsync.services.resolver import load_profile_mapping
+
+    def profile(mapping: str | None) -> Profile:
+        return Profile(
+            intacct=IntacctSettings(sender_id="s", company_id="c", user_id="u"),
+            officernd=OfficeRndSettings(org="o", client_id="c"),
+            sync=SyncSettings(mapping=mapping),
+        )
+
+    gone = tmp_path / "mappings.yaml"
+    with pytest.raises(ConfigError) as raised:
+        load_profile_mapping(profile(str(gone)))
+    assert raised.value.message == f"the mapping file of this profile, {gone}, does not exist"
+    assert "orsync connect --mapping FILE" in raised.value.hint
+    with pytest.raises(ConfigError, match="this profile has no mapping file"):
+        load_profile_mapping(profile(None))

@@ -37,10 +37,9 @@ from orsync.engine import (
 from orsync.engine.customers import customer_version
 from orsync.engine.ledger import LedgerKey
 from orsync.engine.model import ActualCustomer, ActualDocument
-from orsync.errors import ConfigError, RecordError, UsageError
+from orsync.errors import RecordError, UsageError
 from orsync.intacct import IntacctClient
 from orsync.mapping import Mapping as MappingFile
-from orsync.mapping import load_mapping
 from orsync.officernd import OfficeRndClient
 from orsync.services.connections import Connections, open_connections
 from orsync.services.intacct_docs import IntacctDocuments
@@ -57,7 +56,7 @@ from orsync.services.reconcile_sources import (
     documents_by_number,
     period_documents,
 )
-from orsync.services.resolver import MappingResolver, engine_options
+from orsync.services.resolver import MappingResolver, engine_options, load_profile_mapping
 from orsync.services.sources import load_reference_data
 
 LEDGER_DOCUMENT_KINDS = ("invoice", "credit_note")
@@ -173,15 +172,6 @@ class ReconcileOutcome:
 
 
 # --- the run ---------------------------------------------------------------------------------
-
-
-def load_profile_mapping(profile: Profile) -> MappingFile:
-    if profile.sync.mapping is None:
-        raise ConfigError(
-            "This profile has no mapping file, so orsync cannot tell how documents should post.",
-            hint="Write one with 'orsync map init' and name it with 'orsync connect --mapping'.",
-        )
-    return load_mapping(profile.sync.mapping)
 
 
 def reconcile_profile(

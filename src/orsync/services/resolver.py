@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 
 from orsync.config import Profile
@@ -35,13 +36,14 @@ from orsync.engine.model import (
 )
 from orsync.engine.model import Unmapped as EngineUnmapped
 from orsync.engine.options import EngineOptions
-from orsync.errors import InternalError
+from orsync.errors import ConfigError, InternalError
 from orsync.mapping import (
     DimensionTarget,
     Mapping,
     OfficeRndValue,
     PaymentTarget,
     Unmapped,
+    load_mapping,
     render_customer_id,
     resolve_dimensions,
     resolve_location,
@@ -399,3 +401,20 @@ def option_conflicts(profile: Profile, mapping: Mapping) -> list[str]:
         for name, chosen, other in pairs
         if chosen is not None and other is not None and chosen != other
     ]
+
+
+def load_profile_mapping(profile: Profile) -> Mapping:
+    """The profile's mapping file, validated (MappingError, exit 78, lists every problem)."""
+    if profile.sync.mapping is None:
+        raise ConfigError(
+            "this profile has no mapping file, so orsync cannot tell how documents should post",
+            hint="Write one with `orsync map init`, then name it with `orsync connect --mapping`.",
+        )
+    path = Path(profile.sync.mapping)
+    if not path.exists():
+        raise ConfigError(
+            f"the mapping file of this profile, {path}, does not exist",
+            hint="Restore it, or name another with `orsync connect --mapping FILE` "
+            "(`orsync map init` writes a new one).",
+        )
+    return load_mapping(path)

@@ -32,9 +32,9 @@ from orsync.config import Profile
 from orsync.engine import Plan
 from orsync.engine.actions import PLAN_SCHEMA
 from orsync.env import state_dir as default_state_dir
-from orsync.errors import ConfigError, OrsyncError
-from orsync.mapping import Mapping, load_mapping
+from orsync.errors import OrsyncError
 from orsync.services.connections import Connections, open_connections
+from orsync.services.resolver import load_profile_mapping
 from orsync.services.sync_context import (
     EmptyLedger,
     LedgerLookups,
@@ -106,7 +106,7 @@ def run_sync(
     connections: Connections | None = None,
     state_dir: Path | None = None,
 ) -> SyncResult:
-    mapping = options.mapping or _load_mapping(profile)
+    mapping = options.mapping or load_profile_mapping(profile)
     db_path = database_path(state_dir or default_state_dir(), profile_name)
     summary = SyncSummary(profile=profile_name, options=options.to_dict(), started_at=utc_now())
     with ExitStack() as stack:
@@ -170,15 +170,6 @@ def _exit_code(summary: SyncSummary) -> int:
     if summary.total("failed") or summary.total("conflict"):
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _load_mapping(profile: Profile) -> Mapping:
-    if profile.sync.mapping is None:
-        raise ConfigError(
-            "this profile has no mapping file",
-            hint="Run `orsync map init` to write one, review it, then run sync again.",
-        )
-    return load_mapping(profile.sync.mapping)
 
 
 def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:
