@@ -161,3 +161,25 @@ def test_a_closed_period_refusal_points_at_the_setting_that_avoids_it() -> None:
     other = ErrorDetail("BL01001973", description2="Already exists", correction="Enter unique")
     assert not codes.is_closed_period((other,))
     assert Failed(WRITE, (other,)).as_error().hint == "Enter unique"
+
+
+def test_records_keep_fields_and_nested_groups_and_skip_comments() -> None:
+    body = b"""<response><control><status>success</status></control><operation>
+      <authentication><status>success</status></authentication>
+      <result><status>success</status><function>read</function><controlid>c1</controlid>
+        <data listtype="ARINVOICE" count="1"><!-- one record -->
+          <ARINVOICE><RECORDNO> 7 </RECORDNO><!-- note --><MEMO/><?pi x?>
+            <ARINVOICEITEMS><arinvoiceitem><AMOUNT>1.50</AMOUNT></arinvoiceitem>
+              <arinvoiceitem><AMOUNT>2.00</AMOUNT></arinvoiceitem></ARINVOICEITEMS>
+          </ARINVOICE>
+        </data></result></operation></response>"""
+    data = parse_response(body).results[0].data
+    assert data is not None and len(data.records) == 1
+    record = data.records[0]
+    assert record.name == "ARINVOICE" and record.fields == {"RECORDNO": "7", "MEMO": ""}
+    (items,) = record.children["ARINVOICEITEMS"]
+    assert [line.fields for line in items.children["arinvoiceitem"]] == [
+        {"AMOUNT": "1.50"},
+        {"AMOUNT": "2.00"},
+    ]
+    assert items.children["arinvoiceitem"][0].children == {}
