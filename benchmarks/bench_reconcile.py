@@ -32,6 +32,12 @@ model time is what the CPU costs. The time figure is the median of three untrace
 spread is printed): identical passes on this kind of shared 2-core machine differ by 15% or
 more.
 
+Naive client, measured in the same run against the same served world and latency model: it
+reads OfficeRnD's documents page by page in one window, then for each document, one request at a
+time, its Intacct header by reference and its lines by RECORDKEY (``--naive-documents``, default
+100, extrapolated linearly to the period's documents). It reads no customers and compares
+nothing, which flatters it.
+
 Memory: tracemalloc's peak during the run, against what the comparison must keep (one
 summary per document on each side: the engine's posting or read-back, and its keys); printed
 per document at two sizes of the same world so growth with history would show.
@@ -191,6 +197,68 @@ def build_officernd(http: httpx.Client) -> Any:
     )
 
 
+def naive_reconcile(officernd: Any, sample: int) -> tuple[float, int, int]:
+    """The naive client on the first ``sample`` documents: OfficeRnD's documents page by page
+    in one window, then for each, one request at a time, its Intacct header by reference and
+    its lines by RECORDKEY. It reads no customers and compares nothing, which flatters it.
+    Returns (seconds, documents read, Intacct requests)."""
+    from orsync.config import load_config, select_profile
+    from orsync.env import default_config_path
+    from orsync.intacct import IntacctClient
+    from orsync.intacct.xml import reads
+    from orsync.officernd.collections import PAYMENTS
+    from orsync.officernd.query import Query
+    from orsync.services import intacct_docs_parse as parse
+    from orsync.services.connections import build_intacct_http, intacct_settings
+    from orsync.services.sources import SOURCE_DOCUMENT_FIELDS, SYNCED_DOCUMENT_TYPES
+
+    path = default_config_path()
+    name, profile = select_profile(load_config(path), "demo", path)
+    intacct_http = build_intacct_http()
+    try:
+        intacct = IntacctClient(intacct_http, intacct_settings(name, profile))
+        intacct.sign_in()
+        requests = 0
+        started = time.perf_counter()
+        query = (
+            Query()
+            .is_in("documentType", list(SYNCED_DOCUMENT_TYPES))
+            .fields(*SOURCE_DOCUMENT_FIELDS)
+        )
+        documents = []
+        for document in officernd.iterate(PAYMENTS, query):
+            documents.append(document)
+            if len(documents) == sample:
+                break
+        for document in documents:
+            credit = document.document_type != "invoice"
+            header_object = "ARADJUSTMENT" if credit else "ARINVOICE"
+            found = intacct.read_one(
+                reads.query(
+                    header_object,
+                    parse.ADJUSTMENT_HEADER_FIELDS if credit else parse.AR_HEADER_FIELDS,
+                    "header",
+                    where=reads.equalto(parse.INVOICE_REFERENCE_FIELD, document.number or ""),
+                    show_private=True,
+                )
+            )
+            requests += 1
+            for header in found.data.records if found.data else ():
+                owner = parse.text(header, "MEGAENTITYID")
+                intacct.read_one(
+                    reads.read_by_query(
+                        header_object + "ITEM",
+                        f"RECORDKEY = {parse.text(header, 'RECORDNO')}",
+                        "lines",
+                    ),
+                    entity=owner or None,
+                )
+                requests += 1
+        return time.perf_counter() - started, len(documents), requests
+    finally:
+        intacct_http.close()
+
+
 def lower_bound(outcome: Any, stats: dict[str, Any], per_request: int) -> tuple[float, float]:
     """(Intacct, OfficeRnD) read lower bounds of the model, in seconds (see the module doc)."""
     del stats
@@ -224,7 +292,7 @@ def model_time(stats: dict[str, Any]) -> tuple[float, float]:
     return intacct, officernd
 
 
-def run_size(invoices: int, companies: int) -> dict[str, Any]:
+def run_size(invoices: int, companies: int, naive_sample: int) -> dict[str, Any]:
     home = tempfile.mkdtemp(prefix="orsync-bench-reconcile-")
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.Process(
@@ -260,6 +328,7 @@ def run_size(invoices: int, companies: int) -> dict[str, Any]:
             now = parent.recv()["simulator_cpu_s"]
             passes.append((untraced_seconds, untraced_cpu, now - simulator_cpu))
             simulator_cpu = now
+        naive = naive_reconcile(officernd, naive_sample) if naive_sample else None
     finally:
         officernd_http.close()
         parent.send("stop")
@@ -275,6 +344,7 @@ def run_size(invoices: int, companies: int) -> dict[str, Any]:
         "stats": stats,
         "cpu_s": cpu,
         "passes": sorted(passes),
+        "naive": naive,
     }
 
 
@@ -282,13 +352,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=2_500, help="second size, for growth")
+    parser.add_argument(
+        "--naive-documents",
+        type=int,
+        default=100,
+        help="documents the naive client reads per size, extrapolated (0 = skip it)",
+    )
     args = parser.parse_args(argv)
 
     from orsync.services.intacct_docs import LINE_FUNCTIONS_PER_REQUEST
 
     rows = []
     for invoices in (args.small, args.invoices):
-        row = run_size(invoices, max(20, invoices // 5))
+        row = run_size(invoices, max(20, invoices // 5), args.naive_documents)
         rows.append(row)
         outcome, stats = row["outcome"], row["stats"]
         intacct_bound, officernd_bound = lower_bound(outcome, stats, LINE_FUNCTIONS_PER_REQUEST)
@@ -324,6 +400,16 @@ def main(argv: list[str] | None = None) -> int:
             f"of {len(row['passes'])} passes ({spread} s; CPU of that pass: orsync {cpu:.2f} s, "
             f"simulators {simulator_cpu:.2f} s); with tracemalloc on: {row['seconds']:.2f} s"
         )
+        if row["naive"] is not None:
+            naive_s, naive_docs, naive_requests = row["naive"]
+            naive_full = naive_s * outcome.officernd_documents / max(naive_docs, 1)
+            print(
+                f"naive client (one request per record, one in flight): {naive_s:.2f} s for "
+                f"{naive_docs} documents in {naive_requests} Intacct requests, extrapolated to "
+                f"{outcome.officernd_documents} documents: {naive_full:.0f} s = "
+                f"{naive_full / bound:.0f}x the bound; orsync is {naive_full / seconds:.0f}x "
+                "faster"
+            )
         print(
             f"memory: peak {row['peak'] / 2**20:.1f} MiB, retained at the end "
             f"{row['retained'] / 2**20:.1f} MiB; peak per document compared "
