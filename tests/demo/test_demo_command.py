@@ -63,7 +63,7 @@ def _sync_service_present() -> None:
 
 
 def test_the_demo_posts_every_issued_document_and_reports_intacct_totals(run_cli: Run) -> None:
-    result = run_cli("--json", *ARGS)
+    result = run_cli(*ARGS, "--json")  # after the command: the same as the global --json
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["schema"] == "orsync.demo/1"

@@ -28,6 +28,20 @@ def test_json_output_is_exactly_one_document(run_cli: CliRunner) -> None:
     assert [p["name"] for p in document["profiles"]] == ["dublin", "main"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("profiles", "list"), ("profiles", "show", "main"), ("status",)],
+)
+def test_json_after_the_command_is_the_same_as_the_global_option(
+    run_cli: CliRunner, command: tuple[str, ...]
+) -> None:
+    write_profiles("main")
+    before = run_cli("--json", *command)
+    after = run_cli(*command, "--json")
+    assert after.exit_code == before.exit_code
+    assert after.stdout == before.stdout and json.loads(after.stdout)
+
+
 def test_json_show_keeps_secrets_out(run_cli: CliRunner) -> None:
     write_profiles("main")
     secrets.store("main", Secret.INTACCT_SENDER_PASSWORD, "sender-pw-987")

@@ -256,7 +256,7 @@ def test_failures_are_kept_in_the_ledger_and_shown_by_status(
     mapped_profile()
     sync_json(run_cli)
 
-    result = run_cli("--json", "status")
+    result = run_cli("status", "--json")
     assert result.exit_code == 0
     status = json.loads(result.stdout)
     assert status["schema"] == "orsync.status/1"
@@ -276,7 +276,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing_anywhere(
 
     mapped_profile()
     sandbox.intacct.reset_stats()
-    result = run_cli("--json", "sync", "--dry-run")
+    result = run_cli("sync", "--dry-run", "--json")
 
     plan = json.loads(result.stdout)
     assert plan["schema"] == "orsync.plan/1"

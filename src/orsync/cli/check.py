@@ -44,7 +44,7 @@ def test_command(
     per_profile = [(name, run_checks(name, profile)) for name, profile in targets]
     every = [row for _name, rows in per_profile for row in rows]
     code = exit_code_for(every)
-    if json_output or state.json:
+    if state.request_json(json_output):
         state.output.json(
             {
                 "ok": code == 0,

@@ -134,7 +134,7 @@ def _choice(flag: str, value: str | None, allowed: tuple[str, ...]) -> Any:
 
 
 def _render(state: AppContext, result: ConnectResult, json_output: bool) -> None:
-    if json_output or state.json:
+    if state.request_json(json_output):
         state.output.json(result.to_dict())
         return
     out = state.output

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 if TYPE_CHECKING:
     from orsync.config import Config, Profile
     from orsync.output import Output
+
+
+# Every command that prints a result takes ``--json`` after its name too: admins write
+# ``orsync sync --json`` as often as ``orsync --json sync``, and both must mean the same.
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")
+]
 
 
 @dataclass
@@ -22,6 +31,14 @@ class AppContext:
     no_color: bool = False
     debug: bool = False
     _output: Output | None = field(default=None, repr=False)
+
+    def request_json(self, requested: bool) -> bool:
+        """Honour a command's own ``--json`` as the global one; whether JSON is wanted."""
+        if requested and not self.json:
+            self.json = True
+            if self._output is not None:
+                self._output.settings.json = True
+        return self.json
 
     @property
     def output(self) -> Output:

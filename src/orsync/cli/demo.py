@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from orsync.cli.context import AppContext
+from orsync.cli.context import AppContext, JsonOption
 
 if TYPE_CHECKING:
     from orsync.output import Output
@@ -31,6 +31,7 @@ def demo_command(
             "instead of a temporary one that is removed at the end.",
         ),
     ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Try orsync end to end against simulated OfficeRnD and Intacct services.
 
@@ -47,7 +48,7 @@ def demo_command(
 
     state: AppContext = ctx.obj
     output = state.output
-    quiet = state.json or state.quiet
+    quiet = state.request_json(json_output) or state.quiet
 
     def step(text: str) -> None:
         if not quiet:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orsync.cli.context import AppContext
+from orsync.cli.context import AppContext, JsonOption
 from orsync.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ FileArgument = Annotated[
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 def _profile(state: AppContext, *, required: bool) -> tuple[str | None, Profile | None]:
@@ -69,7 +68,7 @@ def init_command(
     name, profile = _profile(state, required=True)
     assert name is not None and profile is not None
     result = init_mapping(name, profile, mapping_path(profile, output), force=force)
-    if json_output or state.json:
+    if state.request_json(json_output):
         state.output.json(result.to_dict())
         return
     _render_init(state, result)
@@ -115,7 +114,7 @@ def check_command(
     state: AppContext = ctx.obj
     name, profile = _profile(state, required=not offline)
     result = check_mapping_file(name, profile, mapping_path(profile, file), offline=offline)
-    if json_output or state.json:
+    if state.request_json(json_output):
         state.output.json(result.to_dict())
     else:
         _render_check(state, result)
@@ -191,7 +190,7 @@ def show_command(
         invoice=invoice,
         sample=sample if sample is not None else DEFAULT_SAMPLE,
     )
-    if json_output or state.json:
+    if state.request_json(json_output):
         state.output.json(result.to_dict())
     else:
         for document in result.documents:

@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from orsync.cli.context import AppContext
+from orsync.cli.context import AppContext, JsonOption
 
 app = typer.Typer(help="List, show and remove profiles.", no_args_is_help=True)
 
 
 @app.command("list")
-def list_command(ctx: typer.Context) -> None:
+def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List the configured profiles (no secrets are needed)."""
     from rich.table import Table
 
@@ -20,7 +20,7 @@ def list_command(ctx: typer.Context) -> None:
 
     state: AppContext = ctx.obj
     summaries = list_profiles(state.load_config())
-    if state.json:
+    if state.request_json(json_output):
         state.output.json({"profiles": [s.to_dict() for s in summaries]})
         return
     if not summaries:
@@ -43,13 +43,14 @@ def list_command(ctx: typer.Context) -> None:
 def show_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The profile to show.")],
+    json_output: JsonOption = False,
 ) -> None:
     """Show a profile's settings; secrets only as set/unset and where they come from."""
     from orsync.services.profiles import describe_profile
 
     state: AppContext = ctx.obj
     details = describe_profile(state.load_config(), name, state.resolved_config_path)
-    if state.json:
+    if state.request_json(json_output):
         state.output.json(details.to_dict())
         return
     data = details.to_dict()
@@ -70,6 +71,7 @@ def remove_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The profile to remove.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Remove a profile and its secrets (the ledger of what was posted is kept)."""
     from orsync.config import select_profile
@@ -87,7 +89,7 @@ def remove_command(
         if not typer.confirm(f"Remove profile {name!r} and its stored secrets?", default=False):
             raise typer.Exit(1)
     removed = remove_profile(path, name)
-    if state.json:
+    if state.request_json(json_output):
         state.output.json(removed.to_dict())
     else:
         state.output.line(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orsync.cli.context import AppContext
+from orsync.cli.context import AppContext, JsonOption
 from orsync.env import unwritable_reason, write_private_file
 from orsync.errors import UsageError
 
@@ -81,9 +81,7 @@ def reconcile_command(
             "Without --from/--to: all history, and the ledger is cleared first.",
         ),
     ] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON document on stdout.")
-    ] = False,
+    json_output: JsonOption = False,
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the findings to this CSV file.")
     ] = None,
@@ -107,7 +105,7 @@ def reconcile_command(
     from orsync.services.reconcile_run import HISTORY_START, run_reconcile
 
     state: AppContext = ctx.obj
-    as_json = json_output or state.json
+    as_json = state.request_json(json_output)
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     if csv_file is not None and (reason := unwritable_reason(csv_file)) is not None:
         # Refused before the reads (and any fixes), not after them.

@@ -78,7 +78,7 @@ def sandbox_command(
         faults=fault,
         fault_seed=fault_seed,
     )
-    as_json = json_output or state.json
+    as_json = state.request_json(json_output)
     if not _is_loopback(host):
         state.output.warn(
             f"warning: listening on {host}: anyone who can reach it can read the sandbox "

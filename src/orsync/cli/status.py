@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from orsync.cli.context import AppContext
+from orsync.cli.context import AppContext, JsonOption
 
 
 def status_command(
@@ -15,6 +15,7 @@ def status_command(
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="Unresolved records to list (oldest first).")
     ] = 200,
+    json_output: JsonOption = False,
 ) -> None:
     """Show the last runs of a profile and every record left over, oldest first.
 
@@ -26,7 +27,7 @@ def status_command(
     name, _profile = state.selected_profile()
     report = profile_status(name, runs=runs, rows=limit)
     out = state.output
-    if state.json:
+    if state.request_json(json_output):
         out.json(report.to_dict())
         return
     if report.state_file is None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from orsync.cli.context import AppContext
+from orsync.cli.context import AppContext, JsonOption
 from orsync.errors import UsageError
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ def sync_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the exact plan; write nothing anywhere.")
     ] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Post new and changed customers, invoices and credit notes to Intacct.
 
@@ -61,6 +62,7 @@ def sync_command(
     from orsync.services.sync import SyncOptions, plan_sync, run_sync
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     options = SyncOptions(
         full=full,
         since=_since(since),
