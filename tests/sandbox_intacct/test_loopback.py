@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
@@ -78,3 +80,15 @@ def test_a_stopped_server_answers_nothing_even_on_a_kept_alive_connection() -> N
         served.stop()
         with pytest.raises(httpx.TransportError):
             client.get("/after")
+
+
+def test_answers_leave_at_once_without_waiting_for_the_clients_delayed_ack() -> None:
+    # Headers and body are two writes: with Nagle on, the body would wait ~40 ms for the
+    # client's delayed ACK on every answer, a latency no real front end adds to the model's.
+    with serve(_counting_app) as served, httpx.Client(base_url=served.base_url) as client:
+        assert client.get("/once").text == "GET /once"
+        with served.server._open_lock:  # type: ignore[attr-defined]
+            connections = list(served.server._open)  # type: ignore[attr-defined]
+        options = {c.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for c in connections}
+
+    assert connections and 0 not in options
