@@ -10,8 +10,6 @@ the next ``sync`` updates the document (or reports the conflict) instead of beli
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,8 +18,8 @@ from orsync.engine.report import Finding
 from orsync.env import state_dir
 from orsync.services.reconcile import ReconcileOutcome
 from orsync.state import Adoption, StateStore, TargetKeys, database_path
-from orsync.state._db import Database, utc_now
 from orsync.state.ledger_reads import LedgerReads
+from orsync.state.store import open_read_only
 
 # Recorded for a document or customer Intacct holds in a version reconcile could not vouch for.
 UNKNOWN_VERSION = "reconciled-unknown"
@@ -33,19 +31,14 @@ CUSTOMER_KINDS = ("company", "member")
 def existing_ledger(profile_name: str) -> Iterator[LedgerReads | None]:
     """The profile's ledger opened READ-ONLY when its file exists, else None: reading links
     must not create or migrate a state file (a dry run writes nothing anywhere)."""
-    path = database_path(state_dir(), profile_name)
-    if not path.exists():
+    db = open_read_only(database_path(state_dir(), profile_name))
+    if db is None:
         yield None
         return
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    # A Database around a read-only connection, as sync's dry run does: only reads run on it.
-    db = Database.__new__(Database)
-    db.path, db.clock, db.active_run_id, db.conn = path, utc_now, None, conn
-    db._lock, db._depth = threading.RLock(), 0
     try:
         yield LedgerReads(db)
     finally:
-        conn.close()
+        db.close()
 
 
 @contextmanager

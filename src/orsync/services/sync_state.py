@@ -2,22 +2,19 @@
 
 ``StateStore.open`` creates, migrates and stamps the file (writes), and takes no notice of a
 run in progress; here the file is opened with SQLite's ``mode=ro`` instead, and a profile that
-never ran has no state at all (None).
+never ran has no state at all (None; see ``open_read_only``).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from orsync.errors import ConfigError
 from orsync.state import Cursors, Runs
-from orsync.state._db import Database, utc_now
 from orsync.state.ledger_reads import LedgerReads
+from orsync.state.store import open_read_only
 
 
 @dataclass(frozen=True)
@@ -30,23 +27,11 @@ class ReadOnlyState:
 
 @contextmanager
 def read_only_state(path: Path) -> Iterator[ReadOnlyState | None]:
-    if not path.exists():
+    db = open_read_only(path)
+    if db is None:
         yield None
         return
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise ConfigError(
-            f"the state file {path} cannot be read ({exc})",
-            hint="Move the file aside; `orsync reconcile --rebuild-ledger` rebuilds it.",
-        ) from exc
-    # A Database around the read-only connection: only its reading() path is used by the
-    # ledger reads, cursors and runs below (no transaction is ever opened on it).
-    db = Database.__new__(Database)
-    db.path, db.clock, db.active_run_id, db.conn = path, utc_now, None, conn
-    db._lock, db._depth = threading.RLock(), 0
-    try:
         yield ReadOnlyState(path, LedgerReads(db), Cursors(db), Runs(db))
     finally:
-        conn.close()
+        db.close()

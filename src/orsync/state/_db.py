@@ -35,6 +35,8 @@ SYNCHRONOUS = "FULL"
 
 FILE_MODE = 0o600
 
+REBUILD_HINT = "Move the file aside; `orsync reconcile --rebuild-ledger` rebuilds it."
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -79,6 +81,13 @@ def narrow_to_private(path: Path) -> None:
         os.chmod(path, FILE_MODE)
 
 
+def unusable_state_file(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
+    return ConfigError(
+        f"the state file {path} cannot be opened as an orsync state database ({exc})",
+        hint=REBUILD_HINT,
+    )
+
+
 class Database:
     """A connection to one profile's state file, with its lock, clock and active run."""
 
@@ -99,12 +108,25 @@ class Database:
             self.conn.close()
             if not isinstance(exc, sqlite3.DatabaseError):
                 raise
-            raise ConfigError(
-                f"the state file {path} cannot be opened as an orsync state database ({exc})",
-                hint="Move the file aside; `orsync reconcile --rebuild-ledger` rebuilds it.",
-            ) from exc
+            raise unusable_state_file(path, exc) from exc
         for suffix in ("-wal", "-shm"):
             narrow_to_private(path.with_name(path.name + suffix))
+
+    @classmethod
+    def read_only(cls, path: Path) -> Database:
+        """``path`` opened with SQLite's ``mode=ro``: nothing is created, migrated or written.
+
+        Only ``reading()`` is meant to be used on it (no transaction is ever opened).
+        """
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise unusable_state_file(path, exc) from exc
+        db = cls.__new__(cls)
+        db.path, db.clock, db.active_run_id, db.conn = path, utc_now, None, conn
+        db._lock, db._depth = threading.RLock(), 0
+        return db
 
     def _configure(self) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

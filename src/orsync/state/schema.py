@@ -97,6 +97,7 @@ _V2_EVENT_INBOX: Migration = (
 
 MIGRATIONS: tuple[Migration, ...] = (_V1_LEDGER_CURSORS_RUNS, _V2_EVENT_INBOX)
 SCHEMA_VERSION = len(MIGRATIONS)
+NEWER_SCHEMA_HINT = "Upgrade orsync (a downgrade cannot read state written by a newer one)."
 
 
 class NewerStateSchema(ConfigError):
@@ -122,7 +123,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
                 raise NewerStateSchema(
                     f"the state file has schema version {current}, newer than the {target} "
                     "this orsync knows",
-                    hint="Upgrade orsync (a downgrade cannot read state written by a newer one).",
+                    hint=NEWER_SCHEMA_HINT,
                 )
             if current == target:
                 conn.execute("COMMIT")

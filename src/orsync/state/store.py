@@ -28,7 +28,13 @@ from orsync.state.inbox import EventInbox
 from orsync.state.ledger import Ledger
 from orsync.state.lock import ProfileLock, lock_path_for
 from orsync.state.runs import RunRecord, Runs
-from orsync.state.schema import migrate
+from orsync.state.schema import (
+    NEWER_SCHEMA_HINT,
+    SCHEMA_VERSION,
+    NewerStateSchema,
+    migrate,
+    schema_version,
+)
 
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DATABASE_SUFFIX = ".sqlite3"
@@ -48,6 +54,34 @@ def check_profile_name(profile: str) -> str:
 def database_path(state_dir: Path, profile: str) -> Path:
     """Where a profile's state lives: ``<state_dir>/<profile>.sqlite3``."""
     return state_dir / f"{check_profile_name(profile)}{DATABASE_SUFFIX}"
+
+
+def open_read_only(path: Path) -> Database | None:
+    """The state at ``path`` for a command that writes nothing, or None when there is none yet.
+
+    A missing file, or one never migrated (a run stopped between creating and migrating it,
+    or a foreign SQLite file), holds no orsync state: the next writing run starts it afresh,
+    and a reader must see the same. A file from a newer orsync is refused, as by ``open``.
+    """
+    if not path.exists():
+        return None
+    db = Database.read_only(path)
+    try:
+        with db.reading() as conn:
+            version = schema_version(conn)
+        if version > SCHEMA_VERSION:
+            raise NewerStateSchema(
+                f"the state file {path} has schema version {version}, newer than the "
+                f"{SCHEMA_VERSION} this orsync knows",
+                hint=NEWER_SCHEMA_HINT,
+            )
+    except BaseException:
+        db.close()
+        raise
+    if version == 0:
+        db.close()
+        return None
+    return db
 
 
 class StateStore:
