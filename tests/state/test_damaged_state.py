@@ -16,7 +16,13 @@ from orsync.errors import ConfigError, ExitCode
 from orsync.services.reconcile_ledger import existing_ledger
 from orsync.services.status import profile_status
 from orsync.services.sync_state import read_only_state
-from orsync.state import SCHEMA_VERSION, NewerStateSchema, StateStore, database_path
+from orsync.state import (
+    SCHEMA_VERSION,
+    NewerStateSchema,
+    StateStore,
+    TargetKeys,
+    database_path,
+)
 from tests.conftest import CliRunner
 from tests.foundation.profiles_data import write_profiles
 
@@ -81,3 +87,55 @@ def test_status_of_an_empty_state_file_says_the_profile_never_ran(run_cli: CliRu
     result = run_cli("status")
     assert result.exit_code == 0, result.stderr
     assert "never been synced" in result.stdout
+
+
+def damage_ledger_pages(path: Path) -> None:
+    """Overwrite the ledger table's root page: what a disk error or a partial copy leaves."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ledger'").fetchone()
+    conn.close()
+    with path.open("r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xa5" * page_size)
+
+
+def filled_state_file() -> Path:
+    path = state_file()
+    with StateStore.open(path, profile=PROFILE) as store:
+        for number in range(300):
+            store.ledger.adopt("invoice", f"inv{number}", "v1", TargetKeys(key=str(number)))
+    return path
+
+
+def test_damage_found_after_opening_is_a_configuration_error() -> None:
+    path = filled_state_file()
+    damage_ledger_pages(path)
+    with StateStore.open(path, profile=PROFILE) as store, pytest.raises(ConfigError) as raised:
+        store.ledger.counts()
+    assert str(path) in raised.value.message
+    assert "rebuild-ledger" in raised.value.hint
+    with StateStore.open(path, profile=PROFILE) as store, pytest.raises(ConfigError):
+        store.ledger.mark_sending("invoice", "inv1", "v2")
+    with pytest.raises(ConfigError):
+        profile_status(PROFILE)
+
+
+def test_a_foreign_database_whose_tables_clash_is_refused_untouched() -> None:
+    foreign_database(state_file(), "CREATE TABLE meta (x TEXT)")
+    with pytest.raises(ConfigError) as raised:
+        StateStore.open(state_file(), profile=PROFILE)
+    assert str(state_file()) in raised.value.message
+    conn = sqlite3.connect(state_file())
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert tables == {"meta"}
+
+
+def test_status_of_a_damaged_state_file_is_a_configuration_error(run_cli: CliRunner) -> None:
+    write_profiles(PROFILE)
+    damage_ledger_pages(filled_state_file())
+    result = run_cli("status")
+    assert result.exit_code == ExitCode.CONFIG, result.stderr
+    assert "internal error" not in result.stderr
+    assert "rebuild-ledger" in result.stderr

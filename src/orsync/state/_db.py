@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orsync.env import ensure_private_dir
-from orsync.errors import ConfigError, InternalError
+from orsync.errors import ConfigError, InternalError, OrsyncError, TemporaryError
 
 Clock = Callable[[], datetime]
 
@@ -81,9 +81,27 @@ def narrow_to_private(path: Path) -> None:
         os.chmod(path, FILE_MODE)
 
 
-def unusable_state_file(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
+def unusable_state_file(path: Path, exc: sqlite3.Error) -> OrsyncError | None:
+    """What a failed SQLite call on the state file means for the user, or None for a bug.
+
+    A damaged or foreign file, a full or failing disk, a busy file: each is named with the
+    file and the fix. A broken constraint or a misused API is a bug in orsync and stays one.
+    """
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return None
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    reason = str(exc) if len(str(exc)) <= 120 else f"{str(exc)[:117]}..."
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return TemporaryError(
+            f"the state file {path} is busy ({reason})", hint="Run the command again."
+        )
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_PERM")):
+        return ConfigError(
+            f"the state file {path} cannot be read or written ({reason})",
+            hint=f"Check the free space and the permissions of {path.parent}.",
+        )
     return ConfigError(
-        f"the state file {path} cannot be opened as an orsync state database ({exc})",
+        f"the state file {path} cannot be used as an orsync state database ({reason})",
         hint=REBUILD_HINT,
     )
 
@@ -106,9 +124,10 @@ class Database:
             self._configure()
         except BaseException as exc:
             self.conn.close()
-            if not isinstance(exc, sqlite3.DatabaseError):
+            error = unusable_state_file(path, exc) if isinstance(exc, sqlite3.Error) else None
+            if error is None:
                 raise
-            raise unusable_state_file(path, exc) from exc
+            raise error from exc
         for suffix in ("-wal", "-shm"):
             narrow_to_private(path.with_name(path.name + suffix))
 
@@ -121,8 +140,8 @@ class Database:
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise unusable_state_file(path, exc) from exc
+        except sqlite3.Error as exc:
+            raise unusable_state_file(path, exc) or exc from exc
         db = cls.__new__(cls)
         db.path, db.clock, db.active_run_id, db.conn = path, utc_now, None, conn
         db._lock, db._depth = threading.RLock(), 0
@@ -149,9 +168,21 @@ class Database:
         return to_text(self.now())
 
     @contextmanager
+    def explained(self) -> Iterator[None]:
+        """Turn a failed SQLite call on this file into the error the user can act on (a
+        damaged page may only show when a read reaches it, long after the file opened)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            error = unusable_state_file(self.path, exc)
+            if error is None:
+                raise
+            raise error from exc
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic, durable unit; nested blocks join the outermost, which commits."""
-        with self._lock:
+        with self._lock, self.explained():
             outermost = self._depth == 0
             if outermost:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -176,7 +207,7 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """Exclusive use of the connection for a read (no transaction of its own)."""
-        with self._lock:
+        with self._lock, self.explained():
             yield self.conn
 
     @property

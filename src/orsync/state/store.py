@@ -104,7 +104,8 @@ class StateStore:
         """
         db = Database(path, clock=clock)
         try:
-            migrate(db.conn)
+            with db.explained():
+                migrate(db.conn)
             with db.transaction() as conn:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('controlid_namespace', ?) "
