@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -216,6 +217,15 @@ def test_rate_limits_are_retried_honouring_retry_after() -> None:
     outcomes = list(make_client(gateway, sleeps=sleeps).write(invoices(2)))
     assert all(isinstance(o, Succeeded) for o in outcomes)
     assert sleeps[0] == 7.0 and 0 < sleeps[1] <= 1.0
+
+
+def test_a_retry_after_that_is_not_a_number_falls_back_to_the_backoff() -> None:
+    # time.sleep(nan) raises ValueError: a garbage header must not end the run as a bug.
+    sleeps: list[float] = []
+    gateway = FakeGateway(scripts=[raw(429, b"", {"Retry-After": "nan"})])
+    outcomes = list(make_client(gateway, sleeps=sleeps).write(invoices(1)))
+    assert all(isinstance(o, Succeeded) for o in outcomes)
+    assert len(sleeps) == 1 and math.isfinite(sleeps[0]) and sleeps[0] >= 0
 
 
 def test_too_many_operations_at_control_level_is_retried() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -73,6 +74,22 @@ def test_429_waits_for_retry_after_then_succeeds() -> None:
     sleeps: list[float] = []
     assert len(list(make_client(fake, sleeps=sleeps).invoices())) == 1
     assert sleeps == [45.0]  # in full, though RetryPolicy caps its own backoff at 30 s
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan"])
+def test_a_retry_after_that_is_not_a_number_falls_back_to_the_backoff(value: str) -> None:
+    # time.sleep(nan) raises ValueError: a garbage header must not end the run as a bug.
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    fake.hooks.append(
+        lambda r: (
+            httpx.Response(429, headers={"Retry-After": value})
+            if "payments" in r.url.path
+            else None
+        )
+    )
+    sleeps: list[float] = []
+    assert len(list(make_client(fake, sleeps=sleeps).invoices())) == 1
+    assert len(sleeps) == 1 and math.isfinite(sleeps[0]) and sleeps[0] >= 0
 
 
 def test_429_storm_ends_in_rate_limited_after_the_retry_budget() -> None:
