@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from orsync.env import default_config_path, write_private_file
+from orsync.env import default_config_path, may_exist, write_private_file
 from orsync.errors import ConfigError
 from orsync.yamlschema import Problem, translate
 from orsync.yamlsource import SourceDocument, SourceProblem, format_path, read_file, read_source
@@ -115,7 +115,7 @@ def resolve_config_path(explicit: Path | None) -> Path:
 
 def load_config(path: Path) -> Config:
     """Load and validate the config; a missing file is an empty config."""
-    if not path.exists():
+    if not may_exist(path):
         return Config()
     text = read_file(path)
     if isinstance(text, SourceProblem):

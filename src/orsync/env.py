@@ -90,9 +90,26 @@ def ensure_private_dir(folder: Path) -> Path:
     return folder
 
 
+def may_exist(path: Path) -> bool:
+    """Whether ``path`` exists; True when the OS will not say (a name longer than the file
+    system allows, a folder that may not be searched), so that the read which follows fails
+    with the reason, where the caller reports it. ``Path.exists`` raises in those cases."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
+
+
 def unwritable_reason(path: Path) -> str | None:
     """Why ``write_private_file`` could not write ``path`` (None when it can), so that a command
     can refuse a bad output path before its reads rather than fail after them."""
+    try:
+        return _unwritable_reason(path)
+    except OSError as error:  # the OS will not even look the path up (name too long, ...)
+        return error.strerror or str(error)
+
+
+def _unwritable_reason(path: Path) -> str | None:
     if path.is_dir():
         return "it is a folder; give a file name"
     folder = path.parent

@@ -200,3 +200,55 @@ def test_an_output_path_is_judged_writable_before_a_long_run(tmp_path: Path) -> 
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     assert unwritable_reason(blocker / "report.csv") == f"{blocker} is not a folder"
+
+
+# A name longer than the file system allows (255 bytes a component) makes even a look-up
+# (stat) fail with ENAMETOOLONG, which pathlib's exists() and is_dir() raise rather than
+# answer; a folder the user may not search (EACCES) does the same.
+TOO_LONG = "n" * 300
+
+
+def test_a_config_path_the_os_cannot_look_up_is_a_config_problem(
+    run_cli: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / f"{TOO_LONG}.yaml"
+    result = run_cli("--config", str(path), "profiles", "list")
+    assert result.exit_code == 78, result.stderr
+    assert "File name too long" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_an_orsync_home_the_os_cannot_look_up_is_a_config_problem(
+    run_cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORSYNC_HOME", str(tmp_path / TOO_LONG))
+    result = run_cli("status")
+    assert result.exit_code == 78, result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_an_output_path_the_os_cannot_look_up_is_refused_with_the_reason(tmp_path: Path) -> None:
+    from orsync.env import unwritable_reason
+
+    assert unwritable_reason(tmp_path / f"{TOO_LONG}.csv") == "File name too long"
+    assert unwritable_reason(tmp_path / TOO_LONG / "report.csv") == "File name too long"
+
+
+def test_a_mapping_path_the_os_cannot_look_up_is_a_config_problem(tmp_path: Path) -> None:
+    from orsync.errors import ConfigError
+    from orsync.services.resolver import load_profile_mapping
+
+    profile = sample_profile()
+    profile = profile.model_copy(
+        update={"sync": profile.sync.model_copy(update={"mapping": str(tmp_path / TOO_LONG)})}
+    )
+    with pytest.raises(ConfigError, match="File name too long"):
+        load_profile_mapping(profile)
+
+
+def test_a_demo_home_the_os_cannot_look_up_is_a_usage_error(tmp_path: Path) -> None:
+    from orsync.errors import UsageError
+    from orsync.services.demo import demo_home
+
+    with pytest.raises(UsageError, match="File name too long"), demo_home(tmp_path / TOO_LONG):
+        pass

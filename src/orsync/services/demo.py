@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from orsync.config import Profile
-from orsync.env import EnvVars, ensure_private_dir, write_private_file
+from orsync.env import EnvVars, ensure_private_dir, unwritable_reason, write_private_file
 from orsync.errors import UsageError
 from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
 from orsync.services.demo_mapping import FilledGap, GapToFill, fill_gaps
@@ -152,11 +152,15 @@ def scoped_environment(values: Mapping[str, str | None]) -> Iterator[None]:
 def demo_home(explicit: Path | None) -> Iterator[Path]:
     """A private home for the demo: ``explicit`` (new or empty, kept) or a temporary one."""
     if explicit is not None:
-        if explicit.exists() and (not explicit.is_dir() or any(explicit.iterdir())):
-            raise UsageError(
-                f"{explicit} is not an empty folder",
-                hint="The demo needs a new or empty folder, so it never mixes with real profiles.",
-            )
+        hint = "The demo needs a new or empty folder, so it never mixes with real profiles."
+        try:
+            occupied = explicit.exists() and (not explicit.is_dir() or any(explicit.iterdir()))
+        except OSError as error:
+            raise UsageError(f"{explicit} cannot be used: {error.strerror}", hint=hint) from None
+        if occupied:
+            raise UsageError(f"{explicit} is not an empty folder", hint=hint)
+        if (reason := unwritable_reason(explicit / MAPPING_FILE_NAME)) is not None:
+            raise UsageError(f"{explicit} cannot be used: {reason}", hint=hint)
         yield ensure_private_dir(explicit)
         return
     temporary = Path(tempfile.mkdtemp(prefix="orsync-demo-"))

@@ -36,6 +36,7 @@ from orsync.engine.model import (
 )
 from orsync.engine.model import Unmapped as EngineUnmapped
 from orsync.engine.options import EngineOptions
+from orsync.env import may_exist
 from orsync.errors import ConfigError, InternalError
 from orsync.mapping import (
     DimensionTarget,
@@ -411,7 +412,7 @@ def load_profile_mapping(profile: Profile) -> Mapping:
             hint="Write one with `orsync map init`, then name it with `orsync connect --mapping`.",
         )
     path = Path(profile.sync.mapping)
-    if not path.exists():
+    if not may_exist(path):
         raise ConfigError(
             f"the mapping file of this profile, {path}, does not exist",
             hint="Restore it, or name another with `orsync connect --mapping FILE` "
