@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from orsync.errors import ConfigError
+
 APP_NAME = "orsync"
 
 
@@ -87,7 +89,22 @@ def ensure_private_dir(folder: Path) -> Path:
             os.mkdir(level, PRIVATE_DIR_MODE)
         except FileExistsError:
             continue
+        except OSError as error:  # a file where a folder should be, no permission, ...
+            raise unusable_path(level, error) from None
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder", hint=PATH_HINT)
     return folder
+
+
+PATH_HINT = (
+    "orsync keeps its files there: fix the owner or permissions (or move aside a file in "
+    "the way of a folder), or choose another place with ORSYNC_HOME or --config."
+)
+
+
+def unusable_path(path: Path, error: OSError) -> ConfigError:
+    """A file or folder of orsync's own that the OS refuses to create or open."""
+    return ConfigError(f"cannot use {path}: {error.strerror or error}", hint=PATH_HINT)
 
 
 def may_exist(path: Path) -> bool:
@@ -127,7 +144,10 @@ def write_private_file(path: Path, data: str) -> None:
     ensure_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # O_EXCL with mode 0600 so there is no moment where the file is readable by others.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise unusable_path(path, error) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(data)

@@ -252,3 +252,22 @@ def test_a_demo_home_the_os_cannot_look_up_is_a_usage_error(tmp_path: Path) -> N
 
     with pytest.raises(UsageError, match="File name too long"), demo_home(tmp_path / TOO_LONG):
         pass
+
+
+def test_a_file_where_orsync_needs_a_folder_is_a_config_problem(tmp_path: Path) -> None:
+    # ORSYNC_HOME, or its state folder, left as a file: mkdir and open fail with ENOTDIR.
+    from orsync.config import Config
+    from orsync.env import ensure_private_dir, write_private_file
+    from orsync.errors import ConfigError
+
+    blocker = tmp_path / "home"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError, match=f"{blocker} is not a folder"):
+        ensure_private_dir(blocker)
+    with pytest.raises(ConfigError, match="Not a directory"):
+        ensure_private_dir(blocker / "state")
+    with pytest.raises(ConfigError, match=f"{blocker} is not a folder"):
+        write_private_file(blocker / "config.yaml", "x")
+    with pytest.raises(ConfigError, match=f"{blocker} is not a folder"):
+        save_config(blocker / "config.yaml", Config())
+    assert blocker.read_text() == "not a folder"

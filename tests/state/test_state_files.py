@@ -148,3 +148,34 @@ def test_profile_names_become_safe_file_names(tmp_path: Path) -> None:
     for bad in ("", "../etc", "a/b", ".hidden", "x" * 65, "sp ace"):
         with pytest.raises(ConfigError):
             database_path(tmp_path, bad)
+
+
+def test_a_state_folder_that_is_a_file_is_a_configuration_error(tmp_path: Path) -> None:
+    from orsync.state import ProfileLock, lock_path_for
+
+    state = tmp_path / "state"
+    state.write_text("not a folder")
+    path = database_path(state, PROFILE)
+    with pytest.raises(ConfigError, match=f"{state} is not a folder"):
+        ProfileLock(lock_path_for(path), profile=PROFILE).acquire("orsync sync")
+    with pytest.raises(ConfigError, match=f"{state} is not a folder"):
+        StateStore.open(path, profile=PROFILE)
+
+
+def test_a_lock_file_that_cannot_be_opened_is_a_configuration_error(tmp_path: Path) -> None:
+    from orsync.state import ProfileLock, lock_path_for
+
+    lock_path = lock_path_for(database_path(tmp_path, PROFILE))
+    lock_path.mkdir()
+    with pytest.raises(ConfigError, match=str(lock_path)):
+        ProfileLock(lock_path, profile=PROFILE).acquire("orsync sync")
+
+
+def test_a_state_file_that_cannot_be_opened_names_the_folder_not_a_rebuild(
+    tmp_path: Path,
+) -> None:
+    path = database_path(tmp_path, PROFILE)
+    path.mkdir()  # SQLite cannot open it: as for a file the user may not read
+    with pytest.raises(ConfigError) as raised:
+        StateStore.open(path, profile=PROFILE)
+    assert "rebuild-ledger" not in raised.value.hint

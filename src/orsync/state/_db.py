@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orsync.env import ensure_private_dir
+from orsync.env import ensure_private_dir, unusable_path
 from orsync.errors import ConfigError, InternalError, OrsyncError, TemporaryError
 
 Clock = Callable[[], datetime]
@@ -95,7 +95,9 @@ def unusable_state_file(path: Path, exc: sqlite3.Error) -> OrsyncError | None:
         return TemporaryError(
             f"the state file {path} is busy ({reason})", hint="Run the command again."
         )
-    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_PERM")):
+    if name.startswith(
+        ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN")
+    ):
         return ConfigError(
             f"the state file {path} cannot be read or written ({reason})",
             hint=f"Check the free space and the permissions of {path.parent}.",
@@ -116,10 +118,16 @@ class Database:
         self._lock = threading.RLock()
         self._depth = 0
         ensure_private_dir(path.parent)
-        ensure_private_file(path)
-        self.conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-        )
+        try:
+            ensure_private_file(path)
+        except OSError as exc:
+            raise unusable_path(path, exc) from None
+        try:
+            self.conn = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+        except sqlite3.Error as exc:
+            raise unusable_state_file(path, exc) or exc from exc
         try:
             self._configure()
         except BaseException as exc:

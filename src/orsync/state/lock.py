@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from orsync.env import ensure_private_dir
+from orsync.env import ensure_private_dir, unusable_path
 from orsync.errors import InternalError, LockHeld
 from orsync.state._db import FILE_MODE, Clock, narrow_to_private, utc_now
 
@@ -142,7 +142,10 @@ def lock_path_for(database: Path) -> Path:
 
 def _open_lock_file(path: Path) -> int:
     ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError as error:
+        raise unusable_path(path, error) from None
     narrow_to_private(path)
     return fd
 
