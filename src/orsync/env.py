@@ -31,7 +31,15 @@ class EnvVars:
 
 def _home() -> Path | None:
     value = os.environ.get(EnvVars.HOME)
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # ~name of a user this machine does not know
+        raise ConfigError(
+            f"{EnvVars.HOME}={value}: no home folder is known for {value.split('/')[0]}",
+            hint=f"Set {EnvVars.HOME} to an absolute path.",
+        ) from None
 
 
 def config_dir() -> Path:

@@ -293,3 +293,27 @@ def test_keyring_holds_secrets_only_under_the_profile_namespace(
     assert connect(run_cli, *connect_flags(sandbox), profile="one")[0] == 0
 
     assert {service for service, _ in isolated_environment.entries} == {service_name("one")}
+
+
+@pytest.mark.parametrize("kind", ["unknown user", "symlink loop"])
+def test_a_mapping_path_that_cannot_be_resolved_is_a_usage_error(tmp_path: Path, kind: str) -> None:
+    from orsync.errors import UsageError
+    from orsync.services.connect import ConnectRequest, merge_profile
+
+    if kind == "unknown user":
+        mapping = "~no-such-user-of-orsync/mapping.yaml"
+    else:
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        mapping = str(tmp_path / "a" / "mapping.yaml")
+    with pytest.raises(UsageError, match="--mapping"):
+        merge_profile(ConnectRequest(profile="acme", mapping=mapping), None)
+
+
+def test_an_orsync_home_with_an_unknown_user_is_a_config_problem(
+    run_cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORSYNC_HOME", "~no-such-user-of-orsync/orsync")
+    result = run_cli("profiles", "list")
+    assert result.exit_code == 78, result.stderr
+    assert "ORSYNC_HOME" in result.stderr

@@ -261,7 +261,10 @@ def merge_profile(request: ConnectRequest, existing: Profile | None) -> Profile:
     old_s = existing.sync if existing else SyncSettings()
     mapping = request.mapping
     if mapping:
-        mapping = str(Path(mapping).expanduser().resolve())
+        try:
+            mapping = str(Path(mapping).expanduser().resolve())
+        except (RuntimeError, OSError) as error:  # ~unknown-user, a symlink loop
+            raise UsageError(f"--mapping {mapping}: {error}") from None
     try:
         return Profile(
             intacct=IntacctSettings(
