@@ -92,3 +92,34 @@ def test_answers_leave_at_once_without_waiting_for_the_clients_delayed_ack() -> 
         options = {c.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for c in connections}
 
     assert connections and 0 not in options
+
+
+def test_a_client_that_goes_away_mid_answer_prints_no_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # Ctrl-C on `orsync demo` (or a client timing out) resets the connection while the
+    # simulator is still answering; the sandbox's stderr is the user's terminal.
+    import struct
+    import threading
+
+    answering = threading.Event()
+    reset = threading.Event()
+
+    def slow_app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        answering.set()
+        reset.wait(5)
+        start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
+        return [b"x" * 1_000_000]
+
+    with serve(slow_app) as served:
+        client = socket.create_connection((served.host, served.port))
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        assert answering.wait(5)
+        # Close with a reset (linger 0), as a killed process's socket does.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()
+        reset.set()
+        with httpx.Client(base_url=served.base_url, timeout=5) as other:
+            assert other.get("/after").status_code == 200  # served on, once the slow app ends
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err

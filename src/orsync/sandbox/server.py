@@ -55,6 +55,13 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
             self._open.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-exchange (Ctrl-C, killed, timed out) is no fault of the
+        # simulator: socketserver would print a traceback on the sandbox's terminal.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
     def close_open_connections(self) -> None:
         """Stop serving kept-alive connections too: a stopped sandbox answers nothing."""
         with self._open_lock:
