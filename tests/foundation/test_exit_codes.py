@@ -105,6 +105,20 @@ def test_debug_can_come_from_the_environment(
     assert "Traceback" in run_cli("boom").stderr
 
 
+@pytest.mark.parametrize("value", ["0", "false", "no", "off", " "])
+def test_debug_turned_off_in_the_environment_shows_no_traceback(
+    run_cli: CliRunner,
+    failing_command: Callable[[BaseException], None],
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+) -> None:
+    monkeypatch.setenv("ORSYNC_DEBUG", value)
+    failing_command(RuntimeError("boom"))
+    result = run_cli("boom")
+    assert result.exit_code == 70
+    assert "Traceback" not in result.stderr
+
+
 def test_ctrl_c_exits_130_without_a_traceback(
     run_cli: CliRunner, failing_command: Callable[[BaseException], None]
 ) -> None:

@@ -154,7 +154,12 @@ def _debug_requested(argv: list[str] | None) -> bool:
     import os
 
     args = argv if argv is not None else sys.argv[1:]
-    return ctx_module.current.debug or "--debug" in args or bool(os.environ.get(EnvVars.DEBUG))
+    # Read as the --debug option reads it: ORSYNC_DEBUG=0 (or false, no, off) means off.
+    env = os.environ.get(EnvVars.DEBUG, "").strip().lower()
+    return ctx_module.current.debug or "--debug" in args or env in TRUE_WORDS
+
+
+TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on"})
 
 
 def _report(error: OrsyncError) -> None:
