@@ -161,3 +161,18 @@ def test_options_carry_faults_and_their_seed() -> None:
 def test_a_fault_rate_outside_zero_to_one_is_refused() -> None:
     with pytest.raises(UsageError, match=r"outside 0\.\.1"):
         sandbox_options(faults=["intacct.http-5xx=2"])
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e308, -5.0])
+@pytest.mark.parametrize(
+    "flag", ["intacct_latency_ms", "intacct_function_ms", "officernd_latency_ms"]
+)
+def test_a_latency_no_sleep_can_take_is_refused_before_serving(flag: str, value: float) -> None:
+    # inf and 1e308 made every request fail with OverflowError (a traceback in the sandbox's
+    # terminal and HTTP 500 to the client); nan slept not at all.
+    with pytest.raises(UsageError, match="--" + flag.replace("_", "-")):
+        sandbox_options(**{flag: value})
+
+
+def test_a_long_latency_is_still_allowed() -> None:
+    assert sandbox_options(intacct_latency_ms=120_000).intacct_latency_ms == 120_000

@@ -22,6 +22,7 @@ from orsync.sandbox.launch import (
 
 _RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*min)?\s*$", re.I)
 UNLIMITED = ("none", "off", "unlimited")
+MAX_LATENCY_MS = 3_600_000
 
 
 def parse_rate_limit(text: str) -> int | None:
@@ -71,15 +72,17 @@ def sandbox_options(
     ):
         if not 0 <= value <= 65535:
             raise UsageError(f"{name} {value} is not a port (0 picks a free one)")
-    for name, number in (
-        ("--invoices", invoices),
-        ("--companies", companies),
+    for name, count in (("--invoices", invoices), ("--companies", companies)):
+        if count < 0:
+            raise UsageError(f"{name} must not be negative")
+    for name, ms in (
         ("--intacct-latency-ms", intacct_latency_ms),
         ("--intacct-function-ms", intacct_function_ms),
         ("--officernd-latency-ms", officernd_latency_ms),
     ):
-        if number < 0:
-            raise UsageError(f"{name} must not be negative")
+        # nan compares false with everything; inf and 1e308 overflow time.sleep().
+        if not 0 <= ms <= MAX_LATENCY_MS:
+            raise UsageError(f"{name} must be between 0 and {MAX_LATENCY_MS} (one hour)")
     if companies < 1:
         raise UsageError("--companies must be at least 1")
     if intacct_concurrency < 1:
