@@ -22,6 +22,7 @@ so ``status`` can run beside a sync (and under cron) without disturbing it.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -92,6 +93,8 @@ def profile_status(
     rows: int = DEFAULT_ROWS,
 ) -> StatusReport:
     """What the profile's state says now; a profile that never ran has an empty report."""
+    # More than SQLite's LIMIT or islice() can take means "all of them".
+    runs, rows = min(runs, sys.maxsize), min(rows, sys.maxsize)
     path = database_path(state_dir or default_state_dir(), profile_name)
     with read_only_state(path) as state:
         if state is None:
