@@ -176,3 +176,33 @@ def test_a_latency_no_sleep_can_take_is_refused_before_serving(flag: str, value:
 
 def test_a_long_latency_is_still_allowed() -> None:
     assert sandbox_options(intacct_latency_ms=120_000).intacct_latency_ms == 120_000
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_the_world_is_being_seeded_ends_it_at_once(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    # The handlers that let the serving loop finish cleanly were installed before seeding,
+    # so Ctrl-C was ignored until a large world was built (minutes, gigabytes).
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orsync", "sandbox", "--json", "--invoices", "500000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_environment(tmp_path),
+        cwd=REPO_ROOT,
+    )
+    try:
+        time.sleep(1.5)  # imported, seeding
+        assert process.poll() is None
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 0, err
+    assert out == ""  # it never served, so it announced nothing
+    assert "Traceback" not in err

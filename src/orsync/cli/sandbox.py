@@ -85,18 +85,33 @@ def sandbox_command(
             "credentials it prints, and orsync will only send plain HTTP to a loopback host."
         )
     stop = threading.Event()
+    serving = threading.Event()
 
     def request_stop(_signum: int, _frame: Any) -> None:
         stop.set()
+        if not serving.is_set():
+            # Still seeding the world (a large one takes minutes): nothing is served yet, so
+            # stop here rather than when the seeding is done.
+            raise _StoppedBeforeServing
+
+    def ready(running: RunningSandbox) -> None:
+        serving.set()
+        _announce(running, as_json)
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        serve_until_stopped(options, stop, lambda running: _announce(running, as_json))
+        serve_until_stopped(options, stop, ready)
+    except _StoppedBeforeServing:
+        pass
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if not as_json:
         sys.stderr.write("sandbox stopped\n")
+
+
+class _StoppedBeforeServing(Exception):
+    """SIGINT or SIGTERM arrived while the sandbox was still being built."""
 
 
 def _is_loopback(host: str) -> bool:
