@@ -89,6 +89,25 @@ def test_document_without_a_customer_is_a_record_error() -> None:
     assert raised.value.record == "LON-INV-00001"
 
 
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        # quantity x unit price quantized to the cent needs more than Decimal's 28 digits
+        ({"lines": [line(subTotal=None, quantity=Decimal("1e308"))]}, "lines"),
+        ({"lines": [line(subTotal=Decimal(10) ** 30)]}, "lines"),
+        ({"total": Decimal(10) ** 30}, "total"),
+    ],
+)
+def test_an_amount_beyond_any_ledger_is_a_record_error_naming_the_document(
+    fields: dict[str, object], field: str
+) -> None:
+    # It ended the whole run as "internal error: InvalidOperation" before, naming nothing.
+    with pytest.raises(RecordError) as raised:
+        source_document(invoice(**fields), reference())
+    assert raised.value.record == "LON-INV-00001"
+    assert raised.value.field == field
+
+
 def test_unknown_status_is_kept_lower_cased() -> None:
     doc = source_document(invoice(status="Overdue"), reference())
     assert doc is not None and doc.status == "overdue" and not doc.is_draft

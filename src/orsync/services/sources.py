@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
 
 from orsync.engine.model import (
@@ -349,10 +349,20 @@ def source_document(doc: PaymentDocument, reference: ReferenceData) -> SourceDoc
             field="total",
             hint="Open the document in OfficeRnD and save it so that its totals are computed.",
         )
+    if not _postable(total):
+        raise _beyond_any_ledger(number, "total", total)
     lines = list(doc.lines)
     fee_line = doc.processing_fee_line
     if PROCESSING_FEE_IN_TOTAL and fee_line is not None and _nonzero(fee_line):
         lines.append(fee_line.model_copy(update={"description": fee_line.description or "Fee"}))
+    try:
+        converted = tuple(source_line(ln, reference, doc.tax_type, doc.location) for ln in lines)
+    except InvalidOperation:  # rounding to the cent needs more digits than Decimal keeps
+        raise _beyond_any_ledger(number, "lines", None) from None
+    for each in converted:
+        for amount in (each.net_amount, each.tax_amount, each.unit_price, each.quantity):
+            if not _postable(amount):
+                raise _beyond_any_ledger(number, "lines", amount)
     return SourceDocument(
         kind=kind,
         id=doc.id,
@@ -362,10 +372,28 @@ def source_document(doc: PaymentDocument, reference: ReferenceData) -> SourceDoc
         date=calendar_day(doc.date),
         currency=(doc.currency or "").strip().upper(),
         total=total,
-        lines=tuple(source_line(line, reference, doc.tax_type, doc.location) for line in lines),
+        lines=converted,
         due_date=calendar_day(doc.due_date) if doc.due_date is not None else None,
         location_id=doc.location,
         modified_at=doc.modified_at,
+    )
+
+
+# No invoice holds a quadrillion; below it, sums of many lines stay exact in Decimal's 28 digits.
+MAX_AMOUNT = Decimal(10) ** 15
+
+
+def _postable(amount: Decimal | None) -> bool:
+    return amount is None or (amount.is_finite() and abs(amount) < MAX_AMOUNT)
+
+
+def _beyond_any_ledger(number: str, field: str, amount: Decimal | None) -> RecordError:
+    shown = f" ({amount:.6g})" if amount is not None and amount.is_finite() else ""
+    return RecordError(
+        f"OfficeRnD document {number} has an amount beyond what orsync posts{shown}",
+        record=number,
+        field=field,
+        hint="Correct the document's amounts in OfficeRnD; the next run posts it.",
     )
 
 
