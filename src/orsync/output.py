@@ -54,6 +54,7 @@ class Output:
     settings: OutputSettings = field(default_factory=OutputSettings)
     stdout: Console = field(init=False)
     stderr: Console = field(init=False)
+    documents: int = field(default=0, init=False)  # JSON documents printed so far
 
     def __post_init__(self) -> None:
         self.stdout = make_console(sys.stdout, self.settings.no_color)
@@ -69,6 +70,7 @@ class Output:
         text = json.dumps(document, indent=2, sort_keys=False, default=_json_default)
         sys.stdout.write(redact(text) + "\n")
         sys.stdout.flush()
+        self.documents += 1
 
     def result(self, renderable: Any) -> None:
         """A human-readable result on stdout (tables, summaries)."""

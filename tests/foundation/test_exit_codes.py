@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -126,6 +127,40 @@ def test_ctrl_c_exits_130_without_a_traceback(
     result = run_cli("boom")
     assert result.exit_code == 130
     assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == "interrupted"
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (errors.ConfigError("mapping.yaml is broken", hint="Fix line 3."), 78),
+        (errors.LockHeld("profile busy"), 75),
+        (ZeroDivisionError("division by zero"), 70),
+        (KeyboardInterrupt(), 130),
+    ],
+)
+def test_an_error_under_json_still_prints_one_document_with_the_code_and_the_fix(
+    run_cli: CliRunner,
+    failing_command: Callable[[BaseException], None],
+    error: BaseException,
+    code: int,
+) -> None:
+    failing_command(error)
+    result = run_cli("--json", "boom")
+    document = json.loads(result.stdout)
+    assert result.exit_code == code
+    assert document["schema"] == "orsync.error/1" and document["ok"] is False
+    assert document["exit_code"] == code
+    assert document["error"]["message"] and result.stderr.startswith(("error:", "interrupted"))
+    if isinstance(error, errors.OrsyncError):
+        assert document["error"] == {"message": error.message, "hint": error.hint or None}
+
+
+def test_a_commands_own_json_flag_applies_to_its_errors_too(run_cli: CliRunner) -> None:
+    result = run_cli("status", "--json")  # no profile is configured
+    document = json.loads(result.stdout)
+    assert result.exit_code == 78 == document["exit_code"]
+    assert document["error"]["hint"] and "connect" in document["error"]["hint"]
 
 
 def test_version_prints_the_package_version(run_cli: CliRunner) -> None:

@@ -175,15 +175,18 @@ def main(argv: list[str] | None = None) -> None:
     ctx_module.current = AppContext()
     try:
         app(args=argv, prog_name="orsync")
-    except SystemExit:
+    except SystemExit as exit_:
+        if exit_.code == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into this exit itself
+            _interrupted()
         raise
     except OrsyncError as error:
         _report(error)
         if _debug_requested(argv):
             _print_traceback()
+        ctx_module.current.report_failure(error.message, error.hint, int(error.exit_code))
         raise SystemExit(int(error.exit_code)) from None
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        _interrupted()
         raise SystemExit(int(ExitCode.INTERRUPTED)) from None
     except Exception as error:  # noqa: BLE001 - the last line of defence, exit 70
         from orsync.redact import redact
@@ -195,7 +198,19 @@ def main(argv: list[str] | None = None) -> None:
         else:
             sys.stderr.write("hint: this is a bug in orsync; run again with --debug for the ")
             sys.stderr.write("traceback and report it.\n")
+        ctx_module.current.report_failure(
+            f"internal error: {type(error).__name__}: {error}",
+            "This is a bug in orsync; run again with --debug for the traceback and report it.",
+            int(ExitCode.INTERNAL),
+        )
         raise SystemExit(int(ExitCode.INTERNAL)) from None
+
+
+def _interrupted() -> None:
+    sys.stderr.write("interrupted\n")
+    ctx_module.current.report_failure(
+        "interrupted", "Run the command again.", int(ExitCode.INTERRUPTED)
+    )
 
 
 def _print_traceback() -> None:

@@ -34,6 +34,7 @@ def test_command(
     from orsync.services.checks import exit_code_for, run_checks
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     if all_profiles:
         config = state.load_config()
         if not config.profiles:
@@ -44,7 +45,7 @@ def test_command(
     per_profile = [(name, run_checks(name, profile)) for name, profile in targets]
     every = [row for _name, rows in per_profile for row in rows]
     code = exit_code_for(every)
-    if state.request_json(json_output):
+    if state.json:
         state.output.json(
             {
                 "ok": code == 0,

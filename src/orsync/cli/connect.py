@@ -81,6 +81,7 @@ def connect_command(
     )
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     request = ConnectRequest(
         profile=state.profile or DEFAULT_PROFILE,
         intacct_url=intacct_url,
@@ -118,7 +119,7 @@ def connect_command(
         if not Confirm.ask("Switch the invoice type?", default=False, console=console):
             raise typer.Exit(1) from None
         result = connect_profile(replace(request, confirm_invoice_type_change=True))
-    _render(state, result, json_output)
+    _render(state, result)
 
 
 def _choice(flag: str, value: str | None, allowed: tuple[str, ...]) -> Any:
@@ -133,8 +134,8 @@ def _choice(flag: str, value: str | None, allowed: tuple[str, ...]) -> Any:
     return normalised
 
 
-def _render(state: AppContext, result: ConnectResult, json_output: bool) -> None:
-    if state.request_json(json_output):
+def _render(state: AppContext, result: ConnectResult) -> None:
+    if state.json:
         state.output.json(result.to_dict())
         return
     out = state.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")
 ]
+
+
+ERROR_SCHEMA = "orsync.error/1"
 
 
 @dataclass
@@ -39,6 +43,17 @@ class AppContext:
             if self._output is not None:
                 self._output.settings.json = True
         return self.json
+
+    def report_failure(self, message: str, hint: str, exit_code: int) -> None:
+        """Under ``--json``, a run that ends in an error still prints its one document on
+        stdout (the message and hint also go to stderr), unless it already printed one."""
+        if not self.json or (self._output is not None and self._output.documents):
+            return
+        error = {"message": message, "hint": hint or None}
+        with contextlib.suppress(OSError):  # stdout already closed (a pipe's reader left)
+            self.output.json(
+                {"schema": ERROR_SCHEMA, "ok": False, "exit_code": exit_code, "error": error}
+            )
 
     @property
     def output(self) -> Output:

@@ -65,10 +65,11 @@ def init_command(
     from orsync.services.mapping_service import init_mapping, mapping_path
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     name, profile = _profile(state, required=True)
     assert name is not None and profile is not None
     result = init_mapping(name, profile, mapping_path(profile, output), force=force)
-    if state.request_json(json_output):
+    if state.json:
         state.output.json(result.to_dict())
         return
     _render_init(state, result)
@@ -112,9 +113,10 @@ def check_command(
     from orsync.services.mapping_service import check_mapping_file, mapping_path
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     name, profile = _profile(state, required=not offline)
     result = check_mapping_file(name, profile, mapping_path(profile, file), offline=offline)
-    if state.request_json(json_output):
+    if state.json:
         state.output.json(result.to_dict())
     else:
         _render_check(state, result)
@@ -181,6 +183,7 @@ def show_command(
     if invoice is not None and sample is not None:
         raise UsageError("give --invoice or --sample, not both")
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     name, profile = _profile(state, required=True)
     assert name is not None and profile is not None
     result = show_postings(
@@ -190,7 +193,7 @@ def show_command(
         invoice=invoice,
         sample=sample if sample is not None else DEFAULT_SAMPLE,
     )
-    if state.request_json(json_output):
+    if state.json:
         state.output.json(result.to_dict())
     else:
         for document in result.documents:

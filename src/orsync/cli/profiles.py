@@ -19,8 +19,9 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     from orsync.services.profiles import list_profiles
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     summaries = list_profiles(state.load_config())
-    if state.request_json(json_output):
+    if state.json:
         state.output.json({"profiles": [s.to_dict() for s in summaries]})
         return
     if not summaries:
@@ -49,8 +50,9 @@ def show_command(
     from orsync.services.profiles import describe_profile
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     details = describe_profile(state.load_config(), name, state.resolved_config_path)
-    if state.request_json(json_output):
+    if state.json:
         state.output.json(details.to_dict())
         return
     data = details.to_dict()
@@ -79,6 +81,7 @@ def remove_command(
     from orsync.services.profiles import remove_profile
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     path = state.resolved_config_path
     select_profile(state.load_config(), name, path)
     if not yes:
@@ -89,7 +92,7 @@ def remove_command(
         if not typer.confirm(f"Remove profile {name!r} and its stored secrets?", default=False):
             raise typer.Exit(1)
     removed = remove_profile(path, name)
-    if state.request_json(json_output):
+    if state.json:
         state.output.json(removed.to_dict())
     else:
         state.output.line(

@@ -63,6 +63,7 @@ def sandbox_command(
     from orsync.services.sandbox import sandbox_options, serve_until_stopped
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     options = sandbox_options(
         host=host,
         intacct_port=intacct_port,
@@ -78,7 +79,7 @@ def sandbox_command(
         faults=fault,
         fault_seed=fault_seed,
     )
-    as_json = state.request_json(json_output)
+    as_json = state.json
     if not _is_loopback(host):
         state.output.warn(
             f"warning: listening on {host}: anyone who can reach it can read the sandbox "

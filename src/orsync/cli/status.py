@@ -24,10 +24,11 @@ def status_command(
     from orsync.services.status import profile_status
 
     state: AppContext = ctx.obj
+    state.request_json(json_output)
     name, _profile = state.selected_profile()
     report = profile_status(name, runs=runs, rows=limit)
     out = state.output
-    if state.request_json(json_output):
+    if state.json:
         out.json(report.to_dict())
         return
     if report.state_file is None:
