@@ -59,11 +59,11 @@ def status_command(
     for row in report.unresolved:
         error = row.error
         where = f" [{error.field}]" if error is not None and error.field else ""
-        message = error.message if error is not None else ""
+        message, fix = report.explain(row)
         since = row.status_at.strftime("%Y-%m-%d %H:%M")
         # Messages start with the OfficeRnD number (or customer name) the ledger recorded.
         out.line(f"  {row.status.value:<11} {row.kind}{where} since {since}: {message}")
-        if error is not None and error.hint:
-            out.line(f"              fix: {error.hint}")
+        if fix:
+            out.line(f"              fix: {fix}")
     if report.unresolved_not_listed:
         out.line(f"  ... and {report.unresolved_not_listed} more (--limit, or --json).")

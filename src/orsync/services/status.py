@@ -64,6 +64,21 @@ class StatusReport:
     def count(self, status: Status) -> int:
         return sum(by_status.get(status.value, 0) for by_status in self.ledger.values())
 
+    def explain(self, row: LedgerRow) -> tuple[str, str]:
+        """The message and fix shown for an unresolved row: its recorded error, or, when none
+        was recorded (a run killed mid-write leaves rows ``sending``), what its status means."""
+        if row.error is not None:
+            return row.error.message, row.error.hint or ""
+        record = f"{row.kind} {row.target.number or row.source_id}"
+        if self.running is not None:
+            return f"{record}: the running sync is writing it", ""
+        if row.status in (Status.SENDING, Status.UNCONFIRMED):
+            return (
+                f"{record}: the run stopped while sending it, so Intacct may or may not have it",
+                NEXT_SYNC_LOOKS_UP,
+            )
+        return f"{record}: planned by a run that stopped before sending it", NEXT_SYNC_SENDS
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": STATUS_SCHEMA,
@@ -80,7 +95,7 @@ class StatusReport:
                 }
                 for c in self.cursors
             ],
-            "unresolved": [unresolved_row(r) for r in self.unresolved],
+            "unresolved": [unresolved_row(r, self.explain(r)) for r in self.unresolved],
             "unresolved_not_listed": self.unresolved_not_listed,
         }
 
@@ -114,8 +129,16 @@ def profile_status(
         return report
 
 
-def unresolved_row(row: LedgerRow) -> dict[str, Any]:
+NEXT_SYNC_LOOKS_UP = (
+    "Nothing to do by hand: the next `orsync sync` looks it up in Intacct by its OfficeRnD "
+    "number and sends it only if Intacct does not have it."
+)
+NEXT_SYNC_SENDS = "Nothing to do by hand: the next `orsync sync` sends it."
+
+
+def unresolved_row(row: LedgerRow, explained: tuple[str, str]) -> dict[str, Any]:
     error = row.error
+    message, fix = explained
     return {
         "kind": row.kind,
         "source_id": row.source_id,
@@ -125,8 +148,8 @@ def unresolved_row(row: LedgerRow) -> dict[str, Any]:
         "number": row.target.number,
         "code": None if error is None else error.code,
         "field": None if error is None else error.field,
-        "message": None if error is None else error.message,
-        "fix": None if error is None else error.hint,
+        "message": message,
+        "fix": fix or None,
     }
 
 
