@@ -31,7 +31,9 @@ class EnvVars:
 
 def _home() -> Path | None:
     value = os.environ.get(EnvVars.HOME)
-    if not value:
+    if not value or not value.strip():
+        # Blank counts as unset, as an empty value does: `ORSYNC_HOME=" "` would otherwise
+        # put config and state in a folder named " " wherever cron happens to start.
         return None
     try:
         return Path(value).expanduser()

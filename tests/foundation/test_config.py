@@ -227,6 +227,18 @@ def test_an_orsync_home_the_os_cannot_look_up_is_a_config_problem(
     assert "internal error" not in result.stderr
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_a_blank_orsync_home_means_the_default_folder(
+    monkeypatch: pytest.MonkeyPatch, blank: str
+) -> None:
+    from orsync.env import config_dir
+
+    monkeypatch.delenv("ORSYNC_HOME")
+    default = config_dir()
+    monkeypatch.setenv("ORSYNC_HOME", blank)
+    assert config_dir() == default and default.is_absolute()
+
+
 def test_an_output_path_the_os_cannot_look_up_is_refused_with_the_reason(tmp_path: Path) -> None:
     from orsync.env import unwritable_reason
 
