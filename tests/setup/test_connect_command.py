@@ -317,3 +317,27 @@ def test_an_orsync_home_with_an_unknown_user_is_a_config_problem(
     result = run_cli("profiles", "list")
     assert result.exit_code == 78, result.stderr
     assert "ORSYNC_HOME" in result.stderr
+
+
+def test_a_config_file_that_cannot_be_saved_is_refused_before_any_service_is_asked(
+    run_cli: CliRunner, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    set_secret_env(monkeypatch, sandbox)
+    in_the_way = tmp_path / "shared"
+    in_the_way.write_text("a file where the config folder should be\n")
+    sandbox.intacct.reset_stats()
+
+    result = run_cli(
+        "--config",
+        str(in_the_way / "config.yaml"),
+        "--profile",
+        "acme",
+        "--no-input",
+        "connect",
+        *connect_flags(sandbox),
+    )
+
+    assert result.exit_code == 78, result.stderr
+    assert f"cannot save profiles to {in_the_way / 'config.yaml'}" in result.stderr
+    assert "is not a folder" in result.stderr
+    assert sandbox.intacct.stats.requests == 0

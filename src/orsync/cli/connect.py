@@ -78,6 +78,7 @@ def connect_command(
         NeedsConfirmation,
         connect_profile,
         existing_profile,
+        writable_config_path,
     )
 
     state: AppContext = ctx.obj
@@ -102,6 +103,7 @@ def connect_command(
         confirm_invoice_type_change=yes,
         config_path=state.config_path,
     )
+    writable_config_path(request)
     if not state.no_input:
         request = _prompt(request, existing_profile(request), state.output.stderr)
     try:

@@ -38,7 +38,9 @@ from orsync.config import (
     resolve_config_path,
     save_config,
 )
+from orsync.env import unwritable_reason
 from orsync.errors import (
+    ConfigError,
     CredentialError,
     ExitCode,
     OrsyncError,
@@ -227,6 +229,20 @@ def find_secrets(
     return found
 
 
+def writable_config_path(request: ConnectRequest) -> Path:
+    """The config file ``connect`` will save to, refused up front when it cannot be written:
+    before the prompts and the live tests, not after the user typed every secret."""
+    path = resolve_config_path(request.config_path)
+    reason = unwritable_reason(path)
+    if reason is not None:
+        raise ConfigError(
+            f"cannot save profiles to {path}: {reason}",
+            hint="Fix the folder's permissions, or choose another file with --config or "
+            "another folder with ORSYNC_HOME.",
+        )
+    return path
+
+
 def existing_profile(request: ConnectRequest) -> Profile | None:
     config = load_config(resolve_config_path(request.config_path))
     return config.profiles.get(request.profile)
@@ -406,7 +422,7 @@ def connect_profile(
     from orsync.state import check_profile_name
 
     check_profile_name(request.profile)
-    path = resolve_config_path(request.config_path)
+    path = writable_config_path(request)
     config: Config = load_config(path)
     old = config.profiles.get(request.profile)
     missing = missing_settings(request, old)
