@@ -129,6 +129,15 @@ def test_a_port_in_use_is_a_usage_error_naming_it_not_a_crash(run_cli: CliRunner
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--invoices", "100001"), ("--companies", "20001")])
+def test_a_world_larger_than_the_demos_is_refused_before_seeding(
+    run_cli: CliRunner, flag: str, value: str
+) -> None:
+    result = run_cli("sandbox", flag, value)
+    assert result.exit_code == 2
+    assert flag in result.stderr and result.stdout == ""
+
+
 def test_an_unknown_flag_is_a_usage_error(run_cli: CliRunner) -> None:
     assert run_cli("sandbox", "--invoicez", "3").exit_code == 2
 
@@ -187,7 +196,7 @@ def test_a_stop_while_the_world_is_being_seeded_ends_it_at_once(
     import time
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "orsync", "sandbox", "--json", "--invoices", "500000"],
+        [sys.executable, "-m", "orsync", "sandbox", "--json", "--invoices", "100000"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
