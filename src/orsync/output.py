@@ -25,7 +25,6 @@ from orsync.redact import RedactingFilter, redact
 
 @dataclass
 class OutputSettings:
-    json: bool = False
     quiet: bool = False
     verbose: int = 0
     no_color: bool = False

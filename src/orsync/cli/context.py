@@ -38,10 +38,7 @@ class AppContext:
 
     def request_json(self, requested: bool) -> bool:
         """Honour a command's own ``--json`` as the global one; whether JSON is wanted."""
-        if requested and not self.json:
-            self.json = True
-            if self._output is not None:
-                self._output.settings.json = True
+        self.json = self.json or requested
         return self.json
 
     def report_failure(self, message: str, hint: str, exit_code: int) -> None:
@@ -62,7 +59,6 @@ class AppContext:
 
             self._output = Output(
                 OutputSettings(
-                    json=self.json,
                     quiet=self.quiet,
                     verbose=self.verbose,
                     no_color=self.no_color,
