@@ -152,3 +152,38 @@ def test_a_home_that_is_not_empty_is_refused_before_anything_starts(
     assert result.exit_code == 2
     assert "not an empty folder" in result.stderr
     assert (busy / "config.yaml").read_text(encoding="utf-8") == "version: 1\n"
+
+
+def _interrupt_the_sync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C once the profile and mapping are written, as the sync starts."""
+    import orsync.services.demo as demo
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "_run_sync", interrupted)
+
+
+def test_an_interrupted_demo_removes_the_home_it_created_so_a_rerun_works(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = tmp_path / "demo-home"
+    with monkeypatch.context() as patch:
+        _interrupt_the_sync(patch)
+        interrupted = run_cli(*ARGS, "--home", str(kept))
+    assert interrupted.exit_code == 130
+    assert not kept.exists()
+    rerun = run_cli(*ARGS, "--home", str(kept))
+    assert rerun.exit_code == 0, rerun.stderr
+    assert (kept / "config.yaml").is_file()
+
+
+def test_an_interrupted_demo_leaves_a_given_empty_folder_empty(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _interrupt_the_sync(monkeypatch)
+    result = run_cli(*ARGS, "--home", str(empty))
+    assert result.exit_code == 130
+    assert empty.is_dir() and list(empty.iterdir()) == []

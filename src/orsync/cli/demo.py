@@ -28,7 +28,8 @@ def demo_command(
         Path | None,
         typer.Option(
             help="Keep the demo's files (profile, mapping, ledger) in this new or empty folder "
-            "instead of a temporary one that is removed at the end.",
+            "instead of a temporary one that is removed at the end. A demo that stops early "
+            "leaves the folder as it found it.",
         ),
     ] = None,
     json_output: JsonOption = False,

@@ -150,7 +150,8 @@ def scoped_environment(values: Mapping[str, str | None]) -> Iterator[None]:
 
 @contextmanager
 def demo_home(explicit: Path | None) -> Iterator[Path]:
-    """A private home for the demo: ``explicit`` (new or empty, kept) or a temporary one."""
+    """A private home for the demo: ``explicit`` (new or empty, kept once the demo completes,
+    restored to new or empty if it does not) or a temporary one."""
     if explicit is not None:
         hint = "The demo needs a new or empty folder, so it never mixes with real profiles."
         try:
@@ -161,13 +162,31 @@ def demo_home(explicit: Path | None) -> Iterator[Path]:
             raise UsageError(f"{explicit} is not an empty folder", hint=hint)
         if (reason := unwritable_reason(explicit / MAPPING_FILE_NAME)) is not None:
             raise UsageError(f"{explicit} cannot be used: {reason}", hint=hint)
-        yield ensure_private_dir(explicit)
+        existed = explicit.exists()
+        try:
+            yield ensure_private_dir(explicit)
+        except BaseException:
+            # A demo that did not finish (an error, Ctrl-C) leaves the folder as it found it:
+            # half a demo is nothing to look at, and a re-run would refuse it as not empty.
+            _clear(explicit, remove=not existed)
+            raise
         return
     temporary = Path(tempfile.mkdtemp(prefix="orsync-demo-"))
     try:
         yield temporary
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _clear(folder: Path, *, remove: bool) -> None:
+    if remove:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def sandbox_environment(sandbox: RunningSandbox) -> dict[str, str | None]:
