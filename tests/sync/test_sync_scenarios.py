@@ -357,6 +357,27 @@ def test_a_name_only_match_holds_its_documents_until_mapped_then_retry_failed_po
     assert code in (0, 1)
 
 
+def test_a_plain_sync_after_the_suggested_mapping_fix_still_holds_so_the_fix_says_retry_failed(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile()
+    _, first = sync_json(run_cli)
+    held = [p for p in first["problems"] if p["field"] == "customer" or p["status"] == "conflict"]
+    assert held
+    for problem in held:  # the conflict and every document waiting on it
+        assert "orsync sync --retry-failed" in problem["fix"], problem
+
+    legacy = next(c for c in sandbox.world.intacct.customers if c.id == "LEGACY-0042")
+    mapped_profile(customer_overrides={f"name:{legacy.name}": legacy.id})
+    _, plain = sync_json(run_cli)  # what the fix warns about: nothing reads the company again
+    assert plain["counts"]["customers"].get("adopted", 0) == 0
+    _, retried = sync_json(run_cli, "--retry-failed")
+    assert (
+        retried["counts"]["customers"]["adopted"] + retried["counts"]["customers"].get("updated", 0)
+        == 1
+    )
+
+
 def test_intacct_numbering_keeps_the_officernd_number_in_the_reference(
     sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
 ) -> None:

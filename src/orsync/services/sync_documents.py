@@ -131,7 +131,7 @@ class DocumentDesk:
                     field="customer",
                     message=reason,
                     fix="Resolve the customer (see the customer problems above); the document "
-                    "follows on the next run.",
+                    "follows with it (after a mapping change, on `orsync sync --retry-failed`).",
                     source_id=doc.id,
                     value=doc.customer.id,
                 )
