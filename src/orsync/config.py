@@ -157,6 +157,7 @@ def select_profile(config: Config, name: str | None, path: Path) -> tuple[str, P
         known = ", ".join(sorted(config.profiles)) or "none"
         raise ProfileNotFound(
             f"profile {chosen!r} does not exist in {path} (profiles: {known})",
-            hint="Pick one with --profile, or run `orsync connect --profile NAME` to create it.",
+            hint=f"Pick one with --profile, or run `orsync --profile {chosen} connect` to "
+            "create it.",
         )
     return chosen, profile

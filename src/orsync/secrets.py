@@ -129,7 +129,7 @@ def resolve(profile: str, secret: Secret) -> str:
         )
     raise CredentialError(
         f"{secret.label} for profile {profile!r} is not set",
-        hint=f"Set {secret.env_var}, or run `orsync connect --profile {profile}` to store it.",
+        hint=f"Set {secret.env_var}, or run `orsync --profile {profile} connect` to store it.",
     )
 
 

@@ -118,6 +118,31 @@ def test_showing_a_missing_profile_exits_78_with_a_clear_message(run_cli: CliRun
     assert "profiles: main" in result.stderr
 
 
+def suggested_command(hint: str) -> list[str]:
+    """The arguments of the `orsync ...` command a hint suggests."""
+    command = hint.split("`orsync ", 1)[1].split("`", 1)[0]
+    return command.split()
+
+
+@pytest.mark.parametrize("situation", ["missing profile", "missing secret"])
+def test_the_connect_command_a_hint_suggests_is_one_orsync_accepts(
+    run_cli: CliRunner, situation: str
+) -> None:
+    write_profiles("main")
+    if situation == "missing profile":
+        result = run_cli("--profile", "ghost", "map", "init")
+    else:
+        result = run_cli("--profile", "main", "map", "init")
+    assert result.exit_code == 78
+    hint = result.stderr.split("hint: ", 1)[1]
+    suggested = suggested_command(hint)
+    assert "connect" in suggested
+
+    tried = run_cli("--no-input", *suggested)
+    assert "No such option" not in tried.stderr, tried.stderr
+    assert tried.stderr.startswith("error: missing"), tried.stderr  # got as far as the flags
+
+
 TOKEN_KEY = ("orsync:main", secrets.TOKEN_ENTRY)
 
 
