@@ -106,13 +106,16 @@ def _tab_problems(text: str) -> list[SourceProblem]:
     return problems
 
 
+FILE_NOT_FOUND = "file not found"
+
+
 def read_file(path: FilePath) -> str | SourceProblem:
     """The file's text, or why it cannot be read, placed where a person can find it: a byte
     that is not UTF-8 (an editor saving Latin-1, say) is named with its line and column."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return SourceProblem(Position(1, 1), (), "file not found")
+        return SourceProblem(Position(1, 1), (), FILE_NOT_FOUND)
     except IsADirectoryError:
         return SourceProblem(Position(1, 1), (), "is a folder, not a file")
     except OSError as error:

@@ -154,6 +154,20 @@ def test_file_defaults_to_mappings_yaml_in_the_current_directory(
     assert json.loads(offline.stdout)["file"] == "mappings.yaml"
 
 
+def test_a_missing_mapping_file_hints_at_writing_one_not_at_fixing_its_lines(
+    run_cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for args in (("map", "check", "--offline"), ("map", "check", "--offline", "other.yaml")):
+        result = run_cli(*args)
+        assert result.exit_code == 78
+        name = args[3] if len(args) > 3 else "mappings.yaml"
+        assert f"error: {name}:1:1: file not found" in result.stderr
+        hint = result.stderr.split("hint: ", 1)[1]
+        assert "Fix each line" not in hint
+        assert f"orsync map init --output {name}" in hint
+
+
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
 def test_each_broken_file_gives_its_exact_located_messages_offline(
     run_cli: CliRunner, path: Path, monkeypatch: pytest.MonkeyPatch

@@ -11,6 +11,7 @@ from orsync.mapping import rules
 from orsync.mapping.model import REQUIRED_MAPS, Mapping
 from orsync.yamlschema import Problem, translate
 from orsync.yamlsource import (
+    FILE_NOT_FOUND,
     Path,
     Position,
     SourceDocument,
@@ -26,9 +27,9 @@ class MappingError(ConfigError):
 
     default_hint = "Fix each line listed, then run `orsync map check` to validate again."
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
         self.problems = sorted(problems, key=lambda p: (p.line, p.column, p.path, p.message))
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        super().__init__("\n".join(str(problem) for problem in self.problems), hint=hint)
 
 
 def load_mapping(path: str | FilePath) -> Mapping:
@@ -37,7 +38,15 @@ def load_mapping(path: str | FilePath) -> Mapping:
     text = read_file(file_path)
     if isinstance(text, SourceProblem):
         where = text.position
-        raise MappingError([Problem(str(file_path), where.line, where.column, "", text.message)])
+        hint = None
+        if text.message == FILE_NOT_FOUND:  # no line to fix: say how to get a file
+            hint = (
+                f"Write one with `orsync map init --output {file_path}`, or give the path of "
+                "your mapping file."
+            )
+        raise MappingError(
+            [Problem(str(file_path), where.line, where.column, "", text.message)], hint=hint
+        )
     return parse_mapping(text, str(file_path))
 
 
