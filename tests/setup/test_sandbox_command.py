@@ -138,6 +138,16 @@ def test_a_world_larger_than_the_demos_is_refused_before_seeding(
     assert flag in result.stderr and result.stdout == ""
 
 
+@pytest.mark.parametrize("flag", ["--invoices", "--companies"])
+def test_an_empty_world_is_a_usage_error_as_in_the_demo_not_an_internal_error(
+    run_cli: CliRunner, flag: str
+) -> None:
+    result = run_cli("sandbox", flag, "0")
+    assert result.exit_code == 2, result.stderr
+    assert flag in result.stderr and "internal error" not in result.stderr
+    assert result.stdout == ""
+
+
 def test_an_unknown_flag_is_a_usage_error(run_cli: CliRunner) -> None:
     assert run_cli("sandbox", "--invoicez", "3").exit_code == 2
 

@@ -73,8 +73,8 @@ def sandbox_options(
         if not 0 <= value <= 65535:
             raise UsageError(f"{name} {value} is not a port (0 picks a free one)")
     for name, count in (("--invoices", invoices), ("--companies", companies)):
-        if count < 0:
-            raise UsageError(f"{name} must not be negative")
+        if count < 1:  # the seeded world needs at least one of each
+            raise UsageError(f"{name} must be at least 1")
     for name, ms in (
         ("--intacct-latency-ms", intacct_latency_ms),
         ("--intacct-function-ms", intacct_function_ms),
@@ -83,8 +83,6 @@ def sandbox_options(
         # nan compares false with everything; inf and 1e308 overflow time.sleep().
         if not 0 <= ms <= MAX_LATENCY_MS:
             raise UsageError(f"{name} must be between 0 and {MAX_LATENCY_MS} (one hour)")
-    if companies < 1:
-        raise UsageError("--companies must be at least 1")
     if intacct_concurrency < 1:
         raise UsageError("--intacct-concurrency must be at least 1")
     rate: dict[str, Any] = {}
