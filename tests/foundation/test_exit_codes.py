@@ -163,6 +163,35 @@ def test_a_commands_own_json_flag_applies_to_its_errors_too(run_cli: CliRunner) 
     assert document["error"]["hint"] and "connect" in document["error"]["hint"]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--json", "status", "--runs", "0"),
+        ("status", "--json", "--frobnicate"),
+        ("--json", "frobnicate"),
+        ("profiles", "show", "--json"),
+        ("--json", "map"),
+    ],
+)
+def test_a_command_line_that_does_not_parse_still_prints_one_json_document_under_json(
+    run_cli: CliRunner, args: tuple[str, ...]
+) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["schema"] == "orsync.error/1" and document["exit_code"] == 2
+    message = document["error"]["message"]
+    assert message in result.stderr or message == "Missing command."  # stderr: the help
+    assert "--help" in document["error"]["hint"]
+
+
+def test_a_usage_error_without_json_keeps_stdout_empty(run_cli: CliRunner) -> None:
+    result = run_cli("status", "--frobnicate")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "No such option: --frobnicate" in result.stderr
+
+
 def test_version_prints_the_package_version(run_cli: CliRunner) -> None:
     from orsync import __version__
 

@@ -12,6 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer import Abort
+
+# typer vendors click (pinned <0.30): the parser's errors, raised here outside standalone mode.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from orsync import __version__
 from orsync.cli import context as ctx_module
@@ -173,12 +177,22 @@ def _report(error: OrsyncError) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the documented code, whatever happens."""
     ctx_module.current = AppContext()
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        app(args=argv, prog_name="orsync")
+        # Not standalone: a command line that does not parse comes back here, so that under
+        # --json it still prints its one document on stdout.
+        code = app(args=args, prog_name="orsync", standalone_mode=False)
     except SystemExit as exit_:
-        if exit_.code == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into this exit itself
+        if exit_.code == ExitCode.INTERRUPTED:
             _interrupted()
         raise
+    except ClickException as error:
+        error.show()  # as click words it: usage line, "Try ... -h", "Error: ..."
+        _usage_failure(error, args)
+        raise SystemExit(error.exit_code) from None
+    except Abort:  # a prompt's input ended (EOF)
+        sys.stderr.write("Aborted!\n")
+        raise SystemExit(1) from None
     except OrsyncError as error:
         _report(error)
         if _debug_requested(argv):
@@ -204,6 +218,25 @@ def main(argv: list[str] | None = None) -> None:
             int(ExitCode.INTERNAL),
         )
         raise SystemExit(int(ExitCode.INTERNAL)) from None
+    # A command's typer.Exit(code) comes back as its code; a finished command as None.
+    code = code if isinstance(code, int) else 0
+    if code == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into this exit itself
+        _interrupted()
+    raise SystemExit(code)
+
+
+def _usage_failure(error: ClickException, args: list[str]) -> None:
+    """The orsync.error/1 document of a command line that did not parse, under --json (given
+    before or after the command: the command's own --json was never read)."""
+    state = ctx_module.current
+    if "--json" in args:
+        state.json = True
+    context = getattr(error, "ctx", None)
+    command = context.command_path if context is not None else "orsync"
+    message = error.format_message()
+    if isinstance(error, NoArgsIsHelpError):  # `orsync map`: its message is the whole help
+        message = "Missing command."
+    state.report_failure(message, f"Run `{command} --help` to see its options.", error.exit_code)
 
 
 def _interrupted() -> None:
