@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from orsync.errors import RateLimited
+from orsync.errors import RateLimited, ServiceUnavailable
 from orsync.officernd import ORSYNC_SCOPES, READ_SCOPES, MissingScope, OfficeRndAuthError
 
 from .fake_api import SECRET, TOKEN_URL, FakeClock, FakeOfficeRnd, invoice, make_client
@@ -128,6 +128,25 @@ def test_credentials_repr_never_shows_the_secret() -> None:
     from orsync.officernd import ClientCredentials
 
     assert SECRET not in repr(ClientCredentials("client-1", SECRET))
+
+
+def test_token_requests_that_never_connected_do_not_count_against_the_limit() -> None:
+    """An unreachable endpoint is reported at once, each time: no minute-long wait for a limit
+    that only requests OfficeRnD received count against."""
+    fake = FakeOfficeRnd()
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    fake.token_hooks.extend([refused] * 8)
+    sleeps: list[float] = []
+    client = make_client(fake, sleeps=sleeps, token_rate_limit_wait=65.0)
+    for _ in range(8):
+        with pytest.raises(ServiceUnavailable):
+            client.tokens.token()
+    assert sleeps == []
+    assert client.tokens.token().value  # reachable again: no wait either
+    assert sleeps == []
 
 
 def test_a_command_line_client_waits_once_for_the_token_limit_then_carries_on() -> None:

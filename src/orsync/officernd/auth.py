@@ -212,7 +212,7 @@ class TokenProvider:
             return self._fetch_once()
 
     def _fetch_once(self) -> AccessToken:
-        self._guard.check_and_record()
+        stamp = self._guard.check_and_record()
         self.requests_made += 1
         form = {
             "grant_type": "client_credentials",
@@ -224,6 +224,10 @@ class TokenProvider:
         try:
             response = self._http.post(self._token_url, data=form)
         except httpx.TransportError as exc:
+            if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                # Never reached OfficeRnD, so not one of its 5 a minute: an unreachable
+                # endpoint is reported at once, not after a wait for the limit.
+                self._guard.release(stamp)
             raise ServiceUnavailable(
                 f"cannot reach the OfficeRnD token endpoint: {type(exc).__name__}",
                 hint="Check the network and the OfficeRnD identity URL.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
@@ -81,7 +82,8 @@ class SlidingWindowGuard:
         self._calls: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def check_and_record(self) -> None:
+    def check_and_record(self) -> float:
+        """Record a call now, or raise :class:`RateLimited`; returns the call's stamp."""
         with self._lock:
             now = self._clock()
             while self._calls and now - self._calls[0] >= self.window:
@@ -95,3 +97,9 @@ class SlidingWindowGuard:
                     hint=f"Wait {retry_after:.0f} s and run again.",
                 )
             self._calls.append(now)
+            return now
+
+    def release(self, stamp: float) -> None:
+        """Forget a recorded call that never reached the server (it could not connect)."""
+        with self._lock, contextlib.suppress(ValueError):
+            self._calls.remove(stamp)
