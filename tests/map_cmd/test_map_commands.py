@@ -303,3 +303,12 @@ def test_init_that_fails_only_when_written_is_a_clear_usage_error(
     assert result.exit_code == 2
     assert f"cannot write the mapping to {path}: No space left on device" in result.stderr
     assert not path.exists()
+
+
+def test_map_init_help_says_where_it_writes_without_output(run_cli: CliRunner) -> None:
+    result = run_cli("map", "init", "--help")
+    assert result.exit_code == 0
+    # map init has no FILE argument, so "default as for FILE" pointed at nothing on this page
+    assert "as for FILE" not in result.stdout
+    help_text = " ".join(result.stdout.split())
+    assert "the profile's mapping file, else ./mappings.yaml" in help_text

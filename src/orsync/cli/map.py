@@ -51,7 +51,10 @@ def init_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="Where to write (default as for FILE)."
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Where to write (default: the profile's mapping file, else ./mappings.yaml).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
