@@ -238,6 +238,22 @@ def test_rebuilt_ledger_lets_the_next_sync_write_nothing(
     assert writes_in(sync_profile(synced)) == 0
 
 
+def test_safe_fixes_that_sync_still_refuses_are_not_called_gone_afterwards(
+    mapped_profile: str, run_cli: CliRunner
+) -> None:
+    # The seeded name-only match is left as it is: sync holds that customer and its documents.
+    sync_profile(mapped_profile)
+    code, document = reconcile_json(run_cli, "--yes")
+    assert code == 1
+    assert document["applied"]["documents"]["problems"]  # sync refused some safe fixes
+    notes = " ".join(document["notes"])
+    assert "manual fixes only" not in notes
+    assert "could not be applied" in notes
+
+    plain = run_cli("reconcile", *PERIOD, "--yes")
+    assert "manual fixes only" not in plain.stdout
+
+
 def test_no_input_without_yes_refuses_to_apply(synced: str, run_cli: CliRunner) -> None:
     result = run_cli("--no-input", "reconcile", *PERIOD)
     assert result.exit_code == 2

@@ -124,7 +124,14 @@ def _compare_and_fix(
     if safe:
         # Sync takes the lock itself (a sync that starts in between makes this exit 75).
         run.fixes = sync_documents(profile_name, profile, safe, connections=connections)
-    run.notes.append("Run reconcile again to see what is left (manual fixes only).")
+    if run.fixes is not None and (run.fixes.problems or run.fixes.unconfirmed):
+        # Sync may still refuse a "safe" fix (a customer it holds for a name match, say).
+        run.notes.append(
+            "Some safe fixes could not be applied (each is listed with its fix); run reconcile "
+            "again once they are resolved to see what is left."
+        )
+    else:
+        run.notes.append("Run reconcile again to see what is left (manual fixes only).")
     return run
 
 
