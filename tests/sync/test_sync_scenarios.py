@@ -357,25 +357,107 @@ def test_a_name_only_match_holds_its_documents_until_mapped_then_retry_failed_po
     assert code in (0, 1)
 
 
-def test_a_plain_sync_after_the_suggested_mapping_fix_still_holds_so_the_fix_says_retry_failed(
+def _legacy_override(sandbox: RunningSandbox) -> dict[str, str]:
+    """The mapping fix the name-only match's problem suggests: map it to LEGACY-0042."""
+    legacy = next(c for c in sandbox.world.intacct.customers if c.id == "LEGACY-0042")
+    return {f"name:{legacy.name}": legacy.id}
+
+
+def _linked(summary: dict[str, Any]) -> int:
+    customers = summary["counts"]["customers"]
+    return int(customers.get("adopted", 0) + customers.get("updated", 0))
+
+
+def test_after_the_suggested_mapping_fix_the_next_plain_sync_posts_what_was_held(
     sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
 ) -> None:
     mapped_profile()
     _, first = sync_json(run_cli)
     held = [p for p in first["problems"] if p["field"] == "customer" or p["status"] == "conflict"]
-    assert held
-    for problem in held:  # the conflict and every document waiting on it
-        assert "orsync sync --retry-failed" in problem["fix"], problem
+    assert held and not first["mapping_changed"]
+    numbers = {p["number"] for p in held if p["kind"] in ("invoice", "credit_note")}
+    for problem in held:  # the fix no longer needs anyone to type --retry-failed
+        assert "next sync" in problem["fix"], problem
 
-    legacy = next(c for c in sandbox.world.intacct.customers if c.id == "LEGACY-0042")
-    mapped_profile(customer_overrides={f"name:{legacy.name}": legacy.id})
-    _, plain = sync_json(run_cli)  # what the fix warns about: nothing reads the company again
-    assert plain["counts"]["customers"].get("adopted", 0) == 0
-    _, retried = sync_json(run_cli, "--retry-failed")
-    assert (
-        retried["counts"]["customers"]["adopted"] + retried["counts"]["customers"].get("updated", 0)
-        == 1
-    )
+    mapped_profile(customer_overrides=_legacy_override(sandbox))
+    _, after_fix = sync_json(run_cli)  # cron's next run, no option
+    assert after_fix["mapping_changed"] is True
+    assert after_fix["options"]["retry_failed"] is False  # what was asked, not what was done
+    assert _linked(after_fix) == 1
+    posted = {d.doc_number: d for d in sandbox.intacct.store.invoices()}
+    posted.update({d.invoice_no: d for d in sandbox.intacct.store.adjustments()})
+    for number in numbers:
+        assert posted[number].customer_id == "LEGACY-0042"
+
+
+def test_an_unchanged_mapping_does_not_retry_failed_records_on_every_run(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile()
+    _, first = sync_json(run_cli)
+    assert any(p["status"] == "conflict" for p in first["problems"])
+    before = sandbox.intacct.stats.requests
+    _, second = sync_json(run_cli)
+    assert second["mapping_changed"] is False
+    assert _linked(second) == 0
+    assert sandbox.intacct.stats.requests == before  # failed records were not sent again
+
+
+def test_a_dry_run_after_a_mapping_change_plans_the_retries_and_remembers_nothing(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile()
+    sync_json(run_cli)
+    mapped_profile(customer_overrides=_legacy_override(sandbox))
+    dry = run_cli("sync", "--dry-run")
+    assert dry.exit_code in (0, 1), dry.stderr
+    assert "The mapping changed since the last sync" in dry.stdout
+    assert "LEGACY-0042" in dry.stdout
+    _, real = sync_json(run_cli)  # the dry run did not record the new mapping as seen
+    assert real["mapping_changed"] is True and _linked(real) == 1
+
+
+def _remembered_mapping(profile: str) -> str | None:
+    from orsync.env import state_dir
+    from orsync.state import StateStore, database_path
+
+    with StateStore.open(database_path(state_dir(), profile), profile=profile) as store:
+        return store.settings.mapping_fingerprint()
+
+
+def test_only_a_sync_of_every_stage_remembers_the_mapping_it_ran_under(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    name = mapped_profile()
+    sync_json(run_cli)
+    first = _remembered_mapping(name)
+    assert first is not None
+    mapped_profile(customer_overrides=_legacy_override(sandbox))
+    _, invoices_only = sync_json(run_cli, "--only", "invoices")
+    assert invoices_only["mapping_changed"] is True  # its own stages are tried again
+    assert _remembered_mapping(name) == first  # customers may still fail under the old one
+    sync_json(run_cli)
+    assert _remembered_mapping(name) not in (None, first)
+
+
+def test_a_state_from_before_the_mapping_was_remembered_retries_its_failed_records_once(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    from orsync.env import state_dir
+    from orsync.state import database_path
+
+    name = mapped_profile()
+    sync_json(run_cli)
+    # The state as an orsync from before this change left it.
+    with closing(sqlite3.connect(database_path(state_dir(), name))) as conn, conn:
+        conn.execute("DELETE FROM meta WHERE key = 'mapping_fingerprint'")
+    _, upgraded = sync_json(run_cli)
+    assert upgraded["mapping_changed"] is True
+    _, next_run = sync_json(run_cli)
+    assert next_run["mapping_changed"] is False
 
 
 def test_intacct_numbering_keeps_the_officernd_number_in_the_reference(

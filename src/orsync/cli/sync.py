@@ -169,6 +169,8 @@ def _render(state: AppContext, result: SyncResult, options: SyncOptions) -> None
         _summary_table(state, summary)
     else:
         out.line(_summary_line(summary))
+    if summary.mapping_changed:
+        out.line("The mapping changed since the last sync: records that failed were tried again.")
     _problems(state, summary)
     del options
 
@@ -228,6 +230,8 @@ def _render_plan(state: AppContext, plan: Plan, summary: SyncSummary) -> None:
     out = state.output
     counts = plan.counts()
     out.line("Dry run: nothing was written (not even the ledger).")
+    if summary.mapping_changed:
+        out.line("The mapping changed since the last sync: records that failed are tried again.")
     for what, by_action in counts.items():
         shown = ", ".join(f"{n} {action}" for action, n in by_action.items() if n)
         out.line(f"{what}: {shown or 'nothing to do'}")
@@ -249,4 +253,3 @@ def _render_plan(state: AppContext, plan: Plan, summary: SyncSummary) -> None:
         )
         if action.fix:
             out.line(f"               fix: {action.fix}")
-    del summary

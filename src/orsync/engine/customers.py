@@ -207,7 +207,8 @@ def _plan_one(
             "failed",
             f"failed before with the same input: {row.last_error or 'unknown error'}",
             target_key=row.target_key,
-            fix="Fix the cause, then run `orsync sync --retry-failed`.",
+            fix="Fix the cause, then run `orsync sync --retry-failed` (the next sync tries "
+            "again by itself after a change to the mapping or in OfficeRnD).",
         )
     if cid not in lookup.searched_ids:
         return act(
@@ -259,8 +260,9 @@ def _plan_one(
             posting=built,
             fix=f"If it is the same customer, map this OfficeRnD {src.kind} to Intacct id "
             f"{namesakes[0].customer_id} in the mapping's customer overrides (it is then "
-            "adopted); if not, set create_on_name_match or rename one of them. Then run "
-            "`orsync sync --retry-failed` (a rename in OfficeRnD is picked up on its own).",
+            "adopted); if not, set create_on_name_match or rename one of them. The next sync "
+            "then tries again (after a rename in Intacct only, run `orsync sync "
+            "--retry-failed`).",
         )
     reason = "new"
     if row is not None and row.status in ("sending", "unconfirmed", "planned"):

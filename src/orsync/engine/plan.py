@@ -101,8 +101,8 @@ def _plan_one(
             number=doc.number,
             field="customer",
             message=f"customer {built.customer_id} is on hold: {held[built.customer_id]}",
-            fix="Resolve the customer first; the document follows with it (after a mapping "
-            "change, on `orsync sync --retry-failed`).",
+            fix="Resolve the customer first; the document follows with it (the next sync "
+            "tries again after a change to the mapping or in OfficeRnD).",
             source_id=doc.id,
             value=built.customer_id,
         )
@@ -285,5 +285,5 @@ def _held(row: LedgerView, version: str, act: _ActionFor) -> DocumentAction:
         f"failed before with the same input: {error}",
         target_key=row.target_key,
         fix="Fix the cause (the message is Intacct's), then run `orsync sync --retry-failed`; "
-        "a change to the record in OfficeRnD retries it automatically.",
+        "a change to the record in OfficeRnD or to the mapping retries it automatically.",
     )

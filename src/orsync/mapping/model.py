@@ -9,6 +9,8 @@ and not yet decided where it goes; a default must not decide for them).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import typing
 from typing import Annotated, Literal
 
@@ -218,6 +220,12 @@ class Mapping(_Model):
     plans: DimensionMap | None = None
     fees: DimensionMap | None = None
     resource_types: DimensionMap | None = None
+
+    def fingerprint(self) -> str:
+        """A digest of what the mapping says (not of its file: comments, order and spacing do
+        not count), so a sync can tell that the mapping changed since the last one."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def map_named(self, name: str) -> AnyMap | None:
         """The map called ``name`` (one of ``MAP_NAMES``), or ``None`` when the file has none."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from orsync.engine import Plan
 from orsync.engine.actions import PLAN_SCHEMA
 from orsync.env import state_dir as default_state_dir
 from orsync.errors import OrsyncError
+from orsync.mapping import Mapping
 from orsync.services.connections import Connections, open_connections
 from orsync.services.resolver import load_profile_mapping
 from orsync.services.sync_context import (
@@ -44,7 +45,7 @@ from orsync.services.sync_context import (
 )
 from orsync.services.sync_runner import Runner
 from orsync.services.sync_state import read_only_state
-from orsync.services.sync_summary import RecordProblem, SyncSummary, stage_of
+from orsync.services.sync_summary import STAGES, RecordProblem, SyncSummary, stage_of
 from orsync.state import (
     Cursors,
     Ledger,
@@ -114,7 +115,8 @@ def run_sync(
         if connections is None:
             connections = stack.enter_context(open_connections(profile_name, profile))
         if options.dry_run:
-            lookups, cursors = stack.enter_context(_read_only_state(db_path))
+            lookups, cursors, remembered = stack.enter_context(_read_only_state(db_path))
+            options = _after_mapping_change(options, mapping, remembered, lookups, summary)
             runner = Runner(
                 profile_name, profile, mapping, options, connections, summary, lookups, None
             )
@@ -132,6 +134,8 @@ def run_sync(
         store = stack.enter_context(StateStore.open(db_path, profile=profile_name))
         run = store.begin_run(lock, "sync", options.to_dict())
         summary.run_id = run.id
+        remembered = store.settings.mapping_fingerprint()
+        options = _after_mapping_change(options, mapping, remembered, store.ledger, summary)
         runner = Runner(
             profile_name,
             profile,
@@ -155,12 +159,37 @@ def run_sync(
                 run.id, exit_code=int(code), counts=summary.flat_counts(), message=message
             )
             raise
+        if options.document_ids is None and options.only == frozenset(STAGES):
+            # Every stage ran under this mapping (failed records included, when it changed).
+            store.settings.remember_mapping(mapping.fingerprint())
         summary.unconfirmed_left = _unconfirmed_left(store.ledger, summary)
         summary.finished_at = utc_now()
         summary.exit_code = _exit_code(summary)
         store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
         return SyncResult(summary)
     raise AssertionError("unreachable")
+
+
+def _after_mapping_change(
+    options: SyncOptions,
+    mapping: Mapping,
+    remembered: str | None,
+    ledger: LedgerLookups,
+    summary: SyncSummary,
+) -> SyncOptions:
+    """``options``, with ``retry_failed`` on when the mapping differs from the one the last
+    complete sync ran under and records failed before: the fix of a mapping gap then reaches
+    records that did not change in OfficeRnD (an incremental read would not see them again).
+    A state from before orsync remembered the mapping counts as changed, once."""
+    if options.retry_failed or options.document_ids is not None:
+        return options
+    if remembered == mapping.fingerprint():
+        return options
+    failed = sum(by_status.get(Status.FAILED, 0) for by_status in ledger.counts().values())
+    if not failed:
+        return options
+    summary.mapping_changed = True
+    return replace(options, retry_failed=True)
 
 
 def _exit_code(summary: SyncSummary) -> int:
@@ -191,10 +220,13 @@ def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:
 
 
 @contextmanager
-def _read_only_state(path: Path) -> Iterator[tuple[LedgerLookups, Cursors | None]]:
-    """The dry run's view of the state: read-only, or empty when the profile never ran."""
+def _read_only_state(
+    path: Path,
+) -> Iterator[tuple[LedgerLookups, Cursors | None, str | None]]:
+    """The dry run's view of the state (ledger, cursors, the last complete sync's mapping
+    fingerprint): read-only, or empty when the profile never ran."""
     with read_only_state(path) as state:
         if state is None:
-            yield EmptyLedger(), None
+            yield EmptyLedger(), None, None
         else:
-            yield state.ledger, state.cursors
+            yield state.ledger, state.cursors, state.settings.mapping_fingerprint()

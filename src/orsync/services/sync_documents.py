@@ -131,7 +131,8 @@ class DocumentDesk:
                     field="customer",
                     message=reason,
                     fix="Resolve the customer (see the customer problems above); the document "
-                    "follows with it (after a mapping change, on `orsync sync --retry-failed`).",
+                    "follows with it (the next sync tries again after a change to the mapping "
+                    "or in OfficeRnD).",
                     source_id=doc.id,
                     value=doc.customer.id,
                 )

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from orsync.state import Cursors, Runs
+from orsync.state import Cursors, Runs, RunSettings
 from orsync.state.ledger_reads import LedgerReads
 from orsync.state.store import open_read_only
 
@@ -23,6 +23,7 @@ class ReadOnlyState:
     ledger: LedgerReads
     cursors: Cursors
     runs: Runs
+    settings: RunSettings
 
 
 @contextmanager
@@ -32,6 +33,6 @@ def read_only_state(path: Path) -> Iterator[ReadOnlyState | None]:
         yield None
         return
     try:
-        yield ReadOnlyState(path, LedgerReads(db), Cursors(db), Runs(db))
+        yield ReadOnlyState(path, LedgerReads(db), Cursors(db), Runs(db), RunSettings(db))
     finally:
         db.close()

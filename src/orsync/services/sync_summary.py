@@ -9,6 +9,8 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
       "started_at": "...Z", "finished_at": "...Z", "duration_s": 1.234,
       "exit_code": 0,                    # 0 ok, 1 records failed/conflicts, 75 unconfirmed left
       "options": {"full": false, "since": null, "only": [...], "retry_failed": false},
+      "mapping_changed": false,          # true: the mapping changed since the last complete
+                                         # sync, so failed records were tried again
       "read": {"invoices": 40, "credit_notes": 3, "companies": 8, "members": 0},
       "counts": {                        # every stage and outcome present, 0 when none
         "customers":    {"created", "updated", "adopted", "unchanged", "skipped",
@@ -119,6 +121,9 @@ class SyncSummary:
     )
     problems: list[RecordProblem] = field(default_factory=list)
     problems_not_listed: int = 0
+    # The mapping changed since the last complete sync, so records that failed before were
+    # tried again (as with --retry-failed).
+    mapping_changed: bool = False
 
     def count(self, stage: Stage, outcome: str, n: int = 1) -> None:
         self.counts[stage][outcome] = self.counts[stage].get(outcome, 0) + n
@@ -162,6 +167,7 @@ class SyncSummary:
             "duration_s": self.duration_s,
             "exit_code": self.exit_code,
             "options": self.options,
+            "mapping_changed": self.mapping_changed,
             "read": dict(self.read),
             "counts": {stage: dict(outcomes) for stage, outcomes in self.counts.items()},
             "unconfirmed_left": self.unconfirmed_left,

@@ -20,6 +20,7 @@ from orsync.state.records import (
 )
 from orsync.state.runs import RunOutcome, RunRecord, Runs
 from orsync.state.schema import SCHEMA_VERSION, NewerStateSchema
+from orsync.state.settings import RunSettings
 from orsync.state.store import StateStore, check_profile_name, database_path
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "RecordFailure",
     "RunOutcome",
     "RunRecord",
+    "RunSettings",
     "Runs",
     "StateStore",
     "Status",

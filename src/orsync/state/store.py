@@ -35,6 +35,7 @@ from orsync.state.schema import (
     migrate,
     schema_version,
 )
+from orsync.state.settings import RunSettings
 
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DATABASE_SUFFIX = ".sqlite3"
@@ -94,6 +95,7 @@ class StateStore:
         self.cursors = Cursors(db)
         self.runs = Runs(db)
         self.inbox = EventInbox(db)
+        self.settings = RunSettings(db)
 
     @classmethod
     def open(cls, path: Path, *, profile: str, clock: Clock | None = None) -> StateStore:

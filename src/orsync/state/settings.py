@@ -1,0 +1,34 @@
+"""Facts a profile's state remembers between runs, beyond the ledger and cursors.
+
+One today: the fingerprint of the mapping the last complete sync ran under. A record that
+failed for a mapping reason (an unmapped location, an inactive account) is not read again by
+an incremental sync, since it did not change in OfficeRnD; the fingerprint lets the next sync
+notice that the mapping did change and try such records again by itself, so a fix in the
+mapping reaches cron's next run without anyone typing ``--retry-failed``.
+"""
+
+from __future__ import annotations
+
+from orsync.state._db import Database
+
+_MAPPING_KEY = "mapping_fingerprint"
+
+
+class RunSettings:
+    """What the last complete sync ran with. Obtain it from ``StateStore.settings``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def mapping_fingerprint(self) -> str | None:
+        with self._db.reading() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (_MAPPING_KEY,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember_mapping(self, fingerprint: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_MAPPING_KEY, fingerprint),
+            )
