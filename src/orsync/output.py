@@ -35,8 +35,14 @@ def _wants_no_color(no_color: bool) -> bool:
     return no_color or bool(os.environ.get("NO_COLOR"))
 
 
+# A pipe, a log file or cron's mail gets every line whole: Rich would otherwise wrap text and
+# fold table cells at 80 columns, splitting a message (and what someone greps for) over lines.
+# No renderable of orsync's stretches to the console's width, so this only removes the wrapping.
+UNWRAPPED_WIDTH = 1000
+
+
 def make_console(stream: IO[str], no_color: bool) -> Console:
-    return Console(
+    console = Console(
         file=stream,
         no_color=_wants_no_color(no_color),
         highlight=False,
@@ -44,6 +50,9 @@ def make_console(stream: IO[str], no_color: bool) -> Console:
         emoji=False,
         soft_wrap=False,
     )
+    if not console.is_terminal:  # Rich's own test (it honours FORCE_COLOR and the like)
+        console.width = UNWRAPPED_WIDTH
+    return console
 
 
 @dataclass

@@ -61,6 +61,20 @@ def test_output_off_a_terminal_has_no_ansi_codes(
         assert not ANSI.search(result.stdout + result.stderr), args
 
 
+def test_off_a_terminal_lines_and_table_rows_are_never_wrapped(run_cli: CliRunner) -> None:
+    # A cron mail or a log file must keep each message on one line, whatever its length.
+    names = [f"{region}-operations-entity-with-a-long-descriptive-name" for region in "abc"]
+    write_profiles(*names)
+    listed = run_cli("profiles", "list").stdout.splitlines()
+    for name in names:
+        row = next(line for line in listed if name in line)
+        assert f"{name.upper()}-CO" in row
+    missing = run_cli("--profile", "nope", "status")
+    assert missing.exit_code == 78
+    error = next(line for line in missing.stderr.splitlines() if "does not exist" in line)
+    assert all(name in error for name in names)
+
+
 def test_user_data_is_not_interpreted_as_markup(run_cli: CliRunner) -> None:
     from orsync.config import Config, IntacctSettings, OfficeRndSettings, Profile, save_config
     from orsync.env import default_config_path
