@@ -28,6 +28,18 @@ def test_json_output_is_exactly_one_document(run_cli: CliRunner) -> None:
     assert [p["name"] for p in document["profiles"]] == ["dublin", "main"]
 
 
+def test_every_profiles_document_names_its_schema(run_cli: CliRunner) -> None:
+    write_profiles("main", "dublin")
+    for args, schema in (
+        (("profiles", "list"), "orsync.profiles/1"),
+        (("profiles", "show", "main"), "orsync.profile/1"),
+        (("profiles", "remove", "dublin", "--yes"), "orsync.profile-removed/1"),
+    ):
+        result = run_cli("--json", *args)
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["schema"] == schema, args
+
+
 @pytest.mark.parametrize(
     "command",
     [("profiles", "list"), ("profiles", "show", "main"), ("status",)],

@@ -165,6 +165,7 @@ def test_headless_machine_keeps_secrets_in_the_environment_and_saves_the_rest(
 
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
+    assert document["schema"] == "orsync.connect/1"
     assert document["secrets_storage"] == "environment"
     assert set(document["secret_sources"].values()) == {"environment"}
     assert "no keyring backend" in result.stderr or "no keyring backend" in document["notice"]

@@ -63,6 +63,7 @@ def test_sandbox_prints_one_json_line_serves_both_apis_and_stops_on_sigterm(
     assert sandbox_process.stdout is not None
     line = sandbox_process.stdout.readline()
     details = json.loads(line)
+    assert details["schema"] == "orsync.sandbox/1"
     intacct, officernd = details["intacct"], details["officernd"]
     for key in ("url", "sender_id", "sender_password", "company_id", "user_id", "user_password"):
         assert intacct[key]

@@ -49,6 +49,7 @@ def test_a_healthy_profile_passes_every_check_with_latencies(
 
     assert result.exit_code == 0, result.stdout + result.stderr
     document = json.loads(result.stdout)
+    assert document["schema"] == "orsync.test/1"
     assert document["ok"] is True
     checks = checks_of(result.stdout)
     for expected in (

@@ -48,6 +48,7 @@ def test_command(
     if state.json:
         state.output.json(
             {
+                "schema": "orsync.test/1",
                 "ok": code == 0,
                 "exit_code": int(code),
                 "profiles": [

@@ -22,7 +22,9 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     state.request_json(json_output)
     summaries = list_profiles(state.load_config())
     if state.json:
-        state.output.json({"profiles": [s.to_dict() for s in summaries]})
+        state.output.json(
+            {"schema": "orsync.profiles/1", "profiles": [s.to_dict() for s in summaries]}
+        )
         return
     if not summaries:
         state.output.line("No profiles yet. Create one with `orsync connect`.")

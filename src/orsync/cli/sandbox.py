@@ -136,7 +136,8 @@ def _announce(running: RunningSandbox, as_json: bool) -> None:
     # purpose, unredacted, because the user needs them to connect.
     details = running.details()
     if as_json:
-        sys.stdout.write(json.dumps(details, separators=(",", ":")) + "\n")
+        document = {"schema": "orsync.sandbox/1", **details}
+        sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
         sys.stdout.flush()
         return
     from orsync.services.sandbox import connect_command, environment_lines

@@ -185,6 +185,7 @@ class ConnectResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schema": "orsync.connect/1",
             "profile": self.profile,
             "created": self.created,
             "config_path": str(self.config_path),

@@ -52,6 +52,7 @@ class ProfileDetails:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schema": "orsync.profile/1",
             "name": self.name,
             "settings": self.profile.model_dump(mode="json"),
             "secrets": {
@@ -72,7 +73,11 @@ class RemovedProfile:
     secrets_removed: list[secrets.Secret]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"removed": self.name, "secrets_removed": [s.value for s in self.secrets_removed]}
+        return {
+            "schema": "orsync.profile-removed/1",
+            "removed": self.name,
+            "secrets_removed": [s.value for s in self.secrets_removed],
+        }
 
 
 def remove_profile(path: Path, name: str) -> RemovedProfile:
