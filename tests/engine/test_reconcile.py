@@ -327,6 +327,39 @@ def test_customer_differences_and_missing_customers() -> None:
     assert diffs == {"name": ("Acme Ltd", "ACME Limited"), "status": ("active", "inactive")}
 
 
+def test_a_missing_customer_with_a_namesake_in_intacct_is_manual_and_so_are_its_documents() -> None:
+    # Sync holds such a customer rather than create a second "Acme Ltd" (never merged by name),
+    # so neither it nor a document billed to it is a safe fix.
+    acme = build_customer(company(), AR, FakeResolver())
+    assert not isinstance(acme, list)
+    doc = invoice("INV-1")
+    namesake = ActualCustomer("90", "LEGACY-7", "ACME  ltd")  # names compare loosely
+    report = reconcile(
+        [(doc, built(doc))], [], AR, expected_customers=[acme], customer_namesakes=[namesake]
+    )
+    assert categories(report) == [("missing", "INV-1"), ("customer_missing", "C-co-1")]
+    for finding in report.findings:
+        assert finding.fix.action == "manual" and not finding.fix.safe
+        assert "LEGACY-7" in finding.fix.text
+    assert not report.safe_fixes()
+
+
+def test_with_create_on_name_match_a_namesake_does_not_hold_anything() -> None:
+    options = EngineOptions(create_on_name_match=True)
+    acme = build_customer(company(), options, FakeResolver())
+    assert not isinstance(acme, list)
+    doc = invoice("INV-1")
+    namesake = ActualCustomer("90", "LEGACY-7", "Acme Ltd")
+    report = reconcile(
+        [(doc, built(doc, options))],
+        [],
+        options,
+        expected_customers=[acme],
+        customer_namesakes=[namesake],
+    )
+    assert all(f.fix.action == "post" and f.fix.safe for f in report.findings)
+
+
 def test_same_number_twice_in_officernd_is_ambiguous() -> None:
     one = invoice("INV-1")
     two = dataclasses.replace(invoice("INV-1"), id="other")

@@ -25,9 +25,12 @@ def test_an_empty_intacct_reports_every_issued_document_missing(
     assert document["schema"] == "orsync.reconcile/1"
     assert document["agree"] is False
     assert document["counts"]["missing"] == document["read"]["officernd_documents"] - 2
-    assert all(
-        f["fix"]["action"] == "post" for f in document["findings"] if f["category"] == "missing"
-    )
+    missing = [f for f in document["findings"] if f["category"] == "missing"]
+    # Except the documents of the customer the seed gives a namesake in Intacct (LEGACY-0042):
+    # sync would hold that customer, so they are not safe to post.
+    held = [f for f in missing if f["fix"]["action"] != "post"]
+    assert held and all("LEGACY-0042" in f["fix"]["text"] for f in held)
+    assert len(held) < len(missing)
 
 
 def test_a_csv_path_that_cannot_be_written_is_refused_before_anything_is_read(

@@ -238,20 +238,38 @@ def test_rebuilt_ledger_lets_the_next_sync_write_nothing(
     assert writes_in(sync_profile(synced)) == 0
 
 
-def test_safe_fixes_that_sync_still_refuses_are_not_called_gone_afterwards(
+def test_a_customer_sync_would_hold_for_a_name_match_is_manual_with_its_documents(
     mapped_profile: str, run_cli: CliRunner
 ) -> None:
-    # The seeded name-only match is left as it is: sync holds that customer and its documents.
+    # The seeded name-only match is left as it is: Intacct has LEGACY-0042 under the name of a
+    # billed company, so sync holds that customer (never merges by name) and its documents.
     sync_profile(mapped_profile)
+    _, plan = reconcile_json(run_cli, "--dry-run")
+    held = [f for f in plan["findings"] if "LEGACY-0042" in f["fix"]["text"]]
+    assert {f["category"] for f in held} == {"customer_missing", "missing"}
+    assert all(not f["fix"]["safe"] for f in held)
+
+    code, applied = reconcile_json(run_cli, "--yes")
+    assert code == 1
+    assert applied["applied"] is None  # no safe fix: sync was not asked to write anything
+
+
+def test_safe_fixes_that_sync_still_refuses_are_not_called_gone_afterwards(
+    synced: str, sandbox: RunningSandbox, run_cli: CliRunner
+) -> None:
+    # Finance deactivated a customer in Intacct, and one of its invoices went missing there:
+    # posting it again is a safe fix, which sync then refuses (it never reactivates anyone).
+    store = sandbox.intacct.store
+    invoice = next(d for d in store.invoices() if d.customer_id == "ORD-1001" and d.doc_number)
+    store.delete_invoice(invoice.recordno)
+    store.deactivate_customer("ORD-1001", dt.datetime.now(dt.UTC))
+
     code, document = reconcile_json(run_cli, "--yes")
     assert code == 1
-    assert document["applied"]["documents"]["problems"]  # sync refused some safe fixes
+    assert document["applied"]["documents"]["problems"]  # sync refused a safe fix
     notes = " ".join(document["notes"])
     assert "manual fixes only" not in notes
     assert "could not be applied" in notes
-
-    plain = run_cli("reconcile", *PERIOD, "--yes")
-    assert "manual fixes only" not in plain.stdout
 
 
 def test_no_input_without_yes_refuses_to_apply(synced: str, run_cli: CliRunner) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
+from orsync.engine.customers import name_key
 from orsync.engine.model import ActualCustomer, ActualDocument, CustomerPosting, Problem
 from orsync.engine.report import FieldDiff, Finding, Fix
 
@@ -20,14 +21,59 @@ class ExpectedSummary(Protocol):
     def number(self) -> str: ...
 
 
+def held_for_name_match(
+    expected_customers: Mapping[str, CustomerPosting],
+    actual_customers: Mapping[str, ActualCustomer],
+    namesakes: Sequence[ActualCustomer],
+    create_on_name_match: bool,
+) -> dict[str, tuple[str, ...]]:
+    """Customers missing in Intacct that sync would hold rather than create, because Intacct
+    has a customer of the same name under another id (``engine.customers``, never merged by
+    name): id -> the namesakes' ids. Empty when the mapping says to create them anyway."""
+    if create_on_name_match:
+        return {}
+    by_name: dict[str, set[str]] = {}
+    for actual in (*actual_customers.values(), *namesakes):
+        if actual.name:
+            by_name.setdefault(name_key(actual.name), set()).add(actual.customer_id)
+    held: dict[str, tuple[str, ...]] = {}
+    for cid, expected in expected_customers.items():
+        if cid in actual_customers or not expected.name:
+            continue
+        others = by_name.get(name_key(expected.name), set()) - {cid}
+        if others:
+            held[cid] = tuple(sorted(others))
+    return held
+
+
 def customer_findings(
     expected_customers: Mapping[str, CustomerPosting],
     actual_customers: Mapping[str, ActualCustomer],
+    held: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[Finding]:
     out: list[Finding] = []
     for cid in sorted(expected_customers):
         expected = expected_customers[cid]
         actual = actual_customers.get(cid)
+        if actual is None and held and cid in held:
+            namesakes = ", ".join(held[cid])
+            out.append(
+                Finding(
+                    "customer_missing",
+                    "customer",
+                    cid,
+                    None,
+                    Fix(
+                        "manual",
+                        False,
+                        f"Intacct has {namesakes} under the same name, and sync never merges "
+                        "customers by name: if it is the same customer, map this one to "
+                        f"{held[cid][0]} in the mapping's customer overrides; if not, set "
+                        "create_on_name_match or rename one of them. Then run reconcile again.",
+                    ),
+                )
+            )
+            continue
         if actual is None:
             out.append(
                 Finding(

@@ -29,6 +29,7 @@ from orsync.engine.diff import diff_document
 from orsync.engine.findings import (
     ambiguous,
     customer_findings,
+    held_for_name_match,
     mapping_fix,
     state_of,
     unknown_to_officernd,
@@ -105,6 +106,7 @@ class Reconciler:
     _unreferenced: list[tuple[ActualDocument, bool]] = field(default_factory=list)
     _customers_expected: dict[str, CustomerPosting] = field(default_factory=dict)
     _customers_actual: dict[str, ActualCustomer] = field(default_factory=dict)
+    _customer_namesakes: list[ActualCustomer] = field(default_factory=list)
 
     def add_expected(
         self,
@@ -145,6 +147,10 @@ class Reconciler:
     def add_actual_customer(self, customer: ActualCustomer) -> None:
         self._customers_actual[customer.customer_id] = customer
 
+    def add_customer_namesake(self, customer: ActualCustomer) -> None:
+        """An Intacct customer whose name a billed customer missing in Intacct also has."""
+        self._customer_namesakes.append(customer)
+
     def follow_ups(self) -> FollowUps:
         missing = sorted(
             number
@@ -165,6 +171,12 @@ class Reconciler:
         links = ledger_links or {}
         findings: list[Finding] = []
         relinks: list[Relink] = []
+        held = held_for_name_match(
+            self._customers_expected,
+            self._customers_actual,
+            self._customer_namesakes,
+            self.options.create_on_name_match,
+        )
         for key in sorted(self._expected):
             entries = self._expected[key]
             candidates = self._actual.get(key, [])
@@ -174,7 +186,8 @@ class Reconciler:
                 findings.append(ambiguous(entries, candidates))
                 continue
             expected = entries[0]
-            finding, relink = self._compare(expected, candidates, links.get((key[0], expected.id)))
+            link = links.get((key[0], expected.id))
+            finding, relink = self._compare(expected, candidates, link, held)
             if finding is not None:
                 findings.append(finding)
             if relink is not None:
@@ -186,7 +199,7 @@ class Reconciler:
         for actual, in_period in sorted(self._unreferenced, key=lambda x: x[0].record_key):
             if in_period and actual.is_live:
                 findings.append(unknown_to_officernd(family_of(actual.kind), actual))
-        findings.extend(customer_findings(self._customers_expected, self._customers_actual))
+        findings.extend(customer_findings(self._customers_expected, self._customers_actual, held))
         order = {c: i for i, c in enumerate(CATEGORIES)}
         findings.sort(key=lambda f: (order[f.category], f.kind, f.number or "", f.source_id or ""))
         return ReconcileReport(tuple(findings), tuple(relinks), self._totals())
@@ -198,6 +211,7 @@ class Reconciler:
         expected: _Expected,
         candidates: list[tuple[ActualDocument, bool]],
         ledger_link: str | None,
+        held: Mapping[str, tuple[str, ...]],
     ) -> tuple[Finding | None, Relink | None]:
         live = [a for a, _ in candidates if a.is_live]
         keys = tuple(a.record_key for a, _ in candidates)
@@ -276,6 +290,18 @@ class Reconciler:
                         False,
                         "Dated in a closed Intacct period: reopen it and run reconcile again, "
                         "or set options.closed_period: shift in the mapping file.",
+                    ),
+                ), None
+            customer = expected.posting.customer_id
+            if customer in held:
+                return finding(
+                    "missing",
+                    Fix(
+                        "manual",
+                        False,
+                        f"Waits for its customer {customer}, which sync holds (Intacct has "
+                        f"{', '.join(held[customer])} under the same name): resolve the customer "
+                        "(see its finding), then run reconcile again.",
                     ),
                 ), None
             return finding(
@@ -410,6 +436,7 @@ def reconcile(
     ledger_links: Mapping[LedgerKey, str] | None = None,
     expected_customers: Iterable[CustomerPosting] = (),
     actual_customers: Iterable[ActualCustomer] = (),
+    customer_namesakes: Iterable[ActualCustomer] = (),
     entity_of_location: Mapping[str, str] | None = None,
 ) -> ReconcileReport:
     """One-shot form of :class:`Reconciler` for data that is already in memory."""
@@ -422,4 +449,6 @@ def reconcile(
         reconciler.add_expected_customer(customer)
     for found in actual_customers:
         reconciler.add_actual_customer(found)
+    for namesake in customer_namesakes:
+        reconciler.add_customer_namesake(namesake)
     return reconciler.report(ledger_links)

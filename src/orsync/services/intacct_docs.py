@@ -173,6 +173,16 @@ class IntacctDocuments:
         ):
             yield parse.customer(record)
 
+    def customers_named(self, names: Iterable[str]) -> Iterator[ActualCustomer]:
+        """The Intacct customers with one of these names (sync's name-only match check)."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return
+        for record in self._client.query_in(
+            "CUSTOMER", "NAME", wanted, parse.CUSTOMER_FIELDS, show_private=True
+        ):
+            yield parse.customer(record)
+
     def prefers_scan(self, wanted: int) -> bool:
         """Whether reading every customer costs fewer requests than ``in`` lists of ``wanted``
         ids (a count query when ``wanted`` is large enough for it to matter)."""

@@ -34,7 +34,7 @@ from orsync.engine import (
     ReconcileReport,
     SourceDocument,
 )
-from orsync.engine.customers import customer_version
+from orsync.engine.customers import customer_version, name_key
 from orsync.engine.ledger import LedgerKey
 from orsync.engine.model import ActualCustomer, ActualDocument
 from orsync.errors import RecordError, UsageError
@@ -353,6 +353,15 @@ def _reconcile_with(
             actual_customers = list(reader.customers(wanted))
         else:
             actual_customers = [c for c in every_customer if c.customer_id in wanted]
+        # A billed customer Intacct lacks is held by sync, not created, when Intacct has a
+        # customer of the same name under another id: its fixes are then not safe ones.
+        missing = wanted.keys() - {c.customer_id for c in actual_customers}
+        names = [p.name for cid, (_, p) in wanted.items() if cid in missing and p and p.name]
+        if names and every_customer is None:
+            namesakes: list[ActualCustomer] = list(reader.customers_named(names))
+        else:
+            keys = {name_key(name) for name in names}
+            namesakes = [c for c in every_customer or () if name_key(c.name) in keys]
         outcome.intacct_documents = intacct_read.result()
 
     _log_phase("both sides read", started)
@@ -379,6 +388,8 @@ def _reconcile_with(
     for actual in actual_customers:
         reconciler.add_actual_customer(actual)
         outcome.customer_keys[actual.customer_id] = actual.record_key
+    for namesake in namesakes:
+        reconciler.add_customer_namesake(namesake)
 
     links = dict(ledger_links or {})
     if ledger_reader is not None:
