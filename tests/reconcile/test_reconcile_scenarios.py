@@ -275,7 +275,8 @@ def test_safe_fixes_that_sync_still_refuses_are_not_called_gone_afterwards(
 def test_no_input_without_yes_refuses_to_apply(synced: str, run_cli: CliRunner) -> None:
     result = run_cli("--no-input", "reconcile", *PERIOD)
     assert result.exit_code == 2
-    assert "--yes" in result.stderr
+    assert "--yes" in result.stderr and "--dry-run" in result.stderr
+    assert "asks before it applies any fix" in result.stderr
 
 
 def test_csv_and_plain_output(

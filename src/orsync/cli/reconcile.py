@@ -125,9 +125,12 @@ def reconcile_command(
         customer=customer,
     )
     if not dry_run and not yes and state.no_input:
+        # Refused before the (long) reads: whether any fix is found, the run could not ask.
         raise UsageError(
-            "reconcile would apply fixes but --no-input forbids asking for confirmation",
-            hint="Add --yes to apply the safe fixes, or --dry-run to only see them.",
+            "reconcile without --dry-run asks before it applies any fix, and there is no one to "
+            "ask here (--no-input, or no terminal)",
+            hint="Add --dry-run to only report the differences and the fixes (a month-end check "
+            "from cron), or --yes to apply the safe fixes unasked.",
         )
     name, profile = state.selected_profile()
 
