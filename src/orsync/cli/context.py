@@ -21,6 +21,15 @@ JsonOption = Annotated[
 ]
 
 
+# The size of a seeded sandbox world (`orsync sandbox`, `orsync demo`). Bounded: a mistyped
+# 10,000,000 would fill memory before anything is served.
+InvoicesOption = Annotated[
+    int, typer.Option(min=1, max=100_000, help="Number of OfficeRnD invoices to seed.")
+]
+CompaniesOption = Annotated[
+    int, typer.Option(min=1, max=20_000, help="Number of OfficeRnD companies to seed.")
+]
+
 ERROR_SCHEMA = "orsync.error/1"
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from orsync.cli.context import AppContext, JsonOption
+from orsync.cli.context import AppContext, CompaniesOption, InvoicesOption, JsonOption
 
 if TYPE_CHECKING:
     from orsync.output import Output
@@ -17,12 +17,8 @@ if TYPE_CHECKING:
 
 def demo_command(
     ctx: typer.Context,
-    invoices: Annotated[
-        int, typer.Option(min=1, max=100_000, help="OfficeRnD invoices to seed.")
-    ] = 300,
-    companies: Annotated[
-        int, typer.Option(min=1, max=20_000, help="OfficeRnD companies to seed.")
-    ] = 60,
+    invoices: InvoicesOption = 300,
+    companies: CompaniesOption = 60,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 42,
     home: Annotated[
         Path | None,

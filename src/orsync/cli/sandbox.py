@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from orsync.cli.context import AppContext
+from orsync.cli.context import AppContext, CompaniesOption, InvoicesOption
 
 if TYPE_CHECKING:
     from orsync.sandbox.launch import RunningSandbox
@@ -22,13 +22,8 @@ def sandbox_command(
     intacct_port: Annotated[int, typer.Option(help="Intacct gateway port (0: a free one).")] = 0,
     officernd_port: Annotated[int, typer.Option(help="OfficeRnD API port (0: a free one).")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 42,
-    # The demo's bounds: a mistyped 10,000,000 would fill memory before anything is served.
-    invoices: Annotated[
-        int, typer.Option(min=1, max=100_000, help="Number of OfficeRnD invoices.")
-    ] = 300,
-    companies: Annotated[
-        int, typer.Option(min=1, max=20_000, help="Number of OfficeRnD companies.")
-    ] = 60,
+    invoices: InvoicesOption = 300,
+    companies: CompaniesOption = 60,
     intacct_latency_ms: Annotated[
         float, typer.Option(help="Intacct latency per request, ms.")
     ] = 0.0,

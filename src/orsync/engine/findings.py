@@ -55,35 +55,21 @@ def customer_findings(
     for cid in sorted(expected_customers):
         expected = expected_customers[cid]
         actual = actual_customers.get(cid)
-        if actual is None and held and cid in held:
-            namesakes = ", ".join(held[cid])
-            out.append(
-                Finding(
-                    "customer_missing",
-                    "customer",
-                    cid,
-                    None,
-                    Fix(
-                        "manual",
-                        False,
-                        f"Intacct has {namesakes} under the same name, and sync never merges "
-                        "customers by name: if it is the same customer, map this one to "
-                        f"{held[cid][0]} in the mapping's customer overrides; if not, set "
-                        "create_on_name_match or rename one of them. Then run reconcile again.",
-                    ),
-                )
-            )
-            continue
         if actual is None:
-            out.append(
-                Finding(
-                    "customer_missing",
-                    "customer",
-                    cid,
-                    None,
-                    Fix("post", True, "Create it through sync (created when first needed)."),
+            namesakes = (held or {}).get(cid)
+            fix = (
+                Fix("post", True, "Create it through sync (created when first needed).")
+                if not namesakes
+                else Fix(
+                    "manual",
+                    False,
+                    f"Intacct has {', '.join(namesakes)} under the same name, and sync never "
+                    "merges customers by name: if it is the same customer, map this one to "
+                    f"{namesakes[0]} in the mapping's customer overrides; if not, set "
+                    "create_on_name_match or rename one of them. Then run reconcile again.",
                 )
             )
+            out.append(Finding("customer_missing", "customer", cid, None, fix))
             continue
         diffs = [
             FieldDiff(name, str(new), None if old is None else str(old))
