@@ -125,6 +125,50 @@ def test_paid_or_closed_or_foreign_documents_that_differ_are_manual_only() -> No
         assert not report.findings[0].fix.safe
 
 
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [
+        ("customer_id", {"customer_id": "C-other"}),
+        ("currency", {"currency": "EUR"}),
+        ("date_created", {"date_created": dt.date(2026, 10, 31)}),
+        ("state", {"state": "draft"}),
+    ],
+)
+def test_a_difference_an_update_cannot_change_is_a_manual_fix_not_an_endless_safe_update(
+    field: str, changes: dict[str, object]
+) -> None:
+    # sync's update (update_invoice / update_sotransaction) sends the due date, the numbers,
+    # the description and the lines; the customer, currency, entity, date and draft state
+    # stay as created, so a "safe update" would leave the difference for ever.
+    _, expected, actual, links = clean_world()
+    actual[0] = dataclasses.replace(actual[0], **changes)  # type: ignore[arg-type]
+    report = reconcile(expected, actual, AR, ledger_links=links)
+    [finding] = report.findings
+    assert field in {d.field for d in finding.diffs}
+    assert finding.fix.action == "manual" and not finding.fix.safe
+    assert finding.fix.text.startswith(f"Intacct document {actual[0].record_key} ")
+    assert "INV-1" in finding.fix.text
+
+
+def test_an_entity_move_is_a_manual_fix() -> None:
+    options = EngineOptions(entity_level="subsidiary")
+    _, expected, actual, links = clean_world(options)
+    moved = dataclasses.replace(actual[0], entity_id="E-FR")
+    report = reconcile(expected, [moved, *actual[1:]], options, ledger_links=links)
+    [finding] = report.findings
+    assert not finding.fix.safe and "entity" in finding.fix.text
+
+
+def test_a_due_date_or_line_difference_stays_a_safe_update() -> None:
+    _, expected, actual, links = clean_world()
+    posting = expected[0][1]
+    changed_line = dataclasses.replace(posting.lines[0], account="49999")
+    actual[0] = dataclasses.replace(actual[0], lines=(changed_line,), date_due=dt.date(2027, 1, 1))
+    report = reconcile(expected, actual, AR, ledger_links=links)
+    [finding] = report.findings
+    assert finding.fix.action == "update" and finding.fix.safe
+
+
 def test_voided_in_officernd_but_live_in_intacct_and_the_reverse() -> None:
     docs, expected, actual, links = clean_world()
     voided = dataclasses.replace(docs[0], status="voided")
@@ -369,7 +413,8 @@ def test_same_number_twice_in_officernd_is_ambiguous() -> None:
 
 def test_report_dict_and_csv_are_stable_and_complete() -> None:
     _, expected, actual, links = clean_world()
-    actual[0] = dataclasses.replace(actual[0], currency="EUR")
+    due = dt.date(2027, 1, 1)
+    actual[0] = dataclasses.replace(actual[0], date_due=due)
     report = reconcile(expected, actual[:2], AR, ledger_links=links)
     data = report.to_dict()
     assert data["schema"] == "orsync.reconcile/1"
@@ -382,7 +427,7 @@ def test_report_dict_and_csv_are_stable_and_complete() -> None:
     )
     rows = report.csv_rows()
     assert all(tuple(row) == CSV_COLUMNS for row in rows)
-    assert {row["field"] for row in rows} == {"", "currency"}
+    assert {row["field"] for row in rows} == {"", "date_due"}
 
 
 def test_text_a_spreadsheet_would_run_as_a_formula_reaches_the_csv_as_text() -> None:

@@ -47,6 +47,23 @@ def diff_document(
     return tuple(diffs)
 
 
+# What an update of a posted document can change (sync's ``update_invoice`` and
+# ``update_sotransaction``): its lines, due date, numbers and description. These header facts
+# stay as the document was created, so a difference in them is never fixed by an update.
+FIXED_ONCE_POSTED: dict[str, str] = {
+    "kind": "document type",
+    "customer_id": "customer",
+    "currency": "currency",
+    "entity_id": "entity",
+    "date_created": "date",
+}
+
+
+def fixed_once_posted(diffs: Sequence[FieldDiff]) -> list[str]:
+    """The differences no update can remove, in the user's words (empty when it can)."""
+    return [FIXED_ONCE_POSTED[d.field] for d in diffs if d.field in FIXED_ONCE_POSTED]
+
+
 _LINE_FIELDS = ("account", "location_id", "department_id", "class_id", "tax_detail_id")
 
 

@@ -101,6 +101,29 @@ def customer_findings(
     return out
 
 
+def not_updatable(number: str, key: str, kind: str, fixed: Sequence[str], draft: bool) -> Fix:
+    """The manual fix for a difference an update of the Intacct document cannot remove."""
+    parts: list[str] = []
+    if fixed:
+        after = (
+            f"sync then reverses {key} and posts the new one"
+            if kind == "ar_invoice"
+            else f"sync then posts the new one; reverse {key} in Intacct by hand"
+        )
+        parts.append(
+            f"Intacct document {key} (OfficeRnD {number}) keeps the {' and '.join(fixed)} it was "
+            "posted with: an update changes only its lines, due date and numbers. If OfficeRnD "
+            f"is right, void {number} there and issue a corrected one ({after}); if Intacct is "
+            f"right, correct {number} in OfficeRnD."
+        )
+    if draft:
+        parts.append(
+            f"Intacct document {key} (OfficeRnD {number}) is a draft, which is not in the "
+            "books: post it in Intacct (an update does not post a draft)."
+        )
+    return Fix("manual", False, " ".join(parts))
+
+
 def state_of(docs: Sequence[ActualDocument]) -> str:
     return ",".join(sorted({d.state for d in docs}))
 

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from orsync.engine.diff import diff_document
+from orsync.engine.diff import diff_document, fixed_once_posted
 from orsync.engine.findings import (
     ambiguous,
     customer_findings,
     held_for_name_match,
     mapping_fix,
+    not_updatable,
     state_of,
     unknown_to_officernd,
 )
@@ -344,12 +345,16 @@ class Reconciler:
             return finding("unmappable", mapping_fix(expected.problems)), relink
         if not diffs:
             return None, relink
-        if self._changeable(actual) and actual.kind == expected.posting.kind:
+        fixed = fixed_once_posted(diffs)
+        draft = any(d.field == "state" for d in diffs)
+        if not self._changeable(actual):
+            fix = Fix("manual", False, self._why_manual([actual]) + " Correct it by hand.")
+        elif fixed or draft:
+            fix = not_updatable(expected.number, actual.record_key, actual.kind, fixed, draft)
+        else:
             fix = Fix(
                 "update", True, f"Update Intacct document {actual.record_key}.", actual.record_key
             )
-        else:
-            fix = Fix("manual", False, self._why_manual([actual]) + " Correct it by hand.")
         return finding("different", fix, diffs), relink
 
     def _changeable(self, actual: ActualDocument) -> bool:
