@@ -169,6 +169,45 @@ def test_a_due_date_or_line_difference_stays_a_safe_update() -> None:
     assert finding.fix.action == "update" and finding.fix.safe
 
 
+def test_a_credit_memo_that_differs_is_manual_as_sync_cannot_edit_one() -> None:
+    _, expected, actual, links = clean_world()
+    memo = expected[2][1]
+    changed = dataclasses.replace(memo.lines[0], net_amount=D("-19.99"))
+    actual[2] = dataclasses.replace(actual[2], lines=(changed,), total=D("-23.99"))
+    report = reconcile(expected, actual, AR, ledger_links=links)
+    [finding] = report.findings
+    assert (finding.category, finding.number) == ("different", "CN-1")
+    assert finding.fix.action == "manual" and not finding.fix.safe
+    assert "R3" in finding.fix.text and "cannot be edited" in finding.fix.text
+
+
+def test_an_edit_that_removes_lines_is_manual_as_intacct_cannot_delete_lines() -> None:
+    _, expected, actual, links = clean_world()
+    posting = expected[0][1]
+    extra = dataclasses.replace(posting.lines[0], account="49999")
+    actual[0] = dataclasses.replace(
+        actual[0], lines=(*posting.lines, extra), total=posting.total * 2
+    )
+    report = reconcile(expected, actual, AR, ledger_links=links)
+    [finding] = report.findings
+    assert finding.fix.action == "manual" and not finding.fix.safe
+    assert "removes lines" in finding.fix.text
+
+
+@pytest.mark.parametrize("options", [AR, EngineOptions(invoice_type="sales")])
+def test_a_voided_document_the_api_cannot_reverse_is_manual(options: EngineOptions) -> None:
+    docs, expected, actual, links = clean_world(options)
+    # AR credit memos (adjustments) and Sales documents have no reverse function in the API.
+    number = 2 if options.invoice_type == "ar" else 0
+    voided = dataclasses.replace(docs[number], status="voided")
+    expected[number] = (voided, expected[number][1])
+    report = reconcile(expected, actual, options, ledger_links=links)
+    [finding] = report.findings
+    assert finding.diffs[0].field == "state"
+    assert finding.fix.action == "manual" and not finding.fix.safe
+    assert "cannot reverse" in finding.fix.text
+
+
 def test_voided_in_officernd_but_live_in_intacct_and_the_reverse() -> None:
     docs, expected, actual, links = clean_world()
     voided = dataclasses.replace(docs[0], status="voided")

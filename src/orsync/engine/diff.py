@@ -59,6 +59,27 @@ FIXED_ONCE_POSTED: dict[str, str] = {
 }
 
 
+def update_blocker(posting: Posting, line_count: int) -> str | None:
+    """Why sync cannot apply ``posting`` in place to an Intacct document of ``line_count``
+    lines (None when it can): the one rule for sync's updates and reconcile's safe fixes."""
+    if posting.kind == "ar_credit_memo":
+        return (
+            "Intacct AR adjustments cannot be edited through the API once posted; reverse or "
+            "correct the credit memo in Intacct, then run sync again"
+        )
+    if len(posting.lines) < line_count:
+        return (
+            f"the edit removes lines (Intacct has {line_count}, OfficeRnD now {len(posting.lines)})"
+            " and Intacct cannot delete lines of a posted document"
+        )
+    return None
+
+
+def can_reverse(kind: str) -> bool:
+    """Whether the API reverses a document of this posting kind (only AR invoices)."""
+    return kind == "ar_invoice"
+
+
 def fixed_once_posted(diffs: Sequence[FieldDiff]) -> list[str]:
     """The differences no update can remove, in the user's words (empty when it can)."""
     return [FIXED_ONCE_POSTED[d.field] for d in diffs if d.field in FIXED_ONCE_POSTED]

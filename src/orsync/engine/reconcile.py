@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from orsync.engine.diff import diff_document, fixed_once_posted
+from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted, update_blocker
 from orsync.engine.findings import (
     ambiguous,
     customer_findings,
@@ -64,6 +64,11 @@ Family = Literal["invoice", "credit_note"]
 TOP_LEVEL = "(top level)"
 TAX_ACCOUNT = "(tax)"
 UNMAPPED = "(unmapped)"
+_KIND_WORDS = {
+    "ar_credit_memo": "an AR adjustment",
+    "so_invoice": "an Order Entry invoice",
+    "so_credit": "an Order Entry credit",
+}
 
 
 def family_of(kind: PostingKind) -> Family:
@@ -251,8 +256,22 @@ class Reconciler:
             diff = FieldDiff("state", expected.state, state_of(live))
             doc = live[0]
             if expected.state == "voided" and len(live) == 1 and self._changeable(doc):
-                fix = Fix(
-                    "reverse", True, f"Reverse Intacct document {doc.record_key}.", doc.record_key
+                fix = (
+                    Fix(
+                        "reverse",
+                        True,
+                        f"Reverse Intacct document {doc.record_key}.",
+                        doc.record_key,
+                    )
+                    if can_reverse(doc.kind)
+                    else Fix(
+                        "manual",
+                        False,
+                        f"Voided in OfficeRnD but live in Intacct, whose API cannot reverse "
+                        f"{doc.record_key} ({_KIND_WORDS.get(doc.kind, doc.kind)}): reverse or "
+                        "cancel it in Intacct by hand (Order Entry: convert it to a credit; AR "
+                        "adjustment: reverse it).",
+                    )
                 )
             else:
                 fix = Fix(
@@ -351,6 +370,13 @@ class Reconciler:
             fix = Fix("manual", False, self._why_manual([actual]) + " Correct it by hand.")
         elif fixed or draft:
             fix = not_updatable(expected.number, actual.record_key, actual.kind, fixed, draft)
+        elif (blocked := update_blocker(expected.posting, len(actual.lines))) is not None:
+            fix = Fix(
+                "manual",
+                False,
+                f"Intacct document {actual.record_key} cannot be updated: {blocked}. Correct it "
+                "in Intacct by hand (or reverse it there and issue a new one in OfficeRnD).",
+            )
         else:
             fix = Fix(
                 "update", True, f"Update Intacct document {actual.record_key}.", actual.record_key

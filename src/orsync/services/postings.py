@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from orsync.engine import CustomerPosting, Posting, PostingLine
 from orsync.engine.customers import FieldChange
+from orsync.engine.diff import can_reverse
+from orsync.engine.diff import update_blocker as update_blocker  # sync's callers use it here
 from orsync.engine.model import Address
 from orsync.errors import InternalError
 from orsync.intacct.xml import legacy, objects
@@ -138,21 +140,6 @@ def update_document(
     raise InternalError(f"{posting.kind} documents are not updated in place")
 
 
-def update_blocker(posting: Posting, line_count: int) -> str | None:
-    """Why an edit cannot be applied in place (None when it can)."""
-    if posting.kind == "ar_credit_memo":
-        return (
-            "Intacct AR adjustments cannot be edited through the API once posted; reverse or "
-            "correct the credit memo in Intacct, then run sync again"
-        )
-    if len(posting.lines) < line_count:
-        return (
-            f"the edit removes lines (Intacct has {line_count}, OfficeRnD now {len(posting.lines)})"
-            " and Intacct cannot delete lines of a posted document"
-        )
-    return None
-
-
 def reverse_document(
     kind: str,
     target_key: str,
@@ -164,7 +151,7 @@ def reverse_document(
 ) -> Function | None:
     """The reversal of an AR invoice; None for kinds the API cannot reverse (the caller then
     reports a conflict with the manual fix)."""
-    if kind != "ar_invoice":
+    if not can_reverse(kind):
         return None
     return legacy.reverse_invoice(
         target_key,

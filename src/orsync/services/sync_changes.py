@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from orsync.engine import ActualDocument, DocumentAction, EngineOptions, SourceDocument
 from orsync.engine.build import posting_kind
+from orsync.engine.diff import can_reverse
 from orsync.engine.model import Posting, PostingKind, Problem
 from orsync.services import postings
 from orsync.services.intacct_docs import IntacctDocuments
@@ -45,7 +46,7 @@ def change_blocker(
             "again, then re-apply it; or issue a credit note in OfficeRnD instead.",
         )
     kind = posting_kind(doc, options)
-    if action.action == "reverse" and kind != "ar_invoice":
+    if action.action == "reverse" and not can_reverse(kind):
         return (
             "voided in OfficeRnD; Intacct's API cannot reverse this kind of document",
             "Reverse or cancel it in Intacct by hand (Order Entry: convert it to a credit; "
