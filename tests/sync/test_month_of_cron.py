@@ -1,0 +1,442 @@
+"""A month in the life: cron runs `orsync sync` several times a day while the coworking
+operator's month happens in OfficeRnD between (and during) the runs, with the simulators' clock
+moving on. After every run the invariants of exactly-once hold, checked against what the
+simulators hold, never against orsync's own ledger or output:
+
+- no OfficeRnD document is live twice in Intacct;
+- every issued, mapped document is in Intacct with its current total; voided ones are reversed;
+- renamed companies carry their new name in Intacct;
+- a run right after a run sends Intacct no write at all;
+- at the end `reconcile --dry-run` finds both sides in agreement.
+
+Some runs meet Intacct faults (lost answers, 5xx, expired sessions); the next clean run must
+leave the same invariants true.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.conftest import CliRunner
+from tests.reconcile.helpers import settle_seed_conflicts
+from tests.sync.conftest import Configure
+
+if TYPE_CHECKING:
+    from orsync.sandbox.launch import RunningSandbox
+
+pytestmark = pytest.mark.loopback
+
+READ_FUNCTIONS = {"query", "readByQuery", "readMore", "read", "getAPISession", "lookup"}
+SYNCED_TYPES = {"invoice": "invoice", "creditNote": "credit_note"}
+# Exit codes a run may end with while faults fire (69: a request met a server error on every
+# attempt). 70, a bug, never.
+FAULTY_EXITS = {0, 1, 69, 75}
+
+
+class SimClock:
+    """One clock for both simulators and orsync's state: real time plus an offset the test
+    moves forward (a night, a weekend), and that it can hold still (changes within one tick)."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta(0)
+        self.frozen: dt.datetime | None = None
+
+    def __call__(self) -> dt.datetime:
+        if self.frozen is not None:
+            return self.frozen
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.offset += delta
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Every change made inside stamps the same instant (same millisecond, same second)."""
+        self.frozen = self()
+        try:
+            yield
+        finally:
+            self.frozen = None
+
+
+@dataclass
+class Month:
+    sandbox: RunningSandbox
+    run_cli: CliRunner
+    clock: SimClock
+    rng: random.Random = field(default_factory=lambda: random.Random(2026))
+    renamed: dict[str, str] = field(default_factory=dict)  # company id -> its new name
+    posted_once: set[str] = field(default_factory=set)  # numbers Intacct has seen live
+    runs: int = 0
+
+    # -- the operator's side ---------------------------------------------------------------
+
+    @property
+    def officernd(self) -> Any:
+        return self.sandbox.officernd
+
+    def documents(self, **equals: Any) -> list[dict[str, Any]]:
+        return [
+            d
+            for d in self.officernd.records("payments", **equals)
+            if d["documentType"] in SYNCED_TYPES
+        ]
+
+    def template(self) -> dict[str, Any]:
+        """An issued document billed to a company: where new ones take their codes from."""
+        candidates = [
+            d
+            for d in self.documents(documentType="invoice")
+            if d["company"] is not None and d["status"] not in ("draft", "voided")
+        ]
+        return self.rng.choice(candidates)
+
+    def lines_like(self, template: dict[str, Any], *prices: str) -> list[dict[str, Any]]:
+        source = template["lines"][0]
+        return [
+            {
+                "description": f"Hot desk day pass #{self.rng.randrange(1000)}",
+                "quantity": 1,
+                "unitPrice": float(price),
+                "account": source["account"],
+                "taxRate": source["taxRate"],
+                "taxPercent": source["taxPercent"],
+                "location": source["location"],
+            }
+            for price in prices
+        ]
+
+    def issue(
+        self, *prices: str, company: str | None = None, document_type: str = "invoice"
+    ) -> dict[str, Any]:
+        template = self.template()
+        created: dict[str, Any] = self.officernd.create_invoice(
+            company=company or template["company"],
+            location=template["location"],
+            lines=self.lines_like(template, *prices or ("120.00",)),
+            currency=template["currency"],
+            document_type=document_type,
+        )
+        return created
+
+    def new_company(self, name: str, customer_number: int) -> dict[str, Any]:
+        template = self.officernd.records("companies")[0]
+        record = {
+            key: value
+            for key, value in template.items()
+            if key not in ("_id", "createdAt", "createdBy", "modifiedAt", "modifiedBy")
+        }
+        record.update(
+            name=name,
+            status="active",
+            properties={"Customer Number": customer_number},
+            billingDetails={**template["billingDetails"], "billingName": name},
+        )
+        created: dict[str, Any] = self.officernd.create_record("companies", record)
+        return created
+
+    def rename(self, company_id: str, name: str, *, billing_name: bool = True) -> None:
+        """A new company name; with ``billing_name`` its invoices carry it too (the billing
+        name is what Intacct's customer is called)."""
+        changes: dict[str, Any] = {"name": name}
+        if billing_name:
+            billing = self.officernd.record("companies", company_id)["billingDetails"]
+            changes["billingDetails"] = {**billing, "billingName": name}
+        self.officernd.update_record("companies", company_id, **changes)
+        self.renamed[company_id] = name
+
+    def reprice(self, document: dict[str, Any], *prices: str) -> None:
+        """New prices for the first lines (more prices add lines; Intacct keeps every line a
+        posted document has, so an edit never drops one)."""
+        current = self.officernd.record("payments", document["_id"])
+        lines = [
+            {
+                key: line[key]
+                for key in (
+                    "description",
+                    "quantity",
+                    "unitPrice",
+                    "account",
+                    "taxRate",
+                    "taxPercent",
+                    "location",
+                )
+            }
+            for line in current["lines"]
+        ]
+        added = self.lines_like(current, *prices[len(lines) :]) if len(prices) > len(lines) else []
+        for line, price in zip(lines, prices, strict=False):
+            line["unitPrice"] = float(price)
+        self.officernd.edit_invoice(document["_id"], lines=lines + added)
+
+    # -- cron's side -----------------------------------------------------------------------
+
+    def sync(self, *, allowed: set[int] | None = None) -> dict[str, Any]:
+        self.runs += 1
+        result = self.run_cli("--json", "sync")
+        summary: dict[str, Any] = json.loads(result.stdout) if result.stdout else {}
+        assert result.exit_code in (allowed or {0}), (
+            f"run {self.runs} ended {result.exit_code}: {summary.get('problems')} {result.stderr}"
+        )
+        return summary
+
+    def clean_run(self) -> dict[str, Any]:
+        """A run without faults, then every invariant, then a run right after it."""
+        summary = self.sync()
+        assert summary["problems"] == [], summary["problems"]
+        self.check()
+        self.sandbox.intacct.reset_stats()
+        again = self.sync()
+        writes = {
+            f: n
+            for f, n in self.sandbox.intacct.stats.by_function.items()
+            if f not in READ_FUNCTIONS
+        }
+        assert writes == {}, f"run {self.runs} right after a run wrote {writes}"
+        for stage in ("customers", "invoices", "credit_notes"):
+            counts = again["counts"][stage]
+            assert counts["created"] == counts["updated"] == counts.get("reversed", 0) == 0
+        return summary
+
+    # -- the invariants --------------------------------------------------------------------
+
+    def check_no_duplicates(self) -> None:
+        from orsync.services.demo import posted_documents
+
+        live = Counter((d.kind, d.number) for d in posted_documents(self.sandbox.intacct) if d.live)
+        twice = {key: n for key, n in live.items() if n > 1}
+        assert twice == {}, f"run {self.runs}: posted more than once: {twice}"
+
+    def check(self) -> None:
+        from orsync.services.demo import posted_documents
+
+        self.check_no_duplicates()
+        posted = posted_documents(self.sandbox.intacct)
+        live = {(d.kind, d.number): d for d in posted if d.live}
+        ever = {(d.kind, d.number) for d in posted}
+        wanted: dict[tuple[str, str], Decimal] = {}
+        voided: set[tuple[str, str]] = set()
+        for document in self.documents():
+            key = (SYNCED_TYPES[document["documentType"]], str(document["number"]))
+            if document["status"] == "voided":
+                voided.add(key)
+            elif document["status"] != "draft":
+                sign = -1 if key[0] == "credit_note" else 1
+                wanted[key] = sign * Decimal(str(document["total"])).quantize(Decimal("0.01"))
+        missing = sorted(set(wanted) - set(live))
+        assert missing == [], f"run {self.runs}: issued but not in Intacct: {missing}"
+        wrong = {
+            key: (live[key].total, total)
+            for key, total in wanted.items()
+            if live[key].total != total
+        }
+        assert wrong == {}, f"run {self.runs}: Intacct total differs from OfficeRnD: {wrong}"
+        still_live = sorted(voided & set(live))
+        assert still_live == [], f"run {self.runs}: voided but live in Intacct: {still_live}"
+        extra = sorted(set(live) - set(wanted))
+        assert extra == [], f"run {self.runs}: live in Intacct, not issued in OfficeRnD: {extra}"
+        assert voided & ever <= voided  # a voided one is either never posted or reversed
+        store = self.sandbox.intacct.store
+        for company_id, name in self.renamed.items():
+            company = self.officernd.record("companies", company_id)
+            customer_id = f"ORD-{company['properties']['Customer Number']}"
+            customer = store.customer(customer_id)
+            expected = (company.get("billingDetails") or {}).get("billingName") or name
+            if customer is not None:
+                assert customer.name == expected, (self.runs, customer_id, customer.name)
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries wait 2 % of what the policy says: the same attempts, no seconds of sleep."""
+    from orsync.retry import RetryPolicy
+
+    policy_delay = RetryPolicy.delay
+
+    def quick(
+        self: RetryPolicy, attempt: int, rng: random.Random, retry_after: float | None = None
+    ) -> float:
+        return policy_delay(self, attempt, rng, retry_after) * 0.02
+
+    monkeypatch.setattr(RetryPolicy, "delay", quick)
+
+
+@pytest.fixture
+def month(
+    sandbox: RunningSandbox,
+    mapped_profile: Configure,
+    run_cli: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    fast_retries: None,
+) -> Month:
+    """The seeded world (its planted customer conflicts settled, as finance would before
+    go-live), mapped, with one clock shared by both simulators and orsync's state."""
+    settle_seed_conflicts(sandbox)
+    mapped_profile()
+    clock = SimClock()
+    sandbox.officernd.config.clock = clock
+    sandbox.officernd.org.store.clock = clock
+    sandbox.intacct.config.clock = clock
+    # Every run signs in once; OfficeRnD's 5 tokens a minute would meter cron, not orsync.
+    sandbox.officernd._token_limit.per_minute = None
+    for module in ("orsync.state._db", "orsync.services.sync_runner", "orsync.services.sync"):
+        monkeypatch.setattr(f"{module}.utc_now", clock)
+    return Month(sandbox, run_cli, clock)
+
+
+def during_the_read(sandbox: RunningSandbox, change: Callable[[], None], after: int) -> list[int]:
+    """Make ``change`` once, in OfficeRnD, after ``after`` more data requests were answered
+    (between the pages of a sync's read); the list returned counts the requests seen."""
+    from orsync.sandbox.faults import Latency
+
+    simulator = sandbox.officernd
+    seen = [0]
+    real_sleep = simulator.config.sleep
+
+    def sleep(seconds: float) -> None:
+        seen[0] += 1
+        if seen[0] == after:
+            change()
+            simulator.config.latency = Latency()
+            simulator.config.sleep = real_sleep
+
+    simulator.config.latency = Latency(per_request_ms=0.001)
+    simulator.config.sleep = sleep
+    return seen
+
+
+def test_a_month_of_cron_runs_keeps_intacct_exactly_in_step_with_officernd(
+    month: Month,
+) -> None:
+    sandbox, clock = month.sandbox, month.clock
+    hour, day = dt.timedelta(hours=1), dt.timedelta(days=1)
+
+    # Day 1, go-live: the history goes over once.
+    month.clean_run()
+
+    # Day 2: the monthly invoice run, a correction before anyone paid, a payment.
+    clock.advance(day)
+    fresh = [month.issue("450.00", "35.50") for _ in range(4)]
+    month.clean_run()
+    clock.advance(3 * hour)
+    month.reprice(fresh[0], "430.00")
+    month.officernd.add_charge(fresh[1]["_id"], Decimal(str(fresh[1]["total"])))
+    month.clean_run()
+
+    # Day 3: a void, a credit note allocated to an invoice, a new member company.
+    clock.advance(day)
+    month.officernd.void_invoice(fresh[2]["_id"])
+    credit = month.issue("50.00", company=fresh[3]["company"], document_type="creditNote")
+    month.officernd.allocate(credit["_id"], fresh[3]["_id"], "50.00")
+    newcomer = month.new_company("Zebra Loft Collective", 1900)
+    month.issue("300.00", company=newcomer["_id"])
+    month.clean_run()
+
+    # Day 4: the newcomer is renamed, and bills again; an old company is renamed too.
+    clock.advance(day)
+    month.rename(newcomer["_id"], "Zebra Loft Collective Ltd")
+    month.issue("310.00", company=newcomer["_id"])
+    veteran = next(
+        c for c in month.officernd.records("companies") if c["properties"].get("Customer Number")
+    )
+    month.rename(veteran["_id"], veteran["name"] + " Holdings", billing_name=False)
+    month.issue("80.00", company=veteran["_id"])
+    month.clean_run()
+
+    # Day 5: several changes to one invoice within one tick, issued and edited in one breath.
+    clock.advance(day)
+    with clock.held():
+        burst = month.issue("99.00")
+        month.reprice(burst, "98.00")
+        month.reprice(burst, "97.00", "3.00")
+        month.reprice(fresh[0], "425.00")
+        month.reprice(fresh[0], "420.00")
+    month.clean_run()
+    with clock.held():  # and again right after a run, within the same second as each other
+        month.reprice(burst, "96.00")
+        month.reprice(burst, "95.00")
+    month.clean_run()
+
+    # Day 6: a change made while the sync is reading.
+    clock.advance(day)
+    early = month.issue("210.00")
+    month.issue("220.00")
+    month.issue("230.00")
+    seen = during_the_read(sandbox, lambda: month.reprice(early, "205.00"), after=3)
+    month.clean_run()
+    assert seen[0] >= 3, "the change during the read never happened"
+    late = month.issue("240.00")
+    seen = during_the_read(sandbox, lambda: month.officernd.void_invoice(late["_id"]), after=2)
+    month.clean_run()
+    assert seen[0] >= 2, "the change during the read never happened"
+    # A draft prepared today, issued tomorrow.
+    draft = month.officernd.create_invoice(
+        company=early["company"],
+        location=early["location"],
+        lines=month.lines_like(early, "55.00"),
+        currency=early["currency"],
+        status="draft",
+    )
+    month.clean_run()
+    clock.advance(day)
+    month.officernd.edit_invoice(draft["_id"], status="awaiting_payment")
+    month.clean_run()
+
+    # Day 7: documents that show up late: one created a minute before the last run's read
+    # (createdAt and modifiedAt in the past, as a slow index shows them), one backdated.
+    clock.advance(day)
+    month.clean_run()
+    clock.advance(-dt.timedelta(minutes=1))
+    month.issue("60.00")
+    clock.advance(dt.timedelta(minutes=1))
+    backdated = month.issue("70.00")
+    stored = sandbox.officernd.org.store["payments"].get(backdated["_id"])
+    stored["createdAt"] = "2025-01-15T09:00:00.000Z"
+    sandbox.officernd.org.store["payments"].changed(backdated["_id"])
+    month.clean_run()
+
+    # Days 8-20: faults on some runs, a clean run after each.
+    faults = [
+        ("lost-response", 0.4),
+        ("http-5xx", 0.3),
+        ("session-expired", 0.4),
+        ("http-524", 0.4),
+    ]
+    for number, (fault, rate) in enumerate(faults):
+        clock.advance(day)
+        work = [month.issue(f"{100 + number}.00") for _ in range(3)]
+        month.reprice(month.rng.choice(fresh[:2] + work[:1]), f"{500 + number}.00")
+        month.officernd.void_invoice(work[2]["_id"])
+        month.issue("20.00", company=work[0]["company"], document_type="creditNote")
+        sandbox.intacct.set_fault_rate(fault, rate)
+        month.sync(allowed=FAULTY_EXITS)
+        month.check_no_duplicates()
+        assert sandbox.intacct.stats.faults[fault] > 0, f"{fault} never fired"
+        sandbox.intacct.set_fault_rate(fault, 0.0)
+        # Before the next run, the operator voids one of the documents whose write may have
+        # lost its answer.
+        month.officernd.void_invoice(work[1]["_id"])
+        clock.advance(2 * hour)
+        month.clean_run()
+
+    # A weekend passes; month end.
+    clock.advance(2 * day)
+    month.clean_run()
+    until = clock().date().isoformat()
+    result = month.run_cli(
+        "--json", "reconcile", "--dry-run", "--from", "2025-01-01", "--to", until
+    )
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    document = json.loads(result.stdout)
+    assert document["agree"] is True, document["findings"]
+    assert document["findings"] == []
