@@ -440,3 +440,38 @@ def test_a_month_of_cron_runs_keeps_intacct_exactly_in_step_with_officernd(
     document = json.loads(result.stdout)
     assert document["agree"] is True, document["findings"]
     assert document["findings"] == []
+
+
+def on_intacct_write(sandbox: RunningSandbox, marker: str, change: Callable[[], None]) -> None:
+    """Make ``change`` once, just before Intacct runs the first request that mentions
+    ``marker`` (the write of that document: it was read from OfficeRnD before)."""
+    simulator = sandbox.intacct
+    real_handle = simulator.handle
+
+    def handle(body: bytes, endpoint: str) -> Any:
+        if marker.encode() in body:
+            simulator.handle = real_handle  # type: ignore[method-assign]
+            change()
+        return real_handle(body, endpoint)
+
+    simulator.handle = handle  # type: ignore[method-assign]
+
+
+def test_an_edit_made_after_the_read_of_a_long_run_is_posted_by_the_next_run(
+    month: Month,
+) -> None:
+    """A big run takes more than the few minutes of the cursor overlap between reading a
+    document and confirming its write. An edit the operator made in between must still reach
+    Intacct on the next run, however long after the edit the write was confirmed."""
+    month.clean_run()
+    month.clock.advance(dt.timedelta(days=1))
+    invoice = month.issue("150.00")
+
+    def edit_then_much_later() -> None:
+        month.reprice(invoice, "175.00")
+        month.clock.advance(dt.timedelta(minutes=20))  # the rest of a long run
+
+    on_intacct_write(month.sandbox, str(invoice["number"]), edit_then_much_later)
+    month.sync()
+    month.clock.advance(dt.timedelta(hours=1))
+    month.clean_run()

@@ -50,6 +50,7 @@ from orsync.state import (
     Cursors,
     Ledger,
     ProfileLock,
+    Runs,
     StateStore,
     Status,
     database_path,
@@ -115,13 +116,14 @@ def run_sync(
         if connections is None:
             connections = stack.enter_context(open_connections(profile_name, profile))
         if options.dry_run:
-            lookups, cursors, remembered = stack.enter_context(_read_only_state(db_path))
+            lookups, cursors, runs, remembered = stack.enter_context(_read_only_state(db_path))
             options = _after_mapping_change(options, mapping, remembered, lookups, summary)
             runner = Runner(
                 profile_name, profile, mapping, options, connections, summary, lookups, None
             )
             runner.progress = progress or NoProgress()
             runner.cursors = cursors
+            runner.runs = runs
             runner.run()
             summary.finished_at = utc_now()
             summary.exit_code = _exit_code(summary)
@@ -148,6 +150,7 @@ def run_sync(
         )
         runner.progress = progress or NoProgress()
         runner.cursors = store.cursors
+        runner.runs = store.runs
         try:
             runner.run()
         except BaseException as error:
@@ -222,11 +225,11 @@ def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:
 @contextmanager
 def _read_only_state(
     path: Path,
-) -> Iterator[tuple[LedgerLookups, Cursors | None, str | None]]:
-    """The dry run's view of the state (ledger, cursors, the last complete sync's mapping
-    fingerprint): read-only, or empty when the profile never ran."""
+) -> Iterator[tuple[LedgerLookups, Cursors | None, Runs | None, str | None]]:
+    """The dry run's view of the state (ledger, cursors, runs, the last complete sync's
+    mapping fingerprint): read-only, or empty when the profile never ran."""
     with read_only_state(path) as state:
         if state is None:
-            yield EmptyLedger(), None, None
+            yield EmptyLedger(), None, None, None
         else:
-            yield state.ledger, state.cursors, state.settings.mapping_fingerprint()
+            yield state.ledger, state.cursors, state.runs, state.settings.mapping_fingerprint()

@@ -7,6 +7,7 @@ run whose answer was lost. Each stream's cursor moves only after its writes are 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from orsync.config import Profile
@@ -34,7 +35,9 @@ from orsync.state import (
     DEFAULT_OVERLAP,
     Cursors,
     Ledger,
+    LedgerRow,
     RecordFailure,
+    Runs,
     Status,
 )
 from orsync.state._db import utc_now
@@ -58,6 +61,8 @@ class Runner:
         self.options = options
         self.progress: SyncProgress = NoProgress()
         self.cursors: Cursors | None = None
+        self.runs: Runs | None = None  # when earlier runs started (see _drop_unchanged)
+        self._run_starts: dict[int, dt.datetime | None] = {}
         client_settings = connections.intacct._settings
         engine = engine_options(profile, mapping, retry_failed=options.retry_failed)
         self.ctx = RunContext(
@@ -226,11 +231,17 @@ class Runner:
 
     def _drop_unchanged(self, records: list[PaymentDocument]) -> list[PaymentDocument]:
         """Records the cursor overlap read again although OfficeRnD has not changed them since
-        their write was confirmed: counted unchanged without building them, which would need
-        OfficeRnD's reference lists (a handful of requests on a run with nothing to do).
+        the run that recorded their row read them: counted unchanged without building them,
+        which would need OfficeRnD's reference lists (a handful of requests on a run with
+        nothing to do).
 
-        ``UNCHANGED_MARGIN`` absorbs clock skew between OfficeRnD's ``modifiedAt`` and this
-        machine's confirmation time. ``--full`` rebuilds everything (a mapping change)."""
+        The comparison is with the START of that run, never with when its write was confirmed
+        or failed: a long run reads a document, the operator edits it, and the write of the
+        version read is confirmed minutes later; measured against the confirmation, that edit
+        would pass for "unchanged" on every later run and never reach Intacct. A row whose run
+        is unknown is rebuilt (the version hash then decides). ``UNCHANGED_MARGIN`` absorbs
+        clock skew between OfficeRnD's ``modifiedAt`` and this machine's clock. ``--full``
+        rebuilds everything (a mapping change)."""
         by_kind: dict[str, list[str]] = {}
         for record in records:
             by_kind.setdefault(_kind_of(record), []).append(record.id)
@@ -246,8 +257,7 @@ class Runner:
                 row is not None
                 and row.status is Status.CONFIRMED
                 and row.confirmed_at is not None
-                and record.modified_at is not None
-                and record.modified_at < row.confirmed_at - UNCHANGED_MARGIN
+                and self._unchanged_since_read(record, row)
             ):
                 self.ctx.summary.count(stage_of(row.kind), "unchanged")
                 if self.ctx.plan is not None:
@@ -267,8 +277,7 @@ class Runner:
                 row is not None
                 and row.status is Status.FAILED
                 and not self.options.retry_failed
-                and record.modified_at is not None
-                and record.modified_at < row.status_at - UNCHANGED_MARGIN
+                and self._unchanged_since_read(record, row)
             ):
                 # Failed before and unchanged since: the same report, without rebuilding it.
                 error = row.error
@@ -299,6 +308,20 @@ class Runner:
                 continue
             kept.append(record)
         return kept
+
+    def _unchanged_since_read(self, record: PaymentDocument, row: LedgerRow) -> bool:
+        """OfficeRnD last changed ``record`` before the run that recorded ``row`` began (that
+        run read it afterwards, so the row's version has the change)."""
+        if record.modified_at is None or row.updated_run is None:
+            return False
+        started = self._run_started(row.updated_run)
+        return started is not None and record.modified_at < started - UNCHANGED_MARGIN
+
+    def _run_started(self, run_id: int) -> dt.datetime | None:
+        if run_id not in self._run_starts:
+            run = None if self.runs is None else self.runs.get(run_id)
+            self._run_starts[run_id] = None if run is None else run.started_at
+        return self._run_starts[run_id]
 
     def _unreadable(self, record: PaymentDocument, error: RecordError) -> None:
         kind = _kind_of(record)
