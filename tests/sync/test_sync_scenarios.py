@@ -132,6 +132,42 @@ def test_an_edit_updates_and_a_void_reverses_the_intacct_invoice(
     assert sandbox.intacct.stats.functions == 0
 
 
+def test_a_new_customer_or_date_is_a_conflict_not_an_update_that_leaves_them_behind(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    # An update sends lines, due date and numbers only: counting such an edit "updated" would
+    # leave Intacct billing the old customer on the old date while orsync reported success.
+    mapped_profile()
+    _, first = sync_json(run_cli)
+    posted = [d for d in issued(sandbox) if d["number"] not in failed_numbers(first)]
+    invoices = [d for d in posted if d["documentType"] == "invoice"]
+    moved = next(d for d in invoices if d["company"])
+    other = next(d["company"] for d in invoices if d["company"] not in (None, moved["company"]))
+    redated = next(d for d in invoices if d["company"] not in (other, moved["company"]))
+    store = sandbox.intacct.store
+    before = {n: store.invoice_by_number(n) for n in (moved["number"], redated["number"])}
+    sandbox.officernd.edit_invoice(moved["_id"], company=other)
+    sandbox.officernd.edit_invoice(redated["_id"], date="2025-11-03T00:00:00.000Z")
+
+    _, summary = sync_json(run_cli)
+
+    assert summary["counts"]["invoices"]["updated"] == 0
+    conflicts = {p["number"]: p for p in summary["problems"] if p["status"] == "conflict"}
+    assert "customer" in conflicts[moved["number"]]["message"]
+    assert "date" in conflicts[redated["number"]]["message"]
+    for number, document in before.items():
+        assert document is not None
+        after = store.invoice_by_number(number)
+        assert after is not None and after.customer_id == document.customer_id
+        assert "void" in conflicts[number]["fix"]
+    sync_json(run_cli)
+    status = json.loads(run_cli("--json", "status").stdout)  # left over, never taken for done
+    left = {row["source_id"]: row for row in status["unresolved"]}
+    for document in (moved, redated):
+        assert left[document["_id"]]["code"] == "conflict"
+        assert "keeps the" in left[document["_id"]]["message"]
+
+
 def test_sales_mode_posts_sales_documents_with_the_configured_definition(
     sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
 ) -> None:

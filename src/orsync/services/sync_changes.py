@@ -2,7 +2,8 @@
 
 An update or reversal is checked against the Intacct document first: a change Intacct can no
 longer take (paid, reversed, lines it cannot delete, a kind its API cannot reverse) becomes a
-conflict with the manual fix instead of a write that would fail or, worse, half apply.
+conflict with the manual fix instead of a write that would fail or, worse, half apply (a new
+customer, date, currency or entity, which an update does not send).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from orsync.engine import ActualDocument, DocumentAction, EngineOptions, SourceDocument
 from orsync.engine.build import posting_kind
-from orsync.engine.diff import can_reverse
+from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted
 from orsync.engine.model import Posting, PostingKind, Problem
 from orsync.services import postings
 from orsync.services.intacct_docs import IntacctDocuments
@@ -59,6 +60,17 @@ def change_blocker(
                 f"changed in OfficeRnD, but {reason}",
                 "Correct the document in Intacct by hand (or reverse it there and issue a new "
                 "one in OfficeRnD), then run sync again.",
+            )
+        # An update sends lines, due date and numbers only: a new customer, date, currency or
+        # entity would be left behind while the ledger said "updated" (reconcile's same rule).
+        fixed = fixed_once_posted(diff_document(action.posting, found, options))
+        if fixed:
+            return (
+                f"changed in OfficeRnD, but Intacct document {found.record_key} keeps the "
+                f"{' and '.join(fixed)} it was posted with (an update changes only its lines, "
+                "due date and numbers)",
+                f"If OfficeRnD is right, void {doc.number} there and issue a corrected one; if "
+                f"Intacct is right, correct {doc.number} back in OfficeRnD.",
             )
     return None
 
