@@ -297,7 +297,9 @@ def test_csv_and_plain_output(
     assert result.exit_code == 1
     assert f"different invoice {number}" in result.stdout
     assert "-> 2.00" in result.stdout
-    rows = target.read_text().splitlines()
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 as Excel recognises it
+    assert (reports / "month-totals.csv").read_bytes().startswith(b"\xef\xbb\xbfentity,")
+    rows = target.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("category,kind,number")
     assert any(number in row and "lines[1].net_amount" in row for row in rows[1:])
     assert (reports / "month-totals.csv").exists()

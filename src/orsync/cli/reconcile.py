@@ -193,18 +193,26 @@ def _ask(state: AppContext, outcome: ReconcileOutcome, rebuild: bool) -> bool:
 # --- rendering ---------------------------------------------------------------------------------
 
 
+# Excel (the finance team's spreadsheet) reads a CSV without a byte-order mark in the legacy
+# code page, which garbles every accented customer name; Python's csv, pandas and LibreOffice
+# all read the mark as UTF-8's.
+_CSV_BOM = "\ufeff"
+
+
 def _write_csv(path: Path, report: ReconcileReport) -> None:
     import csv
     import io
 
     from orsync.engine.report import CSV_COLUMNS
 
-    out = io.StringIO()
+    out = io.StringIO(_CSV_BOM)
+    out.seek(0, io.SEEK_END)
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
     writer.writerows(report.csv_rows())
     write_private_file(path, out.getvalue())
-    totals = io.StringIO()
+    totals = io.StringIO(_CSV_BOM)
+    totals.seek(0, io.SEEK_END)
     columns = ["entity", "currency", "account", "officernd", "intacct", "variance"]
     totals_writer = csv.DictWriter(totals, fieldnames=columns, lineterminator="\n")
     totals_writer.writeheader()
