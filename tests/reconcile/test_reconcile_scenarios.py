@@ -279,6 +279,22 @@ def test_no_input_without_yes_refuses_to_apply(synced: str, run_cli: CliRunner) 
     assert "asks before it applies any fix" in result.stderr
 
 
+def test_an_unreadable_document_is_counted_in_the_closing_line(
+    synced: str, sandbox: RunningSandbox, run_cli: CliRunner
+) -> None:
+    invoice = sandbox.officernd.records("payments", documentType="invoice")[0]
+    line = dict(invoice["lines"][0], quantity=10**16)  # an amount no ledger can hold
+    sandbox.officernd.edit_invoice(str(invoice["_id"]), lines=[line])
+
+    result = run_cli("reconcile", "--dry-run", *PERIOD)
+
+    assert result.exit_code == 1
+    assert f"unreadable: {invoice['number']}" in result.stdout
+    closing = result.stdout.strip().splitlines()[-1]
+    assert closing.startswith("Differences: ") and "unreadable" in closing
+    assert "Differences: ;" not in closing
+
+
 def test_csv_and_plain_output(
     synced: str, sandbox: RunningSandbox, run_cli: CliRunner, tmp_path: Path
 ) -> None:

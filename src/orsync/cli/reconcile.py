@@ -253,6 +253,8 @@ def _render_outcome(state: AppContext, outcome: ReconcileOutcome) -> None:
         out.line("Both sides agree.")
     else:
         counts = {k: v for k, v in report.counts().items() if v and k != "relink"}
+        if outcome.unreadable:
+            counts["unreadable"] = len(outcome.unreadable)
         out.line(
             "Differences: "
             + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
