@@ -443,6 +443,17 @@ def test_with_create_on_name_match_a_namesake_does_not_hold_anything() -> None:
     assert all(f.fix.action == "post" and f.fix.safe for f in report.findings)
 
 
+def test_the_intacct_document_of_an_unreadable_officernd_one_is_no_orphan() -> None:
+    doc = invoice("INV-1")
+    posted = in_intacct(built(doc), "R1")
+    reconciler = Reconciler(AR)
+    reconciler.add_actual(posted)
+    assert reconciler.follow_ups().find_in_officernd == ("INV-1",)
+    reconciler.add_unreadable("INV-1")  # read from OfficeRnD, not understood
+    assert reconciler.follow_ups().find_in_officernd == ()
+    assert reconciler.report().findings == ()
+
+
 def test_same_number_twice_in_officernd_is_ambiguous() -> None:
     one = invoice("INV-1")
     two = dataclasses.replace(invoice("INV-1"), id="other")

@@ -113,6 +113,7 @@ class Reconciler:
     _customers_expected: dict[str, CustomerPosting] = field(default_factory=dict)
     _customers_actual: dict[str, ActualCustomer] = field(default_factory=dict)
     _customer_namesakes: list[ActualCustomer] = field(default_factory=list)
+    _unreadable: set[str] = field(default_factory=set)
 
     def add_expected(
         self,
@@ -153,6 +154,11 @@ class Reconciler:
     def add_actual_customer(self, customer: ActualCustomer) -> None:
         self._customers_actual[customer.customer_id] = customer
 
+    def add_unreadable(self, number: str) -> None:
+        """An OfficeRnD document read but not understood (reported on its own, with its fix):
+        its Intacct documents are neither orphans nor anyone else's, and it is not looked for."""
+        self._unreadable.add(number)
+
     def add_customer_namesake(self, customer: ActualCustomer) -> None:
         """An Intacct customer whose name a billed customer missing in Intacct also has."""
         self._customer_namesakes.append(customer)
@@ -168,7 +174,9 @@ class Reconciler:
             {
                 key[1]
                 for key, bucket in self._actual.items()
-                if key not in self._expected and any(a.is_live and p for a, p in bucket)
+                if key not in self._expected
+                and key[1] not in self._unreadable
+                and any(a.is_live and p for a, p in bucket)
             }
         )
         return FollowUps(tuple(missing), tuple(unknown))
@@ -198,7 +206,9 @@ class Reconciler:
                 findings.append(finding)
             if relink is not None:
                 relinks.append(relink)
-        for key in sorted(k for k in self._actual if k not in self._expected):
+        known = self._expected.keys()
+        unknown = (k for k in self._actual if k not in known and k[1] not in self._unreadable)
+        for key in sorted(unknown):
             for actual, in_period in self._actual[key]:
                 if in_period and actual.is_live:
                     findings.append(unknown_to_officernd(key[0], actual))

@@ -365,6 +365,9 @@ def _reconcile_with(
         outcome.intacct_documents = intacct_read.result()
 
     _log_phase("both sides read", started)
+    for error in side.unreadable:
+        if error.record:
+            reconciler.add_unreadable(error.record)
     # Period edges: a document dated across the edge on one side must still find its match.
     follow = reconciler.follow_ups()
     if follow.find_in_intacct:
