@@ -475,3 +475,34 @@ def test_an_edit_made_after_the_read_of_a_long_run_is_posted_by_the_next_run(
     month.sync()
     month.clock.advance(dt.timedelta(hours=1))
     month.clean_run()
+
+
+def test_an_edit_made_while_a_write_was_unconfirmed_reaches_intacct(month: Month) -> None:
+    """Intacct took the write but its answer was lost; the operator then edited the document,
+    and the next run came well after the edit. Settling the lost write by lookup must not pass
+    the edit off as what Intacct already holds."""
+    month.clean_run()
+    month.clock.advance(dt.timedelta(days=1))
+    invoice = month.issue("150.00")
+    simulator = month.sandbox.intacct
+    real_handle = simulator.handle
+    marker = str(invoice["number"]).encode()
+
+    def lose_every_answer_about_it(body: bytes, endpoint: str) -> Any:
+        if marker not in body:
+            return real_handle(body, endpoint)
+        simulator.set_fault_rate("lost-response", 1.0)  # it runs and commits, then no answer
+        try:
+            return real_handle(body, endpoint)
+        finally:
+            simulator.set_fault_rate("lost-response", 0.0)
+
+    simulator.handle = lose_every_answer_about_it  # type: ignore[method-assign]
+    month.sync(allowed=FAULTY_EXITS - {0})
+    simulator.handle = real_handle  # type: ignore[method-assign]
+    taken = simulator.store.invoice_by_number(str(invoice["number"]))
+    assert taken is not None  # Intacct ran the write whose answer never came back
+    month.check_no_duplicates()
+    month.reprice(invoice, "175.00")
+    month.clock.advance(dt.timedelta(minutes=30))
+    month.clean_run()
