@@ -174,3 +174,23 @@ def sandbox_secrets(sandbox: RunningSandbox) -> list[str]:
         details["intacct"]["user_password"],
         details["officernd"]["client_secret"],
     ]
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every retry waits 2 % of what the policy says, and the OfficeRnD rate-limit fault asks
+    for Retry-After: 0: the same attempts in the same order, without seconds of real sleep
+    (the CLI runs in process, so its clients cannot be handed a fake sleep)."""
+    import random
+
+    from orsync.retry import RetryPolicy
+
+    policy_delay = RetryPolicy.delay
+
+    def quick(
+        self: RetryPolicy, attempt: int, rng: random.Random, retry_after: float | None = None
+    ) -> float:
+        return policy_delay(self, attempt, rng, retry_after) * 0.02
+
+    monkeypatch.setattr(RetryPolicy, "delay", quick)
+    monkeypatch.setattr("orsync.sandbox.officernd.simulator.FAULT_RETRY_AFTER_SECONDS", 0)

@@ -257,21 +257,6 @@ class Month:
 
 
 @pytest.fixture
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retries wait 2 % of what the policy says: the same attempts, no seconds of sleep."""
-    from orsync.retry import RetryPolicy
-
-    policy_delay = RetryPolicy.delay
-
-    def quick(
-        self: RetryPolicy, attempt: int, rng: random.Random, retry_after: float | None = None
-    ) -> float:
-        return policy_delay(self, attempt, rng, retry_after) * 0.02
-
-    monkeypatch.setattr(RetryPolicy, "delay", quick)
-
-
-@pytest.fixture
 def month(
     sandbox: RunningSandbox,
     mapped_profile: Configure,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import random
 import tempfile
 from collections.abc import Iterator
 
@@ -52,21 +51,3 @@ def reference() -> Iterator[Reference]:
         problems = json.loads(out)["problems"]
         held = frozenset(str(p["number"]) for p in problems if p["stage"] != "customers")
         yield Reference(intacct_truth(sandbox), officernd_totals(sandbox), held)
-
-
-@pytest.fixture
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every retry waits 2 % of what the policy says, and the OfficeRnD rate-limit fault asks
-    for Retry-After: 0: the same attempts in the same order, without seconds of real sleep
-    (the CLI runs in process, so its clients cannot be handed a fake sleep)."""
-    from orsync.retry import RetryPolicy
-
-    policy_delay = RetryPolicy.delay
-
-    def quick(
-        self: RetryPolicy, attempt: int, rng: random.Random, retry_after: float | None = None
-    ) -> float:
-        return policy_delay(self, attempt, rng, retry_after) * 0.02
-
-    monkeypatch.setattr(RetryPolicy, "delay", quick)
-    monkeypatch.setattr("orsync.sandbox.officernd.simulator.FAULT_RETRY_AFTER_SECONDS", 0)
