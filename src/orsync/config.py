@@ -144,8 +144,11 @@ def save_config(path: Path, config: Config) -> None:
     write_private_file(path, text)
 
 
-def select_profile(config: Config, name: str | None, path: Path) -> tuple[str, Profile]:
-    """The named profile, or the default one; ProfileNotFound names what exists."""
+def select_profile(
+    config: Config, name: str | None, path: Path, *, named_by: str = "--profile"
+) -> tuple[str, Profile]:
+    """The named profile, or the default one; ProfileNotFound names what exists and where the
+    name came from (``named_by``: the option, or the variable cron's crontab sets)."""
     chosen = name or config.default_profile
     if chosen is None:
         raise ProfileNotFound(
@@ -157,7 +160,7 @@ def select_profile(config: Config, name: str | None, path: Path) -> tuple[str, P
         known = ", ".join(sorted(config.profiles)) or "none"
         raise ProfileNotFound(
             f"profile {chosen!r} does not exist in {path} (profiles: {known})",
-            hint=f"Pick one with --profile, or run `orsync --profile {chosen} connect` to "
-            "create it.",
+            hint=f"Name one of them with {named_by}, or run `orsync --profile {chosen} connect` "
+            "to create it.",
         )
     return chosen, profile

@@ -87,6 +87,20 @@ def test_off_a_terminal_lines_and_table_rows_are_never_wrapped(run_cli: CliRunne
     assert all(name in error for name in names)
 
 
+def test_an_unknown_profile_hint_names_where_the_name_came_from(
+    run_cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_profiles("main")
+    by_option = run_cli("--profile", "nope", "status")
+    assert by_option.exit_code == 78
+    assert "Name one of them with --profile" in by_option.stderr
+    monkeypatch.setenv("ORSYNC_PROFILE", "nope")  # what a crontab sets
+    by_environment = run_cli("status")
+    assert by_environment.exit_code == 78
+    assert "Name one of them with ORSYNC_PROFILE" in by_environment.stderr
+    assert "orsync --profile nope connect" in by_environment.stderr
+
+
 def test_user_data_is_not_interpreted_as_markup(run_cli: CliRunner) -> None:
     from orsync.config import Config, IntacctSettings, OfficeRndSettings, Profile, save_config
     from orsync.env import default_config_path

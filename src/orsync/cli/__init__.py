@@ -15,6 +15,7 @@ import typer
 from typer import Abort
 
 # typer vendors click (pinned <0.30): the parser's errors, raised here outside standalone mode.
+from typer._click.core import ParameterSource
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from orsync import __version__
@@ -98,8 +99,10 @@ def root(
 
     ORSYNC_HOME relocates config, state and cache.
     """
+    from_environment = ctx.get_parameter_source("profile") == ParameterSource.ENVIRONMENT
     state = AppContext(
         profile=profile,
+        profile_named_by=EnvVars.PROFILE if from_environment else "--profile",
         config_path=config,
         verbose=verbose,
         quiet=quiet,

@@ -36,6 +36,7 @@ ERROR_SCHEMA = "orsync.error/1"
 @dataclass
 class AppContext:
     profile: str | None = None
+    profile_named_by: str = "--profile"  # or the environment variable that set it
     config_path: Path | None = None
     verbose: int = 0
     quiet: bool = False
@@ -90,7 +91,12 @@ class AppContext:
     def selected_profile(self) -> tuple[str, Profile]:
         from orsync.config import select_profile
 
-        return select_profile(self.load_config(), self.profile, self.resolved_config_path)
+        return select_profile(
+            self.load_config(),
+            self.profile,
+            self.resolved_config_path,
+            named_by=self.profile_named_by,
+        )
 
 
 # The run's context, kept where main() can read --debug after a command raised.
