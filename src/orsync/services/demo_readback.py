@@ -76,14 +76,19 @@ def posted_documents(sim: IntacctSimulator) -> list[PostedDocument]:
         so_docs = list(store.so_table)
         locations = dict(store.locations)
     for ar in ar_docs:
-        if ar.reversal_of is not None or not has_origin_marker(ar.description):
+        # An Order Entry document posts its own AR record (MODULEKEY 8.SO): counted once, below.
+        if ar.reversal_of is not None or ar.module_key != "4.AR":
+            continue
+        if not has_origin_marker(ar.description):
             continue
         location = next((line.location_id for line in ar.lines if line.location_id), "")
         entity = ar.entity_id or (locations[location].entity_id if location in locations else "")
         found.append(
             PostedDocument(
                 kind="invoice" if ar.kind == "invoice" else "credit_note",
-                number=ar.doc_number or ar.record_id,
+                # The OfficeRnD number: an invoice's ponumber, a credit memo's invoiceno
+                # (either is also the record id under OfficeRnD numbering).
+                number=(ar.doc_number if ar.kind == "invoice" else ar.invoice_no) or ar.record_id,
                 intacct_id=ar.record_id or str(ar.recordno),
                 customer_id=ar.customer_id,
                 entity=entity,
@@ -109,7 +114,7 @@ def posted_documents(sim: IntacctSimulator) -> list[PostedDocument]:
                 entity=entity,
                 currency=so.currency,
                 date=so.when_created.isoformat(),
-                total=so.total,
+                total=-so.total if credit else so.total,  # signed as AR credit memos are
                 lines=len(so.lines),
                 live=so.state.lower() not in {"reversed", "converted", "closed"},
             )
