@@ -51,7 +51,8 @@ def change_blocker(
         return (
             "voided in OfficeRnD; Intacct's API cannot reverse this kind of document",
             "Reverse or cancel it in Intacct by hand (Order Entry: convert it to a credit; "
-            "AR adjustment: reverse it), then run sync again.",
+            "AR adjustment: reverse it), then run `orsync sync --retry-failed` (a plain run "
+            "holds a failure whose input has not changed).",
         )
     if action.action == "update" and action.posting is not None:
         reason = postings.update_blocker(action.posting, len(found.lines))

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from orsync.engine import (
     REVERSAL_VERSION,
+    ActualDocument,
     DocumentAction,
     LedgerView,
     Posting,
@@ -345,6 +346,9 @@ class DocumentDesk:
             key = (action.source_kind, action.source_id)
             doc = built[key][0]
             found = actual.get(key)
+            if action.action == "reverse" and found is not None and found.state == "reversed":
+                self._adopt_reversal(action, found)
+                continue
             blocker = change_blocker(action, doc, found, self._ctx.options)
             if blocker is None:
                 assert found is not None
@@ -365,6 +369,17 @@ class DocumentDesk:
                 )
             )
         return out
+
+    def _adopt_reversal(self, action: DocumentAction, found: ActualDocument) -> None:
+        """Voided in OfficeRnD and already reversed in Intacct (by hand: the fix of a void the
+        API cannot reverse, or finance went first): both sides agree, as reconcile says too."""
+        self._ctx.writable().adopt(
+            action.source_kind,
+            action.source_id,
+            REVERSAL_VERSION,
+            TargetKeys(key=found.record_key, number=found.invoice_number, entity=found.entity_id),
+        )
+        self._ctx.summary.count(stage_of(action.source_kind), "adopted")
 
     # -- unknown outcomes ---------------------------------------------------------------------
 
