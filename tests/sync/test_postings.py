@@ -12,6 +12,7 @@ from lxml import etree
 
 from orsync.engine import CustomerPosting, Posting, PostingLine
 from orsync.engine.customers import FieldChange
+from orsync.engine.diff import update_blocker
 from orsync.engine.model import Address
 from orsync.intacct.xml import SenderCredentials, SessionCredentials, build_request
 from orsync.intacct.xml.function import Function
@@ -131,9 +132,9 @@ def test_an_update_replaces_the_lines_it_has_and_adds_the_new_ones() -> None:
 
 
 def test_an_edit_that_removes_lines_or_touches_a_credit_memo_cannot_be_applied() -> None:
-    assert postings.update_blocker(posting(), line_count=2) is not None
-    assert postings.update_blocker(posting("ar_credit_memo"), line_count=1) is not None
-    assert postings.update_blocker(posting(), line_count=1) is None
+    assert update_blocker(posting(), line_count=2) is not None
+    assert update_blocker(posting("ar_credit_memo"), line_count=1) is not None
+    assert update_blocker(posting(), line_count=1) is None
 
 
 def test_only_ar_invoices_are_reversed_through_the_api() -> None:

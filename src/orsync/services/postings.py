@@ -24,7 +24,6 @@ from decimal import Decimal
 from orsync.engine import CustomerPosting, Posting, PostingLine
 from orsync.engine.customers import FieldChange
 from orsync.engine.diff import can_reverse
-from orsync.engine.diff import update_blocker as update_blocker  # sync's callers use it here
 from orsync.engine.model import Address
 from orsync.errors import InternalError
 from orsync.intacct.xml import legacy, objects

@@ -12,9 +12,8 @@ from collections.abc import Mapping, Sequence
 
 from orsync.engine import ActualDocument, DocumentAction, EngineOptions, SourceDocument
 from orsync.engine.build import posting_kind
-from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted
+from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted, update_blocker
 from orsync.engine.model import Posting, PostingKind, Problem
-from orsync.services import postings
 from orsync.services.intacct_docs import IntacctDocuments
 from orsync.state import LedgerRow
 
@@ -55,12 +54,13 @@ def change_blocker(
             "holds a failure whose input has not changed).",
         )
     if action.action == "update" and action.posting is not None:
-        reason = postings.update_blocker(action.posting, len(found.lines))
+        reason = update_blocker(action.posting, len(found.lines))
         if reason is not None:
             return (
                 f"changed in OfficeRnD, but {reason}",
-                "Correct the document in Intacct by hand (or reverse it there and issue a new "
-                "one in OfficeRnD), then run sync again.",
+                "Correct the document in Intacct by hand, then run `orsync sync --retry-failed` "
+                "(a plain run holds a failure whose input has not changed); or reverse it there "
+                "and issue a new one in OfficeRnD.",
             )
         # An update sends lines, due date and numbers only: a new customer, date, currency or
         # entity would be left behind while the ledger said "updated" (reconcile's same rule).

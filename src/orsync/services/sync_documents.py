@@ -31,7 +31,7 @@ from orsync.engine import (
     version_hash,
 )
 from orsync.engine.build import posting_kind
-from orsync.engine.diff import diff_document
+from orsync.engine.diff import diff_document, update_blocker
 from orsync.errors import RecordError
 from orsync.intacct.xml.function import Function
 from orsync.services import postings
@@ -437,7 +437,7 @@ class DocumentDesk:
             )
             if was_update and not holds_sent and now == sent and isinstance(posting, Posting):
                 # The update did not land: send it again, same controlid.
-                reason = postings.update_blocker(posting, len(found.lines))
+                reason = update_blocker(posting, len(found.lines))
                 if reason is None and not found.is_paid_at_all:
                     resend = DocumentAction(
                         "update", doc.kind, doc.id, doc.number, sent, "resent", posting=posting
