@@ -241,6 +241,7 @@ class Month:
     def reverse_by_hand(self, number: str) -> None:
         """Finance reverses the document in Intacct's UI (an Order Entry one is closed, and the
         AR record it posted reversed)."""
+        from orsync.sandbox.intacct.invoices import record_reversal
         from orsync.sandbox.intacct.records import ZERO
 
         store = self.sandbox.intacct.store
@@ -265,27 +266,7 @@ class Month:
                 assert found is not None
                 posted = found
             assert posted.total_paid == ZERO
-            reversal = dataclasses.replace(
-                posted,
-                recordno=store.next_recordno("ar"),
-                record_id="",
-                lines=tuple(
-                    dataclasses.replace(
-                        line,
-                        amount=-line.amount,
-                        taxes=tuple(dataclasses.replace(t, amount=-t.amount) for t in line.taxes),
-                    )
-                    for line in posted.lines
-                ),
-                reversal_of=posted.recordno,
-                when_modified=now,
-            )
-            reversal = dataclasses.replace(reversal, total_paid=reversal.total_entered)
-            store.put(store.ar_table, reversal, None)
-            reversed_ = dataclasses.replace(
-                posted, reversed_by=reversal.recordno, total_paid=posted.total_entered
-            )
-            store.put(store.ar_table, dataclasses.replace(reversed_, when_modified=now), None)
+            record_reversal(store, posted, now.date(), now, f"Reversal of {posted.record_id}")
 
     # -- the invariants --------------------------------------------------------------------
 

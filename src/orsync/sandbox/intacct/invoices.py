@@ -4,6 +4,7 @@ apply_arpayment."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from orsync.sandbox.intacct.request import (
     text,
 )
 from orsync.sandbox.intacct.rules import Checks
+from orsync.sandbox.intacct.store import IntacctStore, Journal
 
 
 def created(fn: Function, key: int | str) -> FunctionResult:
@@ -219,13 +221,29 @@ def reverse_invoice(ctx: Context, fn: Function) -> FunctionResult:
         )
     checks.open_period(when)
     checks.done()
+    assert when is not None  # checks.done() raised otherwise
+    description = text(el, "description") or f"Reversal of {doc.record_id}"
+    recordno = record_reversal(ctx.store, doc, when, ctx.now, description, ctx.journal)
+    return created(fn, recordno)
+
+
+def record_reversal(
+    store: IntacctStore,
+    doc: ArDocument,
+    when: date,
+    now: datetime,
+    description: str,
+    journal: Journal | None = None,
+) -> int:
+    """Store the reversal of ``doc`` (negated lines, dated ``when``) and mark ``doc`` reversed;
+    the gateway's ``reverse_invoice`` after its checks, and what finance does in Intacct's UI."""
     reversal = dataclasses.replace(
         doc,
-        recordno=ctx.store.next_recordno("ar"),
+        recordno=store.next_recordno("ar"),
         record_id="",
         when_created=when,
         when_posted=when,
-        when_modified=ctx.now,
+        when_modified=now,
         lines=tuple(
             dataclasses.replace(
                 ln,
@@ -234,16 +252,16 @@ def reverse_invoice(ctx: Context, fn: Function) -> FunctionResult:
             )
             for ln in doc.lines
         ),
-        description=text(el, "description") or f"Reversal of {doc.record_id}",
+        description=description,
         reversal_of=doc.recordno,
     )
     reversal = dataclasses.replace(reversal, total_paid=reversal.total_entered)
     original = dataclasses.replace(
-        doc, reversed_by=reversal.recordno, total_paid=doc.total_entered, when_modified=ctx.now
+        doc, reversed_by=reversal.recordno, total_paid=doc.total_entered, when_modified=now
     )
-    ctx.store.put(ctx.store.ar_table, reversal, ctx.journal)
-    ctx.store.put(ctx.store.ar_table, original, ctx.journal)
-    return created(fn, reversal.recordno)
+    store.put(store.ar_table, reversal, journal)
+    store.put(store.ar_table, original, journal)
+    return reversal.recordno
 
 
 def pay_invoice(
