@@ -65,7 +65,7 @@ def update_blocker(posting: Posting, line_count: int) -> str | None:
     if posting.kind == "ar_credit_memo":
         return (
             "Intacct AR adjustments cannot be edited through the API once posted; reverse or "
-            "correct the credit memo in Intacct, then run sync again"
+            "correct the credit memo in Intacct"
         )
     if len(posting.lines) < line_count:
         return (
