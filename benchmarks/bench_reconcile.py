@@ -156,9 +156,9 @@ def reconcile_once(officernd: Any, *, trace: bool = True) -> tuple[Any, float, i
     from orsync.config import load_config, select_profile
     from orsync.env import default_config_path
     from orsync.intacct import IntacctClient
-    from orsync.services.connections import build_intacct_http, intacct_settings
+    from orsync.services.common import build_intacct_http, intacct_settings
+    from orsync.services.mapping import engine_options, load_profile_mapping
     from orsync.services.reconcile import ReconcileRequest, reconcile_with
-    from orsync.services.resolver import engine_options, load_profile_mapping
 
     path = default_config_path()
     name, profile = select_profile(load_config(path), "demo", path)
@@ -191,7 +191,7 @@ def build_officernd(http: httpx.Client) -> Any:
     from orsync.config import load_config, select_profile
     from orsync.env import default_config_path
     from orsync.officernd import OfficeRndClient, RateBudget
-    from orsync.services.connections import officernd_credentials
+    from orsync.services.common import officernd_credentials
 
     path = default_config_path()
     name, profile = select_profile(load_config(path), "demo", path)
@@ -217,9 +217,9 @@ def naive_reconcile(officernd: Any, sample: int) -> tuple[float, int, int]:
     from orsync.intacct.xml import reads
     from orsync.officernd.collections import PAYMENTS
     from orsync.officernd.query import Query
-    from orsync.services import intacct_docs_parse as parse
-    from orsync.services.connections import build_intacct_http, intacct_settings
-    from orsync.services.sources import SOURCE_DOCUMENT_FIELDS, SYNCED_DOCUMENT_TYPES
+    from orsync.services.common import build_intacct_http, intacct_settings
+    from orsync.services.convert import SOURCE_DOCUMENT_FIELDS, SYNCED_DOCUMENT_TYPES
+    from orsync.services.convert import readback_parse as parse
 
     path = default_config_path()
     name, profile = select_profile(load_config(path), "demo", path)
@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from orsync.services.intacct_docs import LINE_FUNCTIONS_PER_REQUEST
+    from orsync.services.convert import LINE_FUNCTIONS_PER_REQUEST
 
     rows = []
     for invoices in (args.small, args.invoices):

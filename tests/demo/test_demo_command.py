@@ -59,7 +59,7 @@ def _officernd_totals_by_currency(
 
 @pytest.fixture(autouse=True)
 def _sync_service_present() -> None:
-    pytest.importorskip("orsync.services.sync", reason="the sync service has not landed yet")
+    pytest.importorskip("orsync.services.sync.run", reason="the sync service has not landed yet")
 
 
 def test_the_demo_posts_every_issued_document_and_reports_intacct_totals(run_cli: Run) -> None:
@@ -156,7 +156,7 @@ def test_a_home_that_is_not_empty_is_refused_before_anything_starts(
 
 def _interrupt_the_sync(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C once the profile and mapping are written, as the sync starts."""
-    import orsync.services.demo as demo
+    import orsync.services.demo.run as demo
 
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt

@@ -16,7 +16,7 @@ from orsync.mapping import (
     resolve_location,
     resolve_revenue_account,
 )
-from orsync.services.demo_mapping import GapToFill, fill_gaps
+from orsync.services.demo import GapToFill, fill_gaps
 
 CATALOG = IntacctCatalog(
     gl_accounts=(

@@ -160,7 +160,7 @@ def test_status_compares_case_insensitively_and_none_fields_are_not_managed() ->
     assert action.action == "adopt" and not action.changes
 
 
-# -- what Intacct's read-back of a customer carries (orsync.services.sync_lookups) ---------------
+# -- what Intacct's read-back of a customer carries (orsync.services.sync.lookups) ---------------
 
 # Intacct's customer query returns name, email, currency and status, not print-as, the contact
 # name or the address.

@@ -248,7 +248,7 @@ def test_an_output_path_the_os_cannot_look_up_is_refused_with_the_reason(tmp_pat
 
 def test_a_mapping_path_the_os_cannot_look_up_is_a_config_problem(tmp_path: Path) -> None:
     from orsync.errors import ConfigError
-    from orsync.services.resolver import load_profile_mapping
+    from orsync.services.mapping import load_profile_mapping
 
     profile = sample_profile()
     profile = profile.model_copy(

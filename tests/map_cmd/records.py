@@ -15,7 +15,7 @@ from orsync.officernd.models import (
     RevenueAccount,
     TaxRate,
 )
-from orsync.services.sources import ReferenceData
+from orsync.services.convert import ReferenceData
 
 LONDON = "a00000000000000000000001"
 DUBLIN = "a00000000000000000000002"

@@ -245,8 +245,8 @@ def test_the_whole_intacct_catalog_costs_one_request_after_sign_in(
 ) -> None:
     from orsync.config import load_config
     from orsync.env import default_config_path
-    from orsync.services.connections import open_connections
-    from orsync.services.mapping_service_catalog import load_catalog
+    from orsync.services.common import open_connections
+    from orsync.services.mapping import load_catalog
 
     profile = load_config(default_config_path()).profiles[sandbox_profile]
     with open_connections(sandbox_profile, profile) as live:
@@ -292,7 +292,7 @@ def test_init_that_fails_only_when_written_is_a_clear_usage_error(
 ) -> None:
     import errno
 
-    import orsync.services.mapping_service as service
+    import orsync.services.mapping.commands as service
 
     def disk_full(path: Path, data: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")

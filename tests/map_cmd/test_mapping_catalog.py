@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from orsync.intacct.xml.response import Record
-from orsync.services.mapping_service_catalog import build_catalog
+from orsync.services.mapping import build_catalog
 
 
 def rec(**fields: str) -> Record:

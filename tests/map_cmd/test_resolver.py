@@ -17,8 +17,8 @@ from orsync.engine.options import EngineOptions
 from orsync.errors import InternalError, RecordError
 from orsync.mapping import Mapping, parse_mapping, sanitize_customer_id
 from orsync.officernd.models import Fee
-from orsync.services.resolver import MappingResolver, engine_options, option_conflicts
-from orsync.services.sources import ReferenceData, source_customer, source_document
+from orsync.services.convert import ReferenceData, source_customer, source_document
+from orsync.services.mapping import MappingResolver, engine_options, option_conflicts
 from tests.map_cmd.records import (
     BROOKLYN,
     COMPANY,
@@ -216,7 +216,7 @@ def test_london_line_in_a_dublin_invoice_is_reported_at_subsidiary_level() -> No
 
 
 def test_fees_are_loaded_only_when_a_map_reads_them() -> None:
-    from orsync.services.resolver import needs_fees
+    from orsync.services.mapping import needs_fees
 
     assert needs_fees(mapping())  # resource_types reads the rate behind a fee
     without = MAPPING[: MAPPING.index("resource_types:")]
@@ -303,7 +303,7 @@ def test_a_profile_whose_mapping_file_is_gone_says_how_to_restore_or_replace_it(
     tmp_path: Path,
 ) -> None:
     from orsync.errors import ConfigError
-    from orsync.services.resolver import load_profile_mapping
+    from orsync.services.mapping import load_profile_mapping
 
     def profile(mapping: str | None) -> Profile:
         return Profile(

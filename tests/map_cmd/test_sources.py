@@ -9,7 +9,7 @@ import pytest
 
 from orsync.engine.model import Address, CustomerRef
 from orsync.errors import RecordError
-from orsync.services.sources import line_amounts, source_customer, source_document, tax_from_gross
+from orsync.services.convert import line_amounts, source_customer, source_document, tax_from_gross
 from tests.map_cmd.records import (
     COMPANY,
     DUBLIN,

@@ -16,7 +16,7 @@ from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, Sen
 from orsync.intacct.outcomes import Succeeded
 from orsync.retry import RetryPolicy
 from orsync.sandbox.launch import RunningSandbox
-from orsync.services import postings
+from orsync.services.convert import postings
 
 TAX_SOLUTIONS = {
     "UK Output VAT 20%": "United Kingdom - VAT",

@@ -12,7 +12,7 @@ from orsync.engine import EngineOptions
 from orsync.engine.diff import diff_document
 from orsync.intacct.xml import legacy
 from orsync.sandbox.launch import RunningSandbox
-from orsync.services.intacct_docs import IntacctDocuments
+from orsync.services.convert import IntacctDocuments
 from tests.reconcile.helpers import (
     AR,
     SALES,
@@ -82,7 +82,7 @@ def test_lookup_by_reference_finds_any_date_and_each_duplicate(sandbox: RunningS
 def test_lines_are_read_in_as_few_functions_as_the_lines_per_document_need(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orsync.services import intacct_docs
+    from orsync.services.convert import readback as intacct_docs
 
     client = intacct_client(sandbox)
     write(client, *(posting(f"INV-{n}") for n in range(1, 8)))
@@ -105,7 +105,7 @@ def test_lines_are_read_in_as_few_functions_as_the_lines_per_document_need(
 def test_each_document_kind_sizes_its_line_reads_by_its_own_lines_per_document(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orsync.services import intacct_docs
+    from orsync.services.convert import readback as intacct_docs
 
     monkeypatch.setattr(intacct_docs, "LINES_PER_PAGE", 10)
     monkeypatch.setattr(intacct_docs, "FIRST_LINE_CHUNK", 2)
@@ -179,7 +179,7 @@ def test_customers_by_id(sandbox: RunningSandbox) -> None:
 def test_many_customers_are_read_by_one_scan_when_that_costs_fewer_requests(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orsync.services import intacct_docs
+    from orsync.services.convert import readback as intacct_docs
 
     monkeypatch.setattr(intacct_docs, "SCAN_CUSTOMERS_FROM", 2)
     client = intacct_client(sandbox)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from orsync.errors import ServiceUnavailable
-from orsync.services.intacct_docs import _merged
+from orsync.services.convert.readback import _merged
 
 
 def test_every_item_of_every_read_arrives_once_with_each_reads_order_kept() -> None:

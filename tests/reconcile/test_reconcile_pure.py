@@ -10,10 +10,16 @@ import pytest
 from orsync.engine.report import Finding, Fix, ReconcileReport, Relink
 from orsync.errors import UsageError
 from orsync.intacct.xml.response import Record
-from orsync.services import intacct_docs_parse as parse
-from orsync.services.intacct_docs import lines_condition
-from orsync.services.reconcile import ReconcileOutcome, ReconcileRequest, previous_month
-from orsync.services.reconcile_ledger import UNKNOWN_VERSION, customer_adoptions, relink_adoptions
+from orsync.services.convert import lines_condition
+from orsync.services.convert import readback_parse as parse
+from orsync.services.reconcile import (
+    UNKNOWN_VERSION,
+    ReconcileOutcome,
+    ReconcileRequest,
+    customer_adoptions,
+    previous_month,
+    relink_adoptions,
+)
 from tests.reconcile.helpers import AR
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from orsync.officernd.collections import PAYMENTS
 from orsync.sandbox.seed.generator import generate
-from orsync.services.sources import (
+from orsync.services.convert import (
     SOURCE_DOCUMENT_FIELDS,
     SYNCED_DOCUMENT_TYPES,
     ReferenceData,

@@ -9,8 +9,8 @@ from orsync.engine import Posting
 from orsync.engine.model import CustomerRef
 from orsync.engine.options import EngineOptions
 from orsync.officernd.models import Company, Member
-from orsync.services.reconcile_sources import CustomerFetcher, OfficeRndSide, build_all
-from orsync.services.sources import source_customer
+from orsync.services.convert import source_customer
+from orsync.services.reconcile import CustomerFetcher, OfficeRndSide, build_all
 from tests.engine.factories import FakeResolver, invoice
 from tests.officernd.fake_api import FakeOfficeRnd, make_client, oid
 

@@ -299,7 +299,7 @@ def test_keyring_holds_secrets_only_under_the_profile_namespace(
 @pytest.mark.parametrize("kind", ["unknown user", "symlink loop"])
 def test_a_mapping_path_that_cannot_be_resolved_is_a_usage_error(tmp_path: Path, kind: str) -> None:
     from orsync.errors import UsageError
-    from orsync.services.connect import ConnectRequest, merge_profile
+    from orsync.services.setup import ConnectRequest, merge_profile
 
     if kind == "unknown user":
         mapping = "~no-such-user-of-orsync/mapping.yaml"

@@ -17,13 +17,15 @@ from orsync.errors import (
 )
 from orsync.mapping import parse_mapping
 from orsync.secrets import Secret
-from orsync.services.checks import CheckResult, exit_code_for, profile_entities
-from orsync.services.connect import (
+from orsync.services.setup import (
+    CheckResult,
     ConnectRequest,
     MissingSettings,
     connect_profile,
+    exit_code_for,
     has_synced,
     merge_profile,
+    profile_entities,
     worst_exit_code,
 )
 from orsync.state import Kind, StateStore, database_path

@@ -15,7 +15,7 @@ import pytest
 
 from orsync.errors import UsageError
 from orsync.sandbox.launch import SANDBOX_FAULTS
-from orsync.services.sandbox import parse_rate_limit, sandbox_options
+from orsync.services.demo import parse_rate_limit, sandbox_options
 from tests.conftest import CliRunner
 
 pytestmark = pytest.mark.loopback

@@ -13,9 +13,9 @@ import pytest
 
 from orsync.env import state_dir
 from orsync.errors import ConfigError, ExitCode
-from orsync.services.reconcile_ledger import existing_ledger
+from orsync.services.common import read_only_state
+from orsync.services.reconcile import existing_ledger
 from orsync.services.status import profile_status
-from orsync.services.sync_state import read_only_state
 from orsync.state import (
     SCHEMA_VERSION,
     NewerStateSchema,

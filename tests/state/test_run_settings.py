@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orsync.services.sync_state import read_only_state
+from orsync.services.common import read_only_state
 from orsync.state import StateStore
 from tests.state.conftest import PROFILE
 

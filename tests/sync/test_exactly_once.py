@@ -24,7 +24,7 @@ def sync_once(mapped_profile: Configure) -> Iterator[Callable[[], SyncResult]]:
     process would: the OfficeRnD simulator allows 5 tokens a minute)."""
     from orsync.config import load_config
     from orsync.env import default_config_path
-    from orsync.services.connections import open_connections
+    from orsync.services.common import open_connections
     from orsync.services.sync import SyncOptions, run_sync
 
     name = mapped_profile()

@@ -336,7 +336,7 @@ def month(
     sandbox.intacct.config.clock = clock
     # Every run signs in once; OfficeRnD's 5 tokens a minute would meter cron, not orsync.
     sandbox.officernd._token_limit.per_minute = None
-    for module in ("orsync.state._db", "orsync.services.sync_runner", "orsync.services.sync"):
+    for module in ("orsync.state._db", "orsync.services.sync.runner", "orsync.services.sync.run"):
         monkeypatch.setattr(f"{module}.utc_now", clock)
     return Month(sandbox, run_cli, clock, options=options)
 

@@ -16,7 +16,7 @@ from orsync.engine.diff import update_blocker
 from orsync.engine.model import Address
 from orsync.intacct.xml import SenderCredentials, SessionCredentials, build_request
 from orsync.intacct.xml.function import Function
-from orsync.services import postings
+from orsync.services.convert import postings
 
 CONTROLID = "orsync:invoice:0123456789abcdef0123456789abcdef"
 

@@ -29,7 +29,7 @@ def test_since_accepts_a_date_and_reads_it_as_utc() -> None:
 def test_a_since_no_service_can_hold_is_refused_before_anything_is_read() -> None:
     import datetime as dt
 
-    from orsync.services.sync_context import SyncOptions
+    from orsync.services.sync import SyncOptions
 
     with pytest.raises(UsageError, match="--since 0001-01-01 is outside the dates orsync reads"):
         SyncOptions(since=dt.datetime(1, 1, 1, tzinfo=dt.UTC))
@@ -54,7 +54,7 @@ def test_the_terminal_summary_is_a_table_per_stage(capsys: pytest.CaptureFixture
 
     from orsync.cli.context import AppContext
     from orsync.cli.sync import _problems, _summary_line, _summary_table
-    from orsync.services.sync_summary import RecordProblem, SyncSummary
+    from orsync.services.sync import RecordProblem, SyncSummary
 
     start = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
     summary = SyncSummary("main", {}, start, run_id=3, finished_at=start + dt.timedelta(seconds=2))

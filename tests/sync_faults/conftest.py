@@ -40,7 +40,7 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="session")
 def reference() -> Iterator[Reference]:
-    pytest.importorskip("orsync.services.sync", reason="the sync service has not landed yet")
+    pytest.importorskip("orsync.services.sync.run", reason="the sync service has not landed yet")
     with (
         tempfile.TemporaryDirectory(prefix="orsync-reference-") as home,
         scoped_environment({EnvVars.HOME: home, EnvVars.PROFILE: None}),

@@ -9,7 +9,7 @@ import typer
 from orsync.cli.context import AppContext
 
 if TYPE_CHECKING:
-    from orsync.services.checks import CheckResult
+    from orsync.services.setup import CheckResult
 
 _MARK = {"pass": "ok", "fail": "FAIL", "skip": "skip"}
 
@@ -31,7 +31,7 @@ def test_command(
     permissions refused; 78 configuration, secret or mapping problem (the first of
     these that applies, in this order).
     """
-    from orsync.services.checks import exit_code_for, run_checks
+    from orsync.services.setup import exit_code_for, run_checks
 
     state: AppContext = ctx.obj
     state.request_json(json_output)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from orsync.config import Profile
-    from orsync.services.connect import ConnectRequest, ConnectResult
+    from orsync.services.setup import ConnectRequest, ConnectResult
 
 DEFAULT_PROFILE = "default"
 
@@ -73,7 +73,7 @@ def connect_command(
     missing), or an unconfirmed invoice-type switch; 69 a service is unreachable;
     77 credentials or permissions refused; 78 configuration, mapping or keyring problem.
     """
-    from orsync.services.connect import (
+    from orsync.services.setup import (
         ConnectRequest,
         NeedsConfirmation,
         connect_profile,
@@ -175,7 +175,7 @@ def _prompt(request: ConnectRequest, old: Profile | None, console: Console) -> C
         DEFAULT_OFFICERND_TOKEN_URL,
     )
     from orsync.secrets import Secret
-    from orsync.services.connect import find_secrets
+    from orsync.services.setup import find_secrets
 
     ask = _Asker(console)
     have_secret = find_secrets(request, old)

@@ -15,8 +15,7 @@ from orsync.errors import ExitCode
 
 if TYPE_CHECKING:
     from orsync.config import Profile
-    from orsync.services.mapping_service import InitResult, MapCheckResult
-    from orsync.services.mapping_service_show import ShownDocument
+    from orsync.services.mapping import InitResult, MapCheckResult, ShownDocument
 
 app = typer.Typer(
     help="Write, check and preview the mapping between OfficeRnD values and Intacct.",
@@ -65,7 +64,7 @@ def init_command(
     Values are matched by code, then by name; anything else is written as an explicit
     UNRESOLVED entry for you to fill in (never guessed). The file is private (0600).
     """
-    from orsync.services.mapping_service import init_mapping, mapping_path
+    from orsync.services.mapping import init_mapping, mapping_path
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
@@ -113,7 +112,7 @@ def check_command(
     active and be usable from the entity it posts in. Prints coverage per map and each gap
     with its fix. Exit 0 when complete, 78 when the file is invalid or has gaps.
     """
-    from orsync.services.mapping_service import check_mapping_file, mapping_path
+    from orsync.services.mapping import check_mapping_file, mapping_path
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
@@ -180,8 +179,7 @@ def show_command(
     against OfficeRnD's. Exit 0 when every shown document would post, 1 otherwise.
     """
     from orsync.errors import UsageError
-    from orsync.services.mapping_service import mapping_path
-    from orsync.services.mapping_service_show import DEFAULT_SAMPLE, show_postings
+    from orsync.services.mapping import DEFAULT_SAMPLE, mapping_path, show_postings
 
     if invoice is not None and sample is not None:
         raise UsageError("give --invoice or --sample, not both")

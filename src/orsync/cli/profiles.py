@@ -16,7 +16,7 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List the configured profiles (no secrets are needed)."""
     from rich.table import Table
 
-    from orsync.services.profiles import list_profiles
+    from orsync.services.setup import list_profiles
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
@@ -49,7 +49,7 @@ def show_command(
     json_output: JsonOption = False,
 ) -> None:
     """Show a profile's settings; secrets only as set/unset and where they come from."""
-    from orsync.services.profiles import describe_profile
+    from orsync.services.setup import describe_profile
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
@@ -80,7 +80,7 @@ def remove_command(
     """Remove a profile and its secrets (the ledger of what was posted is kept)."""
     from orsync.config import select_profile
     from orsync.errors import UsageError
-    from orsync.services.profiles import remove_profile
+    from orsync.services.setup import remove_profile
 
     state: AppContext = ctx.obj
     state.request_json(json_output)

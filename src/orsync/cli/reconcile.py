@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from orsync.engine.report import Finding, ReconcileReport
-    from orsync.services.reconcile import ReconcileOutcome
-    from orsync.services.reconcile_run import ReconcileRun
+    from orsync.services.reconcile import ReconcileOutcome, ReconcileRun
 
 MAX_ROWS = 200  # findings shown on a terminal; --json / --csv carry every one
 _TITLES = {
@@ -101,8 +100,12 @@ def reconcile_command(
     unavailable; 75 lock held, rate limited or writes left unconfirmed; 77 auth; 78
     configuration or mapping problem.
     """
-    from orsync.services.reconcile import ReconcileRequest, previous_month
-    from orsync.services.reconcile_run import HISTORY_START, run_reconcile
+    from orsync.services.reconcile import (
+        HISTORY_START,
+        ReconcileRequest,
+        previous_month,
+        run_reconcile,
+    )
 
     state: AppContext = ctx.obj
     as_json = state.request_json(json_output)

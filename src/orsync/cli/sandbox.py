@@ -60,7 +60,7 @@ def sandbox_command(
     intacct.rate-limit, intacct.session-expired, officernd.http-5xx, officernd.rate-limit,
     officernd.lost-response.
     """
-    from orsync.services.sandbox import sandbox_options, serve_until_stopped
+    from orsync.services.demo import sandbox_options, serve_until_stopped
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
@@ -135,7 +135,7 @@ def _announce(running: RunningSandbox, as_json: bool) -> None:
         sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
         sys.stdout.flush()
         return
-    from orsync.services.sandbox import connect_command, environment_lines
+    from orsync.services.demo import connect_command, environment_lines
 
     intacct, officernd = details["intacct"], details["officernd"]
     lines = [

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from orsync.engine import Plan
-    from orsync.services.sync import SyncOptions, SyncResult
-    from orsync.services.sync_summary import Stage, SyncSummary
+    from orsync.services.sync import Stage, SyncOptions, SyncResult, SyncSummary
 
 ONLY_NAMES = {"customers": "customers", "invoices": "invoices", "credit-notes": "credit_notes"}
 STAGE_LABELS = {
@@ -94,7 +93,7 @@ def _since(value: str | None) -> dt.datetime | None:
 
 
 def _only(value: str | None) -> frozenset[Stage]:
-    from orsync.services.sync_summary import STAGES
+    from orsync.services.sync import STAGES
 
     if value is None:
         return frozenset(STAGES)
@@ -193,7 +192,7 @@ def _summary_table(state: AppContext, summary: SyncSummary) -> None:
     """One row per outcome that happened, one column per stage (narrow terminals fit)."""
     from rich.table import Table
 
-    from orsync.services.sync_summary import OUTCOMES, STAGES
+    from orsync.services.sync import OUTCOMES, STAGES
 
     labels = {"customers": "Customers", "invoices": "Invoices", "credit_notes": "Credit notes"}
     table = Table("", *(labels[stage] for stage in STAGES), title=f"sync {summary.profile}")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from orsync.env import state_dir as default_state_dir
-from orsync.services.sync_state import read_only_state
+from orsync.services.common import read_only_state
 from orsync.state import (
     Cursor,
     LedgerRow,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from orsync.engine.report import Finding
 from orsync.env import state_dir
-from orsync.services.reconcile import ReconcileOutcome
+from orsync.services.reconcile.compare import ReconcileOutcome
 from orsync.state import Adoption, StateStore, TargetKeys, database_path
 from orsync.state.ledger_reads import LedgerReads
 from orsync.state.store import open_read_only

@@ -24,14 +24,14 @@ from orsync.mapping import load_mapping
 from orsync.officernd import OfficeRndClient
 from orsync.officernd.models import Company, Member, PaymentDocument
 from orsync.officernd.query import Query
-from orsync.services.connections import Connections
-from orsync.services.mapping_service import open_live
-from orsync.services.resolver import MappingResolver, engine_options, needs_fees
-from orsync.services.sources import (
+from orsync.services.common import Connections
+from orsync.services.convert import (
     SYNCED_DOCUMENT_TYPES,
     load_reference_data,
     source_document,
 )
+from orsync.services.mapping.commands import open_live
+from orsync.services.mapping.resolver import MappingResolver, engine_options, needs_fees
 
 DEFAULT_SAMPLE = 3
 MAX_SAMPLE = 100

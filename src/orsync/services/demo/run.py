@@ -28,8 +28,8 @@ from orsync.config import Profile
 from orsync.env import EnvVars, ensure_private_dir, unwritable_reason, write_private_file
 from orsync.errors import UsageError
 from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
-from orsync.services.demo_mapping import FilledGap, GapToFill, fill_gaps
-from orsync.services.demo_readback import (
+from orsync.services.demo.mapping import FilledGap, GapToFill, fill_gaps
+from orsync.services.demo.readback import (
     PostedDocument,
     TotalRow,
     issued_documents,
@@ -37,7 +37,7 @@ from orsync.services.demo_readback import (
     seeded_name_matches,
     totals_by_entity,
 )
-from orsync.services.sync_context import SyncProgress
+from orsync.services.sync import SyncProgress
 
 DEMO_PROFILE = "demo"
 MAPPING_FILE_NAME = "demo-mapping.yaml"
@@ -233,7 +233,7 @@ def prepare_profile(
     Works in the current ``ORSYNC_HOME``; leaves the secrets nowhere (the caller keeps them in
     the environment, see :func:`sandbox_environment`, for the commands that follow).
     """
-    from orsync.services.connect import ConnectRequest, connect_profile
+    from orsync.services.setup import ConnectRequest, connect_profile
 
     details = sandbox.details()
     intacct, officernd = details["intacct"], details["officernd"]
@@ -262,7 +262,7 @@ def prepare_profile(
 
 def _map_init(profile_name: str, profile: Profile, output: Path) -> tuple[str, list[GapToFill]]:
     """``map init``'s text for ``profile`` (written to ``output``) and what it left unresolved."""
-    from orsync.services.mapping_service import init_mapping
+    from orsync.services.mapping import init_mapping
 
     result = init_mapping(profile_name, profile, output, force=True)
     gaps = {

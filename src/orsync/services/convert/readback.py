@@ -35,7 +35,7 @@ from orsync.fanin import FanIn
 from orsync.intacct import DEFAULT_MAX_IN_FLIGHT, IntacctClient
 from orsync.intacct.xml import reads
 from orsync.intacct.xml.response import Record, ResultStatus
-from orsync.services import intacct_docs_parse as parse
+from orsync.services.convert import readback_parse as parse
 
 T = TypeVar("T")
 R = TypeVar("R")

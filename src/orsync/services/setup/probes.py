@@ -24,7 +24,7 @@ from orsync.officernd import ClientCredentials, MissingScope, OfficeRndClient, Q
 from orsync.officernd.client import build_http_client as build_officernd_http
 from orsync.officernd.collections import LOCATIONS
 from orsync.retry import RetryPolicy
-from orsync.services.connections import TOKEN_RATE_LIMIT_WAIT, build_intacct_http
+from orsync.services.common import TOKEN_RATE_LIMIT_WAIT, build_intacct_http
 
 # A check waits for at most two attempts a little apart; a sync keeps the full policy.
 PROBE_RETRY = RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=1.0)

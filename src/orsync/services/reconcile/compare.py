@@ -41,12 +41,12 @@ from orsync.errors import RecordError, UsageError
 from orsync.intacct import IntacctClient
 from orsync.mapping import Mapping as MappingFile
 from orsync.officernd import OfficeRndClient
-from orsync.services.connections import Connections, open_connections
-from orsync.services.intacct_docs import IntacctDocuments
-from orsync.services.periods import check_day
-from orsync.services.reconcile_scope import Scope, ScopeRequest, intacct_location
-from orsync.services.reconcile_scope import entity_of_location as scope_entities
-from orsync.services.reconcile_sources import (
+from orsync.services.common import Connections, check_day, open_connections
+from orsync.services.convert import IntacctDocuments, load_reference_data
+from orsync.services.mapping import MappingResolver, engine_options, load_profile_mapping
+from orsync.services.reconcile.scope import Scope, ScopeRequest, intacct_location
+from orsync.services.reconcile.scope import entity_of_location as scope_entities
+from orsync.services.reconcile.sources import (
     READ_WORKERS,
     Built,
     CustomerFetcher,
@@ -56,8 +56,6 @@ from orsync.services.reconcile_sources import (
     documents_by_number,
     period_documents,
 )
-from orsync.services.resolver import MappingResolver, engine_options, load_profile_mapping
-from orsync.services.sources import load_reference_data
 
 LEDGER_DOCUMENT_KINDS = ("invoice", "credit_note")
 logger = logging.getLogger("orsync.reconcile")

@@ -16,10 +16,10 @@ from orsync.engine.model import CustomerRef
 from orsync.errors import RecordError
 from orsync.mapping import Mapping
 from orsync.officernd import PaymentDocument
-from orsync.services.connections import Connections
-from orsync.services.resolver import MappingResolver, engine_options
-from orsync.services.sources import ReferenceData, source_document
-from orsync.services.sync_context import (
+from orsync.services.common import Connections
+from orsync.services.convert import ReferenceData, source_document
+from orsync.services.mapping import MappingResolver, engine_options
+from orsync.services.sync.context import (
     LedgerLookups,
     NoProgress,
     PlanLog,
@@ -27,10 +27,10 @@ from orsync.services.sync_context import (
     SyncOptions,
     SyncProgress,
 )
-from orsync.services.sync_customers import CustomerDesk
-from orsync.services.sync_documents import CUSTOMER_HELD, DocumentDesk
-from orsync.services.sync_reading import STREAMS, ReadMark, customers, documents, documents_by_id
-from orsync.services.sync_summary import RecordProblem, Stage, SyncSummary, stage_of
+from orsync.services.sync.customers import CustomerDesk
+from orsync.services.sync.documents import CUSTOMER_HELD, DocumentDesk
+from orsync.services.sync.reading import STREAMS, ReadMark, customers, documents, documents_by_id
+from orsync.services.sync.summary import RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import (
     DEFAULT_OVERLAP,
     Cursors,

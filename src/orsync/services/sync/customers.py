@@ -31,10 +31,10 @@ from orsync.errors import RecordError
 from orsync.intacct import Failed, Outcome, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.officernd import Company, Member, Query
-from orsync.services import postings
-from orsync.services.sync_context import RunContext, numbered, view_of
-from orsync.services.sync_lookups import CustomerDirectory, look_up_customers
-from orsync.services.sync_summary import RecordProblem
+from orsync.services.convert import postings
+from orsync.services.sync.context import RunContext, numbered, view_of
+from orsync.services.sync.lookups import CustomerDirectory, look_up_customers
+from orsync.services.sync.summary import RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
 
 RefKey = tuple[str, str]  # (kind, OfficeRnD id)

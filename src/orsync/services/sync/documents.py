@@ -34,15 +34,14 @@ from orsync.engine.build import posting_kind
 from orsync.engine.diff import diff_document, update_blocker
 from orsync.errors import RecordError
 from orsync.intacct.xml.function import Function
-from orsync.services import postings
-from orsync.services.intacct_docs import IntacctDocuments
-from orsync.services.sync_changes import change_blocker, find_actuals
-from orsync.services.sync_context import RunContext, view_of
-from orsync.services.sync_customers import CustomerState
-from orsync.services.sync_lookups import tax_solutions
-from orsync.services.sync_outcomes import DocumentOutcomes, WriteTag
-from orsync.services.sync_summary import RecordProblem, stage_of
-from orsync.services.sync_writer import Queued, WritePipeline
+from orsync.services.convert import IntacctDocuments, postings
+from orsync.services.sync.changes import change_blocker, find_actuals
+from orsync.services.sync.context import RunContext, view_of
+from orsync.services.sync.customers import CustomerState
+from orsync.services.sync.lookups import tax_solutions
+from orsync.services.sync.outcomes import DocumentOutcomes, WriteTag
+from orsync.services.sync.summary import RecordProblem, stage_of
+from orsync.services.sync.writer import Queued, WritePipeline
 from orsync.state import LedgerRow, RecordFailure, TargetKeys
 from orsync.state.ledger import MAX_VERSION_LENGTH
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from orsync.engine import LocationTarget, Posting, SourceDocument
 from orsync.engine.model import ActualDocument
 from orsync.errors import RecordError
-from orsync.services.reconcile_sources import Built
-from orsync.services.resolver import MappingResolver
+from orsync.services.mapping import MappingResolver
+from orsync.services.reconcile.sources import Built
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from orsync.engine import SourceDocument
 from orsync.intacct import Failed, Outcome, Succeeded
 from orsync.intacct.xml.function import Function
-from orsync.services.sync_context import RunContext, numbered
-from orsync.services.sync_summary import RecordProblem, stage_of
+from orsync.services.sync.context import RunContext, numbered
+from orsync.services.sync.summary import RecordProblem, stage_of
 from orsync.state import RecordFailure, Status, TargetKeys
 
 

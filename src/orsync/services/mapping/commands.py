@@ -40,10 +40,10 @@ from orsync.mapping import (
 )
 from orsync.mapping.model import Options
 from orsync.officernd import OfficeRndClient
-from orsync.services.connections import Connections, open_connections
-from orsync.services.mapping_service_catalog import load_catalog
-from orsync.services.resolver import engine_options, needs_fees, option_conflicts
-from orsync.services.sources import SYNCED_DOCUMENT_TYPES, ReferenceData, load_reference_data
+from orsync.services.common import Connections, open_connections
+from orsync.services.convert import SYNCED_DOCUMENT_TYPES, ReferenceData, load_reference_data
+from orsync.services.mapping.catalog import load_catalog
+from orsync.services.mapping.resolver import engine_options, needs_fees, option_conflicts
 
 DEFAULT_MAPPING_FILE = "mappings.yaml"
 # Payments (and so payment methods) sync in a later issue; until then their values are not

@@ -48,7 +48,7 @@ from orsync.errors import (
 )
 from orsync.redact import register_secret
 from orsync.secrets import Secret
-from orsync.services.connect_probes import (
+from orsync.services.setup.probes import (
     IntacctSecrets,
     ProbeFailure,
     verify_intacct,

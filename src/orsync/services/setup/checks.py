@@ -25,7 +25,7 @@ from orsync.intacct.xml import reads
 from orsync.mapping import Mapping
 from orsync.officernd import ORSYNC_SCOPES, MissingScope, OfficeRndClient
 from orsync.secrets import Secret
-from orsync.services.connect_probes import (
+from orsync.services.setup.probes import (
     IntacctSecrets,
     intacct_auth_part,
     intacct_client,
@@ -435,7 +435,7 @@ def check_mapping_targets(run: _Run) -> None:
         run.skip("mapping.targets", title, "no Intacct sign-in")
         return
     from orsync.mapping import check_mapping
-    from orsync.services.mapping_service_catalog import load_catalog
+    from orsync.services.mapping import load_catalog
 
     started = time.perf_counter()
     try:

@@ -14,7 +14,7 @@ from orsync.engine import ActualDocument, DocumentAction, EngineOptions, SourceD
 from orsync.engine.build import posting_kind
 from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted, update_blocker
 from orsync.engine.model import Posting, PostingKind, Problem
-from orsync.services.intacct_docs import IntacctDocuments
+from orsync.services.convert import IntacctDocuments
 from orsync.state import LedgerRow
 
 Built = Posting | Sequence[Problem]

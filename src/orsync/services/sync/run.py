@@ -34,18 +34,17 @@ from orsync.engine.actions import PLAN_SCHEMA
 from orsync.env import state_dir as default_state_dir
 from orsync.errors import OrsyncError
 from orsync.mapping import Mapping
-from orsync.services.connections import Connections, open_connections
-from orsync.services.resolver import load_profile_mapping
-from orsync.services.sync_context import (
+from orsync.services.common import Connections, open_connections, read_only_state
+from orsync.services.mapping import load_profile_mapping
+from orsync.services.sync.context import (
     EmptyLedger,
     LedgerLookups,
     NoProgress,
     SyncOptions,
     SyncProgress,
 )
-from orsync.services.sync_runner import Runner
-from orsync.services.sync_state import read_only_state
-from orsync.services.sync_summary import STAGES, RecordProblem, SyncSummary, stage_of
+from orsync.services.sync.runner import Runner
+from orsync.services.sync.summary import STAGES, RecordProblem, SyncSummary, stage_of
 from orsync.state import (
     Cursors,
     Ledger,

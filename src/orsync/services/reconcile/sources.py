@@ -2,9 +2,10 @@
 the postings the mapping makes of them.
 
 Documents are read concurrently over disjoint windows of their ``date`` (the document date
-reconcile filters on, midnight UTC per :func:`orsync.services.sources.calendar_day`). Customers
-are fetched by id, 50 per request, while the documents still stream in, and only those billed in
-the period: a company's CUSTOMERID template may read any of its fields, so the record is needed.
+reconcile filters on, midnight UTC per
+:func:`~orsync.services.convert.officernd.calendar_day`). Customers are fetched by id, 50 per
+request, while the documents still stream in, and only those billed in the period: a company's
+CUSTOMERID template may read any of its fields, so the record is needed.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from orsync.officernd import OfficeRndClient
 from orsync.officernd.collections import PAYMENTS
 from orsync.officernd.models import Company, Member, PaymentDocument
 from orsync.officernd.query import Query
-from orsync.services.resolver import MappingResolver
-from orsync.services.sources import (
+from orsync.services.convert import (
     SOURCE_DOCUMENT_FIELDS,
     SYNCED_DOCUMENT_TYPES,
     source_document,
 )
+from orsync.services.mapping import MappingResolver
 
 IDS_PER_REQUEST = 50  # one page: OfficeRnD pages hold at most 50 records
 READ_WORKERS = 8

@@ -8,7 +8,7 @@ then let sync's own document desk plan and write those documents, read from Offi
   controlid, ``uniqueid``, and its lookup-before-resend rules);
 - **update** (an unpaid orsync document that differs) and **reverse** (voided in OfficeRnD,
   live in Intacct): the row is pointed at the Intacct document with a version no posting has
-  (:data:`~orsync.services.reconcile_ledger.UNKNOWN_VERSION`), so sync plans the update or the
+  (:data:`~orsync.services.reconcile.ledger.UNKNOWN_VERSION`), so sync plans the update or the
   reversal, re-checking payment state and closed periods itself before writing.
 
 The documents are then written by ``run_sync`` with ``SyncOptions(document_ids=...)``: sync
@@ -29,9 +29,9 @@ from typing import Any
 
 from orsync.config import Profile
 from orsync.engine.report import Finding
-from orsync.services.connections import Connections
-from orsync.services.reconcile import ReconcileOutcome
-from orsync.services.reconcile_ledger import UNKNOWN_VERSION
+from orsync.services.common import Connections
+from orsync.services.reconcile.compare import ReconcileOutcome
+from orsync.services.reconcile.ledger import UNKNOWN_VERSION
 from orsync.state import Adoption, StateStore, TargetKeys
 
 

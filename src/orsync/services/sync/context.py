@@ -11,9 +11,9 @@ from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerV
 from orsync.intacct import IntacctClient
 from orsync.mapping import Mapping
 from orsync.officernd import OfficeRndClient
-from orsync.services.periods import check_day
-from orsync.services.resolver import MappingResolver
-from orsync.services.sync_summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
+from orsync.services.common import check_day
+from orsync.services.mapping import MappingResolver
+from orsync.services.sync.summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import Ledger, LedgerRow, RecordFailure, Status
 
 

@@ -6,7 +6,7 @@
 2. ``dry_run``: stop there; the outcome's safe fixes and relinks ARE the plan;
 3. otherwise ask ``confirm`` (the CLI's prompt, or ``--yes``); on yes, take the profile lock,
    write the relinks to the ledger, then hand the documents to post, update or reverse to
-   sync's exactly-once path (:mod:`orsync.services.reconcile_fixes`), and nothing else:
+   sync's exactly-once path (:mod:`orsync.services.reconcile.fixes`), and nothing else:
    duplicates, paid or closed-period documents and anything orsync did not create stay in the
    report as manual fixes, never touched.
 
@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orsync.config import Profile
-from orsync.services.connections import Connections, open_connections
-from orsync.services.reconcile import (
+from orsync.services.common import Connections, open_connections
+from orsync.services.reconcile.compare import (
     LedgerLinkReader,
     ReconcileOutcome,
     ReconcileRequest,
     reconcile_profile,
 )
-from orsync.services.reconcile_fixes import FixResult, prepare_ledger, sync_documents
-from orsync.services.reconcile_ledger import (
+from orsync.services.reconcile.fixes import FixResult, prepare_ledger, sync_documents
+from orsync.services.reconcile.ledger import (
     LedgerWrites,
     apply_relinks,
     existing_ledger,

@@ -2,7 +2,7 @@
 
 :class:`MappingResolver` answers the engine (``orsync.engine.build.Resolver``) from the pure
 resolution of :mod:`orsync.mapping`, turning OfficeRnD ids into the values the mapping keys match
-(id, code, name) through the run's :class:`~orsync.services.sources.ReferenceData`.
+(id, code, name) through the run's :class:`~orsync.services.convert.officernd.ReferenceData`.
 
 Customer ids need the whole OfficeRnD record (templates may read ``properties``), which the
 engine's ``SourceCustomer`` does not carry: convert customers with :meth:`MappingResolver.customer`
@@ -60,7 +60,7 @@ from orsync.mapping import (
 )
 from orsync.mapping.model import Options
 from orsync.officernd.models import Company, Member
-from orsync.services.sources import ReferenceData, source_customer, template_record
+from orsync.services.convert import ReferenceData, source_customer, template_record
 
 # How the engine names each map in its problems ("revenue account '4600' is not mapped").
 WHAT: dict[str, str] = {

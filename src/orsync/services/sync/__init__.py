@@ -1,0 +1,33 @@
+"""`orsync sync`: `run_sync` and `plan_sync` take the lock and the run record, then the `runner`
+drives the stages: `reading` streams OfficeRnD, `customers` and `documents` apply the engine's
+plans through the `writer`, `outcomes` records what Intacct answered and `summary` counts it."""
+
+from orsync.services.sync.context import (
+    SyncOptions,
+    SyncProgress,
+)
+from orsync.services.sync.run import (
+    SyncResult,
+    plan_sync,
+    run_sync,
+)
+from orsync.services.sync.summary import (
+    OUTCOMES,
+    STAGES,
+    RecordProblem,
+    Stage,
+    SyncSummary,
+)
+
+__all__ = [
+    "OUTCOMES",
+    "STAGES",
+    "RecordProblem",
+    "Stage",
+    "SyncOptions",
+    "SyncProgress",
+    "SyncResult",
+    "SyncSummary",
+    "plan_sync",
+    "run_sync",
+]
