@@ -11,8 +11,6 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -159,9 +157,3 @@ def configure_logging(settings: OutputSettings, stream: IO[str] | None = None) -
     logger.addHandler(handler)
     logger.setLevel(_level_for(settings))
     logger.propagate = False
-
-
-@contextmanager
-def null_status() -> Iterator[None]:
-    """Stand-in for a progress display when nobody is watching."""
-    yield

@@ -155,7 +155,7 @@ def test_document_without_lines_is_a_problem() -> None:
 
 def test_customer_carries_template_id_contact_and_address_and_is_created_active() -> None:
     address = Address(line1="1 High St", city="London", zip="N1", country="United Kingdom")
-    customer = build_customer(company(address=address, status="former"), AR, FakeResolver())
+    customer = build_customer(company(address=address, status="former"), FakeResolver())
     assert not isinstance(customer, list)
     assert customer.customer_id == "C-co-1"
     assert customer.name == "Acme Ltd"
@@ -169,10 +169,10 @@ def test_customer_carries_template_id_contact_and_address_and_is_created_active(
 
 def test_member_billed_personally_gets_its_own_template() -> None:
     resolver = FakeResolver(template="{kind}-{id}")
-    customer = build_customer(company("m-9", "Jo Bloggs", kind="member"), AR, resolver)
+    customer = build_customer(company("m-9", "Jo Bloggs", kind="member"), resolver)
     assert not isinstance(customer, list) and customer.customer_id == "member-m-9"
 
 
 def test_customer_without_a_name_is_a_problem() -> None:
-    problems = build_customer(company(name="  "), AR, FakeResolver())
+    problems = build_customer(company(name="  "), FakeResolver())
     assert isinstance(problems, list) and problems[0].field == "name"

@@ -20,7 +20,7 @@ def test_plan_and_report_serialise_to_json_without_help() -> None:
     pairs = [(d, build_posting(d, "C-co-1", options, FakeResolver())) for d in docs]
     src = company()
     customers = plan_customers(
-        [(src, build_customer(src, options, FakeResolver()))],
+        [(src, build_customer(src, FakeResolver()))],
         {},
         CustomerLookup(searched_ids=frozenset({"C-co-1"})),
         options,

@@ -20,11 +20,11 @@ NOTHING_SEARCHED = CustomerLookup()
 
 
 def pair(src: SourceCustomer):  # type: ignore[no-untyped-def]
-    return src, build_customer(src, OPTIONS, FakeResolver())
+    return src, build_customer(src, FakeResolver())
 
 
 def expected(src: SourceCustomer) -> CustomerPosting:
-    built = build_customer(src, OPTIONS, FakeResolver())
+    built = build_customer(src, FakeResolver())
     assert isinstance(built, CustomerPosting)
     return built
 

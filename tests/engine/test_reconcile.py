@@ -400,8 +400,8 @@ def test_period_edge_documents_are_followed_up_and_then_match() -> None:
 
 
 def test_customer_differences_and_missing_customers() -> None:
-    acme = build_customer(company(), AR, FakeResolver())
-    beta = build_customer(company("co-2", "Beta"), AR, FakeResolver())
+    acme = build_customer(company(), FakeResolver())
+    beta = build_customer(company("co-2", "Beta"), FakeResolver())
     assert not isinstance(acme, list) and not isinstance(beta, list)
     found = ActualCustomer("77", "C-co-1", "ACME Limited", currency="GBP", status="inactive")
     report = reconcile([], [], AR, expected_customers=[acme, beta], actual_customers=[found])
@@ -413,7 +413,7 @@ def test_customer_differences_and_missing_customers() -> None:
 def test_a_missing_customer_with_a_namesake_in_intacct_is_manual_and_so_are_its_documents() -> None:
     # Sync holds such a customer rather than create a second "Acme Ltd" (never merged by name),
     # so neither it nor a document billed to it is a safe fix.
-    acme = build_customer(company(), AR, FakeResolver())
+    acme = build_customer(company(), FakeResolver())
     assert not isinstance(acme, list)
     doc = invoice("INV-1")
     namesake = ActualCustomer("90", "LEGACY-7", "ACME  ltd")  # names compare loosely
@@ -429,7 +429,7 @@ def test_a_missing_customer_with_a_namesake_in_intacct_is_manual_and_so_are_its_
 
 def test_with_create_on_name_match_a_namesake_does_not_hold_anything() -> None:
     options = EngineOptions(create_on_name_match=True)
-    acme = build_customer(company(), options, FakeResolver())
+    acme = build_customer(company(), FakeResolver())
     assert not isinstance(acme, list)
     doc = invoice("INV-1")
     namesake = ActualCustomer("90", "LEGACY-7", "Acme Ltd")

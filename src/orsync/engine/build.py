@@ -230,11 +230,8 @@ def build_posting(
     )
 
 
-def build_customer(
-    src: SourceCustomer, options: EngineOptions, resolver: Resolver
-) -> CustomerPosting | list[Problem]:
+def build_customer(src: SourceCustomer, resolver: Resolver) -> CustomerPosting | list[Problem]:
     """The Intacct customer for a billed company or member."""
-    del options  # no option changes customers today; kept so callers need not change later
     name = (src.billing_name or src.name or "").strip()
     if not name:
         return [

@@ -276,9 +276,6 @@ class OfficeRndClient:
         ]
         return min(found, key=_created_key) if found else None
 
-    def find_invoice_by_number(self, number: str) -> PaymentDocument | None:
-        return next(iter(self.invoices(Query().eq("number", number))), None)
-
     def find_overpayment(
         self, reference: str, *, company: str | None = None, member: str | None = None
     ) -> PaymentDocument | None:
@@ -345,19 +342,6 @@ class OfficeRndClient:
             scope="flex.billing.payments.allocations.create",
             lookup=f"find_allocation({source_id!r}, {invoice_id!r})",
             record=source_id,
-        )
-        return PaymentDocument.model_validate(body)
-
-    def update_allocation_accounting(
-        self, payment_id: str, allocation_id: str, accounting: writes.AccountingLink
-    ) -> PaymentDocument:
-        body = self.session.write(
-            "PUT",
-            f"payments/{payment_id}/allocations/{allocation_id}/accounting",
-            writes.allocation_accounting_body(accounting),
-            scope="flex.billing.payments.allocations.update",
-            lookup=f"get_payment({payment_id!r}).allocations",
-            record=payment_id,
         )
         return PaymentDocument.model_validate(body)
 

@@ -49,7 +49,6 @@ PAYMENT_STATUSES = (
     "overdue",  # seen in real data and the help center, absent from the reference enum
 )
 CHARGE_STATUSES = ("pending", "fail", "success", "refund")
-TAX_TYPES = ("included", "excluded", "noTax")
 
 
 class Record(BaseModel):

@@ -128,9 +128,3 @@ def allocation_body(invoice_id: str, amount: Decimal) -> dict[str, Any]:
     invoice ``_id``; the field names (``target``, ``amount``, as in the allocation object) are
     UNVERIFIED."""
     return {"target": invoice_id, "amount": amount}
-
-
-def allocation_accounting_body(accounting: AccountingLink) -> dict[str, Any]:
-    """``PUT /payments/{id}/allocations/{allocationId}/accounting``: fields documented in the
-    reference copy (provider and externalOrgId required)."""
-    return accounting.as_json()

@@ -16,7 +16,6 @@ from lxml import etree
 Element = etree._Element
 
 _CENTS = Decimal("0.01")
-MULTI_PICK_SEPARATOR = "#~#"  # all three official SDKs join multi-pick values with it
 
 
 def money(amount: Decimal) -> str:
@@ -96,8 +95,3 @@ def object_custom_fields(parent: Element, fields: Mapping[str, str]) -> None:
     """Generic-object style: the custom field's integration name is a direct child element."""
     for name, value in fields.items():
         sub(parent, name, value)
-
-
-def multi_pick(values: list[str] | tuple[str, ...]) -> str:
-    """The value of a multi-pick custom field."""
-    return MULTI_PICK_SEPARATOR.join(values)

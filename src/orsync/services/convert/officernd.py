@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
 
 from orsync.engine.model import (
@@ -28,6 +28,7 @@ from orsync.engine.model import (
     SourceLine,
     TaxRateRef,
 )
+from orsync.engine.rounding import to_cents
 from orsync.errors import RecordError
 from orsync.mapping.matching import OfficeRndValue
 from orsync.officernd.models import (
@@ -48,7 +49,6 @@ from orsync.officernd.models import (
 if TYPE_CHECKING:
     from orsync.officernd import OfficeRndClient
 
-CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 # OfficeRnD ``documentType`` -> engine document kind. Overpayments and payment charges are money
@@ -203,13 +203,9 @@ def load_reference_data(client: OfficeRndClient, *, with_fees: bool = True) -> R
 # -- amounts -------------------------------------------------------------------------------------
 
 
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def tax_from_gross(gross: Decimal, percent: Decimal) -> Decimal:
     """Tax inside a tax-inclusive amount, rounded once to the cent (HALF_UP, as line tax is)."""
-    return _cents(gross * percent / (HUNDRED + percent))
+    return to_cents(gross * percent / (HUNDRED + percent))
 
 
 def line_amounts(line: Line, tax_type: str | None) -> tuple[Decimal, Decimal | None]:
@@ -240,7 +236,7 @@ def line_amounts(line: Line, tax_type: str | None) -> tuple[Decimal, Decimal | N
 def _product(line: Line) -> Decimal | None:
     if line.quantity is None or line.unit_price is None:
         return None
-    return _cents(line.quantity * line.unit_price)
+    return to_cents(line.quantity * line.unit_price)
 
 
 def _first(*amounts: Decimal | None) -> Decimal | None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from orsync.config import Profile
 from orsync.env import EnvVars, ensure_private_dir, unwritable_reason, write_private_file
-from orsync.errors import UsageError
+from orsync.errors import ExitCode, UsageError
 from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
 from orsync.services.demo.mapping import FilledGap, GapToFill, fill_gaps
 from orsync.services.demo.readback import (
@@ -357,10 +357,10 @@ def _run_against(
         for p in problems
         if any(customer_id in str(p.get("message", "")) for customer_id in seeded)
     ]
-    if code == 1 and problems and len(report.held_on_purpose) == len(problems):
+    if code == ExitCode.PARTIAL and problems and len(report.held_on_purpose) == len(problems):
         # Only the name-only match the sandbox seeds on purpose (and what waits on it): the
         # demo showed what it is meant to show, orsync refusing to merge customers by name.
-        report.exit_code = 0
+        report.exit_code = ExitCode.OK
     report.sync_line = _sync_line(summary)
     report.intacct_requests = sandbox.intacct.stats.requests
     report.intacct_functions = sandbox.intacct.stats.functions

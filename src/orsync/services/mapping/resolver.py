@@ -42,13 +42,11 @@ from orsync.mapping import (
     DimensionTarget,
     Mapping,
     OfficeRndValue,
-    PaymentTarget,
     Unmapped,
     load_mapping,
     render_customer_id,
     resolve_dimensions,
     resolve_location,
-    resolve_payment_method,
     resolve_revenue_account,
     resolve_tax_rate,
 )
@@ -315,15 +313,6 @@ class MappingResolver:
             if isinstance(result, Unmapped) and result.outcome == "skip":
                 return result.message()
         return None
-
-    def payment_target(self, method: str) -> PaymentTarget | Unmapped:
-        """Intacct payment method and bank account for an OfficeRnD payment method name."""
-        result = self._cached(
-            ("payment_methods", method),
-            lambda: resolve_payment_method(self.mapping, OfficeRndValue(name=method)),
-        )
-        assert isinstance(result, PaymentTarget | Unmapped)
-        return result
 
 
 def needs_fees(mapping: Mapping) -> bool:

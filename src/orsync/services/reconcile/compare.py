@@ -57,7 +57,6 @@ from orsync.services.reconcile.sources import (
     period_documents,
 )
 
-LEDGER_DOCUMENT_KINDS = ("invoice", "credit_note")
 logger = logging.getLogger("orsync.reconcile")
 
 

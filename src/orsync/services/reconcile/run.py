@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orsync.config import Profile
+from orsync.errors import ExitCode
 from orsync.services.common import Connections, open_connections
 from orsync.services.reconcile.compare import (
     LedgerLinkReader,
@@ -58,8 +59,8 @@ class ReconcileRun:
     @property
     def exit_code(self) -> int:
         if self.fixes is not None and self.fixes.unconfirmed:
-            return 75
-        return 0 if self.outcome.agree else 1
+            return ExitCode.TEMPORARY
+        return ExitCode.OK if self.outcome.agree else ExitCode.PARTIAL
 
     def to_dict(self) -> dict[str, Any]:
         document = self.outcome.to_dict()

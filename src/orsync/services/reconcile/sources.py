@@ -236,7 +236,7 @@ def _add_customer(
         return
     if customer_id is not None and customer_id not in side.customers:
         try:
-            built = build_customer(source, resolver.options, resolver)
+            built = build_customer(source, resolver)
         except RecordError:
             return
         side.customers[customer_id] = (

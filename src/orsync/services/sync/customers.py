@@ -131,7 +131,7 @@ class CustomerDesk:
             src = ctx.resolver.customer(record, currency=currency.get((kind, record.id)))
             built: CustomerPosting | list[Problem]
             try:
-                built = build_customer(src, ctx.options, ctx.resolver)
+                built = build_customer(src, ctx.resolver)
             except RecordError as error:
                 built = [
                     Problem(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
@@ -46,7 +46,6 @@ class ReadMark:
     started_at: dt.datetime
     max_seen: dt.datetime | None = None
     count: int = 0
-    ids: set[str] = field(default_factory=set)
 
     def saw(self, modified_at: dt.datetime | None) -> None:
         self.count += 1
