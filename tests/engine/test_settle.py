@@ -16,6 +16,7 @@ from orsync.engine.model import (
     SourceDocument,
 )
 from orsync.engine.options import EngineOptions
+from orsync.engine.plan import plan_documents, shift_to_open_period
 from orsync.engine.settle import settle_customer, settle_document
 
 from .factories import FakeResolver, company, invoice, line
@@ -107,6 +108,15 @@ def test_create_absent_with_the_same_input_is_resent_as_it_was() -> None:
     assert (resend.source_kind, resend.source_id, resend.number) == ("invoice", DOC.id, "INV-1")
 
 
+def test_a_shifted_create_is_resent_as_the_plan_sent_it_on_the_first_open_day() -> None:
+    shift = EngineOptions(closed_period_policy="shift", books_closed_before=dt.date(2026, 11, 10))
+    first = plan_documents([(DOC, SENT)], {}, shift).documents[0]
+    assert first.action == "create" and first.posting is not None
+    assert first.posting.date_created == dt.date(2026, 11, 10)
+    settled = settle_document(DOC, SENT, create_unknown(), None, shift)
+    assert settled.resend is not None and settled.resend.posting == first.posting
+
+
 def test_create_absent_after_an_edit_is_forgotten_and_planned_anew() -> None:
     settled = settle_document(EDITED, NOW, create_unknown(), None, AR)
     assert settled.outcome == "absent" and settled.replan and settled.resend is None
@@ -144,6 +154,14 @@ def test_update_that_did_not_land_is_resent_with_intacct_s_line_count() -> None:
     assert settled.line_count == len(SENT.lines)
 
 
+def test_a_shifted_update_is_resent_as_the_plan_sent_it() -> None:
+    shift = EngineOptions(closed_period_policy="shift", books_closed_before=dt.date(2026, 11, 10))
+    before = in_intacct(SENT, date_due=dt.date(2026, 11, 2))
+    settled = settle_document(DOC, SENT, update_unknown(), before, shift)
+    assert settled.resend is not None and settled.resend.posting is not None
+    assert settled.resend.posting == shift_to_open_period(SENT, shift) != SENT
+
+
 def test_update_that_did_not_land_on_a_paid_document_is_confirmed_for_the_replan() -> None:
     paid = in_intacct(SENT, date_due=dt.date(2026, 11, 2), state="paid")
     settled = settle_document(DOC, SENT, update_unknown(), paid, AR)
@@ -173,12 +191,18 @@ def test_reversal_found_reversed_is_confirmed_keeping_the_row_s_keys() -> None:
     assert settled.outcome == "confirm" and settled.adopt is None and settled.replan
 
 
-def test_reversal_found_live_is_resent() -> None:
-    voided = dataclasses.replace(DOC, status="voided")
+def test_reversal_found_live_is_resent_dated_as_the_plan_dated_it() -> None:
+    voided = dataclasses.replace(
+        DOC, status="voided", modified_at=dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC)
+    )
     settled = settle_document(voided, SENT, reversal_unknown(), in_intacct(SENT), AR)
     assert settled.outcome == "resend" and settled.resend is not None
     assert (settled.resend.action, settled.resend.version_hash) == ("reverse", REVERSAL_VERSION)
     assert settled.resend.posting is None
+    row = LedgerView(status="confirmed", version_hash=version_hash(SENT), target_key="R1")
+    first = plan_documents([(voided, SENT)], {("invoice", DOC.id): row}, AR).documents[0]
+    assert first.action == "reverse"
+    assert settled.resend.effective_date == first.effective_date == dt.date(2026, 11, 20)
 
 
 def test_reversal_whose_document_vanished_is_lost() -> None:

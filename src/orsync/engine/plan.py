@@ -18,6 +18,7 @@ shifted document into a spurious update).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -137,16 +138,22 @@ def _plan_voided(
             target_key=row.target_key,
             fix=blocker.fix,
         )
-    when = doc.modified_at.date() if doc.modified_at is not None else doc.date
-    if options.books_closed_before is not None:
-        when = max(when, options.books_closed_before)
     return act(
         "reverse",
         REVERSAL_VERSION,
         "voided in OfficeRnD",
         target_key=row.target_key,
-        effective_date=when,
+        effective_date=reversal_date(doc, options),
     )
+
+
+def reversal_date(doc: SourceDocument, options: EngineOptions) -> dt.date:
+    """The day a void is reversed in Intacct: when OfficeRnD voided it (its last change),
+    or the first open day when that period is closed."""
+    when = doc.modified_at.date() if doc.modified_at is not None else doc.date
+    if options.books_closed_before is not None:
+        when = max(when, options.books_closed_before)
+    return when
 
 
 def _plan_existing(

@@ -9,7 +9,8 @@ Documents (:func:`settle_document`), with the lookup by OfficeRnD number:
 - ``confirm``: Intacct holds the write (or a version the next plan compares with OfficeRnD):
   the ledger confirms it, then the document is planned again;
 - ``resend``: Intacct proves the write did not land and OfficeRnD still says the same: send the
-  same function again with the same controlid;
+  same write again with the same controlid (dated as the plan dates it: a posting shifted to
+  the first open day, a reversal on the day of the void);
 - ``absent``: the write did not land and the document changed since: the ledger forgets the
   attempt and the document is planned again (a new version, a new controlid);
 - ``lost``: the Intacct document the ledger linked (a confirmed create, or a reversal's target)
@@ -20,6 +21,7 @@ Customers (:func:`settle_customer`), with the lookup by CUSTOMERID the plan alre
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -31,6 +33,7 @@ from orsync.engine.diff import diff_document, update_blocker
 from orsync.engine.ledger import REVERSAL_VERSION, LedgerView
 from orsync.engine.model import ActualCustomer, ActualDocument, Posting, Problem, SourceDocument
 from orsync.engine.options import EngineOptions
+from orsync.engine.plan import reversal_date, shift_to_open_period
 
 SettleOutcome = Literal["confirm", "resend", "absent", "lost"]
 
@@ -79,19 +82,22 @@ def settle_document(
             return Settlement("confirm")
         if found is None:
             return _lost(row)
-        return Settlement("resend", resend=_again(doc, "reverse", sent, "voided: resent"))
+        reverse = _again(doc, "reverse", sent, "voided: resent")
+        reverse = dataclasses.replace(reverse, effective_date=reversal_date(doc, options))
+        return Settlement("resend", resend=reverse)
     if found is None:
         if was_update:
             return _lost(row)
         if same_input and posting is not None:
-            return Settlement("resend", resend=_again(doc, "create", sent, "resent", posting))
+            create = _again(doc, "create", sent, "resent", shift_to_open_period(posting, options))
+            return Settlement("resend", resend=create)
         return Settlement("absent")
     if was_update and same_input and posting is not None:
         holds_sent = not diff_document(posting, found, options)
         lines = len(found.lines)
         if not holds_sent and update_blocker(posting, lines) is None and not found.is_paid_at_all:
             # The update did not land and Intacct can still take it: send it again.
-            update = _again(doc, "update", sent, "resent", posting)
+            update = _again(doc, "update", sent, "resent", shift_to_open_period(posting, options))
             return Settlement("resend", resend=update, line_count=lines)
     return Settlement("confirm", adopt=found)
 
