@@ -46,10 +46,8 @@ from orsync.services.sync.context import (
 from orsync.services.sync.runner import Runner, SyncState
 from orsync.services.sync.summary import STAGES, RecordProblem, SyncSummary, stage_of
 from orsync.state import (
-    Cursors,
     Ledger,
     ProfileLock,
-    Runs,
     StateStore,
     Status,
     database_path,
@@ -111,17 +109,15 @@ def run_sync(
         if connections is None:
             connections = stack.enter_context(open_connections(profile_name, profile))
         if options.dry_run:
-            state = stack.enter_context(_read_only_state(db_path))
-            options = _after_mapping_change(
-                options, mapping, state.remembered, state.lookups, summary
-            )
+            state, remembered = stack.enter_context(_read_only_state(db_path))
+            options = _after_mapping_change(options, mapping, remembered, state.lookups, summary)
             runner = Runner.build(
                 profile_name,
                 profile,
                 mapping,
                 options,
                 connections=connections,
-                state=SyncState(state.lookups, None, state.cursors, state.runs),
+                state=state,
                 summary=summary,
                 progress=progress or NoProgress(),
             )
@@ -220,22 +216,13 @@ def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:
     return left
 
 
-@dataclass(frozen=True)
-class _ReadOnlyState:
-    lookups: LedgerLookups
-    cursors: Cursors | None
-    runs: Runs | None
-    remembered: str | None  # the last complete sync's mapping fingerprint
-
-
 @contextmanager
-def _read_only_state(path: Path) -> Iterator[_ReadOnlyState]:
-    """The dry run's view of the state (ledger, cursors, runs, the last complete sync's
-    mapping fingerprint): read-only, or empty when the profile never ran."""
+def _read_only_state(path: Path) -> Iterator[tuple[SyncState, str | None]]:
+    """The dry run's view of the state (ledger, cursors and runs, read-only, or empty when the
+    profile never ran) and the last complete sync's mapping fingerprint."""
     with read_only_state(path) as state:
         if state is None:
-            yield _ReadOnlyState(EmptyLedger(), None, None, None)
+            yield SyncState(EmptyLedger(), None, None, None), None
         else:
-            yield _ReadOnlyState(
-                state.ledger, state.cursors, state.runs, state.settings.mapping_fingerprint()
-            )
+            view = SyncState(state.ledger, None, state.cursors, state.runs)
+            yield view, state.settings.mapping_fingerprint()
