@@ -3,6 +3,9 @@
 - :mod:`.model`: OfficeRnD source documents/customers, expected Intacct postings, read-backs.
 - :mod:`.build`: source -> posting through a :class:`~.build.Resolver` (the mapping).
 - :mod:`.plan` / :mod:`.customers`: postings x ledger -> actions (create, update, reverse, ...).
+- :mod:`.settle`: what a lookup proves about a write whose outcome is unknown (confirm, resend,
+  absent, lost); :mod:`.changes`: whether an update or reversal can still go to Intacct;
+  :mod:`.unchanged`: records read again that need no rebuilding.
 - :mod:`.reconcile`: expected postings vs Intacct documents -> findings, fixes, totals.
 - :mod:`.rounding`: the one rounding rule; :mod:`.origin`: the origin marker.
 """
@@ -16,6 +19,7 @@ from orsync.engine.build import (
     build_posting,
 )
 from orsync.engine.canonical import version_hash
+from orsync.engine.changes import Blocker, change_blocker
 from orsync.engine.customers import (
     CustomerAction,
     CustomerLookup,
@@ -43,6 +47,8 @@ from orsync.engine.options import EngineOptions
 from orsync.engine.plan import plan_documents, shift_to_open_period
 from orsync.engine.reconcile import Reconciler, reconcile
 from orsync.engine.report import ReconcileReport
+from orsync.engine.settle import Settlement, settle_customer, settle_document
+from orsync.engine.unchanged import reread_verdict
 
 __all__ = [
     "REVERSAL_VERSION",
@@ -50,6 +56,7 @@ __all__ = [
     "ActualCustomer",
     "ActualDocument",
     "Address",
+    "Blocker",
     "CustomerAction",
     "CustomerLookup",
     "CustomerPosting",
@@ -67,6 +74,7 @@ __all__ = [
     "ReconcileReport",
     "Reconciler",
     "Resolver",
+    "Settlement",
     "SourceCustomer",
     "SourceDocument",
     "SourceLine",
@@ -74,10 +82,14 @@ __all__ = [
     "Unmapped",
     "build_customer",
     "build_posting",
+    "change_blocker",
     "customers_to_look_up",
     "plan_customers",
     "plan_documents",
     "reconcile",
+    "reread_verdict",
+    "settle_customer",
+    "settle_document",
     "shift_to_open_period",
     "version_hash",
 ]

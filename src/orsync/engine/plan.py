@@ -18,6 +18,7 @@ shifted document into a spurious update).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from orsync.engine.actions import (
     Plan,
 )
 from orsync.engine.canonical import version_hash
+from orsync.engine.changes import paid_blocker, reversed_blocker
 from orsync.engine.ledger import REVERSAL_VERSION, LedgerKey, LedgerView
 from orsync.engine.model import Posting, Problem, SourceDocument
 from orsync.engine.options import EngineOptions
@@ -128,24 +130,30 @@ def _plan_voided(
     if row.status == "failed" and _held_failure(row, REVERSAL_VERSION, options):
         return _held(row, REVERSAL_VERSION, act)
     if row.payment_state in ("paid", "partially_paid"):
+        blocker = paid_blocker("voided", row.payment_state)
         return act(
             "conflict",
             REVERSAL_VERSION,
-            f"voided in OfficeRnD but {row.payment_state.replace('_', ' ')} in Intacct",
+            blocker.message,
             target_key=row.target_key,
-            fix="Reverse or unapply the payment in Intacct first, then run sync again "
-            "(orsync then reverses the document).",
+            fix=blocker.fix,
         )
-    when = doc.modified_at.date() if doc.modified_at is not None else doc.date
-    if options.books_closed_before is not None:
-        when = max(when, options.books_closed_before)
     return act(
         "reverse",
         REVERSAL_VERSION,
         "voided in OfficeRnD",
         target_key=row.target_key,
-        effective_date=when,
+        effective_date=reversal_date(doc, options),
     )
+
+
+def reversal_date(doc: SourceDocument, options: EngineOptions) -> dt.date:
+    """The day a void is reversed in Intacct: when OfficeRnD voided it (its last change),
+    or the first open day when that period is closed."""
+    when = doc.modified_at.date() if doc.modified_at is not None else doc.date
+    if options.books_closed_before is not None:
+        when = max(when, options.books_closed_before)
+    return when
 
 
 def _plan_existing(
@@ -158,29 +166,21 @@ def _plan_existing(
 ) -> DocumentAction:
     live = row.live_version
     if live == REVERSAL_VERSION:
-        return act(
-            "conflict",
-            version,
-            "reversed in Intacct but live again in OfficeRnD",
-            target_key=row.target_key,
-            fix="Issue a new invoice in OfficeRnD (a reversed Intacct document cannot be "
-            "reopened), or void this one again.",
-        )
+        blocker = reversed_blocker("live again")
+        return act("conflict", version, blocker.message, target_key=row.target_key, fix=blocker.fix)
     if row.status == "failed" and _held_failure(row, version, options):
         return _held(row, version, act)
     if version == live:
         return act("skip", version, "unchanged", target_key=row.target_key)
     if row.payment_state in ("paid", "partially_paid"):
-        state = row.payment_state.replace("_", " ")
+        blocker = paid_blocker("changed", row.payment_state)
         return act(
             "conflict",
             version,
-            f"changed in OfficeRnD but already {state} in Intacct",
+            blocker.message,
             target_key=row.target_key,
             posting=posting,
-            fix="Intacct cannot change a paid document: unapply the payment in Intacct, run "
-            "sync again, then re-apply it; or issue a credit note in OfficeRnD instead of "
-            "editing the invoice.",
+            fix=blocker.fix,
         )
     shifting = options.closed_period_policy == "shift"
     if row.closed or (options.is_closed(posting.date_created) and not shifting):

@@ -92,6 +92,16 @@ class IntacctClient:
         )
         self._sessions = SessionStore(self._open_session, clock)
 
+    @property
+    def batch_size(self) -> int:
+        """Functions per write request, unless a caller asks for another size."""
+        return self._settings.batch_size
+
+    @property
+    def max_in_flight(self) -> int:
+        """Requests this client keeps in flight at most (the company's concurrency)."""
+        return self._settings.max_in_flight
+
     # -- sessions ---------------------------------------------------------------------------
 
     def sign_in(self, entity: str | None = None) -> None:

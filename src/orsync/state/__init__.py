@@ -1,8 +1,10 @@
 """Per-profile state in SQLite: the write ledger, read cursors, runs, webhook inbox, lock.
 
-See DESIGN.md section 4 and docs/architecture.md. Everything a caller needs is exported here.
+See DESIGN.md section 4 and docs/architecture.md. Everything a caller needs is exported here,
+including ``utc_now``: the clock every instant in the state is taken from.
 """
 
+from orsync.state._db import utc_now
 from orsync.state.controlid import CONTROLID_MAX_LENGTH, controlid
 from orsync.state.cursors import DEFAULT_OVERLAP, Cursor, Cursors
 from orsync.state.inbox import EventInbox, InboxEvent
@@ -52,4 +54,5 @@ __all__ = [
     "controlid",
     "database_path",
     "lock_path_for",
+    "utc_now",
 ]

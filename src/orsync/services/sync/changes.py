@@ -1,9 +1,7 @@
 """What Intacct holds for documents about to be updated, reversed or looked up.
 
-An update or reversal is checked against the Intacct document first: a change Intacct can no
-longer take (paid, reversed, lines it cannot delete, a kind its API cannot reverse) becomes a
-conflict with the manual fix instead of a write that would fail or, worse, half apply (a new
-customer, date, currency or entity, which an update does not send).
+Sync reads them here; whether a change can still go (``orsync.engine.change_blocker``) and what
+a lookup proves (``orsync.engine.settle_document``) are the engine's decisions.
 """
 
 from __future__ import annotations
@@ -12,68 +10,11 @@ from collections.abc import Mapping, Sequence
 
 from orsync.engine import ActualDocument, DocumentAction, EngineOptions, SourceDocument
 from orsync.engine.build import posting_kind
-from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted, update_blocker
 from orsync.engine.model import Posting, PostingKind, Problem
 from orsync.services.convert import IntacctDocuments
 from orsync.state import LedgerRow
 
 Built = Posting | Sequence[Problem]
-
-
-def change_blocker(
-    action: DocumentAction,
-    doc: SourceDocument,
-    found: ActualDocument | None,
-    options: EngineOptions,
-) -> tuple[str, str] | None:
-    """Why an update or reversal cannot go to Intacct now: (message, fix), or None."""
-    verb = "voided" if action.action == "reverse" else "changed"
-    if found is None:
-        return (
-            f"{verb} in OfficeRnD, but the Intacct document {action.target_key} is no longer "
-            "found (deleted in Intacct?)",
-            "Check the document in Intacct; `orsync reconcile` shows both sides.",
-        )
-    if found.state == "reversed":
-        return (
-            f"{verb} in OfficeRnD but already reversed in Intacct",
-            "Issue a new invoice in OfficeRnD (a reversed document cannot be reopened).",
-        )
-    if found.is_paid_at_all:
-        return (
-            f"{verb} in OfficeRnD but already {found.state.replace('_', ' ')} in Intacct",
-            "Intacct cannot change a paid document: unapply the payment in Intacct, run sync "
-            "again, then re-apply it; or issue a credit note in OfficeRnD instead.",
-        )
-    kind = posting_kind(doc, options)
-    if action.action == "reverse" and not can_reverse(kind):
-        return (
-            "voided in OfficeRnD; Intacct's API cannot reverse this kind of document",
-            "Reverse or cancel it in Intacct by hand (Order Entry: convert it to a credit; "
-            "AR adjustment: reverse it), then run `orsync sync --retry-failed` (a plain run "
-            "holds a failure whose input has not changed).",
-        )
-    if action.action == "update" and action.posting is not None:
-        reason = update_blocker(action.posting, len(found.lines))
-        if reason is not None:
-            return (
-                f"changed in OfficeRnD, but {reason}",
-                "Correct the document in Intacct by hand, then run `orsync sync --retry-failed` "
-                "(a plain run holds a failure whose input has not changed); or reverse it there "
-                "and issue a new one in OfficeRnD.",
-            )
-        # An update sends lines, due date and numbers only: a new customer, date, currency or
-        # entity would be left behind while the ledger said "updated" (reconcile's same rule).
-        fixed = fixed_once_posted(diff_document(action.posting, found, options))
-        if fixed:
-            return (
-                f"changed in OfficeRnD, but Intacct document {found.record_key} keeps the "
-                f"{' and '.join(fixed)} it was posted with (an update changes only its lines, "
-                "due date and numbers)",
-                f"If OfficeRnD is right, void {doc.number} there and issue a corrected one; if "
-                f"Intacct is right, correct {doc.number} back in OfficeRnD.",
-            )
-    return None
 
 
 def find_actuals(

@@ -77,6 +77,21 @@ class LedgerLookups(Protocol):
     def counts(self) -> dict[str, dict[Status, int]]: ...
 
 
+RowKey = tuple[str, str]  # (kind, OfficeRnD id)
+
+
+def rows_of(lookups: LedgerLookups, keys: Iterable[RowKey]) -> dict[RowKey, LedgerRow]:
+    """The ledger rows of these records, keyed (kind, id): one read per kind."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, source_id in keys:
+        by_kind.setdefault(kind, []).append(source_id)
+    return {
+        (kind, source_id): row
+        for kind, ids in by_kind.items()
+        for source_id, row in lookups.get_many(kind, ids).items()
+    }
+
+
 class EmptyLedger:
     """A profile that never ran: no rows (dry run without a state file)."""
 
@@ -102,19 +117,29 @@ class PlanLog:
 
 @dataclass
 class RunContext:
+    """One run's shared parts. ``dry_run`` is the mode: the same reads and decisions, every
+    action kept in ``plan``, nothing written anywhere (``ledger`` is then None)."""
+
     profile: str
+    dry_run: bool
     intacct: IntacctClient
     officernd: OfficeRndClient
     lookups: LedgerLookups
-    ledger: Ledger | None  # None in a dry run: nothing is written
+    ledger: Ledger | None
     options: EngineOptions
     make_resolver: Callable[[], MappingResolver]  # reads OfficeRnD's reference lists: lazily
     summary: SyncSummary
     progress: SyncProgress = field(default_factory=NoProgress)
-    plan: PlanLog | None = None  # set in a dry run
     batch_size: int = 50
     max_in_flight: int = 2
-    _resolver: MappingResolver | None = None
+    plan: PlanLog | None = field(init=False, default=None)  # the dry run's plan
+    _resolver: MappingResolver | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.dry_run != (self.ledger is None):
+            raise ValueError("a dry run reads the ledger only; a run that applies writes it")
+        if self.dry_run:
+            self.plan = PlanLog()
 
     @property
     def resolver(self) -> MappingResolver:
@@ -124,12 +149,8 @@ class RunContext:
             self._resolver = self.make_resolver()
         return self._resolver
 
-    @property
-    def dry_run(self) -> bool:
-        return self.ledger is None
-
     def writable(self) -> Ledger:
-        assert self.ledger is not None, "a dry run never writes the ledger"
+        assert not self.dry_run and self.ledger is not None, "a dry run never writes the ledger"
         return self.ledger
 
     def record_failure(
@@ -157,14 +178,14 @@ class RunContext:
                 fix=failure.hint,
             )
         )
-        if self.ledger is None or version is None:
+        if self.dry_run or version is None:
             return
         row = self.lookups.get(kind, source_id)
         if row is not None and row.status in (Status.SENDING, Status.UNCONFIRMED):
             return  # its outcome is unknown: the lookup decides, not this failure
         if row is not None and row.status is Status.FAILED and row.version_hash == version:
             return  # the same input failed before: keep the first, most specific message
-        self.ledger.fail(kind, source_id, numbered(number, failure), version_hash=version)
+        self.writable().fail(kind, source_id, numbered(number, failure), version_hash=version)
 
 
 def numbered(number: str, failure: RecordFailure) -> RecordFailure:

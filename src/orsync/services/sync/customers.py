@@ -24,6 +24,7 @@ from orsync.engine import (
     build_customer,
     customers_to_look_up,
     plan_customers,
+    settle_customer,
 )
 from orsync.engine.customers import customer_version
 from orsync.engine.model import CustomerRef
@@ -251,18 +252,17 @@ class CustomerDesk:
         ledger = self._ctx.writable()
         kind, source_id = action.source_kind, action.source_id
         assert action.version_hash is not None and action.posting is not None
-        row = ledger.get(kind, source_id)
         found = lookup.by_id.get(action.customer_id or "")
-        if row is not None and row.status is Status.UNCONFIRMED:
-            if found is not None:
-                # The unconfirmed create did land: record it, then the update goes as planned.
-                ledger.confirm(kind, source_id, TargetKeys(key=found.record_key))
-                row = ledger.mark_sending(kind, source_id, action.version_hash, action="update")
-            elif row.version_hash == action.version_hash:
-                row = ledger.resend(kind, source_id)
-            else:
-                ledger.mark_absent(kind, source_id)
-                row = ledger.mark_sending(kind, source_id, action.version_hash, action="create")
+        settled = settle_customer(view_of(ledger.get(kind, source_id)), action.version_hash, found)
+        if settled == "confirm":
+            assert found is not None  # the unconfirmed create landed; the update goes as planned
+            ledger.confirm(kind, source_id, TargetKeys(key=found.record_key))
+            row = ledger.mark_sending(kind, source_id, action.version_hash, action="update")
+        elif settled == "resend":
+            row = ledger.resend(kind, source_id)
+        elif settled == "absent":
+            ledger.mark_absent(kind, source_id)
+            row = ledger.mark_sending(kind, source_id, action.version_hash, action="create")
         else:
             row = ledger.mark_sending(kind, source_id, action.version_hash, action=action.action)
         assert row.controlid is not None

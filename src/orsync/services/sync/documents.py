@@ -21,22 +21,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from orsync.engine import (
     REVERSAL_VERSION,
     ActualDocument,
+    Blocker,
     DocumentAction,
     LedgerView,
     Posting,
     Problem,
     SourceDocument,
     build_posting,
+    change_blocker,
     plan_documents,
-    version_hash,
+    settle_document,
 )
 from orsync.engine.build import posting_kind
-from orsync.engine.diff import diff_document, update_blocker
 from orsync.errors import RecordError
 from orsync.intacct.xml.function import Function
 from orsync.services.convert import IntacctDocuments, postings
-from orsync.services.sync.changes import change_blocker, find_actuals
-from orsync.services.sync.context import RunContext, view_of
+from orsync.services.sync.changes import find_actuals
+from orsync.services.sync.context import RunContext, rows_of, view_of
 from orsync.services.sync.customers import CustomerState
 from orsync.services.sync.lookups import tax_solutions
 from orsync.services.sync.outcomes import DocumentOutcomes, WriteTag
@@ -85,7 +86,14 @@ class DocumentDesk:
 
     # -- one page -------------------------------------------------------------------------
 
-    def process(self, docs: Sequence[SourceDocument], customers: CustomerState) -> None:
+    def process(
+        self,
+        docs: Sequence[SourceDocument],
+        customers: CustomerState,
+        rows: dict[tuple[str, str], LedgerRow] | None = None,
+    ) -> None:
+        """Plan and apply one page; ``rows``: the page's ledger rows when the caller read
+        them already (keyed (kind, id); read here otherwise)."""
         ctx = self._ctx
         items: list[tuple[SourceDocument, Built]] = []
         for doc in docs:
@@ -97,7 +105,8 @@ class DocumentDesk:
             items.append((doc, self._build(doc, customers)))
         if not items:
             return
-        rows = self._rows(doc for doc, _ in items)
+        if rows is None:
+            rows = self._rows(doc for doc, _ in items)
         views: dict[tuple[str, str], LedgerView] = {
             (doc.kind, doc.id): view
             for doc, _ in items
@@ -151,14 +160,7 @@ class DocumentDesk:
             ]
 
     def _rows(self, docs: Iterable[SourceDocument]) -> dict[tuple[str, str], LedgerRow]:
-        by_kind: dict[str, list[str]] = {}
-        for doc in docs:
-            by_kind.setdefault(doc.kind, []).append(doc.id)
-        rows: dict[tuple[str, str], LedgerRow] = {}
-        for kind, ids in by_kind.items():
-            for source_id, row in self._ctx.lookups.get_many(kind, ids).items():
-                rows[(kind, source_id)] = row
-        return rows
+        return rows_of(self._ctx.lookups, ((doc.kind, doc.id) for doc in docs))
 
     def _count_planned(self, action: DocumentAction) -> None:
         stage = stage_of(action.source_kind)
@@ -354,7 +356,6 @@ class DocumentDesk:
                 self._line_counts[key] = len(found.lines)
                 out.append(action)
                 continue
-            message, fix = blocker
             out.append(
                 DocumentAction(
                     action="conflict",
@@ -362,9 +363,9 @@ class DocumentDesk:
                     source_id=action.source_id,
                     number=action.number,
                     version_hash=action.version_hash,
-                    reason=message,
+                    reason=blocker.message,
                     target_key=action.target_key,
-                    fix=fix,
+                    fix=blocker.fix,
                 )
             )
         return out
@@ -373,10 +374,7 @@ class DocumentDesk:
         """Voided in OfficeRnD and already reversed in Intacct (by hand: the fix of a void the
         API cannot reverse, or finance went first): both sides agree, as reconcile says too."""
         self._ctx.writable().adopt(
-            action.source_kind,
-            action.source_id,
-            REVERSAL_VERSION,
-            TargetKeys(key=found.record_key, number=found.invoice_number, entity=found.entity_id),
+            action.source_kind, action.source_id, REVERSAL_VERSION, _target_keys(found)
         )
         self._ctx.summary.count(stage_of(action.source_kind), "adopted")
 
@@ -390,7 +388,8 @@ class DocumentDesk:
         customers: CustomerState,
         sends: list[Queued[WriteTag]],
     ) -> list[DocumentAction]:
-        """Decide each unknown outcome by looking the document up; returns follow-up actions."""
+        """Look each unknown outcome up, apply what the engine says it proves (confirm,
+        resend, absent, lost); returns the actions of the documents planned again."""
         ctx = self._ctx
         ledger = ctx.writable()
         actual = find_actuals(self._reader, self._ctx.options, lookups, built, rows)
@@ -399,59 +398,26 @@ class DocumentDesk:
             key = (action.source_kind, action.source_id)
             doc, posting = built[key]
             row = rows[key]
-            found = actual.get(key)
-            sent = row.version_hash
-            was_update = row.confirmed_version is not None
-            now = version_hash(posting) if isinstance(posting, Posting) else None
-            stage = stage_of(doc.kind)
-            if sent == REVERSAL_VERSION:
-                if found is not None and found.state == "reversed":
-                    ledger.confirm(doc.kind, doc.id)
-                    ctx.summary.count(stage, "adopted")
-                    replan.append((doc, posting))
-                elif found is None:
-                    self._lost_document(doc, row)
-                else:
-                    resend = DocumentAction(
-                        "reverse", doc.kind, doc.id, doc.number, sent, "voided: resent"
-                    )
-                    self._send(resend, doc, row, sends, resend=True)
-                continue
-            if found is None:
-                if was_update:
-                    self._lost_document(doc, row)
-                elif now == sent and isinstance(posting, Posting):
-                    resend = DocumentAction(
-                        "create", doc.kind, doc.id, doc.number, sent, "resent", posting=posting
-                    )
-                    self._send(resend, doc, row, sends, resend=True)
-                else:
-                    ledger.mark_absent(doc.kind, doc.id)
-                    replan.append((doc, posting))
-                continue
-            holds_sent = (
-                isinstance(posting, Posting)
-                and now == sent
-                and not diff_document(posting, found, ctx.options)
-            )
-            if was_update and not holds_sent and now == sent and isinstance(posting, Posting):
-                # The update did not land: send it again, same controlid.
-                reason = update_blocker(posting, len(found.lines))
-                if reason is None and not found.is_paid_at_all:
-                    resend = DocumentAction(
-                        "update", doc.kind, doc.id, doc.number, sent, "resent", posting=posting
-                    )
-                    self._send(resend, doc, row, sends, resend=True, line_count=len(found.lines))
-                    continue
-            ledger.confirm(
-                doc.kind,
-                doc.id,
-                TargetKeys(
-                    key=found.record_key, number=found.invoice_number, entity=found.entity_id
-                ),
-            )
-            ctx.summary.count(stage, "adopted")
-            replan.append((doc, posting))
+            view = view_of(row)
+            assert view is not None
+            settled = settle_document(doc, posting, view, actual.get(key), ctx.options)
+            if settled.outcome == "lost":
+                assert settled.blocker is not None
+                self._lost_document(doc, row, settled.blocker)
+            elif settled.outcome == "resend":
+                assert settled.resend is not None
+                self._send(
+                    settled.resend, doc, row, sends, resend=True, line_count=settled.line_count
+                )
+            elif settled.outcome == "absent":
+                ledger.mark_absent(doc.kind, doc.id)
+            else:
+                found = settled.adopt
+                keys = None if found is None else _target_keys(found)
+                ledger.confirm(doc.kind, doc.id, keys)
+                ctx.summary.count(stage_of(doc.kind), "adopted")
+            if settled.replan:
+                replan.append((doc, posting))
         if not replan:
             return []
         fresh = self._rows(doc for doc, _ in replan)
@@ -460,23 +426,20 @@ class DocumentDesk:
         plan = plan_documents(replan, views, ctx.options, held_customers=customers.held)
         return [a for a in plan.documents if a.action != "lookup_first"]
 
-    def _lost_document(self, doc: SourceDocument, row: LedgerRow) -> None:
-        ledger = self._ctx.writable()
-        ledger.mark_absent(doc.kind, doc.id)
+    def _lost_document(self, doc: SourceDocument, row: LedgerRow, blocker: Blocker) -> None:
+        self._ctx.writable().mark_absent(doc.kind, doc.id)
         self._ctx.record_failure(
             doc.kind,
             doc.id,
             doc.number,
             row.version_hash,
-            RecordFailure(
-                f"the Intacct document {row.target.key} it was linked to is no longer found",
-                code="conflict",
-                field="document",
-                hint="Check the document in Intacct (deleted?); `orsync reconcile` compares "
-                "both sides.",
-            ),
+            RecordFailure(blocker.message, code="conflict", field="document", hint=blocker.fix),
             status="conflict",
         )
+
+
+def _target_keys(found: ActualDocument) -> TargetKeys:
+    return TargetKeys(key=found.record_key, number=found.invoice_number, entity=found.entity_id)
 
 
 def _skip(doc: SourceDocument, reason: str) -> DocumentAction:

@@ -32,7 +32,7 @@ from orsync.config import Profile
 from orsync.engine import Plan
 from orsync.engine.actions import PLAN_SCHEMA
 from orsync.env import state_dir as default_state_dir
-from orsync.errors import OrsyncError
+from orsync.errors import ExitCode, OrsyncError
 from orsync.mapping import Mapping
 from orsync.services.common import Connections, open_connections, read_only_state
 from orsync.services.mapping import load_profile_mapping
@@ -43,25 +43,19 @@ from orsync.services.sync.context import (
     SyncOptions,
     SyncProgress,
 )
-from orsync.services.sync.runner import Runner
+from orsync.services.sync.runner import Runner, SyncState
 from orsync.services.sync.summary import STAGES, RecordProblem, SyncSummary, stage_of
 from orsync.state import (
-    Cursors,
     Ledger,
     ProfileLock,
-    Runs,
     StateStore,
     Status,
     database_path,
     lock_path_for,
+    utc_now,
 )
-from orsync.state._db import utc_now
 
-EXIT_OK, EXIT_FAILED, EXIT_UNCONFIRMED = 0, 1, 75
 __all__ = ["SyncOptions", "SyncProgress", "SyncResult", "plan_sync", "run_sync"]
-
-# reconcile_fixes drives the runner directly until it moves to SyncOptions.document_ids.
-_Runner = Runner
 
 
 @dataclass
@@ -115,17 +109,21 @@ def run_sync(
         if connections is None:
             connections = stack.enter_context(open_connections(profile_name, profile))
         if options.dry_run:
-            lookups, cursors, runs, remembered = stack.enter_context(_read_only_state(db_path))
-            options = _after_mapping_change(options, mapping, remembered, lookups, summary)
-            runner = Runner(
-                profile_name, profile, mapping, options, connections, summary, lookups, None
+            state, remembered = stack.enter_context(_read_only_state(db_path))
+            options = _after_mapping_change(options, mapping, remembered, state.lookups, summary)
+            runner = Runner.build(
+                profile_name,
+                profile,
+                mapping,
+                options,
+                connections=connections,
+                state=state,
+                summary=summary,
+                progress=progress or NoProgress(),
             )
-            runner.progress = progress or NoProgress()
-            runner.cursors = cursors
-            runner.runs = runs
             runner.run()
             summary.finished_at = utc_now()
-            summary.exit_code = _exit_code(summary)
+            summary.exit_code = int(_exit_code(summary))
             assert runner.ctx.plan is not None
             plan = Plan(tuple(runner.ctx.plan.documents), tuple(runner.ctx.plan.customers))
             return SyncResult(summary, plan)
@@ -137,25 +135,22 @@ def run_sync(
         summary.run_id = run.id
         remembered = store.settings.mapping_fingerprint()
         options = _after_mapping_change(options, mapping, remembered, store.ledger, summary)
-        runner = Runner(
+        runner = Runner.build(
             profile_name,
             profile,
             mapping,
             options,
-            connections,
-            summary,
-            store.ledger,
-            store.ledger,
+            connections=connections,
+            state=SyncState.of(store),
+            summary=summary,
+            progress=progress or NoProgress(),
         )
-        runner.progress = progress or NoProgress()
-        runner.cursors = store.cursors
-        runner.runs = store.runs
         try:
             runner.run()
         except BaseException as error:
-            code = error.exit_code if isinstance(error, OrsyncError) else 70
+            code = error.exit_code if isinstance(error, OrsyncError) else ExitCode.INTERNAL
             if isinstance(error, KeyboardInterrupt):
-                code = 130
+                code = ExitCode.INTERRUPTED
             message = error.message if isinstance(error, OrsyncError) else type(error).__name__
             store.finish_run(
                 run.id, exit_code=int(code), counts=summary.flat_counts(), message=message
@@ -166,7 +161,7 @@ def run_sync(
             store.settings.remember_mapping(mapping.fingerprint())
         summary.unconfirmed_left = _unconfirmed_left(store.ledger, summary)
         summary.finished_at = utc_now()
-        summary.exit_code = _exit_code(summary)
+        summary.exit_code = int(_exit_code(summary))
         store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
         return SyncResult(summary)
     raise AssertionError("unreachable")
@@ -194,13 +189,13 @@ def _after_mapping_change(
     return replace(options, retry_failed=True)
 
 
-def _exit_code(summary: SyncSummary) -> int:
+def _exit_code(summary: SyncSummary) -> ExitCode:
     # Unconfirmed writes win: the next run settles them (cron retries 75 without alerting).
     if summary.unconfirmed_left:
-        return EXIT_UNCONFIRMED
+        return ExitCode.TEMPORARY
     if summary.total("failed") or summary.total("conflict"):
-        return EXIT_FAILED
-    return EXIT_OK
+        return ExitCode.PARTIAL
+    return ExitCode.OK
 
 
 def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:
@@ -222,13 +217,12 @@ def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:
 
 
 @contextmanager
-def _read_only_state(
-    path: Path,
-) -> Iterator[tuple[LedgerLookups, Cursors | None, Runs | None, str | None]]:
-    """The dry run's view of the state (ledger, cursors, runs, the last complete sync's
-    mapping fingerprint): read-only, or empty when the profile never ran."""
+def _read_only_state(path: Path) -> Iterator[tuple[SyncState, str | None]]:
+    """The dry run's view of the state (ledger, cursors and runs, read-only, or empty when the
+    profile never ran) and the last complete sync's mapping fingerprint."""
     with read_only_state(path) as state:
         if state is None:
-            yield EmptyLedger(), None, None, None
+            yield SyncState(EmptyLedger(), None, None, None), None
         else:
-            yield state.ledger, state.cursors, state.runs, state.settings.mapping_fingerprint()
+            view = SyncState(state.ledger, None, state.cursors, state.runs)
+            yield view, state.settings.mapping_fingerprint()

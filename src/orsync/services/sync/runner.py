@@ -8,10 +8,11 @@ run whose answer was lost. Each stream's cursor moves only after its writes are 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from orsync.config import Profile
-from orsync.engine import DocumentAction, SourceDocument, version_hash
+from orsync.engine import DocumentAction, SourceDocument, reread_verdict, version_hash
 from orsync.engine.model import CustomerRef
 from orsync.errors import RecordError
 from orsync.mapping import Mapping
@@ -21,11 +22,11 @@ from orsync.services.convert import ReferenceData, source_document
 from orsync.services.mapping import MappingResolver, engine_options
 from orsync.services.sync.context import (
     LedgerLookups,
-    NoProgress,
-    PlanLog,
+    RowKey,
     RunContext,
     SyncOptions,
     SyncProgress,
+    rows_of,
 )
 from orsync.services.sync.customers import CustomerDesk
 from orsync.services.sync.documents import CUSTOMER_HELD, DocumentDesk
@@ -38,53 +39,88 @@ from orsync.state import (
     LedgerRow,
     RecordFailure,
     Runs,
+    StateStore,
     Status,
+    utc_now,
 )
-from orsync.state._db import utc_now
 
 UNCHANGED_MARGIN = DEFAULT_OVERLAP
 SETTLE_ROUNDS = 2  # same-run lookups of writes whose outcome was lost, before giving up to 75
 
 
+@dataclass(frozen=True)
+class SyncState:
+    """The profile's state as one run sees it. A dry run reads it only: ``ledger`` (the
+    writable side) is None, and so are ``cursors`` and ``runs`` for a profile that never ran."""
+
+    lookups: LedgerLookups
+    ledger: Ledger | None
+    cursors: Cursors | None
+    runs: Runs | None  # when earlier runs started (see _drop_unchanged)
+
+    @classmethod
+    def of(cls, store: StateStore) -> SyncState:
+        return cls(store.ledger, store.ledger, store.cursors, store.runs)
+
+
+@dataclass
 class Runner:
-    def __init__(
-        self,
+    """One run's collaborators, built whole by :meth:`build`."""
+
+    ctx: RunContext
+    options: SyncOptions
+    cursors: Cursors | None
+    runs: Runs | None
+    customers: CustomerDesk
+    documents: DocumentDesk
+    _run_starts: dict[int, dt.datetime | None] = field(default_factory=dict)
+    _rechecked: set[str] = field(default_factory=set)  # bounded by earlier runs' leftovers
+    _waiting: list[str] = field(default_factory=list)  # documents held by earlier runs
+
+    @classmethod
+    def build(
+        cls,
         profile_name: str,
         profile: Profile,
         mapping: Mapping,
         options: SyncOptions,
+        *,
         connections: Connections,
+        state: SyncState,
         summary: SyncSummary,
-        lookups: LedgerLookups,
-        ledger: Ledger | None,
-    ) -> None:
-        self.options = options
-        self.progress: SyncProgress = NoProgress()
-        self.cursors: Cursors | None = None
-        self.runs: Runs | None = None  # when earlier runs started (see _drop_unchanged)
-        self._run_starts: dict[int, dt.datetime | None] = {}
-        client_settings = connections.intacct._settings
+        progress: SyncProgress,
+    ) -> Runner:
+        """The runner of one run; ``options.dry_run`` chooses the mode."""
+        intacct = connections.intacct
         engine = engine_options(profile, mapping, retry_failed=options.retry_failed)
-        self.ctx = RunContext(
+        ctx = RunContext(
             profile=profile_name,
-            intacct=connections.intacct,
+            dry_run=options.dry_run,
+            intacct=intacct,
             officernd=connections.officernd,
-            lookups=lookups,
-            ledger=ledger,
+            lookups=state.lookups,
+            ledger=state.ledger,
             options=engine,
             make_resolver=lambda: _resolver(connections, mapping, engine),
             summary=summary,
-            plan=PlanLog() if ledger is None else None,
-            batch_size=options.batch_size or client_settings.batch_size,
-            max_in_flight=options.max_in_flight or client_settings.max_in_flight,
+            progress=progress,
+            batch_size=options.batch_size or intacct.batch_size,
+            max_in_flight=options.max_in_flight or intacct.max_in_flight,
         )
-        self.customers = CustomerDesk(self.ctx)
-        self._rechecked: set[str] = set()  # bounded by the records left over by earlier runs
-        self._waiting: list[str] = []  # documents held for their customer by earlier runs
-        self.documents = DocumentDesk(self.ctx)
+        return cls(
+            ctx=ctx,
+            options=options,
+            cursors=state.cursors,
+            runs=state.runs,
+            customers=CustomerDesk(ctx),
+            documents=DocumentDesk(ctx),
+        )
+
+    @property
+    def progress(self) -> SyncProgress:
+        return self.ctx.progress
 
     def run(self) -> None:
-        self.ctx.progress = self.progress
         try:
             self._unresolved_first()
             if self.options.document_ids is not None:
@@ -114,8 +150,7 @@ class Runner:
 
     def _advance(self, stream: str, mark: ReadMark) -> None:
         """Only after every row of the stream is committed (the caller flushed the writes)."""
-        ledger = self.ctx.ledger
-        if ledger is None or self.cursors is None:
+        if self.ctx.dry_run or self.cursors is None:
             return
         max_seen = mark.max_seen if mark.count else None
         self.cursors.advance(
@@ -130,7 +165,7 @@ class Runner:
         if mark.read_from is None and not self.options.full:
             # First run: nothing is billed yet, so nothing can have changed; customers are
             # created when their first document needs them. Start the cursor here.
-            if self.cursors is not None and self.ctx.ledger is not None:
+            if self.cursors is not None and not self.ctx.dry_run:
                 self.cursors.advance(
                     STREAMS[stream],
                     read_from=None,
@@ -157,9 +192,9 @@ class Runner:
         """Writes of earlier runs whose outcome is unknown (and, with --retry-failed, failed
         ones) are read from OfficeRnD by id, whether or not they changed since. Documents
         that wait for their customer are kept for :meth:`_waiting_documents`."""
-        ledger = self.ctx.ledger
-        if ledger is None:
+        if self.ctx.dry_run:
             return
+        ledger = self.ctx.writable()
         wanted: dict[str, list[str]] = {}
         for row in ledger.iter_unresolved((Status.UNCONFIRMED, Status.FAILED)):
             waiting = row.error is not None and row.error.code == CUSTOMER_HELD
@@ -191,7 +226,7 @@ class Runner:
 
     def _settle_lost_outcomes(self) -> None:
         """Writes of this run whose outcome was lost: look them up now, resend if absent."""
-        if self.ctx.ledger is None:
+        if self.ctx.dry_run:
             return
         for _round in range(SETTLE_ROUNDS):
             pending = list(self.documents.unsettled.values())
@@ -211,8 +246,10 @@ class Runner:
         else:
             # Read again by the stream after _unresolved_first: planned once per run only.
             records = [r for r in records if r.id not in self._rechecked]
-            if not self.options.full:
-                records = self._drop_unchanged(records)
+        # The chunk's ledger rows, read once: for the unchanged test, then for the plan.
+        rows = rows_of(ctx.lookups, ((_kind_of(record), record.id) for record in records))
+        if not recheck and not self.options.full:
+            records = self._drop_unchanged(records, rows)
         for record in records:
             try:
                 doc = source_document(record, ctx.resolver.reference)
@@ -227,97 +264,84 @@ class Runner:
             (d.customer.kind, d.customer.id): d.currency for d in docs
         }
         self.customers.ensure([d.customer for d in docs if not d.is_draft], currency)
-        self.documents.process(docs, self.customers.state)
+        self.documents.process(docs, self.customers.state, rows)
 
-    def _drop_unchanged(self, records: list[PaymentDocument]) -> list[PaymentDocument]:
+    def _drop_unchanged(
+        self, records: list[PaymentDocument], rows: dict[RowKey, LedgerRow]
+    ) -> list[PaymentDocument]:
         """Records the cursor overlap read again although OfficeRnD has not changed them since
-        the run that recorded their row read them: counted unchanged without building them,
-        which would need OfficeRnD's reference lists (a handful of requests on a run with
-        nothing to do).
-
-        The comparison is with the START of that run, never with when its write was confirmed
-        or failed: a long run reads a document, the operator edits it, and the write of the
-        version read is confirmed minutes later; measured against the confirmation, that edit
-        would pass for "unchanged" on every later run and never reach Intacct. A row whose run
-        is unknown is rebuilt (the version hash then decides). ``UNCHANGED_MARGIN`` absorbs
-        clock skew between OfficeRnD's ``modifiedAt`` and this machine's clock. ``--full``
-        rebuilds everything (a mapping change)."""
-        by_kind: dict[str, list[str]] = {}
-        for record in records:
-            by_kind.setdefault(_kind_of(record), []).append(record.id)
-        rows = {
-            (kind, source_id): row
-            for kind, ids in by_kind.items()
-            for source_id, row in self.ctx.lookups.get_many(kind, ids).items()
-        }
+        the run that recorded their row read them (``orsync.engine.reread_verdict``): counted
+        unchanged, or failed as before, without building them. ``--full`` rebuilds everything
+        (a mapping change)."""
         kept = []
         for record in records:
             row = rows.get((_kind_of(record), record.id))
-            if (
-                row is not None
-                and row.status is Status.CONFIRMED
-                and row.confirmed_at is not None
-                and self._unchanged_since_read(record, row)
-            ):
-                self.ctx.summary.count(stage_of(row.kind), "unchanged")
-                if self.ctx.plan is not None:
-                    self.ctx.plan.documents.append(
-                        DocumentAction(
-                            "skip",
-                            row.kind,
-                            row.source_id,
-                            record.number or record.id,
-                            row.confirmed_version,
-                            "unchanged",
-                            target_key=row.target.key,
-                        )
-                    )
-                continue
-            if (
-                row is not None
-                and row.status is Status.FAILED
-                and not self.options.retry_failed
-                and self._unchanged_since_read(record, row)
-            ):
-                # Failed before and unchanged since: the same report, without rebuilding it.
-                error = row.error
-                self.ctx.summary.problem(
-                    RecordProblem(
-                        stage_of(row.kind),
-                        "failed",
-                        row.kind,
-                        row.source_id,
-                        record.number or record.id,
-                        error.message if error is not None else "failed before",
-                        field=error.field if error is not None else None,
-                        fix=error.hint if error is not None else None,
-                    )
+            verdict = None
+            if row is not None:
+                verdict = reread_verdict(
+                    row.status.value,
+                    confirmed_at=row.confirmed_at,
+                    modified_at=record.modified_at,
+                    run_started=self._run_started(row.updated_run),
+                    retry_failed=self.options.retry_failed,
+                    margin=UNCHANGED_MARGIN,
                 )
-                if self.ctx.plan is not None:
-                    self.ctx.plan.documents.append(
-                        DocumentAction(
-                            "failed",
-                            row.kind,
-                            row.source_id,
-                            record.number or record.id,
-                            row.version_hash,
-                            error.message if error is not None else "failed before",
-                            fix=error.hint if error is not None else None,
-                        )
-                    )
-                continue
-            kept.append(record)
+            if row is None or verdict is None:
+                kept.append(record)
+            elif verdict == "unchanged":
+                self._unchanged(record, row)
+            else:
+                self._failed_before(record, row)
         return kept
 
-    def _unchanged_since_read(self, record: PaymentDocument, row: LedgerRow) -> bool:
-        """OfficeRnD last changed ``record`` before the run that recorded ``row`` began (that
-        run read it afterwards, so the row's version has the change)."""
-        if record.modified_at is None or row.updated_run is None:
-            return False
-        started = self._run_started(row.updated_run)
-        return started is not None and record.modified_at < started - UNCHANGED_MARGIN
+    def _unchanged(self, record: PaymentDocument, row: LedgerRow) -> None:
+        self.ctx.summary.count(stage_of(row.kind), "unchanged")
+        if self.ctx.plan is not None:
+            self.ctx.plan.documents.append(
+                DocumentAction(
+                    "skip",
+                    row.kind,
+                    row.source_id,
+                    record.number or record.id,
+                    row.confirmed_version,
+                    "unchanged",
+                    target_key=row.target.key,
+                )
+            )
 
-    def _run_started(self, run_id: int) -> dt.datetime | None:
+    def _failed_before(self, record: PaymentDocument, row: LedgerRow) -> None:
+        """Failed before and unchanged since: the same report, without rebuilding it."""
+        error = row.error
+        message = error.message if error is not None else "failed before"
+        self.ctx.summary.problem(
+            RecordProblem(
+                stage_of(row.kind),
+                "failed",
+                row.kind,
+                row.source_id,
+                record.number or record.id,
+                message,
+                field=error.field if error is not None else None,
+                fix=error.hint if error is not None else None,
+            )
+        )
+        if self.ctx.plan is not None:
+            self.ctx.plan.documents.append(
+                DocumentAction(
+                    "failed",
+                    row.kind,
+                    row.source_id,
+                    record.number or record.id,
+                    row.version_hash,
+                    message,
+                    fix=error.hint if error is not None else None,
+                )
+            )
+
+    def _run_started(self, run_id: int | None) -> dt.datetime | None:
+        """When run ``run_id`` began (None: unknown), read once per run id."""
+        if run_id is None:
+            return None
         if run_id not in self._run_starts:
             run = None if self.runs is None else self.runs.get(run_id)
             self._run_starts[run_id] = None if run is None else run.started_at
