@@ -215,7 +215,7 @@ def test_reversal_whose_document_vanished_is_lost() -> None:
 
 
 def customer() -> CustomerPosting:
-    posting = build_customer(company(), AR, FakeResolver())
+    posting = build_customer(company(), FakeResolver())
     assert isinstance(posting, CustomerPosting)
     return posting
 
