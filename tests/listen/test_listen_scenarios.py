@@ -156,3 +156,38 @@ def test_forged_tampered_stale_and_unsigned_deliveries_are_refused_and_write_not
             headers={"officernd-signature": signature_header(secret, body, now)},
         )
         assert answer.status_code == 200
+
+
+BURST = 1000
+
+
+@pytest.mark.slow
+def test_a_burst_of_1000_events_is_posted_exactly_once_in_batches(live: Live) -> None:
+    from orsync.env import state_dir
+    from orsync.state import StateStore, database_path
+
+    with live.listener().start() as listener:
+        settled(listener)
+        live.sandbox.intacct.reset_stats()
+        template = live.activity.template()
+        burst = [live.activity.new_invoice(template) for _ in range(BURST)]  # a billing run
+        wait_for(
+            lambda: all(live.posted(doc) for doc in burst), "the burst in Intacct", timeout=180
+        )
+        settled(listener)
+        batches = listener.health.to_dict()["profiles"][0]["batches"]
+    numbers = Counter(
+        doc.doc_number
+        for doc in live.sandbox.intacct.store.invoices()
+        if doc.reversal_of is None and doc.description.startswith("orsync:")
+    )
+    assert all(numbers[str(doc["number"])] == 1 for doc in burst)
+    stats = live.sandbox.intacct.stats
+    assert stats.by_function["create_invoice"] == BURST
+    # Posted in batches of up to 50 functions, not one request per event.
+    assert stats.requests <= BURST // 10, stats.requests
+    assert batches <= BURST // 20, batches
+    with StateStore.open(database_path(state_dir(), live.name), profile=live.name) as store:
+        listen_runs = [run for run in store.runs.last(200) if run.command == "listen"]
+        assert store.inbox.count_pending() == 0
+    assert 1 <= len(listen_runs) <= BURST // 20

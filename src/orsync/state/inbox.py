@@ -124,17 +124,19 @@ class EventInbox:
             ).fetchone()[0]
         return None if value is None else from_text(str(value))
 
-    def defer(self, event_ids: Iterable[str], *, until: datetime, error: str) -> int:
-        """Keep events pending until ``until``, counting the attempt and its reason."""
+    def defer(self, event_ids: Iterable[str], *, until: datetime, error: str | None) -> int:
+        """Keep events pending until ``until``, counting the attempt and its reason; without a
+        reason (the lock held by another run: a wait, not a failure) no attempt is counted."""
         done = 0
+        counted = 0 if error is None else 1
         iterator = iter(event_ids)
         while chunk := list(islice(iterator, _PAGE)):
             marks = ", ".join("?" * len(chunk))
             with self._db.transaction() as conn:
                 done += conn.execute(
-                    f"UPDATE inbox SET attempts = attempts + 1, not_before = ?, "  # noqa: S608
+                    f"UPDATE inbox SET attempts = attempts + ?, not_before = ?, "  # noqa: S608
                     f"last_error = ? WHERE processed_at IS NULL AND event_id IN ({marks})",
-                    (to_text(until), error, *chunk),
+                    (counted, to_text(until), error, *chunk),
                 ).rowcount
         return done
 

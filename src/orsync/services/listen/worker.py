@@ -148,7 +148,7 @@ class Worker:
             wrote = self._sync(batch)
         except LockHeld as held:
             until = utc_now() + timedelta(seconds=self._settings.lock_retry)
-            self._inbox.defer(batch.events, until=until, error=f"waiting: {held.message}")
+            self._inbox.defer(batch.events, until=until, error=None)
             self._health.update(self.profile_name, waiting_for=held.message)
             return False
         except Exception as error:  # noqa: BLE001 - any failure keeps the events for later
