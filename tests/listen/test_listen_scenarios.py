@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from tests.conftest import CliRunner
 from tests.listen.conftest import Live, wait_for
 
 if TYPE_CHECKING:
@@ -191,3 +192,32 @@ def test_a_burst_of_1000_events_is_posted_exactly_once_in_batches(live: Live) ->
         listen_runs = [run for run in store.runs.last(200) if run.command == "listen"]
         assert store.inbox.count_pending() == 0
     assert 1 <= len(listen_runs) <= BURST // 20
+
+
+def test_while_intacct_is_down_events_wait_with_the_reason_then_post_once(
+    live: Live, run_cli: CliRunner, fast_retries: None
+) -> None:
+    with live.listener().start() as listener:
+        settled(listener)
+        live.sandbox.intacct.set_fault_rate("http-5xx", 1.0)
+        new = live.activity.new_invoice()
+        health = wait_for(
+            lambda: (h := listener.health.to_dict())["backlog"] and not h["ok"] and h,
+            "the failed attempt shown by /healthz",
+        )
+        answer = httpx.get(live.url + "/healthz")
+        assert answer.status_code == 503
+        assert answer.json()["profiles"][0]["last_error"]
+        assert health["profiles"][0]["backlog"] >= 1
+        status = run_cli("status")
+        assert "Webhook events waiting (orsync listen): " in status.stdout
+        live.sandbox.intacct.set_fault_rate("http-5xx", 0.0)
+        wait_for(lambda: live.posted(new), "the invoice once Intacct is back")
+        settled(listener)
+        assert httpx.get(live.url + "/healthz").json()["ok"] is True
+    numbers = Counter(
+        doc.doc_number
+        for doc in live.sandbox.intacct.store.invoices()
+        if doc.reversal_of is None and doc.description.startswith("orsync:")
+    )
+    assert numbers[str(new["number"])] == 1

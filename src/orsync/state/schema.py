@@ -111,6 +111,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V3_INBOX_RECORDS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# The first version whose inbox knows the record of each event (read-only readers check it).
+INBOX_RECORDS_VERSION = MIGRATIONS.index(_V3_INBOX_RECORDS) + 1
 NEWER_SCHEMA_HINT = "Upgrade orsync (a downgrade cannot read state written by a newer one)."
 
 
