@@ -221,3 +221,26 @@ def test_while_intacct_is_down_events_wait_with_the_reason_then_post_once(
         if doc.reversal_of is None and doc.description.startswith("orsync:")
     )
     assert numbers[str(new["number"])] == 1
+
+
+def test_orsync_test_checks_the_registration(live: Live, run_cli: CliRunner) -> None:
+    import json
+
+    from orsync.services.listen import check_registration
+
+    result = run_cli("test", "--json")
+    (entry,) = json.loads(result.stdout)["profiles"]
+    row = {row["id"]: row for row in entry["checks"]}["officernd.webhook"]
+    assert row["status"] == "pass", row
+    (hook,) = live.sandbox.officernd.records("webhooks")
+    live.sandbox.officernd.update_record("webhooks", hook["_id"], isEnabled=False)
+    found = check_registration(live.name, live.profile)
+    assert not found.ok and "disabled" in found.detail
+
+
+def test_registering_again_reuses_the_webhook(live: Live) -> None:
+    from orsync.services.listen import register_webhook
+
+    again = register_webhook(live.name, live.profile, live.url)
+    assert again.created is False
+    assert len(live.sandbox.officernd.records("webhooks")) == 1
