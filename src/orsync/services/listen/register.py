@@ -8,7 +8,7 @@ OfficeRnD's list answers, is stored again), never duplicated. Only these two cal
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -75,10 +75,18 @@ def _webhook_client(profile_name: str, profile: Profile) -> Iterator[OfficeRndCl
         http.close()
 
 
-def register_webhook(profile_name: str, profile: Profile, public_url: str) -> Registration:
-    """Create (or reuse) the subscription for ``public_url`` and store its signing secret."""
+def register_webhook(
+    profile_name: str,
+    profile: Profile,
+    public_url: str,
+    *,
+    keep_secret: Callable[[str], None] | None = None,
+) -> Registration:
+    """Create (or reuse) the subscription for ``public_url`` and store its signing secret
+    (in the keyring; ``keep_secret`` instead hands it to the caller, e.g. the demo, which
+    keeps its secrets in its own environment only)."""
     url = webhook_url(public_url)
-    if not secrets.keyring_available():
+    if keep_secret is None and not secrets.keyring_available():
         raise CredentialError(
             "cannot store the webhook signing secret: this machine has no keyring backend",
             hint="Register on a machine with a keyring, or create the webhook in OfficeRnD "
@@ -100,7 +108,11 @@ def register_webhook(profile_name: str, profile: Profile, public_url: str) -> Re
             hint="Copy the secret from OfficeRnD (Developer Tools) into "
             f"{Secret.OFFICERND_WEBHOOK_SECRET.env_var}.",
         )
-    secrets.store(profile_name, Secret.OFFICERND_WEBHOOK_SECRET, str(secret))
+    register_secret(str(secret))
+    if keep_secret is not None:
+        keep_secret(str(secret))
+    else:
+        secrets.store(profile_name, Secret.OFFICERND_WEBHOOK_SECRET, str(secret))
     return Registration(
         profile=profile_name,
         webhook_id=str(answer.get("_id", "")),
