@@ -14,6 +14,7 @@ from orsync.errors import UsageError
 
 if TYPE_CHECKING:
     from orsync.config import Profile
+    from orsync.services.listen import Listener, Registration
 
 
 def listen_command(
@@ -59,12 +60,7 @@ def listen_command(
     GET  /healthz             orsync.health/1: backlog, last event, write and error
     Takes turns with cron's `orsync sync` on the profile lock. SIGTERM drains and exits 0.
     """
-    from orsync.services.listen import (
-        Listener,
-        ListenOptions,
-        WorkerSettings,
-        register_webhook,
-    )
+    from orsync.services.listen import ListenOptions, WorkerSettings, listen_until_stopped
 
     state: AppContext = ctx.obj
     for name, value in (
@@ -78,12 +74,6 @@ def listen_command(
     if register and not public_url:
         raise UsageError("--register needs --public-url (the address OfficeRnD posts to)")
     targets = _targets(state, all_profiles)
-    if register:
-        assert public_url is not None
-        for name, profile in targets.items():
-            registration = register_webhook(name, profile, public_url)
-            verb = "registered" if registration.created else "already registered"
-            sys.stderr.write(f"profile {name}: webhook {verb} for {registration.url}\n")
     options = ListenOptions(
         host=host,
         port=port,
@@ -94,15 +84,27 @@ def listen_command(
     def request_stop(_signum: int, _frame: Any) -> None:
         stop.set()
 
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        listener = Listener(targets, options).start()
+    def registered(registration: Registration) -> None:
+        verb = "registered" if registration.created else "already registered"
+        sys.stderr.write(f"profile {registration.profile}: webhook {verb} for {registration.url}\n")
+
+    def ready(listener: Listener) -> None:
         sys.stderr.write(
             f"orsync listen: {listener.url}/webhooks/officernd for {', '.join(targets)} "
             f"(health: {listener.url}/healthz)\n"
         )
         sys.stderr.flush()
-        listener.wait(stop)
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        listen_until_stopped(
+            targets,
+            options,
+            stop,
+            register_url=public_url if register else None,
+            on_registered=registered,
+            on_ready=ready,
+        )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -27,6 +27,7 @@ from orsync.services.listen.register import (
 from orsync.services.listen.run import (
     Listener,
     ListenOptions,
+    listen_until_stopped,
     webhook_secret,
 )
 from orsync.services.listen.worker import (
@@ -50,6 +51,7 @@ __all__ = [
     "RegistrationCheck",
     "WorkerSettings",
     "check_registration",
+    "listen_until_stopped",
     "plan_batch",
     "register_webhook",
     "target_of",

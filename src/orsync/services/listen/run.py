@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from orsync.secrets import Secret
 from orsync.services.common import Connections, open_connections
 from orsync.services.listen.health import Health, ProfileHealth
 from orsync.services.listen.receiver import MAX_BODY_BYTES, Endpoint, Receiver
+from orsync.services.listen.register import Registration, register_webhook
 from orsync.services.listen.server import Served, serve
 from orsync.services.listen.worker import IntacctPoll, Worker, WorkerSettings
 from orsync.state import StateStore, database_path
@@ -161,3 +163,21 @@ class Listener:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+def listen_until_stopped(
+    profiles: dict[str, Profile],
+    options: ListenOptions,
+    stop: threading.Event,
+    *,
+    register_url: str | None = None,
+    on_registered: Callable[[Registration], None] = lambda _r: None,
+    on_ready: Callable[[Listener], None] = lambda _l: None,
+) -> None:
+    """`orsync listen`: register first when asked, serve until ``stop``, then drain."""
+    if register_url is not None:
+        for name, profile in profiles.items():
+            on_registered(register_webhook(name, profile, register_url))
+    listener = Listener(profiles, options).start()
+    on_ready(listener)
+    listener.wait(stop)

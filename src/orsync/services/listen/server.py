@@ -28,6 +28,7 @@ class Served:
     port: int
     _server: BaseWSGIServer = field(repr=False)
     _thread: threading.Thread = field(repr=False)
+    _stopping: threading.Event = field(repr=False)
 
     @property
     def base_url(self) -> str:
@@ -36,6 +37,7 @@ class Served:
 
     def stop(self, timeout: float = 10.0) -> None:
         server = self._server
+        self._stopping.set()
         if server.accepting:
             wasyncore.dispatcher.close(server)  # the listening socket: no new connection
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=int(timeout))
@@ -65,8 +67,18 @@ def serve(app: Any, host: str, port: int, *, max_body: int) -> Served:
     if not isinstance(server, BaseWSGIServer):  # one address, never several
         server.close()
         raise ConfigError(f"{host} names several addresses; give one (e.g. 127.0.0.1)")
-    thread = threading.Thread(target=server.run, name="orsync-listen-http", daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            # Sockets closed under the loop while stopping; anything else is a real failure.
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, name="orsync-listen-http", daemon=True)
     thread.start()
     assert server.socket is not None
     port = int(server.socket.getsockname()[1])
-    return Served(host, port, server, thread)
+    return Served(host, port, server, thread, stopping)

@@ -32,6 +32,10 @@ log = logging.getLogger("orsync.listen")
 
 LISTEN_RUN = "listen"  # the command listen's runs are recorded under (lock: "orsync listen")
 EXIT_UNCONFIRMED = 75
+WORKER_ERROR_PAUSE = 5.0
+# Processed events are forgotten after this: far beyond any redelivery, and a late repeat is
+# harmless anyway (the ledger's version hashes make its sync write nothing).
+KEEP_PROCESSED = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class Worker:
         self._poll = poll or NothingToPoll()
         self._monotonic = monotonic
         self._wake = threading.Event()
+        self._next_catch_up = 0.0
+        self._next_poll = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -99,24 +105,33 @@ class Worker:
         under way when ``stop`` is set is finished (its events are then done), never cut."""
         settings = self._settings
         now = self._monotonic()
-        next_catch_up = now  # at start: whatever arrived while nobody listened
-        next_poll = now
+        self._next_catch_up = now  # at start: whatever arrived while nobody listened
+        self._next_poll = now
         while not stop.is_set():
-            self._wake.clear()
-            self.drain(stop)
-            now = self._monotonic()
-            if not stop.is_set() and now >= next_catch_up:
-                self.catch_up()
-                next_catch_up = self._monotonic() + settings.catch_up_interval
-            if not stop.is_set() and now >= next_poll:
-                self.poll()
-                next_poll = self._monotonic() + settings.poll_interval
-            wait = min(next_catch_up, next_poll) - self._monotonic()
-            due = self._inbox.next_due_at()
-            if due is not None:
-                wait = min(wait, (due - utc_now()).total_seconds())
-            if self._wake.wait(max(0.0, wait)) and not stop.is_set():
-                self._gather(stop)
+            try:
+                self._turn(stop, settings)
+            except Exception as error:  # noqa: BLE001 - the worker must outlive any one failure
+                message = error.message if isinstance(error, OrsyncError) else repr(error)
+                log.error("profile %s: worker error: %s", self.profile_name, message)
+                self._health.update(self.profile_name, last_error=message, last_error_at=utc_now())
+                stop.wait(WORKER_ERROR_PAUSE)
+
+    def _turn(self, stop: threading.Event, settings: WorkerSettings) -> None:
+        self._wake.clear()
+        self.drain(stop)
+        now = self._monotonic()
+        if not stop.is_set() and now >= self._next_catch_up:
+            self.catch_up()
+            self._next_catch_up = self._monotonic() + settings.catch_up_interval
+        if not stop.is_set() and now >= self._next_poll:
+            self.poll()
+            self._next_poll = self._monotonic() + settings.poll_interval
+        wait = min(self._next_catch_up, self._next_poll) - self._monotonic()
+        due = self._inbox.next_due_at()
+        if due is not None:
+            wait = min(wait, (due - utc_now()).total_seconds())
+        if self._wake.wait(max(0.0, wait)) and not stop.is_set():
+            self._gather(stop)
 
     def _gather(self, stop: threading.Event) -> None:
         """A burst (a monthly billing run) arrives over a few seconds: wait until it pauses,
@@ -226,10 +241,11 @@ class Worker:
             self._health.update(self.profile_name, last_error=message, last_error_at=utc_now())
             return None
         now = utc_now()
-        changes: dict[str, object] = {"last_catch_up_at": now}
+        changes: dict[str, object] = {"last_catch_up_at": now, "last_error": None}
         if _wrote(result):
             changes["last_write_at"] = now
         self._health.update(self.profile_name, **changes)
+        self._inbox.prune_processed(now - KEEP_PROCESSED)
         return result
 
     def poll(self) -> int:
