@@ -244,3 +244,31 @@ def test_registering_again_reuses_the_webhook(live: Live) -> None:
     again = register_webhook(live.name, live.profile, live.url)
     assert again.created is False
     assert len(live.sandbox.officernd.records("webhooks")) == 1
+
+
+def test_intacct_is_polled_on_its_interval_and_a_failed_poll_is_reported(live: Live) -> None:
+    from orsync.errors import ServiceUnavailable
+    from orsync.services.common import Connections
+    from orsync.services.listen import Listener, ListenOptions, WorkerSettings
+
+    class Poll:
+        calls = 0
+
+        def poll(self, connections: Connections) -> int:
+            assert connections.intacct is not None
+            Poll.calls += 1
+            if Poll.calls == 2:
+                raise ServiceUnavailable("Intacct is down for maintenance")
+            return 0
+
+    settings = WorkerSettings(catch_up_interval=3600, poll_interval=1)
+    options = ListenOptions(port=live.port, worker=settings)
+    with Listener({live.name: live.profile}, options, poll=Poll()).start() as listener:
+        profile = wait_for(
+            lambda: (p := listener.health.to_dict()["profiles"][0])["last_error"] and p,
+            "the failed poll reported",
+        )
+        assert Poll.calls == 2
+        wait_for(lambda: Poll.calls >= 3, "a poll after the failure")
+    assert profile["last_error"] == "Intacct is down for maintenance"
+    assert profile["last_poll_at"] is not None
