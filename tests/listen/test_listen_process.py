@@ -148,3 +148,42 @@ def test_listen_waits_for_cron_and_posts_after_it(live: Live) -> None:
             assert "orsync sync" in health["profiles"][0]["waiting_for"]
         wait_for(lambda: live.posted(new), "the invoice once cron let go")
     assert _posted_once(live, str(new["number"]))
+
+
+def test_the_command_registers_listens_and_stops_on_sigterm_with_exit_0(
+    sandbox_profile: str, run_cli: CliRunner
+) -> None:
+    from orsync.secrets import Secret, status
+    from tests.listen.conftest import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def stop_when_serving() -> None:
+        wait_for(lambda: _answers(url), "listen to serve")
+        os.kill(os.getpid(), signal.SIGTERM)  # the command's handler turns it into a drain
+
+    stopper = threading.Thread(target=stop_when_serving, daemon=True)
+    stopper.start()
+    result = run_cli(
+        "listen",
+        "--port",
+        str(port),
+        "--register",
+        "--public-url",
+        url,
+        "--catch-up-interval",
+        "3600",
+    )
+    stopper.join(5)
+    assert result.exit_code == 0, result.stderr
+    assert f"profile demo: webhook registered for {url}/webhooks/officernd" in result.stderr
+    assert "orsync listen: stopped" in result.stderr
+    assert status("demo", Secret.OFFICERND_WEBHOOK_SECRET).source == "keyring"
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url + "/healthz", timeout=1).status_code in (200, 503)
+    except httpx.HTTPError:
+        return False
