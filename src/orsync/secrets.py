@@ -1,4 +1,5 @@
-"""Resolve, store and forget the three secrets of a profile.
+"""Resolve, store and forget the secrets of a profile (the webhook signing secret only once
+`orsync listen --register` stored it).
 
 Order: the environment variable (the cron/container route, applying to the selected profile),
 then the OS keyring under the profile's namespace, but only when keyring has a real backend.
@@ -24,6 +25,7 @@ class Secret(StrEnum):
     INTACCT_SENDER_PASSWORD = "intacct_sender_password"
     INTACCT_USER_PASSWORD = "intacct_user_password"
     OFFICERND_CLIENT_SECRET = "officernd_client_secret"
+    OFFICERND_WEBHOOK_SECRET = "officernd_webhook_secret"
 
     @property
     def env_var(self) -> str:
@@ -42,11 +44,18 @@ _ENV_VARS = {
     Secret.INTACCT_SENDER_PASSWORD: EnvVars.INTACCT_SENDER_PASSWORD,
     Secret.INTACCT_USER_PASSWORD: EnvVars.INTACCT_USER_PASSWORD,
     Secret.OFFICERND_CLIENT_SECRET: EnvVars.OFFICERND_CLIENT_SECRET,
+    Secret.OFFICERND_WEBHOOK_SECRET: EnvVars.OFFICERND_WEBHOOK_SECRET,
 }
+# The secrets every profile needs (connect asks for these); the webhook secret is listen's.
+CONNECTION_SECRETS: tuple[Secret, ...] = (
+    Secret.INTACCT_SENDER_PASSWORD,
+    Secret.INTACCT_USER_PASSWORD,
+    Secret.OFFICERND_CLIENT_SECRET,
+)
 
 NO_BACKEND_HINT = (
     "Set the secrets in the environment of the job that runs orsync "
-    f"({', '.join(_ENV_VARS.values())}), or install a keyring backend "
+    f"({', '.join(s.env_var for s in CONNECTION_SECRETS)}), or install a keyring backend "
     "(for example the Secret Service on a desktop, or the keyrings.cryptfile package "
     "configured with PYTHON_KEYRING_BACKEND). orsync never stores secrets in a plain file."
 )

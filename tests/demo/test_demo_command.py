@@ -16,7 +16,7 @@ import pytest
 from orsync.env import EnvVars
 from orsync.sandbox.intacct.config import IntacctCredentials
 from orsync.sandbox.seed import generate
-from tests.conftest import CliResult, MemoryKeyring
+from tests.conftest import CliResult, CliRunner, MemoryKeyring
 
 pytestmark = pytest.mark.loopback
 
@@ -187,3 +187,18 @@ def test_an_interrupted_demo_leaves_a_given_empty_folder_empty(
     result = run_cli(*ARGS, "--home", str(empty))
     assert result.exit_code == 130
     assert empty.is_dir() and list(empty.iterdir()) == []
+
+
+def test_demo_live_shows_listen_keeping_both_systems_in_step(run_cli: CliRunner) -> None:
+    result = run_cli(
+        "demo",
+        *("--invoices", "40", "--companies", "8"),
+        *("--live", "--live-seconds", "3", "--activity", "300", "--json"),
+    )
+    document = json.loads(result.stdout)
+    live = document["live"]
+    assert live["in_step"] is True, live
+    assert live["new_invoices"] >= 1 and live["new_invoices_posted"] == live["new_invoices"]
+    assert live["events_received"] >= live["new_invoices"]
+    assert live["batches"] >= 1 and live["backlog_left"] == 0
+    assert result.exit_code == 0, result.stderr

@@ -266,10 +266,10 @@ def test_commands_in_a_row_share_one_officernd_token_kept_in_the_keyring(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from orsync import secrets
-    from orsync.secrets import Secret
+    from orsync.secrets import CONNECTION_SECRETS
 
     # A desktop admin: the secrets live in the keyring, not in the environment.
-    for secret in Secret:
+    for secret in CONNECTION_SECRETS:
         secrets.store("demo", secret, os.environ[secret.env_var])
         monkeypatch.delenv(secret.env_var)
     token_requests = "POST /oauth/token"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from orsync.state import StateStore
 from tests.state.conftest import ManualClock
 
@@ -47,3 +49,43 @@ def test_old_processed_events_can_be_pruned(store: StateStore, clock: ManualCloc
     assert inbox.prune_processed(before=clock()) == 1
     assert inbox.get("old-done") is None
     assert inbox.get("old-pending") is not None and inbox.get("new-done") is not None
+
+
+def test_deferred_events_wait_their_turn_and_the_backlog_says_why(
+    store: StateStore, clock: ManualClock
+) -> None:
+    inbox = store.inbox
+    inbox.record(
+        "a",
+        event_type="invoice.created",
+        payload_hash="h",
+        record_kind="document",
+        record_id="doc-a",
+    )
+    clock.advance(seconds=1)
+    inbox.record(
+        "b",
+        event_type="invoice.updated",
+        payload_hash="h",
+        record_kind="document",
+        record_id="doc-b",
+    )
+    assert [(e.event_id, e.record_id) for e in inbox.due(10)] == [("a", "doc-a"), ("b", "doc-b")]
+    assert [e.event_id for e in inbox.due(1)] == ["a"]
+
+    later = clock() + timedelta(seconds=30)
+    assert inbox.defer(["a"], until=later, error="Intacct unavailable") == 1
+    assert [e.event_id for e in inbox.due(10)] == ["b"]
+    assert inbox.next_due_at() == later
+    backlog = inbox.backlog()
+    assert (backlog.pending, backlog.last_error) == (2, "Intacct unavailable")
+    event = inbox.get("a")
+    assert event is not None and event.attempts == 1
+
+    inbox.defer(["a"], until=later, error=None)  # a wait for the lock: no attempt counted
+    event = inbox.get("a")
+    assert event is not None and event.attempts == 1
+    clock.advance(seconds=31)
+    assert [e.event_id for e in inbox.due(10)] == ["a", "b"]
+    inbox.mark_processed(["a", "b"])
+    assert inbox.backlog().pending == 0 and inbox.due(10) == []

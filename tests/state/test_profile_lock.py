@@ -145,3 +145,61 @@ def test_started_at_is_recorded_as_an_instant(lock_path: Path, clock: ManualCloc
     with ProfileLock(lock_path, profile=PROFILE, clock=clock).acquire("orsync sync"):
         started = datetime.fromisoformat(json.loads(lock_path.read_text())["started_at"])
     assert started.utcoffset() == timedelta(0) and started == clock()
+
+
+class _FakeTime:
+    """monotonic() and sleep() that move together, without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps = 0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps += 1
+        self.now += seconds
+
+
+def test_a_run_waits_its_turn_while_a_listen_batch_holds_the_lock(lock_path: Path) -> None:
+    from orsync.state import LISTEN_COMMAND
+
+    batch = ProfileLock(lock_path, profile=PROFILE).acquire(LISTEN_COMMAND)
+    fake = _FakeTime()
+
+    def sleep(seconds: float) -> None:
+        fake.sleep(seconds)
+        if fake.sleeps == 3:
+            batch.release()  # the batch is done
+
+    with ProfileLock(lock_path, profile=PROFILE).acquire(
+        "orsync sync", monotonic=fake.monotonic, sleep=sleep
+    ) as cron:
+        assert cron.held
+    assert fake.sleeps == 3
+
+
+def test_the_turn_has_a_limit_and_other_holders_are_not_waited_for(lock_path: Path) -> None:
+    from orsync.state import LISTEN_COMMAND
+
+    fake = _FakeTime()
+    with ProfileLock(lock_path, profile=PROFILE).acquire(LISTEN_COMMAND):
+        with pytest.raises(LockHeld, match="orsync listen"):
+            ProfileLock(lock_path, profile=PROFILE).acquire(
+                "orsync sync", turn_wait=2.0, monotonic=fake.monotonic, sleep=fake.sleep
+            )
+        assert 2.0 <= fake.now < 2.2
+        waited = fake.sleeps
+        # A second listener does not queue behind the first: it defers its own events.
+        with pytest.raises(LockHeld):
+            ProfileLock(lock_path, profile=PROFILE).acquire(
+                LISTEN_COMMAND, monotonic=fake.monotonic, sleep=fake.sleep
+            )
+        assert fake.sleeps == waited
+    with ProfileLock(lock_path, profile=PROFILE).acquire("orsync sync --full"):
+        with pytest.raises(LockHeld):
+            ProfileLock(lock_path, profile=PROFILE).acquire(
+                "orsync sync", monotonic=fake.monotonic, sleep=fake.sleep
+            )
+        assert fake.sleeps == waited, "cron never waits for cron"

@@ -149,6 +149,10 @@ def _register() -> None:
     app.command("sync")(sync_cli.sync_command)
     app.command("status")(status_cli.status_command)
 
+    from orsync.cli import listen as listen_cli
+
+    app.command("listen")(listen_cli.listen_command)
+
     from orsync.cli import demo as demo_cli
 
     app.command("demo")(demo_cli.demo_command)

@@ -28,6 +28,21 @@ def demo_command(
             "leaves the folder as it found it.",
         ),
     ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Then run `orsync listen` while an operator changes both systems, and show "
+            "it keeping them in step.",
+        ),
+    ] = False,
+    live_seconds: Annotated[
+        float, typer.Option(metavar="SECONDS", help="How long the --live part lasts.")
+    ] = 30.0,
+    activity: Annotated[
+        float,
+        typer.Option(metavar="EVENTS_PER_MINUTE", help="Changes a minute during --live."),
+    ] = 120.0,
     json_output: JsonOption = False,
 ) -> None:
     """Try orsync end to end against simulated OfficeRnD and Intacct services.
@@ -41,9 +56,14 @@ def demo_command(
     of an existing Intacct customer (held: orsync never merges by name) and the documents
     waiting on it are expected, shown, and not counted as failures.
     """
-    from orsync.services.demo import DemoOptions, run_demo
+    from orsync.errors import UsageError
+    from orsync.services.demo import DemoOptions, check_activity, run_demo
 
     state: AppContext = ctx.obj
+    if live and not 1 <= live_seconds <= 3600:
+        raise UsageError("--live-seconds must be between 1 and 3600")
+    if live:
+        check_activity(activity)
     output = state.output
     quiet = state.request_json(json_output) or state.quiet
 
@@ -54,7 +74,14 @@ def demo_command(
     progress = _StageProgress(output, live=output.interactive) if not quiet else None
     try:
         report = run_demo(
-            DemoOptions(invoices=invoices, companies=companies, seed=seed, home=home),
+            DemoOptions(
+                invoices=invoices,
+                companies=companies,
+                seed=seed,
+                home=home,
+                live_seconds=live_seconds if live else 0.0,
+                live_activity=activity,
+            ),
             on_step=step,
             progress=progress,
         )
@@ -112,6 +139,16 @@ class _StageProgress:
             self._bars = None
 
 
+_CHANGES = {
+    "new_invoice": "new invoices",
+    "credit_note": "credit notes",
+    "edit_invoice": "edits",
+    "void_invoice": "voids",
+    "charge": "payments in OfficeRnD",
+    "intacct_payment": "payments keyed in Intacct",
+}
+
+
 def _render(output: Output, report: DemoReport) -> None:
     from rich.table import Table
 
@@ -156,5 +193,21 @@ def _render(output: Output, report: DemoReport) -> None:
         f"Requests: Intacct {report.intacct_requests} ({report.intacct_functions} functions), "
         f"OfficeRnD {report.officernd_requests}."
     )
+    if report.live is not None:
+        live = report.live
+        changes = ", ".join(f"{n} {_CHANGES.get(k, k)}" for k, n in sorted(live.changes.items()))
+        again = live.events_duplicate
+        output.line(
+            f"Live ({live.seconds:g} s): {changes or 'no changes'}; "
+            f"{live.events_received} webhook events in {live.batches} batches"
+            f"{f' ({again} redelivered, ignored)' if again else ''}."
+        )
+        p50, p95 = live.percentile(0.5), live.percentile(0.95)
+        latency = f"; OfficeRnD -> Intacct p50 {p50:.2f} s, p95 {p95:.2f} s" if p50 else ""
+        verdict = "in step" if live.in_step else f"NOT in step ({live.backlog_left} waiting)"
+        output.line(
+            f"  {live.new_invoices_posted} of {live.new_invoices} new invoices in Intacct"
+            f"{latency}: {verdict}."
+        )
     if report.home is not None:
         output.line(f"The demo's files are in {report.home} (ORSYNC_HOME={report.home}).")

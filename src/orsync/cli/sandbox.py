@@ -50,17 +50,28 @@ def sandbox_command(
         ),
     ] = None,
     fault_seed: Annotated[int, typer.Option(help="Seed of the fault streams.")] = 0,
+    activity: Annotated[
+        float,
+        typer.Option(
+            metavar="EVENTS_PER_MINUTE",
+            help="Simulate an operator's day: new invoices and credit notes, edits, voids, "
+            "payments in OfficeRnD and in Intacct, this many a minute (0: none).",
+        ),
+    ] = 0.0,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the connection details as one JSON line.")
     ] = False,
 ) -> None:
     """Run simulated OfficeRnD and Intacct services with seeded data until interrupted.
 
+    OfficeRnD delivers signed webhooks to the URLs registered with it (`orsync listen
+    --register`), again after a failure.
+
     Fault names: intacct.lost-response, intacct.http-5xx, intacct.http-524,
     intacct.rate-limit, intacct.session-expired, officernd.http-5xx, officernd.rate-limit,
     officernd.lost-response.
     """
-    from orsync.services.demo import sandbox_options, serve_until_stopped
+    from orsync.services.demo import check_activity, sandbox_options, serve_until_stopped
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
@@ -80,6 +91,7 @@ def sandbox_command(
         fault_seed=fault_seed,
     )
     as_json = state.json
+    check_activity(activity)
     if not _is_loopback(host):
         state.output.warn(
             f"warning: listening on {host}: anyone who can reach it can read the sandbox "
@@ -101,7 +113,7 @@ def sandbox_command(
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        serve_until_stopped(options, stop, ready)
+        serve_until_stopped(options, stop, ready, activity=activity)
     except _StoppedBeforeServing:
         pass
     finally:

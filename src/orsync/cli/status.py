@@ -52,6 +52,12 @@ def status_command(
     for kind, by_status in report.ledger.items():
         shown = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
         out.line(f"  {kind}: {shown}")
+    inbox = report.inbox
+    if inbox is not None and inbox.pending:
+        oldest = inbox.oldest_received_at
+        since = f" since {oldest.strftime('%Y-%m-%d %H:%M:%SZ')}" if oldest else ""
+        reason = f": {inbox.last_error}" if inbox.last_error else ""
+        out.line(f"Webhook events waiting (orsync listen): {inbox.pending}{since}{reason}")
     if not report.unresolved:
         out.line("Nothing pending, unconfirmed or failed.")
         return

@@ -51,6 +51,9 @@ WRITE_SCOPES: tuple[str, ...] = (
     "flex.billing.payments.allocations.update",
 )
 ORSYNC_SCOPES: tuple[str, ...] = READ_SCOPES + WRITE_SCOPES
+# `orsync listen --register` and its check in `orsync test` only: a token with these scopes is
+# asked for by those two, so a profile that never listens needs no webhook permission.
+WEBHOOK_SCOPES: tuple[str, ...] = ("flex.settings.webhooks.read", "flex.settings.webhooks.create")
 
 TOKEN_REQUESTS_PER_MINUTE = 5  # documented limit of the token endpoint, failures included
 REFRESH_MARGIN_SECONDS = 60.0

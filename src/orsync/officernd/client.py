@@ -345,6 +345,36 @@ class OfficeRndClient:
         )
         return PaymentDocument.model_validate(body)
 
+    # -- webhook subscriptions (orsync listen --register) -----------------------------------
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """The organization's webhook subscriptions as OfficeRnD sends them (``secret``
+        included: register it for redaction before logging anything)."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            params = Query().params(cursor)
+            body = self.session.get_json(
+                "webhooks", scope="flex.settings.webhooks.read", params=params
+            )
+            if body is None:
+                return found
+            page = parse_page(body)
+            found.extend(record for record in page.records if isinstance(record, dict))
+            if page.cursor_next is None or not page.records:
+                return found
+            cursor = page.cursor_next
+
+    def create_webhook(self, url: str, event_types: tuple[str, ...], description: str) -> Any:
+        """``POST /webhooks``; the answer carries the signing ``secret``."""
+        return self.session.write(
+            "POST",
+            "webhooks",
+            {"url": url, "eventTypes": list(event_types), "description": description},
+            scope="flex.settings.webhooks.create",
+            lookup=f"webhooks() with url {url!r}",
+        )
+
 
 def _created_key(record: Charge | PaymentDocument) -> tuple[bool, datetime | None, str]:
     return (record.created_at is None, record.created_at, record.id)

@@ -7,9 +7,9 @@ including ``utc_now``: the clock every instant in the state is taken from.
 from orsync.state._db import utc_now
 from orsync.state.controlid import CONTROLID_MAX_LENGTH, controlid
 from orsync.state.cursors import DEFAULT_OVERLAP, Cursor, Cursors
-from orsync.state.inbox import EventInbox, InboxEvent
+from orsync.state.inbox import EventInbox, InboxBacklog, InboxEvent
 from orsync.state.ledger import Ledger
-from orsync.state.lock import LockHolder, ProfileLock, lock_path_for
+from orsync.state.lock import LISTEN_COMMAND, LockHolder, ProfileLock, lock_path_for
 from orsync.state.records import (
     UNRESOLVED,
     Adoption,
@@ -28,6 +28,7 @@ from orsync.state.store import StateStore, check_profile_name, database_path
 __all__ = [
     "CONTROLID_MAX_LENGTH",
     "DEFAULT_OVERLAP",
+    "LISTEN_COMMAND",
     "SCHEMA_VERSION",
     "UNRESOLVED",
     "Adoption",
@@ -35,6 +36,7 @@ __all__ = [
     "Cursors",
     "EventInbox",
     "IllegalTransition",
+    "InboxBacklog",
     "InboxEvent",
     "Kind",
     "Ledger",

@@ -13,6 +13,8 @@ import fcntl
 import json
 import os
 import socket
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,14 @@ from types import TracebackType
 from orsync.env import ensure_private_dir, unusable_path
 from orsync.errors import InternalError, LockHeld
 from orsync.state._db import FILE_MODE, Clock, narrow_to_private, utc_now
+
+# `orsync listen` holds the lock one short batch at a time (it is the command its lock file
+# names). Another run that finds it there waits for its turn instead of exiting 75: listen and
+# cron's `orsync sync` take turns, and neither fails because the other is running.
+LISTEN_COMMAND = "orsync listen"
+TURN_WAIT_SECONDS = 300.0
+_TURN_POLL_SECONDS = 0.05
+_BLANK_RECORD_WAIT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,20 +69,40 @@ class ProfileLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def acquire(self, command: str) -> ProfileLock:
-        """Take the lock at once or raise ``LockHeld`` (exit 75) naming the holder."""
+    def acquire(
+        self,
+        command: str,
+        *,
+        turn_wait: float = TURN_WAIT_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> ProfileLock:
+        """Take the lock at once or raise ``LockHeld`` (exit 75) naming the holder.
+
+        Held by a listen batch (``LISTEN_COMMAND``), the lock is waited for, up to
+        ``turn_wait`` seconds: that holder lets go within seconds."""
         if self._fd is not None:
             raise InternalError(f"the lock of profile '{self.profile}' is already held here")
         fd = _open_lock_file(self.path)
+        started = monotonic()
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd)
-            os.close(fd)
-            raise LockHeld(
-                holder.describe(self.profile, self._clock()),
-                hint="Wait for that run to finish; a scheduled run will simply try again.",
-            ) from None
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    holder = _read_holder(fd)
+                    # A blank record may be a holder between taking the lock and naming itself.
+                    patience = turn_wait if holder.command == LISTEN_COMMAND else 0.0
+                    if holder.pid is None:
+                        patience = min(turn_wait, _BLANK_RECORD_WAIT_SECONDS)
+                    if command != LISTEN_COMMAND and monotonic() - started < patience:
+                        sleep(_TURN_POLL_SECONDS)
+                        continue
+                    raise LockHeld(
+                        holder.describe(self.profile, self._clock()),
+                        hint="Wait for that run to finish; a scheduled run will simply try again.",
+                    ) from None
         except BaseException:
             os.close(fd)
             raise

@@ -95,8 +95,24 @@ _V2_EVENT_INBOX: Migration = (
     "CREATE INDEX inbox_pending ON inbox (received_at, event_id) WHERE processed_at IS NULL",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1_LEDGER_CURSORS_RUNS, _V2_EVENT_INBOX)
+# `orsync listen`: which record an event is about (so the worker syncs it by id without
+# keeping the payload), and the backoff of events a service refused for now.
+_V3_INBOX_RECORDS: Migration = (
+    "ALTER TABLE inbox ADD COLUMN record_kind TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE inbox ADD COLUMN record_id TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE inbox ADD COLUMN not_before TEXT",
+    "ALTER TABLE inbox ADD COLUMN last_error TEXT",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1_LEDGER_CURSORS_RUNS,
+    _V2_EVENT_INBOX,
+    _V3_INBOX_RECORDS,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
+# The first version whose inbox knows the record of each event (read-only readers check it).
+INBOX_RECORDS_VERSION = MIGRATIONS.index(_V3_INBOX_RECORDS) + 1
 NEWER_SCHEMA_HINT = "Upgrade orsync (a downgrade cannot read state written by a newer one)."
 
 

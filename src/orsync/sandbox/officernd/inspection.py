@@ -250,19 +250,26 @@ class ScenarioControls:
         return self.org.dispatcher.deliver_pending()
 
     def start_delivery_thread(self, interval_seconds: float = 0.5) -> Callable[[], None]:
-        """Deliver pending webhooks every ``interval_seconds`` on a daemon thread (for a served
-        sandbox); returns the function that stops it. Tests call :meth:`deliver_pending`."""
+        """Deliver webhooks on a daemon thread as soon as they are emitted, failed ones again
+        after their retry wait (checked at least every ``interval_seconds``); returns the
+        function that stops it. Tests that decide when call :meth:`deliver_pending`."""
         stop = threading.Event()
+        dispatcher = self.org.dispatcher
 
         def pump() -> None:
-            while not stop.wait(interval_seconds):
-                self.deliver_pending()
+            while not stop.is_set():
+                dispatcher.wakeup.clear()
+                dispatcher.deliver_due()
+                retry = dispatcher.next_retry_in()
+                wait = interval_seconds if retry is None else min(interval_seconds, retry)
+                dispatcher.wakeup.wait(wait)
 
         thread = threading.Thread(target=pump, name="officernd-webhooks", daemon=True)
         thread.start()
 
         def stopper() -> None:
             stop.set()
+            dispatcher.wakeup.set()
             thread.join(timeout=5)
 
         return stopper
@@ -270,6 +277,10 @@ class ScenarioControls:
     def close(self) -> None:
         """Release the webhook delivery client the simulator created for itself."""
         self.org.dispatcher.close()
+
+    def redeliver_webhooks(self, event_ids: set[str] | None = None) -> int:
+        """Send delivered events again (all, or ``event_ids``), as OfficeRnD may."""
+        return self.org.dispatcher.redeliver(event_ids)
 
     def fail_next_webhook_deliveries(self, count: int) -> None:
         self.org.dispatcher.fail_next(count)

@@ -5,8 +5,10 @@ eventTypes[], description}`` answers the subscription including its ``secret``; 
 JSON POST ``{event, eventType, data: {object, previousAttributes?}, createdAt}``; the header
 ``officernd-signature: t=<unix seconds>,signature=<hex>`` carries HMAC-SHA256 keyed with the
 secret over the raw body, then ``.``, then ``t``. Retry policy: NOT FOUND; here delivery is
-explicit (``deliver_pending()``), so tests decide when it happens, and a failed attempt stays
-pending until it succeeds or ``max_attempts`` is reached.
+explicit (``deliver_pending()``), so tests decide when it happens, or done by a delivery thread
+woken by each new event (a served sandbox); a failed attempt stays pending and is tried again
+after a doubling wait until it succeeds or ``max_attempts`` is reached. ``redeliver`` sends
+delivered events again, as a service that delivers at least once may.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -114,6 +117,7 @@ class Delivery:
     gave_up: bool = False
     last_error: str | None = None
     last_status: int | None = None
+    not_before: float = 0.0  # monotonic time of the next attempt after a failure
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,9 @@ class WebhookDispatcher:
         self.deliveries: list[Delivery] = []
         self.events: list[dict[str, Any]] = []
         self._fail_next = 0
+        # Set by every new event and redelivery: a delivery thread sends it at once.
+        self.wakeup = threading.Event()
+        self.retry_base_seconds = 0.25
 
     def enqueue(
         self, event_id: str, event_type: str, data: dict[str, Any], subscriptions: list[Record]
@@ -175,6 +182,7 @@ class WebhookDispatcher:
                         body=body,
                     )
                 )
+        self.wakeup.set()
 
     def fail_next(self, count: int) -> None:
         """The next ``count`` delivery attempts fail without reaching their URL."""
@@ -184,6 +192,29 @@ class WebhookDispatcher:
     def pending(self) -> list[Delivery]:
         with self._lock:
             return [d for d in self.deliveries if not d.delivered and not d.gave_up]
+
+    def redeliver(self, event_ids: set[str] | None = None) -> int:
+        """Queue delivered events (all, or those in ``event_ids``) to be sent again."""
+        count = 0
+        with self._lock:
+            for delivery in self.deliveries:
+                if delivery.delivered and (event_ids is None or delivery.event_id in event_ids):
+                    delivery.delivered = False
+                    delivery.attempts = 0
+                    delivery.not_before = 0.0
+                    count += 1
+        self.wakeup.set()
+        return count
+
+    def deliver_due(self) -> list[AttemptResult]:
+        """Attempt the pending deliveries whose retry wait is over (the delivery thread)."""
+        now = time.monotonic()
+        return [self._attempt(d) for d in self.pending() if d.not_before <= now]
+
+    def next_retry_in(self) -> float | None:
+        """Seconds until the earliest failed delivery may be tried again (None: none waits)."""
+        waits = [d.not_before for d in self.pending()]
+        return None if not waits else max(0.0, min(waits) - time.monotonic())
 
     def drop_subscription(self, webhook_id: str) -> None:
         with self._lock:
@@ -238,6 +269,9 @@ class WebhookDispatcher:
             delivery.last_status = status
             delivery.last_error = error
             delivery.delivered = error is None
+            if error is not None:
+                wait = self.retry_base_seconds * 2 ** (delivery.attempts - 1)
+                delivery.not_before = time.monotonic() + wait
             if error is not None and delivery.attempts >= self.max_attempts:
                 delivery.gave_up = True
         return AttemptResult(

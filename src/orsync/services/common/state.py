@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from orsync.state import Cursors, Runs, RunSettings
+from orsync.state import Cursors, EventInbox, Runs, RunSettings
 from orsync.state.ledger_reads import LedgerReads
+from orsync.state.schema import INBOX_RECORDS_VERSION, schema_version
 from orsync.state.store import open_read_only
 
 
@@ -24,6 +25,7 @@ class ReadOnlyState:
     cursors: Cursors
     runs: Runs
     settings: RunSettings
+    inbox: EventInbox | None  # None: a state file from before `orsync listen`
 
 
 @contextmanager
@@ -33,6 +35,9 @@ def read_only_state(path: Path) -> Iterator[ReadOnlyState | None]:
         yield None
         return
     try:
-        yield ReadOnlyState(path, LedgerReads(db), Cursors(db), Runs(db), RunSettings(db))
+        with db.reading() as conn:
+            listens = schema_version(conn) >= INBOX_RECORDS_VERSION
+        inbox = EventInbox(db) if listens else None
+        yield ReadOnlyState(path, LedgerReads(db), Cursors(db), Runs(db), RunSettings(db), inbox)
     finally:
         db.close()

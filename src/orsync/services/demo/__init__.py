@@ -19,6 +19,7 @@ from orsync.services.demo.run import (
     scoped_environment,
 )
 from orsync.services.demo.sandbox import (
+    check_activity,
     connect_command,
     environment_lines,
     parse_rate_limit,
@@ -31,6 +32,7 @@ __all__ = [
     "DemoOptions",
     "DemoReport",
     "GapToFill",
+    "check_activity",
     "connect_command",
     "demo_home",
     "environment_lines",

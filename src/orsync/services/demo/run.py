@@ -28,6 +28,7 @@ from orsync.config import Profile
 from orsync.env import EnvVars, ensure_private_dir, unwritable_reason, write_private_file
 from orsync.errors import ExitCode, UsageError
 from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
+from orsync.services.demo.live import LiveReport, run_live
 from orsync.services.demo.mapping import FilledGap, GapToFill, fill_gaps
 from orsync.services.demo.readback import (
     PostedDocument,
@@ -69,6 +70,7 @@ _SCOPED_VARIABLES = (
     EnvVars.INTACCT_SENDER_PASSWORD,
     EnvVars.INTACCT_USER_PASSWORD,
     EnvVars.OFFICERND_CLIENT_SECRET,
+    EnvVars.OFFICERND_WEBHOOK_SECRET,
 )
 
 Step = Callable[[str], None]
@@ -80,6 +82,8 @@ class DemoOptions:
     companies: int = 60
     seed: int = 42
     home: Path | None = None  # None: a temporary folder, removed at the end
+    live_seconds: float = 0.0  # > 0: then `orsync listen` through an operator's changes
+    live_activity: float = 120.0  # changes a minute during the live part
 
 
 @dataclass
@@ -101,6 +105,7 @@ class DemoReport:
     intacct_requests: int = 0
     intacct_functions: int = 0
     officernd_requests: int = 0
+    live: LiveReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +128,7 @@ class DemoReport:
                 "intacct_functions": self.intacct_functions,
                 "officernd": self.officernd_requests,
             },
+            "live": None if self.live is None else self.live.to_dict(),
         }
 
 
@@ -372,6 +378,22 @@ def _run_against(
     with sandbox.intacct.store.lock:
         report.customers_total = len(sandbox.intacct.store.customer_table)
     report.customers_created = report.customers_total - customers_before
+    if options.live_seconds > 0:
+        step(
+            f"Live: `orsync listen` for {options.live_seconds:g} s while an operator makes "
+            f"{options.live_activity:g} changes a minute in both systems..."
+        )
+        with scoped_environment(sandbox_environment(sandbox)):
+            report.live = run_live(
+                sandbox,
+                DEMO_PROFILE,
+                profile,
+                seconds=options.live_seconds,
+                per_minute=options.live_activity,
+                step=step,
+            )
+        if not report.live.in_step and report.exit_code == 0:
+            report.exit_code = 1
     step("Stopping the sandbox.")
     return report
 

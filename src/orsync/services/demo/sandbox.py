@@ -130,12 +130,29 @@ def connect_command(details: Mapping[str, Any], profile: str = "sandbox") -> str
     )
 
 
+MAX_ACTIVITY = 6000.0  # changes a minute: a hundred a second is a billing run, not a day
+
+
+def check_activity(per_minute: float) -> float:
+    if not 0 <= per_minute <= MAX_ACTIVITY:
+        raise UsageError(f"--activity must be between 0 and {MAX_ACTIVITY:g} changes a minute")
+    return per_minute
+
+
 def serve_until_stopped(
     options: SandboxOptions,
     stop: threading.Event,
     on_ready: Callable[[RunningSandbox], None],
+    *,
+    activity: float = 0.0,
 ) -> None:
-    """Start both simulators, call ``on_ready``, wait for ``stop``, then stop both servers."""
+    """Start both simulators, call ``on_ready``, wait for ``stop``, then stop both servers.
+
+    OfficeRnD's webhooks are delivered to registered URLs as they happen (failed deliveries
+    again, with a doubling wait); ``activity`` > 0 makes that many operator changes a minute
+    (:mod:`orsync.sandbox.activity`)."""
+    from orsync.sandbox.activity import Activity, run_activity
+
     try:
         running = start_sandbox(options)
     except OSError as error:  # an address not on this machine, a port in use or privileged
@@ -144,9 +161,15 @@ def serve_until_stopped(
             f"cannot listen on {options.host} ({ports}): {error.strerror or error}",
             hint="Use an address of this machine (127.0.0.1) and free ports, or 0 to pick them.",
         ) from None
+    stop_delivery = running.officernd.start_delivery_thread()
     try:
         on_ready(running)
+        if activity:
+            run_activity(Activity(running.officernd, running.intacct), activity, stop)
         while not stop.wait(0.5):
             pass
     finally:
+        stop.set()
+        stop_delivery()
+        running.officernd.close()
         running.stop()

@@ -471,6 +471,36 @@ def check_mapping_targets(run: _Run) -> None:
 
 # -- the entry point --------------------------------------------------------------------------
 
+
+def check_webhook(run: _Run) -> None:
+    """With a stored webhook secret (`orsync listen --register`): an enabled OfficeRnD webhook
+    signed with it sends the billing events."""
+    from orsync.services.listen import check_registration
+
+    check_id, title = "officernd.webhook", "OfficeRnD webhook for orsync listen"
+    if not secrets.status(run.name, Secret.OFFICERND_WEBHOOK_SECRET).is_set:
+        run.skip(check_id, title, "not registered (orsync listen --register sets it up)")
+        return
+    started = time.perf_counter()
+    try:
+        found = check_registration(run.name, run.profile)
+    except OrsyncError as error:
+        run.fail(check_id, title, error, _ms(started))
+        return
+    if found.ok:
+        run.add(check_id, title, "pass", _ms(started), detail=found.detail)
+    else:
+        run.add(
+            check_id,
+            title,
+            "fail",
+            _ms(started),
+            detail=found.detail,
+            fix=found.fix or "",
+            failure="config",
+        )
+
+
 CHECKS: tuple[Callable[[_Run], None], ...] = (
     check_mapping_file,  # first: at subsidiary level the mapping names the entities
     check_intacct_sign_in,
@@ -479,6 +509,7 @@ CHECKS: tuple[Callable[[_Run], None], ...] = (
     check_intacct_reads,
     check_officernd,
     check_mapping_targets,
+    check_webhook,
 )
 
 

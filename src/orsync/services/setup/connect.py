@@ -217,7 +217,7 @@ def find_secrets(
 ) -> dict[Secret, tuple[str, SecretSource]]:
     """Each secret's value and where it came from; absent when nobody supplied it."""
     found: dict[Secret, tuple[str, SecretSource]] = {}
-    for secret in Secret:
+    for secret in secrets.CONNECTION_SECRETS:
         typed = request.secrets.get(secret)
         if typed:
             found[secret] = (typed, "input")
@@ -481,7 +481,7 @@ def connect_profile(
         notice = (
             "This machine has no keyring backend: the secrets were not stored anywhere. "
             "Keep them in the environment of every job that runs orsync "
-            f"({', '.join(s.env_var for s in Secret)})."
+            f"({', '.join(s.env_var for s in secrets.CONNECTION_SECRETS)})."
         )
     save_config(path, config.with_profile(request.profile, profile))
     return ConnectResult(

@@ -16,8 +16,9 @@ so ``status`` can run beside a sync (and under cron) without disturbing it.
       "cursors": [{"stream", "value", "updated_at"}],
       "unresolved": [{"kind", "source_id", "status", "since", "attempts", "number",
                       "code", "field", "message", "fix"}],   # oldest first
-      "unresolved_not_listed": 0
-    }
+      "unresolved_not_listed": 0,
+      "inbox": {"pending", "oldest_pending_at", "last_event_at", "last_error"}
+    }                                             # inbox: webhook events orsync listen keeps
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from orsync.env import state_dir as default_state_dir
 from orsync.services.common import read_only_state
 from orsync.state import (
     Cursor,
+    InboxBacklog,
     LedgerRow,
     LockHolder,
     ProfileLock,
@@ -56,6 +58,7 @@ class StatusReport:
     cursors: list[Cursor] = field(default_factory=list)
     unresolved: list[LedgerRow] = field(default_factory=list)
     unresolved_not_listed: int = 0
+    inbox: InboxBacklog | None = None
 
     @property
     def unresolved_total(self) -> int:
@@ -97,6 +100,7 @@ class StatusReport:
             ],
             "unresolved": [unresolved_row(r, self.explain(r)) for r in self.unresolved],
             "unresolved_not_listed": self.unresolved_not_listed,
+            "inbox": None if self.inbox is None else _inbox(self.inbox),
         }
 
 
@@ -126,6 +130,8 @@ def profile_status(
         unresolved = state.ledger.iter_unresolved(statuses)
         report.unresolved = list(islice(unresolved, rows))
         report.unresolved_not_listed = sum(1 for _ in unresolved)
+        if state.inbox is not None:
+            report.inbox = state.inbox.backlog()
         return report
 
 
@@ -150,6 +156,18 @@ def unresolved_row(row: LedgerRow, explained: tuple[str, str]) -> dict[str, Any]
         "field": None if error is None else error.field,
         "message": message,
         "fix": fix or None,
+    }
+
+
+def _inbox(backlog: InboxBacklog) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return None if value is None else str(value.isoformat())
+
+    return {
+        "pending": backlog.pending,
+        "oldest_pending_at": iso(backlog.oldest_received_at),
+        "last_event_at": iso(backlog.last_received_at),
+        "last_error": backlog.last_error,
     }
 
 

@@ -32,6 +32,9 @@ class SyncOptions:
     # Only these OfficeRnD documents (read by id; e.g. reconcile's fixes): no stream is read
     # and no cursor moves. Unknown outcomes of earlier runs are still settled first.
     document_ids: tuple[str, ...] | None = None
+    # The command the run is recorded under (runs table, lock file): "listen" for the batches
+    # of `orsync listen`, whose lock other runs wait for instead of exiting 75.
+    command: str = "sync"
 
     def __post_init__(self) -> None:
         if self.since is not None:

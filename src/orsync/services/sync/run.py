@@ -128,10 +128,12 @@ def run_sync(
             plan = Plan(tuple(runner.ctx.plan.documents), tuple(runner.ctx.plan.customers))
             return SyncResult(summary, plan)
         lock = stack.enter_context(
-            ProfileLock(lock_path_for(db_path), profile=profile_name).acquire("orsync sync")
+            ProfileLock(lock_path_for(db_path), profile=profile_name).acquire(
+                f"orsync {options.command}"
+            )
         )
         store = stack.enter_context(StateStore.open(db_path, profile=profile_name))
-        run = store.begin_run(lock, "sync", options.to_dict())
+        run = store.begin_run(lock, options.command, options.to_dict())
         summary.run_id = run.id
         remembered = store.settings.mapping_fingerprint()
         options = _after_mapping_change(options, mapping, remembered, store.ledger, summary)
