@@ -162,7 +162,6 @@ def test_forged_tampered_stale_and_unsigned_deliveries_are_refused_and_write_not
 BURST = 1000
 
 
-@pytest.mark.slow
 def test_a_burst_of_1000_events_is_posted_exactly_once_in_batches(live: Live) -> None:
     from orsync.env import state_dir
     from orsync.state import StateStore, database_path
