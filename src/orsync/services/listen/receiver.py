@@ -26,8 +26,7 @@ from orsync.officernd.webhooks import (
 )
 from orsync.services.listen.events import payload_hash, target_of
 from orsync.services.listen.health import Health
-from orsync.state import EventInbox
-from orsync.state._db import utc_now
+from orsync.state import EventInbox, utc_now
 
 log = logging.getLogger("orsync.listen")
 

@@ -28,8 +28,7 @@ from orsync.services.listen.receiver import MAX_BODY_BYTES, Endpoint, Receiver
 from orsync.services.listen.register import Registration, register_webhook
 from orsync.services.listen.server import Served, serve
 from orsync.services.listen.worker import IntacctPoll, Worker, WorkerSettings
-from orsync.state import StateStore, database_path
-from orsync.state._db import utc_now
+from orsync.state import StateStore, database_path, utc_now
 
 log = logging.getLogger("orsync.listen")
 

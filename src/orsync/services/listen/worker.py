@@ -25,8 +25,7 @@ from orsync.services.common import Connections
 from orsync.services.listen.events import Batch, backoff_seconds, most_attempts, plan_batch
 from orsync.services.listen.health import Health
 from orsync.services.sync import SyncOptions, SyncResult, run_sync
-from orsync.state import EventInbox, InboxEvent
-from orsync.state._db import utc_now
+from orsync.state import EventInbox, InboxEvent, utc_now
 
 log = logging.getLogger("orsync.listen")
 
