@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 
 from orsync import __version__
-from orsync.errors import ConfigError, ServiceUnavailable
-from orsync.officernd import writes
+from orsync.errors import ConfigError, OrsyncError, ServiceUnavailable, TemporaryError
+from orsync.officernd import jsonio, writes
 from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider, TokenStore
 from orsync.officernd.budget import RateBudget
 from orsync.officernd.collections import (
@@ -59,6 +59,21 @@ class Page:
 
 
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+# The most pages one cursor walk may take when no count bounds it: 200,000 records, more than
+# any one window of a windowed read holds (a full window is split, not walked).
+MAX_PAGES_PER_WALK = 4_000
+# Records the count may grow by during a walk (created meanwhile) on top of a tenth of it.
+COUNT_MARGIN_RECORDS = 100
+
+
+def _endless(collection: Collection[Any], why: str) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"OfficeRnD's paging of {collection.path} never ends: {why}; stopped before using "
+        "that page",
+        hint="OfficeRnD (or a proxy in front of it) is answering wrongly: check the OfficeRnD "
+        "API URL (`orsync profiles show`) and status.officernd.com, then run again.",
+    )
 
 
 def require_https(url: str, *, allow_http: bool = False) -> None:
@@ -160,10 +175,21 @@ class OfficeRndClient:
     # -- generic reads -------------------------------------------------------------------------
 
     def pages(self, collection: Collection[Any], query: Query | None = None) -> Iterator[Page]:
-        """Follow ``cursorNext`` from the first page to the last."""
+        """Follow ``cursorNext`` from the first page to the last, refusing a cursor that loops
+        or never ends (exit 69) before the page that proves it is handed on.
+
+        A loop shows as a cursor or a record id seen twice in one walk (keyset paging never
+        repeats either). An endless walk is stopped by a page budget: for payments, the
+        count OfficeRnD gives for the same filters (asked once a walk needs a second page)
+        plus a margin for records created meanwhile; otherwise, or when the count cannot be
+        read, MAX_PAGES_PER_WALK.
+        """
         query = query or Query()
         cursor: str | None = None
-        seen: set[str] = set()
+        cursors: set[str] = set()
+        ids: set[str] = set()
+        budget: int | None = None
+        number = 0
         while True:
             body = self.session.get_json(
                 collection.path, scope=collection.scope, params=query.params(cursor)
@@ -175,15 +201,52 @@ class OfficeRndClient:
                     "address) and the API host of your region.",
                 )
             page = parse_page(body)
+            number += 1
+            if budget is not None and number > budget:
+                raise _endless(collection, f"it sent more than {budget} pages")
+            for raw in page.records:
+                record_id = str(raw.get("_id")) if isinstance(raw, dict) else None
+                if record_id is not None and record_id in ids:
+                    raise _endless(collection, f"it sent record {record_id[:40]} twice")
+                if record_id is not None:
+                    ids.add(record_id)
             yield page
             if page.cursor_next is None or not page.records:
                 return
-            if page.cursor_next in seen:
-                raise ServiceUnavailable(
-                    f"OfficeRnD repeated a cursor while paging {collection.path}"
-                )
-            seen.add(page.cursor_next)
+            if page.cursor_next in cursors:
+                raise _endless(collection, "it repeated a cursor")
+            cursors.add(page.cursor_next)
             cursor = page.cursor_next
+            if budget is None:
+                budget = self._page_budget(collection, query)
+
+    def _page_budget(self, collection: Collection[Any], query: Query) -> int:
+        """The most pages a walk of ``query`` may take."""
+        if collection.path != PAYMENTS.path:
+            return MAX_PAGES_PER_WALK
+        count = self._count(collection, query)
+        if count is None:
+            return MAX_PAGES_PER_WALK
+        expected = count + max(COUNT_MARGIN_RECORDS, count // 10)
+        return min(MAX_PAGES_PER_WALK, -(-expected // query.limit))
+
+    def _count(self, collection: Collection[Any], query: Query) -> int | None:
+        """OfficeRnD's count of ``query``'s records; None when it cannot say (the endpoint is
+        listed for payments only, and its answer's shape is unverified)."""
+        filters = list(query.filters)
+        try:
+            response = self.session.get(
+                f"{collection.path}/count", scope=collection.scope, params=filters
+            )
+            body = jsonio.loads(response.content) if response.status_code == 200 else None
+        except TemporaryError:
+            raise
+        except (OrsyncError, ValueError):
+            return None
+        value = body.get("count") if isinstance(body, dict) else body
+        if isinstance(value, bool) or not isinstance(value, int | Decimal) or value < 0:
+            return None
+        return int(value)
 
     def iterate(self, collection: Collection[R], query: Query | None = None) -> Iterator[R]:
         for page in self.pages(collection, query):
