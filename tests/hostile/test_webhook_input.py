@@ -3,6 +3,7 @@ never raise anything else; an empty secret is orsync's configuration error."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import pytest
@@ -70,10 +71,8 @@ def test_random_garbage_only_ever_raises_the_signature_error() -> None:
         body = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 64)))
         with pytest.raises(WebhookSignatureError):
             verify_signature(SECRET, body, header, clock=lambda: NOW)
-        try:
+        with contextlib.suppress(WebhookSignatureError):  # parsed, or refused: nothing else
             parse_delivery(body)
-        except WebhookSignatureError:
-            pass
 
 
 def test_a_genuine_delivery_still_verifies() -> None:
