@@ -268,12 +268,21 @@ def test_the_http_client_factory_sets_a_user_agent_and_timeouts() -> None:
         assert http.timeout.read == 12.0 and http.timeout.connect == 10.0
 
 
-def test_a_record_orsync_cannot_read_stops_the_read_naming_it() -> None:
-    from orsync.errors import InternalError
+def test_a_document_orsync_cannot_read_is_kept_by_its_id_to_fail_on_its_own() -> None:
+    records = [invoice(1, lines="not-a-list"), invoice(2)]
+    fake = FakeOfficeRnd(collections={"payments": records})
+    bad, good = make_client(fake).invoices()
+    assert bad.id == oid(1) and bad.number == "INV-1" and bad.unreadable is not None
+    assert "lines" in bad.unreadable and good.unreadable is None
 
-    fake = FakeOfficeRnd(collections={"payments": [invoice(1, lines="not-a-list")]})
-    with pytest.raises(InternalError, match=oid(1)):
-        list(make_client(fake).invoices())
+
+def test_another_record_orsync_cannot_read_stops_the_read_naming_it() -> None:
+    from orsync.errors import ServiceUnavailable
+
+    fake = FakeOfficeRnd(collections={"companies": [{"_id": oid(1), "name": ["x"]}]})
+    with pytest.raises(ServiceUnavailable, match=oid(1)) as stopped:
+        list(make_client(fake).companies())
+    assert stopped.value.hint
 
 
 def test_a_refused_query_is_a_service_refusal_with_a_hint_not_a_bug() -> None:
