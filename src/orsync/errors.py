@@ -14,7 +14,7 @@ class ExitCode(IntEnum):
     """Process exit codes, documented in ``orsync --help`` and the README."""
 
     OK = 0
-    PARTIAL = 1  # done, but some records failed (sync) or differences were found (reconcile)
+    PARTIAL = 1  # done, but failed records are left over (sync) or differences found (reconcile)
     USAGE = 2
     UNAVAILABLE = 69
     INTERNAL = 70
