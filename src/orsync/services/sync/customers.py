@@ -10,6 +10,7 @@ batch that completes before the page's documents go out. Customers that cannot b
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -253,25 +254,43 @@ class CustomerDesk:
         assert action.version_hash is not None and action.posting is not None
         row = ledger.get(kind, source_id)
         found = lookup.by_id.get(action.customer_id or "")
+        posting = action.posting
         if row is not None and row.status is Status.UNCONFIRMED:
             if found is not None:
                 # The unconfirmed create did land: record it, then the update goes as planned.
                 ledger.confirm(kind, source_id, TargetKeys(key=found.record_key))
                 row = ledger.mark_sending(kind, source_id, action.version_hash, action="update")
-            elif row.version_hash == action.version_hash:
-                row = ledger.resend(kind, source_id)
             else:
+                # Proved absent. A resend under the same controlid would have to be the first
+                # request byte for byte, but a customer's ledger version leaves out the
+                # currency its create carried (this stream may not know it): so it is planned
+                # anew, under a new controlid, with its documents' currency. Should the first
+                # create still land, Intacct refuses this one as a duplicate CUSTOMERID and
+                # it is adopted.
                 ledger.mark_absent(kind, source_id)
                 row = ledger.mark_sending(kind, source_id, action.version_hash, action="create")
+                posting = self._with_currency(posting, kind, source_id)
         else:
             row = ledger.mark_sending(kind, source_id, action.version_hash, action=action.action)
         assert row.controlid is not None
         label = postings.record_label(kind, source_id)
         if action.action == "update":
-            return postings.update_customer(
-                action.posting, action.changes, row.controlid, record=label
-            )
-        return postings.create_customer(action.posting, row.controlid, record=label)
+            return postings.update_customer(posting, action.changes, row.controlid, record=label)
+        return postings.create_customer(posting, row.controlid, record=label)
+
+    def _with_currency(
+        self, posting: CustomerPosting, kind: str, source_id: str
+    ) -> CustomerPosting:
+        """``posting`` with the currency of a document billed to it, as a first create has."""
+        if posting.currency is not None:
+            return posting
+        client = self._ctx.officernd
+        query = Query().eq(kind, source_id).page_size(1)
+        for read in (client.invoices, client.credit_notes):
+            first = next(iter(read(query)), None)
+            if first is not None and first.currency:
+                return dataclasses.replace(posting, currency=first.currency)
+        return posting
 
     def _settle(self, action: CustomerAction, outcome: Outcome, names: Mapping[str, str]) -> None:
         ctx = self._ctx
