@@ -43,12 +43,33 @@ class EndlessCursor(FakeOfficeRnd):
 def test_an_endless_cursor_stops_at_the_count_before_a_record_past_it_is_used() -> None:
     fake = EndlessCursor()
     read: list[str] = []
-    with pytest.raises(ServiceUnavailable, match="never ends: it sent more than") as stopped:
+    with pytest.raises(ServiceUnavailable, match="more than the 120 records it counts") as stop:
         read.extend(doc.id for doc in make_client(fake).invoices())
-    # 120 issued, a margin of 100 for records created meanwhile: 5 pages of 50 at most.
-    assert len(read) <= ISSUED + 100 + 50
-    assert fake.pages_sent <= 6
-    assert stopped.value.exit_code == 69 and "profiles show" in stopped.value.hint
+    assert len(read) == 100  # two pages; the third would pass the count (asked again first)
+    assert fake.pages_sent == 3
+    counts = [r for r in fake.api_requests if r.url.path.endswith("/count")]
+    assert len(counts) == 2
+    assert stop.value.exit_code == 69 and "profiles show" in stop.value.hint
+
+
+@dataclass
+class GrowingWhileRead(EndlessCursor):
+    """A real organisation where records are created during the walk: the count grows."""
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/count"):
+            self.api_requests.append(request)
+            return httpx.Response(200, json={"count": 60 + 50 * self.pages_sent})
+        if self.pages_sent == 4 and request.url.path.startswith("/api/"):
+            self.api_requests.append(request)
+            self.pages_sent += 1
+            return httpx.Response(200, json={"results": [invoice(999)]})
+        return super().handler(request)
+
+
+def test_records_created_during_the_walk_are_counted_again_not_taken_for_endless() -> None:
+    fake = GrowingWhileRead()
+    assert len(list(make_client(fake).invoices())) == 201
 
 
 def test_records_sent_again_under_new_cursors_stop_the_read_at_the_first_repeat() -> None:
@@ -60,7 +81,7 @@ def test_records_sent_again_under_new_cursors_stop_the_read_at_the_first_repeat(
 
 
 @pytest.mark.parametrize("count", [None, "many", True])
-def test_without_a_usable_count_the_walk_has_a_fixed_page_budget(count: Any) -> None:
+def test_without_a_usable_count_a_walk_stops_at_the_page_limit(count: Any) -> None:
     fake = EndlessCursor(count=count)
     with pytest.raises(ServiceUnavailable, match=f"more than {MAX_PAGES_PER_WALK} pages"):
         for _ in make_client(fake).invoices():

@@ -60,11 +60,13 @@ class Page:
 
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
-# The most pages one cursor walk may take when no count bounds it: 200,000 records, more than
-# any one window of a windowed read holds (a full window is split, not walked).
+# The most pages one cursor walk may take: 200,000 records, more than any one window of a
+# windowed read holds (a full window is split, not walked).
 MAX_PAGES_PER_WALK = 4_000
-# Records the count may grow by during a walk (created meanwhile) on top of a tenth of it.
-COUNT_MARGIN_RECORDS = 100
+
+
+def _record_ids(records: list[Any]) -> list[str]:
+    return [str(r.get("_id")) for r in records if isinstance(r, dict) and r.get("_id")]
 
 
 def _endless(collection: Collection[Any], why: str) -> ServiceUnavailable:
@@ -179,16 +181,17 @@ class OfficeRndClient:
         or never ends (exit 69) before the page that proves it is handed on.
 
         A loop shows as a cursor or a record id seen twice in one walk (keyset paging never
-        repeats either). An endless walk is stopped by a page budget: for payments, the
-        count OfficeRnD gives for the same filters (asked once a walk needs a second page)
-        plus a margin for records created meanwhile; otherwise, or when the count cannot be
-        read, MAX_PAGES_PER_WALK.
+        repeats either). An endless walk shows against OfficeRnD's count of the same query
+        (payments; asked once a walk needs a second page): a page that would take the walk
+        past it makes orsync ask again, since records created meanwhile are counted then, and
+        stop if it is still past. Every walk also stops after MAX_PAGES_PER_WALK pages.
         """
         query = query or Query()
         cursor: str | None = None
         cursors: set[str] = set()
         ids: set[str] = set()
-        budget: int | None = None
+        allowed: int | None = None  # records the walk may hold, once a count says
+        counted = False
         number = 0
         while True:
             body = self.session.get_json(
@@ -202,14 +205,18 @@ class OfficeRndClient:
                 )
             page = parse_page(body)
             number += 1
-            if budget is not None and number > budget:
-                raise _endless(collection, f"it sent more than {budget} pages")
-            for raw in page.records:
-                record_id = str(raw.get("_id")) if isinstance(raw, dict) else None
-                if record_id is not None and record_id in ids:
-                    raise _endless(collection, f"it sent record {record_id[:40]} twice")
-                if record_id is not None:
-                    ids.add(record_id)
+            if number > MAX_PAGES_PER_WALK:
+                raise _endless(collection, f"it sent more than {MAX_PAGES_PER_WALK} pages")
+            fresh = _record_ids(page.records)
+            if not ids.isdisjoint(fresh) or len(set(fresh)) < len(fresh):
+                repeated = next(i for i in fresh if i in ids or fresh.count(i) > 1)
+                raise _endless(collection, f"it sent record {repeated[:40]} twice")
+            total = len(ids) + len(fresh)
+            if allowed is not None and total > allowed:
+                allowed = self._count(collection, query)  # grown meanwhile, or endless?
+                if allowed is None or total > allowed:
+                    raise _endless(collection, f"it sent more than the {allowed} records it counts")
+            ids.update(fresh)
             yield page
             if page.cursor_next is None or not page.records:
                 return
@@ -217,18 +224,9 @@ class OfficeRndClient:
                 raise _endless(collection, "it repeated a cursor")
             cursors.add(page.cursor_next)
             cursor = page.cursor_next
-            if budget is None:
-                budget = self._page_budget(collection, query)
-
-    def _page_budget(self, collection: Collection[Any], query: Query) -> int:
-        """The most pages a walk of ``query`` may take."""
-        if collection.path != PAYMENTS.path:
-            return MAX_PAGES_PER_WALK
-        count = self._count(collection, query)
-        if count is None:
-            return MAX_PAGES_PER_WALK
-        expected = count + max(COUNT_MARGIN_RECORDS, count // 10)
-        return min(MAX_PAGES_PER_WALK, -(-expected // query.limit))
+            if not counted and collection.path == PAYMENTS.path:
+                counted = True
+                allowed = self._count(collection, query)
 
     def _count(self, collection: Collection[Any], query: Query) -> int | None:
         """OfficeRnD's count of ``query``'s records; None when it cannot say (the endpoint is
