@@ -36,6 +36,9 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_VALUES = 50_000
 MAX_DEPTH = 64
+# More than MAX_DEPTH brackets opened in a row: refused before PyYAML's scanner, which spends
+# time on every open level, gets to it (a real file never has a run of them, even in a value).
+_BRACKET_RUN = re.compile(r"[\[{](?:[ \t\r\n]*[\[{]){" + str(MAX_DEPTH) + "}")
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,11 @@ def read_source(text: str) -> SourceDocument:
         document.problems.append(
             SourceProblem(Position(1, 1), (), f"the text is larger than {limit} MB")
         )
+        return document
+    if (run := _BRACKET_RUN.search(text)) is not None:
+        before = text[: run.start()]
+        where = Position(before.count("\n") + 1, run.start() - (before.rfind("\n") + 1) + 1)
+        document.problems.append(SourceProblem(where, (), _DEPTH_MESSAGE))
         return document
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
