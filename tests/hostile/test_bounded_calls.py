@@ -173,3 +173,38 @@ def test_a_well_behaved_gzip_answer_is_read_whole() -> None:
     stream = httpx.ByteStream(gzip.compress(payload))
     response = httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=stream)
     assert read_body(response, Limits(LIMIT, "OfficeRnD"), Deadline(30.0), "GET x") == payload
+
+
+# -- the run's budget, and an unreachable service -----------------------------------------
+
+
+def test_no_request_leaves_once_the_runs_budget_is_spent_and_the_error_says_how_long() -> None:
+    from orsync.bounded import RunBudget
+
+    now = [0.0]
+    budget = RunBudget(3600.0, clock=lambda: now[0])
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200)
+
+    http = httpx.Client(
+        transport=httpx.MockTransport(answer), event_hooks={"request": [budget.hook]}
+    )
+    http.get("https://api.intacct.com/")
+    now[0] = 3601.0
+    with pytest.raises(DeadlineExceeded, match="budget of 60 min is spent") as spent:
+        http.get("https://api.intacct.com/")
+    assert len(sent) == 1 and spent.value.exit_code == 69 and spent.value.hint
+
+
+def test_an_unreachable_officernd_is_exit_69_with_the_fix() -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the block ends: nothing listens there
+    with pytest.raises(ServiceUnavailable, match="unreachable") as unreachable:
+        officernd(f"http://127.0.0.1:{port}").get_json("payments", scope="s")
+    assert "URL" in unreachable.value.hint
