@@ -274,7 +274,7 @@ def lines_as_text(request: httpx.Request, send: Callable[[], httpx.Response]) ->
 # (OfficeRnD rewrite, Intacct rewrite, exit code, text the error names)
 SERVICE_CASES: dict[str, tuple[Rewrite, Rewrite, int, str]] = {
     "endless OfficeRnD cursor": (endless_cursor, genuine, 69, "never ends"),
-    "records repeated under new cursors": (repeated_records, genuine, 69, "twice"),
+    "records repeated under new cursors": (repeated_records, genuine, 69, "never ends"),
     "OfficeRnD always 503": (always(503), genuine, 69, "HTTP 503"),
     "OfficeRnD always 500": (always(500), genuine, 69, "HTTP 500"),
     "OfficeRnD always 429, wait an hour": (
