@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpcore
 import httpx
 
 from orsync.errors import DeadlineExceeded, ResponseTooLarge, ServiceUnavailable
@@ -178,6 +179,93 @@ def too_slow(limits: Limits, what: str, deadline: Deadline) -> DeadlineExceeded:
     )
 
 
+# -- every socket wait of a call within its deadline ----------------------------------------
+#
+# httpx's timeouts apply to each socket wait, so a server sending its status line and headers
+# a byte at a time is never timed out by them. The deadline of the call a thread is making is
+# kept here, and the network backend of the transports orsync builds cuts each wait to it (and
+# refuses a wait once it has passed), from connecting to the last byte.
+
+_calls = threading.local()
+
+
+def _socket_wait(
+    timeout: float | None, late: type[httpcore.TimeoutException] = httpcore.ReadTimeout
+) -> float | None:
+    """``timeout`` cut to what is left of the thread's call deadline; ``late`` once it passed
+    (a connection never made is ConnectTimeout: nothing was sent)."""
+    deadline: Deadline | None = getattr(_calls, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline.remaining()
+    if left <= 0:
+        raise late("the call's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _GuardedStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _socket_wait(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _socket_wait(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        wait = _socket_wait(timeout, httpcore.ConnectTimeout)
+        secured = self._inner.start_tls(ssl_context, server_hostname, wait)
+        return _GuardedStream(secured)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        wait = _socket_wait(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_tcp(host, port, wait, local_address, socket_options)
+        return _GuardedStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        wait = _socket_wait(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_unix_socket(path, wait, socket_options)
+        return _GuardedStream(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def guarded_transport(**options: Any) -> httpx.HTTPTransport:
+    """``httpx.HTTPTransport(**options)`` whose every socket wait honours the deadline of the
+    call being made (see :func:`fetch`). The backend is swapped on the transport's pool, an
+    httpcore detail (httpx is pinned below 0.29); without it, waits fall back to httpx's."""
+    transport = httpx.HTTPTransport(**options)
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend):
+        pool._network_backend = _GuardedBackend(backend)  # type: ignore[union-attr]
+    return transport
+
+
 def fetch(
     http: httpx.Client,
     method: str,
@@ -201,6 +289,23 @@ def fetch(
     options: dict[str, object] = dict(kwargs)
     if timeout is not None:
         options["timeout"] = timeout
+    previous = getattr(_calls, "deadline", None)
+    _calls.deadline = deadline
+    try:
+        return _fetch(http, method, url, limits, deadline, what, options)
+    finally:
+        _calls.deadline = previous
+
+
+def _fetch(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    limits: Limits,
+    deadline: Deadline | None,
+    what: str,
+    options: dict[str, object],
+) -> httpx.Response:
     with http.stream(method, url, **options) as streamed:  # type: ignore[arg-type]
         body = read_body(streamed, limits, deadline, what)
         headers = [

@@ -52,6 +52,14 @@ def trickle(conn: socket.socket, stop: threading.Event, interval: float = 0.02) 
         conn.sendall(b" ")
 
 
+def trickle_headers(conn: socket.socket, stop: threading.Event, interval: float = 0.02) -> None:
+    """Send the status line, then header bytes one per ``interval``, never ending the headers."""
+    _read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    while not stop.wait(interval):
+        conn.sendall(b"a")
+
+
 def endless(conn: socket.socket, stop: threading.Event) -> None:
     """Answer 200 with a body that never ends (no length: it runs until the connection
     closes), as fast as the client reads it."""

@@ -22,7 +22,15 @@ from orsync.officernd.errors import OfficeRndUnconfirmed
 from orsync.officernd.session import ApiSession
 from orsync.retry import RetryPolicy
 
-from .servers import answering, endless, gzip_bomb_body, hostile_server, stall, trickle
+from .servers import (
+    answering,
+    endless,
+    gzip_bomb_body,
+    hostile_server,
+    stall,
+    trickle,
+    trickle_headers,
+)
 
 LIMIT = 1024 * 1024
 BOMB = 128 * LIMIT  # decodes to 128 MB from about 128 kB on the wire
@@ -111,6 +119,21 @@ def test_a_trickling_answer_to_an_officernd_write_leaves_it_unconfirmed() -> Non
         officernd(url, read_timeout=5.0, deadline=0.5).write(
             "POST", "charges", {"amount": 1}, scope="s", lookup="find_charge(...)"
         )
+
+
+def test_headers_trickled_a_byte_at_a_time_end_at_the_deadline_too() -> None:
+    # No body yet, so only the transport's own sockets can see the deadline.
+    from orsync.bounded import guarded_transport
+
+    with hostile_server(trickle_headers) as url, pytest.raises(DeadlineExceeded):
+        session = officernd(url, read_timeout=5.0, deadline=0.5)
+        session.http = httpx.Client(transport=guarded_transport(), timeout=5.0)
+        session.get_json("payments", scope="flex.billing.payments.read")
+    with hostile_server(trickle_headers) as url:
+        intacct = gateway(read_timeout=5.0, deadline=0.5)
+        intacct._http = httpx.Client(transport=guarded_transport())
+        outcome = intacct.roundtrip(url, b"<r/>", write=True)
+    assert isinstance(outcome, Ambiguous)
 
 
 # -- a body that never ends, and a gzip bomb -----------------------------------------------

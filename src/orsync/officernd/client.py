@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from orsync import __version__
+from orsync.bounded import guarded_transport
 from orsync.errors import ConfigError, OrsyncError, ServiceUnavailable, TemporaryError
 from orsync.officernd import jsonio, writes
 from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider, TokenStore
@@ -106,7 +107,7 @@ def build_http_client(
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=10.0),
         headers={"User-Agent": f"orsync/{__version__}"},
-        transport=transport or httpx.HTTPTransport(retries=2),
+        transport=transport or guarded_transport(retries=2),
     )
 
 

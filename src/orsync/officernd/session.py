@@ -172,6 +172,11 @@ class ApiSession:
                 if self._may_wait(attempt, None, deadline):
                     self._pause(attempt, None, f"GET {path}: {type(exc).__name__}")
                     continue
+                if deadline.expired():
+                    raise DeadlineExceeded(
+                        f"OfficeRnD did not answer GET {path} within "
+                        f"{self.call_deadline:.0f} s ({attempt} attempts, {type(exc).__name__})"
+                    ) from exc
                 raise ServiceUnavailable(
                     f"OfficeRnD unreachable after {attempt} attempts: {type(exc).__name__}",
                     hint=HINT_UNREACHABLE,

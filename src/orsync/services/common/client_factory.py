@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from orsync import __version__, secrets
-from orsync.bounded import RunBudget
+from orsync.bounded import RunBudget, guarded_transport
 from orsync.config import Profile
 from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
 from orsync.officernd import ClientCredentials, OfficeRndClient
@@ -37,7 +37,7 @@ def build_intacct_http(
     ``budget``, no request leaves once the run has spent it."""
     return httpx.Client(
         headers={"User-Agent": f"orsync/{__version__}", "Accept-Encoding": "gzip"},
-        transport=transport or httpx.HTTPTransport(retries=2),
+        transport=transport or guarded_transport(retries=2),
         event_hooks={"request": [budget.hook]} if budget is not None else None,
     )
 
