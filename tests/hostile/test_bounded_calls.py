@@ -231,3 +231,18 @@ def test_an_unreachable_officernd_is_exit_69_with_the_fix() -> None:
     with pytest.raises(ServiceUnavailable, match="unreachable") as unreachable:
         officernd(f"http://127.0.0.1:{port}").get_json("payments", scope="s")
     assert "URL" in unreachable.value.hint
+
+
+def test_a_token_endpoint_flooding_its_answer_is_refused_at_its_small_cap() -> None:
+    from orsync.officernd import ClientCredentials, OfficeRndClient
+
+    with hostile_server(endless) as url:
+        client = OfficeRndClient(
+            httpx.Client(),
+            org="acme",
+            credentials=ClientCredentials("id", "s3cret-value"),
+            api_url=url,
+            token_url=f"{url}/oauth/token",
+        )
+        with pytest.raises(ResponseTooLarge, match="token endpoint"):
+            client.tokens.token()
