@@ -111,7 +111,10 @@ class RecordError(OrsyncError):
     """A definite business error on one record: skip it, report it, carry on with the rest."""
 
     exit_code = ExitCode.PARTIAL
-    default_hint = "Run `orsync status` to see the record, the reason and the fix."
+    # None by default: a record's failure is listed in the summary and `status` with the fix
+    # its source gave (Intacct's correction, say); a generic one there would only send the
+    # reader to where they are already looking.
+    default_hint = ""
 
     def __init__(
         self,
