@@ -4,7 +4,8 @@ The service URLs are the user's to configure, and what answers there may be a br
 proxy or a hostile server. So no answer is read whole into memory on trust: bodies are streamed
 and refused past a cap on the bytes received *and* on the bytes they decompress to (orsync asks
 for gzip, and a few kilobytes of gzip can expand to gigabytes); and every call carries a
-deadline, checked between received chunks, with each socket wait cut to what is left of it, so
+deadline, checked between received chunks, with each socket wait (from connect to the last
+header byte, on the transports :func:`guarded_transport` builds) cut to what is left of it, so
 a stalled or trickling server ends the call instead of hanging cron.
 
 A run has a budget too (:class:`RunBudget`), checked before each request leaves: a run that
@@ -17,7 +18,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpcore
@@ -38,13 +39,14 @@ class Deadline:
 
     seconds: float
     clock: Clock = time.monotonic
-    started: float = field(default=-1.0)
+    started: float | None = None  # the clock's reading when made, unless given
 
     def __post_init__(self) -> None:
-        if self.started < 0:
+        if self.started is None:
             self.started = self.clock()
 
     def elapsed(self) -> float:
+        assert self.started is not None
         return self.clock() - self.started
 
     def remaining(self) -> float:
