@@ -14,7 +14,7 @@ class ExitCode(IntEnum):
     """Process exit codes, documented in ``orsync --help`` and the README."""
 
     OK = 0
-    PARTIAL = 1  # done, but some records failed (sync) or differences were found (reconcile)
+    PARTIAL = 1  # done, but failed records are left over (sync) or differences found (reconcile)
     USAGE = 2
     UNAVAILABLE = 69
     INTERNAL = 70
@@ -28,12 +28,13 @@ class OrsyncError(Exception):
     """Root of every error orsync raises on purpose."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
-    default_hint: str = ""
+    default_hint: str = "Run the command again with --debug for the details."
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint if hint is not None else self.default_hint
+        # Every error reaches the user with a fix: a hint left empty falls back to the class's.
+        self.hint = hint or self.default_hint
 
     def __str__(self) -> str:
         return self.message
@@ -50,6 +51,7 @@ class ConfigError(OrsyncError):
     """Configuration, mapping or credential setup is wrong: fix the file or the environment."""
 
     exit_code = ExitCode.CONFIG
+    default_hint = "Fix the file or setting named above, then run the command again."
 
 
 class CredentialError(ConfigError):
@@ -60,22 +62,30 @@ class AuthError(OrsyncError):
     """The remote service refused our credentials or permissions: re-authenticate or fix access."""
 
     exit_code = ExitCode.AUTH
+    default_hint = "Check the credentials with `orsync test`; change them with `orsync connect`."
 
 
 class ServiceUnavailable(OrsyncError):
     """A remote service cannot be reached or keeps failing: try later or check the URL."""
 
     exit_code = ExitCode.UNAVAILABLE
+    default_hint = (
+        "Check the service's status page and the URL in `orsync profiles show`, then run "
+        "again later; a repeated run is safe."
+    )
 
 
 class TemporaryError(OrsyncError):
     """Nothing is wrong with the input; run again later (the run is safe to repeat)."""
 
     exit_code = ExitCode.TEMPORARY
+    default_hint = "Run the command again later; it is safe to repeat."
 
 
 class RateLimited(TemporaryError):
     """The service asked us to slow down and the retry budget ran out."""
+
+    default_hint = "The service is rate limiting orsync: wait a few minutes and run again."
 
     def __init__(
         self, message: str, *, retry_after: float | None = None, hint: str | None = None
@@ -101,6 +111,10 @@ class RecordError(OrsyncError):
     """A definite business error on one record: skip it, report it, carry on with the rest."""
 
     exit_code = ExitCode.PARTIAL
+    # None by default: a record's failure is listed in the summary and `status` with the fix
+    # its source gave (Intacct's correction, say); a generic one there would only send the
+    # reader to where they are already looking.
+    default_hint = ""
 
     def __init__(
         self,
@@ -115,6 +129,24 @@ class RecordError(OrsyncError):
         self.record = record
         self.field = field
         self.code = code
+
+
+class ResponseTooLarge(ServiceUnavailable):
+    """A service sent more than orsync reads in one answer (a broken gateway, a proxy, a bomb)."""
+
+    default_hint = (
+        "Check that the URL in `orsync profiles show` points at the service itself, not a "
+        "proxy or portal; nothing was written from this answer."
+    )
+
+
+class DeadlineExceeded(ServiceUnavailable):
+    """A call or a run went past its time budget: a stalled or trickling service."""
+
+    default_hint = (
+        "The service stalled or answers too slowly; check its status and the URL, then run "
+        "again (a repeated run is safe)."
+    )
 
 
 class InternalError(OrsyncError):

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from rich.console import Console
 
-from orsync.redact import RedactingFilter, redact
+from orsync.redact import MASK, RedactingFilter, is_sensitive_key, redact
 
 
 @dataclass
@@ -73,7 +73,9 @@ class Output:
 
     def json(self, document: Any) -> None:
         """Print one JSON document on stdout, and nothing else ever goes there."""
-        text = json.dumps(document, indent=2, sort_keys=False, default=_json_default)
+        # Redacted value by value *before* serialising: json.dumps escapes a secret holding
+        # `"`, `\\` or non-ASCII characters into text the secret no longer matches.
+        text = json.dumps(redact_values(document), indent=2, sort_keys=False)
         sys.stdout.write(redact(text) + "\n")
         sys.stdout.flush()
         self.documents += 1
@@ -88,6 +90,24 @@ class Output:
 
     def warn(self, text: str) -> None:
         self.stderr.print(redact(text), markup=False, highlight=False, style="yellow")
+
+
+def redact_values(document: Any) -> Any:
+    """``document`` as plain JSON values with every string (keys included) redacted."""
+    if isinstance(document, str):
+        return redact(document)
+    if isinstance(document, dict):
+        return {
+            redact_values(key): MASK
+            if isinstance(key, str) and is_sensitive_key(key) and isinstance(value, str)
+            else redact_values(value)
+            for key, value in document.items()
+        }
+    if isinstance(document, list | tuple):
+        return [redact_values(item) for item in document]
+    if document is None or isinstance(document, bool | int | float):
+        return document
+    return redact_values(_json_default(document))
 
 
 def _json_default(value: Any) -> Any:

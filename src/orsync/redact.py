@@ -32,6 +32,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_SENSITIVE_KEY = re.compile(rf"(?:{_SENSITIVE_KEYS}|{_SENSITIVE_ELEMENTS})", re.I)
+
+
+def is_sensitive_key(name: str) -> bool:
+    """Whether a field called ``name`` holds a credential (its value is masked whole)."""
+    return _SENSITIVE_KEY.fullmatch(name) is not None
+
+
 def register_secret(value: str | None) -> None:
     """Remember a resolved secret so that it is masked wherever it appears later."""
     if value and len(value) >= 4:

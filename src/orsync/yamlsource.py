@@ -29,6 +29,17 @@ _ALLOWED_TAGS = frozenset(
 )
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
 
+# Bounds on what a file may make orsync build, whatever its size: both files are written by
+# people, and the largest real mapping holds a few thousand values a few levels deep. Aliases
+# are expanded, so a few hundred bytes of nested aliases (a "billion laughs") could otherwise
+# ask for billions of values; a deeply nested file would exhaust the stack.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_VALUES = 50_000
+MAX_DEPTH = 64
+# More than MAX_DEPTH brackets opened in a row: refused before PyYAML's scanner, which spends
+# time on every open level, gets to it (a real file never has a run of them, even in a value).
+_BRACKET_RUN = re.compile(r"[\[{](?:[ \t\r\n]*[\[{]){" + str(MAX_DEPTH) + "}")
+
 
 @dataclass(frozen=True)
 class Position:
@@ -113,13 +124,17 @@ def read_file(path: FilePath) -> str | SourceProblem:
     """The file's text, or why it cannot be read, placed where a person can find it: a byte
     that is not UTF-8 (an editor saving Latin-1, say) is named with its line and column."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return SourceProblem(Position(1, 1), (), FILE_NOT_FOUND)
     except IsADirectoryError:
         return SourceProblem(Position(1, 1), (), "is a folder, not a file")
     except OSError as error:
         return SourceProblem(Position(1, 1), (), f"cannot be read: {error.strerror}")
+    if len(raw) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        return SourceProblem(Position(1, 1), (), f"is larger than {limit} MB: not an orsync file")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -135,8 +150,22 @@ def read_source(text: str) -> SourceDocument:
     document = SourceDocument()
     tabs = _tab_problems(text)
     document.problems.extend(tabs)
+    if len(text) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        document.problems.append(
+            SourceProblem(Position(1, 1), (), f"the text is larger than {limit} MB")
+        )
+        return document
+    if (run := _BRACKET_RUN.search(text)) is not None:
+        before = text[: run.start()]
+        where = Position(before.count("\n") + 1, run.start() - (before.rfind("\n") + 1) + 1)
+        document.problems.append(SourceProblem(where, (), _DEPTH_MESSAGE))
+        return document
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:  # PyYAML composes recursively: a file nested thousands deep
+        document.problems.append(SourceProblem(Position(1, 1), (), _DEPTH_MESSAGE))
+        return document
     except yaml.MarkedYAMLError as error:
         # A tab in the indentation makes the scanner fail with a less helpful message.
         if not tabs:
@@ -156,22 +185,67 @@ def read_source(text: str) -> SourceDocument:
         return document
     if root is None:  # empty, or comments only: the caller decides what that means
         return document
-    document.data = _convert(root, (), document)
+    try:
+        document.data = _convert(root, (), document, _Walk())
+    except _TooBig as error:
+        document.data = None
+        document.problems.append(error.problem)
     return document
 
 
-def _convert(node: yaml.Node, path: Path, document: SourceDocument) -> object:
-    document.values[path] = _position(node.start_mark)
+_DEPTH_MESSAGE = f"nested more than {MAX_DEPTH} levels deep: not an orsync file"
+
+
+class _TooBig(Exception):
+    def __init__(self, problem: SourceProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass
+class _Walk:
+    """What the conversion has built so far: the value count and the nodes being expanded."""
+
+    values: int = 0
+    open: set[int] = field(default_factory=set)
+
+
+def _convert(node: yaml.Node, path: Path, document: SourceDocument, walk: _Walk) -> object:
+    where = _position(node.start_mark)
+    walk.values += 1
+    if walk.values > MAX_VALUES:
+        message = f"expands to more than {MAX_VALUES:,} values (aliases repeated within aliases?)"
+        raise _TooBig(SourceProblem(where, path, message))
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(SourceProblem(where, path, _DEPTH_MESSAGE))
+    if id(node) in walk.open:
+        raise _TooBig(SourceProblem(where, path, "an alias refers to a value that contains it"))
+    document.values[path] = where
+    if isinstance(node, yaml.ScalarNode):
+        _check_tag(node, path, document)
+        return _scalar(node)
+    walk.open.add(id(node))
+    try:
+        _check_tag(node, path, document)
+        return _collection(node, path, document, walk)
+    finally:
+        walk.open.discard(id(node))
+
+
+def _check_tag(node: yaml.Node, path: Path, document: SourceDocument) -> None:
     if node.tag not in _ALLOWED_TAGS and node.tag != "!":
         # Reported, then read as if untagged so the rest of the node is still checked.
         shown = node.tag.replace("tag:yaml.org,2002:", "!!")
         document.problems.append(
             SourceProblem(_position(node.start_mark), path, f"unsupported YAML tag {shown}")
         )
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
+
+
+def _collection(node: yaml.Node, path: Path, document: SourceDocument, walk: _Walk) -> object:
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, index), document) for index, item in enumerate(node.value)]
+        return [
+            _convert(item, (*path, index), document, walk) for index, item in enumerate(node.value)
+        ]
     assert isinstance(node, yaml.MappingNode)
     result: dict[str, object] = {}
     first_seen: dict[str, Position] = {}
@@ -199,7 +273,7 @@ def _convert(node: yaml.Node, path: Path, document: SourceDocument) -> object:
             continue
         first_seen[key] = key_position
         document.keys[(*path, key)] = key_position
-        result[key] = _convert(value_node, (*path, key), document)
+        result[key] = _convert(value_node, (*path, key), document, walk)
     return result
 
 

@@ -75,9 +75,13 @@ class FakeOfficeRnd:
         path = request.url.path.removeprefix(f"/api/v2/organizations/{ORG}/")
         if request.method == "GET" and path in self.collections:
             return self._list(path, request)
+        if request.method == "GET" and path.removesuffix("/count") in self.collections:
+            records = self._list(path.removesuffix("/count"), request, count=True)
+            return httpx.Response(200, json={"count": records})
         return httpx.Response(404, json={"statusCode": 404, "message": "Not Found"})
 
-    def _list(self, path: str, request: httpx.Request) -> httpx.Response:
+    def _list(self, path: str, request: httpx.Request, *, count: bool = False) -> Any:
+        """A list page, or with ``count`` the number of records the filters match."""
         params = list(request.url.params.multi_items())
         records = sorted(self.collections[path], key=lambda r: r["_id"])
         limit = 50
@@ -97,6 +101,8 @@ class FakeOfficeRnd:
                 records = [r for r in records if r.get(key[:-5]) in value.split(",")]
             else:
                 records = [r for r in records if str(r.get(key)) == value]
+        if count:
+            return len(records)
         if after is not None:
             records = [r for r in records if r["_id"] > after]
         page = records[:limit]

@@ -21,10 +21,14 @@ def test_paging_follows_cursor_next_and_reads_every_record_once() -> None:
     fake = FakeOfficeRnd(collections={"payments": [invoice(n) for n in range(1, 124)]})
     ids = [i.id for i in make_client(fake).invoices()]
     assert ids == [oid(n) for n in range(1, 124)]
-    assert len(fake.api_requests) == 3
-    first, second, _ = (dict(r.url.params.multi_items()) for r in fake.api_requests)
-    assert first["$limit"] == "50" and "$cursorNext" not in first
-    assert second["$cursorNext"]
+    # Three pages, and once a second page is needed the count that bounds the walk.
+    assert len(fake.api_requests) == 4
+    first, count, second, _ = fake.api_requests
+    assert count.url.path.endswith("/payments/count")
+    assert ("documentType", "invoice") in count.url.params.multi_items()
+    first_params, second_params = (dict(r.url.params.multi_items()) for r in (first, second))
+    assert first_params["$limit"] == "50" and "$cursorNext" not in first_params
+    assert second_params["$cursorNext"]
 
 
 def test_page_size_is_capped_at_fifty() -> None:
@@ -193,10 +197,12 @@ def test_a_bare_array_page_and_an_absent_cursor_end_the_read() -> None:
 
 def test_a_repeated_cursor_stops_the_read_instead_of_looping_forever() -> None:
     fake = FakeOfficeRnd()
-    page = {"results": [invoice(1)], "cursorNext": "same"}
-    for _ in range(3):
+    for n in range(1, 4):
+        page = {"results": [invoice(n)], "cursorNext": "same"}
         fake.hooks.append(
-            lambda r: httpx.Response(200, json=page) if "payments" in r.url.path else None
+            lambda r, page=page: (
+                httpx.Response(200, json=page) if r.url.path.endswith("payments") else None
+            )
         )
     with pytest.raises(ServiceUnavailable, match="repeated a cursor"):
         list(make_client(fake).pages(PAYMENTS))
@@ -262,23 +268,33 @@ def test_the_http_client_factory_sets_a_user_agent_and_timeouts() -> None:
         assert http.timeout.read == 12.0 and http.timeout.connect == 10.0
 
 
-def test_a_record_orsync_cannot_read_stops_the_read_naming_it() -> None:
-    from orsync.errors import InternalError
+def test_a_document_orsync_cannot_read_is_kept_by_its_id_to_fail_on_its_own() -> None:
+    records = [invoice(1, lines="not-a-list"), invoice(2)]
+    fake = FakeOfficeRnd(collections={"payments": records})
+    bad, good = make_client(fake).invoices()
+    assert bad.id == oid(1) and bad.number == "INV-1" and bad.unreadable is not None
+    assert "lines" in bad.unreadable and good.unreadable is None
 
-    fake = FakeOfficeRnd(collections={"payments": [invoice(1, lines="not-a-list")]})
-    with pytest.raises(InternalError, match=oid(1)):
-        list(make_client(fake).invoices())
+
+def test_another_record_orsync_cannot_read_stops_the_read_naming_it() -> None:
+    from orsync.errors import ServiceUnavailable
+
+    fake = FakeOfficeRnd(collections={"companies": [{"_id": oid(1), "name": ["x"]}]})
+    with pytest.raises(ServiceUnavailable, match=oid(1)) as stopped:
+        list(make_client(fake).companies())
+    assert stopped.value.hint
 
 
-def test_a_refused_query_is_an_internal_error_not_a_record_error() -> None:
-    from orsync.errors import InternalError
+def test_a_refused_query_is_a_service_refusal_with_a_hint_not_a_bug() -> None:
+    from orsync.errors import ServiceUnavailable
 
     fake = FakeOfficeRnd(collections={"payments": []})
     fake.hooks.append(
         lambda r: httpx.Response(400, json={"statusCode": 400, "message": "bad filter"})
     )
-    with pytest.raises(InternalError, match="bad filter"):
+    with pytest.raises(ServiceUnavailable, match="bad filter") as refused:
         list(make_client(fake).invoices())
+    assert "a bug in orsync" not in refused.value.hint and refused.value.hint
 
 
 def test_a_retry_after_longer_than_the_policy_allows_ends_the_run_at_once() -> None:

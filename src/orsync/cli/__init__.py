@@ -28,7 +28,7 @@ EXIT_CODES_HELP = """\
 \b
 Exit codes:
    0  done, nothing left over
-   1  done, but some records failed or differences were found
+   1  done, but failed records are left over or differences were found
    2  usage error
   69  a service is unavailable
   70  internal error (a bug; the traceback is shown with --debug)

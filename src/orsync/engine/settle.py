@@ -122,23 +122,22 @@ def _lost(row: LedgerView) -> Settlement:
     )
 
 
-CustomerSettleOutcome = Literal["send", "confirm", "resend", "absent"]
+CustomerSettleOutcome = Literal["send", "confirm", "absent"]
 
 
-def settle_customer(
-    row: LedgerView | None, version: str, found: ActualCustomer | None
-) -> CustomerSettleOutcome:
-    """How to write a customer the plan says to create or update at ``version``, given its
-    ledger row and ``found``, what Intacct holds under its CUSTOMERID (None: nothing).
+def settle_customer(row: LedgerView | None, found: ActualCustomer | None) -> CustomerSettleOutcome:
+    """How to write a customer the plan says to create or update, given its ledger row and
+    ``found``, what Intacct holds under its CUSTOMERID (None: nothing).
 
     ``send``: no unknown outcome, write as planned. An unconfirmed earlier write: ``confirm``
-    (its create landed: record it, then send the planned update), ``resend`` (absent, and the
-    same version: same controlid), ``absent`` (absent and changed since: forget the attempt and
-    send a create of the new version)."""
+    (its create landed: record it, then send the planned update) or ``absent`` (forget the
+    attempt and send a create under a new controlid). Never a resend under the same controlid:
+    that would have to be the first request byte for byte, and a customer's version leaves out
+    the currency its create carried, which the stream planning the resend may not know. Should
+    the first create still land, Intacct refuses the second as a duplicate CUSTOMERID, and sync
+    adopts the customer."""
     if row is None or row.status != "unconfirmed":
         return "send"
     if found is not None:
         return "confirm"
-    if row.version_hash == version:
-        return "resend"
     return "absent"

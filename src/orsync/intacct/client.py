@@ -23,7 +23,12 @@ from orsync.intacct import codes
 from orsync.intacct.outcomes import Aborted, NotConfirmed, Outcome, outcome_for
 from orsync.intacct.session import DEFAULT_SESSION_LIFETIME, Session, SessionStore
 from orsync.intacct.settings import IntacctSettings, ReadFailed
-from orsync.intacct.transport import Ambiguous, Gateway, require_safe_endpoint
+from orsync.intacct.transport import (
+    Ambiguous,
+    Gateway,
+    require_safe_endpoint,
+    require_session_endpoint,
+)
 from orsync.intacct.xml import reads
 from orsync.intacct.xml.envelope import (
     LoginCredentials,
@@ -137,7 +142,9 @@ class IntacctClient:
         timeout = reply.authentication.session_timeout if reply.authentication else None
         return Session(
             session_id=api.session_id,
-            endpoint=require_safe_endpoint(api.endpoint) if api.endpoint else self._endpoint,
+            endpoint=require_session_endpoint(api.endpoint, self._endpoint)
+            if api.endpoint
+            else self._endpoint,
             entity=entity,
             expires_at=timeout or self._clock() + DEFAULT_SESSION_LIFETIME,
         )

@@ -12,19 +12,38 @@ from __future__ import annotations
 import ipaddress
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
 from orsync import __version__
-from orsync.errors import AuthError, ConfigError, InternalError, RateLimited, ServiceUnavailable
+from orsync.bounded import Deadline, Limits, fetch
+from orsync.errors import (
+    AuthError,
+    ConfigError,
+    DeadlineExceeded,
+    InternalError,
+    RateLimited,
+    ResponseTooLarge,
+    ServiceUnavailable,
+)
 from orsync.intacct import codes
 from orsync.intacct.wirelog import log_exchange
 from orsync.intacct.xml.response import MalformedResponse, Response, parse_response
 from orsync.retry import RetryPolicy, parse_retry_after
 
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=60.0, pool=600.0)
+# Sage's gateway sits behind Cloudflare, which answers 524 after 100 s without a response
+# (intacct-api.md s1): a wait of 150 s for a byte is spent only on a stalled connection.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=150.0, write=60.0, pool=600.0)
+# One call, every attempt and wait included (a stalled first attempt, then quick retries):
+# past it the call ends, whatever a trickling server still sends. Each socket wait is cut to
+# what is left of it.
+CALL_DEADLINE_SECONDS = 180.0
+# The largest answer read: a readByQuery page of 2,000 records with their lines is a few MB.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+LIMITS = Limits(MAX_RESPONSE_BYTES, "Intacct")
 HEADERS = {
     "Content-Type": "application/xml",
     "Accept": "application/xml, text/xml",
@@ -52,6 +71,41 @@ def require_safe_endpoint(url: str) -> str:
         f"Intacct endpoint must use HTTPS: {url}",
         hint="Use https://api.intacct.com/ia/xml/xmlgw.phtml (plain HTTP only for 127.0.0.1).",
     )
+
+
+def require_session_endpoint(endpoint: str, configured: str) -> str:
+    """The endpoint getAPISession returned, if it is on the configured gateway's host or
+    another host of that host's domain (``api.intacct.com`` moves a company to
+    ``na12.intacct.com``; Sage's SDKs accept any ``*.intacct.com``); anything else is refused,
+    since the session id and every request would go there."""
+    require_safe_endpoint(endpoint)
+    host = (httpx.URL(endpoint).host or "").lower()
+    home = (httpx.URL(configured).host or "").lower()
+    if host == home or _same_domain(host, home):
+        return endpoint
+    raise ServiceUnavailable(
+        f"Intacct's sign-in named a session endpoint on another host ({host}) than the "
+        f"configured gateway ({home}); refused",
+        hint="Check the Intacct URL with `orsync profiles show`: it must be Sage's gateway "
+        "(https://api.intacct.com/ia/xml/xmlgw.phtml) or a proxy that keeps its host.",
+    )
+
+
+def _same_domain(host: str, home: str) -> bool:
+    """``host`` is a sibling of ``home`` (same domain after its first label), for names of at
+    least three labels; an IP address or a two-label name has no siblings."""
+    labels = home.split(".")
+    if len(labels) < 3 or _is_ip(home):
+        return False
+    return host.endswith("." + ".".join(labels[1:]))
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:
@@ -90,6 +144,9 @@ class Gateway:
         retry: RetryPolicy,
         sleep: Callable[[float], None],
         rng: random.Random,
+        call_deadline: float | None = None,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -100,6 +157,10 @@ class Gateway:
         self._sleep = sleep
         self._rng = rng
         self._rng_lock = threading.Lock()
+        # Read at construction (not definition) so one setting moves every client made after.
+        self._call_deadline = CALL_DEADLINE_SECONDS if call_deadline is None else call_deadline
+        self._limits = LIMITS if limits is None else limits
+        self._clock = clock
 
     def roundtrip(self, url: str, body: bytes, *, write: bool) -> Response | Ambiguous:
         """Send ``body``; the parsed response, whatever its authentication status, or Ambiguous.
@@ -108,11 +169,12 @@ class Gateway:
         spent; nothing was executed, or it was a read), InternalError (gateway says our XML is
         malformed).
         """
+        deadline = Deadline(self._call_deadline, self._clock)
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._once(url, body, write=write)
+                return self._once(url, body, write=write, deadline=deadline)
             except _Retry as retry:
                 if not self._retry.should_retry(attempt):
                     if retry.rate_limited:
@@ -127,13 +189,36 @@ class Gateway:
                     ) from None
                 with self._rng_lock:
                     delay = self._retry.delay(attempt, self._rng, retry.retry_after)
+                if deadline.remaining() <= delay:
+                    raise DeadlineExceeded(
+                        f"Intacct did not answer within {self._call_deadline:.0f} s "
+                        f"({attempt} attempts): {retry.reason}",
+                        hint="The gateway stalls or answers too slowly: check "
+                        "https://status.intacct.com and the Intacct URL, then run again.",
+                    ) from None
                 self._sleep(delay)
 
-    def _once(self, url: str, body: bytes, *, write: bool) -> Response | Ambiguous:
+    def _once(
+        self, url: str, body: bytes, *, write: bool, deadline: Deadline
+    ) -> Response | Ambiguous:
         log_exchange("->", url, body)
         try:
             with self._slots:
-                reply = self._http.post(url, content=body, headers=HEADERS, timeout=self._timeout)
+                reply = fetch(
+                    self._http,
+                    "POST",
+                    url,
+                    limits=self._limits,
+                    deadline=deadline,
+                    timeout=self._timeout,
+                    what="a request",
+                    content=body,
+                    headers=HEADERS,
+                )
+        except (ResponseTooLarge, DeadlineExceeded) as exc:
+            if write:  # the functions may have run: look the records up before any resend
+                return Ambiguous(exc.message)
+            raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # The request never reached the gateway: safe to repeat, even a write.
             raise _Retry(f"cannot connect ({type(exc).__name__})", rate_limited=False) from exc
@@ -166,7 +251,11 @@ class Gateway:
             if 400 <= status < 500:
                 # The front end refused the request outright: nothing ran, and repeating the
                 # same request will be refused the same way.
-                raise ServiceUnavailable(f"Intacct refused the request with HTTP {status}") from exc
+                raise ServiceUnavailable(
+                    f"Intacct refused the request with HTTP {status}",
+                    hint="A proxy or firewall in front of the gateway may be refusing it: "
+                    "check the Intacct URL with `orsync profiles show`, then run again.",
+                ) from exc
             if write:
                 return Ambiguous(f"HTTP {status} with an unreadable body")
             raise _Retry(f"HTTP {status} with an unreadable body", rate_limited=False) from exc
@@ -191,7 +280,11 @@ def _raise_for_control(response: Response) -> None:
         )
     if any(e.errorno == codes.MALFORMED_REQUEST for e in errors):
         raise InternalError(f"Intacct could not parse orsync's request: {text}")
-    raise ServiceUnavailable(f"Intacct refused the request: {text}")
+    raise ServiceUnavailable(
+        f"Intacct refused the request: {text}",
+        hint=codes.correction(errors)
+        or "Check https://status.intacct.com; if it persists, report the error text to Sage.",
+    )
 
 
 def _body_summary(body: bytes) -> str:

@@ -20,6 +20,7 @@ from typing import Protocol
 
 import httpx
 
+from orsync.bounded import Deadline, Limits, fetch
 from orsync.errors import RateLimited, ServiceUnavailable
 from orsync.officernd.budget import SlidingWindowGuard
 from orsync.officernd.errors import MissingScope, OfficeRndAuthError
@@ -57,6 +58,10 @@ WEBHOOK_SCOPES: tuple[str, ...] = ("flex.settings.webhooks.read", "flex.settings
 
 TOKEN_REQUESTS_PER_MINUTE = 5  # documented limit of the token endpoint, failures included
 REFRESH_MARGIN_SECONDS = 60.0
+# A token answer is a few hundred bytes, given at once: a token request ends within a minute
+# and reads at most 64 kB, whatever the endpoint does.
+TOKEN_DEADLINE_SECONDS = 60.0
+TOKEN_LIMITS = Limits(64 * 1024, "OfficeRnD's token endpoint")
 _SCOPE_NAME = re.compile(r"flex(?:\.[A-Za-z]+)+")
 
 
@@ -225,7 +230,15 @@ class TokenProvider:
         }
         started = self._clock()
         try:
-            response = self._http.post(self._token_url, data=form)
+            response = fetch(
+                self._http,
+                "POST",
+                self._token_url,
+                limits=TOKEN_LIMITS,
+                deadline=Deadline(TOKEN_DEADLINE_SECONDS),
+                what="a token request",
+                data=form,
+            )
         except httpx.TransportError as exc:
             if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
                 # Never reached OfficeRnD, so not one of its 5 a minute: an unreachable
@@ -243,7 +256,9 @@ class TokenProvider:
             )
         if response.status_code >= 500:
             raise ServiceUnavailable(
-                f"OfficeRnD token endpoint answered HTTP {response.status_code}"
+                f"OfficeRnD token endpoint answered HTTP {response.status_code}",
+                hint="OfficeRnD is failing: check https://status.officernd.com and run again "
+                "later.",
             )
         if response.status_code != 200:
             raise self._refusal(response)
@@ -255,7 +270,11 @@ class TokenProvider:
             value = str(body["access_token"])
             expires_in = float(body.get("expires_in", 3600))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ServiceUnavailable("OfficeRnD token endpoint sent an unreadable answer") from exc
+            raise ServiceUnavailable(
+                "OfficeRnD token endpoint sent an unreadable answer",
+                hint="Check that the OfficeRnD identity URL (`orsync profiles show`) points at "
+                "OfficeRnD itself, not a proxy or sign-in portal.",
+            ) from exc
         register_secret(value)
         granted = frozenset(str(body.get("scope") or "").split())
         missing = tuple(s for s in self._credentials.scopes if granted and s not in granted)

@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 
 from orsync import __version__
-from orsync.errors import ConfigError, ServiceUnavailable
-from orsync.officernd import writes
+from orsync.bounded import guarded_transport
+from orsync.errors import ConfigError, OrsyncError, ServiceUnavailable, TemporaryError
+from orsync.officernd import jsonio, writes
 from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider, TokenStore
 from orsync.officernd.budget import RateBudget
 from orsync.officernd.collections import (
@@ -60,6 +61,23 @@ class Page:
 
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
+# The most pages one cursor walk may take: 200,000 records, more than any one window of a
+# windowed read holds (a full window is split, not walked).
+MAX_PAGES_PER_WALK = 4_000
+
+
+def _record_ids(records: list[Any]) -> list[str]:
+    return [str(r.get("_id")) for r in records if isinstance(r, dict) and r.get("_id")]
+
+
+def _endless(collection: Collection[Any], why: str) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"OfficeRnD's paging of {collection.path} never ends: {why}; stopped before using "
+        "that page",
+        hint="OfficeRnD (or a proxy in front of it) is answering wrongly: check the OfficeRnD "
+        "API URL (`orsync profiles show`) and status.officernd.com, then run again.",
+    )
+
 
 def require_https(url: str, *, allow_http: bool = False) -> None:
     """Refuse plain HTTP except to loopback (served simulator) or when explicitly allowed
@@ -89,7 +107,7 @@ def build_http_client(
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=10.0),
         headers={"User-Agent": f"orsync/{__version__}"},
-        transport=transport or httpx.HTTPTransport(retries=2),
+        transport=transport or guarded_transport(retries=2),
     )
 
 
@@ -160,10 +178,22 @@ class OfficeRndClient:
     # -- generic reads -------------------------------------------------------------------------
 
     def pages(self, collection: Collection[Any], query: Query | None = None) -> Iterator[Page]:
-        """Follow ``cursorNext`` from the first page to the last."""
+        """Follow ``cursorNext`` from the first page to the last, refusing a cursor that loops
+        or never ends (exit 69) before the page that proves it is handed on.
+
+        A loop shows as a cursor or a record id seen twice in one walk (keyset paging never
+        repeats either). An endless walk shows against OfficeRnD's count of the same query
+        (payments; asked once a walk needs a second page): a page that would take the walk
+        past it makes orsync ask again, since records created meanwhile are counted then, and
+        stop if it is still past. Every walk also stops after MAX_PAGES_PER_WALK pages.
+        """
         query = query or Query()
         cursor: str | None = None
-        seen: set[str] = set()
+        cursors: set[str] = set()
+        ids: set[str] = set()
+        allowed: int | None = None  # records the walk may hold, once a count says
+        counted = False
+        number = 0
         while True:
             body = self.session.get_json(
                 collection.path, scope=collection.scope, params=query.params(cursor)
@@ -175,15 +205,47 @@ class OfficeRndClient:
                     "address) and the API host of your region.",
                 )
             page = parse_page(body)
+            number += 1
+            if number > MAX_PAGES_PER_WALK:
+                raise _endless(collection, f"it sent more than {MAX_PAGES_PER_WALK} pages")
+            fresh = _record_ids(page.records)
+            if not ids.isdisjoint(fresh) or len(set(fresh)) < len(fresh):
+                repeated = next(i for i in fresh if i in ids or fresh.count(i) > 1)
+                raise _endless(collection, f"it sent record {repeated[:40]} twice")
+            total = len(ids) + len(fresh)
+            if allowed is not None and total > allowed:
+                allowed = self._count(collection, query)  # grown meanwhile, or endless?
+                if allowed is None or total > allowed:
+                    raise _endless(collection, f"it sent more than the {allowed} records it counts")
+            ids.update(fresh)
             yield page
             if page.cursor_next is None or not page.records:
                 return
-            if page.cursor_next in seen:
-                raise ServiceUnavailable(
-                    f"OfficeRnD repeated a cursor while paging {collection.path}"
-                )
-            seen.add(page.cursor_next)
+            if page.cursor_next in cursors:
+                raise _endless(collection, "it repeated a cursor")
+            cursors.add(page.cursor_next)
             cursor = page.cursor_next
+            if not counted and collection.path == PAYMENTS.path:
+                counted = True
+                allowed = self._count(collection, query)
+
+    def _count(self, collection: Collection[Any], query: Query) -> int | None:
+        """OfficeRnD's count of ``query``'s records; None when it cannot say (the endpoint is
+        listed for payments only, and its answer's shape is unverified)."""
+        filters = list(query.filters)
+        try:
+            response = self.session.get(
+                f"{collection.path}/count", scope=collection.scope, params=filters
+            )
+            body = jsonio.loads(response.content) if response.status_code == 200 else None
+        except TemporaryError:
+            raise
+        except (OrsyncError, ValueError):
+            return None
+        value = body.get("count") if isinstance(body, dict) else body
+        if isinstance(value, bool) or not isinstance(value, int | Decimal) or value < 0:
+            return None
+        return int(value)
 
     def iterate(self, collection: Collection[R], query: Query | None = None) -> Iterator[R]:
         for page in self.pages(collection, query):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import ValidationError
 
-from orsync.errors import InternalError
+from orsync.errors import ServiceUnavailable
 from orsync.officernd.models import (
     FROM_WIRE,
     Charge,
@@ -32,8 +32,13 @@ class Collection(Generic[R]):
     model: type[R]
 
     def parse(self, raw: Any) -> R:
-        """One record as the client parsed it (``jsonio.loads``); a shape orsync cannot read
-        stops the read with the record's id (skipping it silently would lose data)."""
+        """One record as the client parsed it (``jsonio.loads``).
+
+        A document in a shape orsync cannot read comes back as a stand-in that fails on its own
+        (``PaymentDocument.unreadable``: a per-record failure naming its id, the run goes on);
+        any other record in such a shape stops the read with its id (exit 69: skipping it
+        silently would lose data), as does a record without an id.
+        """
         try:
             return self.model.model_validate(raw, context=FROM_WIRE)
         except ValidationError as exc:
@@ -41,8 +46,15 @@ class Collection(Generic[R]):
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]
             )
-            raise InternalError(
-                f"OfficeRnD {self.path} record {record_id} has an unreadable shape: {problems}"
+            if isinstance(raw, dict) and issubclass(self.model, PaymentDocument):
+                stand_in = self.model.unreadable_stand_in(raw, problems)
+                if stand_in is not None:
+                    return cast(R, stand_in)
+            raise ServiceUnavailable(
+                f"OfficeRnD {self.path} record {str(record_id)[:40]} has an unreadable shape: "
+                f"{problems[:300]}",
+                hint="Open the record in OfficeRnD and save it again; if that does not help, "
+                "report the record's shape to OfficeRnD support.",
             ) from None
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from itertools import repeat
 from typing import Annotated, Any, ClassVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 
 # Validation context of records parsed by ``jsonio.loads`` (numbers already Decimal, so the
 # float check, a scan of every value of every object, is skipped for them).
@@ -227,6 +227,29 @@ class PaymentDocument(Record):
     properties: dict[str, Any] = Field(default_factory=dict)
     created_at: Instant = Field(default=None, alias="createdAt")
     modified_at: Instant = Field(default=None, alias="modifiedAt")
+    # Set only by :meth:`unreadable_stand_in`, never from the wire.
+    _unreadable: str | None = PrivateAttr(default=None)
+
+    @classmethod
+    def unreadable_stand_in(cls, raw: dict[str, Any], problems: str) -> PaymentDocument | None:
+        """A document OfficeRnD sent in a shape orsync cannot read, kept by its id, number and
+        type so that it fails on its own (``unreadable``) instead of stopping the read; None
+        when even those cannot be read."""
+        keep = {
+            key: raw[key]
+            for key in ("_id", "number", "documentType")
+            if isinstance(raw.get(key), str) and raw[key]
+        }
+        if "_id" not in keep:
+            return None
+        stand_in = cls.model_validate(keep)
+        stand_in._unreadable = problems
+        return stand_in
+
+    @property
+    def unreadable(self) -> str | None:
+        """Why OfficeRnD's record could not be read (None for every readable one)."""
+        return self._unreadable
 
     @property
     def is_known_status(self) -> bool:

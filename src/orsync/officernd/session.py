@@ -11,7 +11,14 @@ from typing import Any
 
 import httpx
 
-from orsync.errors import InternalError, RateLimited, RecordError, ServiceUnavailable
+from orsync.bounded import Deadline, Limits, fetch
+from orsync.errors import (
+    DeadlineExceeded,
+    RateLimited,
+    RecordError,
+    ResponseTooLarge,
+    ServiceUnavailable,
+)
 from orsync.officernd import jsonio
 from orsync.officernd.auth import TokenProvider
 from orsync.officernd.budget import RateBudget
@@ -32,6 +39,25 @@ MAX_RETRY_AFTER_SECONDS = 120.0
 # GETs one client sends at once: the windowed reader's 8 windows (no official limit is known).
 MAX_READS_IN_FLIGHT = 8
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
+# One call, every attempt and wait included (Retry-After waits too): past it the call ends,
+# whatever a stalled or trickling server still sends. Each socket wait is cut to what is left.
+CALL_DEADLINE_SECONDS = 180.0
+# A page holds at most 50 records (a few kB each); a single record answer is smaller still.
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+LIMITS = Limits(MAX_RESPONSE_BYTES, "OfficeRnD")
+
+HINT_UNREACHABLE = (
+    "Check the network and the OfficeRnD API URL (`orsync profiles show`), then run again."
+)
+HINT_FAILING = (
+    "OfficeRnD is failing: check https://status.officernd.com and run again later; a repeated "
+    "run is safe."
+)
+HINT_RATE_LIMITED = "OfficeRnD is rate limiting orsync: wait a few minutes and run again."
+HINT_UNREADABLE = (
+    "Check that the OfficeRnD API URL (`orsync profiles show`) points at OfficeRnD itself, "
+    "not a proxy or sign-in portal, then run again."
+)
 
 # Transport failures after which the request certainly never reached the server: even a write
 # may be sent again. Everything else (read timeout, dropped connection) is ambiguous.
@@ -92,8 +118,15 @@ class ApiSession:
         rng: random.Random | None = None,
         max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
         max_reads_in_flight: int = MAX_READS_IN_FLIGHT,
+        clock: Callable[[], float] = time.monotonic,
+        call_deadline: float | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.http = http
+        self._clock = clock
+        # Read at construction (not definition) so one setting moves every client made after.
+        self.call_deadline = CALL_DEADLINE_SECONDS if call_deadline is None else call_deadline
+        self.limits = LIMITS if limits is None else limits
         # Every reader of one client (windows, customer look-ups) shares this cap, so adding
         # a reader never raises the load orsync puts on OfficeRnD at once.
         self._reads_in_flight = threading.BoundedSemaphore(max(1, max_reads_in_flight))
@@ -116,6 +149,7 @@ class ApiSession:
         self, path: str, *, scope: str, params: Sequence[tuple[str, str]] = ()
     ) -> httpx.Response:
         """GET with retries on 429/5xx/transport errors; returns any non-retryable answer."""
+        deadline = Deadline(self.call_deadline, self._clock)
         attempt = 0
         reauthenticated = False
         while True:
@@ -124,15 +158,28 @@ class ApiSession:
             token = self.tokens.require(scope)
             try:
                 with self._reads_in_flight:
-                    response = self.http.get(
-                        self.url(path), params=list(params), headers=self._headers(token.value)
+                    response = fetch(
+                        self.http,
+                        "GET",
+                        self.url(path),
+                        limits=self.limits,
+                        deadline=deadline,
+                        what=f"GET {path}",
+                        params=list(params),
+                        headers=self._headers(token.value),
                     )
             except httpx.TransportError as exc:
-                if self.retry.should_retry(attempt):
+                if self._may_wait(attempt, None, deadline):
                     self._pause(attempt, None, f"GET {path}: {type(exc).__name__}")
                     continue
+                if deadline.expired():
+                    raise DeadlineExceeded(
+                        f"OfficeRnD did not answer GET {path} within "
+                        f"{self.call_deadline:.0f} s ({attempt} attempts, {type(exc).__name__})"
+                    ) from exc
                 raise ServiceUnavailable(
-                    f"OfficeRnD unreachable after {attempt} attempts: {type(exc).__name__}"
+                    f"OfficeRnD unreachable after {attempt} attempts: {type(exc).__name__}",
+                    hint=HINT_UNREACHABLE,
                 ) from exc
             if response.status_code == 401 and not reauthenticated:
                 reauthenticated = True  # token revoked or expired early: fetch one more
@@ -140,15 +187,18 @@ class ApiSession:
                 continue
             if response.status_code in RETRYABLE_STATUS:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if self._may_wait(attempt, retry_after):
+                if self._may_wait(attempt, retry_after, deadline):
                     self._pause(attempt, retry_after, f"GET {path}: HTTP {response.status_code}")
                     continue
                 if response.status_code == 429:
                     raise RateLimited(
-                        f"OfficeRnD kept answering 429 to GET {path}", retry_after=retry_after
+                        f"OfficeRnD kept answering 429 to GET {path}",
+                        retry_after=retry_after,
+                        hint=HINT_RATE_LIMITED,
                     )
                 raise ServiceUnavailable(
-                    f"OfficeRnD answered HTTP {response.status_code} to GET {path} {attempt} times"
+                    f"OfficeRnD answered HTTP {response.status_code} to GET {path} {attempt} times",
+                    hint=HINT_FAILING,
                 )
             self._raise_for_auth(response, scope)
             return response
@@ -159,15 +209,18 @@ class ApiSession:
         """Parsed body of a GET; None on 404.
 
         Another refusal of a read means OfficeRnD does not accept a query orsync built (a
-        filter this organization does not allow, say): nothing the user can fix by retrying.
+        filter this organization does not allow, say) or the service misbehaves: the run
+        cannot read what it needs (exit 69), and retrying now would be refused the same way.
         """
         response = self.get(path, scope=scope, params=params)
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
-            raise InternalError(
+            raise ServiceUnavailable(
                 f"OfficeRnD refused GET {path}: HTTP {response.status_code} "
-                f"{error_message(response)}"
+                f"{error_message(response)}",
+                hint="Check the OfficeRnD API URL and organization (`orsync profiles show`); "
+                "if it persists, report the refusal with `orsync --debug`.",
             )
         return _json(response, f"GET {path}")
 
@@ -190,6 +243,7 @@ class ApiSession:
         """
         operation = f"{method} {path}"
         content = jsonio.dumps(body)
+        deadline = Deadline(self.call_deadline, self._clock)
         attempt = 0
         reauthenticated = False
         while True:
@@ -198,15 +252,27 @@ class ApiSession:
             token = self.tokens.require(scope)
             headers = {**self._headers(token.value), "Content-Type": "application/json"}
             try:
-                response = self.http.request(
-                    method, self.url(path), content=content, headers=headers
+                response = fetch(
+                    self.http,
+                    method,
+                    self.url(path),
+                    limits=self.limits,
+                    deadline=deadline,
+                    what=operation,
+                    content=content,
+                    headers=headers,
                 )
             except _NOT_SENT as exc:
-                if self.retry.should_retry(attempt):
+                if self._may_wait(attempt, None, deadline):
                     self._pause(attempt, None, f"{operation}: {type(exc).__name__}")
                     continue
                 raise ServiceUnavailable(
-                    f"OfficeRnD unreachable for {operation}: {type(exc).__name__}"
+                    f"OfficeRnD unreachable for {operation}: {type(exc).__name__}",
+                    hint=HINT_UNREACHABLE,
+                ) from exc
+            except (ResponseTooLarge, DeadlineExceeded) as exc:
+                raise OfficeRndUnconfirmed(
+                    f"{operation}: {exc.message}", operation=operation, lookup=lookup
                 ) from exc
             except httpx.TransportError as exc:
                 raise OfficeRndUnconfirmed(
@@ -221,11 +287,13 @@ class ApiSession:
                 continue
             if write_may_retry_after(status):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if self._may_wait(attempt, retry_after):
+                if self._may_wait(attempt, retry_after, deadline):
                     self._pause(attempt, retry_after, f"{operation}: HTTP 429")
                     continue
                 raise RateLimited(
-                    f"OfficeRnD kept answering 429 to {operation}", retry_after=retry_after
+                    f"OfficeRnD kept answering 429 to {operation}",
+                    retry_after=retry_after,
+                    hint=HINT_RATE_LIMITED,
                 )
             if status >= 500:
                 raise OfficeRndUnconfirmed(
@@ -257,10 +325,13 @@ class ApiSession:
     def _headers(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
-    def _may_wait(self, attempt: int, retry_after: float | None) -> bool:
+    def _may_wait(self, attempt: int, retry_after: float | None, deadline: Deadline) -> bool:
         # Retrying before the Retry-After the service asked for would only earn another 429;
-        # a wait longer than the policy allows ends the run (exit 75) to be resumed later.
+        # a wait longer than the policy allows ends the run (exit 75) to be resumed later, and
+        # so does one that would outlast the call's deadline.
         if retry_after is not None and retry_after > self.max_retry_after:
+            return False
+        if deadline.remaining() <= (retry_after or 0.0):
             return False
         return self.retry.should_retry(attempt)
 
@@ -277,5 +348,6 @@ def _json(response: httpx.Response, what: str) -> Any:
         return jsonio.loads(response.content)
     except ValueError as exc:
         raise ServiceUnavailable(
-            f"OfficeRnD sent an unreadable answer to {what} (HTTP {response.status_code})"
+            f"OfficeRnD sent an unreadable answer to {what} (HTTP {response.status_code})",
+            hint=HINT_UNREADABLE,
         ) from exc

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orsync.errors import AuthError
+from orsync.errors import AuthError, ConfigError
 from orsync.officernd import jsonio
 
 SIGNATURE_HEADER = "officernd-signature"
 # No official tolerance exists (60 s in OfficeRnD's extension example, 300 s in n8n): 300 s
 # absorbs clock skew between OfficeRnD and a small server without inviting long replays.
 DEFAULT_TOLERANCE_SECONDS = 300.0
+# Everything here reads unauthenticated input, so each part has a shape and a size: a header
+# longer than a few signatures, a timestamp that is not 1 to 12 ASCII digits, a signature that
+# is not 64 lower-case hex digits, or a body over MAX_BODY_BYTES is refused before any work.
+MAX_HEADER_CHARS = 1024
+MAX_BODY_BYTES = 1024 * 1024
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
 class WebhookSignatureError(AuthError):
@@ -39,6 +47,8 @@ def parse_signature_header(value: str | None) -> SignatureHeader:
     """Parse ``t=<seconds>,signature=<hex>`` (several ``signature=`` entries are all accepted)."""
     if not value:
         raise WebhookSignatureError(f"missing {SIGNATURE_HEADER} header")
+    if len(value) > MAX_HEADER_CHARS:
+        raise WebhookSignatureError(f"{SIGNATURE_HEADER} header is too long")
     timestamp: str | None = None
     signatures: list[str] = []
     for part in value.split(","):
@@ -49,8 +59,10 @@ def parse_signature_header(value: str | None) -> SignatureHeader:
             timestamp = item.strip()
         elif key == "signature":
             signatures.append(item.strip().lower())
-    if timestamp is None or not timestamp.isdigit():
+    # str.isdigit() accepts Arabic-Indic and other digits int() reads but ASCII cannot encode.
+    if timestamp is None or not _TIMESTAMP.fullmatch(timestamp):
         raise WebhookSignatureError(f"{SIGNATURE_HEADER} header has no valid t= timestamp")
+    signatures = [s for s in signatures if _SIGNATURE.fullmatch(s)]
     if not signatures:
         raise WebhookSignatureError(f"{SIGNATURE_HEADER} header has no signature= value")
     return SignatureHeader(timestamp=timestamp, signatures=tuple(signatures))
@@ -75,13 +87,24 @@ def verify_signature(
     tolerance: float = DEFAULT_TOLERANCE_SECONDS,
     clock: Callable[[], float] = time.time,
 ) -> int:
-    """Check a delivery; return its timestamp (unix seconds) or raise WebhookSignatureError."""
+    """Check a delivery; return its timestamp (unix seconds) or raise WebhookSignatureError.
+
+    An empty secret is orsync's configuration (ConfigError), never a delivery's fault: with it,
+    anyone could sign.
+    """
+    if not secret:
+        raise ConfigError(
+            "the webhook secret is empty: every delivery would verify",
+            hint="Register the webhook again so that orsync stores its secret.",
+        )
+    if len(body) > MAX_BODY_BYTES:
+        raise WebhookSignatureError(f"webhook body is over {MAX_BODY_BYTES:,} bytes")
     parsed = parse_signature_header(header)
-    expected = compute_signature(secret, body, parsed.timestamp)
+    expected = compute_signature(secret, body, parsed.timestamp).encode("ascii")
     # Compare every candidate without short-circuiting so timing does not reveal which matched.
     matched = False
     for candidate in parsed.signatures:
-        matched |= hmac.compare_digest(expected, candidate)
+        matched |= hmac.compare_digest(expected, candidate.encode("ascii"))
     if not matched:
         raise WebhookSignatureError("webhook signature does not match the body")
     sent_at = int(parsed.timestamp)
@@ -121,10 +144,12 @@ class WebhookDelivery:
 
 def parse_delivery(body: bytes) -> WebhookDelivery:
     """Parse a delivery body (verify it first); amounts stay Decimal."""
+    if len(body) > MAX_BODY_BYTES:
+        raise WebhookSignatureError(f"webhook body is over {MAX_BODY_BYTES:,} bytes")
     try:
         payload = jsonio.loads(body)
-    except ValueError as exc:
-        raise WebhookSignatureError("webhook body is not JSON") from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting thousands deep
+        raise WebhookSignatureError("webhook body is not JSON orsync can read") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("eventType"), str):
         raise WebhookSignatureError("webhook body has no eventType")
     data = _mapping(payload.get("data"))

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orsync.env import ensure_private_dir, unusable_path
+from orsync.env import ensure_private_dir, state_dir, unusable_path
 from orsync.errors import ConfigError, InternalError, OrsyncError, TemporaryError
 
 Clock = Callable[[], datetime]
@@ -50,8 +50,25 @@ def to_text(instant: datetime) -> str:
     return utc.isoformat(timespec="microseconds") + "Z"
 
 
+class DamagedState(ConfigError):
+    """A value in the state file that orsync never writes (a hand edit, another program):
+    the file is the user's to move aside, not a bug (exit 78)."""
+
+    def __init__(self, what: str, *, path: Path | None = None) -> None:
+        # Found while parsing a row the connection already returned: the folder is named
+        # when the file is not known here (each profile's file is <profile>.sqlite3 in it).
+        where = f"the state file {path}" if path is not None else f"a state file in {state_dir()}"
+        super().__init__(f"{where} holds {what}, which orsync never writes", hint=REBUILD_HINT)
+        self.what = what
+        self.path = path
+
+
 def from_text(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise DamagedState(f"the timestamp {text[:40]!r}") from None
+    return instant
 
 
 def from_optional_text(text: str | None) -> datetime | None:
@@ -181,6 +198,10 @@ class Database:
         damaged page may only show when a read reaches it, long after the file opened)."""
         try:
             yield
+        except DamagedState as exc:
+            if exc.path is not None:
+                raise
+            raise DamagedState(exc.what, path=self.path) from None
         except sqlite3.Error as exc:
             error = unusable_state_file(self.path, exc)
             if error is None:

@@ -17,6 +17,7 @@ from orsync.state.records import (
     UPDATED_RUN_INDEX,
     LedgerRow,
     Status,
+    parse_status,
     row_from_sql,
 )
 
@@ -143,7 +144,7 @@ class LedgerReads:
         with self._db.reading() as conn:
             query = "SELECT kind, status, count(*) FROM ledger GROUP BY kind, status"
             for kind, status, count in conn.execute(query):
-                result.setdefault(str(kind), {})[Status(str(status))] = int(count)
+                result.setdefault(str(kind), {})[parse_status(status)] = int(count)
         return result
 
 

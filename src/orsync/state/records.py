@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from orsync.errors import InternalError, OrsyncError, RecordError
-from orsync.state._db import from_optional_text, from_text
+from orsync.state._db import DamagedState, from_optional_text, from_text
 
 
 class Status(StrEnum):
@@ -193,7 +193,7 @@ def row_from_sql(values: sqlite3.Row | tuple[object, ...]) -> LedgerRow:
     return LedgerRow(
         kind=str(kind),
         source_id=str(source_id),
-        status=Status(str(status)),
+        status=parse_status(status),
         version_hash=str(version_hash),
         confirmed_version=_opt(confirmed_version),
         action=_opt(action),
@@ -208,6 +208,14 @@ def row_from_sql(values: sqlite3.Row | tuple[object, ...]) -> LedgerRow:
         confirmed_at=from_optional_text(_opt(confirmed_at)),
         updated_run=None if updated_run is None else int(str(updated_run)),
     )
+
+
+def parse_status(value: object) -> Status:
+    """A ledger status as stored; anything else is a damaged file (exit 78), not a bug."""
+    try:
+        return Status(str(value))
+    except ValueError:
+        raise DamagedState(f"a ledger row with the status {str(value)[:40]!r}") from None
 
 
 def _opt(value: object) -> str | None:

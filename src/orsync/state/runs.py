@@ -20,7 +20,7 @@ from typing import Any
 
 from orsync.errors import ExitCode, InternalError
 from orsync.redact import redact
-from orsync.state._db import Database, from_optional_text, from_text
+from orsync.state._db import DamagedState, Database, from_optional_text, from_text
 from orsync.state.lock import LockHolder, ProfileLock
 
 
@@ -184,8 +184,15 @@ def _record(values: tuple[Any, ...]) -> RunRecord:
         hostname=str(hostname),
         started_at=from_text(started_at),
         ended_at=from_optional_text(ended_at),
-        outcome=None if outcome is None else RunOutcome(outcome),
+        outcome=None if outcome is None else _outcome(outcome),
         exit_code=None if exit_code is None else int(exit_code),
         counts={} if counts is None else {str(k): int(v) for k, v in json.loads(counts).items()},
         message=message,
     )
+
+
+def _outcome(value: str) -> RunOutcome:
+    try:
+        return RunOutcome(value)
+    except ValueError:
+        raise DamagedState(f"a run with the outcome {value[:40]!r}") from None

@@ -11,6 +11,11 @@ from lxml import etree
 
 XSD_ENV = "ORSYNC_INTACCT_XSD"
 
+
+class SchemaUnavailable(RuntimeError):
+    """Validation was asked for, but the optional ``xmlschema`` package is not installed."""
+
+
 _cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
 
@@ -29,7 +34,13 @@ def load_schema(path: str) -> Any:
     with _cache_lock:
         schema = _cache.get(key)
         if schema is None:
-            import xmlschema
+            try:
+                import xmlschema
+            except ImportError:
+                raise SchemaUnavailable(
+                    f"validating requests against {path} needs the xmlschema package: "
+                    f"pip install 'orsync[sandbox]', or unset {XSD_ENV}"
+                ) from None
 
             # XSD 1.1 mode: api.xsd's `arguments` element violates UPA, which 1.1 relaxes.
             schema = xmlschema.XMLSchema11(key)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from orsync.sandbox.officernd import billing, bodies
+from orsync.sandbox.officernd.matching import matching_ids
 from orsync.sandbox.officernd.org import Organization
 from orsync.sandbox.officernd.paging import page, select_fields
 from orsync.sandbox.officernd.query import parse_list_query, parse_select
@@ -77,6 +78,19 @@ def _lister(collection: str) -> Handler:
         records = org.store[collection]
         found = page(records, query)
         return Response(200, found.body(records), units=len(found.records))
+
+    return handle
+
+
+def _counter(collection: str) -> Handler:
+    """``GET /payments/count`` (listed by the reference, shape unverified): ``{"count": N}``
+    of the records the list's filters match; paging parameters are ignored."""
+
+    def handle(org: Organization, request: Request) -> Response:
+        query = parse_list_query(collection, request.query_string)
+        return Response.json(
+            200, {"count": len(matching_ids(org.store[collection], query.conditions))}, units=1
+        )
 
     return handle
 
@@ -227,6 +241,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", "/payments/methods", "flex.billing.payments.methods.read", payment_methods),
     _route("POST", "/payments/overpayment", "flex.billing.payments.create", create_overpayment),
     _route("GET", "/payments", "flex.billing.payments.read", _lister("payments")),
+    _route("GET", "/payments/count", "flex.billing.payments.read", _counter("payments")),
     _route("GET", "/payments/{id}", "flex.billing.payments.read", _getter("payments", "Payment")),
     _route("PATCH", "/payments/{id}", "flex.billing.payments.update", patch_payment),
     _route(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from orsync import __version__, secrets
+from orsync.bounded import RunBudget, guarded_transport
 from orsync.config import Profile
 from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
 from orsync.officernd import ClientCredentials, OfficeRndClient
@@ -22,14 +23,22 @@ from orsync.secrets import Secret
 # OfficeRnD allows 5 token requests a minute, counted across processes: a person running a few
 # commands in a row would hit it, and waiting up to a minute beats failing with exit 75.
 TOKEN_RATE_LIMIT_WAIT = 65.0
+# The time one command may spend talking to both services (every call is bounded on its own,
+# see orsync.bounded): far beyond a first sync of a large history, so only a service that
+# answers at a crawl reaches it; the run then stops (exit 69) and the next one carries on.
+RUN_BUDGET_SECONDS = 6 * 3600.0
 
 
-def build_intacct_http(transport: httpx.BaseTransport | None = None) -> httpx.Client:
+def build_intacct_http(
+    transport: httpx.BaseTransport | None = None, *, budget: RunBudget | None = None
+) -> httpx.Client:
     """Timeouts are per request (set by the Intacct client); retries only before anything was
-    sent, because a resent write is the one thing the gateway must never see blindly."""
+    sent, because a resent write is the one thing the gateway must never see blindly. With a
+    ``budget``, no request leaves once the run has spent it."""
     return httpx.Client(
         headers={"User-Agent": f"orsync/{__version__}", "Accept-Encoding": "gzip"},
-        transport=transport or httpx.HTTPTransport(retries=2),
+        transport=transport or guarded_transport(retries=2),
+        event_hooks={"request": [budget.hook]} if budget is not None else None,
     )
 
 
@@ -78,9 +87,12 @@ def open_connections(
     intacct_transport: httpx.BaseTransport | None = None,
     officernd_transport: httpx.BaseTransport | None = None,
 ) -> Iterator[Connections]:
-    """Both clients for ``profile``, closed on exit. Transports are injectable for tests."""
-    intacct_http = build_intacct_http(intacct_transport)
+    """Both clients for ``profile``, closed on exit, sharing one run budget (RUN_BUDGET_SECONDS).
+    Transports are injectable for tests."""
+    budget = RunBudget(RUN_BUDGET_SECONDS)
+    intacct_http = build_intacct_http(intacct_transport, budget=budget)
     officernd_http = build_officernd_http(transport=officernd_transport)
+    officernd_http.event_hooks["request"].append(budget.hook)
     try:
         connections = Connections(
             intacct=IntacctClient(intacct_http, intacct_settings(profile_name, profile)),

@@ -330,6 +330,15 @@ def source_document(doc: PaymentDocument, reference: ReferenceData) -> SourceDoc
     if kind is None:
         return None
     number = doc.number or doc.id
+    if doc.unreadable is not None:
+        raise RecordError(
+            f"OfficeRnD sent document {number} (id {doc.id}) in a shape orsync cannot read: "
+            f"{doc.unreadable[:300]}",
+            record=number,
+            field="document",
+            hint="Open the document in OfficeRnD and save it again; orsync reads it again "
+            "when it changes (or with `orsync sync --retry-failed`).",
+        )
     if doc.date is None:
         raise RecordError(
             f"OfficeRnD document {number} has no date",

@@ -11,8 +11,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orsync.errors import UsageError
+from orsync.errors import ConfigError, UsageError
 from orsync.sandbox.faults import UnknownFault
+from orsync.sandbox.intacct.schema import SchemaUnavailable
 from orsync.sandbox.launch import (
     RunningSandbox,
     SandboxOptions,
@@ -155,6 +156,10 @@ def serve_until_stopped(
 
     try:
         running = start_sandbox(options)
+    except SchemaUnavailable as error:
+        raise ConfigError(
+            str(error), hint="Install orsync[sandbox] or unset the variable."
+        ) from None
     except OSError as error:  # an address not on this machine, a port in use or privileged
         ports = f"ports {options.intacct_port} and {options.officernd_port}"
         raise UsageError(

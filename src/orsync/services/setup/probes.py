@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 
 import httpx
 
+from orsync.bounded import guarded_transport
 from orsync.config import IntacctSettings as IntacctProfileSettings
 from orsync.config import OfficeRndSettings
 from orsync.errors import AuthError, ConfigError, OrsyncError, ServiceUnavailable
@@ -75,7 +76,7 @@ def intacct_client(
     transport: httpx.BaseTransport | None = None,
 ) -> Iterator[IntacctClient]:
     """An Intacct client for ``settings`` with the given secrets and the probe retry budget."""
-    http = build_intacct_http(transport or httpx.HTTPTransport(retries=1))
+    http = build_intacct_http(transport or guarded_transport(retries=1))
     try:
         client = IntacctClient(
             http,
@@ -103,7 +104,7 @@ def officernd_client(
     transport: httpx.BaseTransport | None = None,
 ) -> Iterator[OfficeRndClient]:
     """An OfficeRnD client for ``settings``; ``scopes`` narrows what the token asks for."""
-    http = build_officernd_http(timeout=30.0, transport=transport or httpx.HTTPTransport(retries=1))
+    http = build_officernd_http(timeout=30.0, transport=transport or guarded_transport(retries=1))
     try:
         credentials = ClientCredentials(settings.client_id, client_secret)
         if scopes is not None:

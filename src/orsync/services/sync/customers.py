@@ -10,6 +10,7 @@ batch that completes before the page's documents go out. Customers that cannot b
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -253,25 +254,39 @@ class CustomerDesk:
         kind, source_id = action.source_kind, action.source_id
         assert action.version_hash is not None and action.posting is not None
         found = lookup.by_id.get(action.customer_id or "")
-        settled = settle_customer(view_of(ledger.get(kind, source_id)), action.version_hash, found)
+        posting = action.posting
+        settled = settle_customer(view_of(ledger.get(kind, source_id)), found)
         if settled == "confirm":
             assert found is not None  # the unconfirmed create landed; the update goes as planned
             ledger.confirm(kind, source_id, TargetKeys(key=found.record_key))
             row = ledger.mark_sending(kind, source_id, action.version_hash, action="update")
-        elif settled == "resend":
-            row = ledger.resend(kind, source_id)
         elif settled == "absent":
+            # Planned anew under a new controlid (engine.settle_customer says why), with the
+            # currency of its documents, as the first create carried.
             ledger.mark_absent(kind, source_id)
             row = ledger.mark_sending(kind, source_id, action.version_hash, action="create")
+            posting = self._with_currency(posting, kind, source_id)
         else:
             row = ledger.mark_sending(kind, source_id, action.version_hash, action=action.action)
         assert row.controlid is not None
         label = postings.record_label(kind, source_id)
         if action.action == "update":
-            return postings.update_customer(
-                action.posting, action.changes, row.controlid, record=label
-            )
-        return postings.create_customer(action.posting, row.controlid, record=label)
+            return postings.update_customer(posting, action.changes, row.controlid, record=label)
+        return postings.create_customer(posting, row.controlid, record=label)
+
+    def _with_currency(
+        self, posting: CustomerPosting, kind: str, source_id: str
+    ) -> CustomerPosting:
+        """``posting`` with the currency of a document billed to it, as a first create has."""
+        if posting.currency is not None:
+            return posting
+        client = self._ctx.officernd
+        query = Query().eq(kind, source_id).page_size(1)
+        for read in (client.invoices, client.credit_notes):
+            first = next(iter(read(query)), None)
+            if first is not None and first.currency:
+                return dataclasses.replace(posting, currency=first.currency)
+        return posting
 
     def _settle(self, action: CustomerAction, outcome: Outcome, names: Mapping[str, str]) -> None:
         ctx = self._ctx

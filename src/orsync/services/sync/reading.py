@@ -11,8 +11,9 @@ memory stays flat however long the history.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
 
@@ -36,6 +37,7 @@ STREAMS = {
 }
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class ReadMark:
     started_at: dt.datetime
     max_seen: dt.datetime | None = None
     count: int = 0
+    ids: set[str] = field(default_factory=set)  # seen in this read: a repeat is used once
 
     def saw(self, modified_at: dt.datetime | None) -> None:
         self.count += 1
@@ -78,9 +81,17 @@ def documents(
             workers=WINDOW_WORKERS,
         )
     for chunk in chunks(records, PLAN_CHUNK):
+        fresh = []
         for record in chunk:
+            # OfficeRnD sends each record once per read; a second copy (overlapping windows of
+            # a misbehaving server) would be planned while its first write is in flight.
+            if record.id in mark.ids:
+                log.warning("OfficeRnD sent document %s twice in one read; used once", record.id)
+                continue
+            mark.ids.add(record.id)
             mark.saw(record.modified_at)
-        yield list(chunk)
+            fresh.append(record)
+        yield fresh
 
 
 def documents_by_id(client: OfficeRndClient, ids: list[str]) -> Iterator[list[PaymentDocument]]:

@@ -123,6 +123,7 @@ def run_sync(
             )
             runner.run()
             summary.finished_at = utc_now()
+            summary.failed_left = _failed_left(state.lookups)
             summary.exit_code = int(_exit_code(summary))
             assert runner.ctx.plan is not None
             plan = Plan(tuple(runner.ctx.plan.documents), tuple(runner.ctx.plan.customers))
@@ -162,6 +163,7 @@ def run_sync(
             # Every stage ran under this mapping (failed records included, when it changed).
             store.settings.remember_mapping(mapping.fingerprint())
         summary.unconfirmed_left = _unconfirmed_left(store.ledger, summary)
+        summary.failed_left = _failed_left(store.ledger)
         summary.finished_at = utc_now()
         summary.exit_code = int(_exit_code(summary))
         store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
@@ -192,12 +194,20 @@ def _after_mapping_change(
 
 
 def _exit_code(summary: SyncSummary) -> ExitCode:
-    # Unconfirmed writes win: the next run settles them (cron retries 75 without alerting).
+    """One rule, the README's: 0 only when nothing is left over. Unconfirmed writes win (the
+    next run settles them; cron retries 75 without alerting); then any failed record in the
+    ledger, whether it failed in this run or earlier and was not tried again, is exit 1, as
+    `orsync status` lists it, until it is fixed."""
     if summary.unconfirmed_left:
         return ExitCode.TEMPORARY
-    if summary.total("failed") or summary.total("conflict"):
+    if summary.total("failed") or summary.total("conflict") or summary.failed_left:
         return ExitCode.PARTIAL
     return ExitCode.OK
+
+
+def _failed_left(ledger: LedgerLookups) -> int:
+    """Failed records in the ledger after the run (a dry run: as it stands)."""
+    return sum(by_status.get(Status.FAILED, 0) for by_status in ledger.counts().values())
 
 
 def _unconfirmed_left(ledger: Ledger, summary: SyncSummary) -> int:

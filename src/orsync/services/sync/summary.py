@@ -115,6 +115,7 @@ class SyncSummary:
     finished_at: dt.datetime | None = None
     exit_code: int = 0
     unconfirmed_left: int = 0
+    failed_left: int = 0  # failed records in the ledger after the run (this run's or earlier)
     read: dict[str, int] = field(default_factory=lambda: dict.fromkeys(READ_STREAMS, 0))
     counts: dict[Stage, dict[str, int]] = field(
         default_factory=lambda: {stage: dict.fromkeys(OUTCOMES[stage], 0) for stage in STAGES}
@@ -171,6 +172,7 @@ class SyncSummary:
             "read": dict(self.read),
             "counts": {stage: dict(outcomes) for stage, outcomes in self.counts.items()},
             "unconfirmed_left": self.unconfirmed_left,
+            "failed_left": self.failed_left,
             "problems": [p.to_dict() for p in self.problems],
             "problems_not_listed": self.problems_not_listed,
         }
