@@ -12,11 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer import Abort
-
-# typer vendors click (pinned <0.30): the parser's errors, raised here outside standalone mode.
-from typer._click.core import ParameterSource
-from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer import Abort, TyperException
 
 from orsync import __version__
 from orsync.cli import context as ctx_module
@@ -99,7 +95,8 @@ def root(
 
     ORSYNC_HOME relocates config, state and cache.
     """
-    from_environment = ctx.get_parameter_source("profile") == ParameterSource.ENVIRONMENT
+    source = ctx.get_parameter_source("profile")
+    from_environment = source is not None and source.name == "ENVIRONMENT"
     state = AppContext(
         profile=profile,
         profile_named_by=EnvVars.PROFILE if from_environment else "--profile",
@@ -180,7 +177,7 @@ def _report(error: OrsyncError) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the documented code, whatever happens."""
     ctx_module.current = AppContext()
-    args = list(argv) if argv is not None else sys.argv[1:]
+    args = hoist_global_options(list(argv) if argv is not None else sys.argv[1:])
     try:
         # Not standalone: a command line that does not parse comes back here, so that under
         # --json it still prints its one document on stdout.
@@ -189,10 +186,9 @@ def main(argv: list[str] | None = None) -> None:
         if exit_.code == ExitCode.INTERRUPTED:
             _interrupted()
         raise
-    except ClickException as error:
-        error.show()  # as click words it: usage line, "Try ... -h", "Error: ..."
+    except TyperException as error:  # the command line did not parse (click's UsageError)
         _usage_failure(error, args)
-        raise SystemExit(error.exit_code) from None
+        raise SystemExit(getattr(error, "exit_code", int(ExitCode.USAGE))) from None
     except Abort:  # a prompt's input ended (EOF)
         sys.stderr.write("Aborted!\n")
         raise SystemExit(1) from None
@@ -228,18 +224,80 @@ def main(argv: list[str] | None = None) -> None:
     raise SystemExit(code)
 
 
-def _usage_failure(error: ClickException, args: list[str]) -> None:
-    """The orsync.error/1 document of a command line that did not parse, under --json (given
-    before or after the command: the command's own --json was never read)."""
+def _usage_failure(error: TyperException, args: list[str]) -> None:
+    """A command line that does not parse, said as every other error is (``error:`` and a
+    ``hint:`` that runs), and under --json its orsync.error/1 document (given before or after
+    the command: the command's own --json was never read)."""
     state = ctx_module.current
     if "--json" in args:
         state.json = True
     context = getattr(error, "ctx", None)
     command = context.command_path if context is not None else "orsync"
     message = error.format_message()
-    if isinstance(error, NoArgsIsHelpError):  # `orsync map`: its message is the whole help
-        message = "Missing command."
-    state.report_failure(message, f"Run `{command} --help` to see its options.", error.exit_code)
+    if context is not None and message == context.get_help():  # `orsync map`: no subcommand
+        sys.stderr.write(message + "\n")
+        message = f"`{command}` needs a command."
+    hint = f"Run `{command} --help` to see its options."
+    sys.stderr.write(f"error: {message}\nhint: {hint}\n")
+    exit_code = getattr(error, "exit_code", int(ExitCode.USAGE))
+    state.report_failure(message, hint, exit_code)
+
+
+# Global options, accepted after the command as well as before it: `orsync connect --no-input`
+# means `orsync --no-input connect`. Those that take a value, then the flags.
+GLOBAL_VALUE_OPTIONS = frozenset({"--profile", "-p", "--config"})
+GLOBAL_FLAGS = frozenset({"--quiet", "-q", "--json", "--no-input", "--no-color", "--debug"})
+GLOBAL_VERBOSE = ("--verbose", "-v")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``args`` with every global option found after the command moved before it, in order.
+
+    Nothing after a ``--`` moves. ``--json`` stays where it is as well: every command that
+    prints a result takes its own ``--json``, which means the global one."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    seen_command = False
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if not seen_command:
+            rest.append(arg)
+            if name in GLOBAL_VALUE_OPTIONS and "=" not in arg and index + 1 < len(args):
+                rest.append(args[index + 1])
+                index += 1
+            elif not arg.startswith("-"):
+                seen_command = True
+        elif name in GLOBAL_VALUE_OPTIONS:
+            hoisted.append(arg)
+            if "=" not in arg and index + 1 < len(args):
+                hoisted.append(args[index + 1])
+                index += 1
+        elif (name in GLOBAL_FLAGS and name != "--json") or _is_verbose(arg):
+            hoisted.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    if not hoisted:
+        return args
+    first_command = next(i for i, a in enumerate(rest) if _is_command_at(rest, i))
+    return [*rest[:first_command], *hoisted, *rest[first_command:]]
+
+
+def _is_verbose(arg: str) -> bool:
+    return arg in GLOBAL_VERBOSE or (len(arg) > 1 and arg[0] == "-" and set(arg[1:]) == {"v"})
+
+
+def _is_command_at(args: list[str], index: int) -> bool:
+    arg = args[index]
+    if arg.startswith("-"):
+        return False
+    previous = args[index - 1] if index else ""
+    return not (previous in GLOBAL_VALUE_OPTIONS and "=" not in previous)
 
 
 def _interrupted() -> None:

@@ -153,7 +153,8 @@ class Gateway:
         if status == 401:
             raise AuthError(
                 f"Intacct refused the sign-in (HTTP 401): {_body_summary(reply.content)}",
-                hint="Check the sender ID/password and the user credentials (orsync connect).",
+                hint="Check the sender ID/password and the user credentials: "
+                "`orsync connect --sender-id ID --user-id ID`.",
             )
         if status >= 500:
             reason = f"HTTP {status}"
