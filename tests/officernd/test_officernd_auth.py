@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from orsync.errors import RateLimited, ServiceUnavailable
+from orsync.errors import ConfigError, RateLimited
 from orsync.officernd import ORSYNC_SCOPES, READ_SCOPES, MissingScope, OfficeRndAuthError
 
 from .fake_api import SECRET, TOKEN_URL, FakeClock, FakeOfficeRnd, invoice, make_client
@@ -141,8 +141,8 @@ def test_token_requests_that_never_connected_do_not_count_against_the_limit() ->
     fake.token_hooks.extend([refused] * 8)
     sleeps: list[float] = []
     client = make_client(fake, sleeps=sleeps, token_rate_limit_wait=65.0)
-    for _ in range(8):
-        with pytest.raises(ServiceUnavailable):
+    for _ in range(8):  # never reached before: a wrong URL (78), named at once each time
+        with pytest.raises(ConfigError, match=r"https://identity\.test/oauth/token"):
             client.tokens.token()
     assert sleeps == []
     assert client.tokens.token().value  # reachable again: no wait either

@@ -115,17 +115,34 @@ def test_a_read_only_officernd_application_is_refused_naming_a_missing_scope(
     assert_no_secret_in_files(sandbox, read_only.client_secret)
 
 
-def test_an_unreachable_service_exits_69_and_saves_nothing(
+def test_a_token_url_nothing_answers_at_exits_78_naming_it_and_saves_nothing(
     run_cli: CliRunner, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     set_secret_env(monkeypatch, sandbox)
+    token_url = closed_port_url("/oauth/token")
 
-    code, _out, err = connect(
-        run_cli, *connect_flags(sandbox, officernd_token_url=closed_port_url("/oauth/token"))
-    )
+    code, _out, err = connect(run_cli, *connect_flags(sandbox, officernd_token_url=token_url))
+
+    assert code == 78, err  # never reached from this machine: a wrong URL, not an outage
+    assert f"OfficeRnD's token endpoint URL {token_url}: nothing answers there" in err
+    assert not config_file().exists()
+
+
+def test_a_service_down_where_it_answered_before_exits_69_and_saves_nothing(
+    run_cli: CliRunner, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from orsync.endpoints import note_reached
+
+    set_secret_env(monkeypatch, sandbox)
+    token_url = closed_port_url("/oauth/token")
+    note_reached(httpx.Response(200, request=httpx.Request("POST", token_url)))
+
+    code, _out, err = connect(run_cli, *connect_flags(sandbox, officernd_token_url=token_url))
 
     assert code == 69, err
-    assert "OfficeRnD token endpoint" in err
+    assert f"OfficeRnD's token endpoint did not answer at {token_url}" in err
     assert not config_file().exists()
 
 

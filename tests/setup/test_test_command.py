@@ -141,10 +141,21 @@ def test_a_read_only_officernd_app_fails_on_each_write_scope_by_name(
     assert checks["officernd.organization"]["status"] == "pass"
 
 
+def reached_before(url: str) -> str:
+    """``url``, as if this machine had reached it before: a refusal there is an outage."""
+    import httpx
+
+    from orsync.endpoints import note_reached
+
+    note_reached(httpx.Response(200, request=httpx.Request("POST", url)))
+    return url
+
+
 def test_an_unreachable_intacct_exits_69(
     run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str
 ) -> None:
-    edit_profile(sandbox_profile, intacct__url=closed_port_url("/ia/xml/xmlgw.phtml"))
+    url = reached_before(closed_port_url("/ia/xml/xmlgw.phtml"))
+    edit_profile(sandbox_profile, intacct__url=url)
 
     result = run_cli("--profile", sandbox_profile, "test", "--json")
 
@@ -155,13 +166,29 @@ def test_an_unreachable_intacct_exits_69(
     assert checks["officernd.organization"]["status"] == "pass"
 
 
+def test_an_intacct_url_never_reached_is_a_configuration_mistake(
+    run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str
+) -> None:
+    url = closed_port_url("/ia/xml/xmlgw.phtml")
+    edit_profile(sandbox_profile, intacct__url=url)
+
+    result = run_cli("--profile", sandbox_profile, "test", "--json")
+
+    assert result.exit_code == 78
+    sender = checks_of(result.stdout)["intacct.sender"]
+    assert sender["failure"] == "config" and url in sender["detail"]
+    assert "orsync connect --intacct-url URL" in sender["fix"]
+
+
 def test_unreachable_wins_over_wrong_credentials(
     run_cli: CliRunner,
     sandbox: RunningSandbox,
     sandbox_profile: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    edit_profile(sandbox_profile, officernd__token_url=closed_port_url("/oauth/token"))
+    edit_profile(
+        sandbox_profile, officernd__token_url=reached_before(closed_port_url("/oauth/token"))
+    )
     monkeypatch.setenv(USER_ENV, "not-the-password")
 
     assert run_cli("--profile", sandbox_profile, "test").exit_code == 69

@@ -20,6 +20,7 @@ from typing import Protocol
 
 import httpx
 
+from orsync.endpoints import OFFICERND_TOKEN, not_found, unreachable
 from orsync.errors import RateLimited, ServiceUnavailable
 from orsync.officernd.budget import SlidingWindowGuard
 from orsync.officernd.errors import MissingScope, OfficeRndAuthError
@@ -228,10 +229,7 @@ class TokenProvider:
                 # Never reached OfficeRnD, so not one of its 5 a minute: an unreachable
                 # endpoint is reported at once, not after a wait for the limit.
                 self._guard.release(stamp)
-            raise ServiceUnavailable(
-                f"cannot reach the OfficeRnD token endpoint: {type(exc).__name__}",
-                hint="Check the network and the OfficeRnD identity URL.",
-            ) from exc
+            raise unreachable(OFFICERND_TOKEN, self._token_url, exc) from exc
         if response.status_code == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise RateLimited(
@@ -242,6 +240,8 @@ class TokenProvider:
             raise ServiceUnavailable(
                 f"OfficeRnD token endpoint answered HTTP {response.status_code}"
             )
+        if response.status_code in (404, 405):  # no token endpoint at this path
+            raise not_found(OFFICERND_TOKEN, self._token_url, response.status_code)
         if response.status_code != 200:
             raise self._refusal(response)
         return self._parse(response, started)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from orsync import __version__
+from orsync.endpoints import note_reached
 from orsync.errors import ConfigError, ServiceUnavailable
 from orsync.officernd import writes
 from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider, TokenStore
@@ -90,6 +91,7 @@ def build_http_client(
         timeout=httpx.Timeout(timeout, connect=10.0),
         headers={"User-Agent": f"orsync/{__version__}"},
         transport=transport or httpx.HTTPTransport(retries=2),
+        event_hooks={"response": [note_reached]},
     )
 
 

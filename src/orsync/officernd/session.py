@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from orsync.endpoints import OFFICERND_API, unreachable
 from orsync.errors import InternalError, RateLimited, RecordError, ServiceUnavailable
 from orsync.officernd import jsonio
 from orsync.officernd.auth import TokenProvider
@@ -131,9 +132,7 @@ class ApiSession:
                 if self.retry.should_retry(attempt):
                     self._pause(attempt, None, f"GET {path}: {type(exc).__name__}")
                     continue
-                raise ServiceUnavailable(
-                    f"OfficeRnD unreachable after {attempt} attempts: {type(exc).__name__}"
-                ) from exc
+                raise unreachable(OFFICERND_API, self.url(path), exc, attempts=attempt) from exc
             if response.status_code == 401 and not reauthenticated:
                 reauthenticated = True  # token revoked or expired early: fetch one more
                 self.tokens.invalidate(token.value)
@@ -205,9 +204,7 @@ class ApiSession:
                 if self.retry.should_retry(attempt):
                     self._pause(attempt, None, f"{operation}: {type(exc).__name__}")
                     continue
-                raise ServiceUnavailable(
-                    f"OfficeRnD unreachable for {operation}: {type(exc).__name__}"
-                ) from exc
+                raise unreachable(OFFICERND_API, self.url(path), exc, attempts=attempt) from exc
             except httpx.TransportError as exc:
                 raise OfficeRndUnconfirmed(
                     f"{operation}: connection lost before the answer ({type(exc).__name__})",

@@ -14,6 +14,7 @@ import httpx
 
 from orsync import __version__, secrets
 from orsync.config import Profile
+from orsync.endpoints import note_reached
 from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
 from orsync.officernd import ClientCredentials, OfficeRndClient
 from orsync.officernd.client import build_http_client as build_officernd_http
@@ -30,6 +31,7 @@ def build_intacct_http(transport: httpx.BaseTransport | None = None) -> httpx.Cl
     return httpx.Client(
         headers={"User-Agent": f"orsync/{__version__}", "Accept-Encoding": "gzip"},
         transport=transport or httpx.HTTPTransport(retries=2),
+        event_hooks={"response": [note_reached]},
     )
 
 
