@@ -38,15 +38,17 @@ _noted: set[str] = set()
 
 @dataclass(frozen=True)
 class Setting:
-    """Where a URL comes from: the service's name and the connect flag that sets it."""
+    """Where a URL comes from: the service's name and the command that sets it."""
 
     service: str
-    flag: str
+    command: str
 
 
-INTACCT = Setting("Intacct", "--intacct-url")
-OFFICERND_API = Setting("OfficeRnD", "--officernd-api-url")
-OFFICERND_TOKEN = Setting("OfficeRnD's token endpoint", "--officernd-token-url")
+INTACCT = Setting("Intacct", "`orsync connect --intacct-url URL`")
+OFFICERND_API = Setting("OfficeRnD", "`orsync connect --officernd-api-url URL`")
+OFFICERND_TOKEN = Setting(
+    "OfficeRnD's token endpoint", "`orsync connect --officernd-token-url URL`"
+)
 
 
 def origin(url: str | httpx.URL) -> str:
@@ -103,7 +105,7 @@ def unreachable(setting: Setting, url: str, error: Exception, *, attempts: int =
     """The error for a request to ``url`` that never got an answer."""
     text = str(error).lower()
     tried = f" after {attempts} attempts" if attempts > 1 else ""
-    fix = f"Check the URL, and correct it with `orsync connect {setting.flag} URL`."
+    fix = f"Check the URL, and correct it with {setting.command}."
     if isinstance(error, httpx.ConnectError) and any(w in text for w in _NO_SUCH_HOST):
         host = httpx.URL(url).host
         return ConfigError(f"{setting.service} URL {url}: the host {host} does not exist", hint=fix)
@@ -128,7 +130,7 @@ def not_found(setting: Setting, url: str, status: int = 404) -> ConfigError:
     """The server answered, but there is no such endpoint: a wrong path."""
     return ConfigError(
         f"{setting.service} URL {url}: the server answered HTTP {status} (no such endpoint)",
-        hint=f"Check the path, and correct it with `orsync connect {setting.flag} URL`.",
+        hint=f"Check the path, and correct it with {setting.command}.",
     )
 
 

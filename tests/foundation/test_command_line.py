@@ -159,3 +159,15 @@ def test_a_command_that_does_not_parse_is_caught() -> None:
         parse_only(["connect", "intacct"])
     with pytest.raises(TyperException, match="No such option"):
         parse_only(["--profile", "x", "sync", "--rebuild"])
+
+
+def test_a_mistyped_profile_name_gets_a_did_you_mean(run_cli: CliRunner) -> None:
+    from tests.foundation.profiles_data import write_profiles
+
+    write_profiles("production", "staging")
+    result = run_cli("--profile", "prodution", "status")
+    assert result.exit_code == 78
+    assert '(profiles: production, staging); did you mean "production"?' in result.stderr
+    assert "hint: Use --profile production, or run `orsync --profile prodution connect`" in (
+        result.stderr
+    )
