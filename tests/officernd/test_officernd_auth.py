@@ -273,3 +273,16 @@ def test_a_failing_token_store_never_fails_the_run() -> None:
         invoice(1)["_id"]
     ]
     assert len(fake.token_requests) == 1
+
+
+def test_a_profile_asks_for_the_scopes_of_the_features_it_uses() -> None:
+    from orsync.officernd import FEATURE_SCOPES, WRITE_SCOPES, scopes_needed
+
+    assert scopes_needed() == READ_SCOPES  # today's flows write nothing to OfficeRnD
+    payments = scopes_needed(("payments",))
+    assert payments[: len(READ_SCOPES)] == READ_SCOPES
+    assert set(payments) - set(READ_SCOPES) == set(FEATURE_SCOPES["payments"])
+    everything = scopes_needed(tuple(FEATURE_SCOPES))
+    assert set(everything) == set(ORSYNC_SCOPES) and len(everything) == len(
+        READ_SCOPES + WRITE_SCOPES
+    )

@@ -94,12 +94,12 @@ def test_each_wrong_credential_is_named_and_nothing_is_saved(
         assert value not in err
 
 
-def test_a_read_only_officernd_application_is_refused_naming_a_missing_scope(
+def test_a_read_only_officernd_application_is_enough(
     run_cli: CliRunner,
     sandbox: RunningSandbox,
     monkeypatch: pytest.MonkeyPatch,
-    isolated_environment: MemoryKeyring,
 ) -> None:
+    """orsync writes nothing to OfficeRnD yet, so connect asks for the read scopes only."""
     read_only = sandbox.world.officernd.applications[1]
     set_secret_env(monkeypatch, sandbox, **{CLIENT_SECRET_ENV: read_only.client_secret})
 
@@ -107,12 +107,8 @@ def test_a_read_only_officernd_application_is_refused_naming_a_missing_scope(
         run_cli, *connect_flags(sandbox, officernd_client_id=read_only.client_id)
     )
 
-    assert code == 77, err
-    assert "OfficeRnD application permissions (scopes)" in err
-    assert "flex.billing.charges.create" in err
-    assert not config_file().exists()
-    assert isolated_environment.entries == {}
-    assert_no_secret_in_files(sandbox, read_only.client_secret)
+    assert code == 0, err
+    assert config_file().exists()
 
 
 def test_a_token_url_nothing_answers_at_exits_78_naming_it_and_saves_nothing(

@@ -2,11 +2,13 @@
 
 from orsync.officernd.auth import (
     DEFAULT_TOKEN_URL,
+    FEATURE_SCOPES,
     ORSYNC_SCOPES,
     READ_SCOPES,
     WRITE_SCOPES,
     ClientCredentials,
     TokenProvider,
+    scopes_needed,
 )
 from orsync.officernd.budget import RateBudget
 from orsync.officernd.client import OfficeRndClient, Page
@@ -38,6 +40,7 @@ from orsync.officernd.writes import AccountingLink, NewCharge, NewOverpayment
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_TOKEN_URL",
+    "FEATURE_SCOPES",
     "ORSYNC_SCOPES",
     "READ_SCOPES",
     "WRITE_SCOPES",
@@ -67,4 +70,5 @@ __all__ = [
     "TaxAmount",
     "TaxRate",
     "TokenProvider",
+    "scopes_needed",
 ]

@@ -52,6 +52,26 @@ WRITE_SCOPES: tuple[str, ...] = (
     "flex.billing.payments.allocations.update",
 )
 ORSYNC_SCOPES: tuple[str, ...] = READ_SCOPES + WRITE_SCOPES
+# The writes each feature makes in OfficeRnD. A token asks for the reads and the writes of the
+# features in use, no more: one ungranted scope fails the whole token request, so asking for
+# scopes nothing uses would refuse a correctly configured application. Customers, invoices and
+# credit notes flow to Intacct only, so today's runs need the reads alone.
+FEATURE_SCOPES: dict[str, tuple[str, ...]] = {
+    "payments": (
+        "flex.billing.charges.create",
+        "flex.billing.payments.create",
+        "flex.billing.payments.allocations.create",
+        "flex.billing.payments.allocations.update",
+    ),
+    "write_back": ("flex.billing.payments.update",),
+}
+
+
+def scopes_needed(features: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The scopes a profile using ``features`` (keys of FEATURE_SCOPES) must be granted."""
+    extra = [scope for feature in features for scope in FEATURE_SCOPES[feature]]
+    return READ_SCOPES + tuple(dict.fromkeys(extra))
+
 
 TOKEN_REQUESTS_PER_MINUTE = 5  # documented limit of the token endpoint, failures included
 REFRESH_MARGIN_SECONDS = 60.0

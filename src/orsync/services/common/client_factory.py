@@ -16,7 +16,7 @@ from orsync import __version__, secrets
 from orsync.config import Profile
 from orsync.endpoints import note_reached
 from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
-from orsync.officernd import ClientCredentials, OfficeRndClient
+from orsync.officernd import ClientCredentials, OfficeRndClient, scopes_needed
 from orsync.officernd.client import build_http_client as build_officernd_http
 from orsync.secrets import Secret
 
@@ -56,7 +56,7 @@ def intacct_settings(
 
 def officernd_credentials(profile_name: str, profile: Profile) -> ClientCredentials:
     secret = secrets.resolve(profile_name, Secret.OFFICERND_CLIENT_SECRET)
-    return ClientCredentials(profile.officernd.client_id, secret)
+    return ClientCredentials(profile.officernd.client_id, secret, scopes_needed())
 
 
 @dataclass
