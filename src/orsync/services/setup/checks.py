@@ -343,7 +343,13 @@ def check_officernd(run: _Run) -> None:
     missing: tuple[str, ...] = ()
     try:
         client = run.stack.enter_context(
-            officernd_client(settings, client_secret, transport=run.officernd_transport)
+            officernd_client(
+                settings,
+                client_secret,
+                transport=run.officernd_transport,
+                # A new token proves the secret; kept, it spares the next commands a request.
+                token_store=secrets.fresh_token_store(run.name),
+            )
         )
         client.tokens.token()
     except MissingScope as error:

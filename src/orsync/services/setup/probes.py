@@ -27,6 +27,7 @@ from orsync.officernd import (
     Query,
     scopes_needed,
 )
+from orsync.officernd.auth import TokenStore
 from orsync.officernd.client import build_http_client as build_officernd_http
 from orsync.officernd.collections import LOCATIONS
 from orsync.retry import RetryPolicy
@@ -107,6 +108,7 @@ def officernd_client(
     *,
     scopes: tuple[str, ...] | None = None,
     transport: httpx.BaseTransport | None = None,
+    token_store: TokenStore | None = None,
 ) -> Iterator[OfficeRndClient]:
     """An OfficeRnD client for ``settings`` asking for the scopes orsync's features need;
     ``scopes`` narrows what the token asks for."""
@@ -122,6 +124,7 @@ def officernd_client(
             token_url=settings.token_url,
             retry=PROBE_RETRY,
             token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,
+            token_store=token_store,
         )
     finally:
         http.close()
