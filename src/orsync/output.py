@@ -11,7 +11,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -159,6 +160,53 @@ def configure_logging(settings: OutputSettings, stream: IO[str] | None = None) -
     logger.addHandler(handler)
     logger.setLevel(_level_for(settings))
     logger.propagate = False
+
+
+class StageLog:
+    """Progress as plain log lines (INFO, so shown with ``-v``) for cron mail and pipes, where
+    no bar is drawn: one line when a stage starts, one at most every ``every`` seconds while it
+    runs, and each stage's count when the run moves on or ends (:meth:`close`)."""
+
+    def __init__(
+        self,
+        command: str,
+        labels: dict[str, str],
+        *,
+        every: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = logging.getLogger(f"orsync.{command}")
+        self._labels = labels
+        self._every = every
+        self._clock = clock
+        self._stage: str | None = None
+        self._count = 0
+        self._last = 0.0
+
+    def _label(self, stage: str) -> str:
+        return self._labels.get(stage, stage)
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        now = self._clock()
+        if stage != self._stage:
+            self._finish()
+            self._stage, self._count, self._last = stage, 0, now
+            self._log.info("%s: started", self._label(stage))
+        self._count += count
+        if now - self._last >= self._every:
+            self._last = now
+            self._log.info("%s: %d so far", self._label(stage), self._count)
+
+    def note(self, message: str) -> None:
+        self._log.info("%s", message)
+
+    def close(self) -> None:
+        self._finish()
+        self._stage = None
+
+    def _finish(self) -> None:
+        if self._stage is not None:
+            self._log.info("%s: %d done", self._label(self._stage), self._count)
 
 
 @contextmanager

@@ -114,7 +114,14 @@ def _only(value: str | None) -> frozenset[Stage]:
 @contextmanager
 def _progress(state: AppContext) -> Iterator[Any]:
     if not state.output.interactive or state.json or state.quiet:
-        yield None
+        # Cron and pipes: a plain line per stage, shown with -v (logged at INFO).
+        from orsync.output import StageLog
+
+        log = StageLog("sync", STAGE_LABELS)
+        try:
+            yield log
+        finally:
+            log.close()
         return
     from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 

@@ -46,6 +46,7 @@ from orsync.officernd.models import (
 from orsync.officernd.query import Query
 from orsync.officernd.session import DEFAULT_API_URL, ApiSession
 from orsync.officernd.windows import read_windowed
+from orsync.officernd.wirelog import log_request, log_response
 from orsync.retry import RetryPolicy
 
 
@@ -91,7 +92,7 @@ def build_http_client(
         timeout=httpx.Timeout(timeout, connect=10.0),
         headers={"User-Agent": f"orsync/{__version__}"},
         transport=transport or httpx.HTTPTransport(retries=2),
-        event_hooks={"response": [note_reached]},
+        event_hooks={"request": [log_request], "response": [note_reached, log_response]},
     )
 
 
