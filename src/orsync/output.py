@@ -17,9 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 from orsync.redact import RedactingFilter, redact
 
@@ -82,8 +85,17 @@ class Output:
         self.documents += 1
 
     def result(self, renderable: Any) -> None:
-        """A human-readable result on stdout (tables, summaries)."""
-        self.stdout.print(renderable)
+        """A human-readable result on stdout (tables, summaries). Off a terminal no line ends
+        in padding: a table's cells are padded to the column's width, which in a pipe (no
+        wrapping) is the longest cell's, hundreds of spaces at a line's end."""
+        if self.stdout.is_terminal:
+            self.stdout.print(renderable)
+            return
+        with self.stdout.capture() as captured:
+            self.stdout.print(renderable)
+        text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+        self.stdout.file.write(text + "\n")
+        self.stdout.file.flush()
 
     def line(self, text: str) -> None:
         """A plain line of result text on stdout; never interpreted as markup."""
@@ -91,6 +103,15 @@ class Output:
 
     def warn(self, text: str) -> None:
         self.stderr.print(redact(text), markup=False, highlight=False, style="yellow")
+
+
+def table(*columns: str, title: str | None = None, **options: Any) -> Table:
+    """orsync's one table style, for every command: the title on the left, a rule under the
+    header, no outer box."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAD, **options)
 
 
 def _json_default(value: Any) -> Any:

@@ -297,3 +297,20 @@ def test_no_profile_at_all_is_a_configuration_error(run_cli: CliRunner) -> None:
     result = run_cli("test")
     assert result.exit_code == 78
     assert "orsync connect" in result.stderr
+
+
+def test_in_a_pipe_no_line_ends_in_padding(
+    run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str
+) -> None:
+    result = run_cli("--profile", sandbox_profile, "test")
+    lines = result.stdout.splitlines()
+    assert len(lines) > 10
+    assert [line for line in lines if line != line.rstrip()] == []
+
+
+def test_every_command_draws_its_tables_in_the_one_style() -> None:
+    from tests.conftest import REPO_ROOT
+
+    cli = REPO_ROOT / "src" / "orsync" / "cli"
+    own_tables = [p.name for p in cli.glob("*.py") if "Table(" in p.read_text(encoding="utf-8")]
+    assert own_tables == []  # each asks orsync.output.table for one

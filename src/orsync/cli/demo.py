@@ -113,7 +113,7 @@ class _StageProgress:
 
 
 def _render(output: Output, report: DemoReport) -> None:
-    from rich.table import Table
+    from orsync.output import table as make_table
 
     world = report.world
     output.line(
@@ -138,7 +138,7 @@ def _render(output: Output, report: DemoReport) -> None:
         f"Intacct now holds {report.customers_total} customers "
         f"({report.customers_created} created by this sync) and these documents from orsync:"
     )
-    table = Table(show_edge=False, pad_edge=False)
+    table = make_table()
     for column in ("document", "entity", "currency", "count", "total"):
         table.add_column(column, justify="right" if column in ("count", "total") else "left")
     for row in report.totals:

@@ -127,8 +127,7 @@ def check_command(
 
 
 def _render_check(state: AppContext, result: MapCheckResult) -> None:
-    from rich import box
-    from rich.table import Table
+    from orsync.output import table as make_table
 
     out = state.output
     for warning in result.warnings:
@@ -136,7 +135,7 @@ def _render_check(state: AppContext, result: MapCheckResult) -> None:
     where = "offline" if result.offline else f"{result.documents} OfficeRnD document(s) read"
     out.line(f"{result.path}: valid ({where}).")
     if result.report.coverage:
-        table = Table(title="coverage", title_justify="left", box=box.SIMPLE_HEAD)
+        table = make_table(title="coverage")
         for column in ("map", "in use", "mapped", "by default", "by policy", "covered"):
             table.add_column(column, justify="left" if column == "map" else "right")
         for cov in result.report.coverage:
@@ -204,8 +203,7 @@ def show_command(
 
 
 def _render_document(state: AppContext, doc: ShownDocument) -> None:
-    from rich import box
-    from rich.table import Table
+    from orsync.output import table as make_table
 
     out = state.output
     posting = doc.posting
@@ -229,7 +227,7 @@ def _render_document(state: AppContext, doc: ShownDocument) -> None:
     out.line(f"  number {number}, reference {posting.reference}, {posting.description}")
     if posting.transaction_definition:
         out.line(f"  transaction definition {posting.transaction_definition}")
-    table = Table(box=box.SIMPLE_HEAD, show_footer=True)
+    table = make_table(show_footer=True)
     sales = posting.kind in ("so_invoice", "so_credit")
     table.add_column("#", justify="right", footer="")
     table.add_column("item" if sales else "account", footer="")

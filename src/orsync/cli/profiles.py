@@ -14,8 +14,7 @@ app = typer.Typer(help="List, show and remove profiles.", no_args_is_help=True)
 @app.command("list")
 def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List the configured profiles (no secrets are needed)."""
-    from rich.table import Table
-
+    from orsync.output import table as make_table
     from orsync.services.setup import list_profiles
 
     state: AppContext = ctx.obj
@@ -29,7 +28,7 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     if not summaries:
         state.output.line("No profiles yet. Create one with `orsync connect`.")
         return
-    table = Table("profile", "OfficeRnD org", "Intacct company", "entity", "invoices")
+    table = make_table("profile", "OfficeRnD org", "Intacct company", "entity", "invoices")
     for s in summaries:
         marker = " (default)" if s.is_default else ""
         table.add_row(

@@ -284,12 +284,12 @@ def _plain(state: AppContext, outcome: ReconcileOutcome) -> None:
 
 
 def _tables(console: Console, outcome: ReconcileOutcome) -> None:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
+    from orsync.output import table as make_table
+
     report = outcome.report
-    summary = Table(title="Summary", title_justify="left", box=box.SIMPLE_HEAD)
+    summary = make_table(title="Summary")
     summary.add_column("category")
     summary.add_column("count", justify="right")
     for category, count in report.counts().items():
@@ -302,9 +302,7 @@ def _tables(console: Console, outcome: ReconcileOutcome) -> None:
         groups.setdefault(finding.category, []).append(finding)
     shown = 0
     for category, findings in groups.items():
-        table = Table(
-            title=_TITLES.get(category, category), title_justify="left", box=box.SIMPLE_HEAD
-        )
+        table = make_table(title=_TITLES.get(category, category))
         table.add_column("kind")
         table.add_column("number", no_wrap=True)
         table.add_column("Intacct")
@@ -336,9 +334,7 @@ def _tables(console: Console, outcome: ReconcileOutcome) -> None:
         console.print(table)
     if shown < len(report.findings):
         console.print(f"... {len(report.findings) - shown} more (use --json or --csv for all)")
-    totals = Table(
-        title="Totals (variance = Intacct - OfficeRnD)", title_justify="left", box=box.SIMPLE_HEAD
-    )
+    totals = make_table(title="Totals (variance = Intacct - OfficeRnD)")
     for column in ("entity", "currency", "account", "OfficeRnD", "Intacct", "variance"):
         totals.add_column(
             column, justify="right" if column[0].isupper() or column == "variance" else "left"

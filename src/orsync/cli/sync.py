@@ -197,12 +197,11 @@ def _summary_line(summary: SyncSummary) -> str:
 
 def _summary_table(state: AppContext, summary: SyncSummary) -> None:
     """One row per outcome that happened, one column per stage (narrow terminals fit)."""
-    from rich.table import Table
-
+    from orsync.output import table as make_table
     from orsync.services.sync import OUTCOMES, STAGES
 
     labels = {"customers": "Customers", "invoices": "Invoices", "credit_notes": "Credit notes"}
-    table = Table("", *(labels[stage] for stage in STAGES), title=f"sync {summary.profile}")
+    table = make_table("", *(labels[stage] for stage in STAGES), title=f"sync {summary.profile}")
     for outcome in OUTCOMES["invoices"]:
         counts = [summary.counts[stage].get(outcome) for stage in STAGES]
         if any(counts):
