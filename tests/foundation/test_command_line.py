@@ -171,3 +171,61 @@ def test_a_mistyped_profile_name_gets_a_did_you_mean(run_cli: CliRunner) -> None
     assert "hint: Use --profile production, or run `orsync --profile prodution connect`" in (
         result.stderr
     )
+
+
+def help_of(run_cli: CliRunner, *command: str) -> str:
+    result = run_cli(*command, "--help")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_help_lists_the_commands_in_workflow_order_and_whole(run_cli: CliRunner) -> None:
+    text = help_of(run_cli)
+    listed = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    names = [line.split()[0] for line in listed]
+    assert names == [
+        "connect",
+        "test",
+        "map",
+        "sync",
+        "status",
+        "reconcile",
+        "profiles",
+        "demo",
+        "sandbox",
+    ]
+    assert not [line for line in listed if line.rstrip().endswith("...")]
+    map_help = help_of(run_cli, "map")
+    assert "..." not in map_help.split("Commands:\n", 1)[1]
+
+
+LEAF_COMMANDS = [
+    ("connect",),
+    ("test",),
+    ("map", "init"),
+    ("map", "check"),
+    ("map", "show"),
+    ("sync",),
+    ("status",),
+    ("reconcile",),
+    ("profiles", "list"),
+    ("profiles", "show"),
+    ("profiles", "remove"),
+    ("demo",),
+    ("sandbox",),
+]
+
+
+@pytest.mark.parametrize("command", LEAF_COMMANDS)
+def test_every_command_documents_its_exit_codes(
+    run_cli: CliRunner, command: tuple[str, ...]
+) -> None:
+    assert "Exit codes:" in help_of(run_cli, *command)
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [(("sync",), "--since"), (("reconcile",), "--from"), (("reconcile",), "--to")],
+)
+def test_date_options_show_date(run_cli: CliRunner, command: tuple[str, ...], option: str) -> None:
+    assert re.search(rf"{option} DATE\b", help_of(run_cli, *command))

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from typer import Abort, TyperException
+from typer.core import TyperGroup
 
 from orsync import __version__
 from orsync.cli import context as ctx_module
@@ -33,8 +34,32 @@ Exit codes:
   78  configuration, mapping or credential problem
  130  interrupted (Ctrl-C)"""
 
+# `orsync --help` lists the commands in the order an admin meets them.
+WORKFLOW_ORDER = (
+    "connect",
+    "test",
+    "map",
+    "sync",
+    "status",
+    "reconcile",
+    "profiles",
+    "demo",
+    "sandbox",
+)
+
+
+class WorkflowGroup(TyperGroup):
+    """The root command group, listing its commands in workflow order."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        names = super().list_commands(ctx)
+        rank = {name: index for index, name in enumerate(WORKFLOW_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
+
 app = typer.Typer(
     name="orsync",
+    cls=WorkflowGroup,
     help="Keep OfficeRnD Flex and Sage Intacct in step: exactly-once, fast, transparent.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
@@ -66,7 +91,10 @@ def root(
         typer.Option(envvar=EnvVars.CONFIG, help="Config file (default: under ORSYNC_HOME)."),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More logging; -vv shows requests.")
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="-v: a line per stage; -vv: every request too."
+        ),
     ] = 0,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")
@@ -116,39 +144,41 @@ def root(
 
 
 def _register() -> None:
-    from orsync.cli import profiles
-
-    app.add_typer(profiles.app, name="profiles")
-
-    from orsync.cli import sandbox as sandbox_cli
-
-    app.command("sandbox")(sandbox_cli.sandbox_command)
-
-    from orsync.cli import connect as connect_cli
-
-    app.command("connect")(connect_cli.connect_command)
-
+    """Each command with a short help that fits `orsync --help` whole (click cuts the
+    docstring's first line at the terminal's width)."""
     from orsync.cli import check as check_cli
-
-    app.command("test")(check_cli.test_command)
-
+    from orsync.cli import connect as connect_cli
+    from orsync.cli import demo as demo_cli
     from orsync.cli import map as map_cli
-
-    app.add_typer(map_cli.app, name="map")
-
+    from orsync.cli import profiles
     from orsync.cli import reconcile as reconcile_cli
-
-    app.command("reconcile")(reconcile_cli.reconcile_command)
-
+    from orsync.cli import sandbox as sandbox_cli
     from orsync.cli import status as status_cli
     from orsync.cli import sync as sync_cli
 
-    app.command("sync")(sync_cli.sync_command)
-    app.command("status")(status_cli.status_command)
-
-    from orsync.cli import demo as demo_cli
-
-    app.command("demo")(demo_cli.demo_command)
+    app.command("connect", short_help="Create or edit a profile; tests it before saving.")(
+        connect_cli.connect_command
+    )
+    app.command("test", short_help="Check connections, permissions and the mapping.")(
+        check_cli.test_command
+    )
+    app.add_typer(map_cli.app, name="map", short_help="Write, check and preview the mapping.")
+    app.command("sync", short_help="Post customers, invoices and credit notes to Intacct.")(
+        sync_cli.sync_command
+    )
+    app.command("status", short_help="The last runs and every record left over.")(
+        status_cli.status_command
+    )
+    app.command("reconcile", short_help="Compare both systems for a period; apply safe fixes.")(
+        reconcile_cli.reconcile_command
+    )
+    app.add_typer(profiles.app, name="profiles", short_help="List, show and remove profiles.")
+    app.command("demo", short_help="The whole flow against simulated services.")(
+        demo_cli.demo_command
+    )
+    app.command("sandbox", short_help="Simulated OfficeRnD and Intacct with seeded data.")(
+        sandbox_cli.sandbox_command
+    )
 
 
 _register()

@@ -40,6 +40,8 @@ def demo_command(
     Exits with the sync's code, except that the one customer the sandbox seeds with the name
     of an existing Intacct customer (held: orsync never merges by name) and the documents
     waiting on it are expected, shown, and not counted as failures.
+
+    Exit codes: those of sync (0, 1, 75), or 70 when the demo itself broke.
     """
     from orsync.services.demo import DemoOptions, run_demo
 

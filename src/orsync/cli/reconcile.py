@@ -49,12 +49,18 @@ def reconcile_command(
     date_from: Annotated[
         str | None,
         typer.Option(
-            "--from", help="First document date (YYYY-MM-DD). Default: start of last month."
+            "--from",
+            metavar="DATE",
+            help="First document date (YYYY-MM-DD). Default: start of last month.",
         ),
     ] = None,
     date_to: Annotated[
         str | None,
-        typer.Option("--to", help="Last document date (YYYY-MM-DD). Default: end of last month."),
+        typer.Option(
+            "--to",
+            metavar="DATE",
+            help="Last document date (YYYY-MM-DD). Default: end of last month.",
+        ),
     ] = None,
     entity: Annotated[
         str | None, typer.Option("--entity", help="Only this Intacct entity.")

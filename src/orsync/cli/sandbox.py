@@ -59,6 +59,9 @@ def sandbox_command(
     Fault names: intacct.lost-response, intacct.http-5xx, intacct.http-524,
     intacct.rate-limit, intacct.session-expired, officernd.http-5xx, officernd.rate-limit,
     officernd.lost-response.
+
+    Exit codes: 0 stopped by SIGINT or SIGTERM; 2 a wrong option (a fault name, a rate)
+    or an address and port it cannot listen on.
     """
     from orsync.services.demo import sandbox_options, serve_until_stopped
 

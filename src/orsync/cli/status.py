@@ -19,7 +19,9 @@ def status_command(
 ) -> None:
     """Show the last runs of a profile and every record left over, oldest first.
 
-    Reads the state only (safe beside a running sync). Exits 0 whatever it shows.
+    Reads the state only (safe beside a running sync).
+
+    Exit codes: 0 whatever it shows; 78 no such profile, or an unreadable state file.
     """
     from orsync.services.status import profile_status
 

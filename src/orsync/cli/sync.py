@@ -37,7 +37,9 @@ def sync_command(
     ] = False,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Read records modified since DATE (YYYY-MM-DD or ISO)."),
+        typer.Option(
+            "--since", metavar="DATE", help="Read records modified since DATE (YYYY-MM-DD or ISO)."
+        ),
     ] = None,
     only: Annotated[
         str | None,
@@ -54,9 +56,11 @@ def sync_command(
     """Post new and changed customers, invoices and credit notes to Intacct.
 
     Safe to run from cron every few minutes: one run per profile at a time (a second one exits
-    75), every write recorded before it is sent, and nothing is ever posted twice. Exits 1 when
-    records failed (each is reported with the fix), 75 when writes were left unconfirmed (the
-    next run settles them).
+    75), every write recorded before it is sent, and nothing is ever posted twice.
+
+    Exit codes: 0 done; 1 records failed (each is reported with the fix); 69 a service is
+    unavailable; 75 lock held, rate limited or writes left unconfirmed (the next run
+    settles them); 77 credentials refused; 78 configuration or mapping problem.
     """
     from orsync.services.sync import SyncOptions, plan_sync, run_sync
 
