@@ -21,6 +21,7 @@ write makes no Intacct request at all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -152,6 +153,7 @@ def run_sync(
         runner.runs = store.runs
         try:
             runner.run()
+            _prove_intacct_credentials(connections, store)
         except BaseException as error:
             code = error.exit_code if isinstance(error, OrsyncError) else 70
             if isinstance(error, KeyboardInterrupt):
@@ -170,6 +172,21 @@ def run_sync(
         store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
         return SyncResult(summary)
     raise AssertionError("unreachable")
+
+
+# A run signs in to Intacct at least this often, even with nothing to write.
+CREDENTIALS_PROOF_INTERVAL = dt.timedelta(days=1)
+
+
+def _prove_intacct_credentials(connections: Connections, store: StateStore) -> None:
+    """Sign in to Intacct when no run has in a day: a session this run already holds is proof
+    enough (no request); otherwise one sign-in, so a wrong password fails cron today."""
+    now = utc_now()
+    proved = store.settings.intacct_credentials_proved_at()
+    if proved is not None and now - proved < CREDENTIALS_PROOF_INTERVAL:
+        return
+    connections.intacct.sign_in()
+    store.settings.remember_intacct_credentials_proved(now)
 
 
 def _after_mapping_change(
