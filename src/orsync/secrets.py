@@ -207,19 +207,20 @@ class KeyringTokenStore:
             pass
 
 
-# The file that keeps the token where no keyring keeps the client secret: beside the state.
+# The file that keeps the token where no keyring keeps the client secret: in the cache folder
+# (beside the state under ORSYNC_HOME; not in the state folder, which a dry run never creates).
 TOKEN_FILE_SUFFIX = ".officernd-token"
 
 
 class FileTokenStore:
-    """The OfficeRnD access token of ``profile`` in a private (0600) file beside its state, as
+    """The OfficeRnD access token of ``profile`` in a private (0600) file in the cache folder, as
     other command-line tools keep session tokens: only the short-lived token (an hour at most)
     and whose it is, never the client secret. Best effort, like the keyring store."""
 
     def __init__(self, profile: str) -> None:
-        from orsync.env import state_dir
+        from orsync.env import cache_dir
 
-        self.path = state_dir() / f"{profile}{TOKEN_FILE_SUFFIX}"
+        self.path = cache_dir() / f"{profile}{TOKEN_FILE_SUFFIX}"
 
     def read(self) -> str | None:
         try:
@@ -240,7 +241,7 @@ class FileTokenStore:
 def officernd_token_store(profile: str) -> KeyringTokenStore | FileTokenStore:
     """Where the profile's OfficeRnD token is kept between runs: the keyring, when the client
     secret itself comes from there; otherwise (the secret in the environment: cron, containers,
-    the README's sandbox walk-through; or no keyring at all) a private file beside the state,
+    the README's sandbox walk-through; or no keyring at all) a private file in the cache folder,
     so commands in a row do not each spend one of OfficeRnD's 5 token requests a minute."""
     if os.environ.get(Secret.OFFICERND_CLIENT_SECRET.env_var) or not keyring_available():
         return FileTokenStore(profile)

@@ -155,7 +155,7 @@ def test_the_officernd_token_is_kept_where_the_client_secret_is_kept(
     store.write('{"owner": "x"}')
     assert isolated_environment.entries[TOKEN_KEY] == '{"owner": "x"}'
     # A secret from the environment (cron, containers, the README's walk-through) keeps its
-    # token in a private file beside the state: nothing is written to a keyring it was not given.
+    # token in a private file in the cache folder: nothing is written to a keyring it was not given.
     monkeypatch.setenv("ORSYNC_OFFICERND_CLIENT_SECRET", "from-env")
     beside_state = secrets.officernd_token_store("main")
     assert isinstance(beside_state, secrets.FileTokenStore)
@@ -164,14 +164,14 @@ def test_the_officernd_token_is_kept_where_the_client_secret_is_kept(
 
 
 @pytest.mark.usefixtures("no_keyring_backend")
-def test_a_headless_machine_keeps_the_token_in_a_private_file_beside_the_state() -> None:
+def test_a_headless_machine_keeps_the_token_in_a_private_cache_file() -> None:
     import stat
 
-    from orsync.env import state_dir
+    from orsync.env import cache_dir
 
     store = secrets.officernd_token_store("main")
     assert isinstance(store, secrets.FileTokenStore)
-    assert store.path.parent == state_dir()
+    assert store.path.parent == cache_dir()
     store.write('{"owner": "x", "value": "token"}')
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
     assert store.read() == '{"owner": "x", "value": "token"}'
