@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -179,10 +180,27 @@ def _render(state: AppContext, result: SyncResult, options: SyncOptions) -> None
         _summary_table(state, summary)
     else:
         out.line(_summary_line(summary))
+    _totals(state, summary)
     if summary.mapping_changed:
         out.line("The mapping changed since the last sync: records that failed were tried again.")
     _problems(state, summary)
     del options
+
+
+DOCUMENT_LABELS = {"invoice": "invoices", "credit_note": "credit notes"}
+
+
+def _totals(state: AppContext, summary: SyncSummary) -> None:
+    """What the run wrote, per entity and currency, for how much."""
+    out = state.output
+    for row in summary.totals_list():
+        kind = DOCUMENT_LABELS.get(row["kind"], row["kind"])
+        out.line(
+            f"  {row['action']} {row['count']} {kind} in {row['entity'] or 'the top level'}: "
+            f"{Decimal(row['amount']):,.2f} {row['currency']}"
+        )
+    if summary.totals and summary.run_id is not None:
+        out.line(f"  (each document: `orsync status --run {summary.run_id}`)")
 
 
 def _summary_line(summary: SyncSummary) -> str:

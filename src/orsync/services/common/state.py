@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from orsync.state import Cursors, Runs, RunSettings
+from orsync.state import Cursors, Runs, RunSettings, RunWrites
 from orsync.state.ledger_reads import LedgerReads
 from orsync.state.store import open_read_only
 
@@ -24,6 +24,7 @@ class ReadOnlyState:
     cursors: Cursors
     runs: Runs
     settings: RunSettings
+    writes: RunWrites
 
 
 @contextmanager
@@ -33,6 +34,8 @@ def read_only_state(path: Path) -> Iterator[ReadOnlyState | None]:
         yield None
         return
     try:
-        yield ReadOnlyState(path, LedgerReads(db), Cursors(db), Runs(db), RunSettings(db))
+        yield ReadOnlyState(
+            path, LedgerReads(db), Cursors(db), Runs(db), RunSettings(db), RunWrites(db)
+        )
     finally:
         db.close()

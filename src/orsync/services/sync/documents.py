@@ -188,7 +188,7 @@ class DocumentDesk:
                 )
             )
         else:
-            summary.count(stage, outcome)
+            summary.count(stage, outcome, record=(action.source_kind, action.source_id))
 
     # -- apply --------------------------------------------------------------------------------
 
@@ -223,7 +223,8 @@ class DocumentDesk:
         ctx = self._ctx
         stage = stage_of(action.source_kind)
         if action.action == "skip":
-            ctx.summary.count(stage, "unchanged" if action.reason == "unchanged" else "skipped")
+            outcome = "unchanged" if action.reason == "unchanged" else "skipped"
+            ctx.summary.count(stage, outcome, record=(action.source_kind, action.source_id))
             return
         if action.action in ("failed", "conflict"):
             problem = action.problems[0] if action.problems else None
@@ -270,7 +271,9 @@ class DocumentDesk:
         if resend:
             sent = ledger.resend(kind, source_id)
         else:
-            sent = ledger.mark_sending(kind, source_id, action.version_hash, action=action.action)
+            sent = ledger.mark_sending(
+                kind, source_id, action.version_hash, action=action.action, number=doc.number
+            )
         assert sent.controlid is not None
         label = postings.record_label(kind, source_id)
         posting = action.posting
@@ -312,6 +315,8 @@ class DocumentDesk:
                     entity,
                     posting.invoice_number if posting is not None else None,
                     posting.transaction_definition if posting is not None else None,
+                    amount=doc.total,
+                    currency=doc.currency,
                 ),
             )
         )
@@ -378,7 +383,9 @@ class DocumentDesk:
             REVERSAL_VERSION,
             TargetKeys(key=found.record_key, number=found.invoice_number, entity=found.entity_id),
         )
-        self._ctx.summary.count(stage_of(action.source_kind), "adopted")
+        self._ctx.summary.count(
+            stage_of(action.source_kind), "adopted", record=(action.source_kind, action.source_id)
+        )
 
     # -- unknown outcomes ---------------------------------------------------------------------
 
@@ -403,11 +410,10 @@ class DocumentDesk:
             sent = row.version_hash
             was_update = row.confirmed_version is not None
             now = version_hash(posting) if isinstance(posting, Posting) else None
-            stage = stage_of(doc.kind)
             if sent == REVERSAL_VERSION:
                 if found is not None and found.state == "reversed":
-                    ledger.confirm(doc.kind, doc.id)
-                    ctx.summary.count(stage, "adopted")
+                    confirmed = ledger.confirm(doc.kind, doc.id)
+                    ctx.wrote(doc.kind, doc.id, "adopted", row=confirmed, number=doc.number)
                     replan.append((doc, posting))
                 elif found is None:
                     self._lost_document(doc, row)
@@ -443,14 +449,22 @@ class DocumentDesk:
                     )
                     self._send(resend, doc, row, sends, resend=True, line_count=len(found.lines))
                     continue
-            ledger.confirm(
+            confirmed = ledger.confirm(
                 doc.kind,
                 doc.id,
                 TargetKeys(
                     key=found.record_key, number=found.invoice_number, entity=found.entity_id
                 ),
             )
-            ctx.summary.count(stage, "adopted")
+            ctx.wrote(
+                doc.kind,
+                doc.id,
+                "adopted",
+                row=confirmed,
+                number=doc.number,
+                amount=doc.total,
+                currency=doc.currency,
+            )
             replan.append((doc, posting))
         if not replan:
             return []
