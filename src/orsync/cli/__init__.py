@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the documented code, whatever happens."""
     ctx_module.current = AppContext()
     args = hoist_global_options(list(argv) if argv is not None else sys.argv[1:])
+    ctx_module.command_line = list(args)
     try:
         # Not standalone: a command line that does not parse comes back here, so that under
         # --json it still prints its one document on stdout.

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
+from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
 from orsync.env import unwritable_reason, write_private_file
 from orsync.errors import UsageError
 
@@ -86,6 +87,8 @@ def reconcile_command(
             "Without --from/--to: all history, and the ledger is cleared first.",
         ),
     ] = False,
+    all_profiles: AllProfilesOption = False,
+    jobs: JobsOption = 1,
     json_output: JsonOption = False,
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the findings to this CSV file.")
@@ -115,6 +118,14 @@ def reconcile_command(
 
     state: AppContext = ctx.obj
     as_json = state.request_json(json_output)
+    if all_profiles:
+        if csv_file is not None:
+            raise UsageError(
+                "--csv names one file, and --all-profiles runs several reconciles",
+                hint="Run `orsync reconcile --csv FILE` for one profile at a time.",
+            )
+        run_for_all_profiles(state, "reconcile", jobs, _profile_summary)
+        return
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     if csv_file is not None and (reason := unwritable_reason(csv_file)) is not None:
         # Refused before the reads (and any fixes), not after them.
@@ -383,3 +394,16 @@ def _render_run(state: AppContext, run: ReconcileRun) -> None:
             out.line(f"{run.fixes.unconfirmed} writes are unconfirmed: run sync again.")
     for note in run.notes:
         out.line(note)
+
+
+def _profile_summary(document: dict[str, Any]) -> str:
+    """One profile's line under --all-profiles, from its orsync.reconcile/1 document."""
+    if document.get("agree"):
+        return "both sides agree"
+    counts = {k: v for k, v in document.get("counts", {}).items() if v and k != "relink"}
+    fixes = document.get("fixes", {})
+    return (
+        "differences: "
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+        + f"; {len(fixes.get('safe', []))} safe fixes, {len(fixes.get('manual', []))} manual"
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
+from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
 
 
 def status_command(
@@ -20,6 +21,8 @@ def status_command(
         int | None,
         typer.Option("--run", metavar="N", min=1, help="What run N wrote, one line each."),
     ] = None,
+    all_profiles: AllProfilesOption = False,
+    jobs: JobsOption = 1,
     json_output: JsonOption = False,
 ) -> None:
     """Show the last runs of a profile and every record left over, oldest first.
@@ -35,6 +38,9 @@ def status_command(
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
+    if all_profiles:
+        run_for_all_profiles(state, "status", jobs, _profile_summary)
+        return
     name, _profile = state.selected_profile()
     if run_id is not None:
         _run_detail(state, name, run_id)
@@ -120,3 +126,19 @@ def _run_detail(state: AppContext, name: str, run_id: int) -> None:
                 f"  {row['entity'] or 'top level'} {row['currency']}: {row['action']} "
                 f"{row['count']} {kind}(s), {Decimal(row['amount']):,.2f}"
             )
+
+
+def _profile_summary(document: dict[str, Any]) -> str:
+    """One profile's line under --all-profiles, from its orsync.status/1 document."""
+    if document.get("state_file") is None:
+        return "never synced"
+    runs = document.get("runs") or []
+    last = runs[0] if runs else None
+    said = (
+        f"last run #{last['id']} {last['command']} {last['outcome'] or 'running'} "
+        f"(exit {last['exit_code'] if last['exit_code'] is not None else '-'})"
+        if last
+        else "no runs"
+    )
+    left = len(document.get("unresolved", [])) + int(document.get("unresolved_not_listed", 0))
+    return f"{said}; {left} record(s) left over"

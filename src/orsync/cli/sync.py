@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
+from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
 from orsync.errors import UsageError
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def sync_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the exact plan; write nothing anywhere.")
     ] = False,
+    all_profiles: AllProfilesOption = False,
+    jobs: JobsOption = 1,
     json_output: JsonOption = False,
 ) -> None:
     """Post new and changed customers, invoices and credit notes to Intacct.
@@ -67,6 +70,9 @@ def sync_command(
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
+    if all_profiles:
+        run_for_all_profiles(state, "sync", jobs, _profile_summary)
+        return
     options = SyncOptions(
         full=full,
         since=_since(since),
@@ -201,6 +207,25 @@ def _totals(state: AppContext, summary: SyncSummary) -> None:
         )
     if summary.totals and summary.run_id is not None:
         out.line(f"  (each document: `orsync status --run {summary.run_id}`)")
+
+
+def _profile_summary(document: dict[str, Any]) -> str:
+    """One profile's line under --all-profiles, from its orsync.sync/1 (or plan) document."""
+    counts = document.get("counts", {})
+    parts = []
+    for stage, label in (
+        ("customers", "customers"),
+        ("invoices", "invoices"),
+        ("credit_notes", "credit notes"),
+    ):
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.get(stage, {}).items() if n)
+        parts.append(f"{label}: {shown or 'nothing to do'}")
+    posted = [
+        f"{t['count']} {t['kind']} {t['action']} {t['amount']} {t['currency']}"
+        + (f" in {t['entity']}" if t["entity"] else "")
+        for t in document.get("totals", [])
+    ]
+    return "; ".join(parts) + (f" ({', '.join(posted)})" if posted else "")
 
 
 def _summary_line(summary: SyncSummary) -> str:
