@@ -15,7 +15,7 @@ import typer
 from typer import Abort, TyperException
 from typer.core import TyperGroup
 
-from orsync import __version__
+from orsync import __version__, interrupts
 from orsync.cli import context as ctx_module
 from orsync.cli.context import AppContext
 from orsync.env import EnvVars
@@ -210,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
     args = hoist_global_options(list(argv) if argv is not None else sys.argv[1:])
     ctx_module.command_line = list(args)
     try:
+        if _command_of(args) != "sandbox":  # the sandbox takes over the held signals itself
+            interrupts.release()
         # Not standalone: a command line that does not parse comes back here, so that under
         # --json it still prints its one document on stdout.
         code = app(args=args, prog_name="orsync", standalone_mode=False)
@@ -317,6 +319,10 @@ def hoist_global_options(args: list[str]) -> list[str]:
         return args
     first_command = next(i for i, a in enumerate(rest) if _is_command_at(rest, i))
     return [*rest[:first_command], *hoisted, *rest[first_command:]]
+
+
+def _command_of(args: list[str]) -> str | None:
+    return next((arg for i, arg in enumerate(args) if _is_command_at(args, i)), None)
 
 
 def _is_verbose(arg: str) -> bool:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from orsync import interrupts
 from orsync.cli.context import AppContext, CompaniesOption, InvoicesOption
 
 if TYPE_CHECKING:
@@ -104,6 +105,8 @@ def sandbox_command(
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if interrupts.pending is not None:  # a stop sent while orsync was still starting
+            raise _StoppedBeforeServing
         serve_until_stopped(options, stop, ready)
     except _StoppedBeforeServing:
         pass
