@@ -81,7 +81,7 @@ def test_global_options_after_the_command_mean_what_they_mean_before_it() -> Non
 
 
 def message_texts(tree: ast.AST) -> Iterator[str]:
-    """The text of every string a module builds (an f-string's fields as ``x``), docstrings
+    """The text of every string a module builds (an f-string's fields as ``1``), docstrings
     left out: what a user may read in a message, hint or fix."""
     docstrings = {
         id(node.body[0].value)
@@ -97,7 +97,7 @@ def message_texts(tree: ast.AST) -> Iterator[str]:
                 yield node.value
         elif isinstance(node, ast.JoinedStr):
             yield "".join(
-                part.value if isinstance(part, ast.Constant) else "x" for part in node.values
+                part.value if isinstance(part, ast.Constant) else "1" for part in node.values
             )
 
 
