@@ -76,6 +76,7 @@ def test_global_options_after_the_command_mean_what_they_mean_before_it() -> Non
         "map",
         "show",
     ]
+    assert hoist_global_options(["sync", "--version"]) == ["--version", "sync"]
     # A command's own --json means the global one already; nothing after -- moves.
     assert hoist_global_options(["sync", "--json", "--", "-q"]) == ["sync", "--json", "--", "-q"]
 

@@ -279,7 +279,9 @@ def _usage_failure(error: TyperException, args: list[str]) -> None:
 # Global options, accepted after the command as well as before it: `orsync connect --no-input`
 # means `orsync --no-input connect`. Those that take a value, then the flags.
 GLOBAL_VALUE_OPTIONS = frozenset({"--profile", "-p", "--config"})
-GLOBAL_FLAGS = frozenset({"--quiet", "-q", "--json", "--no-input", "--no-color", "--debug"})
+GLOBAL_FLAGS = frozenset(
+    {"--quiet", "-q", "--json", "--no-input", "--no-color", "--debug", "--version"}
+)
 GLOBAL_VERBOSE = ("--verbose", "-v")
 
 
