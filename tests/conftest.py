@@ -16,6 +16,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
+from orsync.endpoints import forget_reached
 from orsync.redact import forget_secrets
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def isolated_environment(
     yield backend
     keyring.set_keyring(previous)
     forget_secrets()
+    forget_reached()
 
 
 @pytest.fixture

@@ -157,10 +157,23 @@ def select_profile(
         )
     profile = config.profiles.get(chosen)
     if profile is None:
+        import difflib
+
         known = ", ".join(sorted(config.profiles)) or "none"
+        close = difflib.get_close_matches(chosen, sorted(config.profiles), n=1, cutoff=0.6)
+        guess = f'; did you mean "{close[0]}"?' if close else ""
         raise ProfileNotFound(
-            f"profile {chosen!r} does not exist in {path} (profiles: {known})",
-            hint=f"Name one of them with {named_by}, or run `orsync --profile {chosen} connect` "
-            "to create it.",
+            f"profile {chosen!r} does not exist in {path} (profiles: {known}){guess}",
+            hint=_unknown_profile_hint(chosen, close[0] if close else None, config, named_by),
         )
     return chosen, profile
+
+
+def _unknown_profile_hint(chosen: str, close: str | None, config: Config, named_by: str) -> str:
+    create = f"run `orsync --profile {chosen} connect` to create it."
+    if close is not None:
+        use = f"{named_by} {close}" if named_by.startswith("-") else f"{named_by}={close}"
+        return f"Use {use}, or {create}"
+    if config.profiles:
+        return f"Name one of them with {named_by}, or {create}"
+    return create[0].upper() + create[1:]

@@ -63,6 +63,17 @@ def state_dir() -> Path:
     return user_state_path(APP_NAME)
 
 
+def cache_dir() -> Path:
+    """What orsync may lose at no cost: the OfficeRnD token kept without a keyring, the
+    endpoints that answered before."""
+    home = _home()
+    if home is not None:
+        return home / "cache"
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME)
+
+
 def default_config_path() -> Path:
     return config_dir() / "config.yaml"
 

@@ -11,12 +11,17 @@ import json
 import logging
 import os
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 from orsync.redact import MASK, RedactingFilter, is_sensitive_key, redact
 
@@ -81,8 +86,17 @@ class Output:
         self.documents += 1
 
     def result(self, renderable: Any) -> None:
-        """A human-readable result on stdout (tables, summaries)."""
-        self.stdout.print(renderable)
+        """A human-readable result on stdout (tables, summaries). Off a terminal no line ends
+        in padding: a table's cells are padded to the column's width, which in a pipe (no
+        wrapping) is the longest cell's, hundreds of spaces at a line's end."""
+        if self.stdout.is_terminal:
+            self.stdout.print(renderable)
+            return
+        with self.stdout.capture() as captured:
+            self.stdout.print(renderable)
+        text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+        self.stdout.file.write(text + "\n")
+        self.stdout.file.flush()
 
     def line(self, text: str) -> None:
         """A plain line of result text on stdout; never interpreted as markup."""
@@ -108,6 +122,15 @@ def redact_values(document: Any) -> Any:
     if document is None or isinstance(document, bool | int | float):
         return document
     return redact_values(_json_default(document))
+
+
+def table(*columns: str, title: str | None = None, **options: Any) -> Table:
+    """orsync's one table style, for every command: the title on the left, a rule under the
+    header, no outer box."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAD, **options)
 
 
 def _json_default(value: Any) -> Any:
@@ -177,3 +200,50 @@ def configure_logging(settings: OutputSettings, stream: IO[str] | None = None) -
     logger.addHandler(handler)
     logger.setLevel(_level_for(settings))
     logger.propagate = False
+
+
+class StageLog:
+    """Progress as plain log lines (INFO, so shown with ``-v``) for cron mail and pipes, where
+    no bar is drawn: one line when a stage starts, one at most every ``every`` seconds while it
+    runs, and each stage's count when the run moves on or ends (:meth:`close`)."""
+
+    def __init__(
+        self,
+        command: str,
+        labels: dict[str, str],
+        *,
+        every: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = logging.getLogger(f"orsync.{command}")
+        self._labels = labels
+        self._every = every
+        self._clock = clock
+        self._stage: str | None = None
+        self._count = 0
+        self._last = 0.0
+
+    def _label(self, stage: str) -> str:
+        return self._labels.get(stage, stage)
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        now = self._clock()
+        if stage != self._stage:
+            self._finish()
+            self._stage, self._count, self._last = stage, 0, now
+            self._log.info("%s: started", self._label(stage))
+        self._count += count
+        if now - self._last >= self._every:
+            self._last = now
+            self._log.info("%s: %d so far", self._label(stage), self._count)
+
+    def note(self, message: str) -> None:
+        self._log.info("%s", message)
+
+    def close(self) -> None:
+        self._finish()
+        self._stage = None
+
+    def _finish(self) -> None:
+        if self._stage is not None:
+            self._log.info("%s: %d done", self._label(self._stage), self._count)

@@ -9,6 +9,7 @@ plaintext file. Every resolved secret is registered with the redaction filter.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from enum import StrEnum
@@ -153,14 +154,15 @@ def store(profile: str, secret: Secret, value: str) -> None:
             hint=NO_BACKEND_HINT,
         )
     try:
+        previous = backend.get_password(service_name(profile), secret.value)
         backend.set_password(service_name(profile), secret.value, value)
     except Exception as exc:  # noqa: BLE001
         raise CredentialError(
             f"the keyring refused to store {secret.label}: {type(exc).__name__}",
             hint=NO_BACKEND_HINT,
         ) from None
-    if secret is Secret.OFFICERND_CLIENT_SECRET:
-        KeyringTokenStore(profile).clear()  # a token of the old secret is not kept
+    if secret is Secret.OFFICERND_CLIENT_SECRET and previous != value:
+        forget_token(profile)  # a token of the old secret is not kept
 
 
 def forget(profile: str) -> list[Secret]:
@@ -168,6 +170,7 @@ def forget(profile: str) -> list[Secret]:
     backend = _keyring_backend()
     removed: list[Secret] = []
     if backend is None:
+        forget_token(profile)
         return removed
     from keyring.errors import PasswordDeleteError
 
@@ -178,7 +181,7 @@ def forget(profile: str) -> list[Secret]:
                 removed.append(secret)
         except PasswordDeleteError:
             continue
-    KeyringTokenStore(profile).clear()
+    forget_token(profile)
     return removed
 
 
@@ -213,10 +216,69 @@ class KeyringTokenStore:
             pass
 
 
-def officernd_token_store(profile: str) -> KeyringTokenStore | None:
+# The file that keeps the token where no keyring keeps the client secret: in the cache folder
+# (beside the state under ORSYNC_HOME; not in the state folder, which a dry run never creates).
+TOKEN_FILE_SUFFIX = ".officernd-token"
+
+
+class FileTokenStore:
+    """The OfficeRnD access token of ``profile`` in a private (0600) file in the cache folder, as
+    other command-line tools keep session tokens: only the short-lived token (an hour at most)
+    and whose it is, never the client secret. Best effort, like the keyring store."""
+
+    def __init__(self, profile: str) -> None:
+        from orsync.env import cache_dir
+
+        self.path = cache_dir() / f"{profile}{TOKEN_FILE_SUFFIX}"
+
+    def read(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def write(self, text: str) -> None:
+        from orsync.env import write_private_file
+
+        write_private_file(self.path, text)
+
+    def clear(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+
+def officernd_token_store(profile: str) -> KeyringTokenStore | FileTokenStore:
     """Where the profile's OfficeRnD token is kept between runs: the keyring, when the client
-    secret itself comes from there. A secret from the environment (cron, containers, the demo)
-    keeps its token in memory only, so no run writes to a keyring it was not given."""
+    secret itself comes from there; otherwise (the secret in the environment: cron, containers,
+    the README's sandbox walk-through; or no keyring at all) a private file in the cache folder,
+    so commands in a row do not each spend one of OfficeRnD's 5 token requests a minute."""
     if os.environ.get(Secret.OFFICERND_CLIENT_SECRET.env_var) or not keyring_available():
-        return None
+        return FileTokenStore(profile)
     return KeyringTokenStore(profile)
+
+
+class _FreshTokenStore:
+    """A store that never offers its token but keeps the new one (``orsync test``)."""
+
+    def __init__(self, store: KeyringTokenStore | FileTokenStore) -> None:
+        self._store = store
+
+    def read(self) -> str | None:
+        return None
+
+    def write(self, text: str) -> None:
+        self._store.write(text)
+
+    def clear(self) -> None:
+        self._store.clear()
+
+
+def fresh_token_store(profile: str) -> _FreshTokenStore:
+    """For a command that must prove the secret with a new token, then keep that token."""
+    return _FreshTokenStore(officernd_token_store(profile))
+
+
+def forget_token(profile: str) -> None:
+    """Drop the profile's kept OfficeRnD token, wherever it is kept."""
+    KeyringTokenStore(profile).clear()
+    FileTokenStore(profile).clear()

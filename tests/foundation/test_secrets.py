@@ -151,18 +151,32 @@ def test_the_officernd_token_is_kept_where_the_client_secret_is_kept(
 ) -> None:
     secrets.store("main", Secret.OFFICERND_CLIENT_SECRET, "in-keyring")
     store = secrets.officernd_token_store("main")
-    assert store is not None
+    assert isinstance(store, secrets.KeyringTokenStore)
     store.write('{"owner": "x"}')
     assert isolated_environment.entries[TOKEN_KEY] == '{"owner": "x"}'
-    # A secret from the environment (cron, containers, the demo) keeps its token in memory:
-    # such a run writes nothing to a keyring it was not given.
+    # A secret from the environment (cron, containers, the README's walk-through) keeps its
+    # token in a private file in the cache folder: nothing is written to a keyring it was not given.
     monkeypatch.setenv("ORSYNC_OFFICERND_CLIENT_SECRET", "from-env")
-    assert secrets.officernd_token_store("main") is None
+    beside_state = secrets.officernd_token_store("main")
+    assert isinstance(beside_state, secrets.FileTokenStore)
+    beside_state.write('{"owner": "y"}')
+    assert isolated_environment.entries[TOKEN_KEY] == '{"owner": "x"}'
 
 
 @pytest.mark.usefixtures("no_keyring_backend")
-def test_a_headless_machine_keeps_no_token() -> None:
-    assert secrets.officernd_token_store("main") is None
+def test_a_headless_machine_keeps_the_token_in_a_private_cache_file() -> None:
+    import stat
+
+    from orsync.env import cache_dir
+
+    store = secrets.officernd_token_store("main")
+    assert isinstance(store, secrets.FileTokenStore)
+    assert store.path.parent == cache_dir()
+    store.write('{"owner": "x", "value": "token"}')
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert store.read() == '{"owner": "x", "value": "token"}'
+    secrets.forget("main")  # `profiles remove`
+    assert store.read() is None
 
 
 def test_a_new_client_secret_or_a_removed_profile_drops_the_kept_token(
@@ -170,6 +184,8 @@ def test_a_new_client_secret_or_a_removed_profile_drops_the_kept_token(
 ) -> None:
     secrets.store("main", Secret.OFFICERND_CLIENT_SECRET, "old")
     isolated_environment.entries[TOKEN_KEY] = "{}"
+    secrets.store("main", Secret.OFFICERND_CLIENT_SECRET, "old")  # connect again, same secret
+    assert TOKEN_KEY in isolated_environment.entries
     secrets.store("main", Secret.OFFICERND_CLIENT_SECRET, "rotated")
     assert TOKEN_KEY not in isolated_environment.entries
     isolated_environment.entries[TOKEN_KEY] = "{}"

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from orsync.errors import RateLimited, ServiceUnavailable
+from orsync.errors import ConfigError, RateLimited
 from orsync.officernd import ORSYNC_SCOPES, READ_SCOPES, MissingScope, OfficeRndAuthError
 
 from .fake_api import SECRET, TOKEN_URL, FakeClock, FakeOfficeRnd, invoice, make_client
@@ -141,8 +141,8 @@ def test_token_requests_that_never_connected_do_not_count_against_the_limit() ->
     fake.token_hooks.extend([refused] * 8)
     sleeps: list[float] = []
     client = make_client(fake, sleeps=sleeps, token_rate_limit_wait=65.0)
-    for _ in range(8):
-        with pytest.raises(ServiceUnavailable):
+    for _ in range(8):  # never reached before: a wrong URL (78), named at once each time
+        with pytest.raises(ConfigError, match=r"https://identity\.test/oauth/token"):
             client.tokens.token()
     assert sleeps == []
     assert client.tokens.token().value  # reachable again: no wait either
@@ -273,3 +273,16 @@ def test_a_failing_token_store_never_fails_the_run() -> None:
         invoice(1)["_id"]
     ]
     assert len(fake.token_requests) == 1
+
+
+def test_a_profile_asks_for_the_scopes_of_the_features_it_uses() -> None:
+    from orsync.officernd import FEATURE_SCOPES, WRITE_SCOPES, scopes_needed
+
+    assert scopes_needed() == READ_SCOPES  # today's flows write nothing to OfficeRnD
+    payments = scopes_needed(("payments",))
+    assert payments[: len(READ_SCOPES)] == READ_SCOPES
+    assert set(payments) - set(READ_SCOPES) == set(FEATURE_SCOPES["payments"])
+    everything = scopes_needed(tuple(FEATURE_SCOPES))
+    assert set(everything) == set(ORSYNC_SCOPES) and len(everything) == len(
+        READ_SCOPES + WRITE_SCOPES
+    )

@@ -86,15 +86,17 @@ class Terminal:
         raise AssertionError(f"orsync connect did not finish; terminal:\n{self.seen}")
 
 
-def spawn_connect(tmp_path: Path, *args: str) -> Terminal:
+def spawn_connect(
+    tmp_path: Path, *args: str, keyring_backend: str = "tests.setup.pty_keyring.JsonFileKeyring"
+) -> Terminal:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("ORSYNC_INTACCT_", "ORSYNC_OFFICERND_"))
     }
     env.update(
-        PYTHONPATH=str(REPO_ROOT),
-        PYTHON_KEYRING_BACKEND="tests.setup.pty_keyring.JsonFileKeyring",
+        PYTHONPATH=os.pathsep.join((str(REPO_ROOT / "src"), str(REPO_ROOT))),
+        PYTHON_KEYRING_BACKEND=keyring_backend,
         ORSYNC_TEST_KEYRING_FILE=str(tmp_path / "vault.json"),
         NO_COLOR="1",
         TERM="dumb",
@@ -207,3 +209,13 @@ def test_a_wrong_password_typed_at_the_prompt_is_named_and_nothing_is_saved(
     assert "Intacct company ID, user ID or user password" in term.seen
     assert not config_file().exists()
     assert not (tmp_path / "vault.json").exists()
+
+
+def test_without_a_keyring_connect_says_so_before_the_first_question(tmp_path: Path) -> None:
+    term = spawn_connect(tmp_path, keyring_backend="keyring.backends.fail.Keyring")
+
+    assert term.exit_code() == 78
+    assert "no keyring backend" in term.seen
+    assert "ORSYNC_INTACCT_SENDER_PASSWORD" in term.seen  # how to continue
+    assert "Setting up profile" not in term.seen and "URL" not in term.seen.split("error:")[0]
+    assert not config_file().exists()

@@ -226,3 +226,53 @@ def test_a_stop_while_the_world_is_being_seeded_ends_it_at_once(
     assert process.returncode == 0, err
     assert out == ""  # it never served, so it announced nothing
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("delay_s", [0.05, 0.25, 0.5])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_sent_while_orsync_is_still_starting_has_the_same_outcome(
+    tmp_path: Path, sig: signal.Signals, delay_s: float
+) -> None:
+    """Before orsync held the signals, Ctrl-C at 0.1 s gave a KeyboardInterrupt traceback,
+    at 0.3-0.5 s exit 130, and from 0.8 s exit 0: one outcome at any time, exit 0."""
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orsync", "sandbox", "--json", "--invoices", "100000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_environment(tmp_path),
+        cwd=REPO_ROOT,
+    )
+    try:
+        time.sleep(delay_s)
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 0, err
+    assert out == ""
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_while_another_command_starts_is_interrupted_130(tmp_path: Path) -> None:
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orsync", "status"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_environment(tmp_path),
+        cwd=REPO_ROOT,
+    )
+    time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    assert "Traceback" not in err
+    assert process.returncode in (130, 78)  # interrupted, or done before it arrived
+    if process.returncode == 130:
+        assert err.endswith("interrupted\n")

@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer import Abort
+from typer import Abort, TyperException
+from typer.core import TyperGroup
 
-# typer vendors click (pinned <0.30): the parser's errors, raised here outside standalone mode.
-from typer._click.core import ParameterSource
-from typer._click.exceptions import ClickException, NoArgsIsHelpError
-
-from orsync import __version__
+from orsync import __version__, interrupts
 from orsync.cli import context as ctx_module
 from orsync.cli.context import AppContext
 from orsync.env import EnvVars
@@ -37,8 +34,32 @@ Exit codes:
   78  configuration, mapping or credential problem
  130  interrupted (Ctrl-C)"""
 
+# `orsync --help` lists the commands in the order an admin meets them.
+WORKFLOW_ORDER = (
+    "connect",
+    "test",
+    "map",
+    "sync",
+    "status",
+    "reconcile",
+    "profiles",
+    "demo",
+    "sandbox",
+)
+
+
+class WorkflowGroup(TyperGroup):
+    """The root command group, listing its commands in workflow order."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        names = super().list_commands(ctx)
+        rank = {name: index for index, name in enumerate(WORKFLOW_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
+
 app = typer.Typer(
     name="orsync",
+    cls=WorkflowGroup,
     help="Keep OfficeRnD Flex and Sage Intacct in step: exactly-once, fast, transparent.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
@@ -70,7 +91,10 @@ def root(
         typer.Option(envvar=EnvVars.CONFIG, help="Config file (default: under ORSYNC_HOME)."),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More logging; -vv shows requests.")
+        int,
+        typer.Option(
+            "--verbose", "-v", count=True, help="-v: a line per stage; -vv: every request too."
+        ),
     ] = 0,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")
@@ -99,7 +123,8 @@ def root(
 
     ORSYNC_HOME relocates config, state and cache.
     """
-    from_environment = ctx.get_parameter_source("profile") == ParameterSource.ENVIRONMENT
+    source = ctx.get_parameter_source("profile")
+    from_environment = source is not None and source.name == "ENVIRONMENT"
     state = AppContext(
         profile=profile,
         profile_named_by=EnvVars.PROFILE if from_environment else "--profile",
@@ -119,43 +144,45 @@ def root(
 
 
 def _register() -> None:
-    from orsync.cli import profiles
-
-    app.add_typer(profiles.app, name="profiles")
-
-    from orsync.cli import sandbox as sandbox_cli
-
-    app.command("sandbox")(sandbox_cli.sandbox_command)
-
-    from orsync.cli import connect as connect_cli
-
-    app.command("connect")(connect_cli.connect_command)
-
+    """Each command with a short help that fits `orsync --help` whole (click cuts the
+    docstring's first line at the terminal's width)."""
     from orsync.cli import check as check_cli
-
-    app.command("test")(check_cli.test_command)
-
+    from orsync.cli import connect as connect_cli
+    from orsync.cli import demo as demo_cli
+    from orsync.cli import listen as listen_cli
     from orsync.cli import map as map_cli
-
-    app.add_typer(map_cli.app, name="map")
-
+    from orsync.cli import profiles
     from orsync.cli import reconcile as reconcile_cli
-
-    app.command("reconcile")(reconcile_cli.reconcile_command)
-
+    from orsync.cli import sandbox as sandbox_cli
     from orsync.cli import status as status_cli
     from orsync.cli import sync as sync_cli
 
-    app.command("sync")(sync_cli.sync_command)
-    app.command("status")(status_cli.status_command)
-
-    from orsync.cli import listen as listen_cli
-
-    app.command("listen")(listen_cli.listen_command)
-
-    from orsync.cli import demo as demo_cli
-
-    app.command("demo")(demo_cli.demo_command)
+    app.command("connect", short_help="Create or edit a profile; tests it before saving.")(
+        connect_cli.connect_command
+    )
+    app.command("test", short_help="Check connections, permissions and the mapping.")(
+        check_cli.test_command
+    )
+    app.add_typer(map_cli.app, name="map", short_help="Write, check and preview the mapping.")
+    app.command("sync", short_help="Post customers, invoices and credit notes to Intacct.")(
+        sync_cli.sync_command
+    )
+    app.command("status", short_help="The last runs and every record left over.")(
+        status_cli.status_command
+    )
+    app.command("reconcile", short_help="Compare both systems for a period; apply safe fixes.")(
+        reconcile_cli.reconcile_command
+    )
+    app.command("listen", short_help="Receive OfficeRnD webhooks and sync in real time.")(
+        listen_cli.listen_command
+    )
+    app.add_typer(profiles.app, name="profiles", short_help="List, show and remove profiles.")
+    app.command("demo", short_help="The whole flow against simulated services.")(
+        demo_cli.demo_command
+    )
+    app.command("sandbox", short_help="Simulated OfficeRnD and Intacct with seeded data.")(
+        sandbox_cli.sandbox_command
+    )
 
 
 _register()
@@ -184,8 +211,11 @@ def _report(error: OrsyncError) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with the documented code, whatever happens."""
     ctx_module.current = AppContext()
-    args = list(argv) if argv is not None else sys.argv[1:]
+    args = hoist_global_options(list(argv) if argv is not None else sys.argv[1:])
+    ctx_module.command_line = list(args)
     try:
+        if _command_of(args) != "sandbox":  # the sandbox takes over the held signals itself
+            interrupts.release()
         # Not standalone: a command line that does not parse comes back here, so that under
         # --json it still prints its one document on stdout.
         code = app(args=args, prog_name="orsync", standalone_mode=False)
@@ -193,10 +223,9 @@ def main(argv: list[str] | None = None) -> None:
         if exit_.code == ExitCode.INTERRUPTED:
             _interrupted()
         raise
-    except ClickException as error:
-        error.show()  # as click words it: usage line, "Try ... -h", "Error: ..."
+    except TyperException as error:  # the command line did not parse (click's UsageError)
         _usage_failure(error, args)
-        raise SystemExit(error.exit_code) from None
+        raise SystemExit(getattr(error, "exit_code", int(ExitCode.USAGE))) from None
     except Abort:  # a prompt's input ended (EOF)
         sys.stderr.write("Aborted!\n")
         raise SystemExit(1) from None
@@ -232,18 +261,86 @@ def main(argv: list[str] | None = None) -> None:
     raise SystemExit(code)
 
 
-def _usage_failure(error: ClickException, args: list[str]) -> None:
-    """The orsync.error/1 document of a command line that did not parse, under --json (given
-    before or after the command: the command's own --json was never read)."""
+def _usage_failure(error: TyperException, args: list[str]) -> None:
+    """A command line that does not parse, said as every other error is (``error:`` and a
+    ``hint:`` that runs), and under --json its orsync.error/1 document (given before or after
+    the command: the command's own --json was never read)."""
     state = ctx_module.current
     if "--json" in args:
         state.json = True
     context = getattr(error, "ctx", None)
     command = context.command_path if context is not None else "orsync"
     message = error.format_message()
-    if isinstance(error, NoArgsIsHelpError):  # `orsync map`: its message is the whole help
-        message = "Missing command."
-    state.report_failure(message, f"Run `{command} --help` to see its options.", error.exit_code)
+    if context is not None and message == context.get_help():  # `orsync map`: no subcommand
+        sys.stderr.write(message + "\n")
+        message = f"`{command}` needs a command."
+    hint = f"Run `{command} --help` to see its options."
+    sys.stderr.write(f"error: {message}\nhint: {hint}\n")
+    exit_code = getattr(error, "exit_code", int(ExitCode.USAGE))
+    state.report_failure(message, hint, exit_code)
+
+
+# Global options, accepted after the command as well as before it: `orsync connect --no-input`
+# means `orsync --no-input connect`. Those that take a value, then the flags.
+GLOBAL_VALUE_OPTIONS = frozenset({"--profile", "-p", "--config"})
+GLOBAL_FLAGS = frozenset(
+    {"--quiet", "-q", "--json", "--no-input", "--no-color", "--debug", "--version"}
+)
+GLOBAL_VERBOSE = ("--verbose", "-v")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``args`` with every global option found after the command moved before it, in order.
+
+    Nothing after a ``--`` moves. ``--json`` stays where it is as well: every command that
+    prints a result takes its own ``--json``, which means the global one."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    seen_command = False
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if not seen_command:
+            rest.append(arg)
+            if name in GLOBAL_VALUE_OPTIONS and "=" not in arg and index + 1 < len(args):
+                rest.append(args[index + 1])
+                index += 1
+            elif not arg.startswith("-"):
+                seen_command = True
+        elif name in GLOBAL_VALUE_OPTIONS:
+            hoisted.append(arg)
+            if "=" not in arg and index + 1 < len(args):
+                hoisted.append(args[index + 1])
+                index += 1
+        elif (name in GLOBAL_FLAGS and name != "--json") or _is_verbose(arg):
+            hoisted.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    if not hoisted:
+        return args
+    first_command = next(i for i, a in enumerate(rest) if _is_command_at(rest, i))
+    return [*rest[:first_command], *hoisted, *rest[first_command:]]
+
+
+def _command_of(args: list[str]) -> str | None:
+    return next((arg for i, arg in enumerate(args) if _is_command_at(args, i)), None)
+
+
+def _is_verbose(arg: str) -> bool:
+    return arg in GLOBAL_VERBOSE or (len(arg) > 1 and arg[0] == "-" and set(arg[1:]) == {"v"})
+
+
+def _is_command_at(args: list[str], index: int) -> bool:
+    arg = args[index]
+    if arg.startswith("-"):
+        return False
+    previous = args[index - 1] if index else ""
+    return not (previous in GLOBAL_VALUE_OPTIONS and "=" not in previous)
 
 
 def _interrupted() -> None:

@@ -70,11 +70,10 @@ def test_command(
 
 
 def _render(state: AppContext, name: str, rows: list[CheckResult]) -> None:
-    from rich import box
-    from rich.table import Table
+    from orsync.output import table as make_table
 
     out = state.output
-    table = Table(title=f"profile {name}", title_justify="left", box=box.SIMPLE_HEAD)
+    table = make_table(title=f"profile {name}")
     table.add_column("check", no_wrap=True)
     table.add_column("result")
     table.add_column("ms", justify="right")

@@ -78,6 +78,7 @@ def connect_command(
         NeedsConfirmation,
         connect_profile,
         existing_profile,
+        secrets_can_be_asked,
         writable_config_path,
     )
 
@@ -105,7 +106,9 @@ def connect_command(
     )
     writable_config_path(request)
     if not state.no_input:
-        request = _prompt(request, existing_profile(request), state.output.stderr)
+        old = existing_profile(request)
+        secrets_can_be_asked(request, old)
+        request = _prompt(request, old, state.output.stderr)
     try:
         result = connect_profile(request)
     except NeedsConfirmation as question:

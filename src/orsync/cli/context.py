@@ -101,3 +101,5 @@ class AppContext:
 
 # The run's context, kept where main() can read --debug after a command raised.
 current = AppContext()
+# The command line as main() parsed it (global options first): `--all-profiles` hands it on.
+command_line: list[str] = []

@@ -55,6 +55,8 @@ def demo_command(
     Exits with the sync's code, except that the one customer the sandbox seeds with the name
     of an existing Intacct customer (held: orsync never merges by name) and the documents
     waiting on it are expected, shown, and not counted as failures.
+
+    Exit codes: those of sync (0, 1, 75), or 70 when the demo itself broke.
     """
     from orsync.errors import UsageError
     from orsync.services.demo import DemoOptions, check_activity, run_demo
@@ -150,7 +152,7 @@ _CHANGES = {
 
 
 def _render(output: Output, report: DemoReport) -> None:
-    from rich.table import Table
+    from orsync.output import table as make_table
 
     world = report.world
     output.line(
@@ -175,7 +177,7 @@ def _render(output: Output, report: DemoReport) -> None:
         f"Intacct now holds {report.customers_total} customers "
         f"({report.customers_created} created by this sync) and these documents from orsync:"
     )
-    table = Table(show_edge=False, pad_edge=False)
+    table = make_table()
     for column in ("document", "entity", "currency", "count", "total"):
         table.add_column(column, justify="right" if column in ("count", "total") else "left")
     for row in report.totals:

@@ -44,7 +44,7 @@ def _profile(state: AppContext, *, required: bool) -> tuple[str | None, Profile 
     return name, profile
 
 
-@app.command("init")
+@app.command("init", short_help="Draft a mapping file from both systems.")
 def init_command(
     ctx: typer.Context,
     output: Annotated[
@@ -63,6 +63,9 @@ def init_command(
 
     Values are matched by code, then by name; anything else is written as an explicit
     UNRESOLVED entry for you to fill in (never guessed). The file is private (0600).
+
+    Exit codes: 0 written; 2 the file exists (--force); 69 a service is unavailable;
+    77 credentials refused; 78 configuration problem.
     """
     from orsync.services.mapping import init_mapping, mapping_path
 
@@ -96,7 +99,7 @@ def _render_init(state: AppContext, result: InitResult) -> None:
     )
 
 
-@app.command("check")
+@app.command("check", short_help="Validate the mapping, offline and live.")
 def check_command(
     ctx: typer.Context,
     file: FileArgument = None,
@@ -110,7 +113,10 @@ def check_command(
     \b
     Every OfficeRnD value in use must be mapped, and every Intacct target must exist, be
     active and be usable from the entity it posts in. Prints coverage per map and each gap
-    with its fix. Exit 0 when complete, 78 when the file is invalid or has gaps.
+    with its fix.
+
+    Exit codes: 0 complete; 69 a service is unavailable; 77 credentials refused; 78 the
+    file is invalid or has gaps.
     """
     from orsync.services.mapping import check_mapping_file, mapping_path
 
@@ -127,8 +133,7 @@ def check_command(
 
 
 def _render_check(state: AppContext, result: MapCheckResult) -> None:
-    from rich import box
-    from rich.table import Table
+    from orsync.output import table as make_table
 
     out = state.output
     for warning in result.warnings:
@@ -136,7 +141,7 @@ def _render_check(state: AppContext, result: MapCheckResult) -> None:
     where = "offline" if result.offline else f"{result.documents} OfficeRnD document(s) read"
     out.line(f"{result.path}: valid ({where}).")
     if result.report.coverage:
-        table = Table(title="coverage", title_justify="left", box=box.SIMPLE_HEAD)
+        table = make_table(title="coverage")
         for column in ("map", "in use", "mapped", "by default", "by policy", "covered"):
             table.add_column(column, justify="left" if column == "map" else "right")
         for cov in result.report.coverage:
@@ -159,7 +164,7 @@ def _render_check(state: AppContext, result: MapCheckResult) -> None:
         out.line(f"      fix: {gap.fix}")
 
 
-@app.command("show")
+@app.command("show", short_help="Preview how documents would post.")
 def show_command(
     ctx: typer.Context,
     file: FileArgument = None,
@@ -176,7 +181,10 @@ def show_command(
     """Render how documents would post in Intacct; writes nothing anywhere.
 
     Shows each document's header, lines with accounts, dimensions and tax, and totals
-    against OfficeRnD's. Exit 0 when every shown document would post, 1 otherwise.
+    against OfficeRnD's.
+
+    Exit codes: 0 every shown document would post; 1 some would not; 69 a service is
+    unavailable; 77 credentials refused; 78 configuration or mapping problem.
     """
     from orsync.errors import UsageError
     from orsync.services.mapping import DEFAULT_SAMPLE, mapping_path, show_postings
@@ -204,8 +212,7 @@ def show_command(
 
 
 def _render_document(state: AppContext, doc: ShownDocument) -> None:
-    from rich import box
-    from rich.table import Table
+    from orsync.output import table as make_table
 
     out = state.output
     posting = doc.posting
@@ -229,7 +236,7 @@ def _render_document(state: AppContext, doc: ShownDocument) -> None:
     out.line(f"  number {number}, reference {posting.reference}, {posting.description}")
     if posting.transaction_definition:
         out.line(f"  transaction definition {posting.transaction_definition}")
-    table = Table(box=box.SIMPLE_HEAD, show_footer=True)
+    table = make_table(show_footer=True)
     sales = posting.kind in ("so_invoice", "so_credit")
     table.add_column("#", justify="right", footer="")
     table.add_column("item" if sales else "account", footer="")

@@ -13,9 +13,11 @@ app = typer.Typer(help="List, show and remove profiles.", no_args_is_help=True)
 
 @app.command("list")
 def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
-    """List the configured profiles (no secrets are needed)."""
-    from rich.table import Table
+    """List the configured profiles (no secrets are needed).
 
+    Exit codes: 0 listed; 78 the config file cannot be read.
+    """
+    from orsync.output import table as make_table
     from orsync.services.setup import list_profiles
 
     state: AppContext = ctx.obj
@@ -29,7 +31,7 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     if not summaries:
         state.output.line("No profiles yet. Create one with `orsync connect`.")
         return
-    table = Table("profile", "OfficeRnD org", "Intacct company", "entity", "invoices")
+    table = make_table("profile", "OfficeRnD org", "Intacct company", "entity", "invoices")
     for s in summaries:
         marker = " (default)" if s.is_default else ""
         table.add_row(
@@ -48,7 +50,10 @@ def show_command(
     name: Annotated[str, typer.Argument(help="The profile to show.")],
     json_output: JsonOption = False,
 ) -> None:
-    """Show a profile's settings; secrets only as set/unset and where they come from."""
+    """Show a profile's settings; secrets only as set/unset and where they come from.
+
+    Exit codes: 0 shown; 78 no such profile, or the config file cannot be read.
+    """
     from orsync.services.setup import describe_profile
 
     state: AppContext = ctx.obj
@@ -77,7 +82,10 @@ def remove_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Remove a profile and its secrets (the ledger of what was posted is kept)."""
+    """Remove a profile and its secrets (the ledger of what was posted is kept).
+
+    Exit codes: 0 removed; 1 not confirmed; 2 --no-input without --yes; 78 no such profile.
+    """
     from orsync.config import select_profile
     from orsync.errors import UsageError
     from orsync.services.setup import remove_profile

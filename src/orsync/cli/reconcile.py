@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
+from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
 from orsync.env import unwritable_reason, write_private_file
 from orsync.errors import UsageError
 
@@ -49,12 +50,18 @@ def reconcile_command(
     date_from: Annotated[
         str | None,
         typer.Option(
-            "--from", help="First document date (YYYY-MM-DD). Default: start of last month."
+            "--from",
+            metavar="DATE",
+            help="First document date (YYYY-MM-DD). Default: start of last month.",
         ),
     ] = None,
     date_to: Annotated[
         str | None,
-        typer.Option("--to", help="Last document date (YYYY-MM-DD). Default: end of last month."),
+        typer.Option(
+            "--to",
+            metavar="DATE",
+            help="Last document date (YYYY-MM-DD). Default: end of last month.",
+        ),
     ] = None,
     entity: Annotated[
         str | None, typer.Option("--entity", help="Only this Intacct entity.")
@@ -80,6 +87,8 @@ def reconcile_command(
             "Without --from/--to: all history, and the ledger is cleared first.",
         ),
     ] = False,
+    all_profiles: AllProfilesOption = False,
+    jobs: JobsOption = 1,
     json_output: JsonOption = False,
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the findings to this CSV file.")
@@ -109,6 +118,14 @@ def reconcile_command(
 
     state: AppContext = ctx.obj
     as_json = state.request_json(json_output)
+    if all_profiles:
+        if csv_file is not None:
+            raise UsageError(
+                "--csv names one file, and --all-profiles runs several reconciles",
+                hint="Run `orsync reconcile --csv FILE` for one profile at a time.",
+            )
+        run_for_all_profiles(state, "reconcile", jobs, _profile_summary)
+        return
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     if csv_file is not None and (reason := unwritable_reason(csv_file)) is not None:
         # Refused before the reads (and any fixes), not after them.
@@ -284,12 +301,12 @@ def _plain(state: AppContext, outcome: ReconcileOutcome) -> None:
 
 
 def _tables(console: Console, outcome: ReconcileOutcome) -> None:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
+    from orsync.output import table as make_table
+
     report = outcome.report
-    summary = Table(title="Summary", title_justify="left", box=box.SIMPLE_HEAD)
+    summary = make_table(title="Summary")
     summary.add_column("category")
     summary.add_column("count", justify="right")
     for category, count in report.counts().items():
@@ -302,9 +319,7 @@ def _tables(console: Console, outcome: ReconcileOutcome) -> None:
         groups.setdefault(finding.category, []).append(finding)
     shown = 0
     for category, findings in groups.items():
-        table = Table(
-            title=_TITLES.get(category, category), title_justify="left", box=box.SIMPLE_HEAD
-        )
+        table = make_table(title=_TITLES.get(category, category))
         table.add_column("kind")
         table.add_column("number", no_wrap=True)
         table.add_column("Intacct")
@@ -336,9 +351,7 @@ def _tables(console: Console, outcome: ReconcileOutcome) -> None:
         console.print(table)
     if shown < len(report.findings):
         console.print(f"... {len(report.findings) - shown} more (use --json or --csv for all)")
-    totals = Table(
-        title="Totals (variance = Intacct - OfficeRnD)", title_justify="left", box=box.SIMPLE_HEAD
-    )
+    totals = make_table(title="Totals (variance = Intacct - OfficeRnD)")
     for column in ("entity", "currency", "account", "OfficeRnD", "Intacct", "variance"):
         totals.add_column(
             column, justify="right" if column[0].isupper() or column == "variance" else "left"
@@ -381,3 +394,16 @@ def _render_run(state: AppContext, run: ReconcileRun) -> None:
             out.line(f"{run.fixes.unconfirmed} writes are unconfirmed: run sync again.")
     for note in run.notes:
         out.line(note)
+
+
+def _profile_summary(document: dict[str, Any]) -> str:
+    """One profile's line under --all-profiles, from its orsync.reconcile/1 document."""
+    if document.get("agree"):
+        return "both sides agree"
+    counts = {k: v for k, v in document.get("counts", {}).items() if v and k != "relink"}
+    fixes = document.get("fixes", {})
+    return (
+        "differences: "
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+        + f"; {len(fixes.get('safe', []))} safe fixes, {len(fixes.get('manual', []))} manual"
+    )

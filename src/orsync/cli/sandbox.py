@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from orsync import interrupts
 from orsync.cli.context import AppContext, CompaniesOption, InvoicesOption
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ def sandbox_command(
     Fault names: intacct.lost-response, intacct.http-5xx, intacct.http-524,
     intacct.rate-limit, intacct.session-expired, officernd.http-5xx, officernd.rate-limit,
     officernd.lost-response.
+
+    Exit codes: 0 stopped by SIGINT or SIGTERM; 2 a wrong option (a fault name, a rate)
+    or an address and port it cannot listen on.
     """
     from orsync.services.demo import check_activity, sandbox_options, serve_until_stopped
 
@@ -113,6 +117,8 @@ def sandbox_command(
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if interrupts.pending is not None:  # a stop sent while orsync was still starting
+            raise _StoppedBeforeServing
         serve_until_stopped(options, stop, ready, activity=activity)
     except _StoppedBeforeServing:
         pass

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
+from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
 
 
 def status_command(
@@ -15,17 +17,34 @@ def status_command(
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="Unresolved records to list (oldest first).")
     ] = 200,
+    run_id: Annotated[
+        int | None,
+        typer.Option("--run", metavar="N", min=1, help="What run N wrote, one line each."),
+    ] = None,
+    all_profiles: AllProfilesOption = False,
+    jobs: JobsOption = 1,
     json_output: JsonOption = False,
 ) -> None:
     """Show the last runs of a profile and every record left over, oldest first.
 
-    Reads the state only (safe beside a running sync). Exits 0 whatever it shows.
+    With --run N: each document and customer run N wrote (action, OfficeRnD number, Intacct
+    key, entity, amount, currency), then totals per entity and currency.
+
+    Reads the state only (safe beside a running sync).
+
+    Exit codes: 0 whatever it shows; 78 no such profile, or an unreadable state file.
     """
     from orsync.services.status import profile_status
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
+    if all_profiles:
+        run_for_all_profiles(state, "status", jobs, _profile_summary)
+        return
     name, _profile = state.selected_profile()
+    if run_id is not None:
+        _run_detail(state, name, run_id)
+        return
     report = profile_status(name, runs=runs, rows=limit)
     out = state.output
     if state.json:
@@ -73,3 +92,59 @@ def status_command(
             out.line(f"              fix: {fix}")
     if report.unresolved_not_listed:
         out.line(f"  ... and {report.unresolved_not_listed} more (--limit, or --json).")
+
+
+KIND_LABELS = {"invoice": "invoice", "credit_note": "credit note"}
+
+
+def _run_detail(state: AppContext, name: str, run_id: int) -> None:
+    from orsync.services.status import run_detail
+
+    detail = run_detail(name, run_id)
+    out = state.output
+    if state.json:
+        out.json(detail.to_dict())
+        return
+    run = detail.run
+    ended = run.ended_at.strftime("%Y-%m-%d %H:%M:%SZ") if run.ended_at else "-"
+    outcome = run.outcome.value if run.outcome else "running"
+    out.line(
+        f"Run #{run.id} of {name!r}: {run.command} {run.started_at:%Y-%m-%d %H:%M:%SZ} -> "
+        f"{ended} {outcome} (exit {run.exit_code if run.exit_code is not None else '-'})"
+        + (f" - {run.message}" if run.message else "")
+    )
+    if not detail.writes:
+        out.line("It wrote nothing.")
+        return
+    out.line(f"Wrote ({len(detail.writes)}):")
+    for write in detail.writes:
+        kind = KIND_LABELS.get(write.kind, write.kind)
+        money = f" {write.amount:,.2f} {write.currency}" if write.amount is not None else ""
+        where = f" in {write.entity}" if write.entity else ""
+        key = f" -> Intacct {write.target_key}" if write.target_key else ""
+        out.line(f"  {write.action:<8} {kind} {write.number or write.source_id}{key}{where}{money}")
+    totals = detail.totals()
+    if totals:
+        out.line("Totals:")
+        for row in totals:
+            kind = KIND_LABELS.get(row["kind"], row["kind"])
+            out.line(
+                f"  {row['entity'] or 'top level'} {row['currency']}: {row['action']} "
+                f"{row['count']} {kind}(s), {Decimal(row['amount']):,.2f}"
+            )
+
+
+def _profile_summary(document: dict[str, Any]) -> str:
+    """One profile's line under --all-profiles, from its orsync.status/1 document."""
+    if document.get("state_file") is None:
+        return "never synced"
+    runs = document.get("runs") or []
+    last = runs[0] if runs else None
+    said = (
+        f"last run #{last['id']} {last['command']} {last['outcome'] or 'running'} "
+        f"(exit {last['exit_code'] if last['exit_code'] is not None else '-'})"
+        if last
+        else "no runs"
+    )
+    left = len(document.get("unresolved", [])) + int(document.get("unresolved_not_listed", 0))
+    return f"{said}; {left} record(s) left over"

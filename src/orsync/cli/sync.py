@@ -6,11 +6,13 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
+from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
 from orsync.errors import UsageError
 
 if TYPE_CHECKING:
@@ -37,7 +39,9 @@ def sync_command(
     ] = False,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Read records modified since DATE (YYYY-MM-DD or ISO)."),
+        typer.Option(
+            "--since", metavar="DATE", help="Read records modified since DATE (YYYY-MM-DD or ISO)."
+        ),
     ] = None,
     only: Annotated[
         str | None,
@@ -49,19 +53,26 @@ def sync_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the exact plan; write nothing anywhere.")
     ] = False,
+    all_profiles: AllProfilesOption = False,
+    jobs: JobsOption = 1,
     json_output: JsonOption = False,
 ) -> None:
     """Post new and changed customers, invoices and credit notes to Intacct.
 
     Safe to run from cron every few minutes: one run per profile at a time (a second one exits
-    75), every write recorded before it is sent, and nothing is ever posted twice. Exits 1 when
-    records failed (each is reported with the fix), 75 when writes were left unconfirmed (the
-    next run settles them).
+    75), every write recorded before it is sent, and nothing is ever posted twice.
+
+    Exit codes: 0 done; 1 records failed (each is reported with the fix); 69 a service is
+    unavailable; 75 lock held, rate limited or writes left unconfirmed (the next run
+    settles them); 77 credentials refused; 78 configuration or mapping problem.
     """
     from orsync.services.sync import SyncOptions, plan_sync, run_sync
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
+    if all_profiles:
+        run_for_all_profiles(state, "sync", jobs, _profile_summary)
+        return
     options = SyncOptions(
         full=full,
         since=_since(since),
@@ -114,7 +125,14 @@ def _only(value: str | None) -> frozenset[Stage]:
 @contextmanager
 def _progress(state: AppContext) -> Iterator[Any]:
     if not state.output.interactive or state.json or state.quiet:
-        yield None
+        # Cron and pipes: a plain line per stage, shown with -v (logged at INFO).
+        from orsync.output import StageLog
+
+        log = StageLog("sync", STAGE_LABELS)
+        try:
+            yield log
+        finally:
+            log.close()
         return
     from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
@@ -168,10 +186,46 @@ def _render(state: AppContext, result: SyncResult, options: SyncOptions) -> None
         _summary_table(state, summary)
     else:
         out.line(_summary_line(summary))
+    _totals(state, summary)
     if summary.mapping_changed:
         out.line("The mapping changed since the last sync: records that failed were tried again.")
     _problems(state, summary)
     del options
+
+
+DOCUMENT_LABELS = {"invoice": "invoices", "credit_note": "credit notes"}
+
+
+def _totals(state: AppContext, summary: SyncSummary) -> None:
+    """What the run wrote, per entity and currency, for how much."""
+    out = state.output
+    for row in summary.totals_list():
+        kind = DOCUMENT_LABELS.get(row["kind"], row["kind"])
+        out.line(
+            f"  {row['action']} {row['count']} {kind} in {row['entity'] or 'the top level'}: "
+            f"{Decimal(row['amount']):,.2f} {row['currency']}"
+        )
+    if summary.totals and summary.run_id is not None:
+        out.line(f"  (each document: `orsync status --run {summary.run_id}`)")
+
+
+def _profile_summary(document: dict[str, Any]) -> str:
+    """One profile's line under --all-profiles, from its orsync.sync/1 (or plan) document."""
+    counts = document.get("counts", {})
+    parts = []
+    for stage, label in (
+        ("customers", "customers"),
+        ("invoices", "invoices"),
+        ("credit_notes", "credit notes"),
+    ):
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.get(stage, {}).items() if n)
+        parts.append(f"{label}: {shown or 'nothing to do'}")
+    posted = [
+        f"{t['count']} {t['kind']} {t['action']} {t['amount']} {t['currency']}"
+        + (f" in {t['entity']}" if t["entity"] else "")
+        for t in document.get("totals", [])
+    ]
+    return "; ".join(parts) + (f" ({', '.join(posted)})" if posted else "")
 
 
 def _summary_line(summary: SyncSummary) -> str:
@@ -190,12 +244,11 @@ def _summary_line(summary: SyncSummary) -> str:
 
 def _summary_table(state: AppContext, summary: SyncSummary) -> None:
     """One row per outcome that happened, one column per stage (narrow terminals fit)."""
-    from rich.table import Table
-
+    from orsync.output import table as make_table
     from orsync.services.sync import OUTCOMES, STAGES
 
     labels = {"customers": "Customers", "invoices": "Invoices", "credit_notes": "Credit notes"}
-    table = Table("", *(labels[stage] for stage in STAGES), title=f"sync {summary.profile}")
+    table = make_table("", *(labels[stage] for stage in STAGES), title=f"sync {summary.profile}")
     for outcome in OUTCOMES["invoices"]:
         counts = [summary.counts[stage].get(outcome) for stage in STAGES]
         if any(counts):

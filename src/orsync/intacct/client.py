@@ -131,7 +131,8 @@ class IntacctClient:
                 "Intacct refused the sign-in: " + codes.summary(reply.authentication_errors),
                 hint="Check the user ID, company ID, password"
                 + (f" and entity {entity!r}" if entity else "")
-                + " (orsync connect intacct).",
+                + "; correct them with `orsync connect --user-id ID --company-id ID`"
+                + " (the password: ORSYNC_INTACCT_USER_PASSWORD, or its prompt).",
             )
         result = reply.results[0] if reply.results else None
         if result is None or result.api_session is None:

@@ -20,6 +20,7 @@ import httpx
 
 from orsync import __version__
 from orsync.bounded import Deadline, Limits, fetch
+from orsync.endpoints import INTACCT, not_found, unreachable
 from orsync.errors import (
     AuthError,
     ConfigError,
@@ -125,11 +126,19 @@ class Ambiguous:
 
 
 class _Retry(Exception):
-    def __init__(self, reason: str, *, rate_limited: bool, retry_after: float | None = None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        rate_limited: bool,
+        retry_after: float | None = None,
+        unanswered: Exception | None = None,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.rate_limited = rate_limited
         self.retry_after = retry_after
+        self.unanswered = unanswered  # no answer at all: the URL may be wrong
 
 
 class Gateway:
@@ -183,6 +192,10 @@ class Gateway:
                             retry_after=retry.retry_after,
                             hint="Wait a few minutes and run again; nothing was lost.",
                         ) from None
+                    if retry.unanswered is not None:
+                        raise unreachable(
+                            INTACCT, url, retry.unanswered, attempts=attempt
+                        ) from None
                     raise ServiceUnavailable(
                         f"Intacct did not answer usefully after {attempt} attempts: {retry.reason}",
                         hint="Check https://status.intacct.com and try again later.",
@@ -221,7 +234,9 @@ class Gateway:
             raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # The request never reached the gateway: safe to repeat, even a write.
-            raise _Retry(f"cannot connect ({type(exc).__name__})", rate_limited=False) from exc
+            raise _Retry(
+                f"cannot connect ({type(exc).__name__})", rate_limited=False, unanswered=exc
+            ) from exc
         except httpx.TransportError as exc:
             reason = f"{type(exc).__name__}: {exc}"
             if write:
@@ -238,7 +253,8 @@ class Gateway:
         if status == 401:
             raise AuthError(
                 f"Intacct refused the sign-in (HTTP 401): {_body_summary(reply.content)}",
-                hint="Check the sender ID/password and the user credentials (orsync connect).",
+                hint="Check the sender ID/password and the user credentials: "
+                "`orsync connect --sender-id ID --user-id ID`.",
             )
         if status >= 500:
             reason = f"HTTP {status}"
@@ -248,6 +264,8 @@ class Gateway:
         try:
             response = parse_response(reply.content)
         except MalformedResponse as exc:
+            if status in (404, 405):  # no gateway at this path: a wrong URL
+                raise not_found(INTACCT, url, status) from exc
             if 400 <= status < 500:
                 # The front end refused the request outright: nothing ran, and repeating the
                 # same request will be refused the same way.

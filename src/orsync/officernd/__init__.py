@@ -2,12 +2,14 @@
 
 from orsync.officernd.auth import (
     DEFAULT_TOKEN_URL,
+    FEATURE_SCOPES,
     ORSYNC_SCOPES,
     READ_SCOPES,
     WEBHOOK_SCOPES,
     WRITE_SCOPES,
     ClientCredentials,
     TokenProvider,
+    scopes_needed,
 )
 from orsync.officernd.budget import RateBudget
 from orsync.officernd.client import OfficeRndClient, Page
@@ -39,6 +41,7 @@ from orsync.officernd.writes import AccountingLink, NewCharge, NewOverpayment
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_TOKEN_URL",
+    "FEATURE_SCOPES",
     "ORSYNC_SCOPES",
     "READ_SCOPES",
     "WEBHOOK_SCOPES",
@@ -69,4 +72,5 @@ __all__ = [
     "TaxAmount",
     "TaxRate",
     "TokenProvider",
+    "scopes_needed",
 ]

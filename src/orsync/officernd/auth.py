@@ -21,6 +21,7 @@ from typing import Protocol
 import httpx
 
 from orsync.bounded import Deadline, Limits, fetch
+from orsync.endpoints import OFFICERND_TOKEN, not_found, unreachable
 from orsync.errors import RateLimited, ServiceUnavailable
 from orsync.officernd.budget import SlidingWindowGuard
 from orsync.officernd.errors import MissingScope, OfficeRndAuthError
@@ -55,6 +56,27 @@ ORSYNC_SCOPES: tuple[str, ...] = READ_SCOPES + WRITE_SCOPES
 # `orsync listen --register` and its check in `orsync test` only: a token with these scopes is
 # asked for by those two, so a profile that never listens needs no webhook permission.
 WEBHOOK_SCOPES: tuple[str, ...] = ("flex.settings.webhooks.read", "flex.settings.webhooks.create")
+
+# The writes each feature makes in OfficeRnD. A token asks for the reads and the writes of the
+# features in use, no more: one ungranted scope fails the whole token request, so asking for
+# scopes nothing uses would refuse a correctly configured application. Customers, invoices and
+# credit notes flow to Intacct only, so today's runs need the reads alone.
+FEATURE_SCOPES: dict[str, tuple[str, ...]] = {
+    "payments": (
+        "flex.billing.charges.create",
+        "flex.billing.payments.create",
+        "flex.billing.payments.allocations.create",
+        "flex.billing.payments.allocations.update",
+    ),
+    "write_back": ("flex.billing.payments.update",),
+}
+
+
+def scopes_needed(features: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The scopes a profile using ``features`` (keys of FEATURE_SCOPES) must be granted."""
+    extra = [scope for feature in features for scope in FEATURE_SCOPES[feature]]
+    return READ_SCOPES + tuple(dict.fromkeys(extra))
+
 
 TOKEN_REQUESTS_PER_MINUTE = 5  # documented limit of the token endpoint, failures included
 REFRESH_MARGIN_SECONDS = 60.0
@@ -244,10 +266,7 @@ class TokenProvider:
                 # Never reached OfficeRnD, so not one of its 5 a minute: an unreachable
                 # endpoint is reported at once, not after a wait for the limit.
                 self._guard.release(stamp)
-            raise ServiceUnavailable(
-                f"cannot reach the OfficeRnD token endpoint: {type(exc).__name__}",
-                hint="Check the network and the OfficeRnD identity URL.",
-            ) from exc
+            raise unreachable(OFFICERND_TOKEN, self._token_url, exc) from exc
         if response.status_code == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise RateLimited(
@@ -260,6 +279,8 @@ class TokenProvider:
                 hint="OfficeRnD is failing: check https://status.officernd.com and run again "
                 "later.",
             )
+        if response.status_code in (404, 405):  # no token endpoint at this path
+            raise not_found(OFFICERND_TOKEN, self._token_url, response.status_code)
         if response.status_code != 200:
             raise self._refusal(response)
         return self._parse(response, started)

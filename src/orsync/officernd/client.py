@@ -14,6 +14,7 @@ import httpx
 
 from orsync import __version__
 from orsync.bounded import guarded_transport
+from orsync.endpoints import note_reached
 from orsync.errors import ConfigError, OrsyncError, ServiceUnavailable, TemporaryError
 from orsync.officernd import jsonio, writes
 from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider, TokenStore
@@ -46,6 +47,7 @@ from orsync.officernd.models import (
 from orsync.officernd.query import Query
 from orsync.officernd.session import DEFAULT_API_URL, ApiSession
 from orsync.officernd.windows import read_windowed
+from orsync.officernd.wirelog import log_request, log_response
 from orsync.retry import RetryPolicy
 
 
@@ -108,6 +110,7 @@ def build_http_client(
         timeout=httpx.Timeout(timeout, connect=10.0),
         headers={"User-Agent": f"orsync/{__version__}"},
         transport=transport or guarded_transport(retries=2),
+        event_hooks={"request": [log_request], "response": [note_reached, log_response]},
     )
 
 

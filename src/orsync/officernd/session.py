@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from orsync.bounded import Deadline, Limits, fetch
+from orsync.endpoints import OFFICERND_API, unreachable
 from orsync.errors import (
     DeadlineExceeded,
     RateLimited,
@@ -177,10 +178,7 @@ class ApiSession:
                         f"OfficeRnD did not answer GET {path} within "
                         f"{self.call_deadline:.0f} s ({attempt} attempts, {type(exc).__name__})"
                     ) from exc
-                raise ServiceUnavailable(
-                    f"OfficeRnD unreachable after {attempt} attempts: {type(exc).__name__}",
-                    hint=HINT_UNREACHABLE,
-                ) from exc
+                raise unreachable(OFFICERND_API, self.url(path), exc, attempts=attempt) from exc
             if response.status_code == 401 and not reauthenticated:
                 reauthenticated = True  # token revoked or expired early: fetch one more
                 self.tokens.invalidate(token.value)
@@ -266,10 +264,7 @@ class ApiSession:
                 if self._may_wait(attempt, None, deadline):
                     self._pause(attempt, None, f"{operation}: {type(exc).__name__}")
                     continue
-                raise ServiceUnavailable(
-                    f"OfficeRnD unreachable for {operation}: {type(exc).__name__}",
-                    hint=HINT_UNREACHABLE,
-                ) from exc
+                raise unreachable(OFFICERND_API, self.url(path), exc, attempts=attempt) from exc
             except (ResponseTooLarge, DeadlineExceeded) as exc:
                 raise OfficeRndUnconfirmed(
                     f"{operation}: {exc.message}", operation=operation, lookup=lookup

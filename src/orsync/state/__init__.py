@@ -20,6 +20,7 @@ from orsync.state.records import (
     Status,
     TargetKeys,
 )
+from orsync.state.run_writes import RunWrite, RunWrites
 from orsync.state.runs import RunOutcome, RunRecord, Runs
 from orsync.state.schema import SCHEMA_VERSION, NewerStateSchema
 from orsync.state.settings import RunSettings
@@ -48,6 +49,8 @@ __all__ = [
     "RunOutcome",
     "RunRecord",
     "RunSettings",
+    "RunWrite",
+    "RunWrites",
     "Runs",
     "StateStore",
     "Status",

@@ -99,14 +99,27 @@ class Ledger(LedgerReads):
             return self._save(conn, old, new)
 
     def mark_sending(
-        self, kind: str, source_id: str, version_hash: str, *, action: str | None = None
+        self,
+        kind: str,
+        source_id: str,
+        version_hash: str,
+        *,
+        action: str | None = None,
+        number: str | None = None,
     ) -> LedgerRow:
         """Start a new write of this version; the returned row carries its controlid.
+        ``number``: the record's OfficeRnD number (or name), kept for ``orsync status``.
 
         Commit (leave the ``batch()`` block) before the request leaves.
         """
         check_version(version_hash)
         with self._db.transaction() as conn:
+            if number:
+                conn.execute(
+                    "INSERT INTO source_numbers (kind, source_id, number) VALUES (?, ?, ?) "
+                    "ON CONFLICT (kind, source_id) DO UPDATE SET number = excluded.number",
+                    (kind, source_id, number),
+                )
             old = self._require(conn, kind, source_id, _FRESH, "mark_sending")
             new = self._base(old, kind, source_id, version_hash)
             # Each new write gets a round never used before for this row, so that a version

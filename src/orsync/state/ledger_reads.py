@@ -62,6 +62,25 @@ class LedgerReads:
                     found[key(row)] = row
         return found
 
+    def source_numbers(self, rows: Iterable[LedgerRow]) -> dict[tuple[str, str], str]:
+        """The OfficeRnD number (or customer name) each of these rows was sent under, when
+        known (kept since ``mark_sending`` took one; none in a state file from before)."""
+        found: dict[tuple[str, str], str] = {}
+        with self._db.reading() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'source_numbers'"
+            ).fetchone()
+            if exists is None:
+                return found
+            for row in rows:
+                number = conn.execute(
+                    "SELECT number FROM source_numbers WHERE kind = ? AND source_id = ?",
+                    (row.kind, row.source_id),
+                ).fetchone()
+                if number is not None:
+                    found[(row.kind, row.source_id)] = str(number[0])
+        return found
+
     # -- streaming queries ---------------------------------------------------------------
 
     def iter_unresolved(

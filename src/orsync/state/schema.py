@@ -105,10 +105,42 @@ _V3_INBOX_RECORDS: Migration = (
     "ALTER TABLE inbox ADD COLUMN last_error TEXT",
 )
 
+# What each run wrote, one row per write (a document, a customer): finance's "what did last
+# night's run post, for how much" without reading Intacct. Money as text (exact decimals).
+RUN_WRITES: Migration = (
+    """
+    CREATE TABLE run_writes (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        number TEXT,
+        action TEXT NOT NULL,
+        target_key TEXT,
+        entity TEXT,
+        amount TEXT,
+        currency TEXT,
+        written_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX run_writes_by_run ON run_writes (run_id, id)",
+    # The OfficeRnD number (or customer name) of each record sent, so that `orsync status`
+    # names a write left sending or unconfirmed by its number, not by OfficeRnD's internal id.
+    """
+    CREATE TABLE source_numbers (
+        kind TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        number TEXT NOT NULL,
+        PRIMARY KEY (kind, source_id)
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _V1_LEDGER_CURSORS_RUNS,
     _V2_EVENT_INBOX,
     _V3_INBOX_RECORDS,
+    RUN_WRITES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # The first version whose inbox knows the record of each event (read-only readers check it).

@@ -1,6 +1,7 @@
 """Facts a profile's state remembers between runs, beyond the ledger and cursors.
 
-One today: the fingerprint of the mapping the last complete sync ran under. A record that
+The fingerprint of the mapping the last complete sync ran under, and when Intacct last
+accepted the profile's credentials. A record that
 failed for a mapping reason (an unmapped location, an inactive account) is not read again by
 an incremental sync, since it did not change in OfficeRnD; the fingerprint lets the next sync
 notice that the mapping did change and try such records again by itself, so a fix in the
@@ -9,9 +10,15 @@ mapping reaches cron's next run without anyone typing ``--retry-failed``.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from orsync.state._db import Database
 
 _MAPPING_KEY = "mapping_fingerprint"
+# When a run last had Intacct accept the profile's credentials (ISO 8601, UTC). A sync with
+# nothing to write makes no Intacct request; this lets it sign in once a day all the same,
+# so a changed password makes cron fail the day it changed, not the day a change arrives.
+_INTACCT_PROVED_KEY = "intacct_credentials_proved_at"
 
 
 class RunSettings:
@@ -21,14 +28,30 @@ class RunSettings:
         self._db = db
 
     def mapping_fingerprint(self) -> str | None:
-        with self._db.reading() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (_MAPPING_KEY,)).fetchone()
-        return None if row is None else str(row[0])
+        return self._get(_MAPPING_KEY)
 
     def remember_mapping(self, fingerprint: str) -> None:
+        self._set(_MAPPING_KEY, fingerprint)
+
+    def intacct_credentials_proved_at(self) -> datetime | None:
+        value = self._get(_INTACCT_PROVED_KEY)
+        try:
+            return None if value is None else datetime.fromisoformat(value)
+        except ValueError:
+            return None  # unreadable: prove them again
+
+    def remember_intacct_credentials_proved(self, at: datetime) -> None:
+        self._set(_INTACCT_PROVED_KEY, at.isoformat())
+
+    def _get(self, key: str) -> str | None:
+        with self._db.reading() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set(self, key: str, value: str) -> None:
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (_MAPPING_KEY, fingerprint),
+                (key, value),
             )

@@ -27,6 +27,7 @@ from orsync.state.cursors import Cursors
 from orsync.state.inbox import EventInbox
 from orsync.state.ledger import Ledger
 from orsync.state.lock import ProfileLock, lock_path_for
+from orsync.state.run_writes import RunWrites
 from orsync.state.runs import RunRecord, Runs
 from orsync.state.schema import (
     NEWER_SCHEMA_HINT,
@@ -96,6 +97,7 @@ class StateStore:
         self.runs = Runs(db)
         self.inbox = EventInbox(db)
         self.settings = RunSettings(db)
+        self.writes = RunWrites(db)
 
     @classmethod
     def open(cls, path: Path, *, profile: str, clock: Clock | None = None) -> StateStore:

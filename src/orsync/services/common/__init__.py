@@ -1,5 +1,6 @@
 """What every user task opens: a profile's two clients (`client_factory`), the days a command may
-ask about (`periods`) and a read-only view of the profile's state (`state`)."""
+ask about (`periods`), a read-only view of the profile's state (`state`), and one command run
+for every profile (`each_profile`)."""
 
 from orsync.services.common.client_factory import (
     TOKEN_RATE_LIMIT_WAIT,
@@ -8,6 +9,11 @@ from orsync.services.common.client_factory import (
     intacct_settings,
     officernd_credentials,
     open_connections,
+)
+from orsync.services.common.each_profile import (
+    ProfileRun,
+    run_each_profile,
+    worst,
 )
 from orsync.services.common.periods import (
     check_day,
@@ -19,10 +25,13 @@ from orsync.services.common.state import (
 __all__ = [
     "TOKEN_RATE_LIMIT_WAIT",
     "Connections",
+    "ProfileRun",
     "build_intacct_http",
     "check_day",
     "intacct_settings",
     "officernd_credentials",
     "open_connections",
     "read_only_state",
+    "run_each_profile",
+    "worst",
 ]

@@ -15,8 +15,9 @@ import httpx
 from orsync import __version__, secrets
 from orsync.bounded import RunBudget, guarded_transport
 from orsync.config import Profile
+from orsync.endpoints import note_reached
 from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
-from orsync.officernd import ClientCredentials, OfficeRndClient
+from orsync.officernd import ClientCredentials, OfficeRndClient, scopes_needed
 from orsync.officernd.client import build_http_client as build_officernd_http
 from orsync.secrets import Secret
 
@@ -38,7 +39,10 @@ def build_intacct_http(
     return httpx.Client(
         headers={"User-Agent": f"orsync/{__version__}", "Accept-Encoding": "gzip"},
         transport=transport or guarded_transport(retries=2),
-        event_hooks={"request": [budget.hook]} if budget is not None else None,
+        event_hooks={
+            "request": [budget.hook] if budget is not None else [],
+            "response": [note_reached],
+        },
     )
 
 
@@ -63,7 +67,7 @@ def intacct_settings(
 
 def officernd_credentials(profile_name: str, profile: Profile) -> ClientCredentials:
     secret = secrets.resolve(profile_name, Secret.OFFICERND_CLIENT_SECRET)
-    return ClientCredentials(profile.officernd.client_id, secret)
+    return ClientCredentials(profile.officernd.client_id, secret, scopes_needed())
 
 
 @dataclass

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from orsync.state import Cursors, EventInbox, Runs, RunSettings
+from orsync.state import Cursors, EventInbox, Runs, RunSettings, RunWrites
 from orsync.state.ledger_reads import LedgerReads
 from orsync.state.schema import INBOX_RECORDS_VERSION, schema_version
 from orsync.state.store import open_read_only
@@ -26,6 +26,7 @@ class ReadOnlyState:
     runs: Runs
     settings: RunSettings
     inbox: EventInbox | None  # None: a state file from before `orsync listen`
+    writes: RunWrites
 
 
 @contextmanager
@@ -38,6 +39,8 @@ def read_only_state(path: Path) -> Iterator[ReadOnlyState | None]:
         with db.reading() as conn:
             listens = schema_version(conn) >= INBOX_RECORDS_VERSION
         inbox = EventInbox(db) if listens else None
-        yield ReadOnlyState(path, LedgerReads(db), Cursors(db), Runs(db), RunSettings(db), inbox)
+        yield ReadOnlyState(
+            path, LedgerReads(db), Cursors(db), Runs(db), RunSettings(db), inbox, RunWrites(db)
+        )
     finally:
         db.close()

@@ -398,7 +398,8 @@ def load_profile_mapping(profile: Profile) -> Mapping:
     if profile.sync.mapping is None:
         raise ConfigError(
             "this profile has no mapping file, so orsync cannot tell how documents should post",
-            hint="Write one with `orsync map init`, then name it with `orsync connect --mapping`.",
+            hint="Write one with `orsync map init --output mappings.yaml`, then name it with "
+            "`orsync connect --mapping mappings.yaml`.",
         )
     path = Path(profile.sync.mapping)
     if not may_exist(path):

@@ -57,6 +57,13 @@ def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[
     """Make the ledger say what reconcile found, for each safe fix."""
     adoptions = []
     for finding in safe:
+        if finding.category == "customer_missing" and finding.fix.action == "post":
+            # The ledger may still say orsync created it: forgotten, sync creates it again
+            # before the first document that needs it (instead of "Invalid Customer").
+            ref = outcome.customer_refs.get(finding.number or "")
+            if ref is not None:
+                _forget(store, *ref)
+            continue
         if finding.source_id is None:
             continue
         if finding.fix.action == "post":

@@ -133,6 +133,11 @@ def rebuild(store: StateStore, outcome: ReconcileOutcome, *, clear: bool) -> Led
     a relink). ``clear`` first empties the document and customer rows: only for an outcome that
     covers all history, or rows outside it would vanish and their documents post twice."""
     cleared = store.ledger.clear(DOCUMENT_KINDS + CUSTOMER_KINDS) if clear else 0
+    if clear:
+        # The read cursors say "everything before this was synced": true of the ledger just
+        # cleared, not of the Intacct it was rebuilt from. The next sync reads all history
+        # again and posts what the rebuild did not find (a plain `sync`, not only --full).
+        store.cursors.reset()
     documents = store.ledger.adopt_many(relink_adoptions(outcome, duplicates=True))
     customers = store.ledger.adopt_many(customer_adoptions(outcome))
     return LedgerWrites(cleared=cleared, documents=documents, customers=customers)

@@ -18,6 +18,7 @@ document and customer rows so that no stale row survives.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,9 @@ from orsync.services.reconcile.ledger import (
     writable_state,
 )
 from orsync.state import ProfileLock, StateStore
+
+# Stage lines for cron mail and pipes (INFO: shown with -v).
+logger = logging.getLogger("orsync.reconcile")
 
 # Where "all history" begins for --rebuild-ledger without --from.
 HISTORY_START = dt.date(2000, 1, 1)
@@ -87,6 +91,12 @@ def run_reconcile(
     confirm: Callable[[ReconcileOutcome], bool] = lambda _: False,
 ) -> ReconcileRun:
     # One pair of clients for the whole run: OfficeRnD grants 5 tokens a minute.
+    logger.info(
+        "reading OfficeRnD and Intacct, %s to %s%s",
+        request.start,
+        request.end,
+        " (rebuilding the ledger)" if rebuild_ledger else "",
+    )
     with open_connections(profile_name, profile) as connections:
         if rebuild_ledger:
             return _rebuild(
@@ -113,6 +123,7 @@ def _compare_and_fix(
         )
     run = ReconcileRun(outcome, "dry_run" if dry_run else "fix")
     safe = outcome.report.safe_fixes()
+    _log_compared(outcome, len(safe))
     if dry_run or not (safe or outcome.report.relinks):
         return run
     if not confirm(outcome):
@@ -122,7 +133,9 @@ def _compare_and_fix(
     with writable_state(profile_name) as store, _locked(store, profile_name):
         run.ledger = apply_relinks(store, outcome)
         prepare_ledger(store, outcome, safe)
+    logger.info("recorded %d relink(s) in the ledger", len(outcome.report.relinks))
     if safe:
+        logger.info("applying %d safe fix(es) through sync", len(safe))
         # Sync takes the lock itself (a sync that starts in between makes this exit 75).
         run.fixes = sync_documents(profile_name, profile, safe, connections=connections)
     if run.fixes is not None and (run.fixes.problems or run.fixes.unconfirmed):
@@ -147,6 +160,7 @@ def _rebuild(
 ) -> ReconcileRun:
     whole_history = request.start <= HISTORY_START and not request.filtered
     outcome = reconcile_profile(profile_name, profile, request, connections=connections)
+    _log_compared(outcome, len(outcome.report.safe_fixes()))
     run = ReconcileRun(outcome, "dry_run" if dry_run else "rebuild")
     if dry_run:
         run.notes.append(
@@ -167,6 +181,16 @@ def _rebuild(
             "--from/--to or filters to rebuild the whole ledger."
         )
     return run
+
+
+def _log_compared(outcome: ReconcileOutcome, safe: int) -> None:
+    logger.info(
+        "compared %d OfficeRnD and %d Intacct documents: %d finding(s), %d safe fix(es)",
+        outcome.officernd_documents,
+        outcome.intacct_documents,
+        len(outcome.report.findings),
+        safe,
+    )
 
 
 def _locked(store: StateStore, profile_name: str) -> ProfileLock:

@@ -17,6 +17,7 @@ from orsync.services.setup.connect import (
     find_secrets,
     has_synced,
     merge_profile,
+    secrets_can_be_asked,
     worst_exit_code,
     writable_config_path,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "profile_entities",
     "remove_profile",
     "run_checks",
+    "secrets_can_be_asked",
     "worst_exit_code",
     "writable_config_path",
 ]

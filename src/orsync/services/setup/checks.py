@@ -23,7 +23,7 @@ from orsync.errors import AuthError, ConfigError, ExitCode, OrsyncError
 from orsync.intacct import IntacctClient, ReadFailed
 from orsync.intacct.xml import reads
 from orsync.mapping import Mapping
-from orsync.officernd import ORSYNC_SCOPES, MissingScope, OfficeRndClient
+from orsync.officernd import MissingScope, OfficeRndClient, scopes_needed
 from orsync.secrets import Secret
 from orsync.services.setup.probes import (
     IntacctSecrets,
@@ -343,12 +343,18 @@ def check_officernd(run: _Run) -> None:
     missing: tuple[str, ...] = ()
     try:
         client = run.stack.enter_context(
-            officernd_client(settings, client_secret, transport=run.officernd_transport)
+            officernd_client(
+                settings,
+                client_secret,
+                transport=run.officernd_transport,
+                # A new token proves the secret; kept, it spares the next commands a request.
+                token_store=secrets.fresh_token_store(run.name),
+            )
         )
         client.tokens.token()
     except MissingScope as error:
         missing = error.scopes
-        granted = tuple(s for s in ORSYNC_SCOPES if s not in missing)
+        granted = tuple(s for s in scopes_needed() if s not in missing)
         client = run.stack.enter_context(
             officernd_client(
                 settings, client_secret, scopes=granted, transport=run.officernd_transport
@@ -378,7 +384,7 @@ def check_officernd(run: _Run) -> None:
 
 
 def _scope_rows(run: _Run, missing: tuple[str, ...]) -> None:
-    for scope in ORSYNC_SCOPES:
+    for scope in scopes_needed():
         title = f"OfficeRnD scope {scope}"
         if scope in missing:
             run.add(
@@ -395,7 +401,7 @@ def _scope_rows(run: _Run, missing: tuple[str, ...]) -> None:
 
 
 def _skip_scopes(run: _Run, reason: str) -> None:
-    for scope in ORSYNC_SCOPES:
+    for scope in scopes_needed():
         run.skip(f"officernd.scope.{scope}", f"OfficeRnD scope {scope}", reason)
 
 

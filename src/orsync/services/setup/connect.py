@@ -230,6 +230,20 @@ def find_secrets(
     return found
 
 
+def secrets_can_be_asked(request: ConnectRequest, existing: Profile | None) -> None:
+    """Refused before the first question when a secret would have to be typed at a prompt
+    and this machine has no keyring to keep it: say so before asking 17 questions, not after."""
+    missing = [s for s in Secret if s not in find_secrets(request, existing)]
+    if missing and not secrets.keyring_available():
+        variables = ", ".join(s.env_var for s in missing)
+        raise CredentialError(
+            "this machine has no keyring backend, so secrets typed at a prompt could not be "
+            f"kept; nothing was asked and nothing was saved (not set: {variables})",
+            hint=f"Set {variables} in the environment, then run `orsync connect` again "
+            "(or install a keyring backend).",
+        )
+
+
 def writable_config_path(request: ConnectRequest) -> Path:
     """The config file ``connect`` will save to, refused up front when it cannot be written:
     before the prompts and the live tests, not after the user typed every secret."""

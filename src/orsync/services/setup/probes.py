@@ -21,7 +21,14 @@ from orsync.config import IntacctSettings as IntacctProfileSettings
 from orsync.config import OfficeRndSettings
 from orsync.errors import AuthError, ConfigError, OrsyncError, ServiceUnavailable
 from orsync.intacct import IntacctClient, IntacctSettings, LoginCredentials, SenderCredentials
-from orsync.officernd import ClientCredentials, MissingScope, OfficeRndClient, Query
+from orsync.officernd import (
+    ClientCredentials,
+    MissingScope,
+    OfficeRndClient,
+    Query,
+    scopes_needed,
+)
+from orsync.officernd.auth import TokenStore
 from orsync.officernd.client import build_http_client as build_officernd_http
 from orsync.officernd.collections import LOCATIONS
 from orsync.retry import RetryPolicy
@@ -102,13 +109,14 @@ def officernd_client(
     *,
     scopes: tuple[str, ...] | None = None,
     transport: httpx.BaseTransport | None = None,
+    token_store: TokenStore | None = None,
 ) -> Iterator[OfficeRndClient]:
-    """An OfficeRnD client for ``settings``; ``scopes`` narrows what the token asks for."""
+    """An OfficeRnD client for ``settings`` asking for the scopes orsync's features need;
+    ``scopes`` narrows what the token asks for."""
     http = build_officernd_http(timeout=30.0, transport=transport or guarded_transport(retries=1))
     try:
-        credentials = ClientCredentials(settings.client_id, client_secret)
-        if scopes is not None:
-            credentials = ClientCredentials(settings.client_id, client_secret, scopes)
+        wanted = scopes if scopes is not None else scopes_needed()
+        credentials = ClientCredentials(settings.client_id, client_secret, wanted)
         yield OfficeRndClient(
             http,
             org=settings.org,
@@ -117,6 +125,7 @@ def officernd_client(
             token_url=settings.token_url,
             retry=PROBE_RETRY,
             token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,
+            token_store=token_store,
         )
     finally:
         http.close()

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from orsync.env import state_dir as default_state_dir
+from orsync.errors import ConfigError
 from orsync.services.common import read_only_state
 from orsync.state import (
     Cursor,
@@ -38,6 +40,7 @@ from orsync.state import (
     LockHolder,
     ProfileLock,
     RunRecord,
+    RunWrite,
     Status,
     database_path,
     lock_path_for,
@@ -59,6 +62,11 @@ class StatusReport:
     unresolved: list[LedgerRow] = field(default_factory=list)
     unresolved_not_listed: int = 0
     inbox: InboxBacklog | None = None
+    # The OfficeRnD number (or customer name) of unresolved rows, by (kind, source id).
+    numbers: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def number(self, row: LedgerRow) -> str | None:
+        return self.numbers.get((row.kind, row.source_id)) or row.target.number
 
     @property
     def unresolved_total(self) -> int:
@@ -72,7 +80,7 @@ class StatusReport:
         was recorded (a run killed mid-write leaves rows ``sending``), what its status means."""
         if row.error is not None:
             return row.error.message, row.error.hint or ""
-        record = f"{row.kind} {row.target.number or row.source_id}"
+        record = f"{row.kind} {self.number(row) or row.source_id}"
         if self.running is not None:
             return f"{record}: the running sync is writing it", ""
         if row.status in (Status.SENDING, Status.UNCONFIRMED):
@@ -98,7 +106,9 @@ class StatusReport:
                 }
                 for c in self.cursors
             ],
-            "unresolved": [unresolved_row(r, self.explain(r)) for r in self.unresolved],
+            "unresolved": [
+                unresolved_row(r, self.explain(r), self.number(r)) for r in self.unresolved
+            ],
             "unresolved_not_listed": self.unresolved_not_listed,
             "inbox": None if self.inbox is None else _inbox(self.inbox),
         }
@@ -132,7 +142,81 @@ def profile_status(
         report.unresolved_not_listed = sum(1 for _ in unresolved)
         if state.inbox is not None:
             report.inbox = state.inbox.backlog()
+        report.numbers = state.ledger.source_numbers(report.unresolved)
         return report
+
+
+RUN_SCHEMA = "orsync.run/1"
+
+
+@dataclass
+class RunDetail:
+    """What one run did: its record, each write it made, and totals per entity and currency.
+
+    ``--json`` schema ``orsync.run/1``::
+
+        {"schema": "orsync.run/1", "profile": "main",
+         "run": {... as in orsync.status/1 ...},
+         "writes": [{"kind", "source_id", "number", "action", "target_key", "entity",
+                     "amount", "currency", "written_at"}],      # in the order written
+         "totals": [{"entity", "currency", "kind", "action", "count", "amount"}]}
+    """
+
+    profile: str
+    run: RunRecord
+    writes: list[RunWrite]
+    running: LockHolder | None = None
+
+    def totals(self) -> list[dict[str, Any]]:
+        sums: dict[tuple[str, str, str, str], list[Any]] = {}
+        for write in self.writes:
+            if write.amount is None or write.currency is None:
+                continue
+            key = (write.entity or "", write.currency, write.kind, write.action)
+            entry = sums.setdefault(key, [0, Decimal(0)])
+            entry[0] += 1
+            entry[1] += write.amount
+        return [
+            {
+                "entity": entity or None,
+                "currency": currency,
+                "kind": kind,
+                "action": action,
+                "count": count,
+                "amount": f"{amount:.2f}",
+            }
+            for (entity, currency, kind, action), (count, amount) in sorted(sums.items())
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": RUN_SCHEMA,
+            "profile": self.profile,
+            "run": _run(self.run, self.running),
+            "writes": [w.to_dict() for w in self.writes],
+            "totals": self.totals(),
+        }
+
+
+def run_detail(profile_name: str, run_id: int, *, state_dir: Path | None = None) -> RunDetail:
+    """Run ``run_id`` of the profile and its writes; ConfigError when there is no such run."""
+    path = database_path(state_dir or default_state_dir(), profile_name)
+    with read_only_state(path) as state:
+        record = None if state is None else state.runs.get(run_id)
+        if state is None or record is None:
+            last = state.runs.last(1) if state is not None else []
+            raise ConfigError(
+                f"profile {profile_name!r} has no run {run_id}",
+                hint=f"The last run is {last[0].id}; `orsync status` lists the recent ones."
+                if last
+                else "It has never run: `orsync sync` starts the first.",
+            )
+        return RunDetail(
+            profile_name,
+            record,
+            list(state.writes.for_run(run_id)),
+            ProfileLock.holder(lock_path_for(path)),
+        )
 
 
 NEXT_SYNC_LOOKS_UP = (
@@ -142,7 +226,9 @@ NEXT_SYNC_LOOKS_UP = (
 NEXT_SYNC_SENDS = "Nothing to do by hand: the next `orsync sync` sends it."
 
 
-def unresolved_row(row: LedgerRow, explained: tuple[str, str]) -> dict[str, Any]:
+def unresolved_row(
+    row: LedgerRow, explained: tuple[str, str], number: str | None = None
+) -> dict[str, Any]:
     error = row.error
     message, fix = explained
     return {
@@ -151,7 +237,7 @@ def unresolved_row(row: LedgerRow, explained: tuple[str, str]) -> dict[str, Any]
         "status": row.status.value,
         "since": row.status_at.isoformat(),
         "attempts": row.attempts,
-        "number": row.target.number,
+        "number": number or row.target.number,
         "code": None if error is None else error.code,
         "field": None if error is None else error.field,
         "message": message,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerView
@@ -14,7 +15,7 @@ from orsync.officernd import OfficeRndClient
 from orsync.services.common import check_day
 from orsync.services.mapping import MappingResolver
 from orsync.services.sync.summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
-from orsync.state import Ledger, LedgerRow, RecordFailure, Status
+from orsync.state import Ledger, LedgerRow, RecordFailure, RunWrites, Status
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class RunContext:
     progress: SyncProgress = field(default_factory=NoProgress)
     batch_size: int = 50
     max_in_flight: int = 2
+    writes: RunWrites | None = None  # where the run's writes are recorded (not in a dry run)
     plan: PlanLog | None = field(init=False, default=None)  # the dry run's plan
     _resolver: MappingResolver | None = field(init=False, default=None)
 
@@ -155,6 +157,37 @@ class RunContext:
     def writable(self) -> Ledger:
         assert not self.dry_run and self.ledger is not None, "a dry run never writes the ledger"
         return self.ledger
+
+    def wrote(
+        self,
+        kind: str,
+        source_id: str,
+        outcome: str,
+        *,
+        row: LedgerRow | None,
+        number: str | None,
+        entity: str | None = None,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+    ) -> None:
+        """A write of this run is settled (created, updated, reversed, adopted): count it once,
+        add it to the totals, and record it in the state for ``orsync status --run``."""
+        self.summary.count(stage_of(kind), outcome, record=(kind, source_id))
+        target = row.target if row is not None else None
+        entity = entity if entity is not None else (target.entity if target else None)
+        if amount is not None and currency is not None:
+            self.summary.add_total(entity, currency, kind, outcome, amount)
+        if self.writes is not None:
+            self.writes.record(
+                kind,
+                source_id,
+                outcome,
+                number=number or (target.number if target else None),
+                target_key=target.key if target else None,
+                entity=entity,
+                amount=amount,
+                currency=currency,
+            )
 
     def record_failure(
         self,

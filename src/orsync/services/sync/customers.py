@@ -216,10 +216,10 @@ class CustomerDesk:
                 if action.action == "skip":
                     assert cid is not None
                     self._ids[key] = cid
-                    ctx.summary.count("customers", "unchanged")
+                    ctx.summary.count("customers", "unchanged", record=key)
                 elif action.action == "adopt":
                     assert cid is not None and action.version_hash is not None
-                    ledger.adopt(
+                    adopted = ledger.adopt(
                         action.source_kind,
                         action.source_id,
                         action.version_hash,
@@ -227,7 +227,7 @@ class CustomerDesk:
                     )
                     self._ids[key] = cid
                     self.resolved += 1
-                    ctx.summary.count("customers", "adopted")
+                    ctx.wrote(*key, "adopted", row=adopted, number=names.get(action.source_id))
                 elif action.action in ("create", "update"):
                     sends.append((self._function(action, lookup), action))
                 else:
@@ -255,19 +255,26 @@ class CustomerDesk:
         assert action.version_hash is not None and action.posting is not None
         found = lookup.by_id.get(action.customer_id or "")
         posting = action.posting
+        number = posting.name or action.customer_id  # what status names it by
         settled = settle_customer(view_of(ledger.get(kind, source_id)), found)
         if settled == "confirm":
             assert found is not None  # the unconfirmed create landed; the update goes as planned
             ledger.confirm(kind, source_id, TargetKeys(key=found.record_key))
-            row = ledger.mark_sending(kind, source_id, action.version_hash, action="update")
+            row = ledger.mark_sending(
+                kind, source_id, action.version_hash, action="update", number=number
+            )
         elif settled == "absent":
             # Planned anew under a new controlid (engine.settle_customer says why), with the
             # currency of its documents, as the first create carried.
             ledger.mark_absent(kind, source_id)
-            row = ledger.mark_sending(kind, source_id, action.version_hash, action="create")
+            row = ledger.mark_sending(
+                kind, source_id, action.version_hash, action="create", number=number
+            )
             posting = self._with_currency(posting, kind, source_id)
         else:
-            row = ledger.mark_sending(kind, source_id, action.version_hash, action=action.action)
+            row = ledger.mark_sending(
+                kind, source_id, action.version_hash, action=action.action, number=number
+            )
         assert row.controlid is not None
         label = postings.record_label(kind, source_id)
         if action.action == "update":
@@ -294,12 +301,13 @@ class CustomerDesk:
         kind, source_id, cid = action.source_kind, action.source_id, action.customer_id or ""
         key = (kind, source_id)
         if isinstance(outcome, Succeeded):
-            ledger.confirm(kind, source_id, TargetKeys(key=outcome.key, number=cid))
+            row = ledger.confirm(kind, source_id, TargetKeys(key=outcome.key, number=cid))
             if self._directory is not None and action.posting is not None:
                 self._directory.add(ActualCustomer(outcome.key or "", cid, action.posting.name))
             self._ids[key] = cid
             self.resolved += 1
-            ctx.summary.count("customers", "created" if action.action == "create" else "updated")
+            done = "created" if action.action == "create" else "updated"
+            ctx.wrote(kind, source_id, done, row=row, number=names.get(source_id, cid))
         elif isinstance(outcome, Failed):
             if outcome.is_duplicate_record and action.action == "create":
                 self._adopt_duplicate(action, names)
@@ -334,12 +342,18 @@ class CustomerDesk:
         if found is None:
             self._unconfirmed(action, f"Intacct reports customer {cid} as existing", names)
             return
-        ledger.confirm(
+        row = ledger.confirm(
             action.source_kind, action.source_id, TargetKeys(key=found.record_key, number=cid)
         )
         self._ids[(action.source_kind, action.source_id)] = cid
         self.resolved += 1
-        ctx.summary.count("customers", "adopted")
+        ctx.wrote(
+            action.source_kind,
+            action.source_id,
+            "adopted",
+            row=row,
+            number=names.get(action.source_id, cid),
+        )
 
     def _unconfirmed(self, action: CustomerAction, reason: str, names: Mapping[str, str]) -> None:
         ctx = self._ctx

@@ -190,7 +190,7 @@ class DocumentDesk:
                 )
             )
         else:
-            summary.count(stage, outcome)
+            summary.count(stage, outcome, record=(action.source_kind, action.source_id))
 
     # -- apply --------------------------------------------------------------------------------
 
@@ -225,7 +225,8 @@ class DocumentDesk:
         ctx = self._ctx
         stage = stage_of(action.source_kind)
         if action.action == "skip":
-            ctx.summary.count(stage, "unchanged" if action.reason == "unchanged" else "skipped")
+            outcome = "unchanged" if action.reason == "unchanged" else "skipped"
+            ctx.summary.count(stage, outcome, record=(action.source_kind, action.source_id))
             return
         if action.action in ("failed", "conflict"):
             problem = action.problems[0] if action.problems else None
@@ -272,7 +273,9 @@ class DocumentDesk:
         if resend:
             sent = ledger.resend(kind, source_id)
         else:
-            sent = ledger.mark_sending(kind, source_id, action.version_hash, action=action.action)
+            sent = ledger.mark_sending(
+                kind, source_id, action.version_hash, action=action.action, number=doc.number
+            )
         assert sent.controlid is not None
         label = postings.record_label(kind, source_id)
         posting = action.posting
@@ -314,6 +317,8 @@ class DocumentDesk:
                     entity,
                     posting.invoice_number if posting is not None else None,
                     posting.transaction_definition if posting is not None else None,
+                    amount=doc.total,
+                    currency=doc.currency,
                 ),
             )
         )
@@ -376,7 +381,9 @@ class DocumentDesk:
         self._ctx.writable().adopt(
             action.source_kind, action.source_id, REVERSAL_VERSION, _target_keys(found)
         )
-        self._ctx.summary.count(stage_of(action.source_kind), "adopted")
+        self._ctx.summary.count(
+            stage_of(action.source_kind), "adopted", record=(action.source_kind, action.source_id)
+        )
 
     # -- unknown outcomes ---------------------------------------------------------------------
 
@@ -414,8 +421,19 @@ class DocumentDesk:
             else:
                 found = settled.adopt
                 keys = None if found is None else _target_keys(found)
-                ledger.confirm(doc.kind, doc.id, keys)
-                ctx.summary.count(stage_of(doc.kind), "adopted")
+                confirmed = ledger.confirm(doc.kind, doc.id, keys)
+                if found is None:  # a reversal Intacct already holds
+                    ctx.wrote(doc.kind, doc.id, "adopted", row=confirmed, number=doc.number)
+                else:
+                    ctx.wrote(
+                        doc.kind,
+                        doc.id,
+                        "adopted",
+                        row=confirmed,
+                        number=doc.number,
+                        amount=doc.total,
+                        currency=doc.currency,
+                    )
             if settled.replan:
                 replan.append((doc, posting))
         if not replan:

@@ -7,6 +7,7 @@ inside one ledger transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from orsync.engine import SourceDocument
 from orsync.intacct import Failed, Outcome, Succeeded
@@ -27,6 +28,8 @@ class WriteTag:
     entity: str | None
     invoice_number: str | None
     definition: str | None
+    amount: Decimal | None = None  # the document's total, as OfficeRnD states it
+    currency: str | None = None
 
 
 class DocumentOutcomes:
@@ -42,11 +45,16 @@ class DocumentOutcomes:
             for outcome, tag in settled:
                 stage = stage_of(tag.kind)
                 if isinstance(outcome, Succeeded):
-                    ledger.confirm(tag.kind, tag.source_id, self._target(outcome, tag))
+                    row = ledger.confirm(tag.kind, tag.source_id, self._target(outcome, tag))
                     self.unsettled.pop((tag.kind, tag.source_id), None)
-                    ctx.summary.count(
-                        stage,
+                    ctx.wrote(
+                        tag.kind,
+                        tag.source_id,
                         {"create": "created", "update": "updated"}.get(tag.action, "reversed"),
+                        row=row,
+                        number=tag.number,
+                        amount=tag.amount,
+                        currency=tag.currency,
                     )
                     ctx.progress.advance(stage)
                 elif isinstance(outcome, Failed):

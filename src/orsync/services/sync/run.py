@@ -21,6 +21,8 @@ write makes no Intacct request at all.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -55,6 +57,7 @@ from orsync.state import (
     utc_now,
 )
 
+logger = logging.getLogger("orsync.sync")
 __all__ = ["SyncOptions", "SyncProgress", "SyncResult", "plan_sync", "run_sync"]
 
 
@@ -101,14 +104,14 @@ def run_sync(
     connections: Connections | None = None,
     state_dir: Path | None = None,
 ) -> SyncResult:
-    mapping = options.mapping or load_profile_mapping(profile)
     db_path = database_path(state_dir or default_state_dir(), profile_name)
     summary = SyncSummary(profile=profile_name, options=options.to_dict(), started_at=utc_now())
     with ExitStack() as stack:
         stack.enter_context(bulk_run())
-        if connections is None:
-            connections = stack.enter_context(open_connections(profile_name, profile))
         if options.dry_run:
+            mapping = options.mapping or load_profile_mapping(profile)
+            if connections is None:
+                connections = stack.enter_context(open_connections(profile_name, profile))
             state, remembered = stack.enter_context(_read_only_state(db_path))
             options = _after_mapping_change(options, mapping, remembered, state.lookups, summary)
             runner = Runner.build(
@@ -136,20 +139,25 @@ def run_sync(
         store = stack.enter_context(StateStore.open(db_path, profile=profile_name))
         run = store.begin_run(lock, options.command, options.to_dict())
         summary.run_id = run.id
-        remembered = store.settings.mapping_fingerprint()
-        options = _after_mapping_change(options, mapping, remembered, store.ledger, summary)
-        runner = Runner.build(
-            profile_name,
-            profile,
-            mapping,
-            options,
-            connections=connections,
-            state=SyncState.of(store),
-            summary=summary,
-            progress=progress or NoProgress(),
-        )
         try:
+            # Inside the run, so that a run ended by its mapping (78) is recorded as well.
+            mapping = options.mapping or load_profile_mapping(profile)
+            if connections is None:
+                connections = stack.enter_context(open_connections(profile_name, profile))
+            remembered = store.settings.mapping_fingerprint()
+            options = _after_mapping_change(options, mapping, remembered, store.ledger, summary)
+            runner = Runner.build(
+                profile_name,
+                profile,
+                mapping,
+                options,
+                connections=connections,
+                state=SyncState.of(store),
+                summary=summary,
+                progress=progress or NoProgress(),
+            )
             runner.run()
+            _prove_intacct_credentials(connections, store)
         except BaseException as error:
             code = error.exit_code if isinstance(error, OrsyncError) else ExitCode.INTERNAL
             if isinstance(error, KeyboardInterrupt):
@@ -158,6 +166,7 @@ def run_sync(
             store.finish_run(
                 run.id, exit_code=int(code), counts=summary.flat_counts(), message=message
             )
+            _say_where_it_stopped(summary, store.ledger, int(code))
             raise
         if options.document_ids is None and options.only == frozenset(STAGES):
             # Every stage ran under this mapping (failed records included, when it changed).
@@ -169,6 +178,45 @@ def run_sync(
         store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
         return SyncResult(summary)
     raise AssertionError("unreachable")
+
+
+def _say_where_it_stopped(summary: SyncSummary, ledger: Ledger, code: int) -> None:
+    """A run stopped part-way (Ctrl-C, a service gone, ...): one line for what it had written,
+    one for what is left, on stderr with the error itself."""
+    if code not in STOPPED_PART_WAY and not summary.written_or_adopted:
+        return
+    in_doubt = sum(
+        by_status.get(Status.SENDING, 0) + by_status.get(Status.UNCONFIRMED, 0)
+        for by_status in ledger.counts().values()
+    )
+    logger.warning("written before the stop: %s", summary.written_text())
+    logger.warning(
+        "left: %s what this run had not reached; the next `orsync sync` carries on from there",
+        f"{in_doubt} write(s) whose answer never came (looked up in Intacct before anything "
+        "is resent), and"
+        if in_doubt
+        else "",
+    )
+
+
+# Exit codes of a run stopped part-way by something other than its records.
+STOPPED_PART_WAY = frozenset(
+    {ExitCode.UNAVAILABLE, ExitCode.TEMPORARY, ExitCode.AUTH, ExitCode.INTERRUPTED}
+)
+
+# A run signs in to Intacct at least this often, even with nothing to write.
+CREDENTIALS_PROOF_INTERVAL = dt.timedelta(days=1)
+
+
+def _prove_intacct_credentials(connections: Connections, store: StateStore) -> None:
+    """Sign in to Intacct when no run has in a day: a session this run already holds is proof
+    enough (no request); otherwise one sign-in, so a wrong password fails cron today."""
+    now = utc_now()
+    proved = store.settings.intacct_credentials_proved_at()
+    if proved is not None and now - proved < CREDENTIALS_PROOF_INTERVAL:
+        return
+    connections.intacct.sign_in()
+    store.settings.remember_intacct_credentials_proved(now)
 
 
 def _after_mapping_change(

@@ -39,6 +39,7 @@ from orsync.state import (
     LedgerRow,
     RecordFailure,
     Runs,
+    RunWrites,
     StateStore,
     Status,
     utc_now,
@@ -57,10 +58,11 @@ class SyncState:
     ledger: Ledger | None
     cursors: Cursors | None
     runs: Runs | None  # when earlier runs started (see _drop_unchanged)
+    writes: RunWrites | None = None  # where the run's writes are recorded (None: a dry run)
 
     @classmethod
     def of(cls, store: StateStore) -> SyncState:
-        return cls(store.ledger, store.ledger, store.cursors, store.runs)
+        return cls(store.ledger, store.ledger, store.cursors, store.runs, store.writes)
 
 
 @dataclass
@@ -106,6 +108,7 @@ class Runner:
             progress=progress,
             batch_size=options.batch_size or intacct.batch_size,
             max_in_flight=options.max_in_flight or intacct.max_in_flight,
+            writes=state.writes,
         )
         return cls(
             ctx=ctx,

@@ -12,13 +12,17 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
       "mapping_changed": false,          # true: the mapping changed since the last complete
                                          # sync, so failed records were tried again
       "read": {"invoices": 40, "credit_notes": 3, "companies": 8, "members": 0},
-      "counts": {                        # every stage and outcome present, 0 when none
+      "counts": {                        # every stage and outcome present, 0 when none;
+                                         # each record counted once, in its last outcome
         "customers":    {"created", "updated", "adopted", "unchanged", "skipped",
                          "failed", "conflict", "unconfirmed"},
         "invoices":     {"created", "updated", "reversed", "adopted", "unchanged", "skipped",
                          "failed", "conflict", "unconfirmed"},
         "credit_notes": {... as invoices ...}
       },
+      "totals": [                        # what this run wrote, per entity and currency
+        {"entity", "currency", "kind", "action", "count", "amount"}   # amount: "1234.50"
+      ],
       "unconfirmed_left": 0,             # ledger rows whose outcome is still unknown
       "problems": [                      # failed / conflict / unconfirmed records, at most 500
         {"stage", "status", "kind", "source_id", "number", "field", "message", "fix"}
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 SUMMARY_SCHEMA = "orsync.sync/1"
@@ -73,6 +78,11 @@ OUTCOMES: dict[Stage, tuple[str, ...]] = {
 READ_STREAMS = ("invoices", "credit_notes", "companies", "members")
 MAX_PROBLEMS = 500  # the ledger keeps every one; `orsync status` lists them all
 ProblemStatus = Literal["failed", "conflict", "unconfirmed"]
+# Outcomes that say nothing happened: a record already counted in another outcome in this run
+# (adopted, then found unchanged on the replan) keeps that one.
+QUIET_OUTCOMES = frozenset({"unchanged", "skipped"})
+Record = tuple[str, str]  # (ledger kind, source id)
+TotalKey = tuple[str, str, str, str]  # (entity, currency, kind, action)
 
 
 def stage_of(kind: str) -> Stage:
@@ -125,16 +135,61 @@ class SyncSummary:
     # The mapping changed since the last complete sync, so records that failed before were
     # tried again (as with --retry-failed).
     mapping_changed: bool = False
+    # Per entity, currency, kind and action: [count, amount] of the documents written.
+    totals: dict[TotalKey, list[Any]] = field(default_factory=dict)
+    # The outcome each record that did something was counted in (quiet ones are not kept:
+    # a full run would otherwise hold every record of the history).
+    _counted: dict[Record, tuple[Stage, str]] = field(default_factory=dict, repr=False)
+    _listed: dict[Record, int] = field(default_factory=dict, repr=False)
 
-    def count(self, stage: Stage, outcome: str, n: int = 1) -> None:
+    def count(
+        self, stage: Stage, outcome: str, n: int = 1, *, record: Record | None = None
+    ) -> None:
+        """Count ``n`` records in ``outcome``; a ``record`` is counted once in the run: a later
+        outcome replaces its earlier one, unless the later says nothing happened."""
+        if record is not None:
+            earlier = self._counted.get(record)
+            if earlier is not None:
+                if outcome in QUIET_OUTCOMES or earlier == (stage, outcome):
+                    return
+                self.counts[earlier[0]][earlier[1]] -= 1
+            if outcome not in QUIET_OUTCOMES:
+                self._counted[record] = (stage, outcome)
         self.counts[stage][outcome] = self.counts[stage].get(outcome, 0) + n
 
     def problem(self, problem: RecordProblem) -> None:
-        self.count(problem.stage, problem.status)
-        if len(self.problems) < MAX_PROBLEMS:
+        record = (problem.kind, problem.source_id)
+        if self._counted.get(record) == (problem.stage, problem.status):
+            return  # already reported (an unconfirmed write is found again at the end)
+        self.count(problem.stage, problem.status, record=record)
+        listed = self._listed.get(record)
+        if listed is not None:
+            self.problems[listed] = problem
+        elif len(self.problems) < MAX_PROBLEMS:
+            self._listed[record] = len(self.problems)
             self.problems.append(problem)
         else:
             self.problems_not_listed += 1
+
+    def add_total(
+        self, entity: str | None, currency: str, kind: str, action: str, amount: Decimal
+    ) -> None:
+        entry = self.totals.setdefault((entity or "", currency, kind, action), [0, Decimal(0)])
+        entry[0] += 1
+        entry[1] += amount
+
+    def totals_list(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "entity": entity or None,
+                "currency": currency,
+                "kind": kind,
+                "action": action,
+                "count": count,
+                "amount": f"{amount:.2f}",
+            }
+            for (entity, currency, kind, action), (count, amount) in sorted(self.totals.items())
+        ]
 
     def total(self, outcome: str) -> int:
         return sum(stage.get(outcome, 0) for stage in self.counts.values())
@@ -142,6 +197,25 @@ class SyncSummary:
     @property
     def written(self) -> int:
         return sum(self.total(o) for o in ("created", "updated", "reversed"))
+
+    @property
+    def written_or_adopted(self) -> int:
+        return self.written + self.total("adopted")
+
+    def written_text(self) -> str:
+        """``3 customers created, 12 invoices created, 1 credit note updated``, or nothing."""
+        labels = {
+            "customers": "customer(s)",
+            "invoices": "invoice(s)",
+            "credit_notes": "credit note(s)",
+        }
+        parts = [
+            f"{self.counts[stage][outcome]} {labels[stage]} {outcome}"
+            for stage in STAGES
+            for outcome in ("created", "updated", "reversed", "adopted")
+            if self.counts[stage].get(outcome)
+        ]
+        return ", ".join(parts) or "nothing"
 
     @property
     def duration_s(self) -> float | None:
@@ -171,6 +245,7 @@ class SyncSummary:
             "mapping_changed": self.mapping_changed,
             "read": dict(self.read),
             "counts": {stage: dict(outcomes) for stage, outcomes in self.counts.items()},
+            "totals": self.totals_list(),
             "unconfirmed_left": self.unconfirmed_left,
             "failed_left": self.failed_left,
             "problems": [p.to_dict() for p in self.problems],
