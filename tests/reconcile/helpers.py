@@ -173,6 +173,7 @@ def seed_mapping_yaml(
     for code, detail in SEED_TAX.items():
         target = "no_tax: true" if detail is None else f'tax_detail: "{detail}"'
         lines += [f'    "code:{code}":', f"      {target}"]
+    lines += ['    "code:NYTAX":', '      gl_account: "2210"', '      item: "2210"']
     return "\n".join(lines) + "\n"
 
 

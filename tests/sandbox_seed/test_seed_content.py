@@ -67,9 +67,9 @@ def test_each_document_is_in_its_entity_currency_with_its_vat(default_world: See
     code_of = {loc["_id"]: loc["code"] for loc in collections["locations"]}
     rate_of = {t["_id"]: t["code"] for t in collections["tax-rates"]}
     expected = {
-        "NYC": ("USD", "NOTAX"),
+        "NYC": ("USD", "NYTAX"),
         "AUS": ("USD", "NOTAX"),
-        "BKN": ("USD", "NOTAX"),
+        "BKN": ("USD", "NYTAX"),
         "LON": ("GBP", "VAT20"),
         "MAN": ("GBP", "VAT20"),
         "DUB": ("EUR", "VAT23"),

@@ -45,6 +45,24 @@ class LocationTarget:
 
 
 @dataclass(frozen=True)
+class TaxTreatment:
+    """Where a line's tax goes in Intacct, as the mapping says.
+
+    ``tax_detail``: an Intacct tax detail (VAT/GST). ``account``: its own line on this GL account
+    (AR) or item (Sales), a sales-tax liability (a company with no tax engine). Neither: the line
+    posts without tax (``no_tax``); ``in_revenue`` when the mapping says that tax is booked inside
+    the revenue line (``tax_included_in_revenue``), else a line with tax is refused.
+    """
+
+    tax_detail: str | None = None
+    account: str | None = None
+    in_revenue: bool = False
+
+
+NO_TAX = TaxTreatment()
+
+
+@dataclass(frozen=True)
 class Dimensions:
     department_id: str | None = None
     class_id: str | None = None
@@ -59,8 +77,11 @@ class Resolver(Protocol):
 
     def location_target(self, location_id: str | None) -> LocationTarget | Unmapped: ...
 
-    def tax_detail(self, ref: TaxRateRef | None) -> str | Unmapped | None:
-        """Intacct tax detail id; None when the line carries no tax detail."""
+    def tax_treatment(
+        self, ref: TaxRateRef | None, target: RevenueTarget
+    ) -> TaxTreatment | Unmapped:
+        """Where the tax of a line with this rate posts (``NO_TAX`` for a line with no rate);
+        ``target`` says whether a liability account is a GL account (AR) or an item (Sales)."""
         ...
 
     def dimensions(self, line: SourceLine, doc: SourceDocument) -> Dimensions | Unmapped: ...
@@ -132,6 +153,7 @@ def build_posting(
             )
 
     lines: list[PostingLine] = []
+    tax_lines: dict[tuple[str, str | None, str | None, str | None], PostingLine] = {}
     cents: list[tuple[Decimal, Decimal]] = []
     for index, line in enumerate(doc.lines, start=1):
         where = f"lines[{index}]"
@@ -157,9 +179,9 @@ def build_posting(
                     "map both locations to the same entity.",
                 )
             )
-        tax_detail = resolver.tax_detail(line.tax_rate)
-        if isinstance(tax_detail, Unmapped):
-            report(f"{where}.tax_rate", tax_detail)
+        treatment = resolver.tax_treatment(line.tax_rate, "item" if sales else "gl_account")
+        if isinstance(treatment, Unmapped):
+            report(f"{where}.tax_rate", treatment)
         dims = resolver.dimensions(line, doc)
         if isinstance(dims, Unmapped):
             report(f"{where}.{dims.what}", dims)
@@ -173,31 +195,53 @@ def build_posting(
             tax = to_cents(Decimal(0))
         cents.append((net, tax))
 
+        if not isinstance(treatment, Unmapped) and tax != 0 and treatment == NO_TAX:
+            problems.append(_dropped_tax(doc, where, line, tax))
         if (
             isinstance(account, Unmapped)
             or isinstance(line_location, Unmapped)
-            or isinstance(tax_detail, Unmapped)
+            or isinstance(treatment, Unmapped)
             or isinstance(dims, Unmapped)
         ):
             continue
-        quantity, unit_price = _sales_quantity(line, net) if sales else (None, None)
+        # Tax inside revenue (the mapping's deliberate choice) or on its own line: the line
+        # itself then carries no tax, so nothing Intacct books is left out of the total.
+        posted_net = net + tax if treatment.in_revenue else net
+        posted_tax = tax if treatment.tax_detail is not None else Decimal("0.00")
+        quantity, unit_price = _sales_quantity(line, posted_net) if sales else (None, None)
         lines.append(
             PostingLine(
                 account=account,
-                net_amount=sign * net,
-                tax_amount=sign * tax,
+                net_amount=sign * posted_net,
+                tax_amount=sign * posted_tax,
                 location_id=line_location.location_id,
                 department_id=dims.department_id,
                 class_id=dims.class_id,
-                tax_detail_id=tax_detail,
+                tax_detail_id=treatment.tax_detail,
                 memo=line.description,
                 quantity=quantity,
                 unit_price=unit_price,
             )
         )
+        if treatment.account is not None and tax != 0:
+            _add_tax_line(
+                tax_lines,
+                PostingLine(
+                    account=treatment.account,
+                    net_amount=sign * tax,
+                    location_id=line_location.location_id,
+                    department_id=dims.department_id,
+                    class_id=dims.class_id,
+                    memo=_tax_memo(line),
+                    quantity=Decimal(1) if sales else None,
+                    unit_price=sign * tax if sales else None,
+                    role="tax",
+                ),
+            )
 
     if problems:
         return problems
+    lines.extend(tax_lines.values())
     mismatch = check_total(cents, doc.total)
     if mismatch is not None:
         return [
@@ -207,6 +251,18 @@ def build_posting(
                 mismatch.describe(),
                 "Correct the invoice in OfficeRnD so its lines add up to its total; orsync "
                 "never adjusts amounts to hide a difference.",
+            )
+        ]
+    posted_total = sum((ln.net_amount + ln.tax_amount for ln in lines), Decimal("0.00"))
+    if posted_total != sign * to_cents(doc.total):
+        return [
+            _problem(
+                doc,
+                "total",
+                f"Intacct would total {sign * posted_total} where OfficeRnD says "
+                f"{to_cents(doc.total)}",
+                "Map every tax rate so its tax reaches Intacct (tax_rates in the mapping); "
+                "orsync never posts a document whose total differs from OfficeRnD's.",
             )
         ]
     return Posting(
@@ -258,6 +314,55 @@ def build_customer(src: SourceCustomer, resolver: Resolver) -> CustomerPosting |
 
 
 _FIX_SOURCE = "Correct the document in OfficeRnD."
+
+
+def _dropped_tax(doc: SourceDocument, where: str, line: SourceLine, tax: Decimal) -> Problem:
+    rate = line.tax_rate
+    label = (rate.name or rate.id) if rate is not None else "no tax rate"
+    return Problem(
+        number=doc.number,
+        field=f"{where}.tax_rate",
+        message=(
+            f"the line's tax {tax} ({label}) would not reach Intacct: the rate maps to no_tax, "
+            f"so Intacct would total {to_cents(doc.total) - tax} where OfficeRnD says "
+            f"{to_cents(doc.total)}"
+        ),
+        fix=(
+            "Map the rate to a tax_detail, or to the sales-tax liability gl_account (item for "
+            "Sales) its tax posts to; or add tax_included_in_revenue: true to its no_tax entry "
+            "if that tax is booked inside revenue."
+        ),
+        source_id=doc.id,
+        value=label,
+    )
+
+
+def _tax_memo(line: SourceLine) -> str:
+    rate = line.tax_rate
+    return f"Sales tax {rate.name or rate.id}" if rate is not None else "Sales tax"
+
+
+def _add_tax_line(
+    found: dict[tuple[str, str | None, str | None, str | None], PostingLine], line: PostingLine
+) -> None:
+    """One tax line per liability account, location and dimensions (in first-seen order)."""
+    key = (line.account, line.location_id, line.department_id, line.class_id)
+    earlier = found.get(key)
+    if earlier is None:
+        found[key] = line
+        return
+    amount = earlier.net_amount + line.net_amount
+    found[key] = PostingLine(
+        account=earlier.account,
+        net_amount=amount,
+        location_id=earlier.location_id,
+        department_id=earlier.department_id,
+        class_id=earlier.class_id,
+        memo=earlier.memo,
+        quantity=earlier.quantity,
+        unit_price=amount if earlier.quantity is not None else None,
+        role="tax",
+    )
 
 
 def _problem(doc: SourceDocument, field: str, message: str, fix: str) -> Problem:

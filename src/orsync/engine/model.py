@@ -143,6 +143,9 @@ class PostingLine:
     ``account`` is the GL account number (AR documents) or the item id (Sales documents).
     ``quantity``/``unit_price`` are set for Sales documents only; their product always equals
     ``net_amount`` to the cent (build falls back to quantity 1 when OfficeRnD's do not).
+    ``role`` is ``"tax"`` on a line that carries sales tax to a liability account (a company
+    with no tax engine): its ``net_amount`` is tax, counted in :attr:`Posting.total_tax`. None
+    otherwise (left out of version hashes, so revenue lines hash as before).
     """
 
     account: str
@@ -155,6 +158,7 @@ class PostingLine:
     memo: str = ""
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
+    role: Literal["tax"] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,11 +187,14 @@ class Posting:
 
     @property
     def total_net(self) -> Decimal:
-        return sum((line.net_amount for line in self.lines), Decimal("0.00"))
+        return sum((line.net_amount for line in self.lines if line.role is None), Decimal("0.00"))
 
     @property
     def total_tax(self) -> Decimal:
-        return sum((line.tax_amount for line in self.lines), Decimal("0.00"))
+        return sum(
+            (line.net_amount if line.role == "tax" else line.tax_amount for line in self.lines),
+            Decimal("0.00"),
+        )
 
     @property
     def total(self) -> Decimal:

@@ -124,10 +124,21 @@ class LocationEntry(_Model):
 
 
 class TaxRateEntry(_Model):
-    """Tax rate -> tax detail (VAT companies), or ``no_tax: true``."""
+    """Tax rate -> where its tax posts, one of:
+
+    - ``tax_detail``: an Intacct tax detail (VAT/GST companies with a tax solution);
+    - ``gl_account`` (AR) / ``item`` (Sales, an item posting to that liability account): a
+      company with no tax engine (US sales tax); the tax posts as its own line there, at the
+      line's location and dimensions;
+    - ``no_tax: true``: the lines post without tax. Refused for a rate above 0 % unless
+      ``tax_included_in_revenue: true`` says the operator books the tax inside revenue.
+    """
 
     tax_detail: str | None = None
+    gl_account: str | None = None
+    item: str | None = None
     no_tax: bool = False
+    tax_included_in_revenue: bool = False
 
 
 class PaymentMethodEntry(_Model):

@@ -104,6 +104,7 @@ from orsync.sandbox.seed.intacct_side import (
     MAP_LOCATIONS,
     MAP_REVENUE_ACCOUNTS,
     MAP_TAX_RATES,
+    SALES_TAX_ACCOUNT_FOR_RATE,
     TAX_DETAIL_FOR_RATE,
 )
 from orsync.sandbox.seed.parties import CUSTOMER_ID_TEMPLATE, CUSTOMER_NUMBER_PROPERTY
@@ -121,6 +122,7 @@ __all__ = [
     "MAP_TAX_RATES",
     "ORG_SLUG",
     "READ_ONLY_SCOPES",
+    "SALES_TAX_ACCOUNT_FOR_RATE",
     "TAX_DETAIL_FOR_RATE",
     "applications",
     "describe",

@@ -38,6 +38,11 @@ class LocationSpec:
     longitude: float
     weight: int  # share of customers whose home location this is
     opened_months_before_end: int | None = None  # a new location: no customer before that
+    tax_code: str | None = None  # the tax rate its lines carry when not the entity's (sales tax)
+
+    @property
+    def tax(self) -> str:
+        return self.tax_code or ENTITY_BY_KEY[self.entity].vat_code
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ LOCATIONS: tuple[LocationSpec, ...] = (
         40.7424,
         -73.9874,
         25,
+        tax_code="NYTAX",
     ),
     LocationSpec(
         "AUS",
@@ -114,6 +120,7 @@ LOCATIONS: tuple[LocationSpec, ...] = (
         -73.9903,
         6,
         opened_months_before_end=3,
+        tax_code="NYTAX",
     ),
     LocationSpec(
         "LON",
@@ -159,6 +166,9 @@ LOCATION_BY_CODE = {location.code: location for location in LOCATIONS}
 
 TAX_RATES: tuple[TaxRateSpec, ...] = (
     TaxRateSpec("NOTAX", "No Tax", Decimal(0)),
+    # New York City sales tax (state 4 % + city 4.5 % + MCTD 0.375 %): a US rate with no Intacct
+    # tax engine behind it; its tax posts to a liability account as its own line.
+    TaxRateSpec("NYTAX", "NY Sales Tax 8.875%", Decimal("8.875")),
     TaxRateSpec("VAT20", "UK VAT 20%", Decimal(20)),
     TaxRateSpec("VAT23", "Irish VAT 23%", Decimal(23)),
 )
@@ -289,7 +299,11 @@ class Catalogue:
             components: list[dict[str, object]] = []
             if rate.percent:
                 components.append(
-                    {"_id": ids.new(at), "name": "VAT", "rate": json_number(rate.percent)}
+                    {
+                        "_id": ids.new(at),
+                        "name": "Sales Tax" if rate.code == "NYTAX" else "VAT",
+                        "rate": json_number(rate.percent),
+                    }
                 )
             tax_records.append(
                 {

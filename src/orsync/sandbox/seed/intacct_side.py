@@ -38,6 +38,9 @@ MAP_TAX_RATES = "tax_rates"  # keyed by tax rate ``code``
 
 # Tax rate code -> Intacct tax detail id (VAT entities); NOTAX maps to "no tax detail".
 TAX_DETAIL_FOR_RATE = {"VAT20": "UK Output VAT 20%", "VAT23": "IE Output VAT 23%"}
+SALES_TAX_ACCOUNT = "2210"  # NYTAX's liability account (and the item posting to it)
+# Tax rate code -> the liability account its tax posts to (US: no tax engine).
+SALES_TAX_ACCOUNT_FOR_RATE = {"NYTAX": SALES_TAX_ACCOUNT}
 TAX_SOLUTION_FOR_ENTITY = {"UK": "United Kingdom - VAT", "IE": "Ireland - VAT"}
 ZERO_RATE_DETAILS = {"UK": "UK Output Zero Rate", "IE": "IE Output Zero Rate"}
 
@@ -55,6 +58,7 @@ _BALANCE_SHEET_ACCOUNTS = (
     ("1030", "Cash – AIB (EUR)"),
     ("1100", "Accounts Receivable"),
     ("2200", "VAT Output Tax"),
+    ("2210", "Sales Tax Payable"),
     ("2400", "Customer Overpayments & Unapplied Cash"),
 )
 
@@ -98,6 +102,9 @@ def build_intacct(customers: list[Customer], *, books_closed_before: date) -> In
         kind = "balancesheet" if acc.balance_sheet else "incomestatement"
         company.gl_accounts.append(GLAccount(acc.code, acc.name, kind, status))
         company.items.append(Item(acc.code, acc.name, acc.code, status))
+    # US sales tax has no Intacct tax engine: its tax posts to 2210, through this item on Sales
+    # documents (map init finds both by name).
+    company.items.append(Item(SALES_TAX_ACCOUNT, "Sales Tax", SALES_TAX_ACCOUNT))
     company.gl_accounts.sort(key=lambda account: account.account_no)
     for entity_key, solution in TAX_SOLUTION_FOR_ENTITY.items():
         company.tax_solutions.append(TaxSolution(solution, (entity_key,)))

@@ -1,0 +1,98 @@
+"""The money backbone (issue 17, "Done when"): across the whole seeded operator, every document
+orsync posts holds in Intacct the transaction total, tax and base total OfficeRnD states, to the
+cent; in AR and Sales modes, at the top level and inside subsidiary entities. A document that
+cannot be posted equal is refused with its reason, never posted different."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.conftest import CliRunner
+from tests.sync.conftest import Configure
+from tests.sync.worlds import SALES_TAX, issued
+
+if TYPE_CHECKING:
+    from orsync.sandbox.intacct.records import ArDocument, SoDocument
+    from orsync.sandbox.launch import RunningSandbox
+
+pytestmark = pytest.mark.loopback
+
+CENT = Decimal("0.01")
+LIABILITY = set(SALES_TAX.values())
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)
+
+
+def officernd_figures(doc: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
+    """(total, tax, base total) as OfficeRnD states them."""
+    tax = sum((money(line["taxAmount"]) for line in doc["lines"]), Decimal(0))
+    fee = doc.get("processingFeeLine")
+    if fee:
+        tax += money(fee.get("taxAmount") or 0)
+    return money(doc["total"]), tax, money(doc["total"])
+
+
+def ar_figures(doc: ArDocument) -> tuple[Decimal, Decimal, Decimal]:
+    """(total, tax, base total) of an Intacct AR invoice or credit memo, sign removed."""
+    sign = Decimal(-1) if doc.kind == "adjustment" else Decimal(1)
+    tax = sum((line.tax for line in doc.lines), Decimal(0))
+    tax += sum((line.amount for line in doc.lines if line.gl_account_no in LIABILITY), Decimal(0))
+    return sign * doc.total_entered, sign * tax, sign * doc.total_entered
+
+
+def so_figures(doc: SoDocument) -> tuple[Decimal, Decimal, Decimal]:
+    tax = sum((t.amount for line in doc.lines for t in line.taxes), Decimal(0))
+    tax += sum((line.amount for line in doc.lines if line.item_id in LIABILITY), Decimal(0))
+    return doc.total, tax, doc.total
+
+
+@pytest.mark.parametrize(
+    ("invoice_type", "entity_level"),
+    [("ar", "top"), ("ar", "subsidiary"), ("sales", "top"), ("sales", "subsidiary")],
+)
+def test_every_posted_document_equals_officernd_to_the_cent(
+    sandbox: RunningSandbox,
+    mapped_profile: Configure,
+    run_cli: CliRunner,
+    invoice_type: str,
+    entity_level: str,
+) -> None:
+    mapped_profile(invoice_type=invoice_type, entity_level=entity_level)
+    summary = json.loads(run_cli("--json", "sync").stdout)
+    refused = {
+        p["number"]: p["message"]
+        for p in summary["problems"]
+        if p["kind"] in ("invoice", "credit_note")
+    }
+    # Refusals are the seed's deliberate ones (inactive customer, ...), never money.
+    assert not [m for m in refused.values() if "would total" in m or "tax" in m], refused
+
+    store = sandbox.intacct.store
+    found: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    if invoice_type == "ar":
+        for doc in store.invoices():
+            found[doc.doc_number] = ar_figures(doc)
+        for doc in store.adjustments():
+            found[doc.invoice_no] = ar_figures(doc)
+    else:
+        for so in store.sales_documents():
+            found[so.reference_no] = so_figures(so)
+
+    documents = issued(sandbox) + issued(sandbox, "creditNote")
+    compared = 0
+    for doc in documents:
+        if doc["number"] in refused:
+            continue
+        assert doc["number"] in found, f"{doc['number']} was neither posted nor refused"
+        assert found[doc["number"]] == officernd_figures(doc), doc["number"]
+        compared += 1
+    assert compared == len(documents) - len(refused)
+    # The world holds what breaks naive syncs, and each is compared above.
+    taxed = [d for d in documents if d["number"] not in refused and officernd_figures(d)[1]]
+    assert any(str(d["number"]).startswith("NYC-") for d in taxed)
