@@ -35,7 +35,7 @@ def officernd_figures(doc: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
     fee = doc.get("processingFeeLine")
     if fee:
         tax += money(fee.get("taxAmount") or 0)
-    return money(doc["total"]), tax, money(doc["total"])
+    return money(doc["total"]), tax, money(doc["baseTotal"])
 
 
 def ar_figures(doc: ArDocument) -> tuple[Decimal, Decimal, Decimal]:
@@ -43,13 +43,13 @@ def ar_figures(doc: ArDocument) -> tuple[Decimal, Decimal, Decimal]:
     sign = Decimal(-1) if doc.kind == "adjustment" else Decimal(1)
     tax = sum((line.tax for line in doc.lines), Decimal(0))
     tax += sum((line.amount for line in doc.lines if line.gl_account_no in LIABILITY), Decimal(0))
-    return sign * doc.total_entered, sign * tax, sign * doc.total_entered
+    return sign * doc.total_entered, sign * tax, sign * doc.base_total
 
 
 def so_figures(doc: SoDocument) -> tuple[Decimal, Decimal, Decimal]:
     tax = sum((t.amount for line in doc.lines for t in line.taxes), Decimal(0))
     tax += sum((line.amount for line in doc.lines if line.item_id in LIABILITY), Decimal(0))
-    return doc.total, tax, doc.total
+    return doc.total, tax, doc.base_total
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,42 @@ def test_every_posted_document_equals_officernd_to_the_cent(
     # The world holds what breaks naive syncs, and each is compared above.
     taxed = [d for d in documents if d["number"] not in refused and officernd_figures(d)[1]]
     assert any(str(d["number"]).startswith("NYC-") for d in taxed)
+    foreign = [d for d in documents if d["number"] not in refused and d["baseTotal"] != d["total"]]
+    assert foreign, "no foreign-currency document was posted"
+
+
+def test_fx_rates_intacct_books_intaccts_rate_and_reconcile_sees_the_base_difference(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile(fx_rates="intacct")
+    run_cli("sync")
+    store = sandbox.intacct.store
+    by_reference = {doc.doc_number: doc for doc in store.invoices()}
+    foreign = [
+        doc
+        for doc in issued(sandbox)
+        if doc["baseTotal"] != doc["total"] and doc["number"] in by_reference
+    ]
+    assert foreign
+    for doc in foreign:
+        posted = by_reference[doc["number"]]
+        intacct_rate = store.exchange_rate(
+            "Intacct Daily Rate", doc["currency"], posted.base_currency, posted.when_created
+        )
+        assert posted.exchange_rate == intacct_rate != Decimal(str(doc["currencyConversionRate"]))
+        assert posted.total_entered == money(doc["total"])
+        assert posted.base_total != money(doc["baseTotal"])
+
+    # Back to OfficeRnD's rates: reconcile compares base amounts and names the manual fix.
+    mapped_profile()
+    result = run_cli(
+        "--json", "reconcile", "--dry-run", "--from", "2025-01-01", "--to", "2026-12-31"
+    )
+    report = json.loads(result.stdout)
+    differing = {
+        f["number"]: f
+        for f in report["findings"]
+        if any(d["field"] == "base_total" for d in f["diffs"])
+    }
+    assert set(differing) == {doc["number"] for doc in foreign}
+    assert {f["fix"]["action"] for f in differing.values()} == {"manual"}

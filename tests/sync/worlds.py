@@ -28,6 +28,7 @@ def mapping_document(
     skip_locations: tuple[str, ...] = (),
     unmapped_accounts: tuple[str, ...] = (),
     customer_overrides: dict[str, str] | None = None,
+    fx_rates: str | None = None,
 ) -> dict[str, Any]:
     """Every location, revenue account and tax rate of the seeded world, mapped."""
     world = sandbox.world
@@ -63,6 +64,7 @@ def mapping_document(
             "numbering": numbering,
             "closed_period": closed_period,
             **({"books_closed_through": books_closed_through} if books_closed_through else {}),
+            **({"fx_rates": fx_rates} if fx_rates else {}),
             **(
                 {
                     "transaction_definitions": {

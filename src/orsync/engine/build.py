@@ -265,7 +265,9 @@ def build_posting(
                 "orsync never posts a document whose total differs from OfficeRnD's.",
             )
         ]
-    return Posting(
+    rate = doc.exchange_rate
+    foreign = rate is not None and rate != 1 and options.fx_rates == "officernd"
+    posting = Posting(
         kind=kind,
         entity_id=entity_id,
         customer_id=customer_id,
@@ -283,7 +285,22 @@ def build_posting(
             if doc.kind == "invoice"
             else options.sales_credit_definition
         ),
+        exchange_rate=rate if foreign else None,
     )
+    if foreign and doc.base_total is not None:
+        booked = sign * posting.base_total
+        if booked != to_cents(doc.base_total):
+            return [
+                _problem(
+                    doc,
+                    "base_total",
+                    f"at OfficeRnD's rate {rate} Intacct would book a base total of {booked} "
+                    f"where OfficeRnD says {to_cents(doc.base_total)}",
+                    "Check the document's exchange rate in OfficeRnD; or set options.fx_rates: "
+                    "intacct to post at Intacct's rate instead of OfficeRnD's.",
+                )
+            ]
+    return posting
 
 
 def build_customer(src: SourceCustomer, resolver: Resolver) -> CustomerPosting | list[Problem]:

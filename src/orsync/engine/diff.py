@@ -44,6 +44,9 @@ def diff_document(
         check("invoice_number", expected.invoice_number, actual.invoice_number)
     diffs.extend(_diff_lines(expected.lines, actual.lines))
     check("total", to_cents(expected.total), to_cents(actual.total))
+    if expected.exchange_rate is not None and actual.base_total is not None:
+        # At OfficeRnD's rate the base amounts are OfficeRnD's too (build checked them).
+        check("base_total", to_cents(expected.base_total), to_cents(actual.base_total))
     return tuple(diffs)
 
 
@@ -56,6 +59,8 @@ FIXED_ONCE_POSTED: dict[str, str] = {
     "currency": "currency",
     "entity_id": "entity",
     "date_created": "date",
+    # The legacy update functions send no rate: a document booked at another rate stays so.
+    "base_total": "exchange rate",
 }
 
 

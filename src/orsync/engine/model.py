@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from orsync.engine.origin import has_origin_marker
+from orsync.engine.rounding import base_amount
 
 SourceDocKind = Literal["invoice", "credit_note"]
 CustomerKind = Literal["company", "member"]
@@ -123,6 +124,10 @@ class SourceDocument:
     due_date: dt.date | None = None
     location_id: str | None = None
     modified_at: dt.datetime | None = None
+    # OfficeRnD's ``currencyConversionRate`` (document currency -> base currency) and
+    # ``baseTotal``; None when OfficeRnD gave none.
+    exchange_rate: Decimal | None = None
+    base_total: Decimal | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -184,6 +189,23 @@ class Posting:
     description: str
     lines: tuple[PostingLine, ...]
     transaction_definition: str | None = None  # Sales documents only
+    # OfficeRnD's rate, sent as ``exchrate`` (option ``fx_rates: officernd``) on a document not
+    # in its base currency; None: Intacct applies its own rate type (or none is needed).
+    exchange_rate: Decimal | None = None
+
+    @property
+    def base_total(self) -> Decimal:
+        """The base-currency total Intacct books at ``exchange_rate`` (the total without one)."""
+        if self.exchange_rate is None:
+            return self.total
+        rate = self.exchange_rate
+        return sum(
+            (
+                base_amount(ln.net_amount, rate) + base_amount(ln.tax_amount, rate)
+                for ln in self.lines
+            ),
+            Decimal("0.00"),
+        )
 
     @property
     def total_net(self) -> Decimal:
@@ -238,6 +260,7 @@ class ActualDocument:
     total: Decimal
     total_paid: Decimal = Decimal("0.00")
     total_due: Decimal = Decimal("0.00")
+    base_total: Decimal | None = None  # in the entity's base currency, when Intacct gave it
 
     @property
     def created_by_orsync(self) -> bool:

@@ -93,6 +93,9 @@ class Options(_Model):
     # Create a new Intacct customer even when one with the same name but another id exists
     # (default: hold it as a conflict until someone decides; see customers.overrides).
     create_on_name_match: bool | None = None
+    # A document in another currency than its entity's base posts at OfficeRnD's rate (its
+    # base amounts equal OfficeRnD's baseTotal; the default) or at Intacct's rate type.
+    fx_rates: Literal["officernd", "intacct"] | None = None
 
 
 class CustomerIds(_Model):

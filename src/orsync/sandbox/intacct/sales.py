@@ -15,7 +15,8 @@ from lxml import etree
 
 from orsync.sandbox.intacct import messages
 from orsync.sandbox.intacct.context import Context
-from orsync.sandbox.intacct.invoices import created, entity_currency
+from orsync.sandbox.intacct.currency import conversion
+from orsync.sandbox.intacct.invoices import created
 from orsync.sandbox.intacct.lines import transaction_entity
 from orsync.sandbox.intacct.protocol import FunctionResult, key_payload
 from orsync.sandbox.intacct.records import ZERO, ArDocument, Line, SoDocument, SoLine, TaxEntry
@@ -138,6 +139,8 @@ def _ar_record(ctx: Context, doc: SoDocument, kind: str, recordno: int) -> ArDoc
         external_id=doc.external_id,
         module_key="8.SO",
         custom_fields=doc.custom_fields,
+        base_currency=doc.base_currency,
+        exchange_rate=doc.exchange_rate,
     )
 
 
@@ -181,6 +184,7 @@ def create_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
     entity = transaction_entity(checks, [text(i, "locationid") for i in items])
     solution = checks.solution_for(entity, text(el, "taxsolutionid"))
     lines = tuple(_read_so_line(checks, item, n, solution) for n, item in enumerate(items, start=1))
+    money_in = conversion(checks, el, entity, when_created)
     checks.done()
     doc = SoDocument(
         recordno=ctx.store.next_recordno("so"),
@@ -194,7 +198,9 @@ def create_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
         reference_no=text(el, "referenceno"),
         when_due=legacy_date(el, "datedue"),
         term_name=text(el, "termname"),
-        currency=entity_currency(ctx, entity, text(el, "currency")),
+        currency=money_in.currency,
+        base_currency=money_in.base_currency,
+        exchange_rate=money_in.rate,
         message=text(el, "message"),
         external_id=text(el, "externalid"),
         state=state,

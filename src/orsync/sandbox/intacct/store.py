@@ -21,6 +21,7 @@ from orsync.sandbox.world import (
     CheckingAccount,
     Dimension,
     Entity,
+    ExchangeRate,
     GLAccount,
     IntacctCompanySeed,
     Item,
@@ -134,6 +135,9 @@ class IntacctStore:
         self.definitions: dict[str, TransactionDefinition] = {
             x.name: x for x in seed.transaction_definitions
         }
+        self.exchange_rates: list[ExchangeRate] = sorted(
+            seed.exchange_rates, key=lambda r: (r.rate_type, r.source, r.target, r.effective)
+        )
         self.books_closed_before: date | None = seed.books_closed_before
         self.invoice_number_format = invoice_number_format
         self._next_invoice_number = seed.first_invoice_number
@@ -165,6 +169,17 @@ class IntacctStore:
                     email=existing.email or "",
                 )
             )
+
+    def exchange_rate(self, rate_type: str, source: str, target: str, day: date) -> Decimal | None:
+        """The rate of ``rate_type`` effective on ``day`` (the latest one on or before it)."""
+        found: Decimal | None = None
+        for rate in self.exchange_rates:
+            if (rate.rate_type, rate.source, rate.target) != (rate_type, source, target):
+                continue
+            if rate.effective > day:
+                break
+            found = rate.rate
+        return found
 
     # --- changes through a journal ---------------------------------------------------------
     def put(self, table: Table[R], row: R, journal: Journal | None) -> None:

@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from orsync.sandbox.seed.catalogue import Catalogue
+from orsync.sandbox.seed.catalogue import ENTITY_BY_KEY, Catalogue, base_currency
 from orsync.sandbox.seed.documents import Document, LineDraft, build_document
 from orsync.sandbox.seed.intacct_side import build_intacct, mapping_gaps
 from orsync.sandbox.seed.names import NameBook
@@ -124,6 +124,7 @@ def _generate(
         location_ids=cat.location_ids,
         staff=staff,
     )
+    _bill_some_in_other_currencies(parties.customers)
     slots = build_schedule(
         invoices=invoices, months=months, start=first, customers=parties.customers, rng=rng
     )
@@ -200,8 +201,22 @@ def _generate(
         collections=collections,
         billing_lock_date=add_months(first, lock_month) - timedelta(days=1),
     )
-    intacct = build_intacct(parties.customers, books_closed_before=first)
+    intacct = build_intacct(
+        parties.customers, books_closed_before=first, months=(first, add_months(first, months))
+    )
     return SeedWorld(officernd=org, intacct=intacct, mapping_gaps=mapping_gaps())
+
+
+# Every fourth company (numbers 1003, 1007, ...) of an entity that bills in other currencies too
+# is billed in the first of them: foreign-currency invoices at OfficeRnD's rates.
+FOREIGN_CURRENCY_EVERY = 4
+
+
+def _bill_some_in_other_currencies(customers: list[Customer]) -> None:
+    for customer in customers:
+        others = ENTITY_BY_KEY[customer.entity].other_currencies
+        if others and customer.kind == "company" and customer.number % FOREIGN_CURRENCY_EVERY == 3:
+            customer.currency = others[0]
 
 
 def small_world(seed: int = 7) -> SeedWorld:
@@ -257,6 +272,7 @@ def _invoice(
         lines=lines,
         created=slot.created,
         staff=rng.choice(staff),
+        base_currency=base_currency(customer.location),
     )
     return Document(
         record=record,

@@ -7,15 +7,20 @@ from decimal import Decimal
 
 from orsync.sandbox.seed.catalogue import (
     ENTITIES,
+    INTACCT_RATE_SPREAD,
     LOCATIONS,
     REVENUE_ACCOUNTS,
     TAX_RATE_BY_CODE,
+    officernd_rate,
+    rate_pairs,
 )
 from orsync.sandbox.seed.parties import CUSTOMER_ID_TEMPLATE, Customer
+from orsync.sandbox.seed.primitives import add_months
 from orsync.sandbox.world import (
     CheckingAccount,
     Dimension,
     Entity,
+    ExchangeRate,
     ExistingCustomer,
     GLAccount,
     IntacctCompanySeed,
@@ -72,9 +77,12 @@ def mapping_gaps() -> list[tuple[str, str]]:
     return sorted(gaps)
 
 
-def build_intacct(customers: list[Customer], *, books_closed_before: date) -> IntacctCompanySeed:
+def build_intacct(
+    customers: list[Customer], *, books_closed_before: date, months: tuple[date, date]
+) -> IntacctCompanySeed:
     company = IntacctCompanySeed(company_id=INTACCT_COMPANY_ID)
-    company.entities = [Entity(e.key, e.name, e.currency) for e in ENTITIES]
+    company.entities = [Entity(e.key, e.name, e.currency, e.other_currencies) for e in ENTITIES]
+    company.exchange_rates = intacct_daily_rates(*months)
     gap_locations = {code for name, code in mapping_gaps() if name == MAP_LOCATIONS}
     company.locations = [
         Location(loc.code, loc.name, loc.entity)
@@ -122,6 +130,19 @@ def build_intacct(customers: list[Customer], *, books_closed_before: date) -> In
     company.books_closed_before = books_closed_before
     company.first_invoice_number = FIRST_INTACCT_INVOICE_NUMBER
     return company
+
+
+def intacct_daily_rates(first: date, end: date) -> list[ExchangeRate]:
+    """Intacct's own rates, effective the first of each month from the month before ``first``
+    to ``end``: OfficeRnD's rate of the month plus ``INTACCT_RATE_SPREAD``."""
+    rates: list[ExchangeRate] = []
+    day = add_months(first, -1)
+    while day <= end:
+        for source, target in rate_pairs():
+            rate = officernd_rate(source, target, day) + INTACCT_RATE_SPREAD
+            rates.append(ExchangeRate(source, target, day, rate))
+        day = add_months(day, 1)
+    return rates
 
 
 def existing_customers(customers: list[Customer]) -> list[ExistingCustomer]:

@@ -69,6 +69,7 @@ def create_document(
             po_number=posting.reference,
             description=posting.description,
             currency=posting.currency,
+            rate=_rate(posting),
             tax_solution_id=solution,
         )
         return legacy.create_invoice(invoice, controlid, record=record)
@@ -81,6 +82,7 @@ def create_document(
             invoice_no=posting.reference,
             description=posting.description,
             currency=posting.currency,
+            rate=_rate(posting),
             tax_solution_id=solution,
         )
         return legacy.create_aradjustment(adjustment, controlid, record=record)
@@ -94,6 +96,7 @@ def create_document(
         date_due=posting.date_due,
         message=posting.description,
         currency=posting.currency,
+        rate=_rate(posting),
         tax_solution_id=solution,
     )
     return legacy.create_sotransaction(transaction, controlid, record=record)
@@ -159,6 +162,14 @@ def reverse_document(
         description=f"orsync: OfficeRnD invoice {number} voided",
         record=record,
     )
+
+
+def _rate(posting: Posting) -> legacy.Rate | None:
+    """OfficeRnD's rate when the posting carries one (``fx_rates: officernd`` on a document not
+    in its base currency); otherwise Intacct's rate type for the document date."""
+    if posting.exchange_rate is None:
+        return None
+    return legacy.Rate(exchange_rate=posting.exchange_rate)
 
 
 def _definition(posting: Posting) -> str:

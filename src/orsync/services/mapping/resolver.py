@@ -367,6 +367,7 @@ def engine_options(
         books_closed_before=books_closed_before,
         retry_failed=retry_failed,
         create_on_name_match=bool(file.create_on_name_match),
+        fx_rates=file.fx_rates or "officernd",
     )
 
 
