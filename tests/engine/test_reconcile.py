@@ -368,7 +368,16 @@ def test_ledger_link_to_another_document_is_relinked_to_the_one_found_by_referen
     ]
 
 
+def test_a_posting_date_moved_to_the_open_period_is_in_step() -> None:
+    doc = invoice("INV-1", date=dt.date(2026, 10, 20), due_date=dt.date(2026, 10, 30))
+    options = EngineOptions(books_closed_before=dt.date(2026, 12, 1), closed_period_policy="shift")
+    posting = built(doc, options)
+    actual = in_intacct(posting, "R1", date_posted=dt.date(2026, 12, 1))
+    assert reconcile([(doc, posting)], [actual], options).agree
+
+
 def test_shifted_posting_in_closed_period_is_not_a_date_difference() -> None:
+    # How policy shift posted before issue 17 (the date itself moved): still in step.
     doc = invoice("INV-1", date=dt.date(2026, 10, 20), due_date=dt.date(2026, 10, 30))
     options = EngineOptions(books_closed_before=dt.date(2026, 12, 1), closed_period_policy="shift")
     posting = built(doc, options)

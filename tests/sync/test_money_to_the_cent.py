@@ -5,6 +5,7 @@ cannot be posted equal is refused with its reason, never posted different."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -63,7 +64,13 @@ def test_every_posted_document_equals_officernd_to_the_cent(
     invoice_type: str,
     entity_level: str,
 ) -> None:
-    mapped_profile(invoice_type=invoice_type, entity_level=entity_level)
+    closed_through = sandbox.world.intacct.books_closed_before - dt.timedelta(days=1)  # type: ignore[operator]
+    mapped_profile(
+        invoice_type=invoice_type,
+        entity_level=entity_level,
+        closed_period="shift",
+        books_closed_through=closed_through.isoformat(),
+    )
     summary = json.loads(run_cli("--json", "sync").stdout)
     refused = {
         p["number"]: p["message"]
@@ -75,14 +82,17 @@ def test_every_posted_document_equals_officernd_to_the_cent(
 
     store = sandbox.intacct.store
     found: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    dates: dict[str, tuple[dt.date, dt.date | None, dt.date | None]] = {}
     if invoice_type == "ar":
         for doc in store.invoices():
             found[doc.doc_number] = ar_figures(doc)
+            dates[doc.doc_number] = (doc.when_created, doc.when_posted, doc.when_due)
         for doc in store.adjustments():
             found[doc.invoice_no] = ar_figures(doc)
     else:
         for so in store.sales_documents():
             found[so.reference_no] = so_figures(so)
+            dates[so.reference_no] = (so.when_created, so.when_posted, so.when_due)
 
     documents = issued(sandbox) + issued(sandbox, "creditNote")
     compared = 0
@@ -98,6 +108,15 @@ def test_every_posted_document_equals_officernd_to_the_cent(
     assert any(str(d["number"]).startswith("NYC-") for d in taxed)
     foreign = [d for d in documents if d["number"] not in refused and d["baseTotal"] != d["total"]]
     assert foreign, "no foreign-currency document was posted"
+    # The document dated in the closed period posts to the GL on the first open day; its
+    # invoice date and due date stay OfficeRnD's.
+    late = [d for d in documents if d["date"][:10] <= closed_through.isoformat()]
+    assert late
+    for doc in late:
+        created, posted, due = dates[doc["number"]]
+        assert created.isoformat() == doc["date"][:10]
+        assert due is not None and due.isoformat() == doc["dueDate"][:10]
+        assert posted == closed_through + dt.timedelta(days=1)
 
 
 def test_fx_rates_intacct_books_intaccts_rate_and_reconcile_sees_the_base_difference(

@@ -286,8 +286,13 @@ def test_a_stated_close_with_policy_shift_posts_on_the_first_open_day_with_a_not
 
     posted = {doc.doc_number: doc for doc in sandbox.intacct.store.invoices()}
     assert closed <= set(posted)
+    dated = {str(doc["number"]): doc for doc in issued(sandbox)}
     for number in closed:
-        assert posted[number].when_created == first_open
+        # Posted to the GL on the first open day; invoice and due dates stay OfficeRnD's.
+        assert posted[number].when_posted == first_open
+        assert posted[number].when_created.isoformat() == str(dated[number]["date"])[:10]
+        assert posted[number].when_due is not None
+        assert posted[number].when_due.isoformat() == str(dated[number]["dueDate"])[:10]
         assert "posted in the first open period" in posted[number].description
     # A second sync does not take the moved date for an edit to send again.
     sandbox.intacct.reset_stats()

@@ -120,7 +120,8 @@ def _diff_lines(want: Sequence[PostingLine], got: Sequence[PostingLine]) -> list
 
 
 def _accepted_shift(expected: Posting, actual: ActualDocument, options: EngineOptions) -> bool:
-    """A document posted later than its date because its period was closed (policy shift)."""
+    """A document whose date itself was moved because its period was closed: how policy shift
+    posted before it moved only the GL posting date (issue 17); such documents stay in step."""
     return (
         options.closed_period_policy == "shift"
         and options.is_closed(expected.date_created)

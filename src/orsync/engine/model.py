@@ -192,6 +192,10 @@ class Posting:
     # OfficeRnD's rate, sent as ``exchrate`` (option ``fx_rates: officernd``) on a document not
     # in its base currency; None: Intacct applies its own rate type (or none is needed).
     exchange_rate: Decimal | None = None
+    # The GL posting date when it is not ``date_created``: a document dated in a closed period
+    # posts on the first open day (policy shift) while its invoice date, due date and tax
+    # point stay OfficeRnD's.
+    date_posted: dt.date | None = None
 
     @property
     def base_total(self) -> Decimal:
@@ -261,6 +265,7 @@ class ActualDocument:
     total_paid: Decimal = Decimal("0.00")
     total_due: Decimal = Decimal("0.00")
     base_total: Decimal | None = None  # in the entity's base currency, when Intacct gave it
+    date_posted: dt.date | None = None  # WHENPOSTED, the GL posting date
 
     @property
     def created_by_orsync(self) -> bool:

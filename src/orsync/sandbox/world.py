@@ -138,6 +138,8 @@ class IntacctCompanySeed:
     exchange_rates: list[ExchangeRate] = field(default_factory=list)
     # Periods before this date are closed: postings dated earlier are refused.
     books_closed_before: date | None = None
+    # A subledger closed later than the GL ("AR", "OE"): its postings before that day refused.
+    modules_closed_before: dict[str, date] = field(default_factory=dict)
     first_invoice_number: int = 1000
 
 

@@ -273,6 +273,7 @@ class SoDocument:
     lines: tuple[SoLine, ...] = ()
     reference_no: str = ""
     when_due: date | None = None
+    when_posted: date | None = None
     term_name: str = ""
     currency: str = ""
     message: str = ""
@@ -323,6 +324,7 @@ class SoDocument:
                 ("CUSTOMERID", self.customer_id),
                 ("PONUMBER", self.reference_no),
                 ("WHENCREATED", fmt_date(self.when_created)),
+                ("WHENPOSTED", fmt_date(self.when_posted or self.when_created)),
                 ("WHENDUE", fmt_date(self.when_due)),
                 ("TERMNAME", self.term_name),
                 ("MESSAGE", self.message),

@@ -133,6 +133,7 @@ def _ar_record(ctx: Context, doc: SoDocument, kind: str, recordno: int) -> ArDoc
         lines=lines,
         doc_number=doc.reference_no,
         when_due=doc.when_due,
+        when_posted=doc.when_posted,
         term_name=doc.term_name,
         currency=doc.currency,
         description=doc.message,
@@ -171,7 +172,8 @@ def create_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
     when_created = legacy_date(el, "datecreated")
     if when_created is None:
         checks.fail(messages.business("Date created is required."))
-    checks.open_period(legacy_date(el, "dateposted") or when_created)
+    when_posted = legacy_date(el, "dateposted")
+    checks.open_period(when_posted or when_created, ("OE", "AR"))
     doc_no = text(el, "documentno")
     if doc_no and ctx.store.so_table.find(f"{definition}-{doc_no}") is not None:
         checks.add(messages.duplicate(definition, doc_no))
@@ -197,6 +199,7 @@ def create_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
         lines=lines,
         reference_no=text(el, "referenceno"),
         when_due=legacy_date(el, "datedue"),
+        when_posted=when_posted,
         term_name=text(el, "termname"),
         currency=money_in.currency,
         base_currency=money_in.base_currency,
@@ -231,7 +234,7 @@ def update_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
         if value is not None:
             changes[attr] = value
     if "when_created" in changes:
-        checks.open_period(changes["when_created"])
+        checks.open_period(changes["when_created"], ("OE", "AR"))
     for tag, attr in (
         ("referenceno", "reference_no"),
         ("termname", "term_name"),

@@ -139,6 +139,7 @@ class IntacctStore:
             seed.exchange_rates, key=lambda r: (r.rate_type, r.source, r.target, r.effective)
         )
         self.books_closed_before: date | None = seed.books_closed_before
+        self.modules_closed_before: dict[str, date] = dict(seed.modules_closed_before)
         self.invoice_number_format = invoice_number_format
         self._next_invoice_number = seed.first_invoice_number
         self._next_doc_number: dict[str, int] = {}
@@ -365,6 +366,21 @@ class IntacctStore:
     def set_books_closed_before(self, day: date | None) -> None:
         with self.lock:
             self.books_closed_before = day
+
+    def set_module_closed_before(self, module: str, day: date | None) -> None:
+        """Close a subledger ("AR", "OE") through the day before ``day`` (None reopens it)."""
+        with self.lock:
+            if day is None:
+                self.modules_closed_before.pop(module, None)
+            else:
+                self.modules_closed_before[module] = day
+
+    def first_open_day(self, modules: tuple[str, ...]) -> date | None:
+        """The first day a posting to ``modules`` (and the GL) may carry."""
+        days = [self.modules_closed_before[m] for m in modules if m in self.modules_closed_before]
+        if self.books_closed_before is not None:
+            days.append(self.books_closed_before)
+        return max(days, default=None)
 
     def set_customer_status(self, customer_id: str, status: str, when: datetime) -> None:
         with self.lock:

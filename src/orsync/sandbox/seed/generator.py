@@ -151,6 +151,7 @@ def _generate(
         )
         for slot in slots
     ]
+    _date_one_in_the_closed_period(documents, slots, first)
     protected = {doc.id for doc, slot in zip(documents, slots, strict=True) if slot.patched}
     settler = Settler(
         rng=rng,
@@ -227,6 +228,33 @@ def small_world(seed: int = 7) -> SeedWorld:
 def _by_id(records: list[dict[str, object]]) -> list[dict[str, object]]:
     """Ascending ``_id`` (= creation order), the order OfficeRnD's cursors walk."""
     return sorted(records, key=lambda record: str(record["_id"]))
+
+
+def _date_one_in_the_closed_period(
+    documents: list[Document], slots: list[Slot], first: date
+) -> None:
+    """The last booking or one-off invoice of the first month is for the day before it: issued
+    after Intacct's books for that month closed (``books_closed_before`` = ``first``)."""
+    late = [
+        doc
+        for doc, slot in zip(documents, slots, strict=True)
+        if slot.month == 0
+        and slot.kind != "membership"
+        and not slot.patched
+        and doc.role != "draft"
+    ]
+    if not late:
+        return
+    doc = late[-1]
+    day = first - timedelta(days=1)
+    due = day + (doc.due - doc.day)
+    old = iso_day(doc.day)
+    doc.day, doc.due = day, due
+    doc.record["date"], doc.record["dueDate"] = iso_day(day), iso_day(due)
+    for line in doc.record["lines"]:  # type: ignore[attr-defined]
+        for field in ("startDate", "endDate"):
+            if line.get(field) == old:
+                line[field] = iso_day(day)
 
 
 def _pick_drafts(slots: list[Slot], invoices: int, months: int) -> set[int]:

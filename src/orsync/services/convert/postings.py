@@ -64,6 +64,7 @@ def create_document(
             customer_id=posting.customer_id,
             date_created=posting.date_created,
             date_due=posting.date_due or posting.date_created,
+            date_posted=posting.date_posted,
             lines=tuple(_ar_line(line) for line in posting.lines),
             invoice_no=posting.invoice_number,
             po_number=posting.reference,
@@ -77,6 +78,7 @@ def create_document(
         adjustment = legacy.ArAdjustment(
             customer_id=posting.customer_id,
             date_created=posting.date_created,
+            date_posted=posting.date_posted,
             lines=tuple(_ar_line(line) for line in posting.lines),
             adjustment_no=posting.invoice_number,
             invoice_no=posting.reference,
@@ -89,6 +91,7 @@ def create_document(
     transaction = legacy.SalesTransaction(
         transaction_type=_definition(posting),
         date_created=posting.date_created,
+        date_posted=posting.date_posted,
         customer_id=posting.customer_id,
         lines=tuple(_sales_line(line) for line in posting.lines),
         document_no=posting.invoice_number,

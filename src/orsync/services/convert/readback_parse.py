@@ -34,6 +34,7 @@ AR_HEADER_FIELDS: tuple[str, ...] = (
     "STATE",
     "CUSTOMERID",
     "WHENCREATED",
+    "WHENPOSTED",
     "WHENDUE",
     "DESCRIPTION",
     "CURRENCY",
@@ -260,6 +261,7 @@ def ar_document(
         total_paid=paid,
         total_due=money(header, "TRX_TOTALDUE", "TOTALDUE") if invoice else total - paid,
         base_total=base_total(header, "TOTALENTERED", "TRX_TOTALENTERED"),
+        date_posted=date(header, "WHENPOSTED"),
     )
 
 
