@@ -25,6 +25,7 @@ from tests.reconcile.helpers import (
     intacct_client,
     posting,
     settle_seed_conflicts,
+    stated_close,
     sync_profile,
     unnumbered,
     write,
@@ -67,7 +68,8 @@ def test_after_a_clean_sync_both_sides_agree(synced: str, run_cli: CliRunner) ->
     assert code == 0
     assert document["agree"] is True
     assert document["findings"] == []
-    assert document["books_closed_through"] is None  # the seeded mapping states no close
+    # The seeded mapping states the seed's close (finance does so before go-live).
+    assert document["books_closed_through"] == "2025-10-31"
     # Every issued document posted once; the seed's one draft and one voided invoice never are.
     assert document["read"]["intacct_documents"] == document["read"]["officernd_documents"] - 2
     assert all(Decimal(row["variance"]) == 0 for row in document["totals"])
@@ -370,7 +372,12 @@ def test_filters_narrow_both_sides_alike(
 def test_other_profile_shapes_agree_after_a_clean_sync(
     sandbox: RunningSandbox, mapped_profile: str, run_cli: CliRunner, options: dict[str, str]
 ) -> None:
-    give_profile_mapping(mapped_profile, Path(os.environ["ORSYNC_HOME"]) / "m2.yaml", **options)
+    give_profile_mapping(
+        mapped_profile,
+        Path(os.environ["ORSYNC_HOME"]) / "m2.yaml",
+        **stated_close(sandbox),
+        **options,
+    )
     settle_seed_conflicts(sandbox)
     sync_profile(mapped_profile)
     sync_profile(mapped_profile)
