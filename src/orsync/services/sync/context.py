@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -76,6 +76,8 @@ class LedgerLookups(Protocol):
 
     def counts(self) -> dict[str, dict[Status, int]]: ...
 
+    def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]: ...
+
 
 class EmptyLedger:
     """A profile that never ran: no rows (dry run without a state file)."""
@@ -90,6 +92,10 @@ class EmptyLedger:
 
     def counts(self) -> dict[str, dict[Status, int]]:
         return {}
+
+    def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]:
+        del statuses
+        return iter(())
 
 
 @dataclass
