@@ -249,6 +249,59 @@ def create_aradjustment(
 
 
 @dataclass(frozen=True)
+class ArAdjustmentUpdate:
+    """Input of ``update_aradjustment``: only the fields given change (lines as in
+    :class:`ArInvoiceUpdate`)."""
+
+    adjustment_no: str | None = None
+    invoice_no: str | None = None
+    description: str | None = None
+    replace_lines: Mapping[int, ArInvoiceLine] = field(default_factory=dict)
+    add_lines: tuple[ArInvoiceLine, ...] = ()
+
+
+def update_aradjustment(
+    key: str, update: ArAdjustmentUpdate, controlid: str, *, record: str | None = None
+) -> Function:
+    """``update_aradjustment`` of the adjustment whose RECORDNO is ``key``."""
+    body = etree.Element("update_aradjustment", key=key)
+    optional(body, "adjustmentno", update.adjustment_no)
+    optional(body, "invoiceno", update.invoice_no)
+    optional(body, "description", update.description)
+    if update.replace_lines or update.add_lines:
+        items = sub(body, "updatearadjustmentitems")
+        for line_num, line in sorted(update.replace_lines.items()):
+            if line_num < 1:
+                raise ValueError("adjustment line numbers start at 1")
+            _line_item(items, line, tag="updatelineitem")
+            items[-1].set("line_num", str(line_num))
+        for line in update.add_lines:
+            _line_item(items, line)
+    return make_function(body, controlid, is_write=True, record=record)
+
+
+def delete_invoice(key: str, controlid: str, *, record: str | None = None) -> Function:
+    """``delete_invoice`` of the AR invoice whose RECORDNO is ``key``."""
+    return make_function(
+        etree.Element("delete_invoice", key=key), controlid, is_write=True, record=record
+    )
+
+
+def delete_aradjustment(key: str, controlid: str, *, record: str | None = None) -> Function:
+    """``delete_aradjustment`` of the AR adjustment whose RECORDNO is ``key``."""
+    return make_function(
+        etree.Element("delete_aradjustment", key=key), controlid, is_write=True, record=record
+    )
+
+
+def delete_sotransaction(key: str, controlid: str, *, record: str | None = None) -> Function:
+    """``delete_sotransaction`` of the sales document ``key`` (its DOCID, "<definition>-<no>")."""
+    return make_function(
+        etree.Element("delete_sotransaction", key=key), controlid, is_write=True, record=record
+    )
+
+
+@dataclass(frozen=True)
 class SalesLine:
     """A ``sotransitem``: an Intacct item, quantity and unit price."""
 
