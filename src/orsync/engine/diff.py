@@ -66,12 +66,9 @@ FIXED_ONCE_POSTED: dict[str, str] = {
 
 def update_blocker(posting: Posting, line_count: int) -> str | None:
     """Why sync cannot apply ``posting`` in place to an Intacct document of ``line_count``
-    lines (None when it can): the one rule for sync's updates and reconcile's safe fixes."""
-    if posting.kind == "ar_credit_memo":
-        return (
-            "Intacct AR adjustments cannot be edited through the API once posted; reverse or "
-            "correct the credit memo in Intacct"
-        )
+    lines (None when it can): the one rule for sync's updates and reconcile's safe fixes.
+    AR credit memos are edited with ``update_aradjustment``, invoices with ``update_invoice``,
+    Sales documents with ``update_sotransaction``."""
     if len(posting.lines) < line_count:
         return (
             f"the edit removes lines (Intacct has {line_count}, OfficeRnD now {len(posting.lines)})"
@@ -80,9 +77,22 @@ def update_blocker(posting: Posting, line_count: int) -> str | None:
     return None
 
 
+# How a document voided in OfficeRnD is taken out of Intacct's books, per posting kind: the
+# API reverses AR invoices (``reverse_invoice``) and deletes an unapplied AR credit memo
+# (``delete_aradjustment``; there is no reverse of adjustments). UNVERIFIED: whether a company's
+# Global Transaction Security lets the API delete a posted adjustment (Intacct's refusal is then
+# reported with the manual fix). Sales documents stay manual: ``delete_sotransaction`` exists,
+# but whether Intacct deletes a posted Sales invoice (rather than asking for a conversion to a
+# credit) is unverified, and the simulator's soak tests model finance reversing it by hand.
+VOID_FUNCTIONS: dict[str, str] = {
+    "ar_invoice": "reverse_invoice",
+    "ar_credit_memo": "delete_aradjustment",
+}
+
+
 def can_reverse(kind: str) -> bool:
-    """Whether the API reverses a document of this posting kind (only AR invoices)."""
-    return kind == "ar_invoice"
+    """Whether sync takes a voided document of this posting kind out of Intacct itself."""
+    return kind in VOID_FUNCTIONS
 
 
 def fixed_once_posted(diffs: Sequence[FieldDiff]) -> list[str]:

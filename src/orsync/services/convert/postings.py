@@ -132,6 +132,16 @@ def update_document(
             add_lines=tuple(ar_lines[line_count:]),
         )
         return legacy.update_invoice(target_key, update, controlid, record=record)
+    if posting.kind == "ar_credit_memo":
+        memo_lines = [_ar_line(line) for line in posting.lines]
+        memo = legacy.ArAdjustmentUpdate(
+            adjustment_no=posting.invoice_number,
+            invoice_no=posting.reference,
+            description=posting.description,
+            replace_lines={n: memo_lines[n - 1] for n in range(1, line_count + 1)},
+            add_lines=tuple(memo_lines[line_count:]),
+        )
+        return legacy.update_aradjustment(target_key, memo, controlid, record=record)
     if posting.kind in ("so_invoice", "so_credit"):
         so_lines = [_sales_line(line) for line in posting.lines]
         so_update = legacy.SalesTransactionUpdate(
@@ -154,10 +164,13 @@ def reverse_document(
     number: str,
     record: str | None = None,
 ) -> Function | None:
-    """The reversal of an AR invoice; None for kinds the API cannot reverse (the caller then
-    reports a conflict with the manual fix)."""
+    """How a voided document leaves Intacct's books (``diff.VOID_FUNCTIONS``): an AR invoice is
+    reversed, an AR credit memo deleted; None for kinds sync leaves to a manual fix (the caller
+    then reports a conflict)."""
     if not can_reverse(kind):
         return None
+    if kind == "ar_credit_memo":
+        return legacy.delete_aradjustment(target_key, controlid, record=record)
     return legacy.reverse_invoice(
         target_key,
         when,
