@@ -50,6 +50,7 @@ class LineDraft:
     fee_id: str | None = None
     start: date | None = None
     end: date | None = None
+    discount: Decimal = Decimal(0)  # taken off quantity x unit price (discountAmount)
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,16 @@ class LineMoney:
         return self.net + self.tax
 
 
-def line_money(draft: LineDraft) -> LineMoney:
-    net = (draft.unit_price * draft.quantity).quantize(CENT)
-    return LineMoney(net=net, tax=line_tax(net, draft.tax_percent))
+def line_money(draft: LineDraft, tax_type: str = "excluded") -> LineMoney:
+    """Net and tax of a line. ``included`` prices are gross: the tax is taken out of them
+    (``gross x p / (100 + p)``, half-up), the net is what remains."""
+    amount = (draft.unit_price * draft.quantity).quantize(CENT) - draft.discount
+    if tax_type == "included":
+        tax = (amount * draft.tax_percent / (100 + draft.tax_percent)).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+        return LineMoney(net=amount - tax, tax=tax)
+    return LineMoney(net=amount, tax=line_tax(amount, draft.tax_percent))
 
 
 @lru_cache(maxsize=65_536)
@@ -99,7 +107,7 @@ def line_record(
         "taxRate": draft.tax_rate_id,
         "taxPercent": percent,
         "taxAmount": tax,
-        "discountAmount": 0,
+        "discountAmount": json_number(draft.discount),
         "price": net,
         "unitPrice": unit,
         "unitDiscount": 0,
@@ -176,17 +184,24 @@ def build_document(
     created: datetime,
     staff: str,
     base_currency: str | None = None,
+    tax_type: str = "excluded",
+    processing_fee: LineDraft | None = None,
 ) -> tuple[dict[str, object], Decimal]:
-    """The JSON record (balances still unsettled) and the document total."""
+    """The JSON record (balances still unsettled) and the document total (a processing fee
+    line, card surcharge, counts in it like any line)."""
     rate = CONVERSION_TO_USD[currency]
     base_rate = officernd_rate(currency, base_currency or currency, day)
     line_records: list[dict[str, object]] = []
     net_sum = Decimal(0)
     base_sum = Decimal(0)
     tax_by_rate: dict[str, tuple[Decimal, Decimal]] = {}
-    for draft in lines:
-        money = line_money(draft)
-        line_records.append(line_record(draft, money, rate, base_rate))
+    fee_record: dict[str, object] | None = None
+    for draft in [*lines, *([processing_fee] if processing_fee else [])]:
+        money = line_money(draft, tax_type)
+        if draft is processing_fee:
+            fee_record = line_record(draft, money, rate, base_rate)
+        else:
+            line_records.append(line_record(draft, money, rate, base_rate))
         net_sum += money.net
         base_sum += base_money(money.net, base_rate) + base_money(money.tax, base_rate)
         percent, so_far = tax_by_rate.get(draft.tax_rate_id, (draft.tax_percent, Decimal(0)))
@@ -206,10 +221,10 @@ def build_document(
         "member": member_id,
         "location": location_id,
         "reference": reference,
-        "taxType": "excluded",
+        "taxType": tax_type,
         "allocations": [],
         "lines": line_records,
-        "processingFeeLine": None,
+        "processingFeeLine": fee_record,
         "taxAmounts": [
             {"percent": json_number(percent), "total": json_number(tax), "taxRate": rate_id}
             for rate_id, (percent, tax) in tax_by_rate.items()

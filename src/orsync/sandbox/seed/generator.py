@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from orsync.sandbox.seed.catalogue import ENTITY_BY_KEY, Catalogue, base_currency
 from orsync.sandbox.seed.documents import Document, LineDraft, build_document
@@ -152,6 +154,7 @@ def _generate(
         for slot in slots
     ]
     _date_one_in_the_closed_period(documents, slots, first)
+    _real_world_cases(documents, slots, parties.customers, cat)
     protected = {doc.id for doc, slot in zip(documents, slots, strict=True) if slot.patched}
     settler = Settler(
         rng=rng,
@@ -255,6 +258,93 @@ def _date_one_in_the_closed_period(
         for field in ("startDate", "endDate"):
             if line.get(field) == old:
                 line[field] = iso_day(day)
+
+
+REFERRAL_CREDIT = Decimal("-25.00")  # a negative line
+LOYALTY_DISCOUNT = Decimal("10.00")  # discountAmount on a line
+CARD_SURCHARGE_PERCENT = Decimal("2.5")  # processing fee on card-paid invoices
+
+
+def _real_world_cases(
+    documents: list[Document], slots: list[Slot], customers: list[Customer], cat: Catalogue
+) -> set[str]:
+    """Rework three membership invoices (no rng drawn, so the rest of the world is unchanged)
+    into what operators really issue: a discount and a negative line, VAT-inclusive prices
+    (Irish day-to-day pricing), and a card processing fee. Returns their ids."""
+    candidates = [
+        doc
+        for doc, slot in zip(documents, slots, strict=True)
+        if slot.kind == "membership" and not slot.patched and doc.role != "draft"
+    ]
+    done: set[str] = set()
+
+    def pick(wanted: Callable[[Document], bool]) -> Document | None:
+        found = next((d for d in candidates if d.id not in done and wanted(d)), None)
+        if found is not None:
+            done.add(found.id)
+        return found
+
+    discounted = pick(lambda d: True)
+    if discounted is not None:
+        first, *rest = discounted.lines
+        credit = dataclasses.replace(
+            first,
+            description="Referral credit",
+            quantity=1,
+            unit_price=REFERRAL_CREDIT,
+            plan_id=None,
+        )
+        lines = [dataclasses.replace(first, discount=LOYALTY_DISCOUNT), *rest, credit]
+        _rebuild(discounted, lines, customers)
+    inclusive = pick(lambda d: d.location == "DUB")
+    if inclusive is not None:
+        _rebuild(inclusive, inclusive.lines, customers, tax_type="included")
+    card = pick(lambda d: customers[d.customer_index].payment_method == "Credit Card")
+    if card is not None:
+        gross = card.total
+        first = card.lines[0]
+        fee = dataclasses.replace(
+            first,
+            description="Card processing fee",
+            quantity=1,
+            unit_price=(gross * CARD_SURCHARGE_PERCENT / 100).quantize(Decimal("0.01")),
+            account_id=cat.account_ids["4300"],
+            plan_id=None,
+            fee_id=None,
+        )
+        _rebuild(card, card.lines, customers, processing_fee=fee)
+    return done
+
+
+def _rebuild(
+    doc: Document,
+    lines: list[LineDraft],
+    customers: list[Customer],
+    *,
+    tax_type: str = "excluded",
+    processing_fee: LineDraft | None = None,
+) -> None:
+    record = doc.record
+    customer = customers[doc.customer_index]
+    doc.record, doc.total = build_document(
+        doc_id=doc.id,
+        doc_type=doc.doc_type,
+        number=str(record["number"]),
+        day=doc.day,
+        due=doc.due,
+        company_id=customer.company_id,
+        member_id=customer.member_id,
+        location_id=str(record["location"]),
+        currency=doc.currency,
+        reference=str(record["reference"]),
+        lines=lines,
+        created=doc.created,
+        staff=str(record["createdBy"]),
+        base_currency=base_currency(doc.location),
+        tax_type=tax_type,
+        processing_fee=processing_fee,
+    )
+    doc.lines = lines
 
 
 def _pick_drafts(slots: list[Slot], invoices: int, months: int) -> set[int]:
