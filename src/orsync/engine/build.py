@@ -25,7 +25,7 @@ from orsync.engine.model import (
 )
 from orsync.engine.options import EngineOptions
 from orsync.engine.origin import mark_origin
-from orsync.engine.rounding import check_total, line_tax, to_cents
+from orsync.engine.rounding import ZERO, check_total, line_tax, to_cents
 
 RevenueTarget = Literal["gl_account", "item"]
 
@@ -155,6 +155,7 @@ def build_posting(
     lines: list[PostingLine] = []
     tax_lines: dict[tuple[str, str | None, str | None, str | None], PostingLine] = {}
     cents: list[tuple[Decimal, Decimal]] = []
+    posted_total = ZERO  # what Intacct will book, unsigned: checked against OfficeRnD's total
     for index, line in enumerate(doc.lines, start=1):
         where = f"lines[{index}]"
         account = resolver.revenue_target(line, "item" if sales else "gl_account")
@@ -195,7 +196,13 @@ def build_posting(
             tax = to_cents(Decimal(0))
         cents.append((net, tax))
 
-        if not isinstance(treatment, Unmapped) and tax != 0 and treatment == NO_TAX:
+        if (
+            tax
+            and not isinstance(treatment, Unmapped)
+            and treatment.tax_detail is None
+            and treatment.account is None
+            and not treatment.in_revenue
+        ):
             problems.append(_dropped_tax(doc, where, line, tax))
         if (
             isinstance(account, Unmapped)
@@ -207,7 +214,8 @@ def build_posting(
         # Tax inside revenue (the mapping's deliberate choice) or on its own line: the line
         # itself then carries no tax, so nothing Intacct books is left out of the total.
         posted_net = net + tax if treatment.in_revenue else net
-        posted_tax = tax if treatment.tax_detail is not None else Decimal("0.00")
+        posted_tax = tax if treatment.tax_detail is not None else ZERO
+        posted_total += posted_net + posted_tax
         quantity, unit_price = _sales_quantity(line, posted_net) if sales else (None, None)
         lines.append(
             PostingLine(
@@ -223,7 +231,8 @@ def build_posting(
                 unit_price=unit_price,
             )
         )
-        if treatment.account is not None and tax != 0:
+        if treatment.account is not None and tax:
+            posted_total += tax
             _add_tax_line(
                 tax_lines,
                 PostingLine(
@@ -253,13 +262,12 @@ def build_posting(
                 "never adjusts amounts to hide a difference.",
             )
         ]
-    posted_total = sum((ln.net_amount + ln.tax_amount for ln in lines), Decimal("0.00"))
-    if posted_total != sign * to_cents(doc.total):
+    if posted_total != to_cents(doc.total):
         return [
             _problem(
                 doc,
                 "total",
-                f"Intacct would total {sign * posted_total} where OfficeRnD says "
+                f"Intacct would total {posted_total} where OfficeRnD says "
                 f"{to_cents(doc.total)}",
                 "Map every tax rate so its tax reaches Intacct (tax_rates in the mapping); "
                 "orsync never posts a document whose total differs from OfficeRnD's.",
