@@ -267,8 +267,7 @@ def build_posting(
             _problem(
                 doc,
                 "total",
-                f"Intacct would total {posted_total} where OfficeRnD says "
-                f"{to_cents(doc.total)}",
+                f"Intacct would total {posted_total} where OfficeRnD says {to_cents(doc.total)}",
                 "Map every tax rate so its tax reaches Intacct (tax_rates in the mapping); "
                 "orsync never posts a document whose total differs from OfficeRnD's.",
             )
