@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from orsync.engine.build import Dimensions, LocationTarget, RevenueTarget
+from orsync.engine.build import NO_TAX, Dimensions, LocationTarget, RevenueTarget, TaxTreatment
 from orsync.engine.model import (
     AccountRef,
     CustomerRef,
@@ -100,6 +100,9 @@ class FakeResolver:
     taxes: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: {"tax-vat20": "UK Sale Goods Standard Rate"}
     )
+    # tax rate id -> sales-tax liability account; tax rate id -> no_tax (value: in revenue)
+    tax_accounts: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    no_tax: Mapping[str, bool] = dataclasses.field(default_factory=dict)
     departments: Mapping[str, str] = dataclasses.field(default_factory=dict)
     template: str = "C-{id}"
 
@@ -117,11 +120,18 @@ class FakeResolver:
             return self.locations[location_id]
         return Unmapped("location", str(location_id), f"Map location {location_id}.")
 
-    def tax_detail(self, ref: TaxRateRef | None) -> str | Unmapped | None:
+    def tax_treatment(
+        self, ref: TaxRateRef | None, target: RevenueTarget
+    ) -> TaxTreatment | Unmapped:
+        del target
         if ref is None:
-            return None
+            return NO_TAX
         if ref.id in self.taxes:
-            return self.taxes[ref.id]
+            return TaxTreatment(tax_detail=self.taxes[ref.id])
+        if ref.id in self.tax_accounts:
+            return TaxTreatment(account=self.tax_accounts[ref.id])
+        if ref.id in self.no_tax:
+            return TaxTreatment(in_revenue=self.no_tax[ref.id])
         return Unmapped("tax rate", ref.name or ref.id, f"Map tax rate {ref.name}.")
 
     def dimensions(self, line: SourceLine, doc: SourceDocument) -> Dimensions | Unmapped:

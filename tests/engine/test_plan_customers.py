@@ -249,3 +249,16 @@ def test_currency_is_set_at_creation_and_never_updated() -> None:
     in_usd = in_intacct(expected(src), currency="USD")
     action = only(src, {("company", "co-1"): row}, lookup(in_usd))
     assert action.action == "adopt" and not action.changes
+
+
+def test_a_customer_held_for_a_name_match_is_adopted_as_it_is_once_an_override_names_it() -> None:
+    # The earlier run held it (conflict, no target); the override now renders the legacy id,
+    # which Intacct has with a curated name and e-mail: adopted like a match by id, not rewritten.
+    src = company()
+    template_id = dataclasses.replace(expected(src), customer_id="C-co-1-template")
+    held = LedgerView(status="failed", version_hash=customer_version(template_id))
+    curated = in_intacct(expected(src), name="ACME LIMITED", email="ap@acme-legacy.test")
+    action = only(src, {("company", "co-1"): held}, lookup(curated))
+    assert action.action == "adopt" and action.target_key == "77"
+    assert action.posting is None
+    assert {c.field for c in action.changes} >= {"name", "email"}

@@ -202,7 +202,10 @@ def test_closed_period_policy_fail_skip_and_shift() -> None:
     options = EngineOptions(books_closed_before=closed, closed_period_policy="shift")
     shift = only(doc, options=options)
     assert shift.action == "create" and shift.posting is not None
-    assert shift.posting.date_created == closed and shift.posting.date_due == closed
+    # Only the GL posting date moves: invoice date, due date and tax point stay OfficeRnD's.
+    assert shift.posting.date_posted == closed
+    assert shift.posting.date_created == dt.date(2026, 10, 20)
+    assert shift.posting.date_due == dt.date(2026, 10, 30)
     assert shift.shifted_from == dt.date(2026, 10, 20)
     assert "2026-10-20" in shift.posting.description
     # the version is the document's own, not the shifted placement: next month's close is no change
@@ -251,11 +254,12 @@ def test_shift_policy_applies_to_resends_and_updates_of_shifted_documents() -> N
     unconfirmed = LedgerView(status="unconfirmed", version_hash="abc")
     resend = only(doc, {("invoice", doc.id): unconfirmed}, options)
     assert resend.action == "lookup_first"
-    assert resend.posting is not None and resend.posting.date_created == dt.date(2026, 11, 1)
+    assert resend.posting is not None and resend.posting.date_posted == dt.date(2026, 11, 1)
+    assert resend.posting.date_created == dt.date(2026, 10, 20)
     edited = dataclasses.replace(doc, due_date=dt.date(2026, 11, 30))
     update = only(edited, {("invoice", doc.id): posted(doc)}, options)
     assert update.action == "update"
-    assert update.posting is not None and update.posting.date_created == dt.date(2026, 11, 1)
+    assert update.posting is not None and update.posting.date_posted == dt.date(2026, 11, 1)
     # where Intacct is known to hold it in a closed period, it is still a conflict
     closed = only(edited, {("invoice", doc.id): posted(doc, closed=True)}, options)
     assert closed.action == "conflict"

@@ -169,7 +169,7 @@ def test_a_due_date_or_line_difference_stays_a_safe_update() -> None:
     assert finding.fix.action == "update" and finding.fix.safe
 
 
-def test_a_credit_memo_that_differs_is_manual_as_sync_cannot_edit_one() -> None:
+def test_a_credit_memo_that_differs_is_updated_in_place_as_a_safe_fix() -> None:
     _, expected, actual, links = clean_world()
     memo = expected[2][1]
     changed = dataclasses.replace(memo.lines[0], net_amount=D("-19.99"))
@@ -177,8 +177,8 @@ def test_a_credit_memo_that_differs_is_manual_as_sync_cannot_edit_one() -> None:
     report = reconcile(expected, actual, AR, ledger_links=links)
     [finding] = report.findings
     assert (finding.category, finding.number) == ("different", "CN-1")
-    assert finding.fix.action == "manual" and not finding.fix.safe
-    assert "R3" in finding.fix.text and "cannot be edited" in finding.fix.text
+    # update_aradjustment edits it, as update_invoice edits an invoice.
+    assert finding.fix.action == "update" and finding.fix.safe
 
 
 def test_an_edit_that_removes_lines_is_manual_as_intacct_cannot_delete_lines() -> None:
@@ -194,18 +194,27 @@ def test_an_edit_that_removes_lines_is_manual_as_intacct_cannot_delete_lines() -
     assert "removes lines" in finding.fix.text
 
 
-@pytest.mark.parametrize("options", [AR, EngineOptions(invoice_type="sales")])
-def test_a_voided_document_the_api_cannot_reverse_is_manual(options: EngineOptions) -> None:
+def test_a_voided_document_the_api_cannot_reverse_is_manual() -> None:
+    options = EngineOptions(invoice_type="sales")
     docs, expected, actual, links = clean_world(options)
-    # AR credit memos (adjustments) and Sales documents have no reverse function in the API.
-    number = 2 if options.invoice_type == "ar" else 0
-    voided = dataclasses.replace(docs[number], status="voided")
-    expected[number] = (voided, expected[number][1])
+    # Order Entry has no reverse function (delete_sotransaction is left to finance).
+    voided = dataclasses.replace(docs[0], status="voided")
+    expected[0] = (voided, expected[0][1])
     report = reconcile(expected, actual, options, ledger_links=links)
     [finding] = report.findings
     assert finding.diffs[0].field == "state"
     assert finding.fix.action == "manual" and not finding.fix.safe
     assert "cannot reverse" in finding.fix.text
+
+
+def test_a_voided_credit_memo_is_deleted_as_a_safe_fix() -> None:
+    docs, expected, actual, links = clean_world(AR)
+    voided = dataclasses.replace(docs[2], status="voided")
+    expected[2] = (voided, expected[2][1])
+    report = reconcile(expected, actual, AR, ledger_links=links)
+    [finding] = report.findings
+    assert finding.fix.action == "reverse" and finding.fix.safe
+    assert finding.fix.text.startswith("Delete Intacct document")
 
 
 def test_voided_in_officernd_but_live_in_intacct_and_the_reverse() -> None:
@@ -368,7 +377,16 @@ def test_ledger_link_to_another_document_is_relinked_to_the_one_found_by_referen
     ]
 
 
+def test_a_posting_date_moved_to_the_open_period_is_in_step() -> None:
+    doc = invoice("INV-1", date=dt.date(2026, 10, 20), due_date=dt.date(2026, 10, 30))
+    options = EngineOptions(books_closed_before=dt.date(2026, 12, 1), closed_period_policy="shift")
+    posting = built(doc, options)
+    actual = in_intacct(posting, "R1", date_posted=dt.date(2026, 12, 1))
+    assert reconcile([(doc, posting)], [actual], options).agree
+
+
 def test_shifted_posting_in_closed_period_is_not_a_date_difference() -> None:
+    # How policy shift posted before issue 17 (the date itself moved): still in step.
     doc = invoice("INV-1", date=dt.date(2026, 10, 20), due_date=dt.date(2026, 10, 30))
     options = EngineOptions(books_closed_before=dt.date(2026, 12, 1), closed_period_policy="shift")
     posting = built(doc, options)

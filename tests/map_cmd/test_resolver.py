@@ -10,7 +10,7 @@ import pytest
 
 from orsync.config import IntacctSettings, OfficeRndSettings, Profile, SyncSettings
 from orsync.engine import build_posting
-from orsync.engine.build import Dimensions, LocationTarget
+from orsync.engine.build import NO_TAX, Dimensions, LocationTarget
 from orsync.engine.model import CustomerRef, Posting
 from orsync.engine.model import Unmapped as EngineUnmapped
 from orsync.engine.options import EngineOptions
@@ -127,7 +127,7 @@ def test_location_resolves_to_location_and_entity_and_skip_policy_is_a_skip() ->
 def test_no_tax_rate_posts_without_a_tax_detail() -> None:
     doc = source_document(invoice(lines=[line(taxRate=NOTAX, taxPercent=0)]), reference())
     assert doc is not None
-    assert resolver().tax_detail(doc.lines[0].tax_rate) is None
+    assert resolver().tax_treatment(doc.lines[0].tax_rate, "gl_account") == NO_TAX
 
 
 def test_customer_id_uses_the_customer_number_property() -> None:

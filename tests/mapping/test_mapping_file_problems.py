@@ -79,7 +79,7 @@ def test_unknown_key_without_a_close_match_lists_the_valid_keys() -> None:
     text = MINIMAL + "options:\n  zzz: 1\n"
     assert problems_of(text) == [
         "mappings.yaml:8:3: options.zzz: unknown key; expected one of: books_closed_through, "
-        "closed_period, create_on_name_match, entity_level, invoice_type, numbering, "
+        "closed_period, create_on_name_match, entity_level, fx_rates, invoice_type, numbering, "
         "overpayment_account, transaction_definitions"
     ]
 

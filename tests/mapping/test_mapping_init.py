@@ -159,12 +159,64 @@ def test_values_sharing_a_code_are_keyed_by_name_then_id() -> None:
     assert [gap.key for gap in draft.unresolved] == ["First", "id:" + "b" * 24, "Y"]
 
 
-def test_a_company_without_tax_details_maps_rates_to_no_tax() -> None:
-    used = ValuesInUse(tax_rates=(OfficeRndValue(code="Z", name="Zero"),))
-    assert (
-        "no_tax: true  # the Intacct company has no tax details"
-        in draft_mapping(used, IntacctCatalog()).text
+def test_a_company_without_tax_details_maps_only_zero_rates_to_no_tax() -> None:
+    used = ValuesInUse(
+        tax_rates=(
+            OfficeRndValue(code="Z", name="Zero", rate=Decimal(0)),
+            OfficeRndValue(code="NY", name="NY Sales Tax", rate=Decimal("8.875")),
+            OfficeRndValue(code="U", name="Unknown rate"),
+        )
     )
+    draft = draft_mapping(used, IntacctCatalog())
+    assert "no_tax: true  # 0 %, and the Intacct company has no tax details" in draft.text
+    assert draft.text.count("no_tax: true  #") == 1
+    # Nothing named as a sales-tax account: the taxed rates are left for a person to decide.
+    assert [(gap.key, gap.field) for gap in draft.unresolved] == [
+        ("NY", "gl_account"),
+        ("U", "gl_account"),
+    ]
+
+
+def test_a_taxed_rate_without_a_tax_engine_proposes_the_sales_tax_liability_account() -> None:
+    used = ValuesInUse(tax_rates=(OfficeRndValue(code="NY", name="NY", rate=Decimal("8.875")),))
+    catalog = IntacctCatalog(
+        gl_accounts=(
+            IntacctRecord("2200", "VAT Output Tax"),
+            IntacctRecord("2210", "Sales Tax Payable"),
+            IntacctRecord("4000", "Membership Fees"),
+        ),
+        items=(IntacctRecord("2210", "Sales Tax"),),
+    )
+    ar = draft_mapping(used, catalog)
+    sales = draft_mapping(used, catalog, invoice_type="sales")
+    assert not ar.unresolved and not sales.unresolved
+    assert 'gl_account: "2210"  # Sales Tax Payable' in ar.text
+    assert 'item: "2210"  # Sales Tax' in sales.text
+    assert "no_tax: true  #" not in ar.text
+
+
+def test_check_refuses_no_tax_on_a_taxed_rate_unless_booked_in_revenue() -> None:
+    rate = OfficeRndValue(code="NY", name="NY", rate=Decimal("8.875"))
+    used = ValuesInUse(tax_rates=(rate,))
+    dropped = parse_mapping(_MINIMAL + 'tax_rates:\n  values:\n    "NY": {no_tax: true}\n')
+    kept = parse_mapping(
+        _MINIMAL
+        + 'tax_rates:\n  values:\n    "NY": {no_tax: true, tax_included_in_revenue: true}\n'
+    )
+    gaps = check_mapping(dropped, used).gaps
+    assert [(gap.kind, gap.key) for gap in gaps] == [("tax_dropped", "NY")]
+    assert "8.875%" in gaps[0].message and "tax_included_in_revenue" in gaps[0].fix
+    assert not [gap for gap in check_mapping(kept, used).gaps if gap.kind == "tax_dropped"]
+
+
+_MINIMAL = """version: 1
+revenue_accounts:
+  values:
+    "4000": {gl_account: "4000"}
+locations:
+  values:
+    "NYC": {location: "NYC"}
+"""
 
 
 def test_filling_the_unresolved_entries_makes_check_pass() -> None:

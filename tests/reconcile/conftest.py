@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from orsync.sandbox.launch import RunningSandbox
-from tests.reconcile.helpers import give_profile_mapping
+from tests.reconcile.helpers import give_profile_mapping, stated_close
 
 
 @pytest.fixture
@@ -20,5 +20,7 @@ def mapped_profile(sandbox: RunningSandbox, sandbox_profile: str) -> str:
     lifted for these tests only.
     """
     sandbox.officernd._token_limit.per_minute = None
-    give_profile_mapping(sandbox_profile, Path(os.environ["ORSYNC_HOME"]) / "mapping.yaml")
+    give_profile_mapping(
+        sandbox_profile, Path(os.environ["ORSYNC_HOME"]) / "mapping.yaml", **stated_close(sandbox)
+    )
     return sandbox_profile

@@ -173,7 +173,18 @@ def seed_mapping_yaml(
     for code, detail in SEED_TAX.items():
         target = "no_tax: true" if detail is None else f'tax_detail: "{detail}"'
         lines += [f'    "code:{code}":', f"      {target}"]
+    lines += ['    "code:NYTAX":', '      gl_account: "2210"', '      item: "2210"']
     return "\n".join(lines) + "\n"
+
+
+def stated_close(sandbox: RunningSandbox) -> dict[str, str]:
+    """The mapping options finance states for the seeded company's close before go-live: its
+    last closed day, and documents dated before it (the seed issues one late) posted on the
+    first open day."""
+    first_open = sandbox.world.intacct.books_closed_before
+    assert first_open is not None
+    through = first_open - dt.timedelta(days=1)
+    return {"closed_period": "shift", "books_closed_through": through.isoformat()}
 
 
 def give_profile_mapping(profile_name: str, path: Path, **options: str) -> None:

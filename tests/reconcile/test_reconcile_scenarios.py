@@ -25,6 +25,7 @@ from tests.reconcile.helpers import (
     intacct_client,
     posting,
     settle_seed_conflicts,
+    stated_close,
     sync_profile,
     unnumbered,
     write,
@@ -67,7 +68,8 @@ def test_after_a_clean_sync_both_sides_agree(synced: str, run_cli: CliRunner) ->
     assert code == 0
     assert document["agree"] is True
     assert document["findings"] == []
-    assert document["books_closed_through"] is None  # the seeded mapping states no close
+    # The seeded mapping states the seed's close (finance does so before go-live).
+    assert document["books_closed_through"] == "2025-10-31"
     # Every issued document posted once; the seed's one draft and one voided invoice never are.
     assert document["read"]["intacct_documents"] == document["read"]["officernd_documents"] - 2
     assert all(Decimal(row["variance"]) == 0 for row in document["totals"])
@@ -370,7 +372,12 @@ def test_filters_narrow_both_sides_alike(
 def test_other_profile_shapes_agree_after_a_clean_sync(
     sandbox: RunningSandbox, mapped_profile: str, run_cli: CliRunner, options: dict[str, str]
 ) -> None:
-    give_profile_mapping(mapped_profile, Path(os.environ["ORSYNC_HOME"]) / "m2.yaml", **options)
+    give_profile_mapping(
+        mapped_profile,
+        Path(os.environ["ORSYNC_HOME"]) / "m2.yaml",
+        **stated_close(sandbox),
+        **options,
+    )
     settle_seed_conflicts(sandbox)
     sync_profile(mapped_profile)
     sync_profile(mapped_profile)
@@ -380,3 +387,33 @@ def test_other_profile_shapes_agree_after_a_clean_sync(
     assert document["findings"] == [], document["findings"][:3]
     assert code == 0
     assert document["read"]["intacct_documents"] == document["read"]["officernd_documents"] - 2
+
+
+def test_a_sales_tax_line_missing_in_intacct_is_a_safe_fix_that_converges(
+    synced: str, sandbox: RunningSandbox, run_cli: CliRunner
+) -> None:
+    # What orsync used to post for a New York invoice: its net only, the sales tax dropped.
+    store = sandbox.intacct.store
+    taxed = next(
+        doc
+        for doc in invoices_by_reference(sandbox).values()
+        if any(line.gl_account_no == "2210" for line in doc.lines) and doc.total_paid == 0
+    )
+    from dataclasses import replace
+
+    short = replace(
+        taxed, lines=tuple(line for line in taxed.lines if line.gl_account_no != "2210")
+    )
+    store.put(store.ar_table, short, None)
+
+    code, document = reconcile_json(run_cli, "--dry-run")
+    assert code == 1
+    assert found(document) == {("different", taxed.doc_number)}
+    safe = {(f["action"], f["number"]) for f in document["fixes"]["safe"]}
+    assert safe == {("update", taxed.doc_number)}
+
+    reconcile_json(run_cli, "--yes")
+    code, after = reconcile_json(run_cli, "--dry-run")
+    assert (code, after["findings"]) == (0, [])
+    fixed = invoices_by_reference(sandbox)[taxed.doc_number]
+    assert fixed.total_entered == taxed.total_entered

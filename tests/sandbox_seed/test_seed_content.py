@@ -66,21 +66,30 @@ def test_each_document_is_in_its_entity_currency_with_its_vat(default_world: See
     collections = default_world.officernd.collections
     code_of = {loc["_id"]: loc["code"] for loc in collections["locations"]}
     rate_of = {t["_id"]: t["code"] for t in collections["tax-rates"]}
+    # (base currency, other currencies billed there, tax rate)
     expected = {
-        "NYC": ("USD", "NOTAX"),
-        "AUS": ("USD", "NOTAX"),
-        "BKN": ("USD", "NOTAX"),
-        "LON": ("GBP", "VAT20"),
-        "MAN": ("GBP", "VAT20"),
-        "DUB": ("EUR", "VAT23"),
+        "NYC": ("USD", (), "NYTAX"),
+        "AUS": ("USD", (), "NOTAX"),
+        "BKN": ("USD", (), "NYTAX"),
+        "LON": ("GBP", ("EUR",), "VAT20"),
+        "MAN": ("GBP", ("EUR",), "VAT20"),
+        "DUB": ("EUR", (), "VAT23"),
     }
     used = set()
+    foreign = 0
     for doc in collections["payments"]:
-        currency, tax = expected[str(code_of[doc["location"]])]
+        base, others, tax = expected[str(code_of[doc["location"]])]
         used.add(code_of[doc["location"]])
-        assert doc["currency"] == currency
+        assert doc["currency"] in (base, *others)
+        if doc["currency"] == base:
+            assert doc["currencyConversionRate"] == 1 and doc["baseTotal"] == doc["total"]
+        else:  # OfficeRnD's rate into the location's base currency, and the total in it
+            foreign += 1
+            assert 0 < doc["currencyConversionRate"] != 1  # type: ignore[operator]
+            assert doc["baseTotal"] != doc["total"]
         assert {rate_of[line["taxRate"]] for line in doc["lines"]} <= {tax}  # type: ignore[attr-defined]
     assert used == set(expected)
+    assert foreign
 
 
 def test_customer_numbers_are_unique_and_fit_the_id_template(default_world: SeedWorld) -> None:

@@ -37,15 +37,18 @@ def test_the_invoice_and_company_counts_are_exactly_the_flags() -> None:
     assert len(world.officernd.collections["companies"]) == 33
 
 
-def test_invoice_dates_stay_inside_the_requested_months() -> None:
+def test_invoice_dates_stay_inside_the_requested_months_but_one_in_the_closed_month() -> None:
     start = date(2024, 3, 1)
     world = generate(seed=5, invoices=200, companies=20, start=start, months=4)
-    days = {
-        p["date"][:7]
+    days = [
+        p["date"][:10]
         for p in world.officernd.collections["payments"]
         if p["documentType"] == "invoice"
-    }
-    assert days == {"2024-03", "2024-04", "2024-05", "2024-06"}
+    ]
+    assert {day[:7] for day in days} == {"2024-02", "2024-03", "2024-04", "2024-05", "2024-06"}
+    # Issued late, for the day before the books' first open day (the Intacct seed's close).
+    assert [day for day in days if day < "2024-03"] == ["2024-02-29"]
+    assert world.intacct.books_closed_before == start
 
 
 def test_every_instant_is_before_the_world_clock_and_modified_follows_created() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orsync.sandbox.seed import TAX_DETAIL_FOR_RATE
+from orsync.sandbox.seed import SALES_TAX_ACCOUNT_FOR_RATE, TAX_DETAIL_FOR_RATE
 from orsync.sandbox.world import SeedWorld
 
 DECLARED = [("locations", "BKN"), ("revenue_accounts", "4500"), ("revenue_accounts", "4600")]
@@ -26,6 +26,11 @@ def found_gaps(world: SeedWorld) -> list[tuple[str, str]]:
             gaps.append(("revenue_accounts", str(account["code"])))
     details = {d.id for d in intacct.tax_details if d.status == "active"}
     for rate in collections["tax-rates"]:
+        liability = SALES_TAX_ACCOUNT_FOR_RATE.get(str(rate["code"]))
+        if liability is not None:
+            if liability not in accounts or liability not in items:
+                gaps.append(("tax_rates", str(rate["code"])))
+            continue
         if rate["code"] != "NOTAX" and TAX_DETAIL_FOR_RATE.get(str(rate["code"])) not in details:
             gaps.append(("tax_rates", str(rate["code"])))
     return sorted(gaps)

@@ -21,7 +21,8 @@ def test_line_tax_rounds_half_up_to_the_cent() -> None:
 
 def test_every_document_lines_plus_line_taxes_equal_its_total(any_world: SeedWorld) -> None:
     for doc in wire(any_world)["payments"]:
-        lines = doc["lines"]
+        # A card processing fee line is part of the document like its other lines.
+        lines = doc["lines"] + ([doc["processingFeeLine"]] if doc["processingFeeLine"] else [])
         net = sum((line["subTotal"] for line in lines), Decimal(0))
         tax = sum((line["taxAmount"] for line in lines), Decimal(0))
         if doc["documentType"] == "overpayment":
@@ -30,10 +31,19 @@ def test_every_document_lines_plus_line_taxes_equal_its_total(any_world: SeedWor
         assert net + tax == doc["total"] == doc["amount"], doc["number"]
         assert doc["subTotal"] == net
         for line in lines:
-            assert line["subTotal"] == (line["unitPrice"] * line["quantity"]).quantize(CENT)
-            expected = (line["subTotal"] * line["taxPercent"] / 100).quantize(
-                CENT, rounding=ROUND_HALF_UP
-            )
+            # quantity x unit price, less the line's discount: net of tax, or (taxType
+            # included) gross, the tax then taken out of it.
+            priced = (line["unitPrice"] * line["quantity"]).quantize(CENT) - line["discountAmount"]
+            if doc["taxType"] == "included":
+                assert line["total"] == priced
+                expected = (priced * line["taxPercent"] / (100 + line["taxPercent"])).quantize(
+                    CENT, rounding=ROUND_HALF_UP
+                )
+            else:
+                assert line["subTotal"] == priced
+                expected = (line["subTotal"] * line["taxPercent"] / 100).quantize(
+                    CENT, rounding=ROUND_HALF_UP
+                )
             assert line["taxAmount"] == expected
             assert line["total"] == line["subTotal"] + line["taxAmount"]
         per_rate: dict[str, Decimal] = defaultdict(Decimal)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import CliRunner
-from tests.reconcile.helpers import settle_seed_conflicts
+from tests.reconcile.helpers import settle_seed_conflicts, stated_close
 from tests.sync.conftest import Configure
 
 if TYPE_CHECKING:
@@ -327,7 +327,9 @@ def month(
 ) -> Month:
     """The seeded world (its planted customer conflicts settled, as finance would before
     go-live), mapped, with one clock shared by both simulators and orsync's state."""
-    options: dict[str, str] = getattr(request, "param", {})
+    # The seed's close stated as finance would before go-live (one seeded invoice is dated
+    # in the closed month): it posts on the first open day.
+    options: dict[str, str] = {**stated_close(sandbox), **getattr(request, "param", {})}
     settle_seed_conflicts(sandbox)
     mapped_profile(**options)
     clock = SimClock()

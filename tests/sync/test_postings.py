@@ -131,18 +131,35 @@ def test_an_update_replaces_the_lines_it_has_and_adds_the_new_ones() -> None:
     valid(function)
 
 
-def test_an_edit_that_removes_lines_or_touches_a_credit_memo_cannot_be_applied() -> None:
+def test_an_edit_that_removes_lines_cannot_be_applied() -> None:
     assert update_blocker(posting(), line_count=2) is not None
-    assert update_blocker(posting("ar_credit_memo"), line_count=1) is not None
+    assert update_blocker(posting("ar_credit_memo"), line_count=2) is not None
     assert update_blocker(posting(), line_count=1) is None
 
 
-def test_only_ar_invoices_are_reversed_through_the_api() -> None:
+def test_a_credit_memo_is_edited_in_place_with_update_aradjustment() -> None:
+    assert update_blocker(posting("ar_credit_memo"), line_count=1) is None
+    memo = posting("ar_credit_memo")
+    function = postings.update_document(memo, "77", CONTROLID, line_count=1)
+    xml = body(function)
+    assert (xml.tag, xml.get("key")) == ("update_aradjustment", "77")
+    assert xml.find("updatearadjustmentitems/updatelineitem").get("line_num") == "1"
+    assert xml.findtext("updatearadjustmentitems/updatelineitem/amount") == "-100.00"
+    valid(function)
+
+
+def test_voids_reverse_ar_invoices_and_delete_credit_memos_sales_stay_manual() -> None:
     function = postings.reverse_document(
         "ar_invoice", "123", dt.date(2026, 11, 20), CONTROLID, number="LON-INV-00042"
     )
     assert function is not None and body(function).findtext("datereversed/year") == "2026"
     valid(function)
+    deleted = postings.reverse_document(
+        "ar_credit_memo", "77", dt.date(2026, 11, 20), CONTROLID, number="LON-CN-00001"
+    )
+    assert deleted is not None
+    assert (body(deleted).tag, body(deleted).get("key")) == ("delete_aradjustment", "77")
+    valid(deleted)
     assert (
         postings.reverse_document("so_invoice", "X", dt.date(2026, 11, 20), CONTROLID, number="n")
         is None

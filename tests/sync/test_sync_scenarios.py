@@ -11,12 +11,15 @@ import pytest
 
 from tests.conftest import CliRunner, sandbox_secrets
 from tests.sync.conftest import Configure
-from tests.sync.worlds import customer_ids, issued, location_codes
+from tests.sync.worlds import SALES_TAX, customer_ids, issued, location_codes
 
 if TYPE_CHECKING:
     from orsync.sandbox.launch import RunningSandbox
 
 pytestmark = pytest.mark.loopback
+
+
+SALES_TAX_ACCOUNTS = set(SALES_TAX.values())
 
 
 def money(value: Any) -> Decimal:
@@ -60,12 +63,20 @@ def test_first_sync_posts_every_issued_invoice_once_as_in_officernd(
         else:  # billed to a member personally: the member template (ORDM-...)
             assert intacct.customer_id.startswith("ORDM-")
         assert store.customer(intacct.customer_id) is not None
-        assert len(intacct.lines) == len(doc["lines"])
-        assert intacct.total_entered == money(doc["total"])
-        assert sum(line.tax for line in intacct.lines) == sum(
-            money(line["taxAmount"]) for line in doc["lines"]
+        # New York sales tax reaches Intacct as its own line on the liability account.
+        revenue = [line for line in intacct.lines if line.gl_account_no not in SALES_TAX_ACCOUNTS]
+        sales_tax = sum(
+            (line.amount for line in intacct.lines if line.gl_account_no in SALES_TAX_ACCOUNTS),
+            Decimal(0),
         )
-        for line, source in zip(intacct.lines, doc["lines"], strict=True):
+        # A card processing fee posts as one more line (OfficeRnD counts it in the total).
+        lines = doc["lines"] + ([doc["processingFeeLine"]] if doc["processingFeeLine"] else [])
+        assert len(revenue) == len(lines)
+        assert intacct.total_entered == money(doc["total"])
+        assert sum(line.tax for line in intacct.lines) + sales_tax == sum(
+            money(line["taxAmount"]) for line in lines
+        )
+        for line, source in zip(revenue, lines, strict=True):
             assert line.amount == money(source["total"]) - money(source["taxAmount"])
             assert line.location_id == locations[source["location"] or doc["location"]]
         assert intacct.description.startswith("orsync:")
@@ -277,8 +288,13 @@ def test_a_stated_close_with_policy_shift_posts_on_the_first_open_day_with_a_not
 
     posted = {doc.doc_number: doc for doc in sandbox.intacct.store.invoices()}
     assert closed <= set(posted)
+    dated = {str(doc["number"]): doc for doc in issued(sandbox)}
     for number in closed:
-        assert posted[number].when_created == first_open
+        # Posted to the GL on the first open day; invoice and due dates stay OfficeRnD's.
+        assert posted[number].when_posted == first_open
+        assert posted[number].when_created.isoformat() == str(dated[number]["date"])[:10]
+        assert posted[number].when_due is not None
+        assert posted[number].when_due.isoformat() == str(dated[number]["dueDate"])[:10]
         assert "posted in the first open period" in posted[number].description
     # A second sync does not take the moved date for an edit to send again.
     sandbox.intacct.reset_stats()

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 # Where the seed's three declared gaps post in these tests (a real user decides; see demo).
 GAP_TARGETS = {"BKN": ("NYC", "US"), "4500": "4000", "4600": "4300"}
 TAX_DETAILS = {"NOTAX": None, "VAT20": "UK Output VAT 20%", "VAT23": "IE Output VAT 23%"}
+# New York sales tax: no tax engine, its own line on the liability account (item for Sales).
+SALES_TAX = {"NYTAX": "2210"}
 
 
 def mapping_document(
@@ -26,6 +28,7 @@ def mapping_document(
     skip_locations: tuple[str, ...] = (),
     unmapped_accounts: tuple[str, ...] = (),
     customer_overrides: dict[str, str] | None = None,
+    fx_rates: str | None = None,
 ) -> dict[str, Any]:
     """Every location, revenue account and tax rate of the seeded world, mapped."""
     world = sandbox.world
@@ -47,10 +50,12 @@ def mapping_document(
         accounts[f"code:{code}"] = {"gl_account": target, "item": target}
     taxes: dict[str, Any] = {}
     for record in collections["tax-rates"]:
-        detail = TAX_DETAILS[str(record["code"])]
-        taxes[f"code:{record['code']}"] = (
-            {"no_tax": True} if detail is None else {"tax_detail": detail}
-        )
+        code = str(record["code"])
+        if code in SALES_TAX:
+            taxes[f"code:{code}"] = {"gl_account": SALES_TAX[code], "item": SALES_TAX[code]}
+            continue
+        detail = TAX_DETAILS[code]
+        taxes[f"code:{code}"] = {"no_tax": True} if detail is None else {"tax_detail": detail}
     return {
         "version": 1,
         "options": {
@@ -59,6 +64,7 @@ def mapping_document(
             "numbering": numbering,
             "closed_period": closed_period,
             **({"books_closed_through": books_closed_through} if books_closed_through else {}),
+            **({"fx_rates": fx_rates} if fx_rates else {}),
             **(
                 {
                     "transaction_definitions": {

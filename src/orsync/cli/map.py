@@ -254,9 +254,9 @@ def _render_document(state: AppContext, doc: ShownDocument) -> None:
             line.location_id or "",
             line.department_id or "",
             line.class_id or "",
-            line.tax_detail_id or "-",
-            f"{line.net_amount:.2f}",
-            f"{line.tax_amount:.2f}",
+            "(sales tax line)" if line.role == "tax" else line.tax_detail_id or "-",
+            "" if line.role == "tax" else f"{line.net_amount:.2f}",
+            f"{line.net_amount if line.role == 'tax' else line.tax_amount:.2f}",
             line.memo,
         )
     out.result(table)

@@ -25,7 +25,7 @@ from orsync.engine.model import (
 )
 from orsync.engine.options import EngineOptions
 from orsync.engine.origin import mark_origin
-from orsync.engine.rounding import check_total, line_tax, to_cents
+from orsync.engine.rounding import ZERO, check_total, line_tax, to_cents
 
 RevenueTarget = Literal["gl_account", "item"]
 
@@ -45,6 +45,24 @@ class LocationTarget:
 
 
 @dataclass(frozen=True)
+class TaxTreatment:
+    """Where a line's tax goes in Intacct, as the mapping says.
+
+    ``tax_detail``: an Intacct tax detail (VAT/GST). ``account``: its own line on this GL account
+    (AR) or item (Sales), a sales-tax liability (a company with no tax engine). Neither: the line
+    posts without tax (``no_tax``); ``in_revenue`` when the mapping says that tax is booked inside
+    the revenue line (``tax_included_in_revenue``), else a line with tax is refused.
+    """
+
+    tax_detail: str | None = None
+    account: str | None = None
+    in_revenue: bool = False
+
+
+NO_TAX = TaxTreatment()
+
+
+@dataclass(frozen=True)
 class Dimensions:
     department_id: str | None = None
     class_id: str | None = None
@@ -59,8 +77,11 @@ class Resolver(Protocol):
 
     def location_target(self, location_id: str | None) -> LocationTarget | Unmapped: ...
 
-    def tax_detail(self, ref: TaxRateRef | None) -> str | Unmapped | None:
-        """Intacct tax detail id; None when the line carries no tax detail."""
+    def tax_treatment(
+        self, ref: TaxRateRef | None, target: RevenueTarget
+    ) -> TaxTreatment | Unmapped:
+        """Where the tax of a line with this rate posts (``NO_TAX`` for a line with no rate);
+        ``target`` says whether a liability account is a GL account (AR) or an item (Sales)."""
         ...
 
     def dimensions(self, line: SourceLine, doc: SourceDocument) -> Dimensions | Unmapped: ...
@@ -132,7 +153,9 @@ def build_posting(
             )
 
     lines: list[PostingLine] = []
+    tax_lines: dict[tuple[str, str | None, str | None, str | None], PostingLine] = {}
     cents: list[tuple[Decimal, Decimal]] = []
+    posted_total = ZERO  # what Intacct will book, unsigned: checked against OfficeRnD's total
     for index, line in enumerate(doc.lines, start=1):
         where = f"lines[{index}]"
         account = resolver.revenue_target(line, "item" if sales else "gl_account")
@@ -157,9 +180,9 @@ def build_posting(
                     "map both locations to the same entity.",
                 )
             )
-        tax_detail = resolver.tax_detail(line.tax_rate)
-        if isinstance(tax_detail, Unmapped):
-            report(f"{where}.tax_rate", tax_detail)
+        treatment = resolver.tax_treatment(line.tax_rate, "item" if sales else "gl_account")
+        if isinstance(treatment, Unmapped):
+            report(f"{where}.tax_rate", treatment)
         dims = resolver.dimensions(line, doc)
         if isinstance(dims, Unmapped):
             report(f"{where}.{dims.what}", dims)
@@ -174,30 +197,60 @@ def build_posting(
         cents.append((net, tax))
 
         if (
+            tax
+            and not isinstance(treatment, Unmapped)
+            and treatment.tax_detail is None
+            and treatment.account is None
+            and not treatment.in_revenue
+        ):
+            problems.append(_dropped_tax(doc, where, line, tax))
+        if (
             isinstance(account, Unmapped)
             or isinstance(line_location, Unmapped)
-            or isinstance(tax_detail, Unmapped)
+            or isinstance(treatment, Unmapped)
             or isinstance(dims, Unmapped)
         ):
             continue
-        quantity, unit_price = _sales_quantity(line, net) if sales else (None, None)
+        # Tax inside revenue (the mapping's deliberate choice) or on its own line: the line
+        # itself then carries no tax, so nothing Intacct books is left out of the total.
+        posted_net = net + tax if treatment.in_revenue else net
+        posted_tax = tax if treatment.tax_detail is not None else ZERO
+        posted_total += posted_net + posted_tax
+        quantity, unit_price = _sales_quantity(line, posted_net) if sales else (None, None)
         lines.append(
             PostingLine(
                 account=account,
-                net_amount=sign * net,
-                tax_amount=sign * tax,
+                net_amount=sign * posted_net,
+                tax_amount=sign * posted_tax,
                 location_id=line_location.location_id,
                 department_id=dims.department_id,
                 class_id=dims.class_id,
-                tax_detail_id=tax_detail,
+                tax_detail_id=treatment.tax_detail,
                 memo=line.description,
                 quantity=quantity,
                 unit_price=unit_price,
             )
         )
+        if treatment.account is not None and tax:
+            posted_total += tax
+            _add_tax_line(
+                tax_lines,
+                PostingLine(
+                    account=treatment.account,
+                    net_amount=sign * tax,
+                    location_id=line_location.location_id,
+                    department_id=dims.department_id,
+                    class_id=dims.class_id,
+                    memo=_tax_memo(line),
+                    quantity=Decimal(1) if sales else None,
+                    unit_price=sign * tax if sales else None,
+                    role="tax",
+                ),
+            )
 
     if problems:
         return problems
+    lines.extend(tax_lines.values())
     mismatch = check_total(cents, doc.total)
     if mismatch is not None:
         return [
@@ -209,7 +262,19 @@ def build_posting(
                 "never adjusts amounts to hide a difference.",
             )
         ]
-    return Posting(
+    if posted_total != to_cents(doc.total):
+        return [
+            _problem(
+                doc,
+                "total",
+                f"Intacct would total {posted_total} where OfficeRnD says {to_cents(doc.total)}",
+                "Map every tax rate so its tax reaches Intacct (tax_rates in the mapping); "
+                "orsync never posts a document whose total differs from OfficeRnD's.",
+            )
+        ]
+    rate = doc.exchange_rate
+    foreign = rate is not None and rate != 1 and options.fx_rates == "officernd"
+    posting = Posting(
         kind=kind,
         entity_id=entity_id,
         customer_id=customer_id,
@@ -227,7 +292,22 @@ def build_posting(
             if doc.kind == "invoice"
             else options.sales_credit_definition
         ),
+        exchange_rate=rate if foreign else None,
     )
+    if foreign and doc.base_total is not None:
+        booked = sign * posting.base_total
+        if booked != to_cents(doc.base_total):
+            return [
+                _problem(
+                    doc,
+                    "base_total",
+                    f"at OfficeRnD's rate {rate} Intacct would book a base total of {booked} "
+                    f"where OfficeRnD says {to_cents(doc.base_total)}",
+                    "Check the document's exchange rate in OfficeRnD; or set options.fx_rates: "
+                    "intacct to post at Intacct's rate instead of OfficeRnD's.",
+                )
+            ]
+    return posting
 
 
 def build_customer(src: SourceCustomer, resolver: Resolver) -> CustomerPosting | list[Problem]:
@@ -258,6 +338,55 @@ def build_customer(src: SourceCustomer, resolver: Resolver) -> CustomerPosting |
 
 
 _FIX_SOURCE = "Correct the document in OfficeRnD."
+
+
+def _dropped_tax(doc: SourceDocument, where: str, line: SourceLine, tax: Decimal) -> Problem:
+    rate = line.tax_rate
+    label = (rate.name or rate.id) if rate is not None else "no tax rate"
+    return Problem(
+        number=doc.number,
+        field=f"{where}.tax_rate",
+        message=(
+            f"the line's tax {tax} ({label}) would not reach Intacct: the rate maps to no_tax, "
+            f"so Intacct would total {to_cents(doc.total) - tax} where OfficeRnD says "
+            f"{to_cents(doc.total)}"
+        ),
+        fix=(
+            "Map the rate to a tax_detail, or to the sales-tax liability gl_account (item for "
+            "Sales) its tax posts to; or add tax_included_in_revenue: true to its no_tax entry "
+            "if that tax is booked inside revenue."
+        ),
+        source_id=doc.id,
+        value=label,
+    )
+
+
+def _tax_memo(line: SourceLine) -> str:
+    rate = line.tax_rate
+    return f"Sales tax {rate.name or rate.id}" if rate is not None else "Sales tax"
+
+
+def _add_tax_line(
+    found: dict[tuple[str, str | None, str | None, str | None], PostingLine], line: PostingLine
+) -> None:
+    """One tax line per liability account, location and dimensions (in first-seen order)."""
+    key = (line.account, line.location_id, line.department_id, line.class_id)
+    earlier = found.get(key)
+    if earlier is None:
+        found[key] = line
+        return
+    amount = earlier.net_amount + line.net_amount
+    found[key] = PostingLine(
+        account=earlier.account,
+        net_amount=amount,
+        location_id=earlier.location_id,
+        department_id=earlier.department_id,
+        class_id=earlier.class_id,
+        memo=earlier.memo,
+        quantity=earlier.quantity,
+        unit_price=amount if earlier.quantity is not None else None,
+        role="tax",
+    )
 
 
 def _problem(doc: SourceDocument, field: str, message: str, fix: str) -> Problem:

@@ -79,10 +79,11 @@ def change_blocker(
     kind = posting_kind(doc, options)
     if action.action == "reverse" and not can_reverse(kind):
         return Blocker(
-            "voided in OfficeRnD; Intacct's API cannot reverse this kind of document",
-            "Reverse or cancel it in Intacct by hand (Order Entry: convert it to a credit; "
-            "AR adjustment: reverse it), then run `orsync sync --retry-failed` (a plain run "
-            "holds a failure whose input has not changed).",
+            "voided in OfficeRnD; Intacct's API cannot reverse this kind of document (Order "
+            "Entry has no reverse function)",
+            "In Intacct, convert it to a credit (or delete it while it is unpaid), then run "
+            "`orsync sync --retry-failed` (a plain run holds a failure whose input has not "
+            "changed).",
         )
     if action.action == "update" and action.posting is not None:
         reason = update_blocker(action.posting, len(found.lines))

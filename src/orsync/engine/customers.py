@@ -229,7 +229,11 @@ def _plan_one(
         linked = row is not None and row.has_target
         if not changes and not resent:
             return act("adopt", "already in Intacct with these values", target_key=found.record_key)
-        if not linked and row is None:
+        # Never linked, and no write of orsync's can have made it (none was in flight): an
+        # existing customer, matched by its template id or named by an override. Adopted as
+        # it is, whatever an earlier run held against it (a name match resolved by override).
+        created_by_us = row is not None and row.status in ("sending", "unconfirmed")
+        if not linked and not created_by_us:
             return act(
                 "adopt",
                 f"customer {cid} already exists in Intacct: adopted by id, left as it is",

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from orsync.engine.origin import has_origin_marker
+from orsync.engine.rounding import base_amount
 
 SourceDocKind = Literal["invoice", "credit_note"]
 CustomerKind = Literal["company", "member"]
@@ -123,6 +124,10 @@ class SourceDocument:
     due_date: dt.date | None = None
     location_id: str | None = None
     modified_at: dt.datetime | None = None
+    # OfficeRnD's ``currencyConversionRate`` (document currency -> base currency) and
+    # ``baseTotal``; None when OfficeRnD gave none.
+    exchange_rate: Decimal | None = None
+    base_total: Decimal | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -143,6 +148,9 @@ class PostingLine:
     ``account`` is the GL account number (AR documents) or the item id (Sales documents).
     ``quantity``/``unit_price`` are set for Sales documents only; their product always equals
     ``net_amount`` to the cent (build falls back to quantity 1 when OfficeRnD's do not).
+    ``role`` is ``"tax"`` on a line that carries sales tax to a liability account (a company
+    with no tax engine): its ``net_amount`` is tax, counted in :attr:`Posting.total_tax`. None
+    otherwise (left out of version hashes, so revenue lines hash as before).
     """
 
     account: str
@@ -155,6 +163,7 @@ class PostingLine:
     memo: str = ""
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
+    role: Literal["tax"] | None = None
 
 
 @dataclass(frozen=True)
@@ -180,14 +189,38 @@ class Posting:
     description: str
     lines: tuple[PostingLine, ...]
     transaction_definition: str | None = None  # Sales documents only
+    # OfficeRnD's rate, sent as ``exchrate`` (option ``fx_rates: officernd``) on a document not
+    # in its base currency; None: Intacct applies its own rate type (or none is needed).
+    exchange_rate: Decimal | None = None
+    # The GL posting date when it is not ``date_created``: a document dated in a closed period
+    # posts on the first open day (policy shift) while its invoice date, due date and tax
+    # point stay OfficeRnD's.
+    date_posted: dt.date | None = None
+
+    @property
+    def base_total(self) -> Decimal:
+        """The base-currency total Intacct books at ``exchange_rate`` (the total without one)."""
+        if self.exchange_rate is None:
+            return self.total
+        rate = self.exchange_rate
+        return sum(
+            (
+                base_amount(ln.net_amount, rate) + base_amount(ln.tax_amount, rate)
+                for ln in self.lines
+            ),
+            Decimal("0.00"),
+        )
 
     @property
     def total_net(self) -> Decimal:
-        return sum((line.net_amount for line in self.lines), Decimal("0.00"))
+        return sum((line.net_amount for line in self.lines if line.role is None), Decimal("0.00"))
 
     @property
     def total_tax(self) -> Decimal:
-        return sum((line.tax_amount for line in self.lines), Decimal("0.00"))
+        return sum(
+            (line.net_amount if line.role == "tax" else line.tax_amount for line in self.lines),
+            Decimal("0.00"),
+        )
 
     @property
     def total(self) -> Decimal:
@@ -231,6 +264,8 @@ class ActualDocument:
     total: Decimal
     total_paid: Decimal = Decimal("0.00")
     total_due: Decimal = Decimal("0.00")
+    base_total: Decimal | None = None  # in the entity's base currency, when Intacct gave it
+    date_posted: dt.date | None = None  # WHENPOSTED, the GL posting date
 
     @property
     def created_by_orsync(self) -> bool:

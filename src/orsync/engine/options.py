@@ -10,6 +10,7 @@ InvoiceType = Literal["ar", "sales"]
 EntityLevel = Literal["top", "subsidiary"]
 Numbering = Literal["officernd", "intacct"]
 ClosedPeriodPolicy = Literal["fail", "shift", "skip"]
+FxRates = Literal["officernd", "intacct"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class EngineOptions:
     ``retry_failed``: plan previously failed records again even when their input is unchanged.
     ``create_on_name_match``: create a new customer even when an Intacct customer with the same
     name but another id exists (default: hold it as a conflict, never merge silently).
+    ``fx_rates``: a document in another currency than its base posts at OfficeRnD's rate
+    (``officernd``: base amounts equal OfficeRnD's ``baseTotal``) or at Intacct's rate type.
     """
 
     invoice_type: InvoiceType = "ar"
@@ -33,6 +36,7 @@ class EngineOptions:
     books_closed_before: dt.date | None = None
     retry_failed: bool = False
     create_on_name_match: bool = False
+    fx_rates: FxRates = "officernd"
 
     def is_closed(self, day: dt.date) -> bool:
         return self.books_closed_before is not None and day < self.books_closed_before

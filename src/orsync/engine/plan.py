@@ -238,7 +238,8 @@ def _plan_create(
 
 def shift_to_open_period(posting: Posting, options: EngineOptions) -> Posting:
     """The posting as it is sent under closed-period policy ``shift`` (unchanged otherwise):
-    dated on the first open day, with an audit note saying when OfficeRnD dated it."""
+    posted to the GL on the first open day (``dateposted``), with an audit note; the invoice
+    date, due date and tax point stay as OfficeRnD dated them."""
     first_open = options.books_closed_before
     if (
         options.closed_period_policy != "shift"
@@ -248,8 +249,7 @@ def shift_to_open_period(posting: Posting, options: EngineOptions) -> Posting:
         return posting
     return dataclasses.replace(
         posting,
-        date_created=first_open,
-        date_due=None if posting.date_due is None else max(posting.date_due, first_open),
+        date_posted=first_open,
         description=f"{posting.description} (dated {posting.date_created.isoformat()} in "
         "OfficeRnD; posted in the first open period)",
     )

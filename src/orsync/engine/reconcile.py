@@ -270,7 +270,8 @@ class Reconciler:
                     Fix(
                         "reverse",
                         True,
-                        f"Reverse Intacct document {doc.record_key}.",
+                        f"{'Delete' if doc.kind == 'ar_credit_memo' else 'Reverse'} Intacct "
+                        f"document {doc.record_key}.",
                         doc.record_key,
                     )
                     if can_reverse(doc.kind)
@@ -278,9 +279,9 @@ class Reconciler:
                         "manual",
                         False,
                         f"Voided in OfficeRnD but live in Intacct, whose API cannot reverse "
-                        f"{doc.record_key} ({_KIND_WORDS.get(doc.kind, doc.kind)}): reverse or "
-                        "cancel it in Intacct by hand (Order Entry: convert it to a credit; AR "
-                        "adjustment: reverse it).",
+                        f"{doc.record_key} ({_KIND_WORDS.get(doc.kind, doc.kind)}; Order Entry "
+                        "has no reverse function): convert it to a credit in Intacct, or delete "
+                        "it there while it is unpaid.",
                     )
                 )
             else:

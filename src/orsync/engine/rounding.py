@@ -41,6 +41,16 @@ def line_tax(net_amount: Decimal, rate_percent: Decimal) -> Decimal:
     return to_cents(net_amount * rate_percent / Decimal(100))
 
 
+def base_amount(amount: Decimal, rate: Decimal) -> Decimal:
+    """A transaction amount in base currency at ``rate``, rounded with the one rule.
+
+    Intacct converts each amount it books (line, tax) on its own, so a document's base total is
+    the sum of converted amounts, not the converted total. UNVERIFIED (no capture shows a
+    foreign-currency document's base amounts); this is the one place that assumption lives.
+    """
+    return to_cents(amount * rate)
+
+
 @dataclass(frozen=True)
 class TotalMismatch:
     """A document whose lines do not add up to its stated total."""

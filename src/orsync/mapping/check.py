@@ -37,6 +37,7 @@ GapKind = Literal[
     "unreachable",
     "entity_mismatch",
     "rate_mismatch",
+    "tax_dropped",
 ]
 
 # Which Intacct list each target field names.
@@ -108,6 +109,7 @@ def check_mapping(
                 cov, found = _coverage(mapping, name, values, invoice_type)
                 coverage.append(cov)
                 gaps.extend(found)
+        gaps.extend(_dropped_tax(mapping, used.tax_rates))
     if catalog is not None:
         gaps.extend(_targets(mapping, used, catalog))
     order = {name: index for index, name in enumerate(("options", *MAP_NAMES))}
@@ -149,7 +151,7 @@ def _resolve(
     if name == "locations":
         return resolve_location(mapping, value)
     if name == "tax_rates":
-        return resolve_tax_rate(mapping, value)
+        return resolve_tax_rate(mapping, value, invoice_type)
     if name == "payment_methods":
         return resolve_payment_method(mapping, value)
     if name == "plans":
@@ -182,6 +184,28 @@ def _coverage(
         else:
             mapped += 1
     return Coverage(name, len(values), mapped, by_default, by_policy), gaps
+
+
+def _dropped_tax(mapping: Mapping, values: Sequence[OfficeRndValue]) -> Iterator[Gap]:
+    """A rate above 0 % mapped to ``no_tax`` would post documents short of their tax, unless
+    the entry says the operator books that tax inside revenue (``tax_included_in_revenue``)."""
+    for value in values:
+        if value.rate is None or value.rate <= 0:
+            continue
+        result = resolve_tax_rate(mapping, value)
+        if isinstance(result, Unmapped) or result.tax_detail or result.account:
+            continue
+        if result.in_revenue:
+            continue
+        where = f"tax_rates.values.{result.matched.key}" if result.matched.key else "tax_rates"
+        yield Gap(
+            "tax_rates", result.matched.key, value.label(), "tax_dropped",
+            f"{where}: OfficeRnD tax rate {value.label()} is {value.rate}% but maps to no_tax, "
+            "so Intacct would get every document without its tax",
+            "Map the rate to a tax_detail, or to the sales-tax liability gl_account its tax "
+            "posts to; or, if the tax really is booked inside revenue, add "
+            "tax_included_in_revenue: true.",
+        )  # fmt: skip
 
 
 def _targets(mapping: Mapping, used: ValuesInUse | None, catalog: IntacctCatalog) -> Iterator[Gap]:

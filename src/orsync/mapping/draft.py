@@ -172,7 +172,13 @@ def draft_mapping(
     _revenue_accounts(out, used.revenue_accounts, catalog, options.invoice_type or invoice_type)
     _locations(out, used.locations, catalog)
     if used.tax_rates:
-        _tax_rates(out, used.tax_rates, catalog, _location_entities(used.locations, catalog))
+        _tax_rates(
+            out,
+            used.tax_rates,
+            catalog,
+            _location_entities(used.locations, catalog),
+            options.invoice_type or invoice_type or "ar",
+        )
     if used.payment_methods:
         _payment_methods(out, used.payment_methods, catalog)
     for name, values in (
@@ -281,8 +287,9 @@ def _tax_by_entity(
     """Match a rate by percentage within the entities where it is used, or None to go on.
 
     Not a guess: a rate used only in entity UK at 20 % can only post to a UK tax detail at
-    20 %; it matches when exactly one active one exists. A 0 % rate used only in entities
-    without any tax detail posts without one (``no_tax``: the match has no record, how="no_tax").
+    20 %; it matches when exactly one active one exists. A rate used only in entities without
+    any tax detail has no record (how="no_tax: ..."): a 0 % rate posts without tax, any other
+    rate's tax goes to a liability account (the caller decides).
     """
     if value.rate is None or not value.locations:
         return None
@@ -295,9 +302,7 @@ def _tax_by_entity(
     def reachable(detail: IntacctRecord, entity: str) -> bool:
         return detail.entities is None or entity in detail.entities
 
-    if value.rate == 0 and not any(
-        reachable(detail, entity) for detail in catalog.tax_details for entity in placed
-    ):
+    if not any(reachable(detail, entity) for detail in catalog.tax_details for entity in placed):
         where = ", ".join(sorted(placed))
         return _Match(None, f"no_tax: used only in entity {where}, which has no tax details")
     candidates = {
@@ -314,26 +319,64 @@ def _tax_by_entity(
     return None
 
 
+# A liability account for sales tax is recognised by these words in its name (US companies have
+# no tax engine: the tax posts as its own line to that account).
+SALES_TAX_WORDS = "sales tax"
+
+
+def _sales_tax_account(records: Sequence[IntacctRecord], what: str) -> _Match:
+    """The one active record whose name says it takes sales tax, or why there is none."""
+    hits = [r for r in records if r.active and SALES_TAX_WORDS in normalize(r.name)]
+    if len(hits) == 1:
+        return _Match(hits[0], f'name containing "{SALES_TAX_WORDS}"')
+    if hits:
+        ids = ", ".join(sorted(r.id for r in hits))
+        return _Match(None, f'several Intacct {what}s are named "{SALES_TAX_WORDS}": {ids}')
+    return _Match(
+        None,
+        f'no tax detail takes this rate and no Intacct {what} is named "{SALES_TAX_WORDS}": '
+        "name the liability account its tax posts to",
+    )
+
+
 def _tax_rates(
     out: _Writer,
     values: Sequence[OfficeRndValue],
     catalog: IntacctCatalog,
     location_entities: dict[str, str],
+    invoice_type: Literal["ar", "sales"],
 ) -> None:
-    _section(out, "tax_rates", "OfficeRnD tax rate -> Intacct tax detail (or no_tax: true).")
+    """A rate above 0 % is never written ``no_tax``: its tax goes to a tax detail, or (no tax
+    engine where it is used) to a sales-tax liability account found by name, else UNRESOLVED."""
+    _section(
+        out,
+        "tax_rates",
+        "OfficeRnD tax rate -> Intacct tax detail, sales-tax liability account, or no_tax: true.",
+    )
     for key, value in zip(_keys(values), values, strict=True):
         out.entry_header(key, value)
-        if not catalog.tax_details:
-            out.line("      no_tax: true  # the Intacct company has no tax details")
+        taxed = value.rate is None or value.rate > 0
+        if not catalog.tax_details and not taxed:
+            out.line("      no_tax: true  # 0 %, and the Intacct company has no tax details")
             continue
         match = match_record(value, catalog.tax_details, "tax detail")
+        inferred = None
         if match.record is None:
             inferred = _tax_by_entity(value, catalog, location_entities)
-            if inferred is not None and inferred.record is None:
+            if inferred is not None and inferred.record is None and not taxed:
                 out.line(f"      no_tax: true  # {_comment(inferred.how.removeprefix('no_tax: '))}")
                 continue
-            if inferred is not None:
+            if inferred is not None and inferred.record is not None:
                 match = inferred
+        no_engine = not catalog.tax_details or (inferred is not None and inferred.record is None)
+        if match.record is None and taxed and no_engine:
+            if invoice_type == "sales":
+                found = _sales_tax_account(catalog.items, "item")
+                out.target("      ", "tax_rates", key, value, "item", found)
+            else:
+                found = _sales_tax_account(catalog.gl_accounts, "GL account")
+                out.target("      ", "tax_rates", key, value, "gl_account", found)
+            continue
         if match.record is None and value.rate is not None:
             same_rate = sorted(
                 d.id for d in catalog.tax_details if d.rate == value.rate and d.active

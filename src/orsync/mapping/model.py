@@ -93,6 +93,9 @@ class Options(_Model):
     # Create a new Intacct customer even when one with the same name but another id exists
     # (default: hold it as a conflict until someone decides; see customers.overrides).
     create_on_name_match: bool | None = None
+    # A document in another currency than its entity's base posts at OfficeRnD's rate (its
+    # base amounts equal OfficeRnD's baseTotal; the default) or at Intacct's rate type.
+    fx_rates: Literal["officernd", "intacct"] | None = None
 
 
 class CustomerIds(_Model):
@@ -124,10 +127,21 @@ class LocationEntry(_Model):
 
 
 class TaxRateEntry(_Model):
-    """Tax rate -> tax detail (VAT companies), or ``no_tax: true``."""
+    """Tax rate -> where its tax posts, one of:
+
+    - ``tax_detail``: an Intacct tax detail (VAT/GST companies with a tax solution);
+    - ``gl_account`` (AR) / ``item`` (Sales, an item posting to that liability account): a
+      company with no tax engine (US sales tax); the tax posts as its own line there, at the
+      line's location and dimensions;
+    - ``no_tax: true``: the lines post without tax. Refused for a rate above 0 % unless
+      ``tax_included_in_revenue: true`` says the operator books the tax inside revenue.
+    """
 
     tax_detail: str | None = None
+    gl_account: str | None = None
+    item: str | None = None
     no_tax: bool = False
+    tax_included_in_revenue: bool = False
 
 
 class PaymentMethodEntry(_Model):

@@ -85,10 +85,14 @@ class LocationTarget:
 
 @dataclass(frozen=True)
 class TaxTarget:
-    """``tax_detail`` is ``None`` when the rate posts without a tax detail (``no_tax: true``)."""
+    """Where a rate's tax posts: a tax detail, its own line on ``account`` (GL account for AR,
+    item for Sales), or nowhere (``no_tax``: all None; ``in_revenue`` when the mapping says the
+    tax is booked inside revenue)."""
 
     tax_detail: str | None
     matched: Matched
+    account: str | None = None
+    in_revenue: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,8 +211,16 @@ def resolve_location(mapping: Mapping, value: OfficeRndValue) -> LocationTarget 
     return LocationTarget(entry.location, entry.entity, matched)
 
 
-def resolve_tax_rate(mapping: Mapping, value: OfficeRndValue | None) -> TaxTarget | Unmapped:
-    """Tax detail for a line's tax rate; a line without a tax rate posts without one."""
+def resolve_tax_rate(
+    mapping: Mapping,
+    value: OfficeRndValue | None,
+    invoice_type: Literal["ar", "sales"] | None = None,
+) -> TaxTarget | Unmapped:
+    """Where a line's tax posts; a line without a tax rate posts without tax.
+
+    A rate mapped to a liability account needs the target the invoice type posts lines to
+    (``gl_account`` for AR, ``item`` for Sales), as revenue accounts do.
+    """
     if value is None:
         return TaxTarget(None, Matched(None, None))
     looked = _lookup(mapping, "tax_rates", value)
@@ -217,10 +229,27 @@ def resolve_tax_rate(mapping: Mapping, value: OfficeRndValue | None) -> TaxTarge
     entry, matched = looked
     assert isinstance(entry, TaxRateEntry)
     if entry.no_tax:
-        return TaxTarget(None, matched)
-    if entry.tax_detail is None:
+        return TaxTarget(None, matched, in_revenue=entry.tax_included_in_revenue)
+    for field in ("tax_detail", "gl_account", "item"):
+        if field in entry.model_fields_set and getattr(entry, field) is None:
+            return _unresolved("tax_rates", value, matched, field)
+    if entry.tax_detail is not None:
+        return TaxTarget(entry.tax_detail, matched)
+    if entry.gl_account is None and entry.item is None:
         return _unresolved("tax_rates", value, matched, "tax_detail")
-    return TaxTarget(entry.tax_detail, matched)
+    kind = invoice_type or mapping.options.invoice_type or "ar"
+    needed = "gl_account" if kind == "ar" else "item"
+    account = entry.gl_account if kind == "ar" else entry.item
+    if account is None:
+        return Unmapped(
+            "tax_rates",
+            value,
+            "error",
+            f"posts its tax to a liability account but has no {needed}, which {kind} invoices need",
+            f"Add {needed} to its tax_rates entry.",
+            "incomplete",
+        )
+    return TaxTarget(None, matched, account=account)
 
 
 def resolve_payment_method(mapping: Mapping, value: OfficeRndValue) -> PaymentTarget | Unmapped:

@@ -243,12 +243,30 @@ def _tax_rates(section: TaxRateMap) -> Iterator[Finding]:
         entries.append((("default",), section.default))
     for path, entry in entries:
         has_detail = "tax_detail" in entry.model_fields_set
-        if has_detail and entry.no_tax:
-            yield ("tax_rates", *path), "give either tax_detail or no_tax: true, not both", False
-        elif not has_detail and not entry.no_tax:
-            yield ("tax_rates", *path), "give a tax_detail, or no_tax: true", False
+        has_account = bool({"gl_account", "item"} & entry.model_fields_set)
+        if has_detail + has_account + entry.no_tax > 1:
+            yield (
+                ("tax_rates", *path),
+                "give one of tax_detail, gl_account/item (a liability account) or no_tax: true",
+                False,
+            )
+        elif not (has_detail or has_account or entry.no_tax):
+            yield (
+                ("tax_rates", *path),
+                "give a tax_detail, a gl_account (liability account for tax posted as its own "
+                "line), or no_tax: true",
+                False,
+            )
+        if entry.tax_included_in_revenue and not entry.no_tax:
+            yield (
+                ("tax_rates", *path, "tax_included_in_revenue"),
+                "tax_included_in_revenue goes with no_tax: true",
+                False,
+            )
     if section.default is not None:
-        yield from _unresolved_default("tax_rates", section.default, ("tax_detail",))
+        yield from _unresolved_default(
+            "tax_rates", section.default, ("tax_detail", "gl_account", "item")
+        )
 
 
 def _payment_methods(section: PaymentMethodMap) -> Iterator[Finding]:

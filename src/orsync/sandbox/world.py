@@ -19,6 +19,20 @@ class Entity:
     id: str
     name: str
     currency: str  # base currency, ISO 4217
+    # Other transaction currencies enabled for the entity (multi-currency); its base always is.
+    currencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    """One rate of a rate type, effective from a day until the next one: 1 ``source`` =
+    ``rate`` ``target``."""
+
+    source: str
+    target: str
+    effective: date
+    rate: Decimal
+    rate_type: str = "Intacct Daily Rate"
 
 
 @dataclass(frozen=True)
@@ -121,8 +135,11 @@ class IntacctCompanySeed:
     checking_accounts: list[CheckingAccount] = field(default_factory=list)
     transaction_definitions: list[TransactionDefinition] = field(default_factory=list)
     customers: list[ExistingCustomer] = field(default_factory=list)
+    exchange_rates: list[ExchangeRate] = field(default_factory=list)
     # Periods before this date are closed: postings dated earlier are refused.
     books_closed_before: date | None = None
+    # A subledger closed later than the GL ("AR", "OE"): its postings before that day refused.
+    modules_closed_before: dict[str, date] = field(default_factory=dict)
     first_invoice_number: int = 1000
 
 

@@ -68,16 +68,38 @@ class ArInvoice:
     external_id: str | None = None
     currency: str | None = None
     exchange_rate_type: str = "Intacct Daily Rate"
+    rate: Rate | None = None
     custom_fields: Mapping[str, str] = field(default_factory=dict)
     tax_solution_id: str | None = None
     action: str | None = None  # "Draft" or "Submit"; None = the company default
 
 
-def _currency(parent: Element, currency: str | None, rate_type: str) -> None:
-    # api.xsd: currency is followed by a choice of (exchratedate?, exchratetype) or exchrate.
-    if currency is not None:
-        sub(parent, "currency", currency)
-        sub(parent, "exchratetype", rate_type)
+@dataclass(frozen=True)
+class Rate:
+    """How a document in another currency than its base is converted: a fixed ``exchrate``, or
+    Intacct's ``exchratetype`` for ``exchratedate`` (the document date when None)."""
+
+    exchange_rate: Decimal | None = None
+    rate_type: str = "Intacct Daily Rate"
+    rate_date: date | None = None
+    base_currency: str | None = None
+
+
+def _currency(parent: Element, currency: str | None, rate_type: str, rate: Rate | None) -> None:
+    # api.xsd: basecurr?, currency, then a choice of (exchratedate?, exchratetype) or exchrate;
+    # exchratedate cannot go with exchrate (the rate applies to the document as given).
+    if currency is None:
+        return
+    if rate is not None:
+        optional(parent, "basecurr", rate.base_currency)
+    sub(parent, "currency", currency)
+    if rate is not None and rate.exchange_rate is not None:
+        sub(parent, "exchrate", quantity(rate.exchange_rate))
+        return
+    if rate is not None:
+        optional_legacy_date(parent, "exchratedate", rate.rate_date)
+        rate_type = rate.rate_type
+    sub(parent, "exchratetype", rate_type)
 
 
 def _tax_entries(parent: Element, entries: tuple[TaxEntry, ...]) -> None:
@@ -125,7 +147,7 @@ def create_invoice(invoice: ArInvoice, controlid: str, *, record: str | None = N
     optional(body, "ponumber", invoice.po_number)
     optional(body, "description", invoice.description)
     optional(body, "externalid", invoice.external_id)
-    _currency(body, invoice.currency, invoice.exchange_rate_type)
+    _currency(body, invoice.currency, invoice.exchange_rate_type, invoice.rate)
     legacy_custom_fields(body, invoice.custom_fields)
     optional(body, "taxsolutionid", invoice.tax_solution_id)
     items = sub(body, "invoiceitems")
@@ -200,6 +222,7 @@ class ArAdjustment:
     external_id: str | None = None
     currency: str | None = None
     exchange_rate_type: str = "Intacct Daily Rate"
+    rate: Rate | None = None
     tax_solution_id: str | None = None
     action: str | None = None
 
@@ -217,12 +240,65 @@ def create_aradjustment(
     optional(body, "invoiceno", adjustment.invoice_no)
     optional(body, "description", adjustment.description)
     optional(body, "externalid", adjustment.external_id)
-    _currency(body, adjustment.currency, adjustment.exchange_rate_type)
+    _currency(body, adjustment.currency, adjustment.exchange_rate_type, adjustment.rate)
     optional(body, "taxsolutionid", adjustment.tax_solution_id)
     items = sub(body, "aradjustmentitems")
     for line in adjustment.lines:
         _line_item(items, line)
     return make_function(body, controlid, is_write=True, record=record)
+
+
+@dataclass(frozen=True)
+class ArAdjustmentUpdate:
+    """Input of ``update_aradjustment``: only the fields given change (lines as in
+    :class:`ArInvoiceUpdate`)."""
+
+    adjustment_no: str | None = None
+    invoice_no: str | None = None
+    description: str | None = None
+    replace_lines: Mapping[int, ArInvoiceLine] = field(default_factory=dict)
+    add_lines: tuple[ArInvoiceLine, ...] = ()
+
+
+def update_aradjustment(
+    key: str, update: ArAdjustmentUpdate, controlid: str, *, record: str | None = None
+) -> Function:
+    """``update_aradjustment`` of the adjustment whose RECORDNO is ``key``."""
+    body = etree.Element("update_aradjustment", key=key)
+    optional(body, "adjustmentno", update.adjustment_no)
+    optional(body, "invoiceno", update.invoice_no)
+    optional(body, "description", update.description)
+    if update.replace_lines or update.add_lines:
+        items = sub(body, "updatearadjustmentitems")
+        for line_num, line in sorted(update.replace_lines.items()):
+            if line_num < 1:
+                raise ValueError("adjustment line numbers start at 1")
+            _line_item(items, line, tag="updatelineitem")
+            items[-1].set("line_num", str(line_num))
+        for line in update.add_lines:
+            _line_item(items, line)
+    return make_function(body, controlid, is_write=True, record=record)
+
+
+def delete_invoice(key: str, controlid: str, *, record: str | None = None) -> Function:
+    """``delete_invoice`` of the AR invoice whose RECORDNO is ``key``."""
+    return make_function(
+        etree.Element("delete_invoice", key=key), controlid, is_write=True, record=record
+    )
+
+
+def delete_aradjustment(key: str, controlid: str, *, record: str | None = None) -> Function:
+    """``delete_aradjustment`` of the AR adjustment whose RECORDNO is ``key``."""
+    return make_function(
+        etree.Element("delete_aradjustment", key=key), controlid, is_write=True, record=record
+    )
+
+
+def delete_sotransaction(key: str, controlid: str, *, record: str | None = None) -> Function:
+    """``delete_sotransaction`` of the sales document ``key`` (its DOCID, "<definition>-<no>")."""
+    return make_function(
+        etree.Element("delete_sotransaction", key=key), controlid, is_write=True, record=record
+    )
 
 
 @dataclass(frozen=True)
@@ -250,6 +326,7 @@ class SalesTransaction:
     date_created: date
     customer_id: str
     lines: tuple[SalesLine, ...]
+    date_posted: date | None = None  # the GL posting date, when not date_created
     document_no: str | None = None  # None = the definition's numbering
     reference_no: str | None = None
     term_name: str | None = None
@@ -258,6 +335,7 @@ class SalesTransaction:
     external_id: str | None = None
     currency: str | None = None
     exchange_rate_type: str = "Intacct Daily Rate"
+    rate: Rate | None = None
     custom_fields: Mapping[str, str] = field(default_factory=dict)
     state: str | None = None  # Draft / Pending / Closed
     tax_solution_id: str | None = None
@@ -288,6 +366,7 @@ def create_sotransaction(
     body = etree.Element("create_sotransaction")
     sub(body, "transactiontype", transaction.transaction_type)
     legacy_date(body, "datecreated", transaction.date_created)
+    optional_legacy_date(body, "dateposted", transaction.date_posted)
     sub(body, "customerid", transaction.customer_id)
     optional(body, "documentno", transaction.document_no)
     optional(body, "referenceno", transaction.reference_no)
@@ -295,7 +374,7 @@ def create_sotransaction(
     optional_legacy_date(body, "datedue", transaction.date_due)
     optional(body, "message", transaction.message)
     optional(body, "externalid", transaction.external_id)
-    _currency(body, transaction.currency, transaction.exchange_rate_type)
+    _currency(body, transaction.currency, transaction.exchange_rate_type, transaction.rate)
     legacy_custom_fields(body, transaction.custom_fields)
     optional(body, "state", transaction.state)
     optional(body, "taxsolutionid", transaction.tax_solution_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from orsync.sandbox.intacct import invoices, objects, queries, reads, sales
+from orsync.sandbox.intacct import deletes, invoices, objects, queries, reads, sales
 from orsync.sandbox.intacct.context import Context
 from orsync.sandbox.intacct.protocol import FunctionResult
 from orsync.sandbox.intacct.request import Function
@@ -27,6 +27,11 @@ HANDLERS: dict[str, Handler] = {
     "apply_arpayment": invoices.apply_arpayment,
     "create_sotransaction": sales.create_sotransaction,
     "update_sotransaction": sales.update_sotransaction,
+    "update_aradjustment": deletes.update_aradjustment,
+    "delete_aradjustment": deletes.delete_aradjustment,
+    "delete_invoice": deletes.delete_invoice,
+    "delete_sotransaction": deletes.delete_sotransaction,
+    "delete": deletes.delete,
 }
 
 # Reads change nothing: a controlid repeated with uniqueid=true is still refused (the gateway

@@ -12,6 +12,7 @@ from lxml import etree
 
 from orsync.sandbox.intacct import messages
 from orsync.sandbox.intacct.context import Context
+from orsync.sandbox.intacct.currency import conversion
 from orsync.sandbox.intacct.lines import read_line, transaction_entity, update_line
 from orsync.sandbox.intacct.protocol import FunctionResult, key_payload
 from orsync.sandbox.intacct.records import ZERO, ArDocument, Line, Payment, PaymentDetail, money
@@ -77,6 +78,7 @@ def _ar_document(ctx: Context, fn: Function, kind: str) -> ArDocument:
         "invoiceitems/lineitem" if kind == "invoice" else "aradjustmentitems/lineitem"
     )
     entity, lines = _read_ar_lines(checks, items, text(el, "taxsolutionid"))
+    money_in = conversion(checks, el, entity, when_created)
     checks.done()
     return ArDocument(
         kind=kind,
@@ -91,7 +93,9 @@ def _ar_document(ctx: Context, fn: Function, kind: str) -> ArDocument:
         when_posted=when_posted,
         when_due=when_due,
         term_name=text(el, "termname"),
-        currency=entity_currency(ctx, entity, text(el, "currency")),
+        currency=money_in.currency,
+        base_currency=money_in.base_currency,
+        exchange_rate=money_in.rate,
         description=text(el, "description"),
         external_id=text(el, "externalid"),
         tax_solution_id=text(el, "taxsolutionid"),

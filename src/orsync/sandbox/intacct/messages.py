@@ -176,3 +176,39 @@ def multi_entity_location_required(line_no: int) -> GatewayError:
         ),
         correction="Give every line a locationid, or sign in to an entity.",
     )
+
+
+# --- currencies (all unverified: no capture shows Intacct's wording) --------------------------
+def currency_not_enabled(currency: str, entity_id: str) -> GatewayError:
+    where = f"entity {entity_id}" if entity_id else "the company"
+    return business(
+        f"Currency {currency} is not enabled for {where}.",
+        "Enable the currency in the entity's multi-currency settings, or post in its base "
+        "currency.",
+    )
+
+
+def wrong_base_currency(given: str, base: str) -> GatewayError:
+    return business(f"The base currency {given} is invalid: the base currency is {base}.")
+
+
+def rate_for_base_currency(rate: str) -> GatewayError:
+    return business(
+        f"An exchange rate {rate} was given for a transaction in the base currency.",
+        "Leave the rate out, or give 1.",
+    )
+
+
+def unknown_rate_type(rate_type: str) -> GatewayError:
+    return invalid_reference("Exchange Rate Type", rate_type)
+
+
+def no_exchange_rate(source: str, target: str, rate_type: str, when: str) -> GatewayError:
+    return business(
+        f"No {rate_type} exchange rate from {source} to {target} is available for {when}.",
+        "Enter the rate for that date, or give exchrate.",
+    )
+
+
+def invalid_exchange_rate(rate: str) -> GatewayError:
+    return invalid_value(f"The exchange rate '{rate}' is invalid")

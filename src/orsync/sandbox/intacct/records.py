@@ -37,6 +37,16 @@ def _fmt_cents(value: Decimal, signed: bool) -> str:
     return f"{money(value):.2f}"
 
 
+ONE = Decimal(1)
+
+
+def base_amount(value: Decimal, rate: Decimal) -> Decimal:
+    """A transaction amount in base currency: each posted amount (line, tax entry) converted and
+    rounded on its own. UNVERIFIED that Intacct rounds per line rather than per document;
+    orsync's engine states the same rule (``orsync.engine.rounding.base_amount``)."""
+    return money(value * rate) if rate != ONE else value
+
+
 def fmt_date(value: date | None) -> str:
     return _fmt_day(value) if value else ""
 
@@ -111,12 +121,29 @@ class ArDocument:
     reversal_of: int | None = None
     invoice_no: str = ""  # adjustments: the invoice they were entered against
     custom_fields: tuple[tuple[str, str], ...] = ()
+    base_currency: str = ""  # "" = the transaction currency (rate 1)
+    exchange_rate: Decimal = ONE
 
     @cached_property
     def total_entered(self) -> Decimal:
         # Records are immutable, so derived values and rendered rows (KeptRow: with their
         # bytes, once written) are computed once per version of the record.
         return money(sum((line.amount + line.tax for line in self.lines), ZERO))
+
+    @cached_property
+    def base_total(self) -> Decimal:
+        """TOTALENTERED: every line and tax entry converted at the document's rate."""
+        rate = self.exchange_rate
+        return money(
+            sum(
+                (
+                    base_amount(line.amount, rate)
+                    + sum((base_amount(t.amount, rate) for t in line.taxes), ZERO)
+                    for line in self.lines
+                ),
+                ZERO,
+            )
+        )
 
     @property
     def total_due(self) -> Decimal:
@@ -146,6 +173,8 @@ class ArDocument:
             fmt_money(self.total_paid),
             fmt_money(self.total_due),
         )
+        rate = self.exchange_rate
+        base_paid = base_amount(self.total_paid, rate)
         fields: Fields = [
             ("RECORDNO", str(self.recordno)),
             ("RECORDID", self.record_id),
@@ -158,10 +187,11 @@ class ArDocument:
             ("TERMNAME", self.term_name),
             ("DESCRIPTION", self.description),
             ("CURRENCY", self.currency),
-            ("BASECURR", self.currency),
-            ("TOTALENTERED", entered),
-            ("TOTALPAID", paid),
-            ("TOTALDUE", due),
+            ("BASECURR", self.base_currency or self.currency),
+            ("EXCHANGE_RATE", str(rate)),
+            ("TOTALENTERED", fmt_money(self.base_total)),
+            ("TOTALPAID", fmt_money(base_paid)),
+            ("TOTALDUE", fmt_money(self.base_total - base_paid)),
             ("TRX_TOTALENTERED", entered),
             ("TRX_TOTALPAID", paid),
             ("TRX_TOTALDUE", due),
@@ -195,7 +225,7 @@ class ArDocument:
             ("RECORDKEY", str(self.recordno)),
             ("LINE_NO", str(line.line_no - 1)),  # generic reads are 0-based
             ("ACCOUNTNO", line.gl_account_no),
-            ("AMOUNT", amount),
+            ("AMOUNT", fmt_money(base_amount(line.amount, self.exchange_rate))),
             ("TRX_AMOUNT", amount),
             ("MEMO", line.memo),
             ("LOCATIONID", line.location_id),
@@ -243,6 +273,7 @@ class SoDocument:
     lines: tuple[SoLine, ...] = ()
     reference_no: str = ""
     when_due: date | None = None
+    when_posted: date | None = None
     term_name: str = ""
     currency: str = ""
     message: str = ""
@@ -250,6 +281,8 @@ class SoDocument:
     state: str = "Pending"
     pr_record_key: int | None = None
     custom_fields: tuple[tuple[str, str], ...] = ()
+    base_currency: str = ""  # "" = the transaction currency (rate 1)
+    exchange_rate: Decimal = ONE
 
     @property
     def doc_id(self) -> str:
@@ -259,6 +292,20 @@ class SoDocument:
     def total(self) -> Decimal:
         return money(
             sum((ln.amount + sum((t.amount for t in ln.taxes), ZERO) for ln in self.lines), ZERO)
+        )
+
+    @property
+    def base_total(self) -> Decimal:
+        rate = self.exchange_rate
+        return money(
+            sum(
+                (
+                    base_amount(ln.amount, rate)
+                    + sum((base_amount(t.amount, rate) for t in ln.taxes), ZERO)
+                    for ln in self.lines
+                ),
+                ZERO,
+            )
         )
 
     def header_fields(self) -> Fields:
@@ -277,11 +324,15 @@ class SoDocument:
                 ("CUSTOMERID", self.customer_id),
                 ("PONUMBER", self.reference_no),
                 ("WHENCREATED", fmt_date(self.when_created)),
+                ("WHENPOSTED", fmt_date(self.when_posted or self.when_created)),
                 ("WHENDUE", fmt_date(self.when_due)),
                 ("TERMNAME", self.term_name),
                 ("MESSAGE", self.message),
                 ("CURRENCY", self.currency),
-                ("TOTAL", fmt_money(self.total)),
+                ("BASECURR", self.base_currency or self.currency),
+                ("EXCHANGE_RATE", str(self.exchange_rate)),
+                ("TOTAL", fmt_money(self.base_total)),
+                ("TRX_TOTAL", fmt_money(self.total)),
                 ("PRRECORDKEY", "" if self.pr_record_key is None else str(self.pr_record_key)),
                 ("MEGAENTITYID", self.entity_id),
                 ("EXTERNALID", self.external_id),

@@ -95,8 +95,10 @@ class Checks:
             self.add(messages.invalid_reference("Location", location_id))
         return entity
 
-    def open_period(self, when: date) -> None:
-        closed = self.store.books_closed_before
+    def open_period(self, when: date, modules: tuple[str, ...] = ("AR",)) -> None:
+        """A posting dated ``when`` must fall in a period open in the GL and in each module it
+        posts to (an Order Entry document posts to OE and AR)."""
+        closed = self.store.first_open_day(modules)
         if closed is not None and when < closed:
             self.add(messages.closed_period(when.strftime("%m/%d/%Y")))
 

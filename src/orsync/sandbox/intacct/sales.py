@@ -15,7 +15,8 @@ from lxml import etree
 
 from orsync.sandbox.intacct import messages
 from orsync.sandbox.intacct.context import Context
-from orsync.sandbox.intacct.invoices import created, entity_currency
+from orsync.sandbox.intacct.currency import conversion
+from orsync.sandbox.intacct.invoices import created
 from orsync.sandbox.intacct.lines import transaction_entity
 from orsync.sandbox.intacct.protocol import FunctionResult, key_payload
 from orsync.sandbox.intacct.records import ZERO, ArDocument, Line, SoDocument, SoLine, TaxEntry
@@ -132,12 +133,15 @@ def _ar_record(ctx: Context, doc: SoDocument, kind: str, recordno: int) -> ArDoc
         lines=lines,
         doc_number=doc.reference_no,
         when_due=doc.when_due,
+        when_posted=doc.when_posted,
         term_name=doc.term_name,
         currency=doc.currency,
         description=doc.message,
         external_id=doc.external_id,
         module_key="8.SO",
         custom_fields=doc.custom_fields,
+        base_currency=doc.base_currency,
+        exchange_rate=doc.exchange_rate,
     )
 
 
@@ -168,7 +172,8 @@ def create_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
     when_created = legacy_date(el, "datecreated")
     if when_created is None:
         checks.fail(messages.business("Date created is required."))
-    checks.open_period(legacy_date(el, "dateposted") or when_created)
+    when_posted = legacy_date(el, "dateposted")
+    checks.open_period(when_posted or when_created, ("OE", "AR"))
     doc_no = text(el, "documentno")
     if doc_no and ctx.store.so_table.find(f"{definition}-{doc_no}") is not None:
         checks.add(messages.duplicate(definition, doc_no))
@@ -181,6 +186,7 @@ def create_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
     entity = transaction_entity(checks, [text(i, "locationid") for i in items])
     solution = checks.solution_for(entity, text(el, "taxsolutionid"))
     lines = tuple(_read_so_line(checks, item, n, solution) for n, item in enumerate(items, start=1))
+    money_in = conversion(checks, el, entity, when_created)
     checks.done()
     doc = SoDocument(
         recordno=ctx.store.next_recordno("so"),
@@ -193,8 +199,11 @@ def create_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
         lines=lines,
         reference_no=text(el, "referenceno"),
         when_due=legacy_date(el, "datedue"),
+        when_posted=when_posted,
         term_name=text(el, "termname"),
-        currency=entity_currency(ctx, entity, text(el, "currency")),
+        currency=money_in.currency,
+        base_currency=money_in.base_currency,
+        exchange_rate=money_in.rate,
         message=text(el, "message"),
         external_id=text(el, "externalid"),
         state=state,
@@ -225,7 +234,7 @@ def update_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
         if value is not None:
             changes[attr] = value
     if "when_created" in changes:
-        checks.open_period(changes["when_created"])
+        checks.open_period(changes["when_created"], ("OE", "AR"))
     for tag, attr in (
         ("referenceno", "reference_no"),
         ("termname", "term_name"),

@@ -9,6 +9,7 @@ from orsync.sandbox.world import (
     CheckingAccount,
     Dimension,
     Entity,
+    ExchangeRate,
     ExistingCustomer,
     GLAccount,
     IntacctCompanySeed,
@@ -50,7 +51,7 @@ def default_company_seed() -> IntacctCompanySeed:
     return IntacctCompanySeed(
         company_id="ORSYNC-DEMO",
         entities=[
-            Entity("US", "Flex Spaces Inc.", "USD"),
+            Entity("US", "Flex Spaces Inc.", "USD", ("CAD",)),
             Entity("UK", "Flex Spaces UK Ltd", "GBP"),
             Entity("IE", "Flex Spaces Ireland Ltd", "EUR"),
         ],
@@ -109,6 +110,7 @@ def default_company_seed() -> IntacctCompanySeed:
             ExistingCustomer("C-0003", "Cliffs of Code Teoranta", "EUR", "finance@cliffs.example"),
             ExistingCustomer("C-0099", "Gone Away Inc.", "USD", status="inactive"),
         ],
+        exchange_rates=[ExchangeRate("CAD", "USD", date(2026, 11, 1), Decimal("0.7300"))],
         books_closed_before=date(2026, 1, 1),
         first_invoice_number=1000,
     )

@@ -21,6 +21,7 @@ from orsync.sandbox.world import (
     CheckingAccount,
     Dimension,
     Entity,
+    ExchangeRate,
     GLAccount,
     IntacctCompanySeed,
     Item,
@@ -134,7 +135,11 @@ class IntacctStore:
         self.definitions: dict[str, TransactionDefinition] = {
             x.name: x for x in seed.transaction_definitions
         }
+        self.exchange_rates: list[ExchangeRate] = sorted(
+            seed.exchange_rates, key=lambda r: (r.rate_type, r.source, r.target, r.effective)
+        )
         self.books_closed_before: date | None = seed.books_closed_before
+        self.modules_closed_before: dict[str, date] = dict(seed.modules_closed_before)
         self.invoice_number_format = invoice_number_format
         self._next_invoice_number = seed.first_invoice_number
         self._next_doc_number: dict[str, int] = {}
@@ -165,6 +170,17 @@ class IntacctStore:
                     email=existing.email or "",
                 )
             )
+
+    def exchange_rate(self, rate_type: str, source: str, target: str, day: date) -> Decimal | None:
+        """The rate of ``rate_type`` effective on ``day`` (the latest one on or before it)."""
+        found: Decimal | None = None
+        for rate in self.exchange_rates:
+            if (rate.rate_type, rate.source, rate.target) != (rate_type, source, target):
+                continue
+            if rate.effective > day:
+                break
+            found = rate.rate
+        return found
 
     # --- changes through a journal ---------------------------------------------------------
     def put(self, table: Table[R], row: R, journal: Journal | None) -> None:
@@ -350,6 +366,21 @@ class IntacctStore:
     def set_books_closed_before(self, day: date | None) -> None:
         with self.lock:
             self.books_closed_before = day
+
+    def set_module_closed_before(self, module: str, day: date | None) -> None:
+        """Close a subledger ("AR", "OE") through the day before ``day`` (None reopens it)."""
+        with self.lock:
+            if day is None:
+                self.modules_closed_before.pop(module, None)
+            else:
+                self.modules_closed_before[module] = day
+
+    def first_open_day(self, modules: tuple[str, ...]) -> date | None:
+        """The first day a posting to ``modules`` (and the GL) may carry."""
+        days = [self.modules_closed_before[m] for m in modules if m in self.modules_closed_before]
+        if self.books_closed_before is not None:
+            days.append(self.books_closed_before)
+        return max(days, default=None)
 
     def set_customer_status(self, customer_id: str, status: str, when: datetime) -> None:
         with self.lock:

@@ -16,7 +16,13 @@ from typing import Any
 from orsync.sandbox.officernd import billing
 from orsync.sandbox.officernd.auth import DEFAULT_CLIENT_ID, TokenIssuer
 from orsync.sandbox.officernd.config import OfficeRndSimConfig
-from orsync.sandbox.officernd.documents import build_document, empty_accounting, money
+from orsync.sandbox.officernd.documents import (
+    build_document,
+    empty_accounting,
+    money,
+    rounded,
+    wire,
+)
 from orsync.sandbox.officernd.org import Organization
 from orsync.sandbox.officernd.store import API_USER_ID, Record
 from orsync.sandbox.officernd.webhooks import AttemptResult, Delivery
@@ -129,6 +135,9 @@ class ScenarioControls:
                 for key in ("lines", "taxAmounts", "subTotal", "amount", "total", "baseTotal"):
                     previous.setdefault(key, copy.deepcopy(document.get(key)))
                     document[key] = rebuilt[key]
+                rate = money(document.get("currencyConversionRate") or 1)
+                if rate != 1:  # the document keeps its rate: its base total follows the lines
+                    document["baseTotal"] = wire(_base_total(document["lines"], rate))
             document.update(copy.deepcopy(changes))
             billing.refresh(store, document)
             self.org.emit_change("payments", "updated", document, previous)
@@ -293,3 +302,14 @@ class ScenarioControls:
     def webhook_events(self) -> list[dict[str, Any]]:
         """Every event emitted so far (delivery envelopes), whether or not anyone subscribed."""
         return copy.deepcopy(self.org.dispatcher.events)
+
+
+def _base_total(lines: Iterable[Record], rate: Decimal) -> Decimal:
+    """Each line's net and tax converted at ``rate`` and rounded on their own (the seed's rule,
+    ``orsync.sandbox.seed.documents``)."""
+    total = Decimal(0)
+    for line in lines:
+        net = money(line.get("subTotal"))
+        tax = money(line.get("taxAmount"))
+        total += rounded(net * rate) + rounded(tax * rate)
+    return total

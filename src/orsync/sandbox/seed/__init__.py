@@ -15,8 +15,10 @@ The operator ("Flexspace") — fixed catalogue, only ids and times depend on the
   ``UK`` Flexspace UK Ltd (GBP, VAT20), ``IE`` Flexspace Ireland Ltd (EUR, VAT23).
 - Locations (``code``): NYC, AUS, BKN (US); LON, MAN (UK); DUB (IE). BKN opened 3 months
   before the end: its customers start then. Every line of a document carries the document's
-  location and that entity's tax rate; each document is in its entity's currency.
-- Tax rates (``code``): NOTAX 0 %, VAT20 20 %, VAT23 23 % (one ``components`` entry when > 0).
+  location and its tax rate (the entity's, or New York's sales tax); each document is in its
+  entity's currency, except the UK's euro-billed companies (below).
+- Tax rates (``code``): NOTAX 0 %, NYTAX 8.875 %, VAT20 20 %, VAT23 23 % (one ``components``
+  entry when > 0).
 - Revenue accounts (``code``): 4000 Membership Fees, 4100 Hot Desks, 4200 Meeting Rooms,
   4300 One-off Fees, 4500 Virtual Office, 4600 Event Tickets, 2300 Deposits (balance sheet).
 - Plans: one per (product, entity), ``code`` like ``HD-UK``: HD, DD, PO (membership, monthly),
@@ -53,6 +55,16 @@ Documents (collection ``payments``; totals rule in ``documents``: per-line tax, 
   but seen in real data), awaiting_payment; credit documents: paid / partially_paid / pending
   by allocation (``settlement.credit_status``, unverified).
 - ``taxType`` "excluded" (net prices) on invoices and credit notes; overpayments have no lines.
+- What operators really issue (``generator._real_world_cases``, no rng drawn): the first
+  membership invoice gets a 10.00 discount on its first line and a -25.00 "Referral credit"
+  line; the first Dublin one is priced VAT-inclusive (``taxType`` "included"); the first one of
+  a card-paying customer a 2.5 % card processing fee (``processingFeeLine``, account 4300).
+- New York (NYC, BKN) lines carry NYTAX 8.875 % sales tax (no Intacct tax engine: mapped to the
+  liability account 2210, item 2210 for Sales). Every fourth company of the UK (1003, 1007...)
+  is billed in EUR at OfficeRnD's monthly rate into GBP (``currencyConversionRate``,
+  ``baseTotal``); Intacct's "Intacct Daily Rate" differs by ``INTACCT_RATE_SPREAD``.
+- One booking or one-off invoice of the first month is dated the day before it: in the period
+  Intacct's books closed (``books_closed_before`` = ``start``).
 - Numbers: ``{location}-INV-00001``, ``-CN-``, ``-OP-`` sequences per location code.
 - Balances: paidAmount = success charges, allocatedAmount = allocations, payableAmount =
   total - paid - allocated (0 when voided). Allocations appear on both documents with the same
@@ -79,7 +91,7 @@ Mapping gaps (``SeedWorld.mapping_gaps``, map names ``locations`` / ``revenue_ac
 ``("revenue_accounts", "4500")`` (GL account and item inactive) and
 ``("revenue_accounts", "4600")`` (no GL account, no item). Each is used by at least one issued
 invoice. Every other location, revenue account and tax rate has an active counterpart
-(NOTAX maps to "no tax").
+(NOTAX maps to "no tax", NYTAX to the liability account 2210).
 
 Applications: ``applications(seed)[0]`` is the full-scope orsync app, ``[1]`` is read-only.
 ``describe(world)`` counts records by kind and status.
@@ -104,6 +116,7 @@ from orsync.sandbox.seed.intacct_side import (
     MAP_LOCATIONS,
     MAP_REVENUE_ACCOUNTS,
     MAP_TAX_RATES,
+    SALES_TAX_ACCOUNT_FOR_RATE,
     TAX_DETAIL_FOR_RATE,
 )
 from orsync.sandbox.seed.parties import CUSTOMER_ID_TEMPLATE, CUSTOMER_NUMBER_PROPERTY
@@ -121,6 +134,7 @@ __all__ = [
     "MAP_TAX_RATES",
     "ORG_SLUG",
     "READ_ONLY_SCOPES",
+    "SALES_TAX_ACCOUNT_FOR_RATE",
     "TAX_DETAIL_FOR_RATE",
     "applications",
     "describe",

@@ -8,7 +8,7 @@ tests can name codes directly. Codes here are the mapping keys (see the package 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from orsync.sandbox.seed.primitives import ObjectIds, iso_instant, json_number
@@ -22,6 +22,7 @@ class EntitySpec:
     currency: str
     vat_code: str  # the tax rate every taxable line of this entity carries
     vat_number: str | None
+    other_currencies: tuple[str, ...] = ()  # currencies it also bills in (multi-currency)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class LocationSpec:
     longitude: float
     weight: int  # share of customers whose home location this is
     opened_months_before_end: int | None = None  # a new location: no customer before that
+    tax_code: str | None = None  # the tax rate its lines carry when not the entity's (sales tax)
+
+    @property
+    def tax(self) -> str:
+        return self.tax_code or ENTITY_BY_KEY[self.entity].vat_code
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,8 @@ class PlanSpec:
 
 ENTITIES: tuple[EntitySpec, ...] = (
     EntitySpec("US", "Flexspace US Inc.", "United States", "USD", "NOTAX", None),
-    EntitySpec("UK", "Flexspace UK Ltd", "United Kingdom", "GBP", "VAT20", "GB123456789"),
+    # Some UK members are billed in euros (a Barclays euro account takes their payments).
+    EntitySpec("UK", "Flexspace UK Ltd", "United Kingdom", "GBP", "VAT20", "GB123456789", ("EUR",)),
     EntitySpec("IE", "Flexspace Ireland Ltd", "Ireland", "EUR", "VAT23", "IE9876543W"),
 )
 ENTITY_BY_KEY = {entity.key: entity for entity in ENTITIES}
@@ -86,6 +93,7 @@ LOCATIONS: tuple[LocationSpec, ...] = (
         40.7424,
         -73.9874,
         25,
+        tax_code="NYTAX",
     ),
     LocationSpec(
         "AUS",
@@ -114,6 +122,7 @@ LOCATIONS: tuple[LocationSpec, ...] = (
         -73.9903,
         6,
         opened_months_before_end=3,
+        tax_code="NYTAX",
     ),
     LocationSpec(
         "LON",
@@ -159,6 +168,9 @@ LOCATION_BY_CODE = {location.code: location for location in LOCATIONS}
 
 TAX_RATES: tuple[TaxRateSpec, ...] = (
     TaxRateSpec("NOTAX", "No Tax", Decimal(0)),
+    # New York City sales tax (state 4 % + city 4.5 % + MCTD 0.375 %): a US rate with no Intacct
+    # tax engine behind it; its tax posts to a liability account as its own line.
+    TaxRateSpec("NYTAX", "NY Sales Tax 8.875%", Decimal("8.875")),
     TaxRateSpec("VAT20", "UK VAT 20%", Decimal(20)),
     TaxRateSpec("VAT23", "Irish VAT 23%", Decimal(23)),
 )
@@ -257,6 +269,29 @@ PAYMENT_METHOD_ENTITIES = {"Cheque": ("UK", "IE"), "POS": ("UK",)}
 
 CONVERSION_TO_USD = {"USD": Decimal(1), "GBP": Decimal("1.2650"), "EUR": Decimal("1.0825")}
 
+# OfficeRnD's rate from a document's currency to its location's base currency (the legal
+# entity's): ``currencyConversionRate``, with ``baseTotal`` the total converted at it (each line
+# net and tax on its own, half-up). The month moves it a little so a rate is the month's own.
+_BASE_RATES = {("EUR", "GBP"): Decimal("0.8500")}
+# Intacct's "Intacct Daily Rate" for the same pair is this much higher: a document posted at
+# Intacct's rate instead of OfficeRnD's books other base amounts than OfficeRnD states.
+INTACCT_RATE_SPREAD = Decimal("0.0031")
+
+
+def base_currency(location_code: str) -> str:
+    return ENTITY_BY_KEY[LOCATION_BY_CODE[location_code].entity].currency
+
+
+def officernd_rate(currency: str, base: str, day: date) -> Decimal:
+    """1 for a document in its base currency."""
+    if currency == base:
+        return Decimal(1)
+    return _BASE_RATES[(currency, base)] + Decimal(7 * day.month) / Decimal(10_000)
+
+
+def rate_pairs() -> tuple[tuple[str, str], ...]:
+    return tuple(_BASE_RATES)
+
 
 def plan_key(plan_code: str, entity: str) -> str:
     """Plans are per entity (one currency each): ``"HD-UK"``."""
@@ -289,7 +324,11 @@ class Catalogue:
             components: list[dict[str, object]] = []
             if rate.percent:
                 components.append(
-                    {"_id": ids.new(at), "name": "VAT", "rate": json_number(rate.percent)}
+                    {
+                        "_id": ids.new(at),
+                        "name": "Sales Tax" if rate.code == "NYTAX" else "VAT",
+                        "rate": json_number(rate.percent),
+                    }
                 )
             tax_records.append(
                 {

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from orsync.sandbox.seed.catalogue import CONVERSION_TO_USD
+from orsync.sandbox.seed.catalogue import CONVERSION_TO_USD, officernd_rate
 from orsync.sandbox.seed.primitives import CENT, iso_day, iso_instant, json_number, line_tax
 
 # OfficeRnD's ``baseTotal`` and ``convertedAmounts`` semantics are UNVERIFIED (samples disagree on
-# whether baseTotal is gross or net). The seed uses: baseTotal = total in the document currency,
-# convertedAmounts = the same line values converted to the org's base currency (USD).
+# whether baseTotal is gross or net). The seed uses: ``currencyConversionRate`` = document
+# currency -> the location's base currency (its legal entity's), 1 when they are the same;
+# ``baseTotal`` = the gross total in that base currency (each line's net and tax converted and
+# rounded on their own); convertedAmounts = line values converted to the org's reporting
+# currency (USD).
 ORG_BASE_CURRENCY = "USD"
 
 
@@ -47,6 +50,7 @@ class LineDraft:
     fee_id: str | None = None
     start: date | None = None
     end: date | None = None
+    discount: Decimal = Decimal(0)  # taken off quantity x unit price (discountAmount)
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,16 @@ class LineMoney:
         return self.net + self.tax
 
 
-def line_money(draft: LineDraft) -> LineMoney:
-    net = (draft.unit_price * draft.quantity).quantize(CENT)
-    return LineMoney(net=net, tax=line_tax(net, draft.tax_percent))
+def line_money(draft: LineDraft, tax_type: str = "excluded") -> LineMoney:
+    """Net and tax of a line. ``included`` prices are gross: the tax is taken out of them
+    (``gross x p / (100 + p)``, half-up), the net is what remains."""
+    amount = (draft.unit_price * draft.quantity).quantize(CENT) - draft.discount
+    if tax_type == "included":
+        tax = (amount * draft.tax_percent / (100 + draft.tax_percent)).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+        return LineMoney(net=amount - tax, tax=tax)
+    return LineMoney(net=amount, tax=line_tax(amount, draft.tax_percent))
 
 
 @lru_cache(maxsize=65_536)
@@ -69,7 +80,17 @@ def _converted(value: Decimal, rate: Decimal) -> int | float:
     return json_number((value * rate).quantize(CENT))
 
 
-def line_record(draft: LineDraft, money: LineMoney, rate: Decimal) -> dict[str, object]:
+def base_money(value: Decimal, rate: Decimal) -> Decimal:
+    return value if rate == 1 else (value * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _base_gross(money: LineMoney, rate: Decimal) -> Decimal:
+    return base_money(money.net, rate) + base_money(money.tax, rate)
+
+
+def line_record(
+    draft: LineDraft, money: LineMoney, rate: Decimal, base_rate: Decimal = Decimal(1)
+) -> dict[str, object]:
     unit = json_number(draft.unit_price)
     net = json_number(money.net)
     tax = json_number(money.tax)
@@ -86,13 +107,15 @@ def line_record(draft: LineDraft, money: LineMoney, rate: Decimal) -> dict[str, 
         "taxRate": draft.tax_rate_id,
         "taxPercent": percent,
         "taxAmount": tax,
-        "discountAmount": 0,
+        "discountAmount": json_number(draft.discount),
         "price": net,
         "unitPrice": unit,
         "unitDiscount": 0,
         "subTotal": net,
         "baseUnitPrice": unit,
-        "baseTotal": gross,
+        "baseTotal": json_number(
+            base_money(money.net, base_rate) + base_money(money.tax, base_rate)
+        ),
         "total": gross,
         "startDate": iso_day(draft.start) if draft.start else None,
         "endDate": iso_day(draft.end) if draft.end else None,
@@ -160,16 +183,27 @@ def build_document(
     lines: list[LineDraft],
     created: datetime,
     staff: str,
+    base_currency: str | None = None,
+    tax_type: str = "excluded",
+    processing_fee: LineDraft | None = None,
 ) -> tuple[dict[str, object], Decimal]:
-    """The JSON record (balances still unsettled) and the document total."""
+    """The JSON record (balances still unsettled) and the document total (a processing fee
+    line, card surcharge, counts in it like any line)."""
     rate = CONVERSION_TO_USD[currency]
+    base_rate = officernd_rate(currency, base_currency or currency, day)
     line_records: list[dict[str, object]] = []
     net_sum = Decimal(0)
+    base_sum = Decimal(0)
     tax_by_rate: dict[str, tuple[Decimal, Decimal]] = {}
-    for draft in lines:
-        money = line_money(draft)
-        line_records.append(line_record(draft, money, rate))
+    fee_record: dict[str, object] | None = None
+    for draft in [*lines, *([processing_fee] if processing_fee else [])]:
+        money = line_money(draft, tax_type)
+        if draft is processing_fee:
+            fee_record = line_record(draft, money, rate, base_rate)
+        else:
+            line_records.append(line_record(draft, money, rate, base_rate))
         net_sum += money.net
+        base_sum += base_money(money.net, base_rate) + base_money(money.tax, base_rate)
         percent, so_far = tax_by_rate.get(draft.tax_rate_id, (draft.tax_percent, Decimal(0)))
         tax_by_rate[draft.tax_rate_id] = (percent, so_far + money.tax)
     tax_sum = sum((tax for _, tax in tax_by_rate.values()), Decimal(0))
@@ -187,10 +221,10 @@ def build_document(
         "member": member_id,
         "location": location_id,
         "reference": reference,
-        "taxType": "excluded",
+        "taxType": tax_type,
         "allocations": [],
         "lines": line_records,
-        "processingFeeLine": None,
+        "processingFeeLine": fee_record,
         "taxAmounts": [
             {"percent": json_number(percent), "total": json_number(tax), "taxRate": rate_id}
             for rate_id, (percent, tax) in tax_by_rate.items()
@@ -199,13 +233,13 @@ def build_document(
         "amount": total_json,
         "payableAmount": total_json,
         "accounting": unsynced_accounting(),
-        "baseTotal": total_json,
+        "baseTotal": json_number(base_sum) if base_rate != 1 else total_json,
         "total": total_json,
         "paidAmount": 0,
         "pendingAmount": 0,
         "allocatedAmount": 0,
         "currency": currency,
-        "currencyConversionRate": float(rate),
+        "currencyConversionRate": json_number(base_rate),
         "isFailed": False,
         "isPaid": False,
         "isSent": True,

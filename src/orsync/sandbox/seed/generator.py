@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
-from orsync.sandbox.seed.catalogue import Catalogue
+from orsync.sandbox.seed.catalogue import ENTITY_BY_KEY, Catalogue, base_currency
 from orsync.sandbox.seed.documents import Document, LineDraft, build_document
 from orsync.sandbox.seed.intacct_side import build_intacct, mapping_gaps
 from orsync.sandbox.seed.names import NameBook
@@ -124,6 +126,7 @@ def _generate(
         location_ids=cat.location_ids,
         staff=staff,
     )
+    _bill_some_in_other_currencies(parties.customers)
     slots = build_schedule(
         invoices=invoices, months=months, start=first, customers=parties.customers, rng=rng
     )
@@ -150,6 +153,8 @@ def _generate(
         )
         for slot in slots
     ]
+    _date_one_in_the_closed_period(documents, slots, first)
+    _real_world_cases(documents, slots, parties.customers, cat)
     protected = {doc.id for doc, slot in zip(documents, slots, strict=True) if slot.patched}
     settler = Settler(
         rng=rng,
@@ -200,8 +205,22 @@ def _generate(
         collections=collections,
         billing_lock_date=add_months(first, lock_month) - timedelta(days=1),
     )
-    intacct = build_intacct(parties.customers, books_closed_before=first)
+    intacct = build_intacct(
+        parties.customers, books_closed_before=first, months=(first, add_months(first, months))
+    )
     return SeedWorld(officernd=org, intacct=intacct, mapping_gaps=mapping_gaps())
+
+
+# Every fourth company (numbers 1003, 1007, ...) of an entity that bills in other currencies too
+# is billed in the first of them: foreign-currency invoices at OfficeRnD's rates.
+FOREIGN_CURRENCY_EVERY = 4
+
+
+def _bill_some_in_other_currencies(customers: list[Customer]) -> None:
+    for customer in customers:
+        others = ENTITY_BY_KEY[customer.entity].other_currencies
+        if others and customer.kind == "company" and customer.number % FOREIGN_CURRENCY_EVERY == 3:
+            customer.currency = others[0]
 
 
 def small_world(seed: int = 7) -> SeedWorld:
@@ -212,6 +231,120 @@ def small_world(seed: int = 7) -> SeedWorld:
 def _by_id(records: list[dict[str, object]]) -> list[dict[str, object]]:
     """Ascending ``_id`` (= creation order), the order OfficeRnD's cursors walk."""
     return sorted(records, key=lambda record: str(record["_id"]))
+
+
+def _date_one_in_the_closed_period(
+    documents: list[Document], slots: list[Slot], first: date
+) -> None:
+    """The last booking or one-off invoice of the first month is for the day before it: issued
+    after Intacct's books for that month closed (``books_closed_before`` = ``first``)."""
+    late = [
+        doc
+        for doc, slot in zip(documents, slots, strict=True)
+        if slot.month == 0
+        and slot.kind != "membership"
+        and not slot.patched
+        and doc.role != "draft"
+    ]
+    if not late:
+        return
+    doc = late[-1]
+    day = first - timedelta(days=1)
+    due = day + (doc.due - doc.day)
+    old = iso_day(doc.day)
+    doc.day, doc.due = day, due
+    doc.record["date"], doc.record["dueDate"] = iso_day(day), iso_day(due)
+    for line in doc.record["lines"]:  # type: ignore[attr-defined]
+        for field in ("startDate", "endDate"):
+            if line.get(field) == old:
+                line[field] = iso_day(day)
+
+
+REFERRAL_CREDIT = Decimal("-25.00")  # a negative line
+LOYALTY_DISCOUNT = Decimal("10.00")  # discountAmount on a line
+CARD_SURCHARGE_PERCENT = Decimal("2.5")  # processing fee on card-paid invoices
+
+
+def _real_world_cases(
+    documents: list[Document], slots: list[Slot], customers: list[Customer], cat: Catalogue
+) -> set[str]:
+    """Rework three membership invoices (no rng drawn, so the rest of the world is unchanged)
+    into what operators really issue: a discount and a negative line, VAT-inclusive prices
+    (Irish day-to-day pricing), and a card processing fee. Returns their ids."""
+    candidates = [
+        doc
+        for doc, slot in zip(documents, slots, strict=True)
+        if slot.kind == "membership" and not slot.patched and doc.role != "draft"
+    ]
+    done: set[str] = set()
+
+    def pick(wanted: Callable[[Document], bool]) -> Document | None:
+        found = next((d for d in candidates if d.id not in done and wanted(d)), None)
+        if found is not None:
+            done.add(found.id)
+        return found
+
+    discounted = pick(lambda d: True)
+    if discounted is not None:
+        first, *rest = discounted.lines
+        credit = dataclasses.replace(
+            first,
+            description="Referral credit",
+            quantity=1,
+            unit_price=REFERRAL_CREDIT,
+            plan_id=None,
+        )
+        lines = [dataclasses.replace(first, discount=LOYALTY_DISCOUNT), *rest, credit]
+        _rebuild(discounted, lines, customers)
+    inclusive = pick(lambda d: d.location == "DUB")
+    if inclusive is not None:
+        _rebuild(inclusive, inclusive.lines, customers, tax_type="included")
+    card = pick(lambda d: customers[d.customer_index].payment_method == "Credit Card")
+    if card is not None:
+        gross = card.total
+        first = card.lines[0]
+        fee = dataclasses.replace(
+            first,
+            description="Card processing fee",
+            quantity=1,
+            unit_price=(gross * CARD_SURCHARGE_PERCENT / 100).quantize(Decimal("0.01")),
+            account_id=cat.account_ids["4300"],
+            plan_id=None,
+            fee_id=None,
+        )
+        _rebuild(card, card.lines, customers, processing_fee=fee)
+    return done
+
+
+def _rebuild(
+    doc: Document,
+    lines: list[LineDraft],
+    customers: list[Customer],
+    *,
+    tax_type: str = "excluded",
+    processing_fee: LineDraft | None = None,
+) -> None:
+    record = doc.record
+    customer = customers[doc.customer_index]
+    doc.record, doc.total = build_document(
+        doc_id=doc.id,
+        doc_type=doc.doc_type,
+        number=str(record["number"]),
+        day=doc.day,
+        due=doc.due,
+        company_id=customer.company_id,
+        member_id=customer.member_id,
+        location_id=str(record["location"]),
+        currency=doc.currency,
+        reference=str(record["reference"]),
+        lines=lines,
+        created=doc.created,
+        staff=str(record["createdBy"]),
+        base_currency=base_currency(doc.location),
+        tax_type=tax_type,
+        processing_fee=processing_fee,
+    )
+    doc.lines = lines
 
 
 def _pick_drafts(slots: list[Slot], invoices: int, months: int) -> set[int]:
@@ -257,6 +390,7 @@ def _invoice(
         lines=lines,
         created=slot.created,
         staff=rng.choice(staff),
+        base_currency=base_currency(customer.location),
     )
     return Document(
         record=record,

@@ -7,15 +7,20 @@ from decimal import Decimal
 
 from orsync.sandbox.seed.catalogue import (
     ENTITIES,
+    INTACCT_RATE_SPREAD,
     LOCATIONS,
     REVENUE_ACCOUNTS,
     TAX_RATE_BY_CODE,
+    officernd_rate,
+    rate_pairs,
 )
 from orsync.sandbox.seed.parties import CUSTOMER_ID_TEMPLATE, Customer
+from orsync.sandbox.seed.primitives import add_months
 from orsync.sandbox.world import (
     CheckingAccount,
     Dimension,
     Entity,
+    ExchangeRate,
     ExistingCustomer,
     GLAccount,
     IntacctCompanySeed,
@@ -38,6 +43,9 @@ MAP_TAX_RATES = "tax_rates"  # keyed by tax rate ``code``
 
 # Tax rate code -> Intacct tax detail id (VAT entities); NOTAX maps to "no tax detail".
 TAX_DETAIL_FOR_RATE = {"VAT20": "UK Output VAT 20%", "VAT23": "IE Output VAT 23%"}
+SALES_TAX_ACCOUNT = "2210"  # NYTAX's liability account (and the item posting to it)
+# Tax rate code -> the liability account its tax posts to (US: no tax engine).
+SALES_TAX_ACCOUNT_FOR_RATE = {"NYTAX": SALES_TAX_ACCOUNT}
 TAX_SOLUTION_FOR_ENTITY = {"UK": "United Kingdom - VAT", "IE": "Ireland - VAT"}
 ZERO_RATE_DETAILS = {"UK": "UK Output Zero Rate", "IE": "IE Output Zero Rate"}
 
@@ -55,6 +63,7 @@ _BALANCE_SHEET_ACCOUNTS = (
     ("1030", "Cash – AIB (EUR)"),
     ("1100", "Accounts Receivable"),
     ("2200", "VAT Output Tax"),
+    ("2210", "Sales Tax Payable"),
     ("2400", "Customer Overpayments & Unapplied Cash"),
 )
 
@@ -68,9 +77,12 @@ def mapping_gaps() -> list[tuple[str, str]]:
     return sorted(gaps)
 
 
-def build_intacct(customers: list[Customer], *, books_closed_before: date) -> IntacctCompanySeed:
+def build_intacct(
+    customers: list[Customer], *, books_closed_before: date, months: tuple[date, date]
+) -> IntacctCompanySeed:
     company = IntacctCompanySeed(company_id=INTACCT_COMPANY_ID)
-    company.entities = [Entity(e.key, e.name, e.currency) for e in ENTITIES]
+    company.entities = [Entity(e.key, e.name, e.currency, e.other_currencies) for e in ENTITIES]
+    company.exchange_rates = intacct_daily_rates(*months)
     gap_locations = {code for name, code in mapping_gaps() if name == MAP_LOCATIONS}
     company.locations = [
         Location(loc.code, loc.name, loc.entity)
@@ -98,6 +110,9 @@ def build_intacct(customers: list[Customer], *, books_closed_before: date) -> In
         kind = "balancesheet" if acc.balance_sheet else "incomestatement"
         company.gl_accounts.append(GLAccount(acc.code, acc.name, kind, status))
         company.items.append(Item(acc.code, acc.name, acc.code, status))
+    # US sales tax has no Intacct tax engine: its tax posts to 2210, through this item on Sales
+    # documents (map init finds both by name).
+    company.items.append(Item(SALES_TAX_ACCOUNT, "Sales Tax", SALES_TAX_ACCOUNT))
     company.gl_accounts.sort(key=lambda account: account.account_no)
     for entity_key, solution in TAX_SOLUTION_FOR_ENTITY.items():
         company.tax_solutions.append(TaxSolution(solution, (entity_key,)))
@@ -115,6 +130,19 @@ def build_intacct(customers: list[Customer], *, books_closed_before: date) -> In
     company.books_closed_before = books_closed_before
     company.first_invoice_number = FIRST_INTACCT_INVOICE_NUMBER
     return company
+
+
+def intacct_daily_rates(first: date, end: date) -> list[ExchangeRate]:
+    """Intacct's own rates, effective the first of each month from the month before ``first``
+    to ``end``: OfficeRnD's rate of the month plus ``INTACCT_RATE_SPREAD``."""
+    rates: list[ExchangeRate] = []
+    day = add_months(first, -1)
+    while day <= end:
+        for source, target in rate_pairs():
+            rate = officernd_rate(source, target, day) + INTACCT_RATE_SPREAD
+            rates.append(ExchangeRate(source, target, day, rate))
+        day = add_months(day, 1)
+    return rates
 
 
 def existing_customers(customers: list[Customer]) -> list[ExistingCustomer]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from orsync.sandbox.seed.catalogue import (
-    ENTITY_BY_KEY,
+    LOCATION_BY_CODE,
     LOCATIONS,
     PLAN_BY_CODE,
     TAX_RATE_BY_CODE,
@@ -138,8 +138,7 @@ class LineFactory:
         fee_at: datetime | None = None,
     ) -> LineDraft:
         plan = PLAN_BY_CODE[plan_code]
-        entity = ENTITY_BY_KEY[customer.entity]
-        tax = TAX_RATE_BY_CODE[entity.vat_code]
+        tax = TAX_RATE_BY_CODE[LOCATION_BY_CODE[customer.location].tax]
         fee_id = self._ids.new(fee_at) if fee_at is not None else None
         draft = LineDraft(
             description=description,

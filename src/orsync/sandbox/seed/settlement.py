@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from orsync.sandbox.seed.catalogue import base_currency
 from orsync.sandbox.seed.documents import (
     Document,
     LineDraft,
@@ -202,6 +203,7 @@ class Settler:
             lines=lines,
             created=created,
             staff=self._rng.choice(self._staff),
+            base_currency=base_currency(invoice.location),
         )
         credit = Document(
             record=record,

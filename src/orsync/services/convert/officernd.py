@@ -314,7 +314,9 @@ SOURCE_DOCUMENT_FIELDS = (
     "processingFeeLine",
     "total",
     "amount",
+    "baseTotal",
     "currency",
+    "currencyConversionRate",
     "createdAt",
     "modifiedAt",
 )
@@ -381,7 +383,21 @@ def source_document(doc: PaymentDocument, reference: ReferenceData) -> SourceDoc
         due_date=calendar_day(doc.due_date) if doc.due_date is not None else None,
         location_id=doc.location,
         modified_at=doc.modified_at,
+        exchange_rate=_rate(doc.currency_conversion_rate),
+        base_total=doc.base_total,
     )
+
+
+# UNVERIFIED: what OfficeRnD's ``currencyConversionRate`` converts into. orsync reads it as
+# document currency -> the base currency of the legal entity (Intacct entity) the document's
+# location books in, and ``baseTotal`` as the total in that currency; a rate of 1 (or none)
+# means the document is in its base currency. Were it the organization's one reporting
+# currency instead, Intacct refuses the rate on base-currency documents (never a silent
+# difference) and ``fx_rates: intacct`` is the way out.
+def _rate(rate: Decimal | None) -> Decimal | None:
+    if rate is None or not rate.is_finite() or rate <= 0:
+        return None
+    return rate
 
 
 # No invoice holds a quadrillion; below it, sums of many lines stay exact in Decimal's 28 digits.

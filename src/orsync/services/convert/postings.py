@@ -64,11 +64,13 @@ def create_document(
             customer_id=posting.customer_id,
             date_created=posting.date_created,
             date_due=posting.date_due or posting.date_created,
+            date_posted=posting.date_posted,
             lines=tuple(_ar_line(line) for line in posting.lines),
             invoice_no=posting.invoice_number,
             po_number=posting.reference,
             description=posting.description,
             currency=posting.currency,
+            rate=_rate(posting),
             tax_solution_id=solution,
         )
         return legacy.create_invoice(invoice, controlid, record=record)
@@ -76,17 +78,20 @@ def create_document(
         adjustment = legacy.ArAdjustment(
             customer_id=posting.customer_id,
             date_created=posting.date_created,
+            date_posted=posting.date_posted,
             lines=tuple(_ar_line(line) for line in posting.lines),
             adjustment_no=posting.invoice_number,
             invoice_no=posting.reference,
             description=posting.description,
             currency=posting.currency,
+            rate=_rate(posting),
             tax_solution_id=solution,
         )
         return legacy.create_aradjustment(adjustment, controlid, record=record)
     transaction = legacy.SalesTransaction(
         transaction_type=_definition(posting),
         date_created=posting.date_created,
+        date_posted=posting.date_posted,
         customer_id=posting.customer_id,
         lines=tuple(_sales_line(line) for line in posting.lines),
         document_no=posting.invoice_number,
@@ -94,6 +99,7 @@ def create_document(
         date_due=posting.date_due,
         message=posting.description,
         currency=posting.currency,
+        rate=_rate(posting),
         tax_solution_id=solution,
     )
     return legacy.create_sotransaction(transaction, controlid, record=record)
@@ -126,6 +132,16 @@ def update_document(
             add_lines=tuple(ar_lines[line_count:]),
         )
         return legacy.update_invoice(target_key, update, controlid, record=record)
+    if posting.kind == "ar_credit_memo":
+        memo_lines = [_ar_line(line) for line in posting.lines]
+        memo = legacy.ArAdjustmentUpdate(
+            adjustment_no=posting.invoice_number,
+            invoice_no=posting.reference,
+            description=posting.description,
+            replace_lines={n: memo_lines[n - 1] for n in range(1, line_count + 1)},
+            add_lines=tuple(memo_lines[line_count:]),
+        )
+        return legacy.update_aradjustment(target_key, memo, controlid, record=record)
     if posting.kind in ("so_invoice", "so_credit"):
         so_lines = [_sales_line(line) for line in posting.lines]
         so_update = legacy.SalesTransactionUpdate(
@@ -148,10 +164,13 @@ def reverse_document(
     number: str,
     record: str | None = None,
 ) -> Function | None:
-    """The reversal of an AR invoice; None for kinds the API cannot reverse (the caller then
-    reports a conflict with the manual fix)."""
+    """How a voided document leaves Intacct's books (``diff.VOID_FUNCTIONS``): an AR invoice is
+    reversed, an AR credit memo deleted; None for kinds sync leaves to a manual fix (the caller
+    then reports a conflict)."""
     if not can_reverse(kind):
         return None
+    if kind == "ar_credit_memo":
+        return legacy.delete_aradjustment(target_key, controlid, record=record)
     return legacy.reverse_invoice(
         target_key,
         when,
@@ -159,6 +178,14 @@ def reverse_document(
         description=f"orsync: OfficeRnD invoice {number} voided",
         record=record,
     )
+
+
+def _rate(posting: Posting) -> legacy.Rate | None:
+    """OfficeRnD's rate when the posting carries one (``fx_rates: officernd`` on a document not
+    in its base currency); otherwise Intacct's rate type for the document date."""
+    if posting.exchange_rate is None:
+        return None
+    return legacy.Rate(exchange_rate=posting.exchange_rate)
 
 
 def _definition(posting: Posting) -> str:

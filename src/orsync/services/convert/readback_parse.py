@@ -34,6 +34,7 @@ AR_HEADER_FIELDS: tuple[str, ...] = (
     "STATE",
     "CUSTOMERID",
     "WHENCREATED",
+    "WHENPOSTED",
     "WHENDUE",
     "DESCRIPTION",
     "CURRENCY",
@@ -63,6 +64,7 @@ SO_HEADER_FIELDS: tuple[str, ...] = (
     "MESSAGE",
     "CURRENCY",
     "TOTAL",
+    "TRX_TOTAL",
     "PRRECORDKEY",
     "MEGAENTITYID",
 )
@@ -216,6 +218,14 @@ def owner_entity(record: Record, default_entity: str | None) -> str | None:
     return None if entity is None or entity == default_entity else entity
 
 
+def base_total(header: Record, base: str, transaction: str) -> Decimal | None:
+    """The base-currency total, when Intacct tells it apart from the transaction one (the
+    ``TRX_`` field present); None otherwise. Credits keep the module's sign."""
+    if text(header, transaction) is None or text(header, base) is None:
+        return None
+    return money(header, base)
+
+
 def ar_document(
     header: Record,
     lines: Sequence[Record],
@@ -250,6 +260,8 @@ def ar_document(
         total=total,
         total_paid=paid,
         total_due=money(header, "TRX_TOTALDUE", "TOTALDUE") if invoice else total - paid,
+        base_total=base_total(header, "TOTALENTERED", "TRX_TOTALENTERED"),
+        date_posted=date(header, "WHENPOSTED"),
     )
 
 
@@ -316,6 +328,7 @@ def so_document(
         total=total,
         total_paid=paid,
         total_due=total - paid,
+        base_total=base_total(header, "TOTAL", "TRX_TOTAL"),
     )
 
 

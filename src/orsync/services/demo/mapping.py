@@ -11,6 +11,7 @@ entry matched, and why) stay in the file the newcomer can open afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -85,6 +86,24 @@ def _entry_span(lines: Sequence[str], map_name: str, key: str) -> tuple[int, int
                 end += 1
             return index + 1, end
     raise InternalError(f"the drafted mapping has no entry {key!r} under {map_name}")
+
+
+def state_books_close(text: str, closed_through: dt.date) -> str:
+    """``text`` stating the seeded company's last closed day, with documents dated before it
+    posted on the first open day (``closed_period: shift``): what finance states after a close
+    (Intacct's XML API has no read of it). The seed dates one invoice in the closed month."""
+    lines = text.split("\n")
+    block = [
+        f"  books_closed_through: {closed_through.isoformat()}  # stated by orsync demo",
+        "  closed_period: shift  # stated by orsync demo",
+    ]
+    if "options:" in lines:
+        at = lines.index("options:") + 1
+    else:
+        at = lines.index("version: 1") + 1
+        block.insert(0, "options:")
+    lines[at:at] = block
+    return "\n".join(lines)
 
 
 def fill_gaps(text: str, gaps: Iterable[GapToFill]) -> tuple[str, list[FilledGap]]:

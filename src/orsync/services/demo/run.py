@@ -15,6 +15,7 @@ fixtures, but they still go only to the environment, never to a file nor to the 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -29,7 +30,7 @@ from orsync.env import EnvVars, ensure_private_dir, unwritable_reason, write_pri
 from orsync.errors import ExitCode, UsageError
 from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
 from orsync.services.demo.live import LiveReport, run_live
-from orsync.services.demo.mapping import FilledGap, GapToFill, fill_gaps
+from orsync.services.demo.mapping import FilledGap, GapToFill, fill_gaps, state_books_close
 from orsync.services.demo.readback import (
     PostedDocument,
     TotalRow,
@@ -258,6 +259,9 @@ def prepare_profile(
         connected = connect_profile(request)
         text, gaps = _map_init(profile, connected.settings, mapping_path)
         filled_text, filled = fill_gaps(text, gaps)
+        closed = sandbox.world.intacct.books_closed_before
+        if closed is not None:
+            filled_text = state_books_close(filled_text, closed - dt.timedelta(days=1))
         write_private_file(mapping_path, filled_text)
         connect_profile(ConnectRequest(profile=profile, mapping=str(mapping_path)), verify=False)
     return PreparedProfile(profile, mapping_path, filled)

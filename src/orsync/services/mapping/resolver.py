@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from orsync.config import Profile
-from orsync.engine.build import Dimensions, LocationTarget, RevenueTarget
+from orsync.engine.build import NO_TAX, Dimensions, LocationTarget, RevenueTarget, TaxTreatment
 from orsync.engine.model import (
     CustomerKind,
     CustomerRef,
@@ -55,6 +55,9 @@ from orsync.mapping import (
 )
 from orsync.mapping import (
     RevenueTarget as MappedRevenue,
+)
+from orsync.mapping import (
+    TaxTarget as MappedTax,
 )
 from orsync.mapping.model import Options
 from orsync.officernd.models import Company, Member
@@ -115,7 +118,9 @@ class MappingResolver:
         self._overlays: dict[tuple[object, str | None], _Overlay] = {}
         self._dimensions: dict[tuple[object, ...], Dimensions | EngineUnmapped] = {}
         self._fee_keys: dict[str | None, object] = {}
-        self._tax_details: dict[tuple[str, Decimal | None], str | EngineUnmapped | None] = {}
+        self._tax_details: dict[
+            tuple[str, Decimal | None, RevenueTarget], TaxTreatment | EngineUnmapped
+        ] = {}
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -221,23 +226,32 @@ class MappingResolver:
             return to_engine_unmapped(result)
         return LocationTarget(location_id=result.location, entity_id=result.entity)
 
-    def tax_detail(self, ref: TaxRateRef | None) -> str | EngineUnmapped | None:
+    def tax_treatment(
+        self, ref: TaxRateRef | None, target: RevenueTarget
+    ) -> TaxTreatment | EngineUnmapped:
         if ref is None:
-            return None
-        key = (ref.id, ref.rate)
+            return NO_TAX
+        key = (ref.id, ref.rate, target)
         if key not in self._tax_details:
-            self._tax_details[key] = self._tax_detail(ref)
+            self._tax_details[key] = self._tax_treatment(ref, target)
         return self._tax_details[key]
 
-    def _tax_detail(self, ref: TaxRateRef) -> str | EngineUnmapped | None:
+    def _tax_treatment(
+        self, ref: TaxRateRef, target: RevenueTarget
+    ) -> TaxTreatment | EngineUnmapped:
         value = self.reference.tax_rate_value(ref.id)
         if value.rate is None and ref.rate is not None:
             value = OfficeRndValue(id=value.id, code=value.code, name=value.name, rate=ref.rate)
-        result = self._cached(("tax_rates", ref.id), lambda: resolve_tax_rate(self.mapping, value))
+        kind: Literal["ar", "sales"] = "ar" if target == "gl_account" else "sales"
+        result = self._cached(
+            (f"tax_rates:{kind}", ref.id), lambda: resolve_tax_rate(self.mapping, value, kind)
+        )
         if isinstance(result, Unmapped):
             return to_engine_unmapped(result)
-        detail: str | None = getattr(result, "tax_detail")  # noqa: B009
-        return detail
+        assert isinstance(result, MappedTax)
+        return TaxTreatment(
+            tax_detail=result.tax_detail, account=result.account, in_revenue=result.in_revenue
+        )
 
     def dimensions(self, line: SourceLine, doc: SourceDocument) -> Dimensions | EngineUnmapped:
         del doc  # dimensions come from the line's own references
@@ -353,6 +367,7 @@ def engine_options(
         books_closed_before=books_closed_before,
         retry_failed=retry_failed,
         create_on_name_match=bool(file.create_on_name_match),
+        fx_rates=file.fx_rates or "officernd",
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -80,6 +80,8 @@ class LedgerLookups(Protocol):
 
     def counts(self) -> dict[str, dict[Status, int]]: ...
 
+    def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]: ...
+
 
 RowKey = tuple[str, str]  # (kind, OfficeRnD id)
 
@@ -109,6 +111,10 @@ class EmptyLedger:
 
     def counts(self) -> dict[str, dict[Status, int]]:
         return {}
+
+    def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]:
+        del statuses
+        return iter(())
 
 
 @dataclass

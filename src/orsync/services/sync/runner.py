@@ -194,12 +194,10 @@ class Runner:
     def _unresolved_first(self) -> None:
         """Writes of earlier runs whose outcome is unknown (and, with --retry-failed, failed
         ones) are read from OfficeRnD by id, whether or not they changed since. Documents
-        that wait for their customer are kept for :meth:`_waiting_documents`."""
-        if self.ctx.dry_run:
-            return
-        ledger = self.ctx.writable()
+        that wait for their customer are kept for :meth:`_waiting_documents`. A dry run reads
+        the same rows (from the read-only ledger), so its plan is the run's."""
         wanted: dict[str, list[str]] = {}
-        for row in ledger.iter_unresolved((Status.UNCONFIRMED, Status.FAILED)):
+        for row in self.ctx.lookups.iter_unresolved((Status.UNCONFIRMED, Status.FAILED)):
             waiting = row.error is not None and row.error.code == CUSTOMER_HELD
             if row.status is Status.UNCONFIRMED or (
                 stage_of(row.kind) in self.options.only and self.options.retry_failed

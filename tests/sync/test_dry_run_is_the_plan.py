@@ -1,0 +1,69 @@
+"""The dry run is the exact plan (issue 17, item 6), and an override adopts a customer as a
+match by id does, without rewriting it (item 7)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.conftest import CliRunner
+from tests.sync.conftest import Configure
+
+if TYPE_CHECKING:
+    from orsync.sandbox.launch import RunningSandbox
+
+pytestmark = pytest.mark.loopback
+
+
+def namesake(sandbox: RunningSandbox) -> dict[str, Any]:
+    """The seeded company whose name an Intacct customer under a legacy id already has."""
+    legacy = sandbox.intacct.store.customer("LEGACY-0042")
+    assert legacy is not None
+    (company,) = [c for c in sandbox.officernd.records("companies") if c["name"] == legacy.name]
+    return company
+
+
+def test_after_an_override_the_dry_run_plans_what_the_run_then_sends(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile()
+    first = json.loads(run_cli("--json", "sync").stdout)
+    held = [p for p in first["problems"] if "LEGACY-0042" in p["message"]]
+    assert held
+    company = namesake(sandbox)
+    mapped_profile(customer_overrides={f"id:{company['_id']}": "LEGACY-0042"})
+
+    plan = json.loads(run_cli("--json", "sync", "--dry-run").stdout)
+    store = sandbox.intacct.store
+    sandbox.intacct.reset_stats()
+    invoices_before = {d.doc_number for d in store.invoices()}
+    credits_before = {d.invoice_no for d in store.adjustments()}
+    legacy_before = store.customer("LEGACY-0042")
+    done = json.loads(run_cli("--json", "sync").stdout)
+
+    def planned(action: str, kind: str) -> list[str]:
+        return sorted(
+            a["number"] for a in plan["documents"] if (a["action"], a["kind"]) == (action, kind)
+        )
+
+    refused = {p["number"] for p in done["problems"] if "Intacct refused" in p["message"]}
+    created = {d.doc_number for d in store.invoices()} - invoices_before
+    credited = {d.invoice_no for d in store.adjustments()} - credits_before
+    sent = sandbox.intacct.stats.by_function
+    # Every create the plan names was sent (posted, or refused by Intacct), and nothing else;
+    # the invoices held for the customer the override resolves are among them.
+    held_numbers = {str(p["number"]) for p in held if p["kind"] == "invoice"}
+    assert held_numbers and held_numbers <= created
+    assert planned("create", "invoice") == sorted(created | refused)
+    assert sent["create_invoice"] == len(planned("create", "invoice"))
+    assert planned("create", "credit_note") == sorted(credited)
+    assert sent.get("create_aradjustment", 0) == len(planned("create", "credit_note"))
+    # The override adopts LEGACY-0042 as it is, as a match by id would: the plan says so, and
+    # nothing is written to it (no name, e-mail or address update).
+    (customer,) = plan["customers"]
+    assert (customer["customer_id"], customer["action"]) == ("LEGACY-0042", "adopt")
+    assert done["counts"]["customers"]["adopted"] == 1
+    assert sent.get("update", 0) == 0
+    assert store.customer("LEGACY-0042") == legacy_before
