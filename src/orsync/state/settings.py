@@ -1,6 +1,9 @@
 """Facts a profile's state remembers between runs, beyond the ledger and cursors.
 
-One today: the fingerprint of the mapping the last complete sync ran under. A record that
+The values in use ``map`` found (``usage_scan``: its window, cursor and tally as one JSON text,
+small whatever the history), so the next ``map check`` reads only the documents changed since.
+
+And the fingerprint of the mapping the last complete sync ran under. A record that
 failed for a mapping reason (an unmapped location, an inactive account) is not read again by
 an incremental sync, since it did not change in OfficeRnD; the fingerprint lets the next sync
 notice that the mapping did change and try such records again by itself, so a fix in the
@@ -12,6 +15,7 @@ from __future__ import annotations
 from orsync.state._db import Database
 
 _MAPPING_KEY = "mapping_fingerprint"
+_USAGE_SCAN_KEY = "usage_scan"
 
 
 class RunSettings:
@@ -31,4 +35,20 @@ class RunSettings:
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (_MAPPING_KEY, fingerprint),
+            )
+
+    def usage_scan(self) -> str | None:
+        """The last ``map`` scan of the values in use, as ``remember_usage_scan`` kept it."""
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key = ?", (_USAGE_SCAN_KEY,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember_usage_scan(self, text: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_USAGE_SCAN_KEY, text),
             )
