@@ -202,11 +202,12 @@ def _fee_coverage(mapping: Mapping, groups: Sequence[FeeGroup]) -> tuple[Coverag
             for name, result in results
             if isinstance(result, Unmapped) and result.outcome == "error"
         ]
-        for name, result in failing:
+        open_ended = not group.complete and others_fail
+        for name, result in [] if open_ended else failing:  # the group's gap says it all
             if isinstance(result, Unmapped) and result.cause != "unresolved":
                 kind: GapKind = "incomplete" if result.cause == "incomplete" else "unmapped"
                 gaps.append(Gap("fees", None, name.label(), kind, result.message(), result.hint))
-        if not group.complete and others_fail:
+        if open_ended:
             examples = ", ".join(f'"{n.name}"' for n in group.names[:3] if n.name)
             gaps.append(
                 Gap(
@@ -220,7 +221,7 @@ def _fee_coverage(mapping: Mapping, groups: Sequence[FeeGroup]) -> tuple[Coverag
                     "dimensions instead, and set fees.unmapped to ignore.",
                 )
             )
-        if failing or (not group.complete and others_fail):
+        if failing or open_ended:
             continue
         outcomes = [r for _, r in results] + ([] if group.complete else [unseen])
         matched = [r for r in outcomes if not isinstance(r, Unmapped)]

@@ -418,13 +418,17 @@ def _fee_hint(out: _Writer, groups: Sequence[FeeGroup]) -> None:
     out.line("#   unmapped: ignore")
     out.line("#   values:")
     shown = groups[:_HINT_LIMIT]
+    keys: set[str] = set()  # a name fixed across plans (one per entity) is one key
     for group in shown:
         count = f"{group.lines} line{'s' if group.lines != 1 else ''}"
         out.line(f"#     # {_comment(group.label())}: {count}")
         keyed = group.complete and not group.resource_type
         names = [n for n in group.names if n.name]
         for value in names[:_FEE_EXAMPLES]:
-            if keyed:
+            if keyed and normalize(value.name or "") in keys:
+                out.line(f"#     #   {_comment(value.name or '')} (its key is above)")
+            elif keyed:
+                keys.add(normalize(value.name or ""))
                 out.line(f"#     {_q(value.name or '')}: {{department: null}}")
             else:
                 out.line(f"#     #   e.g. {_comment(value.name or '')}")

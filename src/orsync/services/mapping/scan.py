@@ -8,8 +8,9 @@ command says ``--since`` or ``--all-history``). The documents are read over conc
 tally reads, and counted by :class:`~orsync.mapping.usage.UsageTally`, never kept.
 
 The tally, its window and a cursor are kept in the profile's state (``RunSettings.usage_scan``):
-the next scan of the same or a shorter window reads only the documents modified since the
-cursor (minus the cursor overlap) and adds them. Values are only ever added: one a document no
+the next scan of the same window (or one starting up to a month later; any, after an
+all-history scan) reads only the documents modified since the cursor (minus the cursor
+overlap) and adds them. Values are only ever added: one a document no
 longer uses, or one used only before the window moved on, stays listed until ``--refresh``
 rescans. Payment methods are not collected while payments are not synced.
 """
@@ -40,6 +41,7 @@ SCAN_WORKERS = 8  # the session's cap on one client's reads in flight
 SCAN_WINDOWS = 16
 PROGRESS_EVERY = 50  # documents: one page
 SAVED_FORMAT = 1
+REUSE_SLACK = dt.timedelta(days=31)
 
 
 class ScanProgress(Protocol):
@@ -71,6 +73,11 @@ class ScanRequest:
         if self.all_history:
             return None
         return self.since or months_before(today, DEFAULT_MONTHS)
+
+
+def utc_now() -> dt.datetime:
+    """The scan's clock: the window's last day and the cursor (tests pin it to a world's)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -136,9 +143,13 @@ class _Saved:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def covers(self, since: dt.date | None) -> bool:
-        """Whether this scan's window holds the one asked for (all history holds every one)."""
-        return self.since is None or (since is not None and self.since <= since)
+    def serves(self, since: dt.date | None) -> bool:
+        """Whether this scan answers for the window asked: all history answers for every one;
+        a window from a day answers for one starting at most :data:`REUSE_SLACK` later (the
+        default window moves a day each day; a window chosen months narrower is read anew)."""
+        if self.since is None:
+            return True
+        return since is not None and self.since <= since <= self.since + REUSE_SLACK
 
 
 def scan_usage(
@@ -153,11 +164,11 @@ def scan_usage(
     """The values in use for ``request``, and the text to keep for the next scan.
 
     ``saved`` is the text the previous scan returned (None: none kept)."""
-    started = now or dt.datetime.now(dt.UTC)
+    started = now or utc_now()
     wanted = request.first_day(started.date())
     progress = progress or NoScanProgress()
     kept = None if request.refresh else _Saved.from_text(saved)
-    if kept is not None and kept.covers(wanted):
+    if kept is not None and kept.serves(wanted):
         since, tally = kept.since, kept.tally
         query = _query(since).gte("modifiedAt", kept.cursor - DEFAULT_OVERLAP)
         progress.start("changed documents", None)
@@ -195,19 +206,18 @@ def _query(since: dt.date | None) -> Query:
 
 
 def _count(tally: UsageTally, documents: Iterable[dict[str, Any]], progress: ScanProgress) -> int:
-    read = pending = 0
+    before, pending = tally.documents, 0
     for document in documents:
         if document.get("documentType") not in SYNCED_DOCUMENT_TYPES:
             continue
         tally.add(document)
-        read += 1
         pending += 1
         if pending == PROGRESS_EVERY:
             progress.advance(pending)
             pending = 0
     if pending:
         progress.advance(pending)
-    return read
+    return tally.documents - before  # issued ones: drafts are read but not counted
 
 
 def _classify_fees(client: OfficeRndClient, tally: UsageTally) -> None:
