@@ -71,3 +71,5 @@ class RawCollection(Collection[Any]):
 
 
 RAW_PAYMENTS = RawCollection("payments", "flex.billing.payments.read", PaymentDocument)
+RAW_COMPANIES = RawCollection("companies", "flex.community.companies.read", Company)
+RAW_MEMBERS = RawCollection("members", "flex.community.members.read", Member)
