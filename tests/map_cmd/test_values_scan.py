@@ -133,6 +133,12 @@ def test_progress_lines_off_a_terminal_at_verbose(
     assert result.exit_code == 0, result.stderr
     assert "INFO demo reading documents from OfficeRnD" in result.stderr
     assert "documents (" in result.stderr and "/s)" in result.stderr
+    # A rescan of the same window knows how many documents to expect.
+    again = run_cli(
+        "-v", "--profile", "demo", "map", "check", str(tmp_path / "m.yaml"), "--refresh"
+    )
+    assert "reading documents from OfficeRnD (about " in again.stderr
+    assert "last time)" in again.stderr
     quiet = run_cli("--profile", "demo", "map", "check", str(tmp_path / "m.yaml"))
     assert "reading" not in quiet.stderr, "without -v a pipe gets no progress lines"
     logging.getLogger("orsync").handlers.clear()

@@ -167,8 +167,8 @@ def scan_usage(
     started = now or utc_now()
     wanted = request.first_day(started.date())
     progress = progress or NoScanProgress()
-    kept = None if request.refresh else _Saved.from_text(saved)
-    if kept is not None and kept.serves(wanted):
+    kept = _Saved.from_text(saved)
+    if kept is not None and not request.refresh and kept.serves(wanted):
         since, tally = kept.since, kept.tally
         query = _query(since).gte("modifiedAt", kept.cursor - DEFAULT_OVERLAP)
         progress.start("changed documents", None)
