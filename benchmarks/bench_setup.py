@@ -104,10 +104,16 @@ def serve_world(invoices: int, companies: int, pipe: Connection) -> None:
                         "intacct_functions": stats.functions,
                         "officernd": dict(sandbox.officernd.request_counts),
                         "simulators_peak_mib": _rss_mib(),
+                        "simulators_cpu_s": _cpu_seconds(),
                     }
                 )
                 sandbox.intacct.reset_stats()
                 sandbox.officernd.reset_request_counts()
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def _rss_mib() -> float:
@@ -204,13 +210,15 @@ def _rss_now() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _timed(command: Any) -> tuple[Any, float, int]:
+def _timed(command: Any) -> tuple[Any, float, RssPeak, float]:
     gc.collect()
     with RssPeak() as memory:
+        cpu = _cpu_seconds()
         started = time.perf_counter()
         result = command()
         seconds = time.perf_counter() - started
-    return result, seconds, memory.peak
+        cpu = _cpu_seconds() - cpu
+    return result, seconds, memory, cpu
 
 
 def run_size(invoices: int, world_now: dt.datetime) -> dict[str, Any]:
@@ -254,15 +262,27 @@ def run_size(invoices: int, world_now: dt.datetime) -> dict[str, Any]:
                 ),
             ),
         )
+        parent.send("stats")
+        simulators_cpu = parent.recv()["simulators_cpu_s"]
         for label, command in steps:
-            result, seconds, peak = _timed(command)
+            result, seconds, memory, cpu = _timed(command)
             parent.send("stats")
-            rows[label] = {"result": result, "s": seconds, "peak": peak, "stats": parent.recv()}
+            stats = parent.recv()
+            rows[label] = {
+                "result": result,
+                "s": seconds,
+                "peak": memory.peak,
+                "before": memory.start,
+                "cpu": cpu,
+                "simulators_cpu": stats["simulators_cpu_s"] - simulators_cpu,
+                "stats": stats,
+            }
+            simulators_cpu = stats["simulators_cpu_s"]
         # The whole window once more with every service time at zero: orsync's own CPU (with
         # the simulators' on the same cores), a floor no overlap with latency can lower.
         parent.send("latency off")
         parent.recv()
-        _, rows["zero latency"], _ = _timed(steps[-1][1])
+        _, rows["zero latency"], _, rows["zero latency cpu"] = _timed(steps[-1][1])
         parent.send("latency on")
         parent.recv()
     finally:
@@ -310,7 +330,8 @@ def report(rows: dict[str, Any]) -> None:
         f"  read bound {bound:.2f} s (OfficeRnD {officernd_bound:.2f} s of which the window's "
         f"documents {window_bound:.2f} s; Intacct {intacct_bound:.2f} s): "
         f"{init['s'] / bound:.2f}x the bound; {init['s'] / window_bound:.2f}x the window's "
-        f"documents alone"
+        f"documents alone; CPU during it: orsync {init['cpu']:.1f} s, simulators "
+        f"{init['simulators_cpu']:.1f} s"
     )
     print(
         f"  under the client's real read budget ({READ_BUDGET_PER_MINUTE}/min) the same "
@@ -322,20 +343,23 @@ def report(rows: dict[str, Any]) -> None:
         print(
             f"{label}: {step['s']:.2f} s, {checked.read} documents read "
             f"({'changes only' if checked.incremental else 'the whole window'}), "
-            f"OfficeRnD requests {sum(step['stats']['officernd'].values())}"
+            f"OfficeRnD requests {sum(step['stats']['officernd'].values())}; CPU: orsync "
+            f"{step['cpu']:.1f} s, simulators {step['simulators_cpu']:.1f} s"
         )
     print(
         f"map check --refresh with every service time at zero: {rows['zero latency']:.2f} s "
-        "(orsync's and the simulators' CPU: the floor under any wall time)"
+        f"(orsync's CPU {rows['zero latency cpu']:.1f} s; with the simulators' on the same "
+        "cores, the floor under any wall time)"
     )
     print(
         "simulators' peak RSS after serving every command: "
         f"{rows['map check --refresh']['stats']['simulators_peak_mib']:.0f} MiB"
     )
     print(
-        "peak memory (RSS of orsync's process): "
+        "peak memory (RSS of orsync's process; + over its RSS before the command): "
         + ", ".join(
-            f"{label} {rows[label]['peak'] / 2**20:.1f} MiB"
+            f"{label} {rows[label]['peak'] / 2**20:.1f} MiB "
+            f"(+{(rows[label]['peak'] - rows[label]['before']) / 2**20:.1f})"
             for label in ("map init", "map check", "map check (2nd)", "map check --refresh")
         )
     )
