@@ -60,11 +60,19 @@ def test_a_second_check_reads_only_the_documents_changed_since_the_first_scan(
     sandbox.officernd.edit_invoice(str(invoice["_id"]), lines=lines)
     changed = _json(run_cli, "map", "check", str(path))
     assert changed["documents_read"] == 1
+    assert changed["documents_scanned"] == issued, "a changed document is not counted twice"
+    sandbox.officernd.create_invoice(
+        company=str(invoice["company"]),
+        location=str(invoice["location"]),
+        lines=[{"description": "Parking", "quantity": 1, "unitPrice": 10, **lines[0]}],
+    )
+    created = _json(run_cli, "map", "check", str(path))
+    assert created["documents_read"] >= 1 and created["documents_scanned"] == issued + 1
     assert any("4999" in gap["value"] for gap in changed["gaps"])  # type: ignore[attr-defined]
 
     refreshed = _json(run_cli, "map", "check", str(path), "--refresh")
     assert refreshed["incremental"] is False
-    assert refreshed["documents_read"] == refreshed["documents_scanned"] == issued
+    assert refreshed["documents_read"] == refreshed["documents_scanned"] == issued + 1
 
 
 def test_the_window_is_the_last_13_months_unless_since_or_all_history_says_otherwise(

@@ -193,7 +193,8 @@ def _fee_coverage(mapping: Mapping, groups: Sequence[FeeGroup]) -> tuple[Coverag
     names than it kept (one per booking), the map's policy covers any other name."""
     mapped = by_default = by_policy = 0
     gaps: list[Gap] = []
-    unseen = resolve_dimensions(mapping, "fees", OfficeRndValue(name="\x00 a name no key has"))
+    # What a name no key matches gets: the map's policy (a value with no id, code or name).
+    unseen = resolve_dimensions(mapping, "fees", OfficeRndValue())
     others_fail = isinstance(unseen, Unmapped) and unseen.outcome == "error"
     for group in groups:
         results = [(name, resolve_dimensions(mapping, "fees", name)) for name in group.names]

@@ -115,11 +115,14 @@ class UsageTally:
         if where:
             places.add(where)
 
-    def add(self, document: Record) -> None:
-        """Count one invoice or credit note (drafts are not synced, so they do not count)."""
+    def add(self, document: Record, *, new: bool = True) -> bool:
+        """Count one invoice or credit note (drafts are not synced, so they do not count);
+        ``new`` False: a document counted before, changed since (its values are added, the
+        count stays). Whether it counted at all (not a draft)."""
         if str(document.get("status") or "").lower() == "draft":
-            return
-        self.documents += 1
+            return False
+        if new:
+            self.documents += 1
         header_location = document.get("location")
         header = header_location if isinstance(header_location, str) and header_location else None
         if self._keep_headers and isinstance(document.get("_id"), str) and header:
@@ -146,6 +149,7 @@ class UsageTally:
                     group = self.fee_groups[key] = _FeeGroup(*key)
                 group.add(fee, _text(line, "description"), where)
         self._use("locations", header, header)
+        return True
 
     def header_location(self, document_id: str) -> str | None:
         return self._header_locations.get(document_id)

@@ -32,7 +32,7 @@ from orsync.state import DEFAULT_OVERLAP
 
 DEFAULT_MONTHS = 13
 # Only what the tally reads (lines whole: their references and description).
-SCAN_FIELDS = ("_id", "documentType", "status", "location", "date", "lines")
+SCAN_FIELDS = ("_id", "documentType", "status", "location", "date", "createdAt", "lines")
 # Where an all-history scan plans its createdAt windows (records created earlier are still
 # read: the first window is open); a window's scan plans them from its first day.
 ALL_HISTORY_PLAN = dt.timedelta(days=3 * 365)
@@ -170,9 +170,10 @@ def scan_usage(
     kept = _Saved.from_text(saved)
     if kept is not None and not request.refresh and kept.serves(wanted):
         since, tally = kept.since, kept.tally
-        query = _query(since).gte("modifiedAt", kept.cursor - DEFAULT_OVERLAP)
+        changed_from = kept.cursor - DEFAULT_OVERLAP
+        query = _query(since).gte("modifiedAt", changed_from)
         progress.start("changed documents", None)
-        read = _count(tally, client.iterate(RAW_PAYMENTS, query), progress)
+        read = _count(tally, client.iterate(RAW_PAYMENTS, query), progress, changed_from)
         incremental = True
     else:
         since, tally = wanted, UsageTally()
@@ -205,19 +206,40 @@ def _query(since: dt.date | None) -> Query:
     return query if since is None else query.gte("date", _day_start(since))
 
 
-def _count(tally: UsageTally, documents: Iterable[dict[str, Any]], progress: ScanProgress) -> int:
-    before, pending = tally.documents, 0
+def _count(
+    tally: UsageTally,
+    documents: Iterable[dict[str, Any]],
+    progress: ScanProgress,
+    created_from: dt.datetime | None = None,
+) -> int:
+    """Add ``documents`` to the tally; the issued ones read. With ``created_from`` (a read of
+    changes), one created earlier was counted by the kept scan: its values count, it does not."""
+    read = pending = 0
     for document in documents:
         if document.get("documentType") not in SYNCED_DOCUMENT_TYPES:
             continue
-        tally.add(document)
+        new = created_from is None or _created(document) >= created_from
+        read += tally.add(document, new=new)
         pending += 1
         if pending == PROGRESS_EVERY:
             progress.advance(pending)
             pending = 0
     if pending:
         progress.advance(pending)
-    return tally.documents - before  # issued ones: drafts are read but not counted
+    return read
+
+
+_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _created(document: dict[str, Any]) -> dt.datetime:
+    """When OfficeRnD created ``document`` (unknown: counted as new, the safe side of a count)."""
+    text = document.get("createdAt")
+    try:
+        created = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return _FUTURE
+    return created if created.tzinfo is not None else created.replace(tzinfo=dt.UTC)
 
 
 def _classify_fees(client: OfficeRndClient, tally: UsageTally) -> None:
