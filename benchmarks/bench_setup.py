@@ -22,9 +22,10 @@ Per size, in this order, each with the peak resident memory of this process whil
 Read bound of ``map init`` (OfficeRnD and Intacct are read at the same time, so the larger):
 
     OfficeRnD = (reference lists + ceil(documents in the window / 50) + ceil(companies / 50)
-                 + ceil(members / 50) + fee look-ups) * 50 ms / W
+                 + ceil(members billed personally / 50) + fee look-ups) * 50 ms / W
 
-(every member is read: the API documents no filter for "no company", the personally billed)
+(the members billed personally are the ones the documents name without a company, looked up
+by id after the scan; the bound leaves out that this look-up can only start once they are known)
     Intacct   = the catalog's requests as the model charges them, / C
 
 with W = 8, the reads one OfficeRnD client keeps in flight. The documents part alone (the
@@ -307,7 +308,7 @@ def report(rows: dict[str, Any]) -> None:
     init = rows["map init"]
     usage = init["result"].usage
     documents_pages = math.ceil(usage.read / 50)
-    customer_pages = math.ceil(ready["companies"] / 50) + math.ceil(ready["members"] / 50)
+    customer_pages = math.ceil(ready["companies"] / 50) + math.ceil(ready["personal"] / 50)
     officernd_pages = REFERENCE_LISTS + documents_pages + customer_pages + 1
     page_s = OFFICERND_REQUEST_MS / 1000 / OFFICERND_IN_FLIGHT
     officernd_bound = officernd_pages * page_s

@@ -150,3 +150,21 @@ def test_progress_lines_off_a_terminal_at_verbose(
     quiet = run_cli("--profile", "demo", "map", "check", str(tmp_path / "m.yaml"))
     assert "reading" not in quiet.stderr, "without -v a pipe gets no progress lines"
     logging.getLogger("orsync").handlers.clear()
+
+
+def test_init_looks_up_only_the_members_billed_personally_that_the_scan_saw(
+    run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str, tmp_path: Path
+) -> None:
+    personal = {
+        str(doc["member"]) for doc in _issued(sandbox) if doc.get("member") and not doc["company"]
+    }
+    assert personal and len(personal) < len(sandbox.officernd.records("members"))
+    sandbox.officernd.reset_request_counts()
+    init = _json(run_cli, "map", "init", "--output", str(tmp_path / "m.yaml"))
+    # Their "Customer Number" makes the member template, as it does for companies.
+    assert init["customer_ids"]["member"] == "ORD-{member.properties.Customer Number}"  # type: ignore[index]
+    assert sandbox.officernd.request_counts["GET /members"] == 1, "one look-up by id"
+    # A second init reads only changes, which name too few members: every member is read.
+    again = _json(run_cli, "map", "init", "--output", str(tmp_path / "m.yaml"), "--force")
+    assert again["documents_read"] == 0
+    assert again["customer_ids"] == init["customer_ids"]

@@ -75,6 +75,8 @@ def _scan(
     reference: ReferenceData,
     request: ScanRequest,
     progress: ScanProgress | None,
+    *,
+    members: bool = False,
 ) -> Usage:
     """The values in use, from the scan kept in the profile's state when it covers the window
     (then only changed documents are read), and the new scan kept for the next command."""
@@ -85,6 +87,7 @@ def _scan(
             request,
             saved=store.settings.usage_scan(),
             progress=progress,
+            personal_members=members,
         )
         store.settings.remember_usage_scan(text)
     return usage
@@ -147,29 +150,42 @@ CUSTOMER_WINDOWS = 8
 Customers = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 
-def _customers(officernd: OfficeRndClient) -> Customers:
-    """Companies and personally billed members, read over concurrent windows like documents."""
+def _customers_of(officernd: OfficeRndClient, collection: RawCollection) -> list[dict[str, Any]]:
+    """Every company (or member billed personally), over concurrent windows like documents."""
     now = dt.datetime.now(dt.UTC)
+    records = officernd.read_windowed(
+        collection,
+        Query().fields(*CUSTOMER_FIELDS),
+        start=now - CUSTOMERS_PLAN,
+        end=now,
+        windows=CUSTOMER_WINDOWS,
+        workers=SCAN_WORKERS,
+    )
+    return [_customer(r) for r in records if collection is RAW_COMPANIES or not r.get("company")]
 
-    def read(collection: RawCollection) -> list[dict[str, Any]]:
-        records = officernd.read_windowed(
-            collection,
-            Query().fields(*CUSTOMER_FIELDS),
-            start=now - CUSTOMERS_PLAN,
-            end=now,
-            windows=CUSTOMER_WINDOWS,
-            workers=SCAN_WORKERS,
-        )
-        return [
-            {"_id": r.get("_id"), "name": r.get("name"), "properties": r.get("properties") or {}}
-            for r in records
-            if collection is RAW_COMPANIES or not r.get("company")
-        ]
 
-    # Both at once: with the documents, three readers keep the session's reads in flight busy.
-    with ThreadPoolExecutor(1, thread_name_prefix="map-members") as pool:
-        members = pool.submit(read, RAW_MEMBERS)
-        return read(RAW_COMPANIES), members.result()
+def _customer(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "_id": record.get("_id"),
+        "name": record.get("name"),
+        "properties": record.get("properties") or {},
+    }
+
+
+def _members(officernd: OfficeRndClient, usage: Usage) -> list[dict[str, Any]]:
+    """The members billed personally: looked up by the ids the scan saw (50 a request, a few
+    at once), or, when the scan read only changes and so saw too few, every member read."""
+    if usage.personal_members is None:
+        return _customers_of(officernd, RAW_MEMBERS)
+    ids = sorted(usage.personal_members)
+    chunks = [ids[start : start + 50] for start in range(0, len(ids), 50)]
+
+    def look_up(chunk: list[str]) -> list[dict[str, Any]]:
+        query = Query().is_in("_id", chunk).fields(*CUSTOMER_FIELDS)
+        return [_customer(r) for r in officernd.iterate(RAW_MEMBERS, query)]
+
+    with ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="map-members") as pool:
+        return [member for found in pool.map(look_up, chunks) for member in found]
 
 
 def _proposal(customers: Customers, catalog: IntacctCatalog) -> CustomerIdProposal:
@@ -205,11 +221,13 @@ def init_mapping(
     ):
         # Intacct's catalog and OfficeRnD's customers are read while the documents are.
         catalog_read = pool.submit(load_catalog, live.intacct, with_customers=True)
-        customers_read = pool.submit(_customers, live.officernd)
+        companies_read = pool.submit(_customers_of, live.officernd, RAW_COMPANIES)
         reference = load_reference_data(live.officernd, with_fees=False)
-        usage = _scan(profile_name, live, reference, scan or ScanRequest(), progress)
+        usage = _scan(profile_name, live, reference, scan or ScanRequest(), progress, members=True)
+        # Members billed personally are a few of all members: looked up by the ids just seen.
+        members = _members(live.officernd, usage)
         catalog = catalog_read.result()
-        proposal = _proposal(customers_read.result(), catalog)
+        proposal = _proposal((companies_read.result(), members), catalog)
     draft = draft_mapping(
         usage.used,
         catalog,

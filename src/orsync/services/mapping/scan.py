@@ -32,7 +32,17 @@ from orsync.state import DEFAULT_OVERLAP
 
 DEFAULT_MONTHS = 13
 # Only what the tally reads (lines whole: their references and description).
-SCAN_FIELDS = ("_id", "documentType", "status", "location", "date", "createdAt", "lines")
+SCAN_FIELDS = (
+    "_id",
+    "documentType",
+    "status",
+    "location",
+    "date",
+    "createdAt",
+    "company",
+    "member",
+    "lines",
+)
 # Where an all-history scan plans its createdAt windows (records created earlier are still
 # read: the first window is open); a window's scan plans them from its first day.
 ALL_HISTORY_PLAN = dt.timedelta(days=3 * 365)
@@ -99,13 +109,16 @@ class Usage:
 
     ``documents``: the documents the values come from (every scan kept so far); ``read``: the
     documents this command read; ``since``: the window's first day (None: all history);
-    ``incremental``: only changes since the kept scan were read."""
+    ``incremental``: only changes since the kept scan were read; ``personal_members``: the
+    members billed personally (no company) in the window, when asked for and the whole window
+    was read (None otherwise)."""
 
     used: ValuesInUse
     documents: int
     read: int
     since: dt.date | None
     incremental: bool
+    personal_members: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -160,14 +173,17 @@ def scan_usage(
     saved: str | None,
     now: dt.datetime | None = None,
     progress: ScanProgress | None = None,
+    personal_members: bool = False,
 ) -> tuple[Usage, str]:
     """The values in use for ``request``, and the text to keep for the next scan.
 
-    ``saved`` is the text the previous scan returned (None: none kept)."""
+    ``saved`` is the text the previous scan returned (None: none kept). ``personal_members``:
+    also note who is billed personally (``map init``'s customer ids), when the window is read."""
     started = now or utc_now()
     wanted = request.first_day(started.date())
     progress = progress or NoScanProgress()
     kept = _Saved.from_text(saved)
+    members: set[str] | None = None
     if kept is not None and not request.refresh and kept.serves(wanted):
         since, tally = kept.since, kept.tally
         changed_from = kept.cursor - DEFAULT_OVERLAP
@@ -189,12 +205,14 @@ def scan_usage(
         )
         total = kept.tally.documents if kept is not None and kept.since == since else None
         progress.start("documents", total)
-        read = _count(tally, documents, progress)
+        members = set[str]() if personal_members else None
+        read = _count(tally, documents, progress, members=members)
         incremental = False
     _classify_fees(client, tally)
     used = _values(tally, reference)
     text = _Saved(since, started, tally).to_text()
-    return Usage(used, tally.documents, read, since, incremental), text
+    billed = frozenset(members) if members is not None else None
+    return Usage(used, tally.documents, read, since, incremental, billed), text
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -211,6 +229,8 @@ def _count(
     documents: Iterable[dict[str, Any]],
     progress: ScanProgress,
     created_from: dt.datetime | None = None,
+    *,
+    members: set[str] | None = None,
 ) -> int:
     """Add ``documents`` to the tally; the issued ones read. With ``created_from`` (a read of
     changes), one created earlier was counted by the kept scan: its values count, it does not."""
@@ -219,7 +239,11 @@ def _count(
         if document.get("documentType") not in SYNCED_DOCUMENT_TYPES:
             continue
         new = created_from is None or _created(document) >= created_from
-        read += tally.add(document, new=new)
+        counted = tally.add(document, new=new)
+        read += counted
+        member = document.get("member")
+        if members is not None and counted and member and not document.get("company"):
+            members.add(str(member))
         pending += 1
         if pending == PROGRESS_EVERY:
             progress.advance(pending)
