@@ -1,6 +1,7 @@
 """``orsync map``: write a mapping from both systems (init), check one (check), preview postings
 (show). One function per command; each opens the profile's connections itself and writes
-nothing except ``init``'s file.
+nothing except ``init``'s file and, for init and a live check, the scan of the values in use
+kept in the profile's state (``meta`` table; created if the profile has no state yet).
 
 Which file: the one given, else the profile's mapping (``profile.sync.mapping``, set by
 ``orsync connect --mapping``), else ``mappings.yaml`` in the current directory
