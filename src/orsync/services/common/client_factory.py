@@ -66,6 +66,7 @@ class Connections:
     _http: tuple[httpx.Client, ...]
 
     def close(self) -> None:
+        self.intacct.close()
         for http in self._http:
             http.close()
 
@@ -81,6 +82,7 @@ def open_connections(
     """Both clients for ``profile``, closed on exit. Transports are injectable for tests."""
     intacct_http = build_intacct_http(intacct_transport)
     officernd_http = build_officernd_http(transport=officernd_transport)
+    connections: Connections | None = None
     try:
         connections = Connections(
             intacct=IntacctClient(intacct_http, intacct_settings(profile_name, profile)),
@@ -97,5 +99,7 @@ def open_connections(
         )
         yield connections
     finally:
+        if connections is not None:
+            connections.intacct.close()  # its write slots finish before the HTTP client goes
         intacct_http.close()
         officernd_http.close()

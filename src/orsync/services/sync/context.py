@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerView
-from orsync.intacct import IntacctClient
+from orsync.intacct import IntacctClient, WritePipeline
 from orsync.mapping import Mapping
 from orsync.officernd import OfficeRndClient
 from orsync.services.common import check_day
@@ -115,6 +115,15 @@ class RunContext:
     batch_size: int = 50
     max_in_flight: int = 2
     _resolver: MappingResolver | None = None
+    _writes: WritePipeline | None = None
+
+    @property
+    def writes(self) -> WritePipeline:
+        """The run's one write path to Intacct, shared by customers and documents: batches
+        fill across chunks and stages, and the company's request slots stay busy."""
+        if self._writes is None:
+            self._writes = WritePipeline(self.intacct, batch_size=self.batch_size)
+        return self._writes
 
     @property
     def resolver(self) -> MappingResolver:

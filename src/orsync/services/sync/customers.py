@@ -233,7 +233,8 @@ class CustomerDesk:
         if not sends:
             return
         try:
-            outcomes = list(ctx.intacct.write([f for f, _ in sends]))
+            # Ahead of queued document batches: this chunk's documents wait for these.
+            outcomes = ctx.writes.write_now([f for f, _ in sends])
         except Exception as error:
             with ledger.batch():
                 for _function, action in sends:
