@@ -113,8 +113,9 @@ class WritePipeline:
     ) -> list[Outcome]:
         """Send ``functions`` ahead of every queued batch and wait for their outcomes only.
 
-        A partial last batch is filled with functions other lanes buffered for the same
-        entity (their outcomes go to their lanes). Raises the error of a request that raised.
+        While the slots have a round of batches queued, a partial last batch is filled with
+        functions other lanes buffered for the same entity (their outcomes go to their lanes).
+        Raises the error of a request that raised.
         """
         collected: list[Outcome] = []
         lane: Lane[None] = self.lane(
@@ -122,11 +123,15 @@ class WritePipeline:
         )
         items = [_Item(f, entity, None, lane) for f in functions]
         lane.outstanding += len(items)
+        with self._lock:
+            # Spare room is filled only while the slots have a round of work queued: the
+            # caller waits for the whole request, and a slot must not idle meanwhile.
+            fill = len(self._ready) >= self._client.max_in_flight
         for start in range(0, len(items), self._batch_size):
             batch = items[start : start + self._batch_size]
             room = self._batch_size - len(batch)
             buffer = self._buffers.get(entity)
-            if room and buffer:
+            if fill and room and buffer:
                 batch.extend(buffer[:room])
                 del buffer[:room]
             self._dispatch(_Batch(entity, batch), urgent=True)
