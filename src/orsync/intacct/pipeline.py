@@ -102,7 +102,6 @@ class WritePipeline:
         self._done: queue.SimpleQueue[_Batch] = queue.SimpleQueue()
         self._futures: set[Future[None]] = set()
         self._dispatched = 0  # batches handed to the pool whose outcome is not consumed yet
-        self.requests = 0
 
     def lane(self, on_outcomes: OutcomeHandler[T], on_lost: LostHandler[T]) -> Lane[T]:
         """A stream of writes whose outcomes go to these handlers."""
@@ -140,13 +139,6 @@ class WritePipeline:
         if lane.error is not None:
             raise lane.error
         return collected
-
-    def flush(self) -> None:
-        """Send what every lane buffered and wait for every outcome."""
-        for entity in [e for e, items in self._buffers.items() if items]:
-            self._dispatch(_Batch(entity, self._buffers.pop(entity)))
-        while self._dispatched:
-            self._consume_one()
 
     def close(self, *, cancel: bool = False) -> None:
         """Wait for the requests dispatched to finish (``cancel``: those not started yet are
@@ -194,7 +186,6 @@ class WritePipeline:
         with self._lock:
             (self._urgent if urgent else self._ready).append(batch)
         self._dispatched += 1
-        self.requests += 1
         future = self._client.submit(self._run_next)
         with self._lock:
             self._futures.add(future)
@@ -275,7 +266,6 @@ class Lane(Generic[T]):
                 continue
             self.outstanding += 1
             self._pipeline._buffer(item)
-        self._raise_pending_error()
 
     def flush(self) -> None:
         """Send what this lane buffered and wait for each of its outcomes."""
