@@ -315,3 +315,19 @@ def test_clear_empties_the_ledger_or_only_some_kinds(store: StateStore) -> None:
     assert set(ledger.counts()) == {"invoice", "credit_note"}
     assert ledger.clear() == 2
     assert ledger.counts() == {}
+
+
+def test_a_document_gone_from_intacct_is_forgotten_and_posted_again_under_a_new_controlid(
+    store: StateStore,
+) -> None:
+    ledger = store.ledger
+    first = ledger.mark_sending(INV, "inv1", "v1")
+    ledger.confirm(INV, "inv1", TargetKeys(key="8346", number="INV-0001"))
+    ledger.forget_target(INV, "inv1")
+    row = ledger.get(INV, "inv1")
+    assert row is not None and row.status is Status.PLANNED
+    assert row.target.key is None and row.confirmed_version is None and row.error is None
+    again = ledger.mark_sending(INV, "inv1", "v1", action="create")
+    assert again.controlid != first.controlid  # Intacct executed the first: uniqueid refuses it
+    ledger.forget_target(INV, "never-sent")  # no row: nothing to forget
+    assert ledger.get(INV, "never-sent") is None

@@ -272,6 +272,22 @@ class Ledger(LedgerReads):
         )
         return self._save(conn, old, new)
 
+    def forget_target(self, kind: str, source_id: str) -> None:
+        """The row no longer points at any Intacct document (reconcile found it gone): sync
+        then plans a create. Its send round jumps past every round used so far (as ``adopt``
+        does), so the new create's controlid differs from the one Intacct already executed
+        for the deleted document and ``uniqueid`` does not refuse it as a repeat. No row: no
+        change."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE ledger SET status = 'planned', confirmed_version = NULL, "
+                "target_key = NULL, target_number = NULL, target_entity = NULL, "
+                "controlid = NULL, send_round = MAX(send_round + 1, ?), attempts = 0, "
+                "error_code = NULL, error_message = NULL, error_field = NULL, "
+                "error_hint = NULL, status_at = ? WHERE kind = ? AND source_id = ?",
+                (int(self._db.now().timestamp()), self._db.now_text(), check_kind(kind), source_id),
+            )
+
     def clear(self, kinds: Iterable[str] | None = None) -> int:
         """Delete the ledger's rows (of ``kinds`` only, if given); returns how many."""
         with self._db.transaction() as conn:

@@ -13,16 +13,10 @@ then let sync's own document desk plan and write those documents, read from Offi
 
 The documents are then written by ``run_sync`` with ``SyncOptions(document_ids=...)``: sync
 reads them from OfficeRnD by id and plans and writes them like any other run (its lock, its run
-record, its lookups before any resend), moving no cursor.
-
-ADAPTER NOTE: the ledger cannot yet say "that document is gone from Intacct", so
-:func:`_forget` updates the row in one statement; it belongs upstream as
-``Ledger.forget_target``.
-"""
+record, its lookups before any resend), moving no cursor."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,12 +56,12 @@ def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[
             # before the first document that needs it (instead of "Invalid Customer").
             ref = outcome.customer_refs.get(finding.number or "")
             if ref is not None:
-                _forget(store, *ref)
+                store.ledger.forget_target(*ref)
             continue
         if finding.source_id is None:
             continue
         if finding.fix.action == "post":
-            _forget(store, finding.kind, finding.source_id)
+            store.ledger.forget_target(finding.kind, finding.source_id)
         elif finding.fix.action in ("update", "reverse") and finding.fix.target_key:
             key = finding.fix.target_key
             adoptions.append(
@@ -111,20 +105,3 @@ def sync_documents(
     result.problems = [p for p in document.get("problems", []) if isinstance(p, dict)]
     result.unconfirmed = int(synced.summary.unconfirmed_left or 0)
     return result
-
-
-def _forget(store: StateStore, kind: str, source_id: str) -> None:
-    """The row no longer points at any Intacct document (see the adapter note): sync then
-    plans a create. Its send round jumps past every round used so far (as ``adopt`` does), so
-    the new create's controlid differs from the one Intacct already executed for the
-    deleted document and ``uniqueid`` does not refuse it as a repeat."""
-    db = store.ledger._db
-    with db.transaction() as conn:
-        conn.execute(
-            "UPDATE ledger SET status = 'planned', confirmed_version = NULL, target_key = NULL, "
-            "target_number = NULL, target_entity = NULL, controlid = NULL, "
-            "send_round = MAX(send_round + 1, ?), attempts = 0, error_code = NULL, "
-            "error_message = NULL, error_field = NULL, error_hint = NULL, status_at = ? "
-            "WHERE kind = ? AND source_id = ?",
-            (int(time.time()), db.now_text(), kind, source_id),
-        )
