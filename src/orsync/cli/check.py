@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from orsync.cli.context import AppContext
+from orsync.errors import ExitCode
 
 if TYPE_CHECKING:
     from orsync.services.setup import CheckResult
@@ -49,7 +50,7 @@ def test_command(
         state.output.json(
             {
                 "schema": "orsync.test/1",
-                "ok": code == 0,
+                "ok": code == ExitCode.OK,
                 "exit_code": int(code),
                 "profiles": [
                     {

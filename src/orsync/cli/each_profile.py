@@ -10,6 +10,7 @@ import typer
 
 from orsync.cli import context as ctx_module
 from orsync.cli.context import AppContext
+from orsync.errors import ExitCode
 
 AllProfilesOption = Annotated[
     bool, typer.Option("--all-profiles", help="Run for every configured profile.")
@@ -77,7 +78,7 @@ def run_for_all_profiles(
             {
                 "schema": "orsync.all-profiles/1",
                 "command": command,
-                "ok": code == 0,
+                "ok": code == ExitCode.OK,
                 "exit_code": code,
                 "profiles": [run.to_dict() for run in runs],
             }

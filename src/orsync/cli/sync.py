@@ -13,7 +13,7 @@ import typer
 
 from orsync.cli.context import AppContext, JsonOption
 from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
-from orsync.errors import UsageError
+from orsync.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -180,7 +180,7 @@ def _render(state: AppContext, result: SyncResult, options: SyncOptions) -> None
         _render_plan(state, result.plan, result.summary)
         return
     summary = result.summary
-    if state.quiet and result.exit_code == 0:
+    if state.quiet and result.exit_code == ExitCode.OK:
         return
     if out.interactive:
         _summary_table(state, summary)

@@ -398,8 +398,8 @@ def _run_against(
                 per_minute=options.live_activity,
                 step=step,
             )
-        if not report.live.in_step and report.exit_code == 0:
-            report.exit_code = 1
+        if not report.live.in_step and report.exit_code == ExitCode.OK:
+            report.exit_code = ExitCode.PARTIAL
     step("Stopping the sandbox.")
     return report
 
