@@ -50,6 +50,11 @@ def test_the_cli_uses_no_private_typer_or_click_module() -> None:
         ("status", "--profile=ghost"),
         ("sync", "--dry-run", "-p", "ghost", "-vv", "--no-color"),
         ("map", "show", "--sample", "1", "-q", "--profile", "ghost", "--debug"),
+        ("status", "-pghost"),
+        ("sync", "--dry-run", "-qv", "-p", "ghost"),
+        ("status", "-qp", "ghost"),
+        ("status", "-vqpghost"),
+        ("status", "--verbose", "--profile", "ghost"),
     ],
 )
 def test_global_options_are_accepted_after_the_command(
@@ -77,6 +82,17 @@ def test_global_options_after_the_command_mean_what_they_mean_before_it() -> Non
         "show",
     ]
     assert hoist_global_options(["sync", "--version"]) == ["--version", "sync"]
+    # Short options as Click reads them: clustered, and -p with its value attached.
+    assert hoist_global_options(["sync", "-qv", "-pco2"]) == ["-qv", "-pco2", "sync"]
+    assert hoist_global_options(["-qp", "co2", "sync", "-v"]) == ["-qp", "co2", "-v", "sync"]
+    assert hoist_global_options(["map", "init", "-o", "m.yaml", "-qp", "b"]) == [
+        "-qp",
+        "b",
+        "map",
+        "init",
+        "-o",
+        "m.yaml",
+    ]
     # A command's own --json means the global one already; nothing after -- moves.
     assert hoist_global_options(["sync", "--json", "--", "-q"]) == ["sync", "--json", "--", "-q"]
 
