@@ -4,6 +4,7 @@ wherever they are typed, and every command a hint suggests one that orsync accep
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 
@@ -247,3 +248,63 @@ def test_every_command_documents_its_exit_codes(
 )
 def test_date_options_show_date(run_cli: CliRunner, command: tuple[str, ...], option: str) -> None:
     assert re.search(rf"{option} DATE\b", help_of(run_cli, *command))
+
+
+def test_a_suggested_command_names_the_profile_it_is_about() -> None:
+    from orsync.hints import name_profile, name_profile_in
+
+    assert name_profile("run `orsync sync --retry-failed`", "co 2") == (
+        "run `orsync --profile 'co 2' sync --retry-failed`"
+    )
+    assert name_profile("(orsync listen --register sets it up)", "b") == (
+        "(orsync --profile b listen --register sets it up)"
+    )
+    # Already named, not a profile's own command, or no profile chosen: as written.
+    for text in (
+        "run `orsync --profile b connect`",
+        "Run `orsync --help` to see its options.",
+        "`orsync sandbox` and `orsync profiles list`",
+        "what orsync sync posted",
+    ):
+        assert name_profile(text, "b") == text
+    assert name_profile("run `orsync sync`", None) == "run `orsync sync`"
+    document = {
+        "fix": "run `orsync sync`",
+        "number": "`orsync sync`",
+        "rows": [{"hint": "`orsync test`"}],
+    }
+    assert name_profile_in(document, "b") == {
+        "fix": "run `orsync --profile b sync`",
+        "number": "`orsync sync`",  # data read from a service is printed as read
+        "rows": [{"hint": "`orsync --profile b test`"}],
+    }
+
+
+def test_a_hint_for_a_profile_other_than_the_default_names_it(run_cli: CliRunner) -> None:
+    from orsync.config import IntacctSettings, OfficeRndSettings, Profile, load_config, save_config
+    from orsync.env import default_config_path
+
+    profile = Profile(
+        intacct=IntacctSettings(
+            url="https://api.intacct.com/ia/xml/xmlgw.phtml",
+            sender_id="s",
+            company_id="c",
+            user_id="u",
+        ),
+        officernd=OfficeRndSettings(
+            org="o",
+            client_id="i",
+            api_url="https://app.officernd.com",
+            token_url="https://identity.officernd.com/oauth/token",
+        ),
+    )
+    path = default_config_path()
+    save_config(path, load_config(path).with_profile("main", profile).with_profile("b", profile))
+
+    result = run_cli("--profile", "b", "status", "--run", "9")
+    assert "`orsync --profile b sync`" in result.stderr, result.stderr
+    result = run_cli("status", "--run", "9", "--json", "-p", "b")
+    assert "`orsync --profile b sync`" in json.loads(result.stdout)["error"]["hint"]
+    # The default profile, chosen by default: its hints run as printed.
+    result = run_cli("status", "--run", "9")
+    assert "`orsync sync` starts" in result.stderr, result.stderr

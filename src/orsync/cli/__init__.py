@@ -202,11 +202,13 @@ TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on"})
 
 
 def _report(error: OrsyncError) -> None:
+    from orsync.hints import name_profile
     from orsync.redact import redact
 
-    sys.stderr.write(f"error: {redact(error.message)}\n")
+    profile = ctx_module.current.hint_profile
+    sys.stderr.write(f"error: {name_profile(redact(error.message), profile)}\n")
     if error.hint:
-        sys.stderr.write(f"hint: {redact(error.hint)}\n")
+        sys.stderr.write(f"hint: {name_profile(redact(error.hint), profile)}\n")
 
 
 def main(argv: list[str] | None = None) -> None:
