@@ -302,6 +302,7 @@ def test_a_hint_for_a_profile_other_than_the_default_names_it(run_cli: CliRunner
     save_config(path, load_config(path).with_profile("main", profile).with_profile("b", profile))
 
     result = run_cli("--profile", "b", "status", "--run", "9")
+    assert result.exit_code == 2  # a run number that does not exist is mistyped, as --run 0
     assert "`orsync --profile b sync`" in result.stderr, result.stderr
     result = run_cli("status", "--run", "9", "--json", "-p", "b")
     assert "`orsync --profile b sync`" in json.loads(result.stdout)["error"]["hint"]

@@ -32,7 +32,8 @@ def status_command(
 
     Reads the state only (safe beside a running sync).
 
-    Exit codes: 0 whatever it shows; 78 no such profile, or an unreadable state file.
+    Exit codes: 0 whatever it shows; 2 usage error (--run N: no such run); 78 no such
+    profile, or an unreadable state file.
     """
     from orsync.services.status import profile_status
 
