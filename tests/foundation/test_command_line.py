@@ -309,3 +309,13 @@ def test_a_hint_for_a_profile_other_than_the_default_names_it(run_cli: CliRunner
     # The default profile, chosen by default: its hints run as printed.
     result = run_cli("status", "--run", "9")
     assert "`orsync sync` starts" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["sync", "status", "reconcile"])
+def test_jobs_without_all_profiles_is_a_usage_error(run_cli: CliRunner, command: str) -> None:
+    result = run_cli(command, "--jobs", "2")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (
+        "error: --jobs applies to --all-profiles only\n"
+        f"hint: Run `orsync {command} --all-profiles --jobs 2`, or leave --jobs out.\n"
+    )

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
-from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
+from orsync.cli.each_profile import (
+    AllProfilesOption,
+    JobsOption,
+    no_jobs_without_all_profiles,
+    run_for_all_profiles,
+)
 from orsync.errors import UsageError
 
 if TYPE_CHECKING:
@@ -54,7 +59,7 @@ def sync_command(
         bool, typer.Option("--dry-run", help="Print the exact plan; write nothing anywhere.")
     ] = False,
     all_profiles: AllProfilesOption = False,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Post new and changed customers, invoices and credit notes to Intacct.
@@ -73,6 +78,9 @@ def sync_command(
     if all_profiles:
         run_for_all_profiles(state, "sync", jobs, _profile_summary)
         return
+    no_jobs_without_all_profiles(
+        jobs, f"Run `orsync sync --all-profiles --jobs {jobs}`, or leave --jobs out."
+    )
     options = SyncOptions(
         full=full,
         since=_since(since),
