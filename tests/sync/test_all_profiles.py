@@ -116,3 +116,25 @@ def test_the_worst_exit_code_is_the_one_to_act_on() -> None:
     assert worst([1, 78, 69]) == 69
     assert worst([0, 0]) == 0
     assert worst([77, 70]) == 70
+
+
+def test_a_profile_line_gives_its_totals_as_the_summary_does() -> None:
+    """--all-profiles said "(14 invoice created 47370.08 EUR, 1 credit_note created ...)"
+    where the profile's own summary says "created 14 invoices in the top level: 47,370.08
+    EUR": one wording, with the thousands separated, for the same figures."""
+    from orsync.cli.sync import _profile_summary
+
+    document = {
+        "counts": {"invoices": {"created": 14}, "credit_notes": {"created": 1}},
+        "totals": [
+            {"entity": None, "currency": "EUR", "kind": "invoice", "action": "created"}
+            | {"count": 14, "amount": "47370.08"},
+            {"entity": "US", "currency": "USD", "kind": "credit_note", "action": "created"}
+            | {"count": 1, "amount": "597.72"},
+        ],
+    }
+    assert _profile_summary(document) == (
+        "customers: nothing to do; invoices: 14 created; credit notes: 1 created"
+        " (created 14 invoices in the top level: 47,370.08 EUR;"
+        " created 1 credit note in US: 597.72 USD)"
+    )

@@ -204,15 +204,23 @@ def _render(state: AppContext, result: SyncResult, options: SyncOptions) -> None
 DOCUMENT_LABELS = {"invoice": "invoices", "credit_note": "credit notes"}
 
 
+def total_text(row: dict[str, Any]) -> str:
+    """``created 14 invoices in UK: 47,370.08 GBP``: one total of a run, as every summary
+    (one profile's, and each line of --all-profiles) says it."""
+    count = int(row["count"])
+    kind = str(row["kind"])
+    label = DOCUMENT_LABELS.get(kind, kind) if count != 1 else kind.replace("_", " ")
+    return (
+        f"{row['action']} {count} {label} in {row['entity'] or 'the top level'}: "
+        f"{Decimal(str(row['amount'])):,.2f} {row['currency']}"
+    )
+
+
 def _totals(state: AppContext, summary: SyncSummary) -> None:
     """What the run wrote, per entity and currency, for how much."""
     out = state.output
     for row in summary.totals_list():
-        kind = DOCUMENT_LABELS.get(row["kind"], row["kind"])
-        out.line(
-            f"  {row['action']} {row['count']} {kind} in {row['entity'] or 'the top level'}: "
-            f"{Decimal(row['amount']):,.2f} {row['currency']}"
-        )
+        out.line(f"  {total_text(row)}")
     if summary.totals and summary.run_id is not None:
         out.line(f"  (each document: `orsync status --run {summary.run_id}`)")
 
@@ -228,12 +236,8 @@ def _profile_summary(document: dict[str, Any]) -> str:
     ):
         shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.get(stage, {}).items() if n)
         parts.append(f"{label}: {shown or 'nothing to do'}")
-    posted = [
-        f"{t['count']} {t['kind']} {t['action']} {t['amount']} {t['currency']}"
-        + (f" in {t['entity']}" if t["entity"] else "")
-        for t in document.get("totals", [])
-    ]
-    return "; ".join(parts) + (f" ({', '.join(posted)})" if posted else "")
+    posted = [total_text(t) for t in document.get("totals", [])]
+    return "; ".join(parts) + (f" ({'; '.join(posted)})" if posted else "")
 
 
 def _summary_line(summary: SyncSummary) -> str:
