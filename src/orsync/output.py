@@ -202,6 +202,12 @@ class _PlainFormatter(logging.Formatter):
         stamp = datetime.fromtimestamp(record.created, tz=UTC)
         return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """One line per record (a request body logged with -vv included): a line that began
+        with "<request>" had no time, level or profile for grep to find. A traceback, added
+        after the message, keeps its lines."""
+        return " ".join(part for part in super().formatMessage(record).splitlines() if part)
+
 
 def _level_for(settings: OutputSettings) -> int:
     if settings.quiet:
