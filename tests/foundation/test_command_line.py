@@ -191,6 +191,21 @@ def test_a_mistyped_profile_name_gets_a_did_you_mean(run_cli: CliRunner) -> None
     )
 
 
+@pytest.mark.parametrize("command", ["show", "remove"])
+def test_a_mistyped_profile_argument_gets_the_command_with_the_name(
+    run_cli: CliRunner, command: str
+) -> None:
+    """`profiles show NAME` takes the name as an argument; "Use --profile production" sent the
+    user to a global option that `profiles show` does not read."""
+    from tests.foundation.profiles_data import write_profiles
+
+    write_profiles("production", "staging")
+    args = ("profiles", command, "prodution", *(("--yes",) if command == "remove" else ()))
+    result = run_cli(*args)
+    assert result.exit_code == 78
+    assert f"hint: Use `orsync profiles {command} production`, or run" in result.stderr
+
+
 def help_of(run_cli: CliRunner, *command: str) -> str:
     result = run_cli(*command, "--help")
     assert result.exit_code == 0, result.stderr
