@@ -148,7 +148,8 @@ def select_profile(
     config: Config, name: str | None, path: Path, *, named_by: str = "--profile"
 ) -> tuple[str, Profile]:
     """The named profile, or the default one; ProfileNotFound names what exists and where the
-    name came from (``named_by``: the option, or the variable cron's crontab sets)."""
+    name came from (``named_by``: the option, the variable cron's crontab sets, or the command
+    that takes it as an argument, such as ``orsync profiles show``)."""
     chosen = name or config.default_profile
     if chosen is None:
         raise ProfileNotFound(
@@ -172,8 +173,14 @@ def select_profile(
 def _unknown_profile_hint(chosen: str, close: str | None, config: Config, named_by: str) -> str:
     create = f"run `orsync --profile {chosen} connect` to create it."
     if close is not None:
-        use = f"{named_by} {close}" if named_by.startswith("-") else f"{named_by}={close}"
+        if named_by.startswith("orsync "):  # a command's argument: `orsync profiles show NAME`
+            use = f"`{named_by} {close}`"
+        elif named_by.startswith("-"):
+            use = f"{named_by} {close}"
+        else:
+            use = f"{named_by}={close}"
         return f"Use {use}, or {create}"
     if config.profiles:
-        return f"Name one of them with {named_by}, or {create}"
+        how = f"`{named_by} NAME`" if named_by.startswith("orsync ") else named_by
+        return f"Name one of them with {how}, or {create}"
     return create[0].upper() + create[1:]

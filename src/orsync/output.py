@@ -32,6 +32,7 @@ class OutputSettings:
     verbose: int = 0
     no_color: bool = False
     profile: str | None = None
+    hint_profile: str | None = None  # the profile suggested commands name (None: the default)
 
 
 def _wants_no_color(no_color: bool) -> bool:
@@ -80,6 +81,9 @@ class Output:
         """Print one JSON document on stdout, and nothing else ever goes there."""
         # Redacted value by value *before* serialising: json.dumps escapes a secret holding
         # `"`, `\\` or non-ASCII characters into text the secret no longer matches.
+        from orsync.hints import name_profile_in
+
+        document = name_profile_in(document, self.settings.hint_profile)
         text = json.dumps(redact_values(document), indent=2, sort_keys=False)
         sys.stdout.write(redact(text) + "\n")
         sys.stdout.flush()
@@ -89,6 +93,7 @@ class Output:
         """A human-readable result on stdout (tables, summaries). Off a terminal no line ends
         in padding: a table's cells are padded to the column's width, which in a pipe (no
         wrapping) is the longest cell's, hundreds of spaces at a line's end."""
+        renderable = self._named_cells(renderable)
         if self.stdout.is_terminal:
             self.stdout.print(renderable)
             return
@@ -98,12 +103,32 @@ class Output:
         self.stdout.file.write(text + "\n")
         self.stdout.file.flush()
 
+    def _named_cells(self, renderable: Any) -> Any:
+        """A text, or a table whose text cells, with each suggested command naming the profile
+        (before rendering, so that a longer cell still fits its column)."""
+        from rich.table import Table
+
+        if isinstance(renderable, str):
+            return self._named(renderable)
+        if isinstance(renderable, Table):
+            for column in renderable.columns:
+                column._cells = [  # Rich keeps a column's cells here
+                    self._named(cell) if isinstance(cell, str) else cell for cell in column._cells
+                ]
+        return renderable
+
     def line(self, text: str) -> None:
         """A plain line of result text on stdout; never interpreted as markup."""
-        self.stdout.print(redact(text), markup=False, highlight=False)
+        self.stdout.print(self._named(redact(text)), markup=False, highlight=False)
 
     def warn(self, text: str) -> None:
-        self.stderr.print(redact(text), markup=False, highlight=False, style="yellow")
+        self.stderr.print(self._named(redact(text)), markup=False, highlight=False, style="yellow")
+
+    def _named(self, text: str) -> str:
+        """Each command the text suggests, given the profile this run is for."""
+        from orsync.hints import name_profile
+
+        return name_profile(text, self.settings.hint_profile)
 
 
 def redact_values(document: Any) -> Any:
@@ -156,12 +181,32 @@ class _ProfileFilter(logging.Filter):
         return True
 
 
+class _HintFilter(logging.Filter):
+    """Each command a log line suggests names the profile (after RedactingFilter rendered it)."""
+
+    def __init__(self, profile: str | None) -> None:
+        super().__init__()
+        self.profile = profile
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from orsync.hints import name_profile
+
+        record.msg = name_profile(str(record.msg), self.profile)
+        return True
+
+
 class _PlainFormatter(logging.Formatter):
     """``2026-11-26T10:02:11Z WARNING main message`` — greppable, no colour."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         stamp = datetime.fromtimestamp(record.created, tz=UTC)
         return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """One line per record (a request body logged with -vv included): a line that began
+        with "<request>" had no time, level or profile for grep to find. A traceback, added
+        after the message, keeps its lines."""
+        return " ".join(part for part in super().formatMessage(record).splitlines() if part)
 
 
 def _level_for(settings: OutputSettings) -> int:
@@ -197,6 +242,7 @@ def configure_logging(settings: OutputSettings, stream: IO[str] | None = None) -
         handler.setFormatter(_PlainFormatter("%(asctime)s %(levelname)s %(profile)s %(message)s"))
     handler.addFilter(_ProfileFilter(settings.profile))
     handler.addFilter(RedactingFilter())
+    handler.addFilter(_HintFilter(settings.hint_profile))
     logger.addHandler(handler)
     logger.setLevel(_level_for(settings))
     logger.propagate = False

@@ -4,6 +4,7 @@ wherever they are typed, and every command a hint suggests one that orsync accep
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 
@@ -50,6 +51,11 @@ def test_the_cli_uses_no_private_typer_or_click_module() -> None:
         ("status", "--profile=ghost"),
         ("sync", "--dry-run", "-p", "ghost", "-vv", "--no-color"),
         ("map", "show", "--sample", "1", "-q", "--profile", "ghost", "--debug"),
+        ("status", "-pghost"),
+        ("sync", "--dry-run", "-qv", "-p", "ghost"),
+        ("status", "-qp", "ghost"),
+        ("status", "-vqpghost"),
+        ("status", "--verbose", "--profile", "ghost"),
     ],
 )
 def test_global_options_are_accepted_after_the_command(
@@ -77,6 +83,17 @@ def test_global_options_after_the_command_mean_what_they_mean_before_it() -> Non
         "show",
     ]
     assert hoist_global_options(["sync", "--version"]) == ["--version", "sync"]
+    # Short options as Click reads them: clustered, and -p with its value attached.
+    assert hoist_global_options(["sync", "-qv", "-pco2"]) == ["-qv", "-pco2", "sync"]
+    assert hoist_global_options(["-qp", "co2", "sync", "-v"]) == ["-qp", "co2", "-v", "sync"]
+    assert hoist_global_options(["map", "init", "-o", "m.yaml", "-qp", "b"]) == [
+        "-qp",
+        "b",
+        "map",
+        "init",
+        "-o",
+        "m.yaml",
+    ]
     # A command's own --json means the global one already; nothing after -- moves.
     assert hoist_global_options(["sync", "--json", "--", "-q"]) == ["sync", "--json", "--", "-q"]
 
@@ -174,6 +191,21 @@ def test_a_mistyped_profile_name_gets_a_did_you_mean(run_cli: CliRunner) -> None
     )
 
 
+@pytest.mark.parametrize("command", ["show", "remove"])
+def test_a_mistyped_profile_argument_gets_the_command_with_the_name(
+    run_cli: CliRunner, command: str
+) -> None:
+    """`profiles show NAME` takes the name as an argument; "Use --profile production" sent the
+    user to a global option that `profiles show` does not read."""
+    from tests.foundation.profiles_data import write_profiles
+
+    write_profiles("production", "staging")
+    args = ("profiles", command, "prodution", *(("--yes",) if command == "remove" else ()))
+    result = run_cli(*args)
+    assert result.exit_code == 78
+    assert f"hint: Use `orsync profiles {command} production`, or run" in result.stderr
+
+
 def help_of(run_cli: CliRunner, *command: str) -> str:
     result = run_cli(*command, "--help")
     assert result.exit_code == 0, result.stderr
@@ -231,3 +263,74 @@ def test_every_command_documents_its_exit_codes(
 )
 def test_date_options_show_date(run_cli: CliRunner, command: tuple[str, ...], option: str) -> None:
     assert re.search(rf"{option} DATE\b", help_of(run_cli, *command))
+
+
+def test_a_suggested_command_names_the_profile_it_is_about() -> None:
+    from orsync.hints import name_profile, name_profile_in
+
+    assert name_profile("run `orsync sync --retry-failed`", "co 2") == (
+        "run `orsync --profile 'co 2' sync --retry-failed`"
+    )
+    assert name_profile("(orsync listen --register sets it up)", "b") == (
+        "(orsync --profile b listen --register sets it up)"
+    )
+    # Already named, not a profile's own command, or no profile chosen: as written.
+    for text in (
+        "run `orsync --profile b connect`",
+        "Run `orsync --help` to see its options.",
+        "`orsync sandbox` and `orsync profiles list`",
+        "what orsync sync posted",
+    ):
+        assert name_profile(text, "b") == text
+    assert name_profile("run `orsync sync`", None) == "run `orsync sync`"
+    document = {
+        "fix": "run `orsync sync`",
+        "number": "`orsync sync`",
+        "rows": [{"hint": "`orsync test`"}],
+    }
+    assert name_profile_in(document, "b") == {
+        "fix": "run `orsync --profile b sync`",
+        "number": "`orsync sync`",  # data read from a service is printed as read
+        "rows": [{"hint": "`orsync --profile b test`"}],
+    }
+
+
+def test_a_hint_for_a_profile_other_than_the_default_names_it(run_cli: CliRunner) -> None:
+    from orsync.config import IntacctSettings, OfficeRndSettings, Profile, load_config, save_config
+    from orsync.env import default_config_path
+
+    profile = Profile(
+        intacct=IntacctSettings(
+            url="https://api.intacct.com/ia/xml/xmlgw.phtml",
+            sender_id="s",
+            company_id="c",
+            user_id="u",
+        ),
+        officernd=OfficeRndSettings(
+            org="o",
+            client_id="i",
+            api_url="https://app.officernd.com",
+            token_url="https://identity.officernd.com/oauth/token",
+        ),
+    )
+    path = default_config_path()
+    save_config(path, load_config(path).with_profile("main", profile).with_profile("b", profile))
+
+    result = run_cli("--profile", "b", "status", "--run", "9")
+    assert result.exit_code == 2  # a run number that does not exist is mistyped, as --run 0
+    assert "`orsync --profile b sync`" in result.stderr, result.stderr
+    result = run_cli("status", "--run", "9", "--json", "-p", "b")
+    assert "`orsync --profile b sync`" in json.loads(result.stdout)["error"]["hint"]
+    # The default profile, chosen by default: its hints run as printed.
+    result = run_cli("status", "--run", "9")
+    assert "`orsync sync` starts" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["sync", "status", "reconcile"])
+def test_jobs_without_all_profiles_is_a_usage_error(run_cli: CliRunner, command: str) -> None:
+    result = run_cli(command, "--jobs", "2")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (
+        "error: --jobs applies to --all-profiles only\n"
+        f"hint: Run `orsync {command} --all-profiles --jobs 2`, or leave --jobs out.\n"
+    )

@@ -165,6 +165,20 @@ def test_a_log_line_never_contains_a_resolved_secret(
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO main ", text)
 
 
+def test_a_logged_request_body_stays_on_its_line(log_to: Callable[[], str]) -> None:
+    """-vv logged Intacct's XML under its line: "<?xml ...?>" and "<request>..." began lines
+    of their own, with no time, level or profile, so grepping cron's mail for a profile or
+    a control id lost them. Each record is one line in a pipe."""
+    body = "<?xml version='1.0'?>\n<request><controlid>c-1</controlid></request>\n"
+    logging.getLogger("orsync.test").debug("-> %s\n%s", "https://api.intacct.com", body)
+    lines = log_to().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(
+        "DEBUG main -> https://api.intacct.com <?xml version='1.0'?> "
+        "<request><controlid>c-1</controlid></request>"
+    )
+
+
 def test_a_logged_traceback_is_redacted(log_to: Callable[[], str]) -> None:
     register_secret("tb-secret-value")
     try:

@@ -164,3 +164,25 @@ def test_at_subsidiary_level_the_mapping_names_the_entities_to_check(tmp_path: P
 
     assert profile_entities(top, mapping) == ["US"]
     assert profile_entities(subsidiary, mapping) == ["US", "UK", "IE"]
+
+
+@pytest.mark.usefixtures("no_keyring_backend")
+def test_without_a_keyring_the_connection_secrets_in_the_environment_are_enough(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The webhook secret is `listen`'s (and `listen --register` makes it): interactive
+    connect on a keyring-less machine refused to start until it was set too, although the
+    same connect with --no-input saves the profile without it."""
+    from orsync.secrets import CONNECTION_SECRETS
+    from orsync.services.setup.connect import ConnectRequest, secrets_can_be_asked
+
+    for secret in CONNECTION_SECRETS:
+        monkeypatch.setenv(secret.env_var, "s3cret")
+    monkeypatch.delenv(Secret.OFFICERND_WEBHOOK_SECRET.env_var, raising=False)
+
+    secrets_can_be_asked(ConnectRequest(profile="desk"), None)  # nothing to type: no error
+
+    monkeypatch.delenv(Secret.INTACCT_USER_PASSWORD.env_var)
+    with pytest.raises(CredentialError) as refused:
+        secrets_can_be_asked(ConnectRequest(profile="desk"), None)
+    assert "(not set: ORSYNC_INTACCT_USER_PASSWORD)" in refused.value.message

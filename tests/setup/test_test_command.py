@@ -4,6 +4,7 @@ class (69 unreachable, 77 credentials/permissions, 78 configuration/mapping)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +315,18 @@ def test_every_command_draws_its_tables_in_the_one_style() -> None:
     cli = REPO_ROOT / "src" / "orsync" / "cli"
     own_tables = [p.name for p in cli.glob("*.py") if "Table(" in p.read_text(encoding="utf-8")]
     assert own_tables == []  # each asks orsync.output.table for one
+
+
+def test_the_summary_counts_the_rows_it_shows(
+    run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str
+) -> None:
+    """The granted scopes are one row ("10 of 10"), so they count once in the summary line:
+    "28 passed" under 19 rows marked ok sent readers looking for the missing nine."""
+    result = run_cli("--profile", sandbox_profile, "test")
+    lines = result.stdout.splitlines()
+    shown = {
+        mark: sum(1 for line in lines if re.match(rf"  \S.*\s{mark}(\s|$)", line))
+        for mark in ("ok", "FAIL", "skip")
+    }
+    summary = f"{shown['ok']} passed, {shown['FAIL']} failed, {shown['skip']} skipped"
+    assert lines[-1] == f"profile {sandbox_profile}: {summary}", result.stdout

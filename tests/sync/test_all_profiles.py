@@ -116,3 +116,60 @@ def test_the_worst_exit_code_is_the_one_to_act_on() -> None:
     assert worst([1, 78, 69]) == 69
     assert worst([0, 0]) == 0
     assert worst([77, 70]) == 70
+
+
+def test_a_profile_line_gives_its_totals_as_the_summary_does() -> None:
+    """--all-profiles said "(14 invoice created 47370.08 EUR, 1 credit_note created ...)"
+    where the profile's own summary says "created 14 invoices in the top level: 47,370.08
+    EUR": one wording, with the thousands separated, for the same figures."""
+    from orsync.cli.sync import _profile_summary
+
+    document = {
+        "counts": {"invoices": {"created": 14}, "credit_notes": {"created": 1}},
+        "totals": [
+            {"entity": None, "currency": "EUR", "kind": "invoice", "action": "created"}
+            | {"count": 14, "amount": "47370.08"},
+            {"entity": "US", "currency": "USD", "kind": "credit_note", "action": "created"}
+            | {"count": 1, "amount": "597.72"},
+        ],
+    }
+    assert _profile_summary(document) == (
+        "customers: nothing to do; invoices: 14 created; credit notes: 1 created"
+        " (created 14 invoices in the top level: 47,370.08 EUR;"
+        " created 1 credit note in US: 597.72 USD)"
+    )
+
+
+def test_a_stop_is_passed_on_to_the_profile_under_way_and_no_other_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM (cron's timeout, systemd) or Ctrl-C sent to the --all-profiles process alone:
+    it waited for the profile under way to finish its whole run, however long, and the child
+    never heard of the stop. Now the child is stopped as its own Ctrl-C would (it records what
+    it wrote), and no profile still waiting starts."""
+    import signal
+    import threading
+    import time
+
+    from orsync.services.common import each_profile
+
+    marks = tmp_path / "started"
+    child = tmp_path / "python"
+    child.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{marks}"\n'
+        "trap 'echo {}; exit 130' INT\n"
+        "sleep 30 >/dev/null & wait\n",
+        encoding="utf-8",
+    )
+    child.chmod(0o755)
+    monkeypatch.setattr(each_profile.sys, "executable", str(child))
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        each_profile.run_each_profile(["a", "b"], [], ["sync"], jobs=1)
+    assert time.monotonic() - started < 10
+    assert [line.split("--profile ")[1].split()[0] for line in marks.read_text().splitlines()] == [
+        "a"
+    ]

@@ -202,11 +202,13 @@ TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on"})
 
 
 def _report(error: OrsyncError) -> None:
+    from orsync.hints import name_profile
     from orsync.redact import redact
 
-    sys.stderr.write(f"error: {redact(error.message)}\n")
+    profile = ctx_module.current.hint_profile
+    sys.stderr.write(f"error: {name_profile(redact(error.message), profile)}\n")
     if error.hint:
-        sys.stderr.write(f"hint: {redact(error.hint)}\n")
+        sys.stderr.write(f"hint: {name_profile(redact(error.hint), profile)}\n")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -305,19 +307,23 @@ def hoist_global_options(args: list[str]) -> list[str]:
             rest.extend(args[index:])
             break
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        takes_value = _takes_value(arg) and index + 1 < len(args)
         if not seen_command:
             rest.append(arg)
-            if name in GLOBAL_VALUE_OPTIONS and "=" not in arg and index + 1 < len(args):
+            if takes_value:
                 rest.append(args[index + 1])
                 index += 1
             elif not arg.startswith("-"):
                 seen_command = True
-        elif name in GLOBAL_VALUE_OPTIONS:
-            hoisted.append(arg)
-            if "=" not in arg and index + 1 < len(args):
-                hoisted.append(args[index + 1])
-                index += 1
-        elif (name in GLOBAL_FLAGS and name != "--json") or _is_verbose(arg):
+        elif takes_value:
+            hoisted.extend(args[index : index + 2])
+            index += 1
+        elif (
+            name in GLOBAL_VALUE_OPTIONS
+            or (name in GLOBAL_FLAGS and name != "--json")
+            or name in GLOBAL_VERBOSE
+            or _short_globals(arg) is not None
+        ):
             hoisted.append(arg)
         else:
             rest.append(arg)
@@ -332,8 +338,28 @@ def _command_of(args: list[str]) -> str | None:
     return next((arg for i, arg in enumerate(args) if _is_command_at(args, i)), None)
 
 
-def _is_verbose(arg: str) -> bool:
-    return arg in GLOBAL_VERBOSE or (len(arg) > 1 and arg[0] == "-" and set(arg[1:]) == {"v"})
+def _short_globals(arg: str) -> str | None:
+    """The letters of ``arg`` when it is a cluster of orsync's global short options as Click
+    reads them (``-vv``, ``-qv``, ``-qp NAME``, ``-pNAME``), up to and including a ``p``;
+    None for anything else (a command's own short option, a long option, a value)."""
+    if len(arg) < 2 or arg[0] != "-" or arg[1] == "-":
+        return None
+    letters = ""
+    for letter in arg[1:]:
+        letters += letter
+        if letter == "p":
+            return letters
+        if letter not in "qv":
+            return None
+    return letters
+
+
+def _takes_value(arg: str) -> bool:
+    """Whether the global option ``arg`` takes the next argument as its value."""
+    if arg in GLOBAL_VALUE_OPTIONS:
+        return True
+    letters = _short_globals(arg)
+    return letters is not None and letters.endswith("p") and arg == "-" + letters
 
 
 def _is_command_at(args: list[str], index: int) -> bool:
@@ -341,7 +367,7 @@ def _is_command_at(args: list[str], index: int) -> bool:
     if arg.startswith("-"):
         return False
     previous = args[index - 1] if index else ""
-    return not (previous in GLOBAL_VALUE_OPTIONS and "=" not in previous)
+    return not _takes_value(previous)
 
 
 def _interrupted() -> None:

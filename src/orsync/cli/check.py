@@ -79,16 +79,18 @@ def _render(state: AppContext, name: str, rows: list[CheckResult]) -> None:
     table.add_column("result")
     table.add_column("ms", justify="right")
     table.add_column("details / fix", overflow="fold")
-    for row in _folded_scopes(rows):
+    shown = _folded_scopes(rows)
+    for row in shown:
         ms = f"{row.latency_ms:.0f}" if row.latency_ms is not None else ""
         text = row.detail
         if row.status == "fail" and row.fix:
             text = f"{row.detail}\nfix: {row.fix}" if row.detail else f"fix: {row.fix}"
         table.add_row(row.title, _MARK[row.status], ms, _redacted(text))
     out.result(table)
-    failed = [r for r in rows if r.status == "fail"]
-    passed = sum(1 for r in rows if r.status == "pass")
-    skipped = sum(1 for r in rows if r.status == "skip")
+    # Counted as shown: the granted scopes are one row, and count once.
+    failed = [r for r in shown if r.status == "fail"]
+    passed = sum(1 for r in shown if r.status == "pass")
+    skipped = sum(1 for r in shown if r.status == "skip")
     summary = f"{passed} passed, {len(failed)} failed, {skipped} skipped"
     out.line(f"profile {name}: {summary}")
 

@@ -73,9 +73,22 @@ class AppContext:
                     verbose=self.verbose,
                     no_color=self.no_color,
                     profile=self.profile,
+                    hint_profile=self.hint_profile,
                 )
             )
         return self._output
+
+    @property
+    def hint_profile(self) -> str | None:
+        """The profile a suggested command must name: the one chosen, unless it is the default
+        one (which a command without ``--profile`` acts on anyway)."""
+        if not self.profile:
+            return None
+        try:
+            default = self.load_config().default_profile
+        except Exception:  # noqa: BLE001 - an unreadable config: name the profile to be sure
+            return self.profile
+        return None if default == self.profile else self.profile
 
     @property
     def resolved_config_path(self) -> Path:

@@ -16,7 +16,7 @@ AllProfilesOption = Annotated[
     bool, typer.Option("--all-profiles", help="Run for every configured profile.")
 ]
 JobsOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--jobs",
         metavar="N",
@@ -60,8 +60,16 @@ def split_command_line(args: list[str], command: str) -> tuple[list[str], list[s
     return global_args, command_args
 
 
+def no_jobs_without_all_profiles(jobs: int | None, hint: str) -> None:
+    """``--jobs`` alone was silently ignored (one profile ran): say what it needs."""
+    if jobs is not None:
+        from orsync.errors import UsageError
+
+        raise UsageError("--jobs applies to --all-profiles only", hint=hint)
+
+
 def run_for_all_profiles(
-    state: AppContext, command: str, jobs: int, summary: Callable[[dict[str, Any]], str]
+    state: AppContext, command: str, jobs: int | None, summary: Callable[[dict[str, Any]], str]
 ) -> None:
     """Run ``command`` for each profile and exit with the worst code."""
     from orsync.services.common import run_each_profile, worst
@@ -70,7 +78,7 @@ def run_for_all_profiles(
     if not config.profiles:
         state.selected_profile()  # raises ProfileNotFound with the fix
     global_args, command_args = split_command_line(ctx_module.command_line, command)
-    runs = run_each_profile(sorted(config.profiles), global_args, command_args, jobs=jobs)
+    runs = run_each_profile(sorted(config.profiles), global_args, command_args, jobs=jobs or 1)
     code = worst([run.exit_code for run in runs])
     out = state.output
     if state.json:

@@ -93,7 +93,7 @@ def remove_command(
     state: AppContext = ctx.obj
     state.request_json(json_output)
     path = state.resolved_config_path
-    select_profile(state.load_config(), name, path)
+    select_profile(state.load_config(), name, path, named_by="orsync profiles remove")
     if not yes:
         if state.no_input:
             raise UsageError(

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
-from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
+from orsync.cli.each_profile import (
+    AllProfilesOption,
+    JobsOption,
+    no_jobs_without_all_profiles,
+    run_for_all_profiles,
+)
 from orsync.env import unwritable_reason, write_private_file
 from orsync.errors import UsageError
 
@@ -88,7 +93,7 @@ def reconcile_command(
         ),
     ] = False,
     all_profiles: AllProfilesOption = False,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = None,
     json_output: JsonOption = False,
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the findings to this CSV file.")
@@ -126,6 +131,9 @@ def reconcile_command(
             )
         run_for_all_profiles(state, "reconcile", jobs, _profile_summary)
         return
+    no_jobs_without_all_profiles(
+        jobs, f"Run `orsync reconcile --all-profiles --jobs {jobs}`, or leave --jobs out."
+    )
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     if csv_file is not None and (reason := unwritable_reason(csv_file)) is not None:
         # Refused before the reads (and any fixes), not after them.

@@ -8,7 +8,12 @@ from typing import Annotated, Any
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
-from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
+from orsync.cli.each_profile import (
+    AllProfilesOption,
+    JobsOption,
+    no_jobs_without_all_profiles,
+    run_for_all_profiles,
+)
 
 
 def status_command(
@@ -22,7 +27,7 @@ def status_command(
         typer.Option("--run", metavar="N", min=1, help="What run N wrote, one line each."),
     ] = None,
     all_profiles: AllProfilesOption = False,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Show the last runs of a profile and every record left over, oldest first.
@@ -32,7 +37,8 @@ def status_command(
 
     Reads the state only (safe beside a running sync).
 
-    Exit codes: 0 whatever it shows; 78 no such profile, or an unreadable state file.
+    Exit codes: 0 whatever it shows; 2 usage error (--run N: no such run); 78 no such
+    profile, or an unreadable state file.
     """
     from orsync.services.status import profile_status
 
@@ -41,6 +47,9 @@ def status_command(
     if all_profiles:
         run_for_all_profiles(state, "status", jobs, _profile_summary)
         return
+    no_jobs_without_all_profiles(
+        jobs, f"Run `orsync status --all-profiles --jobs {jobs}`, or leave --jobs out."
+    )
     name, _profile = state.selected_profile()
     if run_id is not None:
         _run_detail(state, name, run_id)

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orsync.cli.context import AppContext, JsonOption
-from orsync.cli.each_profile import AllProfilesOption, JobsOption, run_for_all_profiles
+from orsync.cli.each_profile import (
+    AllProfilesOption,
+    JobsOption,
+    no_jobs_without_all_profiles,
+    run_for_all_profiles,
+)
 from orsync.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -54,7 +59,7 @@ def sync_command(
         bool, typer.Option("--dry-run", help="Print the exact plan; write nothing anywhere.")
     ] = False,
     all_profiles: AllProfilesOption = False,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Post new and changed customers, invoices and credit notes to Intacct.
@@ -73,6 +78,9 @@ def sync_command(
     if all_profiles:
         run_for_all_profiles(state, "sync", jobs, _profile_summary)
         return
+    no_jobs_without_all_profiles(
+        jobs, f"Run `orsync sync --all-profiles --jobs {jobs}`, or leave --jobs out."
+    )
     options = SyncOptions(
         full=full,
         since=_since(since),
@@ -196,15 +204,23 @@ def _render(state: AppContext, result: SyncResult, options: SyncOptions) -> None
 DOCUMENT_LABELS = {"invoice": "invoices", "credit_note": "credit notes"}
 
 
+def total_text(row: dict[str, Any]) -> str:
+    """``created 14 invoices in UK: 47,370.08 GBP``: one total of a run, as every summary
+    (one profile's, and each line of --all-profiles) says it."""
+    count = int(row["count"])
+    kind = str(row["kind"])
+    label = DOCUMENT_LABELS.get(kind, kind) if count != 1 else kind.replace("_", " ")
+    return (
+        f"{row['action']} {count} {label} in {row['entity'] or 'the top level'}: "
+        f"{Decimal(str(row['amount'])):,.2f} {row['currency']}"
+    )
+
+
 def _totals(state: AppContext, summary: SyncSummary) -> None:
     """What the run wrote, per entity and currency, for how much."""
     out = state.output
     for row in summary.totals_list():
-        kind = DOCUMENT_LABELS.get(row["kind"], row["kind"])
-        out.line(
-            f"  {row['action']} {row['count']} {kind} in {row['entity'] or 'the top level'}: "
-            f"{Decimal(row['amount']):,.2f} {row['currency']}"
-        )
+        out.line(f"  {total_text(row)}")
     if summary.totals and summary.run_id is not None:
         out.line(f"  (each document: `orsync status --run {summary.run_id}`)")
 
@@ -220,12 +236,8 @@ def _profile_summary(document: dict[str, Any]) -> str:
     ):
         shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.get(stage, {}).items() if n)
         parts.append(f"{label}: {shown or 'nothing to do'}")
-    posted = [
-        f"{t['count']} {t['kind']} {t['action']} {t['amount']} {t['currency']}"
-        + (f" in {t['entity']}" if t["entity"] else "")
-        for t in document.get("totals", [])
-    ]
-    return "; ".join(parts) + (f" ({', '.join(posted)})" if posted else "")
+    posted = [total_text(t) for t in document.get("totals", [])]
+    return "; ".join(parts) + (f" ({'; '.join(posted)})" if posted else "")
 
 
 def _summary_line(summary: SyncSummary) -> str:

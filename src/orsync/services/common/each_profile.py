@@ -10,8 +10,10 @@ JSON document, kept for the summary. The exit code is the worst of them (:func:`
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,6 +60,10 @@ def run_each_profile(
     """``orsync GLOBAL_ARGS --profile NAME COMMAND_ARGS --json`` for each profile, ``jobs`` at
     a time; results in the order of ``profiles``."""
 
+    running: set[subprocess.Popen[bytes]] = set()
+    guard = threading.Lock()
+    stopping = threading.Event()
+
     def one(profile: str) -> ProfileRun:
         argv = [
             sys.executable,
@@ -70,12 +76,34 @@ def run_each_profile(
             *command_args,
             "--json",
         ]
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, check=False)
+        with guard:  # never a new child once the stop has been passed on
+            if stopping.is_set():
+                return ProfileRun(profile, int(ExitCode.INTERRUPTED), None)
+            child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+            running.add(child)
         try:
-            document = json.loads(done.stdout.decode("utf-8"))
+            out, _ = child.communicate()
+        finally:
+            with guard:
+                running.discard(child)
+        try:
+            document = json.loads(out.decode("utf-8"))
         except ValueError:
             document = None
-        return ProfileRun(profile, done.returncode, document)
+        return ProfileRun(profile, child.returncode, document)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, profiles))
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = [pool.submit(one, profile) for profile in profiles]
+        return [future.result() for future in futures]
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM to this process alone (cron's timeout, systemd): each profile's
+        # run under way is stopped the same way, so that it records what it wrote and what is
+        # left, and no profile still waiting starts.
+        with guard:
+            stopping.set()
+            for child in running:
+                child.send_signal(signal.SIGINT)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -233,7 +233,9 @@ def find_secrets(
 def secrets_can_be_asked(request: ConnectRequest, existing: Profile | None) -> None:
     """Refused before the first question when a secret would have to be typed at a prompt
     and this machine has no keyring to keep it: say so before asking 17 questions, not after."""
-    missing = [s for s in Secret if s not in find_secrets(request, existing)]
+    # The connection's secrets only: the webhook secret is `listen --register`'s to make.
+    found = find_secrets(request, existing)
+    missing = [s for s in secrets.CONNECTION_SECRETS if s not in found]
     if missing and not secrets.keyring_available():
         variables = ", ".join(s.env_var for s in missing)
         raise CredentialError(

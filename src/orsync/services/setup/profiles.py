@@ -62,7 +62,7 @@ class ProfileDetails:
 
 
 def describe_profile(config: Config, name: str, path: Path) -> ProfileDetails:
-    chosen, profile = select_profile(config, name, path)
+    chosen, profile = select_profile(config, name, path, named_by="orsync profiles show")
     statuses = [secrets.status(chosen, secret) for secret in secrets.Secret]
     return ProfileDetails(chosen, profile, statuses)
 

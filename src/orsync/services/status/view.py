@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from orsync.env import state_dir as default_state_dir
-from orsync.errors import ConfigError
+from orsync.errors import UsageError
 from orsync.services.common import read_only_state
 from orsync.state import (
     Cursor,
@@ -199,13 +199,14 @@ class RunDetail:
 
 
 def run_detail(profile_name: str, run_id: int, *, state_dir: Path | None = None) -> RunDetail:
-    """Run ``run_id`` of the profile and its writes; ConfigError when there is no such run."""
+    """Run ``run_id`` of the profile and its writes; a usage error (exit 2, as ``--run 0``)
+    when there is no such run: the number was mistyped, nothing is misconfigured."""
     path = database_path(state_dir or default_state_dir(), profile_name)
     with read_only_state(path) as state:
         record = None if state is None else state.runs.get(run_id)
         if state is None or record is None:
             last = state.runs.last(1) if state is not None else []
-            raise ConfigError(
+            raise UsageError(
                 f"profile {profile_name!r} has no run {run_id}",
                 hint=f"The last run is {last[0].id}; `orsync status` lists the recent ones."
                 if last

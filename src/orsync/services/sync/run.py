@@ -190,12 +190,15 @@ def _say_where_it_stopped(summary: SyncSummary, ledger: Ledger, code: int) -> No
         for by_status in ledger.counts().values()
     )
     logger.warning("written before the stop: %s", summary.written_text())
-    logger.warning(
-        "left: %s what this run had not reached; the next `orsync sync` carries on from there",
+    doubt = (
         f"{in_doubt} write(s) whose answer never came (looked up in Intacct before anything "
-        "is resent), and"
+        "is resent), and "
         if in_doubt
-        else "",
+        else ""
+    )
+    logger.warning(
+        "left: %swhat this run had not reached; the next `orsync sync` carries on from there",
+        doubt,
     )
 
 
