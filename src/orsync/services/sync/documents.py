@@ -44,10 +44,9 @@ from orsync.services.convert import (
     reverse_document,
     update_document,
 )
-from orsync.services.sync.changes import find_actuals
 from orsync.services.sync.context import RunContext, rows_of, view_of
 from orsync.services.sync.customers import CustomerState
-from orsync.services.sync.lookups import tax_solutions
+from orsync.services.sync.lookups import find_actuals, tax_solutions
 from orsync.services.sync.outcomes import DocumentOutcomes, WriteTag
 from orsync.services.sync.summary import RecordProblem, stage_of
 from orsync.state import LedgerRow, RecordFailure, TargetKeys
