@@ -62,7 +62,8 @@ HELD_PREFIX = "held:"
 class DocumentDesk:
     def __init__(self, ctx: RunContext) -> None:
         self._ctx = ctx
-        self._reader = IntacctDocuments(ctx.intacct, ctx.options, max_in_flight=ctx.max_in_flight)
+        intacct = ctx.intacct
+        self._reader = IntacctDocuments(intacct, ctx.options, max_in_flight=intacct.max_in_flight)
         self._tax_solutions: dict[str, str] | None = None
         self._pipeline: Lane[WriteTag] | None = None
         self._line_counts: dict[tuple[str, str], int] = {}
