@@ -145,6 +145,18 @@ def test_code_outside_a_service_package_imports_only_its_face() -> None:
     assert found == []
 
 
+def test_code_outside_the_state_imports_only_its_face() -> None:
+    """``orsync.state`` exports everything a caller needs (its docstring says so)."""
+    found = [
+        f"{_where(path, line)} imports {module}"
+        for path in _sources()
+        if not path.is_relative_to(SRC / "state")
+        for line, module, _ in _imports(path)
+        if module.startswith("orsync.state.")
+    ]
+    assert found == []
+
+
 def _top_package(module: str) -> str:
     parts = module.split(".")
     return ".".join(parts[:3] if parts[1:2] == ["services"] else parts[:2])

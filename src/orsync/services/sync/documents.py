@@ -49,8 +49,7 @@ from orsync.services.sync.customers import CustomerState
 from orsync.services.sync.lookups import find_actuals, tax_solutions
 from orsync.services.sync.outcomes import DocumentOutcomes, WriteTag
 from orsync.services.sync.summary import RecordProblem, stage_of
-from orsync.state import LedgerRow, RecordFailure, TargetKeys
-from orsync.state.ledger import MAX_VERSION_LENGTH
+from orsync.state import MAX_VERSION_LENGTH, LedgerRow, RecordFailure, TargetKeys
 
 Built = Posting | Sequence[Problem]
 # Ledger error code of documents waiting for their customer (held, unconfirmed, unresolvable):
