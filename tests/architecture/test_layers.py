@@ -21,8 +21,24 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _submodules(module: str, names: tuple[str, ...]) -> list[str]:
+    """The names of ``from module import names`` that are orsync modules themselves: ``from
+    orsync.services.convert import postings`` reaches inside a package as surely as ``from
+    orsync.services.convert.postings import ...`` does, and ``from orsync import cli`` imports
+    the CLI."""
+    if module != "orsync" and not module.startswith("orsync."):
+        return []
+    folder = SRC.parent.joinpath(*module.split("."))
+    return [
+        f"{module}.{name}"
+        for name in names
+        if (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file()
+    ]
+
+
 def _imports(path: Path) -> Iterator[tuple[int, str, tuple[str, ...]]]:
-    """(line, module imported, names taken from it) for every import in ``path``."""
+    """(line, module imported, names taken from it) for every import in ``path``; a module taken
+    by name (``from package import module``) is reported as imported itself too."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = _module_name(path)
     if path.name != "__init__.py":
@@ -37,7 +53,10 @@ def _imports(path: Path) -> Iterator[tuple[int, str, tuple[str, ...]]]:
                 base = package.split(".")
                 base = base[: len(base) - node.level + 1]
                 module = ".".join([*base, module] if module else base)
-            yield node.lineno, module, tuple(alias.name for alias in node.names)
+            names = tuple(alias.name for alias in node.names)
+            yield node.lineno, module, names
+            for submodule in _submodules(module, names):
+                yield node.lineno, submodule, ()
 
 
 def _sources(folder: Path = SRC) -> list[Path]:
@@ -63,7 +82,7 @@ def test_nothing_but_the_entry_point_imports_the_cli() -> None:
     found = [
         f"{_where(path, line)} imports {module}"
         for path in _sources()
-        if not path.is_relative_to(SRC / "cli") and path.name != "__main__.py"
+        if not path.is_relative_to(SRC / "cli") and path != SRC / "__main__.py"
         for line, module, _ in _imports(path)
         if module == "orsync.cli" or module.startswith("orsync.cli.")
     ]
@@ -88,6 +107,26 @@ def test_every_service_module_lives_in_a_package() -> None:
     assert loose == []
 
 
+def test_every_service_package_has_a_face() -> None:
+    """A folder without ``__init__.py`` would be a namespace package: no face to import."""
+    faceless = [
+        str(folder.relative_to(SRC))
+        for folder in sorted(SERVICES.rglob("*"))
+        if folder.is_dir() and folder.name != "__pycache__" and any(folder.glob("*.py"))
+        if not (folder / "__init__.py").is_file()
+    ]
+    assert faceless == []
+
+
+def test_a_module_imported_by_name_counts_as_imported() -> None:
+    """The checks below see ``from package import module`` as an import of the module."""
+    assert _submodules("orsync.services.convert", ("postings", "IntacctDocuments")) == [
+        "orsync.services.convert.postings"
+    ]
+    assert _submodules("orsync", ("cli", "__version__")) == ["orsync.cli"]
+    assert _submodules("httpx", ("Client",)) == []
+
+
 def _service_package(module: str) -> str | None:
     parts = module.split(".")
     if parts[:2] == ["orsync", "services"] and len(parts) >= 3:
@@ -103,6 +142,18 @@ def test_code_outside_a_service_package_imports_only_its_face() -> None:
             target = _service_package(module)
             if target is not None and target != own and module.count(".") > 2:
                 found.append(f"{_where(path, line)} imports {module}")
+    assert found == []
+
+
+def test_code_outside_the_state_imports_only_its_face() -> None:
+    """``orsync.state`` exports everything a caller needs (its docstring says so)."""
+    found = [
+        f"{_where(path, line)} imports {module}"
+        for path in _sources()
+        if not path.is_relative_to(SRC / "state")
+        for line, module, _ in _imports(path)
+        if module.startswith("orsync.state.")
+    ]
     assert found == []
 
 

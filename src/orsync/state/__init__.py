@@ -8,7 +8,8 @@ from orsync.state._db import utc_now
 from orsync.state.controlid import CONTROLID_MAX_LENGTH, controlid
 from orsync.state.cursors import DEFAULT_OVERLAP, Cursor, Cursors
 from orsync.state.inbox import EventInbox, InboxBacklog, InboxEvent
-from orsync.state.ledger import Ledger
+from orsync.state.ledger import MAX_VERSION_LENGTH, Ledger
+from orsync.state.ledger_reads import LedgerReads
 from orsync.state.lock import LISTEN_COMMAND, LockHolder, ProfileLock, lock_path_for
 from orsync.state.records import (
     UNRESOLVED,
@@ -22,14 +23,21 @@ from orsync.state.records import (
 )
 from orsync.state.run_writes import RunWrite, RunWrites
 from orsync.state.runs import RunOutcome, RunRecord, Runs
-from orsync.state.schema import SCHEMA_VERSION, NewerStateSchema
+from orsync.state.schema import (
+    INBOX_RECORDS_VERSION,
+    SCHEMA_VERSION,
+    NewerStateSchema,
+    schema_version,
+)
 from orsync.state.settings import RunSettings
-from orsync.state.store import StateStore, check_profile_name, database_path
+from orsync.state.store import StateStore, check_profile_name, database_path, open_read_only
 
 __all__ = [
     "CONTROLID_MAX_LENGTH",
     "DEFAULT_OVERLAP",
+    "INBOX_RECORDS_VERSION",
     "LISTEN_COMMAND",
+    "MAX_VERSION_LENGTH",
     "SCHEMA_VERSION",
     "UNRESOLVED",
     "Adoption",
@@ -41,6 +49,7 @@ __all__ = [
     "InboxEvent",
     "Kind",
     "Ledger",
+    "LedgerReads",
     "LedgerRow",
     "LockHolder",
     "NewerStateSchema",
@@ -59,5 +68,7 @@ __all__ = [
     "controlid",
     "database_path",
     "lock_path_for",
+    "open_read_only",
+    "schema_version",
     "utc_now",
 ]

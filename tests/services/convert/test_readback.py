@@ -82,7 +82,7 @@ def test_lookup_by_reference_finds_any_date_and_each_duplicate(sandbox: RunningS
 def test_lines_are_read_in_as_few_functions_as_the_lines_per_document_need(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orsync.services.convert import readback as intacct_docs
+    from orsync.services.convert import readback
 
     client = intacct_client(sandbox)
     write(client, *(posting(f"INV-{n}") for n in range(1, 8)))
@@ -95,7 +95,7 @@ def test_lines_are_read_in_as_few_functions_as_the_lines_per_document_need(
 
     # Where one function's share is smaller than the chunk, the chunk is spread over just
     # enough functions, all sent in one request.
-    monkeypatch.setattr(intacct_docs, "FIRST_LINE_CHUNK", 3)
+    monkeypatch.setattr(readback, "FIRST_LINE_CHUNK", 3)
     sandbox.intacct.reset_stats()
     found = list(IntacctDocuments(client, AR).in_period(*OCTOBER))
     assert len(found) == 7 and all(len(d.lines) == 1 for d in found)
@@ -105,10 +105,10 @@ def test_lines_are_read_in_as_few_functions_as_the_lines_per_document_need(
 def test_each_document_kind_sizes_its_line_reads_by_its_own_lines_per_document(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orsync.services.convert import readback as intacct_docs
+    from orsync.services.convert import readback
 
-    monkeypatch.setattr(intacct_docs, "LINES_PER_PAGE", 10)
-    monkeypatch.setattr(intacct_docs, "FIRST_LINE_CHUNK", 2)
+    monkeypatch.setattr(readback, "LINES_PER_PAGE", 10)
+    monkeypatch.setattr(readback, "FIRST_LINE_CHUNK", 2)
     client = intacct_client(sandbox)
     three_lines = (("4000", "10.00", "0", None),) * 3
     write(client, *(posting(f"CN-{n}", kind="ar_credit_memo") for n in range(1, 4)))
@@ -179,9 +179,9 @@ def test_customers_by_id(sandbox: RunningSandbox) -> None:
 def test_many_customers_are_read_by_one_scan_when_that_costs_fewer_requests(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orsync.services.convert import readback as intacct_docs
+    from orsync.services.convert import readback
 
-    monkeypatch.setattr(intacct_docs, "SCAN_CUSTOMERS_FROM", 2)
+    monkeypatch.setattr(readback, "SCAN_CUSTOMERS_FROM", 2)
     client = intacct_client(sandbox)
     wanted = ["ORD-1001", "ORD-1002", "WALKIN", "NOPE"]
     sandbox.intacct.reset_stats()

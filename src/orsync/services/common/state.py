@@ -12,10 +12,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from orsync.state import Cursors, EventInbox, Runs, RunSettings, RunWrites
-from orsync.state.ledger_reads import LedgerReads
-from orsync.state.schema import INBOX_RECORDS_VERSION, schema_version
-from orsync.state.store import open_read_only
+from orsync.state import (
+    INBOX_RECORDS_VERSION,
+    Cursors,
+    EventInbox,
+    LedgerReads,
+    Runs,
+    RunSettings,
+    RunWrites,
+    open_read_only,
+    schema_version,
+)
 
 
 @dataclass(frozen=True)

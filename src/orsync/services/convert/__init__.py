@@ -13,6 +13,15 @@ from orsync.services.convert.officernd import (
     tax_from_gross,
     template_record,
 )
+from orsync.services.convert.postings import (
+    PostingContext,
+    create_customer,
+    create_document,
+    record_label,
+    reverse_document,
+    update_customer,
+    update_document,
+)
 from orsync.services.convert.readback import (
     LINE_FUNCTIONS_PER_REQUEST,
     IntacctDocuments,
@@ -24,12 +33,19 @@ __all__ = [
     "SOURCE_DOCUMENT_FIELDS",
     "SYNCED_DOCUMENT_TYPES",
     "IntacctDocuments",
+    "PostingContext",
     "ReferenceData",
+    "create_customer",
+    "create_document",
     "line_amounts",
     "lines_condition",
     "load_reference_data",
+    "record_label",
+    "reverse_document",
     "source_customer",
     "source_document",
     "tax_from_gross",
     "template_record",
+    "update_customer",
+    "update_document",
 ]

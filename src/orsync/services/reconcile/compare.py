@@ -1,9 +1,9 @@
-"""``orsync reconcile``: read both systems for a period, compare, and (on request) fix.
+"""``orsync reconcile``'s comparison: read both systems for a period and compare them.
 
-One entry point for the CLI and tests: :func:`reconcile_profile` reads, compares and returns a
-:class:`ReconcileOutcome` (never writes anything); :func:`apply_fixes`
-(``services/reconcile_fixes.py``) applies the safe fixes of an outcome; :func:`rebuild_ledger`
-(``services/reconcile_ledger.py``) records every match in the ledger.
+:func:`reconcile_profile` (and :func:`reconcile_with`, given open clients) reads, compares and
+returns a :class:`ReconcileOutcome`, never writing anything. The command's one service call is
+``run.run_reconcile``: it applies the safe fixes of an outcome through sync (``fixes``) and
+relinks or rebuilds the ledger (``ledger``).
 
 Both systems are read at once: Intacct in a background thread (its readers stream pages into
 the engine's :class:`~orsync.engine.Reconciler` as they arrive), OfficeRnD in the calling

@@ -17,9 +17,14 @@ from dataclasses import dataclass
 from orsync.engine.report import Finding
 from orsync.env import state_dir
 from orsync.services.reconcile.compare import ReconcileOutcome
-from orsync.state import Adoption, StateStore, TargetKeys, database_path
-from orsync.state.ledger_reads import LedgerReads
-from orsync.state.store import open_read_only
+from orsync.state import (
+    Adoption,
+    LedgerReads,
+    StateStore,
+    TargetKeys,
+    database_path,
+    open_read_only,
+)
 
 # Recorded for a document or customer Intacct holds in a version reconcile could not vouch for.
 UNKNOWN_VERSION = "reconciled-unknown"

@@ -507,6 +507,9 @@ def check_webhook(run: _Run) -> None:
         )
 
 
+# The order the checks run in. A row's id starts with its group, one of GROUPS (the order the
+# rows are shown in): a check adding a row in another group adds the group there too.
+GROUPS = ("intacct", "officernd", "mapping")
 CHECKS: tuple[Callable[[_Run], None], ...] = (
     check_mapping_file,  # first: at subsidiary level the mapping names the entities
     check_intacct_sign_in,
@@ -531,8 +534,7 @@ def run_checks(
         run = _Run(name, profile, intacct_transport, officernd_transport, stack)
         for check in CHECKS:
             check(run)
-    groups = ("intacct", "officernd", "mapping")
-    return sorted(run.results, key=lambda r: groups.index(r.id.split(".", 1)[0]))
+    return sorted(run.results, key=lambda r: GROUPS.index(r.id.split(".", 1)[0]))
 
 
 __all__ = [

@@ -28,8 +28,6 @@ class SyncOptions:
     retry_failed: bool = False
     dry_run: bool = False
     mapping: Mapping | None = None  # default: the profile's mapping file
-    batch_size: int | None = None  # default: the Intacct client's (50)
-    max_in_flight: int | None = None  # default: the Intacct client's (2)
     # Only these OfficeRnD documents (read by id; e.g. reconcile's fixes): no stream is read
     # and no cursor moves. Unknown outcomes of earlier runs are still settled first.
     document_ids: tuple[str, ...] | None = None
@@ -140,8 +138,6 @@ class RunContext:
     make_resolver: Callable[[], MappingResolver]  # reads OfficeRnD's reference lists: lazily
     summary: SyncSummary
     progress: SyncProgress = field(default_factory=NoProgress)
-    batch_size: int = 50
-    max_in_flight: int = 2
     writes: RunWrites | None = None  # where the run's writes are recorded (not in a dry run)
     plan: PlanLog | None = field(init=False, default=None)  # the dry run's plan
     _resolver: MappingResolver | None = field(init=False, default=None)
@@ -158,7 +154,8 @@ class RunContext:
         """The run's one write path to Intacct, shared by customers and documents: batches
         fill across chunks and stages, and the company's request slots stay busy."""
         if self._pipeline is None:
-            self._pipeline = WritePipeline(self.intacct, batch_size=self.batch_size)
+            # Batch size and request slots are the Intacct client's (intacct/settings.py).
+            self._pipeline = WritePipeline(self.intacct)
         return self._pipeline
 
     @property

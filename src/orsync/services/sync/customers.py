@@ -33,7 +33,7 @@ from orsync.errors import RecordError
 from orsync.intacct import Failed, Outcome, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.officernd import Company, Member, Query
-from orsync.services.convert import postings
+from orsync.services.convert import create_customer, record_label, update_customer
 from orsync.services.sync.context import RunContext, numbered, view_of
 from orsync.services.sync.lookups import CustomerDirectory, look_up_customers
 from orsync.services.sync.summary import RecordProblem
@@ -336,10 +336,10 @@ class CustomerDesk:
                 kind, source_id, action.version_hash, action=action.action, number=number
             )
         assert row.controlid is not None
-        label = postings.record_label(kind, source_id)
+        label = record_label(kind, source_id)
         if action.action == "update":
-            return postings.update_customer(posting, action.changes, row.controlid, record=label)
-        return postings.create_customer(posting, row.controlid, record=label)
+            return update_customer(posting, action.changes, row.controlid, record=label)
+        return create_customer(posting, row.controlid, record=label)
 
     def _with_currency(
         self, posting: CustomerPosting, kind: str, source_id: str

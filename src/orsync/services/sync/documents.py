@@ -36,15 +36,20 @@ from orsync.engine.build import posting_kind
 from orsync.errors import RecordError
 from orsync.intacct import Lane, Queued
 from orsync.intacct.xml.function import Function
-from orsync.services.convert import IntacctDocuments, postings
-from orsync.services.sync.changes import find_actuals
+from orsync.services.convert import (
+    IntacctDocuments,
+    PostingContext,
+    create_document,
+    record_label,
+    reverse_document,
+    update_document,
+)
 from orsync.services.sync.context import RunContext, rows_of, view_of
 from orsync.services.sync.customers import CustomerState
-from orsync.services.sync.lookups import tax_solutions
+from orsync.services.sync.lookups import find_actuals, tax_solutions
 from orsync.services.sync.outcomes import DocumentOutcomes, WriteTag
 from orsync.services.sync.summary import RecordProblem, stage_of
-from orsync.state import LedgerRow, RecordFailure, TargetKeys
-from orsync.state.ledger import MAX_VERSION_LENGTH
+from orsync.state import MAX_VERSION_LENGTH, LedgerRow, RecordFailure, TargetKeys
 
 Built = Posting | Sequence[Problem]
 # Ledger error code of documents waiting for their customer (held, unconfirmed, unresolvable):
@@ -56,7 +61,8 @@ HELD_PREFIX = "held:"
 class DocumentDesk:
     def __init__(self, ctx: RunContext) -> None:
         self._ctx = ctx
-        self._reader = IntacctDocuments(ctx.intacct, ctx.options, max_in_flight=ctx.max_in_flight)
+        intacct = ctx.intacct
+        self._reader = IntacctDocuments(intacct, ctx.options, max_in_flight=intacct.max_in_flight)
         self._tax_solutions: dict[str, str] | None = None
         self._pipeline: Lane[WriteTag] | None = None
         self._line_counts: dict[tuple[str, str], int] = {}
@@ -271,26 +277,26 @@ class DocumentDesk:
                 kind, source_id, action.version_hash, action=action.action, number=doc.number
             )
         assert sent.controlid is not None
-        label = postings.record_label(kind, source_id)
+        label = record_label(kind, source_id)
         posting = action.posting
         entity = posting.entity_id if posting is not None else None
         function: Function | None
         if action.action == "create":
             assert posting is not None
-            function = postings.create_document(
+            function = create_document(
                 posting, sent.controlid, record=label, context=self._posting_context(posting)
             )
         elif action.action == "update":
             assert posting is not None and row is not None and row.target.key is not None
             entity = row.target.entity
-            function = postings.update_document(
+            function = update_document(
                 posting, row.target.key, sent.controlid, line_count=line_count or 0, record=label
             )
         else:
             assert row is not None and row.target.key is not None
             entity = row.target.entity
             when = action.effective_date or doc.date
-            function = postings.reverse_document(
+            function = reverse_document(
                 posting_kind(doc, ctx.options),
                 row.target.key,
                 when,
@@ -318,12 +324,12 @@ class DocumentDesk:
         )
         self.unsettled[(kind, source_id)] = doc
 
-    def _posting_context(self, posting: Posting) -> postings.PostingContext:
+    def _posting_context(self, posting: Posting) -> PostingContext:
         if posting.entity_id is not None or not any(line.tax_detail_id for line in posting.lines):
-            return postings.PostingContext()
+            return PostingContext()
         if self._tax_solutions is None:
             self._tax_solutions = tax_solutions(self._ctx.intacct)
-        return postings.PostingContext(tax_solutions=self._tax_solutions)
+        return PostingContext(tax_solutions=self._tax_solutions)
 
     # -- updates and reversals: what Intacct can still take ---------------------------------
 

@@ -4,7 +4,7 @@ Public API (the CLI, ``orsync demo`` and the benchmark call these; keep them sta
 
     result = run_sync(profile_name, profile, SyncOptions(...), progress=..., connections=...)
     result.exit_code          # 0 ok, 1 records failed / conflicts, 75 writes left unconfirmed
-    result.summary.to_dict()  # schema orsync.sync/1 (services/sync_summary.py)
+    result.summary.to_dict()  # schema orsync.sync/1 (services/sync/summary.py)
     result.to_dict()          # the --json document: the plan (dry run) or the summary
 
     plan = plan_sync(...)     # the dry run: same reads and decisions, writes nothing anywhere

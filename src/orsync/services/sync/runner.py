@@ -106,8 +106,6 @@ class Runner:
             make_resolver=lambda: _resolver(connections, mapping, engine),
             summary=summary,
             progress=progress,
-            batch_size=options.batch_size or intacct.batch_size,
-            max_in_flight=options.max_in_flight or intacct.max_in_flight,
             writes=state.writes,
         )
         return cls(
