@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from orsync.errors import InternalError
-from orsync.state._db import Database, from_text, to_text
+from orsync.state._db import Database, from_text, stored_int, to_text
 
 # Generous on purpose: a re-read of an unchanged record costs a hash comparison, a missed one
 # costs a missing invoice. Covers clock skew, index lag and same-second ties.
@@ -145,5 +145,5 @@ def _cursor(values: tuple[object, ...]) -> Cursor:
         stream=str(stream),
         value=from_text(str(value)),
         updated_at=from_text(str(updated_at)),
-        updated_run=None if updated_run is None else int(str(updated_run)),
+        updated_run=None if updated_run is None else stored_int(updated_run, "run id"),
     )
