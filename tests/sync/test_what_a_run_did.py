@@ -163,3 +163,4 @@ def test_a_run_stopped_part_way_says_what_it_wrote_and_what_is_left(
     assert sum(int(part.split()[0]) for part in said.split(", ")) == len(calls) == 3
     left = [line for line in lines if " left: " in line]
     assert len(left) == 1 and "the next `orsync sync` carries on from there" in left[0]
+    assert "  " not in left[0].split(" left:", 1)[1]  # no gap where the in-doubt count goes

@@ -191,9 +191,9 @@ def _say_where_it_stopped(summary: SyncSummary, ledger: Ledger, code: int) -> No
     )
     logger.warning("written before the stop: %s", summary.written_text())
     logger.warning(
-        "left: %s what this run had not reached; the next `orsync sync` carries on from there",
+        "left: %swhat this run had not reached; the next `orsync sync` carries on from there",
         f"{in_doubt} write(s) whose answer never came (looked up in Intacct before anything "
-        "is resent), and"
+        "is resent), and "
         if in_doubt
         else "",
     )
