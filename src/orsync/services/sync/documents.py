@@ -43,7 +43,7 @@ from orsync.services.sync.lookups import tax_solutions
 from orsync.services.sync.outcomes import DocumentOutcomes, WriteTag
 from orsync.services.sync.summary import RecordProblem, stage_of
 from orsync.services.sync.writer import Queued, WritePipeline
-from orsync.state import LedgerRow, RecordFailure, TargetKeys
+from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
 from orsync.state.ledger import MAX_VERSION_LENGTH
 
 Built = Posting | Sequence[Problem]
@@ -227,6 +227,15 @@ class DocumentDesk:
         if action.action == "skip":
             outcome = "unchanged" if action.reason == "unchanged" else "skipped"
             ctx.summary.count(stage, outcome, record=(action.source_kind, action.source_id))
+            row = rows.get((action.source_kind, action.source_id))
+            if (
+                outcome == "unchanged"
+                and row is not None
+                and row.status is Status.FAILED
+                and row.confirmed_version is not None
+                and action.version_hash == row.confirmed_version
+            ):
+                ctx.writable().restore_confirmed(action.source_kind, action.source_id)
             return
         if action.action in ("failed", "conflict"):
             problem = action.problems[0] if action.problems else None
