@@ -169,7 +169,7 @@ def test_a_commands_own_json_flag_applies_to_its_errors_too(run_cli: CliRunner) 
         ("--json", "status", "--runs", "0"),
         ("status", "--json", "--frobnicate"),
         ("--json", "frobnicate"),
-        ("profiles", "show", "--json"),
+        ("profiles", "remove", "--json"),
         ("--json", "map"),
     ],
 )

@@ -110,6 +110,24 @@ def test_removing_asks_for_confirmation_and_no_keeps_the_profile(run_cli: CliRun
     assert run_cli("profiles", "show", "main").exit_code == 0
 
 
+def test_profiles_show_without_a_name_shows_the_selected_profile(run_cli: CliRunner) -> None:
+    """Error hints name `orsync profiles show` (the URLs to check): it must run as written."""
+    write_profiles("main", "other")
+    result = run_cli("--profile", "other", "profiles", "show")
+    assert result.exit_code == 0, result.stderr
+    assert "OTHER-CO" in result.stdout and "MAIN-CO" not in result.stdout
+    assert run_cli("profiles", "show").exit_code == 0  # the default profile
+
+
+def test_no_hint_names_a_placeholder_profile() -> None:
+    """`orsync profiles show PROFILE` fails as typed (no profile is called PROFILE)."""
+    from tests.conftest import REPO_ROOT
+
+    sources = (REPO_ROOT / "src" / "orsync").rglob("*.py")
+    offenders = [p.name for p in sources if "profiles show PROFILE" in p.read_text("utf-8")]
+    assert offenders == []
+
+
 def test_showing_a_missing_profile_exits_78_with_a_clear_message(run_cli: CliRunner) -> None:
     write_profiles("main")
     result = run_cli("profiles", "show", "X")

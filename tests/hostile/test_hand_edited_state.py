@@ -22,6 +22,12 @@ EDITS = {
     "an attempt time 'soon'": "UPDATE ledger SET last_attempt_at = 'soon'",
     "a run outcome 'meh'": "UPDATE runs SET outcome = 'meh'",
     "a run start 'dawn'": "UPDATE runs SET started_at = 'dawn'",
+    "run counts that are not JSON": "UPDATE runs SET counts = '{{{'",
+    "run counts that are a list": "UPDATE runs SET counts = '[1]'",
+    "a run count 'many'": """UPDATE runs SET counts = '{"invoices.created": "many"}'""",
+    "run options that are not JSON": "UPDATE runs SET options = '['",
+    "a run pid 'abc'": "UPDATE runs SET pid = 'abc'",
+    "an attempt count 'abc'": "UPDATE ledger SET attempts = 'abc' WHERE source_id = 'inv3'",
 }
 
 
@@ -58,4 +64,20 @@ def test_status_of_a_hand_edited_state_file_is_a_configuration_error(
     assert result.exit_code == ExitCode.CONFIG, result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert "which orsync never writes" in result.stderr
+    assert str(path.parent) in result.stderr and "rebuild-ledger" in result.stderr
+
+
+def test_status_of_a_run_with_a_hand_edited_amount_is_a_configuration_error(
+    run_cli: CliRunner,
+) -> None:
+    write_profiles(PROFILE)
+    path = edited_state_file(
+        "INSERT INTO run_writes (run_id, kind, source_id, number, action, amount, currency, "
+        "written_at) SELECT id, 'invoice', 'inv0', 'INV-1', 'created', 'lots', 'USD', "
+        "'2026-12-01T10:00:30.000000Z' FROM runs"
+    )
+    result = run_cli("--profile", PROFILE, "status", "--run", "1")
+    assert result.exit_code == ExitCode.CONFIG, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "'lots', which orsync never writes" in result.stderr
     assert str(path.parent) in result.stderr and "rebuild-ledger" in result.stderr

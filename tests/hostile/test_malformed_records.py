@@ -66,3 +66,27 @@ def test_a_document_sent_twice_in_one_read_is_planned_once() -> None:
     chunks = list(documents(_Repeating(records), "invoices", mark))  # type: ignore[arg-type]
     assert [r.id for chunk in chunks for r in chunk] == [r.id for r in records]
     assert mark.count == 3
+
+
+@pytest.mark.loopback
+def test_a_posted_document_read_malformed_once_is_in_step_again_once_read_as_posted(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """A broken answer (a proxy, a glitch) made a posted invoice fail; read again as Intacct
+    holds it, it is confirmed again, not left failed (exit 1, listed) on every later run."""
+    profile = mapped_profile()
+    invoices = issued(sandbox)
+    target = invoices[0]
+    assert run_cli("--profile", profile, "sync").exit_code in (0, 1)
+    before = json.loads(run_cli("--profile", profile, "--json", "sync").stdout)["failed_left"]
+    lines = sandbox.officernd.record("payments", target["_id"])["lines"]
+    sandbox.officernd.update_record("payments", target["_id"], lines="not a list of lines")
+    broken = json.loads(run_cli("--profile", profile, "--json", "sync").stdout)
+    assert broken["failed_left"] == before + 1
+    sandbox.officernd.update_record("payments", target["_id"], lines=lines)
+
+    again = json.loads(run_cli("--profile", profile, "--json", "sync").stdout)
+
+    assert again["counts"]["invoices"]["unchanged"] >= 1
+    assert again["failed_left"] == before
+    assert target["number"] not in run_cli("--profile", profile, "status").stdout

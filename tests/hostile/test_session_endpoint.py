@@ -42,6 +42,24 @@ def test_the_gateways_host_and_its_siblings_are_followed(endpoint: str, configur
     assert require_session_endpoint(endpoint, configured) == endpoint
 
 
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://na12.intacct.com/ia/xml/xmlgw.phtml",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "https://evil.example.net@api.intacct.com/ia/xml/xmlgw.phtml",
+    ],
+)
+def test_an_unusable_session_endpoint_is_the_service_answering_wrongly(endpoint: str) -> None:
+    """The endpoint is Intacct's answer, not the user's setting: 69 naming the sign-in, never
+    78 with a hint to rewrite a configured URL that is right."""
+    with pytest.raises(ServiceUnavailable) as refused:
+        require_session_endpoint(endpoint, SAGE)
+    assert refused.value.message.startswith("Intacct's sign-in named a session endpoint")
+    assert "profiles show" in refused.value.hint
+
+
 def test_a_loopback_gateway_has_no_siblings() -> None:
     with pytest.raises(ServiceUnavailable):
         require_session_endpoint("http://127.0.0.2:8080/x", "http://127.0.0.1:8080/x")

@@ -57,10 +57,25 @@ def test_a_body_over_the_cap_is_refused_before_hashing_or_parsing() -> None:
         parse_delivery(body)
 
 
-def test_an_empty_secret_is_a_configuration_error_not_an_open_door() -> None:
-    header = f"t={NOW},signature={compute_signature('', BODY, NOW)}"
-    with pytest.raises(ConfigError, match="secret is empty"):
-        verify_signature("", BODY, header, clock=lambda: NOW)
+@pytest.mark.parametrize("secret", ["", "   ", "\t\n"])
+def test_an_empty_secret_is_a_configuration_error_not_an_open_door(secret: str) -> None:
+    header = f"t={NOW},signature={compute_signature(secret, BODY, NOW)}"
+    with pytest.raises(ConfigError, match="secret is empty or blank"):
+        verify_signature(secret, BODY, header, clock=lambda: NOW)
+
+
+def test_listen_refuses_to_start_with_a_blank_secret_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`ORSYNC_OFFICERND_WEBHOOK_SECRET= ` (an env file's stray space) is set, but blank."""
+    from orsync.errors import ExitCode
+    from orsync.services.listen.run import webhook_secret
+
+    monkeypatch.setenv("ORSYNC_OFFICERND_WEBHOOK_SECRET", "   ")
+    with pytest.raises(ConfigError) as refused:
+        webhook_secret("main")
+    assert refused.value.exit_code == ExitCode.CONFIG and "blank" in refused.value.message
+    assert "listen --register" in refused.value.hint
 
 
 def test_random_garbage_only_ever_raises_the_signature_error() -> None:

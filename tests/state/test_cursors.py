@@ -154,3 +154,17 @@ def test_instants_in_other_zones_are_stored_as_the_same_instant(store: StateStor
     stored = store.cursors.get(STREAM)
     assert stored is not None and stored.value == datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
     assert stored.value.utcoffset() == timedelta(0)
+
+
+def test_a_cursor_far_in_the_future_is_a_damaged_state_file(store: StateStore) -> None:
+    """orsync never writes a cursor later than the read that set it started: one years ahead
+    (a hand edit) would read nothing new for years, silently skipping every new document."""
+    from orsync.errors import ConfigError, ExitCode
+
+    store.cursors.set(STREAM, datetime(9999, 12, 31, tzinfo=UTC))
+    with pytest.raises(ConfigError) as refused:
+        store.cursors.read_from(STREAM)
+    assert refused.value.exit_code == ExitCode.CONFIG
+    assert "9999-12-31" in refused.value.message and "rebuild-ledger" in refused.value.hint
+    store.cursors.set(STREAM, at(300))  # OfficeRnD's clock a few minutes ahead is fine
+    assert store.cursors.read_from(STREAM) is not None

@@ -47,7 +47,10 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
 @app.command("show")
 def show_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The profile to show.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(help="The profile to show (default: --profile, else the default one)."),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Show a profile's settings; secrets only as set/unset and where they come from.
@@ -58,6 +61,8 @@ def show_command(
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
+    if name is None:  # the profile the other commands use: hints name `orsync profiles show`
+        name = state.selected_profile()[0]
     details = describe_profile(state.load_config(), name, state.resolved_config_path)
     if state.json:
         state.output.json(details.to_dict())

@@ -78,16 +78,33 @@ def require_session_endpoint(endpoint: str, configured: str) -> str:
     """The endpoint getAPISession returned, if it is on the configured gateway's host or
     another host of that host's domain (``api.intacct.com`` moves a company to
     ``na12.intacct.com``; Sage's SDKs accept any ``*.intacct.com``); anything else is refused,
-    since the session id and every request would go there."""
-    require_safe_endpoint(endpoint)
-    host = (httpx.URL(endpoint).host or "").lower()
+    since the session id and every request would go there.
+
+    The endpoint is the service's answer, not the user's setting: one that is no HTTPS URL
+    (``file:``, plain HTTP off loopback, user info before the host) is refused as a service
+    answering wrongly (69), with the configured URL to check, never as the user's mistake.
+    """
     home = (httpx.URL(configured).host or "").lower()
+    try:
+        require_safe_endpoint(endpoint)
+        parsed = httpx.URL(endpoint)
+    except (ConfigError, httpx.InvalidURL) as refused:
+        reason = refused.message if isinstance(refused, ConfigError) else str(refused)
+        raise _foreign_endpoint(f"a session endpoint it cannot be sent to ({reason})") from None
+    if parsed.userinfo:
+        raise _foreign_endpoint(f"a session endpoint with user info before its host ({home})")
+    host = (parsed.host or "").lower()
     if host == home or _same_domain(host, home):
         return endpoint
-    raise ServiceUnavailable(
-        f"Intacct's sign-in named a session endpoint on another host ({host}) than the "
-        f"configured gateway ({home}); refused",
-        hint="Check the Intacct URL with `orsync profiles show PROFILE`: it must be Sage's gateway "
+    raise _foreign_endpoint(
+        f"a session endpoint on another host ({host}) than the configured gateway ({home})"
+    )
+
+
+def _foreign_endpoint(what: str) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"Intacct's sign-in named {what}; refused",
+        hint="Check the Intacct URL with `orsync profiles show`: it must be Sage's gateway "
         "(https://api.intacct.com/ia/xml/xmlgw.phtml) or a proxy that keeps its host.",
     )
 
@@ -272,7 +289,7 @@ class Gateway:
                 raise ServiceUnavailable(
                     f"Intacct refused the request with HTTP {status}",
                     hint="A proxy or firewall in front of the gateway may be refusing it: "
-                    "check the Intacct URL with `orsync profiles show PROFILE`, then run again.",
+                    "check the Intacct URL with `orsync profiles show`, then run again.",
                 ) from exc
             if write:
                 return Ambiguous(f"HTTP {status} with an unreadable body")

@@ -293,7 +293,7 @@ class TokenProvider:
         except (ValueError, KeyError, TypeError) as exc:
             raise ServiceUnavailable(
                 "OfficeRnD token endpoint sent an unreadable answer",
-                hint="Check that the OfficeRnD identity URL (`orsync profiles show PROFILE`) "
+                hint="Check that the OfficeRnD identity URL (`orsync profiles show`) "
                 "points at OfficeRnD itself, not a proxy or sign-in portal.",
             ) from exc
         register_secret(value)

@@ -89,12 +89,12 @@ def verify_signature(
 ) -> int:
     """Check a delivery; return its timestamp (unix seconds) or raise WebhookSignatureError.
 
-    An empty secret is orsync's configuration (ConfigError), never a delivery's fault: with it,
-    anyone could sign.
+    An empty or blank secret is orsync's configuration (ConfigError), never a delivery's fault:
+    with it, anyone could sign.
     """
-    if not secret:
+    if not secret.strip():
         raise ConfigError(
-            "the webhook secret is empty: every delivery would verify",
+            "the webhook secret is empty or blank: every delivery would verify",
             hint="Register the webhook again so that orsync stores its secret.",
         )
     if len(body) > MAX_BODY_BYTES:

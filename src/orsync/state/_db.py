@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from orsync.env import ensure_private_dir, state_dir, unusable_path
@@ -61,6 +62,29 @@ class DamagedState(ConfigError):
         super().__init__(f"{where} holds {what}, which orsync never writes", hint=REBUILD_HINT)
         self.what = what
         self.path = path
+
+
+def stored_int(value: object, what: str) -> int:
+    """An integer column as orsync writes it, or DamagedState for a hand edit ('abc', 1.5)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise DamagedState(f"the {what} {str(value)[:40]!r}")
+
+
+def stored_decimal(value: object, what: str) -> Decimal:
+    """An amount column as orsync writes it (decimal text), or DamagedState for a hand edit."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise DamagedState(f"the {what} {str(value)[:40]!r}") from None
+    if not amount.is_finite():
+        raise DamagedState(f"the {what} {str(value)[:40]!r}")
+    return amount
 
 
 def from_text(text: str) -> datetime:

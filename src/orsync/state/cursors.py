@@ -28,11 +28,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from orsync.errors import InternalError
-from orsync.state._db import Database, from_text, to_text
+from orsync.state._db import DamagedState, Database, from_text, stored_int, to_text
 
 # Generous on purpose: a re-read of an unchanged record costs a hash comparison, a missed one
 # costs a missing invoice. Covers clock skew, index lag and same-second ties.
 DEFAULT_OVERLAP = timedelta(minutes=5)
+# A cursor is never later than the read that set it started (min(max_seen, read start)), so
+# one past now by more than a clock correction is a hand edit; kept, it would read nothing
+# new for years and silently skip every document created meanwhile.
+FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,14 @@ class Cursors:
             to_text(since)  # rejects a naive datetime
             return since
         cursor = self.get(stream)
-        return None if cursor is None else cursor.value - overlap
+        if cursor is None:
+            return None
+        if cursor.value > self._db.now() + FUTURE_SLACK:
+            raise DamagedState(
+                f"the {stream} cursor {to_text(cursor.value)!r}, later than now",
+                path=self._db.path,
+            )
+        return cursor.value - overlap
 
     def advance(
         self,
@@ -145,5 +156,5 @@ def _cursor(values: tuple[object, ...]) -> Cursor:
         stream=str(stream),
         value=from_text(str(value)),
         updated_at=from_text(str(updated_at)),
-        updated_run=None if updated_run is None else int(str(updated_run)),
+        updated_run=None if updated_run is None else stored_int(updated_run, "run id"),
     )

@@ -16,7 +16,14 @@ from datetime import datetime
 from itertools import islice
 
 from orsync.errors import InternalError
-from orsync.state._db import Database, from_optional_text, from_text, keyset_scan, to_text
+from orsync.state._db import (
+    Database,
+    from_optional_text,
+    from_text,
+    keyset_scan,
+    stored_int,
+    to_text,
+)
 
 _PAGE = 500
 _COLUMNS = (
@@ -211,7 +218,7 @@ def _event(values: sqlite3.Row | tuple[object, ...]) -> InboxEvent:
         processed_at=from_optional_text(None if processed_at is None else str(processed_at)),
         record_kind=str(record_kind),
         record_id=str(record_id),
-        attempts=int(str(attempts)),
+        attempts=stored_int(attempts, "attempt count"),
         not_before=from_optional_text(None if not_before is None else str(not_before)),
         last_error=None if last_error is None else str(last_error),
     )

@@ -13,6 +13,7 @@ Transitions (anything else raises ``IllegalTransition``):
     (none|planned|confirmed|failed) --fail--> failed (refused before sending: unmapped value,
                                                       conflict with a paid document, ...)
     any         --adopt-------------> confirmed    (both systems' truth, from reconcile)
+    failed      --restore_confirmed-> confirmed    (read again as the confirmed version)
     sending     --recover_in_flight-> unconfirmed  (a previous process died mid-write)
 
 There is deliberately no way from ``sending`` or ``unconfirmed`` to a fresh send: such a
@@ -162,6 +163,25 @@ class Ledger(LedgerReads):
                 confirmed_version=old.version_hash,
                 confirmed_at=self._db.now(),
                 target=(target or TargetKeys()).merged_over(old.target),
+                error=None,
+            )
+            return self._save(conn, old, new)
+
+    def restore_confirmed(self, kind: str, source_id: str) -> LedgerRow:
+        """A failed record read again exactly as Intacct holds it (its confirmed version): the
+        failure was of an input that is gone (a broken answer, an edit undone), so the row is
+        confirmed again instead of staying failed, and listed, on every later run."""
+        with self._db.transaction() as conn:
+            old = self._existing(conn, kind, source_id, (Status.FAILED,), "restore_confirmed")
+            if old.confirmed_version is None:
+                raise IllegalTransition(
+                    f"restore_confirmed: {kind} {source_id!r} was never confirmed"
+                )
+            new = replace(
+                old,
+                status=Status.CONFIRMED,
+                version_hash=old.confirmed_version,
+                attempts=0,
                 error=None,
             )
             return self._save(conn, old, new)

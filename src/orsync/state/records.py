@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from orsync.errors import InternalError, OrsyncError, RecordError
-from orsync.state._db import DamagedState, from_optional_text, from_text
+from orsync.state._db import DamagedState, from_optional_text, from_text, stored_int
 
 
 class Status(StrEnum):
@@ -198,15 +198,15 @@ def row_from_sql(values: sqlite3.Row | tuple[object, ...]) -> LedgerRow:
         confirmed_version=_opt(confirmed_version),
         action=_opt(action),
         controlid=_opt(controlid),
-        send_round=int(str(send_round)),
-        attempts=int(str(attempts)),
+        send_round=stored_int(send_round, "send round"),
+        attempts=stored_int(attempts, "attempt count"),
         target=TargetKeys(_opt(target_key), _opt(target_number), _opt(target_entity)),
         error=error,
         first_attempt_at=from_optional_text(_opt(first_attempt_at)),
         last_attempt_at=from_optional_text(_opt(last_attempt_at)),
         status_at=from_text(str(status_at)),
         confirmed_at=from_optional_text(_opt(confirmed_at)),
-        updated_run=None if updated_run is None else int(str(updated_run)),
+        updated_run=None if updated_run is None else stored_int(updated_run, "run id"),
     )
 
 

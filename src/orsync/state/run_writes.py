@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orsync.state._db import Database, from_text
+from orsync.state._db import Database, from_text, stored_decimal
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _write(values: tuple[Any, ...]) -> RunWrite:
         action=str(action),
         target_key=key,
         entity=entity,
-        amount=None if amount is None else Decimal(amount),
+        amount=None if amount is None else stored_decimal(amount, "amount"),
         currency=currency,
         written_at=from_text(at),
     )

@@ -20,7 +20,13 @@ from typing import Any
 
 from orsync.errors import ExitCode, InternalError
 from orsync.redact import redact
-from orsync.state._db import DamagedState, Database, from_optional_text, from_text
+from orsync.state._db import (
+    DamagedState,
+    Database,
+    from_optional_text,
+    from_text,
+    stored_int,
+)
 from orsync.state.lock import LockHolder, ProfileLock
 
 
@@ -179,16 +185,33 @@ def _record(values: tuple[Any, ...]) -> RunRecord:
     return RunRecord(
         id=int(run_id),
         command=str(command),
-        options=json.loads(options),
-        pid=int(pid),
+        options=_json_object(options, "options"),
+        pid=_integer(pid, "pid"),
         hostname=str(hostname),
         started_at=from_text(started_at),
         ended_at=from_optional_text(ended_at),
         outcome=None if outcome is None else _outcome(outcome),
-        exit_code=None if exit_code is None else int(exit_code),
-        counts={} if counts is None else {str(k): int(v) for k, v in json.loads(counts).items()},
+        exit_code=None if exit_code is None else _integer(exit_code, "exit code"),
+        counts={}
+        if counts is None
+        else {str(k): _integer(v, "count") for k, v in _json_object(counts, "counts").items()},
         message=message,
     )
+
+
+def _json_object(text: Any, what: str) -> dict[str, Any]:
+    """A run's JSON column as orsync wrote it (an object), or DamagedState for a hand edit."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        value = None
+    if not isinstance(value, dict):
+        raise DamagedState(f"the run {what} {str(text)[:40]!r}")
+    return value
+
+
+def _integer(value: Any, what: str) -> int:
+    return stored_int(value, f"run {what}")
 
 
 def _outcome(value: str) -> RunOutcome:

@@ -46,13 +46,20 @@ class ListenOptions:
 
 def webhook_secret(profile_name: str) -> str:
     """The profile's signing secret; CredentialError (78) says how to get one."""
+    hint = (
+        f"Run `orsync --profile {profile_name} listen --register --public-url URL`, "
+        f"or set {Secret.OFFICERND_WEBHOOK_SECRET.env_var}."
+    )
     if not secrets.status(profile_name, Secret.OFFICERND_WEBHOOK_SECRET).is_set:
         raise CredentialError(
-            f"profile {profile_name!r} has no OfficeRnD webhook secret",
-            hint=f"Run `orsync --profile {profile_name} listen --register --public-url URL`, "
-            f"or set {Secret.OFFICERND_WEBHOOK_SECRET.env_var}.",
+            f"profile {profile_name!r} has no OfficeRnD webhook secret", hint=hint
         )
-    return secrets.resolve(profile_name, Secret.OFFICERND_WEBHOOK_SECRET)
+    secret = secrets.resolve(profile_name, Secret.OFFICERND_WEBHOOK_SECRET)
+    if not secret.strip():  # `VAR= ` in an env file: anyone could sign with it
+        raise CredentialError(
+            f"profile {profile_name!r} has a blank OfficeRnD webhook secret", hint=hint
+        )
+    return secret
 
 
 class Listener:

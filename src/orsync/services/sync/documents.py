@@ -49,7 +49,7 @@ from orsync.services.sync.customers import CustomerState
 from orsync.services.sync.lookups import find_actuals, tax_solutions
 from orsync.services.sync.outcomes import DocumentOutcomes, WriteTag
 from orsync.services.sync.summary import RecordProblem, stage_of
-from orsync.state import MAX_VERSION_LENGTH, LedgerRow, RecordFailure, TargetKeys
+from orsync.state import MAX_VERSION_LENGTH, LedgerRow, RecordFailure, Status, TargetKeys
 
 Built = Posting | Sequence[Problem]
 # Ledger error code of documents waiting for their customer (held, unconfirmed, unresolvable):
@@ -227,6 +227,15 @@ class DocumentDesk:
         if action.action == "skip":
             outcome = "unchanged" if action.reason == "unchanged" else "skipped"
             ctx.summary.count(stage, outcome, record=(action.source_kind, action.source_id))
+            row = rows.get((action.source_kind, action.source_id))
+            if (
+                outcome == "unchanged"
+                and row is not None
+                and row.status is Status.FAILED
+                and row.confirmed_version is not None
+                and action.version_hash == row.confirmed_version
+            ):
+                ctx.writable().restore_confirmed(action.source_kind, action.source_id)
             return
         if action.action in ("failed", "conflict"):
             problem = action.problems[0] if action.problems else None
