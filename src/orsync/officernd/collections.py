@@ -80,7 +80,7 @@ class RawCollection(Collection[Any]):
         if not isinstance(raw, dict):
             raise ServiceUnavailable(
                 f"OfficeRnD {self.path} sent a record that is not an object",
-                hint="Check the OfficeRnD API URL (`orsync profiles show PROFILE`); if it "
+                hint="Check the OfficeRnD API URL (`orsync profiles show`); if it "
                 "points at OfficeRnD, report the answer to OfficeRnD support.",
             )
         return raw
