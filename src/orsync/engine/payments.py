@@ -1,0 +1,265 @@
+"""Payments taken in OfficeRnD (charges) as AR payments in Intacct: the pure decisions.
+
+One OfficeRnD charge is at most one Intacct AR payment (``ARPYMT``) applied to the invoice it
+pays, found again by its reference (``DOCNUMBER`` = the charge id) and carrying the origin
+marker in its description. Partial payments are several charges, hence several payments.
+
+- :func:`plan_payment` decides what one charge needs: ``create`` (a successful charge on an
+  invoice orsync posted), ``reverse`` (its charge failed, was refunded or removed after orsync
+  posted it), ``skip`` (nothing to do), ``held`` (its invoice is not in Intacct yet) or
+  ``failed`` (refused with the reason: never post money that differs from OfficeRnD's);
+- :func:`settle_payment` says what a lookup in Intacct proves about a payment write whose
+  answer was lost (the same protocol as documents, ``engine/settle.py``).
+
+The ledger row of a payment is keyed ``<invoice id>/<charge id>`` (kind ``payment``), so that
+the payments of one invoice are found together when the invoice changed (a removed charge is
+seen only that way). A reversal keeps the row and confirms :data:`PAYMENT_REVERSED`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from orsync.engine.canonical import version_hash
+from orsync.engine.ledger import LedgerView
+from orsync.engine.origin import has_origin_marker, mark_origin
+from orsync.engine.rounding import ZERO, to_cents
+
+PAYMENT_KIND = "payment"
+PAYMENT_REVERSED = "reversed"  # the confirmed version of a reversed payment's row
+
+ChargeStatus = Literal["success", "pending", "fail", "refund", "removed"]
+PaymentDecision = Literal["create", "reverse", "skip", "held", "failed"]
+
+
+def payment_source_id(invoice_id: str, charge_id: str) -> str:
+    """The ledger key of a charge's payment: its invoice's id, then its own."""
+    return f"{invoice_id}/{charge_id}"
+
+
+@dataclass(frozen=True)
+class SourceCharge:
+    """One OfficeRnD charge as the engine sees it (``removed``: no longer in OfficeRnD)."""
+
+    charge_id: str
+    invoice_id: str
+    status: ChargeStatus | str
+    amount: Decimal | None
+    currency: str | None
+    day: date | None
+    method: str | None  # OfficeRnD's payment method (the charge's ``account``)
+
+    @property
+    def source_id(self) -> str:
+        return payment_source_id(self.invoice_id, self.charge_id)
+
+
+@dataclass(frozen=True)
+class InvoiceInIntacct:
+    """The invoice a charge pays, as Intacct holds it (read before any payment is planned)."""
+
+    key: str  # ARINVOICE RECORDNO
+    customer_id: str
+    currency: str
+    total_due: Decimal
+    entity: str | None = None
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """Where the mapping says a payment method's money goes."""
+
+    payment_method: str  # Intacct's: EFT, Credit Card, ...
+    bank_account: str
+
+
+@dataclass(frozen=True)
+class PaymentPosting:
+    """The AR payment orsync expects in Intacct for one charge."""
+
+    reference: str  # DOCNUMBER: the OfficeRnD charge id
+    invoice_key: str
+    customer_id: str
+    amount: Decimal
+    currency: str
+    receipt_date: date
+    payment_method: str
+    bank_account: str
+    description: str
+    entity: str | None = None
+
+    @property
+    def version(self) -> str:
+        return version_hash(
+            {
+                "reference": self.reference,
+                "invoice": self.invoice_key,
+                "customer": self.customer_id,
+                "amount": str(self.amount),
+                "currency": self.currency,
+                "date": self.receipt_date.isoformat(),
+                "method": self.payment_method,
+                "bank": self.bank_account,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PaymentPlan:
+    """What one charge needs. ``posting`` for a create; ``reason`` and ``fix`` always say why."""
+
+    decision: PaymentDecision
+    reason: str
+    posting: PaymentPosting | None = None
+    fix: str | None = None
+
+
+def payment_posting(
+    charge: SourceCharge, invoice: InvoiceInIntacct, deposit: Deposit, invoice_number: str
+) -> PaymentPosting:
+    assert charge.amount is not None and charge.day is not None
+    return PaymentPosting(
+        reference=charge.charge_id,
+        invoice_key=invoice.key,
+        customer_id=invoice.customer_id,
+        amount=to_cents(charge.amount),
+        currency=invoice.currency,
+        receipt_date=charge.day,
+        payment_method=deposit.payment_method,
+        bank_account=deposit.bank_account,
+        description=mark_origin(f"OfficeRnD charge {charge.charge_id} on {invoice_number}"),
+        entity=invoice.entity,
+    )
+
+
+def plan_payment(
+    charge: SourceCharge,
+    row: LedgerView | None,
+    *,
+    invoice: InvoiceInIntacct | None,
+    deposit: Deposit | str | None,
+    invoice_number: str,
+) -> PaymentPlan:
+    """What one charge needs in Intacct.
+
+    ``row``: the charge's ledger row; ``invoice``: its invoice in Intacct (None: orsync has not
+    posted it, or Intacct no longer has it); ``deposit``: the mapped payment method, or the
+    mapping's reason when it has none.
+    """
+    posted = row is not None and row.confirmed_version is not None
+    reversed_ = posted and row is not None and row.confirmed_version == PAYMENT_REVERSED
+    if charge.status != "success":
+        if posted and not reversed_:
+            what = {"removed": "was removed", "fail": "failed", "refund": "was refunded"}
+            return PaymentPlan(
+                "reverse", f"the charge {what.get(charge.status, 'is ' + charge.status)}"
+            )
+        return PaymentPlan("skip", f"the charge is {charge.status}: nothing to post")
+    if reversed_:
+        return PaymentPlan(
+            "failed",
+            "the charge succeeded again after orsync reversed its Intacct payment",
+            fix="Record the payment again in OfficeRnD as a new charge; a reversed Intacct "
+            "payment is never reposted under the same reference.",
+        )
+    if charge.amount is None or charge.day is None:
+        return PaymentPlan("failed", "the charge has no amount or no date")
+    amount = to_cents(charge.amount)
+    if amount <= ZERO:
+        return PaymentPlan("skip", "the charge is not a positive amount")
+    if invoice is None:
+        return PaymentPlan("held", "its invoice is not in Intacct yet")
+    if not isinstance(deposit, Deposit):
+        return PaymentPlan(
+            "failed",
+            deposit or f"payment method {charge.method!r} is not mapped",
+            fix="Map the payment method in the mapping file's payment_methods section.",
+        )
+    if charge.currency and charge.currency.upper() != invoice.currency.upper():
+        return PaymentPlan(
+            "failed",
+            f"the charge is in {charge.currency} but its invoice is in {invoice.currency}",
+            fix="Record the charge in the invoice's currency in OfficeRnD.",
+        )
+    posting = payment_posting(charge, invoice, deposit, invoice_number)
+    if posted and row is not None:
+        if row.confirmed_version == posting.version:
+            return PaymentPlan("skip", "unchanged", posting)
+        return PaymentPlan(
+            "failed",
+            "the charge changed after orsync posted its Intacct payment",
+            fix="Posted payments are not edited: remove the charge in OfficeRnD (orsync reverses "
+            "the payment) and record it again.",
+        )
+    if amount > invoice.total_due:
+        return PaymentPlan(
+            "failed",
+            f"the charge of {amount:.2f} is more than the {invoice.total_due:.2f} "
+            f"{invoice.currency} due on the invoice in Intacct",
+            fix="Check for a payment recorded on the invoice in Intacct by hand; reconcile it, "
+            "or record the excess in OfficeRnD as an overpayment.",
+        )
+    return PaymentPlan("create", "a new payment", posting)
+
+
+# -- settling a lost answer --------------------------------------------------------------------
+
+SettlePaymentOutcome = Literal["confirm", "resend", "lost"]
+
+
+@dataclass(frozen=True)
+class FoundPayment:
+    """An AR payment Intacct holds under a charge's reference."""
+
+    key: str
+    reference: str
+    amount: Decimal
+    reversed: bool
+    description: str | None = None
+
+    @property
+    def by_orsync(self) -> bool:
+        return has_origin_marker(self.description)
+
+
+@dataclass(frozen=True)
+class PaymentSettlement:
+    outcome: SettlePaymentOutcome
+    key: str | None = None
+    reason: str = ""
+
+
+def settle_payment(
+    action: Literal["create", "reverse"],
+    found: list[FoundPayment],
+    *,
+    amount: Decimal | None = None,
+) -> PaymentSettlement:
+    """What the lookup (every payment under the charge's reference) proves about a write whose
+    answer was lost.
+
+    A create: orsync's payment of that amount is there (confirm its key), or none of orsync's
+    is (resend, same controlid); one with another amount is lost (a person looks: never a
+    second payment). A reverse: the payment reversed (confirm) or still posted (resend); gone
+    is lost.
+    """
+    ours = [p for p in found if p.by_orsync]
+    if action == "create":
+        live = [p for p in ours if not p.reversed]
+        if not live:
+            return PaymentSettlement("resend", reason="no payment of orsync's under the reference")
+        match = [p for p in live if amount is None or p.amount == amount]
+        if match:
+            return PaymentSettlement("confirm", key=match[0].key)
+        return PaymentSettlement(
+            "lost",
+            reason=f"Intacct holds payment {live[0].key} under this charge with another amount",
+        )
+    if not ours:
+        return PaymentSettlement("lost", reason="the payment orsync posted is gone from Intacct")
+    if all(p.reversed for p in ours):
+        return PaymentSettlement("confirm", key=ours[0].key)
+    return PaymentSettlement("resend", key=next(p.key for p in ours if not p.reversed))
