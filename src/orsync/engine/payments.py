@@ -19,7 +19,7 @@ seen only that way). A reversal keeps the row and confirms :data:`PAYMENT_REVERS
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -51,6 +51,7 @@ class SourceCharge:
     currency: str | None
     day: date | None
     method: str | None  # OfficeRnD's payment method (the charge's ``account``)
+    modified_at: datetime | None = None
 
     @property
     def source_id(self) -> str:
@@ -91,20 +92,21 @@ class PaymentPosting:
     description: str
     entity: str | None = None
 
-    @property
-    def version(self) -> str:
-        return version_hash(
-            {
-                "reference": self.reference,
-                "invoice": self.invoice_key,
-                "customer": self.customer_id,
-                "amount": str(self.amount),
-                "currency": self.currency,
-                "date": self.receipt_date.isoformat(),
-                "method": self.payment_method,
-                "bank": self.bank_account,
-            }
-        )
+
+def charge_version(charge: SourceCharge, deposit: Deposit) -> str:
+    """The version of a charge's payment, from what OfficeRnD and the mapping say alone (so a
+    charge read again unchanged is settled without asking Intacct anything)."""
+    return version_hash(
+        {
+            "charge": charge.charge_id,
+            "invoice": charge.invoice_id,
+            "amount": None if charge.amount is None else str(to_cents(charge.amount)),
+            "currency": (charge.currency or "").upper(),
+            "date": None if charge.day is None else charge.day.isoformat(),
+            "method": deposit.payment_method,
+            "bank": deposit.bank_account,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class PaymentPlan:
     reason: str
     posting: PaymentPosting | None = None
     fix: str | None = None
+    version: str | None = None  # the charge's (``charge_version``), once it can be posted
 
 
 def payment_posting(
@@ -170,14 +173,24 @@ def plan_payment(
     amount = to_cents(charge.amount)
     if amount <= ZERO:
         return PaymentPlan("skip", "the charge is not a positive amount")
-    if invoice is None:
-        return PaymentPlan("held", "its invoice is not in Intacct yet")
     if not isinstance(deposit, Deposit):
         return PaymentPlan(
             "failed",
             deposit or f"payment method {charge.method!r} is not mapped",
             fix="Map the payment method in the mapping file's payment_methods section.",
         )
+    version = charge_version(charge, deposit)
+    if posted and row is not None:
+        if row.confirmed_version == version:
+            return PaymentPlan("skip", "unchanged", version=version)
+        return PaymentPlan(
+            "failed",
+            "the charge changed after orsync posted its Intacct payment",
+            fix="Posted payments are not edited: remove the charge in OfficeRnD (orsync reverses "
+            "the payment) and record it again.",
+        )
+    if invoice is None:
+        return PaymentPlan("held", "its invoice is not in Intacct yet")
     if charge.currency and charge.currency.upper() != invoice.currency.upper():
         return PaymentPlan(
             "failed",
@@ -185,15 +198,6 @@ def plan_payment(
             fix="Record the charge in the invoice's currency in OfficeRnD.",
         )
     posting = payment_posting(charge, invoice, deposit, invoice_number)
-    if posted and row is not None:
-        if row.confirmed_version == posting.version:
-            return PaymentPlan("skip", "unchanged", posting)
-        return PaymentPlan(
-            "failed",
-            "the charge changed after orsync posted its Intacct payment",
-            fix="Posted payments are not edited: remove the charge in OfficeRnD (orsync reverses "
-            "the payment) and record it again.",
-        )
     if amount > invoice.total_due:
         return PaymentPlan(
             "failed",
@@ -202,7 +206,7 @@ def plan_payment(
             fix="Check for a payment recorded on the invoice in Intacct by hand; reconcile it, "
             "or record the excess in OfficeRnD as an overpayment.",
         )
-    return PaymentPlan("create", "a new payment", posting)
+    return PaymentPlan("create", "a new payment", posting, version=version)
 
 
 # -- settling a lost answer --------------------------------------------------------------------

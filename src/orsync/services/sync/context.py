@@ -78,6 +78,8 @@ class LedgerLookups(Protocol):
 
     def get(self, kind: str, source_id: str) -> LedgerRow | None: ...
 
+    def rows_under(self, kind: str, prefixes: Iterable[str]) -> list[LedgerRow]: ...
+
     def counts(self) -> dict[str, dict[Status, int]]: ...
 
     def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]: ...
@@ -108,6 +110,10 @@ class EmptyLedger:
     def get(self, kind: str, source_id: str) -> LedgerRow | None:
         del kind, source_id
         return None
+
+    def rows_under(self, kind: str, prefixes: Iterable[str]) -> list[LedgerRow]:
+        del kind, prefixes
+        return []
 
     def counts(self) -> dict[str, dict[Status, int]]:
         return {}
