@@ -66,7 +66,8 @@ class InvoiceInIntacct:
     customer_id: str
     currency: str
     total_due: Decimal
-    entity: str | None = None
+    entity: str | None = None  # the session it was posted in (None: top level)
+    owner: str | None = None  # the entity it belongs to (its location's), for the bank account
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,11 @@ class Deposit:
     """Where the mapping says a payment method's money goes."""
 
     payment_method: str  # Intacct's: EFT, Credit Card, ...
-    bank_account: str
+    bank_account: str | None  # where no entity of ``by_entity`` applies
+    by_entity: tuple[tuple[str, str], ...] = ()  # (Intacct entity, its bank account)
+
+    def bank_for(self, entity: str | None) -> str | None:
+        return dict(self.by_entity).get(entity or "", self.bank_account)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ def charge_version(charge: SourceCharge, deposit: Deposit) -> str:
             "currency": (charge.currency or "").upper(),
             "date": None if charge.day is None else charge.day.isoformat(),
             "method": deposit.payment_method,
-            "bank": deposit.bank_account,
+            "bank": [deposit.bank_account, *map(list, deposit.by_entity)],
         }
     )
 
@@ -121,7 +126,11 @@ class PaymentPlan:
 
 
 def payment_posting(
-    charge: SourceCharge, invoice: InvoiceInIntacct, deposit: Deposit, invoice_number: str
+    charge: SourceCharge,
+    invoice: InvoiceInIntacct,
+    payment_method: str,
+    bank_account: str,
+    invoice_number: str,
 ) -> PaymentPosting:
     assert charge.amount is not None and charge.day is not None
     return PaymentPosting(
@@ -131,8 +140,8 @@ def payment_posting(
         amount=to_cents(charge.amount),
         currency=invoice.currency,
         receipt_date=charge.day,
-        payment_method=deposit.payment_method,
-        bank_account=deposit.bank_account,
+        payment_method=payment_method,
+        bank_account=bank_account,
         description=mark_origin(f"OfficeRnD charge {charge.charge_id} on {invoice_number}"),
         entity=invoice.entity,
     )
@@ -197,7 +206,15 @@ def plan_payment(
             f"the charge is in {charge.currency} but its invoice is in {invoice.currency}",
             fix="Record the charge in the invoice's currency in OfficeRnD.",
         )
-    posting = payment_posting(charge, invoice, deposit, invoice_number)
+    bank = deposit.bank_for(invoice.owner)
+    if bank is None:
+        return PaymentPlan(
+            "failed",
+            f"payment method {charge.method!r} has no bank account for entity {invoice.owner}",
+            fix=f"Add {invoice.owner}: <bank account> under bank_accounts of the payment method "
+            "in the mapping file.",
+        )
+    posting = payment_posting(charge, invoice, deposit.payment_method, bank, invoice_number)
     if amount > invoice.total_due:
         return PaymentPlan(
             "failed",

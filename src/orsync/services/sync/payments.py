@@ -37,6 +37,7 @@ from orsync.mapping import Mapping, OfficeRndValue, PaymentTarget, resolve_payme
 from orsync.officernd import Charge, Query
 from orsync.officernd.collections import CHARGES
 from orsync.services.sync.context import RunContext, numbered, view_of
+from orsync.services.sync.reading import documents_by_id
 from orsync.services.sync.summary import ProblemStatus, RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
@@ -148,6 +149,10 @@ class PaymentDesk:
             and self._plan(c, rows, invoice_rows, deposits, None).decision == "held"
         }
         invoices = self._invoices(need_invoice)
+        by_entity = any(isinstance(d, Deposit) and d.by_entity for d in deposits.values())
+        owners = self._owners(
+            [r.source_id for r in need_invoice if r.target.entity is None] if by_entity else []
+        )
         sending: list[_Sending] = []
         for charge in charges:
             row = rows.get(charge.source_id)
@@ -161,7 +166,9 @@ class PaymentDesk:
             invoice = None
             if invoice_row is not None and invoice_row.target.key in invoices:
                 invoice = invoices[invoice_row.target.key]
-                invoice = replace(invoice, entity=invoice_row.target.entity)
+                entity = invoice_row.target.entity
+                owner = entity or owners.get(charge.invoice_id)
+                invoice = replace(invoice, entity=entity, owner=owner)
             plan = self._plan(charge, rows, invoice_rows, deposits, invoice)
             if plan.decision == "create" and plan.posting is not None and invoice is not None:
                 # Several charges on one invoice in one chunk: each is checked against what
@@ -198,8 +205,18 @@ class PaymentDesk:
             return "the mapping has no payment_methods section"
         found = resolve_payment_method(self.mapping, OfficeRndValue(name=charge.method))
         if isinstance(found, PaymentTarget):
-            return Deposit(found.payment_method, found.bank_account)
+            return Deposit(found.payment_method, found.bank_account, found.bank_accounts)
         return found.message()
+
+    def _owners(self, invoice_ids: list[str]) -> dict[str, str | None]:
+        """The Intacct entity each (top-level) invoice belongs to, by its OfficeRnD location
+        as the mapping places it: whose bank account receives its payments."""
+        owners: dict[str, str | None] = {}
+        for chunk in documents_by_id(self.ctx.officernd, sorted(invoice_ids)):
+            for document in chunk:
+                target = self.ctx.resolver.location_target(document.location)
+                owners[document.id] = getattr(target, "entity_id", None)
+        return owners
 
     def _invoices(self, rows: Iterable[LedgerRow]) -> dict[str, InvoiceInIntacct]:
         keys = sorted({row.target.key for row in rows if row.target.key})
@@ -281,7 +298,7 @@ class PaymentDesk:
             failure = RecordFailure(plan.reason, code=code, field="payment", hint=plan.fix)
             if plan.decision == "held":
                 ctx.summary.count("payments", "held", record=(PAYMENT_KIND, charge.source_id))
-                self._log("held", charge, number, None, plan.reason, row)
+                self._log("skip", charge, number, None, f"held: {plan.reason}", row)
                 if not ctx.dry_run and (row is None or row.error is None or row.error.code != code):
                     ctx.writable().fail(
                         PAYMENT_KIND, charge.source_id, failure, version_hash=_held_version()
@@ -426,7 +443,7 @@ class PaymentDesk:
         ]
         if not doubtful or self.ctx.dry_run:
             for charge in doubtful:
-                self._log("settle", charge, charge.charge_id, None, "looked up first", None)
+                self._log("lookup_first", charge, charge.charge_id, None, "looked up first", None)
             return rows
         found = self._look_up([c.charge_id for c in doubtful])
         ledger = self.ctx.writable()
