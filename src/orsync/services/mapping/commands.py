@@ -15,7 +15,7 @@ value, never the documents. Payment methods are not collected while payments are
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,11 +114,17 @@ def scan_values_in_use(client: OfficeRndClient, reference: ReferenceData) -> Usa
                 ],
             }
 
+    def charges() -> Iterator[dict[str, object]]:
+        for charge in client.charges():
+            yield {"account": charge.account, "payment": charge.payment}
+
     lists = _reference_dicts(reference)
-    used = _tally(documents(), lists, include_unused=False)
+    used = _tally(documents(), lists, include_unused=False, charges=charges())
     if count == 0:
         # A new organization: offer every value of the reference lists instead.
-        used = _tally(iter(()), lists, include_unused=True)
+        used = _tally(
+            iter(()), lists, include_unused=True, payment_methods=client.payment_methods()
+        )
     used = dataclasses.replace(used, resource_types=_resource_types(used, reference))
     return Usage(used, count)
 
@@ -128,9 +134,13 @@ def _tally(
     lists: dict[str, list[dict[str, object]]],
     *,
     include_unused: bool,
+    charges: Iterable[dict[str, object]] = (),
+    payment_methods: Iterable[str] = (),
 ) -> ValuesInUse:
     return values_in_use(
         documents,
+        charges=charges,
+        payment_methods=payment_methods,
         revenue_accounts=lists["revenue_accounts"],
         locations=lists["locations"],
         tax_rates=lists["tax_rates"],
