@@ -84,6 +84,8 @@ def test_charges_become_one_payment_each_and_both_systems_agree_to_the_cent(
         assert again["counts"]["payments"]["created"] == 0
         assert again["counts"]["payments"]["reversed"] == 0
     assert len(orsync_payments(sandbox)) == len(expected)
+    status = json.loads(run_cli("--json", "status").stdout)
+    assert status["ledger"]["payment"]["confirmed"] == len(expected)
 
 
 def test_a_card_payment_then_a_partial_pair_then_a_refund(
