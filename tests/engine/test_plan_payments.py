@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from orsync.engine.ledger import LedgerView
+from orsync.engine.options import EngineOptions
 from orsync.engine.payments import (
     PAYMENT_REVERSED,
     Deposit,
@@ -107,3 +108,19 @@ def test_a_lost_reversal_is_confirmed_when_reversed_resent_when_posted_lost_when
     assert settle_payment("reverse", [found("9", "40.00", reversed_=True)]).outcome == "confirm"
     assert settle_payment("reverse", [found("9", "40.00")]).outcome == "resend"
     assert settle_payment("reverse", []).outcome == "lost"
+
+
+def test_a_charge_in_a_closed_period_follows_the_policy() -> None:
+    closed = EngineOptions(books_closed_before=date(2026, 12, 1))
+
+    failed = plan(options=closed)
+    skipped = plan(options=replace(closed, closed_period_policy="skip"))
+    shifted = plan(options=replace(closed, closed_period_policy="shift"))
+
+    assert failed.decision == "failed" and "closed" in failed.reason
+    assert skipped.decision == "skip"
+    assert shifted.decision == "create" and shifted.posting is not None
+    assert (shifted.posting.receipt_date, shifted.posting.payment_date) == (
+        date(2026, 12, 1),
+        date(2026, 11, 20),
+    )

@@ -18,13 +18,14 @@ seen only that way). A reversal keeps the row and confirms :data:`PAYMENT_REVERS
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from orsync.engine.canonical import version_hash
 from orsync.engine.ledger import LedgerView
+from orsync.engine.options import EngineOptions
 from orsync.engine.origin import has_origin_marker, mark_origin
 from orsync.engine.rounding import ZERO, to_cents
 
@@ -91,11 +92,12 @@ class PaymentPosting:
     customer_id: str
     amount: Decimal
     currency: str
-    receipt_date: date
+    receipt_date: date  # the GL date (the first open day, when the policy shifted it)
     payment_method: str
     bank_account: str
     description: str
     entity: str | None = None
+    payment_date: date | None = None  # the charge's own date, when it differs
 
 
 def charge_version(charge: SourceCharge, deposit: Deposit) -> str:
@@ -154,6 +156,7 @@ def plan_payment(
     invoice: InvoiceInIntacct | None,
     deposit: Deposit | str | None,
     invoice_number: str,
+    options: EngineOptions | None = None,
 ) -> PaymentPlan:
     """What one charge needs in Intacct.
 
@@ -215,6 +218,24 @@ def plan_payment(
             "in the mapping file.",
         )
     posting = payment_posting(charge, invoice, deposit.payment_method, bank, invoice_number)
+    if options is not None and options.is_closed(posting.receipt_date):
+        if options.closed_period_policy == "skip":
+            return PaymentPlan("skip", f"dated {posting.receipt_date} in a closed period")
+        if options.closed_period_policy == "fail":
+            return PaymentPlan(
+                "failed",
+                f"the charge is dated {posting.receipt_date}, in a closed Intacct period",
+                fix="Set options.closed_period to shift (posts on the first open day) or "
+                "reopen the period in Intacct, then run sync --retry-failed.",
+            )
+        assert options.books_closed_before is not None
+        posting = replace(
+            posting,
+            receipt_date=options.books_closed_before,
+            payment_date=posting.receipt_date,
+            description=f"{posting.description} (paid {posting.receipt_date.isoformat()}; "
+            "posted in the first open period)",
+        )
     if amount > invoice.total_due:
         return PaymentPlan(
             "failed",

@@ -198,6 +198,7 @@ class PaymentDesk:
             invoice=invoice,
             deposit=deposits[charge.source_id],
             invoice_number=number or charge.invoice_id,
+            options=self.ctx.options,
         )
 
     def _deposit(self, charge: SourceCharge) -> Deposit | str:
@@ -517,6 +518,7 @@ def _create_function(posting: PaymentPosting, controlid: str) -> Function:
             customer_id=posting.customer_id,
             payment_method=posting.payment_method,
             receipt_date=posting.receipt_date,
+            payment_date=posting.payment_date,
             lines=(PaymentLine(posting.invoice_key, posting.amount),),
             financial_entity=posting.bank_account,
             doc_number=posting.reference,
