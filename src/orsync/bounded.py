@@ -162,8 +162,8 @@ def _decoder(response: httpx.Response, limits: Limits, what: str) -> Any:
         return zlib.decompressobj(zlib.MAX_WBITS)
     raise ServiceUnavailable(
         f"{limits.service} answered {what} in an encoding orsync did not ask for ({encoding})",
-        hint="Check that the URL in `orsync profiles show` points at the service itself, not a "
-        "proxy that re-encodes its answers.",
+        hint="Check that the URL in `orsync profiles show PROFILE` points at the service itself, "
+        "not a proxy that re-encodes its answers.",
     )
 
 

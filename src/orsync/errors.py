@@ -70,7 +70,7 @@ class ServiceUnavailable(OrsyncError):
 
     exit_code = ExitCode.UNAVAILABLE
     default_hint = (
-        "Check the service's status page and the URL in `orsync profiles show`, then run "
+        "Check the service's status page and the URL in `orsync profiles show PROFILE`, then run "
         "again later; a repeated run is safe."
     )
 
@@ -135,7 +135,7 @@ class ResponseTooLarge(ServiceUnavailable):
     """A service sent more than orsync reads in one answer (a broken gateway, a proxy, a bomb)."""
 
     default_hint = (
-        "Check that the URL in `orsync profiles show` points at the service itself, not a "
+        "Check that the URL in `orsync profiles show PROFILE` points at the service itself, not a "
         "proxy or portal; nothing was written from this answer."
     )
 

@@ -128,17 +128,26 @@ def test_a_void_the_api_cannot_reverse_names_the_hand_fix_and_retry_failed() -> 
     blocker = change_blocker(reverse(VOIDED), VOIDED, in_intacct(posting), SALES)
     assert blocker is not None and "cannot reverse" in blocker.message
     assert "--retry-failed" in blocker.fix
+
+
+def test_a_voided_ar_credit_memo_can_leave_intacct_through_the_api() -> None:
+    """delete_aradjustment removes an unapplied credit memo (diff.VOID_FUNCTIONS)."""
     note = credit_note("CN-1")
     voided_note = dataclasses.replace(note, status="voided")
-    blocker = change_blocker(reverse(voided_note), voided_note, in_intacct(built(note)), AR)
-    assert blocker is not None and "cannot reverse" in blocker.message
+    assert change_blocker(reverse(voided_note), voided_note, in_intacct(built(note)), AR) is None
 
 
-def test_an_edit_of_a_posted_credit_memo_is_blocked() -> None:
+def test_a_posted_credit_memo_is_edited_in_place_but_keeps_its_date() -> None:
+    """update_aradjustment changes its lines; the date it was posted with stays."""
     note = credit_note("CN-1")
+    relined = credit_note("CN-1", line("80.00"))
+    assert (
+        change_blocker(update(relined, built(relined)), relined, in_intacct(built(note)), AR)
+        is None
+    )
     edited = dataclasses.replace(note, date=dt.date(2026, 11, 2))
     blocker = change_blocker(update(edited, built(edited)), edited, in_intacct(built(note)), AR)
-    assert blocker is not None and "AR adjustments cannot be edited" in blocker.message
+    assert blocker is not None and "keeps the date it was posted with" in blocker.message
 
 
 def test_an_edit_that_removes_lines_is_blocked() -> None:

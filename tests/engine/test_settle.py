@@ -112,7 +112,8 @@ def test_a_shifted_create_is_resent_as_the_plan_sent_it_on_the_first_open_day() 
     shift = EngineOptions(closed_period_policy="shift", books_closed_before=dt.date(2026, 11, 10))
     first = plan_documents([(DOC, SENT)], {}, shift).documents[0]
     assert first.action == "create" and first.posting is not None
-    assert first.posting.date_created == dt.date(2026, 11, 10)
+    assert first.posting.date_posted == dt.date(2026, 11, 10)  # the GL date only
+    assert first.posting.date_created == DOC.date
     settled = settle_document(DOC, SENT, create_unknown(), None, shift)
     assert settled.resend is not None and settled.resend.posting == first.posting
 

@@ -191,6 +191,7 @@ def test_help_lists_the_commands_in_workflow_order_and_whole(run_cli: CliRunner)
         "sync",
         "status",
         "reconcile",
+        "listen",
         "profiles",
         "demo",
         "sandbox",

@@ -222,15 +222,21 @@ def test_no_request_leaves_once_the_runs_budget_is_spent_and_the_error_says_how_
     assert len(sent) == 1 and spent.value.exit_code == 69 and spent.value.hint
 
 
-def test_an_unreachable_officernd_is_exit_69_with_the_fix() -> None:
+def test_an_officernd_that_answered_before_and_is_unreachable_now_is_exit_69_with_the_fix() -> None:
+    """An outage, not a configuration mistake: the URL was reached before (orsync.endpoints)."""
     import socket
+
+    from orsync.endpoints import note_reached
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed once the block ends: nothing listens there
-    with pytest.raises(ServiceUnavailable, match="unreachable") as unreachable:
+    earlier = httpx.Request("GET", f"http://127.0.0.1:{port}/api/v2/organizations/acme/payments")
+    note_reached(httpx.Response(200, request=earlier))
+    with pytest.raises(ServiceUnavailable, match="did not answer at") as unreachable:
         officernd(f"http://127.0.0.1:{port}").get_json("payments", scope="s")
-    assert "URL" in unreachable.value.hint
+    assert f"127.0.0.1:{port}" in str(unreachable.value)
+    assert "Run again later" in unreachable.value.hint
 
 
 def test_a_token_endpoint_flooding_its_answer_is_refused_at_its_small_cap() -> None:

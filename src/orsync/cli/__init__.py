@@ -42,6 +42,7 @@ WORKFLOW_ORDER = (
     "sync",
     "status",
     "reconcile",
+    "listen",
     "profiles",
     "demo",
     "sandbox",

@@ -87,7 +87,7 @@ def require_session_endpoint(endpoint: str, configured: str) -> str:
     raise ServiceUnavailable(
         f"Intacct's sign-in named a session endpoint on another host ({host}) than the "
         f"configured gateway ({home}); refused",
-        hint="Check the Intacct URL with `orsync profiles show`: it must be Sage's gateway "
+        hint="Check the Intacct URL with `orsync profiles show PROFILE`: it must be Sage's gateway "
         "(https://api.intacct.com/ia/xml/xmlgw.phtml) or a proxy that keeps its host.",
     )
 
@@ -272,7 +272,7 @@ class Gateway:
                 raise ServiceUnavailable(
                     f"Intacct refused the request with HTTP {status}",
                     hint="A proxy or firewall in front of the gateway may be refusing it: "
-                    "check the Intacct URL with `orsync profiles show`, then run again.",
+                    "check the Intacct URL with `orsync profiles show PROFILE`, then run again.",
                 ) from exc
             if write:
                 return Ambiguous(f"HTTP {status} with an unreadable body")

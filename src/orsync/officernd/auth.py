@@ -293,8 +293,8 @@ class TokenProvider:
         except (ValueError, KeyError, TypeError) as exc:
             raise ServiceUnavailable(
                 "OfficeRnD token endpoint sent an unreadable answer",
-                hint="Check that the OfficeRnD identity URL (`orsync profiles show`) points at "
-                "OfficeRnD itself, not a proxy or sign-in portal.",
+                hint="Check that the OfficeRnD identity URL (`orsync profiles show PROFILE`) "
+                "points at OfficeRnD itself, not a proxy or sign-in portal.",
             ) from exc
         register_secret(value)
         granted = frozenset(str(body.get("scope") or "").split())

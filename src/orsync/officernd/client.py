@@ -77,7 +77,7 @@ def _endless(collection: Collection[Any], why: str) -> ServiceUnavailable:
         f"OfficeRnD's paging of {collection.path} never ends: {why}; stopped before using "
         "that page",
         hint="OfficeRnD (or a proxy in front of it) is answering wrongly: check the OfficeRnD "
-        "API URL (`orsync profiles show`) and status.officernd.com, then run again.",
+        "API URL (`orsync profiles show PROFILE`) and status.officernd.com, then run again.",
     )
 
 

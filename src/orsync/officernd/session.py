@@ -48,7 +48,7 @@ MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 LIMITS = Limits(MAX_RESPONSE_BYTES, "OfficeRnD")
 
 HINT_UNREACHABLE = (
-    "Check the network and the OfficeRnD API URL (`orsync profiles show`), then run again."
+    "Check the network and the OfficeRnD API URL (`orsync profiles show PROFILE`), then run again."
 )
 HINT_FAILING = (
     "OfficeRnD is failing: check https://status.officernd.com and run again later; a repeated "
@@ -56,7 +56,7 @@ HINT_FAILING = (
 )
 HINT_RATE_LIMITED = "OfficeRnD is rate limiting orsync: wait a few minutes and run again."
 HINT_UNREADABLE = (
-    "Check that the OfficeRnD API URL (`orsync profiles show`) points at OfficeRnD itself, "
+    "Check that the OfficeRnD API URL (`orsync profiles show PROFILE`) points at OfficeRnD itself, "
     "not a proxy or sign-in portal, then run again."
 )
 
@@ -217,8 +217,9 @@ class ApiSession:
             raise ServiceUnavailable(
                 f"OfficeRnD refused GET {path}: HTTP {response.status_code} "
                 f"{error_message(response)}",
-                hint="Check the OfficeRnD API URL and organization (`orsync profiles show`); "
-                "if it persists, report the refusal with `orsync --debug`.",
+                hint="Check the OfficeRnD API URL and organization "
+                "(`orsync profiles show PROFILE`); if it persists, run the command again with "
+                "`--debug` and report the refusal.",
             )
         return _json(response, f"GET {path}")
 
