@@ -11,6 +11,7 @@ ledger (``failed`` with code ``payment_held``) and tried again by each run once 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
@@ -29,7 +30,7 @@ from orsync.engine.payments import (
     plan_payment,
     settle_payment,
 )
-from orsync.intacct import Failed, Succeeded
+from orsync.intacct import Failed, Outcome, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.intacct.xml.legacy import reverse_arpayment
 from orsync.intacct.xml.objects import ArPayment, PaymentLine, create_arpayment
@@ -64,6 +65,9 @@ def removed_charge(source_id: str) -> SourceCharge:
     return SourceCharge(charge_id, invoice_id, "removed", None, None, None, None)
 
 
+_Written = tuple[list[Outcome], BaseException | None]  # outcomes, and what stopped the rest
+
+
 @dataclass
 class _Sending:
     charge: SourceCharge
@@ -84,6 +88,9 @@ class PaymentDesk:
         self.unsettled: dict[str, SourceCharge] = {}  # sent this run, answer lost
         self.seen: set[str] = set()  # charges planned this run (by source id)
         self._absent: set[str] = set()  # unconfirmed creates a lookup proved absent
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-payments")
+        # Chunks sent, not yet applied: their writes, and the OfficeRnD invoices they pay.
+        self._in_flight: list[tuple[Future[_Written], dict[str, _Sending], frozenset[str]]] = []
 
     @property
     def enabled(self) -> bool:
@@ -93,6 +100,7 @@ class PaymentDesk:
 
     def settle_lost(self, rounds: int = 2) -> None:
         """Writes of this run whose answer was lost: looked up (and resent if absent) now."""
+        self.flush()
         for _round in range(rounds):
             if self.ctx.dry_run or not self.unsettled:
                 return
@@ -100,6 +108,7 @@ class PaymentDesk:
             self.unsettled.clear()
             self.seen.difference_update(c.source_id for c in pending)
             self.process(pending)
+            self.flush()
 
     # -- what to read ---------------------------------------------------------------------
 
@@ -148,10 +157,19 @@ class PaymentDesk:
             if c.invoice_id in invoice_rows
             and self._plan(c, rows, invoice_rows, deposits, None).decision == "held"
         }
+        paying = {i for _f, _p, invoices in self._in_flight for i in invoices}
+        if any(row.source_id in paying for row in need_invoice):
+            self.flush()  # their amounts due must include the payments in flight
         invoices = self._invoices(need_invoice)
         by_entity = any(isinstance(d, Deposit) and d.by_entity for d in deposits.values())
         owners = self._owners(
-            [r.source_id for r in need_invoice if r.target.entity is None] if by_entity else []
+            [
+                r.source_id
+                for r in need_invoice
+                if r.target.entity is None and r.target.key in invoices
+            ]
+            if by_entity
+            else []
         )
         sending: list[_Sending] = []
         for charge in charges:
@@ -343,25 +361,54 @@ class PaymentDesk:
     # -- sending and outcomes -------------------------------------------------------------
 
     def _send(self, items: list[_Sending]) -> None:
+        """Send one chunk's writes (rows already committed ``sending``) on the desk's thread,
+        so the next chunk is read and planned while they run; the previous chunk's outcomes
+        are applied first (on this thread: the ledger is only touched here)."""
         if not items:
             return
+        self.flush(keep=1)  # the previous chunk may still run (one worker: queued after it)
         by_entity: dict[str | None, list[_Sending]] = {}
         for item in items:
             by_entity.setdefault(item.entity, []).append(item)
         for entity, group in by_entity.items():
             pending = {item.function.controlid: item for item in group}
-            try:
-                for outcome in self.ctx.intacct.write(
-                    [item.function for item in group],
-                    entity=entity,
-                    batch_size=self.ctx.batch_size,
-                ):
+            functions = [item.function for item in group]
+            future = self._pool.submit(self._write, functions, entity)
+            invoices = frozenset(item.charge.invoice_id for item in group)
+            self._in_flight.append((future, pending, invoices))
+
+    def _write(self, functions: list[Function], entity: str | None) -> _Written:
+        outcomes: list[Outcome] = []
+        try:
+            for outcome in self.ctx.intacct.write(
+                functions, entity=entity, batch_size=self.ctx.batch_size
+            ):
+                outcomes.append(outcome)
+        except Exception as error:  # noqa: BLE001 - applied, then raised on the run's thread
+            return outcomes, error
+        return outcomes, None
+
+    def flush(self, keep: int = 0) -> None:
+        """Apply the outcomes of the writes in flight but the last ``keep`` chunks; a request
+        that raised is raised here, after what it left unknown is marked unconfirmed."""
+        error: BaseException | None = None
+        cut = max(0, len(self._in_flight) - keep)
+        ready, self._in_flight = self._in_flight[:cut], self._in_flight[cut:]
+        for future, pending, _invoices in ready:
+            outcomes, failed = future.result()
+            with self.ctx.writable().batch():
+                for outcome in outcomes:
                     done = pending.pop(outcome.function.controlid, None)
                     if done is not None:
                         self._outcome(done, outcome)
-            finally:
                 for item in pending.values():
-                    self._unconfirmed(item, "the request failed before its answer came")
+                    self._unconfirmed(item, f"the request failed before its answer came: {failed}")
+            error = error or failed
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
     def _outcome(self, item: _Sending, outcome: object) -> None:
         ctx = self.ctx

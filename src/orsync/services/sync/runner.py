@@ -155,6 +155,7 @@ class Runner:
                 self._payment_stream()
         finally:
             self.documents.close()
+            self.payments.close()
 
     # -- streams ---------------------------------------------------------------------------
 
