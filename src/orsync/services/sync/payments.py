@@ -43,6 +43,9 @@ from orsync.services.sync.summary import ProblemStatus, RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
 PAYMENT_HELD = "payment_held"
+CHARGE_CHUNK = 1000  # charges planned together: one Intacct invoice query each
+OWNER_PAGE = 50  # OfficeRnD invoices per `$in` read (one page)
+OWNER_READERS = 4  # of OfficeRnD's 8 reads in flight
 INVOICE_FIELDS = ("RECORDNO", "CUSTOMERID", "CURRENCY", "TRX_TOTALDUE", "STATE")
 PAYMENT_FIELDS = ("RECORDNO", "DOCNUMBER", "DESCRIPTION", "STATE", "TRX_TOTALENTERED")
 
@@ -231,10 +234,18 @@ class PaymentDesk:
         """The Intacct entity each (top-level) invoice belongs to, by its OfficeRnD location
         as the mapping places it: whose bank account receives its payments."""
         owners: dict[str, str | None] = {}
-        for chunk in documents_by_id(self.ctx.officernd, sorted(invoice_ids)):
-            for document in chunk:
-                target = self.ctx.resolver.location_target(document.location)
-                owners[document.id] = getattr(target, "entity_id", None)
+        ids = sorted(invoice_ids)
+        pages = [ids[i : i + OWNER_PAGE] for i in range(0, len(ids), OWNER_PAGE)]
+        if not pages:
+            return owners
+        resolver = self.ctx.resolver  # built once, here, before the reader threads
+        with ThreadPoolExecutor(OWNER_READERS, thread_name_prefix="orsync-owners") as pool:
+            for chunk in pool.map(
+                lambda page: next(documents_by_id(self.ctx.officernd, page)), pages
+            ):
+                for document in chunk:
+                    target = resolver.location_target(document.location)
+                    owners[document.id] = getattr(target, "entity_id", None)
         return owners
 
     def _invoices(self, rows: Iterable[LedgerRow]) -> dict[str, InvoiceInIntacct]:

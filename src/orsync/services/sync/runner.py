@@ -30,9 +30,13 @@ from orsync.services.sync.context import (
 )
 from orsync.services.sync.customers import CustomerDesk
 from orsync.services.sync.documents import CUSTOMER_HELD, DocumentDesk
-from orsync.services.sync.payments import PAYMENT_HELD, PaymentDesk, source_charge
+from orsync.services.sync.payments import (
+    CHARGE_CHUNK,
+    PAYMENT_HELD,
+    PaymentDesk,
+    source_charge,
+)
 from orsync.services.sync.reading import (
-    PLAN_CHUNK,
     STREAMS,
     ReadMark,
     chunks,
@@ -206,7 +210,7 @@ class Runner:
             desk.process(desk.charges_by_id(self._payments_again))
         mark = self._mark("payments")
         query = Query() if mark.read_from is None else Query().gte("modifiedAt", mark.read_from)
-        for chunk in chunks(self.ctx.officernd.charges(query), PLAN_CHUNK):
+        for chunk in chunks(self.ctx.officernd.charges(query), CHARGE_CHUNK):
             for charge in chunk:
                 mark.saw(charge.modified_at)
             self.ctx.summary.read["payments"] += len(chunk)
