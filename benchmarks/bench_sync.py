@@ -512,6 +512,7 @@ def measure_naive(args: argparse.Namespace, n: int, m: int) -> float:
 
 def measure_memory(args: argparse.Namespace, m: int, n: int) -> None:
     section("peak memory of the sync process (no latency)")
+    peaks: list[tuple[int, float]] = []
     for size in (int(s) for s in args.memory_sizes.split(",")):
         companies = max(1, round(size * m / n))
         with prepared(sandbox_options(size, companies, args.seed, latency=False)) as (
@@ -523,6 +524,12 @@ def measure_memory(args: argparse.Namespace, m: int, n: int) -> None:
             f"  {size:>6} invoices, {companies:>5} companies: peak RSS {run.max_rss_mb:.0f} MB, "
             f"{run.seconds:.1f} s, exit {run.exit_code}"
         )
+        peaks.append((size, run.max_rss_mb))
+    (small, low), (large, high) = min(peaks), max(peaks)
+    print(
+        f"  peak memory at {large} invoices: {high:.0f} MB (target < 150 MB), {high / low:.2f}x "
+        f"the peak at {small} for {large / small:.0f}x the history (flat = 1)"
+    )
 
 
 if __name__ == "__main__":

@@ -5,8 +5,13 @@ FILE defaults to the profile's mapping (`orsync connect --mapping FILE`), else .
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,8 +19,10 @@ from orsync.cli.context import AppContext, JsonOption
 from orsync.errors import ExitCode
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from orsync.config import Profile
-    from orsync.services.mapping import InitResult, MapCheckResult, ShownDocument
+    from orsync.services.mapping import InitResult, MapCheckResult, ScanRequest, ShownDocument
 
 app = typer.Typer(
     help="Write, check and preview the mapping between OfficeRnD values and Intacct.",
@@ -30,6 +37,131 @@ FileArgument = Annotated[
         show_default=False,
     ),
 ]
+
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="DATE",
+        help="Values in use by documents dated from DATE (YYYY-MM-DD); default: the last "
+        "13 months.",
+        show_default=False,
+    ),
+]
+AllHistoryOption = Annotated[
+    bool, typer.Option("--all-history", help="Values in use by every document ever issued.")
+]
+RefreshOption = Annotated[
+    bool,
+    typer.Option(
+        "--refresh",
+        help="Read every document of the window again instead of only those changed since the "
+        "last map init or check.",
+    ),
+]
+
+
+def _scan_request(since: str | None, all_history: bool, refresh: bool) -> ScanRequest:
+    from orsync.errors import UsageError
+    from orsync.services.mapping import ScanRequest
+
+    if since is not None and all_history:
+        raise UsageError("give --since or --all-history, not both")
+    day = None
+    if since is not None:
+        try:
+            day = dt.date.fromisoformat(since.strip())
+        except ValueError:
+            raise UsageError(
+                f"--since {since!r} is not a day", hint="Write it as YYYY-MM-DD, e.g. 2025-11-01."
+            ) from None
+    return ScanRequest(since=day, all_history=all_history, refresh=refresh)
+
+
+# -- progress of the scan ---------------------------------------------------------------------
+
+_log = logging.getLogger("orsync.map")
+LOG_EVERY_S = 5.0
+
+
+@contextmanager
+def _scan_progress(state: AppContext) -> Iterator[Any]:
+    """A Rich bar on a terminal; log lines (seen at -v) off one; nothing under --json/-q."""
+    if state.quiet or state.json:
+        yield None
+        return
+    if not state.output.interactive:
+        yield LogProgress()
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("reading {task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=state.output.stderr, transient=True) as progress:
+        yield RichScanProgress(progress)
+
+
+class RichScanProgress:
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+        self._started = time.monotonic()
+
+    def start(self, what: str, total: int | None) -> None:
+        self._started = time.monotonic()
+        self._task = self._progress.add_task(what, total=total, rate="")
+
+    def advance(self, count: int) -> None:
+        if self._task is None:
+            self.start("documents", None)
+        assert self._task is not None
+        self._progress.advance(self._task, count)
+        done = self._progress.tasks[self._task].completed
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        self._progress.update(self._task, rate=f"{done / elapsed:,.0f}/s")
+
+
+class LogProgress:
+    """A line every few seconds: ``read 12,000 documents (1,850/s)``, plus how many in all."""
+
+    def __init__(self, clock: Any = time.monotonic) -> None:
+        self._clock = clock
+        self._what = "documents"
+        self._total: int | None = None
+        self._done = 0
+        self._started = self._last = clock()
+
+    def start(self, what: str, total: int | None) -> None:
+        self._what, self._total, self._done = what, total, 0
+        self._started = self._last = self._clock()
+        about = f" (about {total:,} last time)" if total else ""
+        _log.info("reading %s from OfficeRnD%s", what, about)
+
+    def advance(self, count: int) -> None:
+        self._done += count
+        now = self._clock()
+        if now - self._last < LOG_EVERY_S:
+            return
+        self._last = now
+        rate = self._done / max(now - self._started, 1e-6)
+        left = ""
+        if self._total and self._total > self._done and rate > 0:
+            left = f", about {(self._total - self._done) / rate:,.0f} s left"
+        _log.info("read %s %s (%s/s%s)", f"{self._done:,}", self._what, f"{rate:,.0f}", left)
 
 
 def _profile(state: AppContext, *, required: bool) -> tuple[str | None, Profile | None]:
@@ -57,9 +189,17 @@ def init_command(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    since: SinceOption = None,
+    all_history: AllHistoryOption = False,
+    refresh: RefreshOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Read the values in use in both systems and write a commented mapping.
+
+    \b
+    Values in use are those of the documents dated in the last 13 months (--since,
+    --all-history); what was found is kept in the profile's state, so the next `map check`
+    reads only the documents changed since (--refresh reads them all again).
 
     Values are matched by code, then by name; anything else is written as an explicit
     UNRESOLVED entry for you to fill in (never guessed). The file is private (0600).
@@ -71,9 +211,18 @@ def init_command(
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
+    request = _scan_request(since, all_history, refresh)
     name, profile = _profile(state, required=True)
     assert name is not None and profile is not None
-    result = init_mapping(name, profile, mapping_path(profile, output), force=force)
+    with _scan_progress(state) as progress:
+        result = init_mapping(
+            name,
+            profile,
+            mapping_path(profile, output),
+            force=force,
+            scan=request,
+            progress=progress,
+        )
     if state.json:
         state.output.json(result.to_dict())
         return
@@ -82,7 +231,8 @@ def init_command(
 
 def _render_init(state: AppContext, result: InitResult) -> None:
     out = state.output
-    out.line(f"Wrote {result.path} from {result.documents} OfficeRnD document(s).")
+    window = _window(result.usage)
+    out.line(f"Wrote {result.path} from {result.documents} OfficeRnD document(s) {window}.")
     if result.customers.reason:
         out.line(f"Customer ids: {result.customers.templates.company} ({result.customers.reason}).")
     unresolved = result.draft.unresolved
@@ -106,6 +256,9 @@ def check_command(
     offline: Annotated[
         bool, typer.Option("--offline", help="Validate the file only; contact nothing.")
     ] = False,
+    since: SinceOption = None,
+    all_history: AllHistoryOption = False,
+    refresh: RefreshOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Validate the file, then check it against both live systems.
@@ -113,7 +266,8 @@ def check_command(
     \b
     Every OfficeRnD value in use must be mapped, and every Intacct target must exist, be
     active and be usable from the entity it posts in. Prints coverage per map and each gap
-    with its fix.
+    with its fix. Values in use: as `map init` (the last 13 months; only changes since the
+    last scan).
 
     Exit codes: 0 complete; 69 a service is unavailable; 77 credentials refused; 78 the
     file is invalid or has gaps.
@@ -122,8 +276,17 @@ def check_command(
 
     state: AppContext = ctx.obj
     state.request_json(json_output)
+    request = _scan_request(since, all_history, refresh)
     name, profile = _profile(state, required=not offline)
-    result = check_mapping_file(name, profile, mapping_path(profile, file), offline=offline)
+    with _scan_progress(state) as progress:
+        result = check_mapping_file(
+            name,
+            profile,
+            mapping_path(profile, file),
+            offline=offline,
+            scan=request,
+            progress=progress,
+        )
     if state.json:
         state.output.json(result.to_dict())
     else:
@@ -138,7 +301,11 @@ def _render_check(state: AppContext, result: MapCheckResult) -> None:
     out = state.output
     for warning in result.warnings:
         out.warn(f"warning: {warning}")
-    where = "offline" if result.offline else f"{result.documents} OfficeRnD document(s) read"
+    where = "offline"
+    if result.usage is not None:
+        where = f"values in use by {result.documents} OfficeRnD document(s) {_window(result.usage)}"
+        if result.usage.incremental:
+            where += f", {result.usage.read} read now (changed since the last scan)"
     out.line(f"{result.path}: valid ({where}).")
     if result.report.coverage:
         table = make_table(title="coverage")
@@ -162,6 +329,10 @@ def _render_check(state: AppContext, result: MapCheckResult) -> None:
     for gap in gaps:
         out.line(f"  [{gap.kind}] {gap.message}")
         out.line(f"      fix: {gap.fix}")
+
+
+def _window(usage: Any) -> str:
+    return f"dated from {usage.since.isoformat()}" if usage.since else "of all history"
 
 
 @app.command("show", short_help="Preview how documents would post.")

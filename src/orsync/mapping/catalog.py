@@ -50,6 +50,30 @@ class IntacctCatalog:
 
 
 @dataclass(frozen=True)
+class FeeGroup:
+    """Fee lines that post alike: billed through one plan (or resource rate) to one revenue
+    account. OfficeRnD names fees per charge ("Room Liffey - 04 Nov 2025 13:00-18:00"), so a
+    group keeps at most a few distinct ``names`` (each a fee id and its name) and says whether
+    it saw more (``complete`` False); ``lines`` counts the fee lines read."""
+
+    plan: OfficeRndValue | None
+    revenue_account: OfficeRndValue | None
+    resource_type: str | None = None
+    names: Sequence[OfficeRndValue] = ()
+    complete: bool = True
+    lines: int = 0
+    locations: frozenset[str] | None = None
+
+    def label(self) -> str:
+        """``plan code MR "Meeting room", revenue account code 4100 "Booking fees"``."""
+        basis = f"plan {self.plan.label()}" if self.plan is not None else "no plan"
+        if self.resource_type:
+            basis = f"resource type {self.resource_type} ({basis})"
+        account = self.revenue_account.label() if self.revenue_account is not None else "none"
+        return f"{basis}, revenue account {account}"
+
+
+@dataclass(frozen=True)
 class ValuesInUse:
     """The OfficeRnD values that documents to be synced actually use, per map."""
 
@@ -60,6 +84,8 @@ class ValuesInUse:
     plans: Sequence[OfficeRndValue] = ()
     fees: Sequence[OfficeRndValue] = ()
     resource_types: Sequence[OfficeRndValue] = field(default_factory=tuple)
+    # Fees grouped by what decides their posting; when given, ``fees`` holds their names.
+    fee_groups: Sequence[FeeGroup] = field(default_factory=tuple)
 
     def of(self, map_name: str) -> Sequence[OfficeRndValue]:
         """The values of the map called ``map_name``."""

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from orsync.mapping.catalog import IntacctCatalog, IntacctRecord, ValuesInUse
+from orsync.mapping.catalog import FeeGroup, IntacctCatalog, IntacctRecord, ValuesInUse
 from orsync.mapping.matching import OfficeRndValue
 from orsync.mapping.model import (
     MAP_NAMES,
@@ -112,7 +112,10 @@ def check_mapping(
             values = used.of(name)
             present = mapping.map_named(name) is not None
             if present or (values and name not in OPTIONAL_MAPS):
-                cov, found = _coverage(mapping, name, values, invoice_type)
+                if name == "fees" and used.fee_groups:
+                    cov, found = _fee_coverage(mapping, used.fee_groups)
+                else:
+                    cov, found = _coverage(mapping, name, values, invoice_type)
                 coverage.append(cov)
                 gaps.extend(found)
         gaps.extend(_dropped_tax(mapping, used.tax_rates))
@@ -212,6 +215,54 @@ def _dropped_tax(mapping: Mapping, values: Sequence[OfficeRndValue]) -> Iterator
             "posts to; or, if the tax really is booked inside revenue, add "
             "tax_included_in_revenue: true.",
         )  # fmt: skip
+
+
+def _fee_coverage(mapping: Mapping, groups: Sequence[FeeGroup]) -> tuple[Coverage, list[Gap]]:
+    """Coverage of the fees map counted per fee group (what decides a fee's posting), never per
+    fee name: a group is covered when each name it showed resolves and, when it showed more
+    names than it kept (one per booking), the map's policy covers any other name."""
+    mapped = by_default = by_policy = 0
+    gaps: list[Gap] = []
+    # What a name no key matches gets: the map's policy (a value with no id, code or name).
+    unseen = resolve_dimensions(mapping, "fees", OfficeRndValue())
+    others_fail = isinstance(unseen, Unmapped) and unseen.outcome == "error"
+    for group in groups:
+        results = [(name, resolve_dimensions(mapping, "fees", name)) for name in group.names]
+        failing = [
+            (name, result)
+            for name, result in results
+            if isinstance(result, Unmapped) and result.outcome == "error"
+        ]
+        open_ended = not group.complete and others_fail
+        for name, result in [] if open_ended else failing:  # the group's gap says it all
+            if isinstance(result, Unmapped) and result.cause != "unresolved":
+                kind: GapKind = "incomplete" if result.cause == "incomplete" else "unmapped"
+                gaps.append(Gap("fees", None, name.label(), kind, result.message(), result.hint))
+        if open_ended:
+            examples = ", ".join(f'"{n.name}"' for n in group.names[:3] if n.name)
+            gaps.append(
+                Gap(
+                    "fees",
+                    None,
+                    group.label(),
+                    "unmapped",
+                    f"fees: the fees billed through {group.label()} have more names than a "
+                    f"mapping can list (e.g. {examples})",
+                    "Give their plan (plans:) or resource type (resource_types:) the "
+                    "dimensions instead, and set fees.unmapped to ignore.",
+                )
+            )
+        if failing or open_ended:
+            continue
+        outcomes = [r for _, r in results] + ([] if group.complete else [unseen])
+        matched = [r for r in outcomes if not isinstance(r, Unmapped)]
+        if len(matched) < len(outcomes):
+            by_policy += 1
+        elif any(getattr(r, "matched").by_default for r in matched):  # noqa: B009
+            by_default += 1
+        else:
+            mapped += 1
+    return Coverage("fees", len(groups), mapped, by_default, by_policy), gaps
 
 
 def _targets(mapping: Mapping, used: ValuesInUse | None, catalog: IntacctCatalog) -> Iterator[Gap]:

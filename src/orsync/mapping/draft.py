@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from orsync.mapping.catalog import IntacctCatalog, IntacctRecord, ValuesInUse
+from orsync.mapping.catalog import FeeGroup, IntacctCatalog, IntacctRecord, ValuesInUse
 from orsync.mapping.customer_ids import CustomerIdProposal
 from orsync.mapping.matching import OfficeRndValue, normalize
 from orsync.mapping.model import INTACCT_PAYMENT_METHODS, CustomerIds, Options
@@ -181,12 +181,12 @@ def draft_mapping(
         )
     if used.payment_methods:
         _payment_methods(out, used.payment_methods, catalog)
-    for name, values in (
-        ("plans", used.plans),
-        ("fees", used.fees),
-        ("resource_types", used.resource_types),
-    ):
-        _dimension_hint(out, name, values)
+    _dimension_hint(out, "plans", used.plans)
+    if used.fee_groups:
+        _fee_hint(out, used.fee_groups)
+    else:
+        _dimension_hint(out, "fees", used.fees)
+    _dimension_hint(out, "resource_types", used.resource_types)
     return Draft("\n".join(out.lines) + "\n", tuple(out.unresolved))
 
 
@@ -450,7 +450,9 @@ def _bank_per_entity(catalog: IntacctCatalog) -> list[tuple[str, IntacctRecord]]
     return chosen
 
 
-_HINT_LIMIT = 20
+# Entries a commented section lists; the rest is counted ("... and 12 more").
+_HINT_LIMIT = 10
+_FEE_EXAMPLES = 3
 
 
 def _dimension_hint(out: _Writer, name: str, values: Iterable[OfficeRndValue]) -> None:
@@ -475,3 +477,42 @@ def _dimension_hint(out: _Writer, name: str, values: Iterable[OfficeRndValue]) -
         out.line(f"#     {_q(key)}: {{department: null}}  # {_comment(value.label())}")
     if more > 0:
         out.line(f"#     ... and {more} more")
+
+
+def _fee_hint(out: _Writer, groups: Sequence[FeeGroup]) -> None:
+    """Fees by what decides their posting: a few groups, each with a few example names.
+
+    Only a group whose every name was seen and that bills no resource rate offers its names as
+    keys: a booking's fee is named per booking, so its plan or resource type is the key."""
+    out.line()
+    out.line("# Optional: fees -> department, class or item on their lines. Uncomment to use.")
+    out.line("# A fee posts by what bills it: its plan (plans:) or resource type (resource_types:)")
+    out.line(
+        "# and its revenue account. Key a fee here only when its name is fixed (one-off fees)."
+    )
+    out.line("# fees:")
+    out.line("#   unmapped: ignore")
+    out.line("#   values:")
+    shown = groups[:_HINT_LIMIT]
+    keys: set[str] = set()  # a name fixed across plans (one per entity) is one key
+    for group in shown:
+        count = f"{group.lines} line{'s' if group.lines != 1 else ''}"
+        out.line(f"#     # {_comment(group.label())}: {count}")
+        keyed = group.complete and not group.resource_type
+        names = [n for n in group.names if n.name]
+        for value in names[:_FEE_EXAMPLES]:
+            if keyed and normalize(value.name or "") in keys:
+                out.line(f"#     #   {_comment(value.name or '')} (its key is above)")
+            elif keyed:
+                keys.add(normalize(value.name or ""))
+                out.line(f"#     {_q(value.name or '')}: {{department: null}}")
+            else:
+                out.line(f"#     #   e.g. {_comment(value.name or '')}")
+        rest = len(names) - _FEE_EXAMPLES
+        if rest > 0 or not group.complete:
+            more = f"{rest} more" if group.complete else "more"
+            out.line(
+                f"#     #   ... and {more} name{'s' if rest != 1 or not group.complete else ''}"
+            )
+    if len(groups) > len(shown):
+        out.line(f"#     # ... and {len(groups) - len(shown)} more groups")

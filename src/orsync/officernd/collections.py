@@ -69,3 +69,23 @@ REVENUE_ACCOUNTS = Collection(
 TAX_RATES = Collection("tax-rates", "flex.billing.taxRates.read", TaxRate)
 PLANS = Collection("plans", "flex.billing.plans.read", Plan)
 FEES = Collection("fees", "flex.community.fees.read", Fee)
+
+
+@dataclass(frozen=True)
+class RawCollection(Collection[Any]):
+    """A collection read as the wire's dicts: for a pass that only counts what records
+    reference (``map``'s values in use), where a typed record per document is wasted work."""
+
+    def parse(self, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            raise ServiceUnavailable(
+                f"OfficeRnD {self.path} sent a record that is not an object",
+                hint="Check the OfficeRnD API URL (`orsync profiles show PROFILE`); if it "
+                "points at OfficeRnD, report the answer to OfficeRnD support.",
+            )
+        return raw
+
+
+RAW_PAYMENTS = RawCollection("payments", "flex.billing.payments.read", PaymentDocument)
+RAW_COMPANIES = RawCollection("companies", "flex.community.companies.read", Company)
+RAW_MEMBERS = RawCollection("members", "flex.community.members.read", Member)

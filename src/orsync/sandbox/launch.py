@@ -52,6 +52,9 @@ class SandboxOptions:
     fault_seed: int = 0
     # Tests keep the real gateway's 30 s wait for a free slot out of their way.
     intacct_concurrency_wait_s: float = 30.0
+    # Keep the seeded world's OfficeRnD records readable from ``RunningSandbox.world`` (tests
+    # compare against them); False hands them to the simulator, held once instead of twice.
+    keep_seed: bool = True
 
 
 def parse_faults(specs: list[str]) -> dict[str, float]:
@@ -140,6 +143,8 @@ def build_simulators(
     options: SandboxOptions, world: SeedWorld | None = None
 ) -> tuple[SeedWorld, IntacctSimulator, OfficeRndSimulator]:
     """The two simulators for ``options`` (not served): in-process use and :func:`start_sandbox`."""
+    # A world handed in stays the caller's; one generated here may be handed over.
+    take_seed = world is None and not options.keep_seed
     world = world or generate(options.seed, invoices=options.invoices, companies=options.companies)
     intacct = IntacctSimulator(
         world.intacct,
@@ -158,6 +163,7 @@ def build_simulators(
             read_requests_per_minute=options.officernd_rate_limit,
             faults=_service_faults(options.faults, "officernd", options.fault_seed),
         ),
+        take_seed=take_seed,
     )
     return world, intacct, officernd
 

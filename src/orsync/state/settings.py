@@ -1,6 +1,9 @@
 """Facts a profile's state remembers between runs, beyond the ledger and cursors.
 
-The fingerprint of the mapping the last complete sync ran under, and when Intacct last
+The values in use ``map`` found (``usage_scan``: its window, cursor and tally as one JSON text,
+small whatever the history), so the next ``map check`` reads only the documents changed since.
+
+And the fingerprint of the mapping the last complete sync ran under, and when Intacct last
 accepted the profile's credentials. A record that
 failed for a mapping reason (an unmapped location, an inactive account) is not read again by
 an incremental sync, since it did not change in OfficeRnD; the fingerprint lets the next sync
@@ -19,6 +22,7 @@ _MAPPING_KEY = "mapping_fingerprint"
 # nothing to write makes no Intacct request; this lets it sign in once a day all the same,
 # so a changed password makes cron fail the day it changed, not the day a change arrives.
 _INTACCT_PROVED_KEY = "intacct_credentials_proved_at"
+_USAGE_SCAN_KEY = "usage_scan"
 
 
 class RunSettings:
@@ -54,4 +58,20 @@ class RunSettings:
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
+            )
+
+    def usage_scan(self) -> str | None:
+        """The last ``map`` scan of the values in use, as ``remember_usage_scan`` kept it."""
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key = ?", (_USAGE_SCAN_KEY,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember_usage_scan(self, text: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_USAGE_SCAN_KEY, text),
             )

@@ -71,7 +71,11 @@ class OfficeRndSimulator(ScenarioControls):
         self,
         seed: OfficeRndOrgSeed | None = None,
         config: OfficeRndSimConfig | None = None,
+        *,
+        take_seed: bool = False,
     ) -> None:
+        """``take_seed``: the seed's records become the store's, uncopied, and the seed's
+        collections are emptied (a large world is then held once, not twice)."""
         self.config = config or OfficeRndSimConfig()
         self.config.faults.validate(FAULT_NAMES)
         seed = seed if seed is not None else small_org_seed()
@@ -82,7 +86,9 @@ class OfficeRndSimulator(ScenarioControls):
         self._lock = threading.RLock()
         store = Store(self.config.clock, self.config.id_seed)
         for name, records in seed.collections.items():
-            store.load(name, records)
+            store.load(name, records, copy=not take_seed)
+            if take_seed:
+                seed.collections[name] = []
         dispatcher = WebhookDispatcher(
             self.config.clock,
             self.config.faults,

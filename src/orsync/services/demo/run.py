@@ -272,9 +272,11 @@ def prepare_profile(
 
 def _map_init(profile_name: str, profile: Profile, output: Path) -> tuple[str, list[GapToFill]]:
     """``map init``'s text for ``profile`` (written to ``output``) and what it left unresolved."""
-    from orsync.services.mapping import init_mapping
+    from orsync.services.mapping import ScanRequest, init_mapping
 
-    result = init_mapping(profile_name, profile, output, force=True)
+    # The sandbox's world is a fixed stretch of the past: every document of it is in use.
+    scan = ScanRequest(all_history=True)
+    result = init_mapping(profile_name, profile, output, force=True, scan=scan)
     gaps = {
         (gap.map_name, gap.key): GapToFill(gap.map_name, gap.key, gap.value.code, gap.reason)
         for gap in result.draft.unresolved

@@ -102,6 +102,7 @@ def sandbox_options(
         officernd_latency_ms=officernd_latency_ms,
         faults=fault_rates(faults or []),
         fault_seed=fault_seed,
+        keep_seed=False,  # nothing reads the seed back: a large world is held once
         **rate,
     )
 

@@ -1,4 +1,5 @@
-"""The `map` commands (`commands`: init and check; `catalog`: the Intacct catalog; `show`) and the
+"""The `map` commands (`commands`: init and check; `catalog`: the Intacct catalog; `scan`: the
+values in use, kept between commands; `show`) and the
 profile's mapping as the engine's `Resolver` (`resolver`), which sync and reconcile share."""
 
 from orsync.services.mapping.catalog import (
@@ -19,6 +20,12 @@ from orsync.services.mapping.resolver import (
     needs_fees,
     option_conflicts,
 )
+from orsync.services.mapping.scan import (
+    DEFAULT_MONTHS,
+    ScanProgress,
+    ScanRequest,
+    Usage,
+)
 from orsync.services.mapping.show import (
     DEFAULT_SAMPLE,
     ShownDocument,
@@ -26,11 +33,15 @@ from orsync.services.mapping.show import (
 )
 
 __all__ = [
+    "DEFAULT_MONTHS",
     "DEFAULT_SAMPLE",
     "InitResult",
     "MapCheckResult",
     "MappingResolver",
+    "ScanProgress",
+    "ScanRequest",
     "ShownDocument",
+    "Usage",
     "build_catalog",
     "check_mapping_file",
     "engine_options",
