@@ -12,9 +12,13 @@ from orsync.engine.payments import (
     PAYMENT_REVERSED,
     Deposit,
     FoundPayment,
+    IntacctReceipt,
     InvoiceInIntacct,
     SourceCharge,
+    from_intacct,
     plan_payment,
+    plan_receipt,
+    receipt_reference,
     settle_payment,
 )
 
@@ -25,10 +29,12 @@ INVOICE = InvoiceInIntacct("101", "C-0001", "USD", Decimal("100.00"), "US")
 CARD = Deposit("Credit Card", "BOA-US")
 
 
-def plan(charge: SourceCharge = CHARGE, row: LedgerView | None = None, **kw: object):  # type: ignore[no-untyped-def]
+def plan(  # type: ignore[no-untyped-def]
+    charge: SourceCharge = CHARGE, row: LedgerView | None = None, reference: str = "", **kw: object
+):
     args: dict[str, object] = {"invoice": INVOICE, "deposit": CARD, "invoice_number": "INV-1"}
     args.update(kw)
-    return plan_payment(charge, row, **args)  # type: ignore[arg-type]
+    return plan_payment(replace(charge, reference=reference), row, **args)  # type: ignore[arg-type]
 
 
 def confirmed(version: str) -> LedgerView:
@@ -123,4 +129,29 @@ def test_a_charge_in_a_closed_period_follows_the_policy() -> None:
     assert (shifted.posting.receipt_date, shifted.posting.payment_date) == (
         date(2026, 12, 1),
         date(2026, 11, 20),
+    )
+
+
+RECEIPT = IntacctReceipt("77", "101", Decimal("50.00"), date(2026, 11, 21), "Printed Check", False)
+
+
+def test_a_cheque_keyed_in_intacct_becomes_a_charge_once_and_never_comes_back() -> None:
+    new = plan_receipt(RECEIPT, None, invoice_id="inv1", account="Cheque")
+    again = plan_receipt(RECEIPT, confirmed(RECEIPT.version), invoice_id="inv1", account="Cheque")
+    ours = plan_receipt(
+        replace(RECEIPT, description="orsync: OfficeRnD charge ch1 on INV-1"),
+        None,
+        invoice_id="inv1",
+        account="Cheque",
+    )
+    elsewhere = plan_receipt(RECEIPT, None, invoice_id=None, account="Cheque")
+    unmapped = plan_receipt(RECEIPT, None, invoice_id="inv1", account=None)
+
+    assert new.decision == "create"
+    assert (again.decision, ours.decision, elsewhere.decision) == ("skip", "skip", "skip")
+    assert unmapped.decision == "failed" and "Printed Check" in unmapped.reason
+    # The charge orsync records carries the reference that stops it going back to Intacct.
+    assert from_intacct(receipt_reference("77")) and not from_intacct("BACS 123")
+    assert plan(replace(CHARGE, status="success"), reference=receipt_reference("77")).decision == (
+        "skip"
     )

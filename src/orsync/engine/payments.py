@@ -53,6 +53,7 @@ class SourceCharge:
     day: date | None
     method: str | None  # OfficeRnD's payment method (the charge's ``account``)
     modified_at: datetime | None = None
+    reference: str | None = None
 
     @property
     def source_id(self) -> str:
@@ -164,6 +165,8 @@ def plan_payment(
     posted it, or Intacct no longer has it); ``deposit``: the mapped payment method, or the
     mapping's reason when it has none.
     """
+    if charge.reference is not None and charge.reference.startswith(INTACCT_REFERENCE):
+        return PaymentPlan("skip", "orsync recorded this charge from an Intacct payment")
     posted = row is not None and row.confirmed_version is not None
     reversed_ = posted and row is not None and row.confirmed_version == PAYMENT_REVERSED
     if charge.status != "success":
@@ -305,3 +308,93 @@ def settle_payment(
     if all(p.reversed for p in ours):
         return PaymentSettlement("confirm", key=ours[0].key)
     return PaymentSettlement("resend", key=next(p.key for p in ours if not p.reversed))
+
+
+# -- Intacct -> OfficeRnD: payments finance keyed in Intacct -------------------------------------
+
+RECEIPT_KIND = "receipt"
+INTACCT_REFERENCE = "intacct:"  # how a charge orsync recorded from Intacct is referenced
+
+ReceiptDecision = Literal["create", "skip", "failed"]
+
+
+def receipt_reference(payment_key: str) -> str:
+    """The charge reference of an Intacct payment (its RECORDNO): orsync's origin marker on
+    the OfficeRnD side, and the key it looks the charge up by."""
+    return f"{INTACCT_REFERENCE}{payment_key}"
+
+
+def from_intacct(reference: str | None) -> bool:
+    """Whether a charge is one orsync recorded from Intacct (never sent back as new)."""
+    return reference is not None and reference.startswith(INTACCT_REFERENCE)
+
+
+@dataclass(frozen=True)
+class IntacctReceipt:
+    """One application of an Intacct AR payment to an invoice."""
+
+    payment_key: str  # ARPYMT RECORDNO
+    invoice_key: str  # ARINVOICE RECORDNO
+    amount: Decimal
+    day: date
+    method: str  # Intacct's payment method
+    reversed: bool
+    description: str | None = None
+
+    @property
+    def source_id(self) -> str:
+        return f"{self.payment_key}/{self.invoice_key}"
+
+    @property
+    def version(self) -> str:
+        return version_hash(
+            {
+                "payment": self.payment_key,
+                "invoice": self.invoice_key,
+                "amount": str(to_cents(self.amount)),
+                "date": self.day.isoformat(),
+                "method": self.method,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ReceiptPlan:
+    decision: ReceiptDecision
+    reason: str
+    fix: str | None = None
+
+
+def plan_receipt(
+    receipt: IntacctReceipt,
+    row: LedgerView | None,
+    *,
+    invoice_id: str | None,
+    account: str | None,
+) -> ReceiptPlan:
+    """What one Intacct payment application needs in OfficeRnD: a charge on the invoice
+    (``invoice_id``: the OfficeRnD invoice orsync posted it from; None: not orsync's), in the
+    OfficeRnD method ``account`` the mapping names for Intacct's method."""
+    if has_origin_marker(receipt.description):
+        return ReceiptPlan("skip", "orsync posted this payment (from an OfficeRnD charge)")
+    if invoice_id is None:
+        return ReceiptPlan("skip", "not applied to an invoice orsync posted")
+    if row is not None and row.confirmed_version is not None:
+        if receipt.reversed:
+            return ReceiptPlan(
+                "failed",
+                "the payment was reversed in Intacct after orsync recorded it in OfficeRnD",
+                fix="Remove the charge on the invoice in OfficeRnD by hand.",
+            )
+        return ReceiptPlan("skip", "unchanged")
+    if receipt.reversed:
+        return ReceiptPlan("skip", "reversed in Intacct before it reached OfficeRnD")
+    if account is None:
+        return ReceiptPlan(
+            "failed",
+            f"no OfficeRnD payment method is mapped to Intacct's {receipt.method!r}",
+            fix="Map an OfficeRnD payment method to it in the mapping's payment_methods.",
+        )
+    if to_cents(receipt.amount) <= ZERO:
+        return ReceiptPlan("skip", "not a positive amount")
+    return ReceiptPlan("create", "a payment keyed in Intacct")

@@ -60,6 +60,7 @@ def source_charge(charge: Charge, *, removed: bool = False) -> SourceCharge:
         day=charge.date.date() if charge.date is not None else None,
         method=charge.account,
         modified_at=charge.modified_at,
+        reference=charge.reference,
     )
 
 
