@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
 
-from orsync.sandbox.intacct.records import ArDocument
+from orsync.sandbox.intacct.records import ArDocument, Payment, PaymentDetail
 from orsync.sandbox.launch import RunningSandbox
 from tests.conftest import CliRunner
 from tests.reconcile.helpers import settle_seed_conflicts
@@ -158,3 +160,64 @@ def test_a_removed_charge_reverses_its_payment_and_dry_run_shows_it_first(
     ]
     assert summary["counts"]["payments"]["reversed"] == 1
     assert posted_invoices(sandbox)[invoice["number"]].total_due == Decimal(str(invoice["total"]))
+
+
+def key_in_intacct(sandbox: RunningSandbox, number: str, amount: Decimal) -> int:
+    """Finance keys a cheque in Intacct against the invoice posted under ``number``."""
+    store = sandbox.intacct.store
+    with store.lock:
+        doc = posted_invoices(sandbox)[number]
+        now = dt.datetime.now(dt.UTC)
+        recordno = store.next_recordno("payments")
+        store.put(
+            store.payment_table,
+            Payment(
+                recordno=recordno,
+                customer_id=doc.customer_id,
+                receipt_date=now.date(),
+                when_modified=now,
+                amount=amount,
+                entity_id=doc.entity_id,
+                payment_method="Printed Check",
+                description="cheque 1042",
+                currency=doc.currency,
+                details=(
+                    PaymentDetail(store.next_recordno("details"), recordno, doc.recordno, amount),
+                ),
+            ),
+            None,
+        )
+        store.put(
+            store.ar_table,
+            dataclasses.replace(doc, total_paid=doc.total_paid + amount, when_modified=now),
+            None,
+        )
+    return recordno
+
+
+def test_a_cheque_keyed_in_intacct_becomes_one_charge_in_officernd_and_never_comes_back(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    settle_seed_conflicts(sandbox)
+    mapped_profile(payments=True)
+    sync(run_cli)  # the first run starts the Intacct cursor: history is not scanned
+    invoice = an_open_invoice(sandbox)
+    total = Decimal(str(invoice["total"]))
+    payments_before = len(sandbox.intacct.store.payments())
+
+    recordno = key_in_intacct(sandbox, invoice["number"], total)
+    summary = sync(run_cli)
+
+    charges = sandbox.officernd.records("charges", payment=invoice["_id"])
+    assert [(c["reference"], Decimal(str(c["amount"])), c["account"]) for c in charges] == [
+        (f"intacct:{recordno}", total, "Cheque")
+    ]
+    assert summary["counts"]["payments"]["recorded"] == 1
+    assert sandbox.officernd.record("payments", invoice["_id"])["status"] == "paid"
+    # Three more syncs: the charge is not posted back to Intacct, nothing is recorded twice.
+    for _ in range(3):
+        quiet = sync(run_cli)
+        assert quiet["counts"]["payments"]["created"] == 0
+        assert quiet["counts"]["payments"]["recorded"] == 0
+    assert len(sandbox.intacct.store.payments()) == payments_before + 1
+    assert len(sandbox.officernd.records("charges", payment=invoice["_id"])) == 1

@@ -65,9 +65,13 @@ def intacct_settings(
     )
 
 
-def officernd_credentials(profile_name: str, profile: Profile) -> ClientCredentials:
+def officernd_credentials(
+    profile_name: str, profile: Profile, features: tuple[str, ...] = ()
+) -> ClientCredentials:
+    """``features``: what the run writes to OfficeRnD (keys of ``FEATURE_SCOPES``), so the
+    token asks for those scopes too and no more."""
     secret = secrets.resolve(profile_name, Secret.OFFICERND_CLIENT_SECRET)
-    return ClientCredentials(profile.officernd.client_id, secret, scopes_needed())
+    return ClientCredentials(profile.officernd.client_id, secret, scopes_needed(features))
 
 
 @dataclass
@@ -90,6 +94,7 @@ def open_connections(
     *,
     intacct_transport: httpx.BaseTransport | None = None,
     officernd_transport: httpx.BaseTransport | None = None,
+    features: tuple[str, ...] = (),
 ) -> Iterator[Connections]:
     """Both clients for ``profile``, closed on exit, sharing one run budget (RUN_BUDGET_SECONDS).
     Transports are injectable for tests."""
@@ -103,7 +108,7 @@ def open_connections(
             officernd=OfficeRndClient(
                 officernd_http,
                 org=profile.officernd.org,
-                credentials=officernd_credentials(profile_name, profile),
+                credentials=officernd_credentials(profile_name, profile, features),
                 api_url=profile.officernd.api_url,
                 token_url=profile.officernd.token_url,
                 token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,

@@ -80,6 +80,8 @@ class LedgerLookups(Protocol):
 
     def rows_under(self, kind: str, prefixes: Iterable[str]) -> list[LedgerRow]: ...
 
+    def get_by_target_keys(self, kind: str, target_keys: Iterable[str]) -> dict[str, LedgerRow]: ...
+
     def counts(self) -> dict[str, dict[Status, int]]: ...
 
     def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]: ...
@@ -114,6 +116,10 @@ class EmptyLedger:
     def rows_under(self, kind: str, prefixes: Iterable[str]) -> list[LedgerRow]:
         del kind, prefixes
         return []
+
+    def get_by_target_keys(self, kind: str, target_keys: Iterable[str]) -> dict[str, LedgerRow]:
+        del kind, target_keys
+        return {}
 
     def counts(self) -> dict[str, dict[Status, int]]:
         return {}

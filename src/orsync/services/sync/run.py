@@ -111,7 +111,9 @@ def run_sync(
         if options.dry_run:
             mapping = options.mapping or load_profile_mapping(profile)
             if connections is None:
-                connections = stack.enter_context(open_connections(profile_name, profile))
+                connections = stack.enter_context(
+                    open_connections(profile_name, profile, features=_features(mapping))
+                )
             state, remembered = stack.enter_context(_read_only_state(db_path))
             options = _after_mapping_change(options, mapping, remembered, state.lookups, summary)
             runner = Runner.build(
@@ -143,7 +145,9 @@ def run_sync(
             # Inside the run, so that a run ended by its mapping (78) is recorded as well.
             mapping = options.mapping or load_profile_mapping(profile)
             if connections is None:
-                connections = stack.enter_context(open_connections(profile_name, profile))
+                connections = stack.enter_context(
+                    open_connections(profile_name, profile, features=_features(mapping))
+                )
             remembered = store.settings.mapping_fingerprint()
             options = _after_mapping_change(options, mapping, remembered, store.ledger, summary)
             runner = Runner.build(
@@ -178,6 +182,11 @@ def run_sync(
         store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
         return SyncResult(summary)
     raise AssertionError("unreachable")
+
+
+def _features(mapping: Mapping) -> tuple[str, ...]:
+    """What the run writes to OfficeRnD: charges for Intacct's payments, once payments flow."""
+    return ("payments",) if mapping.payment_methods is not None else ()
 
 
 def _say_where_it_stopped(summary: SyncSummary, ledger: Ledger, code: int) -> None:

@@ -44,6 +44,7 @@ from orsync.services.sync.reading import (
     documents,
     documents_by_id,
 )
+from orsync.services.sync.receipts import RECEIPT_STREAM, ReceiptDesk
 from orsync.services.sync.summary import RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import (
     DEFAULT_OVERLAP,
@@ -89,10 +90,12 @@ class Runner:
     customers: CustomerDesk
     documents: DocumentDesk
     payments: PaymentDesk
+    receipts: ReceiptDesk
     _run_starts: dict[int, dt.datetime | None] = field(default_factory=dict)
     _rechecked: set[str] = field(default_factory=set)  # bounded by earlier runs' leftovers
     _waiting: list[str] = field(default_factory=list)  # documents held by earlier runs
     _payments_again: list[str] = field(default_factory=list)  # payment rows to try again
+    _receipts_again: list[str] = field(default_factory=list)  # Intacct payments in doubt
     _invoices_read: set[str] = field(default_factory=set)  # their charges may have gone
 
     @classmethod
@@ -134,6 +137,7 @@ class Runner:
             customers=CustomerDesk(ctx),
             documents=DocumentDesk(ctx),
             payments=PaymentDesk(ctx, mapping),
+            receipts=ReceiptDesk(ctx, mapping),
         )
 
     @property
@@ -219,6 +223,26 @@ class Runner:
         desk.process(desk.removed_from(sorted(self._invoices_read)))
         desk.settle_lost()
         self._advance("payments", mark)
+        self._receipt_stream()
+
+    def _receipt_stream(self) -> None:
+        """Payments keyed in Intacct on invoices orsync posted, as OfficeRnD charges. A
+        profile's first run only starts the cursor: history is never scanned."""
+        desk = self.receipts
+        started = utc_now()
+        read_from = None if self.cursors is None else self.cursors.read_from(RECEIPT_STREAM)
+        if self._receipts_again:
+            desk.again(self._receipts_again)
+        if read_from is not None:
+            desk.changed_since(read_from)
+        if self.ctx.dry_run or self.cursors is None:
+            return
+        self.cursors.advance(
+            RECEIPT_STREAM,
+            read_from=read_from,
+            max_seen=desk.max_seen if read_from is not None else started,
+            read_started_at=started,
+        )
 
     def _document_stream(self, stage: Stage) -> None:
         mark = self._mark(stage)
@@ -256,6 +280,7 @@ class Runner:
         ids = [i for kind in ("invoice", "credit_note") for i in wanted.get(kind, [])]
         self._recheck(ids)
         self._payments_again = wanted.get("payment", [])
+        self._receipts_again = wanted.get("receipt", [])
 
     def _waiting_documents(self) -> None:
         """Documents held for their customer follow once a customer became ready in this run

@@ -19,8 +19,9 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
         "invoices":     {"created", "updated", "reversed", "adopted", "unchanged", "skipped",
                          "failed", "conflict", "unconfirmed"},
         "credit_notes": {... as invoices ...},
-        "payments":     {"created", "reversed", "unchanged", "skipped", "held", "failed",
-                         "conflict", "unconfirmed"}
+        "payments":     {"created", "reversed", "recorded" (charges recorded in OfficeRnD
+                         from Intacct), "unchanged", "skipped", "held", "failed", "conflict",
+                         "unconfirmed"}
       },
       "totals": [                        # what this run wrote, per entity and currency
         {"entity", "currency", "kind", "action", "count", "amount"}   # amount: "1234.50"
@@ -79,6 +80,7 @@ OUTCOMES: dict[Stage, tuple[str, ...]] = {
     "payments": (
         "created",
         "reversed",
+        "recorded",
         "unchanged",
         "skipped",
         "held",
@@ -101,7 +103,7 @@ def stage_of(kind: str) -> Stage:
     """The stage of a ledger kind: company/member -> customers, invoice, credit_note, payment."""
     if kind in ("company", "member", "customer"):
         return "customers"
-    if kind == "payment":
+    if kind in ("payment", "receipt"):
         return "payments"
     return "credit_notes" if kind == "credit_note" else "invoices"
 
