@@ -8,12 +8,15 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from orsync.sandbox.intacct.records import ArDocument, Payment, PaymentDetail
 from orsync.sandbox.launch import RunningSandbox
 from tests.conftest import CliRunner
 from tests.reconcile.helpers import settle_seed_conflicts
 from tests.sync.conftest import Configure
 from tests.sync.worlds import BANKS, issued
+from tests.sync_faults.harness import count_fired_faults
 
 
 def sync(run_cli: CliRunner, *options: str) -> dict[str, Any]:
@@ -221,3 +224,44 @@ def test_a_cheque_keyed_in_intacct_becomes_one_charge_in_officernd_and_never_com
         assert quiet["counts"]["payments"]["recorded"] == 0
     assert len(sandbox.intacct.store.payments()) == payments_before + 1
     assert len(sandbox.officernd.records("charges", payment=invoice["_id"])) == 1
+
+
+@pytest.mark.usefixtures("fast_retries")
+def test_cheques_keyed_in_intacct_reach_officernd_once_when_its_answers_are_lost(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    settle_seed_conflicts(sandbox)
+    mapped_profile(payments=True)
+    sync(run_cli)
+    posted = posted_invoices(sandbox)
+    invoices = [
+        doc
+        for doc in issued(sandbox)
+        if doc["number"] in posted
+        and posted[doc["number"]].total_due >= 5
+        and Decimal(str(doc.get("payableAmount") or 0)) >= 5
+    ][:3]
+    assert len(invoices) == 3
+    before = {
+        d["_id"]: len(sandbox.officernd.records("charges", payment=d["_id"])) for d in invoices
+    }
+    for invoice in invoices:
+        key_in_intacct(sandbox, invoice["number"], Decimal("5.00"))
+    faults = sandbox.officernd.config.faults
+    fired = count_fired_faults(sandbox)
+    faults.set_rate("lost-response", 0.5)
+    for _ in range(4):
+        assert run_cli("sync").exit_code in (0, 1, 69, 75)
+    faults.set_rate("lost-response", 0.0)
+    assert fired["officernd.lost-response"] > 0
+    for _ in range(2):
+        final = run_cli("sync")
+        if final.exit_code != 75:
+            break
+    assert final.exit_code in (0, 1), final.stderr
+
+    for invoice in invoices:
+        charges = sandbox.officernd.records("charges", payment=invoice["_id"])
+        ours = [c for c in charges if str(c.get("reference") or "").startswith("intacct:")]
+        assert len(ours) == 1, charges  # never twice, never missing
+        assert len(charges) == before[invoice["_id"]] + 1
