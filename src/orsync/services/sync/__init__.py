@@ -8,6 +8,7 @@ from orsync.services.sync.context import (
 )
 from orsync.services.sync.run import (
     SyncResult,
+    officernd_features,
     plan_sync,
     run_sync,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "SyncProgress",
     "SyncResult",
     "SyncSummary",
+    "officernd_features",
     "plan_sync",
     "run_sync",
 ]
