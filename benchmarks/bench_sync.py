@@ -346,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-payments", action="store_true")
+    parser.add_argument("--payments-only", action="store_true", help="Only section 6.")
     parser.add_argument(
         "--timeline", action="store_true", help="Show where the initial run's time went."
     )
@@ -356,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{INTACCT_REQUEST_MS:.0f} ms/request + {INTACCT_FUNCTION_MS:.0f} ms/function, "
         f"{INTACCT_CONCURRENCY} in flight; OfficeRnD {OFFICERND_REQUEST_MS:.0f} ms/request"
     )
+    if args.payments_only:
+        with keyring_disabled():
+            measure_payments(args, n, m)
+        return 0
     with keyring_disabled():
         section("initial and no-change sync (latency model on)")
         build = time.perf_counter()
