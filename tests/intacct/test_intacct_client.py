@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -111,6 +112,21 @@ def test_writes_are_split_into_batches_of_the_configured_size() -> None:
         f.controlid for f in invoices(10)
     )
     assert sorted(len(functions_of(r)) for r in gateway.work_requests()) == [2, 4, 4]
+
+
+def test_every_write_runs_on_the_clients_one_pool_of_max_in_flight_threads() -> None:
+    threads: list[threading.Thread] = []  # kept alive, so distinct threads stay distinct
+
+    def record(request: etree._Element) -> httpx.Response:
+        threads.append(threading.current_thread())
+        return success_for(request)
+
+    gateway = FakeGateway(scripts=[record] * 12)
+    client = make_client(gateway, batch_size=1, max_in_flight=2)
+    for _ in range(3):
+        assert all(isinstance(o, Succeeded) for o in client.write(invoices(4)))
+    assert len(set(threads)) <= 2
+    client.close()
 
 
 def test_plain_http_is_refused_unless_loopback() -> None:

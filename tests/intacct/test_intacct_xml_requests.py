@@ -326,3 +326,43 @@ def test_payment_totals_default_to_the_sum_of_their_lines() -> None:
     body = etree.fromstring(objects.create_arpayment(payment, "f").payload)
     assert body.findtext("ARPYMT/TRX_AMOUNTTOPAY") == "15.10"
     assert body.findtext("ARPYMT/RECEIPTDATE") == "01/01/2026"
+
+
+def test_each_function_is_serialised_once_by_its_builder_and_spliced_into_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    functions = [
+        legacy.create_invoice(invoice(f"INV-{i}"), f'orsync:inv:{i}&<"\n', record=f"inv-{i}")
+        for i in range(3)
+    ]
+    serialised: list[object] = []
+    parsed: list[object] = []
+    real_tostring, real_fromstring = etree.tostring, etree.fromstring
+    monkeypatch.setattr(
+        etree, "tostring", lambda *a, **k: serialised.append(a) or real_tostring(*a, **k)
+    )
+    monkeypatch.setattr(
+        etree, "fromstring", lambda *a, **k: parsed.append(a) or real_fromstring(*a, **k)
+    )
+    body = envelope(*functions)
+    assert len(serialised) == 1  # the envelope alone
+    assert parsed == []
+    for function in functions:
+        assert function.payload in body  # the builder's bytes, verbatim
+    monkeypatch.undo()
+    root = etree.fromstring(body)
+    assert [f.get("controlid") for f in root.iterfind("operation/content/function")] == [
+        f'orsync:inv:{i}&<"\n' for i in range(3)
+    ]
+    assert [etree.tostring(f[0]) for f in root.iterfind("operation/content/function")] == [
+        etree.tostring(etree.fromstring(f.payload)) for f in functions
+    ]
+
+
+def test_a_payload_written_with_its_xml_declaration_is_spliced_without_it() -> None:
+    payload = etree.tostring(
+        etree.fromstring(b"<lookup><object>X</object></lookup>"), xml_declaration=True
+    )
+    root = etree.fromstring(envelope(Function("lookup", "f1", payload, is_write=False)))
+    (function,) = root.iterfind("operation/content/function")
+    assert function.get("controlid") == "f1" and function[0].findtext("object") == "X"

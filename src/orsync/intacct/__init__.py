@@ -6,6 +6,7 @@
 
 from orsync.intacct.client import IntacctClient
 from orsync.intacct.outcomes import Aborted, Failed, NotConfirmed, Outcome, Succeeded
+from orsync.intacct.pipeline import Lane, Queued, WritePipeline
 from orsync.intacct.settings import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_ENDPOINT,
@@ -23,10 +24,13 @@ __all__ = [
     "Failed",
     "IntacctClient",
     "IntacctSettings",
+    "Lane",
     "LoginCredentials",
     "NotConfirmed",
     "Outcome",
+    "Queued",
     "ReadFailed",
     "SenderCredentials",
     "Succeeded",
+    "WritePipeline",
 ]

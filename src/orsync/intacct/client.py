@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from itertools import islice
 
@@ -21,6 +22,7 @@ import httpx
 from orsync.errors import AuthError, TemporaryError
 from orsync.intacct import codes
 from orsync.intacct.outcomes import Aborted, NotConfirmed, Outcome, outcome_for
+from orsync.intacct.pipeline import Lane, Queued, WritePipeline
 from orsync.intacct.session import DEFAULT_SESSION_LIFETIME, Session, SessionStore
 from orsync.intacct.settings import IntacctSettings, ReadFailed
 from orsync.intacct.transport import (
@@ -56,13 +58,16 @@ def _new_controlid() -> str:
     return uuid.uuid4().hex
 
 
-def _drain(future: Future[list[Outcome]]) -> list[Outcome]:
-    """The outcomes of a batch still running when another one raised (its error is dropped)."""
-    try:
-        return future.result()
-    except Exception:
-        logger.debug("a concurrent write batch also failed", exc_info=True)
-        return []
+def _take(ready: list[Outcome]) -> list[Outcome]:
+    """What ``ready`` holds, leaving it empty."""
+    taken = list(ready)
+    ready.clear()
+    return taken
+
+
+def _not_yielded(lost: list[tuple[Function, None]], error: BaseException) -> None:
+    """``write`` yields no outcome for a function whose request raised (its error is)."""
+    del lost, error
 
 
 class IntacctClient:
@@ -96,6 +101,8 @@ class IntacctClient:
             rng=self._rng,
         )
         self._sessions = SessionStore(self._open_session, clock)
+        self._pool: ThreadPoolExecutor | None = None  # the write slots, started on first use
+        self._pool_lock = threading.Lock()
 
     @property
     def batch_size(self) -> int:
@@ -104,7 +111,7 @@ class IntacctClient:
 
     @property
     def max_in_flight(self) -> int:
-        """Requests this client keeps in flight at most (the company's concurrency)."""
+        """The company's concurrent requests: the gateway's one cap, and the write slots."""
         return self._settings.max_in_flight
 
     # -- sessions ---------------------------------------------------------------------------
@@ -312,6 +319,22 @@ class IntacctClient:
 
     # -- writes -----------------------------------------------------------------------------
 
+    def submit(self, task: Callable[[], None]) -> Future[None]:
+        """Run ``task`` on the company's one pool of write slots (``max_in_flight`` threads)."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self._settings.max_in_flight, thread_name_prefix="intacct-write"
+                )
+            return self._pool.submit(task)
+
+    def close(self) -> None:
+        """Wait for writes still running and stop the pool (the HTTP client is the caller's)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
     def write(
         self,
         functions: Iterable[Function],
@@ -324,43 +347,42 @@ class IntacctClient:
         Yields one outcome per function as its batch completes (not in input order). If an
         error is raised (AuthError, RateLimited, ServiceUnavailable), the outcomes of batches
         already in flight are yielded first; functions without an outcome were not sent or
-        their fate is unknown: treat them as unconfirmed.
+        their fate is unknown: treat them as unconfirmed. A stream that must keep the slots
+        full across its own chunks uses a :class:`~orsync.intacct.pipeline.WritePipeline`.
         """
         size = batch_size or self._settings.batch_size
         if size < 1:
             raise ValueError("batch_size must be at least 1")
-        window = 2 * self._settings.max_in_flight
-        iterator = iter(functions)
-        with ThreadPoolExecutor(
-            max_workers=self._settings.max_in_flight, thread_name_prefix="intacct-write"
-        ) as pool:
-            pending: set[Future[list[Outcome]]] = set()
-            try:
-                while True:
-                    while len(pending) < window and (batch := list(islice(iterator, size))):
-                        pending.add(pool.submit(self._write_batch, batch, entity, False))
-                    if not pending:
-                        return
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield from future.result()
-            except GeneratorExit:
-                for future in pending:
-                    future.cancel()
-                raise
-            except Exception:
-                for future in pending:
-                    future.cancel()
-                for future in pending:
-                    if not future.cancelled():
-                        yield from _drain(future)
-                raise
+        pipeline = WritePipeline(self, batch_size=size, window=2 * self._settings.max_in_flight)
+        ready: list[Outcome] = []
+        lane: Lane[None] = pipeline.lane(
+            lambda settled: ready.extend(outcome for outcome, _ in settled), _not_yielded
+        )
+        try:
+            for function in functions:
+                lane.send([Queued(function, entity, None)])
+                yield from _take(ready)
+            lane.flush()
+            yield from _take(ready)
+        except GeneratorExit:
+            pipeline.close(cancel=True)
+            raise
+        except Exception:
+            pipeline.close()
+            yield from _take(ready)
+            raise
 
     def write_group(
         self, functions: Sequence[Function], *, entity: str | None = None
     ) -> list[Outcome]:
         """Send functions that must land together (``transaction="true"``), in order."""
         return self._write_batch(list(functions), entity, True)
+
+    def send_batch(self, functions: Sequence[Function], *, entity: str | None) -> list[Outcome]:
+        """One request of independent write functions, on the caller's thread; an outcome for
+        each, in order. Functions Intacct refused before running them are resent here (the one
+        retry of this kind); anything else is the caller's to decide."""
+        return self._write_batch(list(functions), entity, False)
 
     def _write_batch(
         self, functions: list[Function], entity: str | None, transaction: bool

@@ -16,6 +16,8 @@ from orsync.intacct.xml.function import Function
 from orsync.intacct.xml.values import boolean, optional, sub
 
 DTD_VERSION = "3.0"
+_EMPTY_CONTENT = b"<content/>"
+_CLOSING = b"</operation></request>"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,13 @@ def build_request(
         optional(login, "locationid", authentication.location_id)
     else:
         sub(auth, "sessionid", authentication.session_id)
-    content = sub(operation, "content")
-    for function in functions:
-        content.append(function.element())
-    return etree.tostring(request, xml_declaration=True, encoding="UTF-8")
+    sub(operation, "content")
+    # The envelope is serialised with an empty <content/> and each function's bytes (serialised
+    # once, by its builder) are spliced in: no function is parsed or serialised again.
+    envelope = etree.tostring(request, xml_declaration=True, encoding="UTF-8")
+    if not envelope.endswith(_EMPTY_CONTENT + _CLOSING):
+        raise AssertionError("the envelope must end with its empty <content/>")
+    head = envelope[: -len(_EMPTY_CONTENT + _CLOSING)]
+    return b"".join(
+        [head, b"<content>", *(f.serialised() for f in functions), b"</content>", _CLOSING]
+    )

@@ -7,6 +7,17 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 MAX_CONTROLID_LENGTH = 256  # api.xsd: function/@controlid is a string of 0-256 characters
+_XML_DECLARATION = b"<?xml"
+# What lxml escapes in an attribute value, so a spliced <function> reads as lxml would write it.
+_ATTRIBUTE_ESCAPES = (
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+    ('"', "&quot;"),
+    ("\n", "&#10;"),
+    ("\r", "&#13;"),
+    ("\t", "&#9;"),
+)
 
 
 @dataclass(frozen=True)
@@ -17,7 +28,8 @@ class Function:
     ``<uniqueid>true</uniqueid>``, is what the gateway checks for a previous execution: callers
     pass a deterministic one per business operation. ``record`` is the caller's own key for the
     record concerned (carried into errors and outcomes, never sent). ``payload`` holds the XML of
-    the function's only child (``<create_invoice>`` …), serialised so the value stays immutable.
+    the function's only child (``<create_invoice>`` …), serialised once by the builder so the
+    value stays immutable; requests splice it in as it is, never parsing it again.
     """
 
     name: str
@@ -32,20 +44,24 @@ class Function:
                 f"a function controlid must have 1 to {MAX_CONTROLID_LENGTH} characters"
             )
 
-    def element(self) -> etree._Element:
-        """A fresh ``<function>`` element holding the payload."""
-        function = etree.Element("function", controlid=self.controlid)
-        function.append(etree.fromstring(self.payload, parser=_PARSER))
-        return function
+    def serialised(self) -> bytes:
+        """The ``<function>`` element as UTF-8 bytes: the payload wrapped, not re-serialised."""
+        payload = self.payload
+        if payload.startswith(_XML_DECLARATION):  # a payload written with its declaration
+            payload = payload[payload.index(b"?>") + 2 :].lstrip()
+        return b'<function controlid="%s">%s</function>' % (_attribute(self.controlid), payload)
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
+def _attribute(value: str) -> bytes:
+    for char, escape in _ATTRIBUTE_ESCAPES:
+        value = value.replace(char, escape)
+    return value.encode("utf-8")
 
 
 def make_function(
     body: etree._Element, controlid: str, *, is_write: bool, record: str | None = None
 ) -> Function:
-    """Wrap a payload element built by one of the typed builders."""
+    """Wrap a payload element built by one of the typed builders (its only serialisation)."""
     return Function(
         name=str(body.tag),
         controlid=controlid,

@@ -83,6 +83,7 @@ class Connections:
     _http: tuple[httpx.Client, ...]
 
     def close(self) -> None:
+        self.intacct.close()
         for http in self._http:
             http.close()
 
@@ -102,6 +103,7 @@ def open_connections(
     intacct_http = build_intacct_http(intacct_transport, budget=budget)
     officernd_http = build_officernd_http(transport=officernd_transport)
     officernd_http.event_hooks["request"].append(budget.hook)
+    connections: Connections | None = None
     try:
         connections = Connections(
             intacct=IntacctClient(intacct_http, intacct_settings(profile_name, profile)),
@@ -118,5 +120,7 @@ def open_connections(
         )
         yield connections
     finally:
+        if connections is not None:
+            connections.intacct.close()  # its write slots finish before the HTTP client goes
         intacct_http.close()
         officernd_http.close()

@@ -1,6 +1,7 @@
 """`orsync sync`: `run_sync` and `plan_sync` take the lock and the run record, then the `runner`
 drives the stages: `reading` streams OfficeRnD, `customers` and `documents` apply the engine's
-plans through the `writer`, `outcomes` records what Intacct answered and `summary` counts it."""
+plans through the run's one write path (`context.RunContext.pipeline`, Intacct's `WritePipeline`),
+`outcomes` records what Intacct answered and `summary` counts it."""
 
 from orsync.services.sync.context import (
     SyncOptions,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerView
-from orsync.intacct import IntacctClient
+from orsync.intacct import IntacctClient, WritePipeline
 from orsync.mapping import Mapping
 from orsync.officernd import OfficeRndClient
 from orsync.services.common import check_day
@@ -157,12 +157,21 @@ class RunContext:
     writes: RunWrites | None = None  # where the run's writes are recorded (not in a dry run)
     plan: PlanLog | None = field(init=False, default=None)  # the dry run's plan
     _resolver: MappingResolver | None = field(init=False, default=None)
+    _pipeline: WritePipeline | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         if self.dry_run != (self.ledger is None):
             raise ValueError("a dry run reads the ledger only; a run that applies writes it")
         if self.dry_run:
             self.plan = PlanLog()
+
+    @property
+    def pipeline(self) -> WritePipeline:
+        """The run's one write path to Intacct, shared by customers and documents: batches
+        fill across chunks and stages, and the company's request slots stay busy."""
+        if self._pipeline is None:
+            self._pipeline = WritePipeline(self.intacct, batch_size=self.batch_size)
+        return self._pipeline
 
     @property
     def resolver(self) -> MappingResolver:

@@ -11,7 +11,7 @@ batch that completes before the page's documents go out. Customers that cannot b
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from orsync.engine import (
@@ -27,7 +27,7 @@ from orsync.engine import (
     plan_customers,
     settle_customer,
 )
-from orsync.engine.customers import customer_version
+from orsync.engine.customers import customer_version, name_key
 from orsync.engine.model import CustomerRef
 from orsync.errors import RecordError
 from orsync.intacct import Failed, Outcome, Succeeded
@@ -49,6 +49,20 @@ class CustomerState:
     ids: Mapping[RefKey, str]  # customers ready in Intacct (or planned, in a dry run)
     held: Mapping[str, str]  # CUSTOMERID -> why its documents wait
     unresolvable: Mapping[RefKey, str]  # customers without a usable CUSTOMERID -> why
+
+
+_Inputs = tuple[list[Company | Member], Mapping[RefKey, str], Mapping[str, LedgerRow]]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One kind's plan, and the CUSTOMERIDs and names it reads and writes."""
+
+    actions: Sequence[CustomerAction]
+    lookup: CustomerLookup
+    names: Mapping[str, str]
+    keys: set[str]  # of every customer planned
+    written: set[str]  # of the creates and updates
 
 
 class CustomerDesk:
@@ -77,6 +91,7 @@ class CustomerDesk:
             key = (ref.kind, ref.id)
             if key not in self._ids and key not in self._unresolvable and key not in self._planned:
                 unknown.setdefault(ref.kind, []).append(ref.id)
+        groups: list[_Inputs] = []
         for kind, ids in unknown.items():
             rows = self._ctx.lookups.get_many(kind, ids)
             needed = []
@@ -93,7 +108,8 @@ class CustomerDesk:
                         self._unresolvable[(kind, source_id)] = (
                             f"the billed {kind} {source_id} was not found in OfficeRnD"
                         )
-                self.plan_and_apply(records, currency, rows)
+                groups.append((records, currency, rows))
+        self._plan_and_apply_together(groups)
 
     def _fetch(self, kind: str, ids: list[str]) -> list[Company | Member]:
         client = self._ctx.officernd
@@ -112,13 +128,34 @@ class CustomerDesk:
             by_kind.setdefault("company" if isinstance(record, Company) else "member", []).append(
                 record
             )
+        groups: list[_Inputs] = []
         for kind, group in by_kind.items():
             rows = self._ctx.lookups.get_many(kind, [r.id for r in group])
             billed = [r for r in group if r.id in rows]
             if billed:
-                self.plan_and_apply(billed, {}, rows)
+                groups.append((billed, {}, rows))
+        self._plan_and_apply_together(groups)
 
     # -- plan, then write --------------------------------------------------------------------
+
+    def _plan_and_apply_together(self, groups: list[_Inputs]) -> None:
+        """Companies and members planned, then written in one request the documents wait for
+        (one wait instead of one per kind). A kind whose plan could depend on what the other
+        writes (a CUSTOMERID or name both touch) is planned after that write, as it would be
+        alone."""
+        if len(groups) < 2 or self._ctx.plan is not None:
+            for group in groups:
+                self.plan_and_apply(*group)
+            return
+        planned = [self._plan(*group) for group in groups]
+        written: set[str] = set()
+        for index, plan in enumerate(planned):
+            if index and plan.keys & written:
+                self._apply(planned[:index])
+                self._plan_and_apply_together(groups[index:])
+                return
+            written |= plan.written
+        self._apply(planned)
 
     def plan_and_apply(
         self,
@@ -126,6 +163,17 @@ class CustomerDesk:
         currency: Mapping[RefKey, str],
         rows: Mapping[str, LedgerRow],
     ) -> None:
+        planned = self._plan(records, currency, rows)
+        if self._ctx.plan is None:
+            self._apply([planned])
+
+    def _plan(
+        self,
+        records: list[Company | Member],
+        currency: Mapping[RefKey, str],
+        rows: Mapping[str, LedgerRow],
+    ) -> _Planned:
+        """The engine's actions for these customers (a dry run records them here)."""
         ctx = self._ctx
         items: list[tuple[SourceCustomer, CustomerPosting | list[Problem]]] = []
         for record in records:
@@ -179,8 +227,19 @@ class CustomerDesk:
             ctx.plan.customers.extend(actions)
             for action in actions:
                 self._dry(action, names_by_id)
-            return
-        self._apply(actions, lookup, names_by_id)
+        keys = {
+            key
+            for _, built in items
+            if isinstance(built, CustomerPosting)
+            for key in (built.customer_id, name_key(built.name))
+        }
+        written = {
+            key
+            for action in actions
+            if action.action in ("create", "update") and action.posting is not None
+            for key in (action.posting.customer_id, name_key(action.posting.name))
+        }
+        return _Planned(actions, lookup, names_by_id, keys, written)
 
     def _look_up(self, ids: list[str], names: list[str]) -> CustomerLookup:
         if not ids and not names:
@@ -203,14 +262,14 @@ class CustomerDesk:
             return
         self._hold(action, action.reason, names, record=False)
 
-    def _apply(
-        self, actions: Iterable[CustomerAction], lookup: CustomerLookup, names: Mapping[str, str]
-    ) -> None:
+    def _apply(self, planned: list[_Planned]) -> None:
         ctx = self._ctx
         ledger = ctx.writable()
-        sends: list[tuple[Function, CustomerAction]] = []
+        sends: list[tuple[Function, CustomerAction, Mapping[str, str]]] = []
         with ledger.batch():
-            for action in actions:
+            for action, lookup, names in (
+                (action, plan.lookup, plan.names) for plan in planned for action in plan.actions
+            ):
                 key = (action.source_kind, action.source_id)
                 cid = action.customer_id
                 if action.action == "skip":
@@ -229,24 +288,25 @@ class CustomerDesk:
                     self.resolved += 1
                     ctx.wrote(*key, "adopted", row=adopted, number=names.get(action.source_id))
                 elif action.action in ("create", "update"):
-                    sends.append((self._function(action, lookup), action))
+                    sends.append((self._function(action, lookup), action, names))
                 else:
                     self._hold(action, action.reason, names, record=True)
         if not sends:
             return
         try:
-            outcomes = list(ctx.intacct.write([f for f, _ in sends]))
+            # Ahead of queued document batches: this chunk's documents wait for these.
+            outcomes = ctx.pipeline.write_now([f for f, _, _ in sends])
         except Exception as error:
             with ledger.batch():
-                for _function, action in sends:
+                for _function, action, names in sends:
                     self._unconfirmed(action, f"the request failed: {error}", names)
             raise
-        by_controlid = {f.controlid: a for f, a in sends}
+        by_controlid = {f.controlid: (a, names) for f, a, names in sends}
         with ledger.batch():
             for outcome in outcomes:
-                action = by_controlid.pop(outcome.function.controlid)
+                action, names = by_controlid.pop(outcome.function.controlid)
                 self._settle(action, outcome, names)
-            for action in by_controlid.values():
+            for action, names in by_controlid.values():
                 self._unconfirmed(action, "no outcome came back for this write", names)
 
     def _function(self, action: CustomerAction, lookup: CustomerLookup) -> Function:

@@ -34,6 +34,7 @@ from orsync.engine import (
 )
 from orsync.engine.build import posting_kind
 from orsync.errors import RecordError
+from orsync.intacct import Lane, Queued
 from orsync.intacct.xml.function import Function
 from orsync.services.convert import IntacctDocuments, postings
 from orsync.services.sync.changes import find_actuals
@@ -42,7 +43,6 @@ from orsync.services.sync.customers import CustomerState
 from orsync.services.sync.lookups import tax_solutions
 from orsync.services.sync.outcomes import DocumentOutcomes, WriteTag
 from orsync.services.sync.summary import RecordProblem, stage_of
-from orsync.services.sync.writer import Queued, WritePipeline
 from orsync.state import LedgerRow, RecordFailure, TargetKeys
 from orsync.state.ledger import MAX_VERSION_LENGTH
 
@@ -58,22 +58,16 @@ class DocumentDesk:
         self._ctx = ctx
         self._reader = IntacctDocuments(ctx.intacct, ctx.options, max_in_flight=ctx.max_in_flight)
         self._tax_solutions: dict[str, str] | None = None
-        self._pipeline: WritePipeline[WriteTag] | None = None
+        self._pipeline: Lane[WriteTag] | None = None
         self._line_counts: dict[tuple[str, str], int] = {}
         # Documents whose write went unconfirmed in this run: settled once more at the end.
         self.unsettled: dict[tuple[str, str], SourceDocument] = {}
         self._outcomes = DocumentOutcomes(ctx, self.unsettled)
 
     @property
-    def pipeline(self) -> WritePipeline[WriteTag]:
+    def pipeline(self) -> Lane[WriteTag]:
         if self._pipeline is None:
-            self._pipeline = WritePipeline(
-                self._ctx.intacct,
-                on_outcomes=self._outcomes.settled,
-                on_lost=self._outcomes.lost,
-                batch_size=self._ctx.batch_size,
-                max_in_flight=self._ctx.max_in_flight,
-            )
+            self._pipeline = self._ctx.pipeline.lane(self._outcomes.settled, self._outcomes.lost)
         return self._pipeline
 
     def flush(self) -> None:

@@ -11,7 +11,7 @@ ledger (``failed`` with code ``payment_held``) and tried again by each run once 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
@@ -30,7 +30,7 @@ from orsync.engine.payments import (
     plan_payment,
     settle_payment,
 )
-from orsync.intacct import Failed, Outcome, Succeeded
+from orsync.intacct import Failed, Lane, Outcome, Queued, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.intacct.xml.legacy import reverse_arpayment
 from orsync.intacct.xml.objects import ArPayment, PaymentLine, create_arpayment
@@ -69,9 +69,6 @@ def removed_charge(source_id: str) -> SourceCharge:
     return SourceCharge(charge_id, invoice_id, "removed", None, None, None, None)
 
 
-_Written = tuple[list[Outcome], BaseException | None]  # outcomes, and what stopped the rest
-
-
 @dataclass
 class _Sending:
     charge: SourceCharge
@@ -92,9 +89,8 @@ class PaymentDesk:
         self.unsettled: dict[str, SourceCharge] = {}  # sent this run, answer lost
         self.seen: set[str] = set()  # charges planned this run (by source id)
         self._absent: set[str] = set()  # unconfirmed creates a lookup proved absent
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orsync-payments")
-        # Chunks sent, not yet applied: their writes, and the OfficeRnD invoices they pay.
-        self._in_flight: list[tuple[Future[_Written], dict[str, _Sending], frozenset[str]]] = []
+        self._lane: Lane[_Sending] | None = None
+        self._paying: dict[str, int] = {}  # OfficeRnD invoice id -> its payments in flight
 
     @property
     def enabled(self) -> bool:
@@ -161,8 +157,7 @@ class PaymentDesk:
             if c.invoice_id in invoice_rows
             and self._plan(c, rows, invoice_rows, deposits, None).decision == "held"
         }
-        paying = {i for _f, _p, invoices in self._in_flight for i in invoices}
-        if any(row.source_id in paying for row in need_invoice):
+        if any(row.source_id in self._paying for row in need_invoice):
             self.flush()  # their amounts due must include the payments in flight
         invoices = self._invoices(need_invoice)
         by_entity = any(isinstance(d, Deposit) and d.by_entity for d in deposits.values())
@@ -372,55 +367,51 @@ class PaymentDesk:
 
     # -- sending and outcomes -------------------------------------------------------------
 
+    @property
+    def lane(self) -> Lane[_Sending]:
+        """The payments' lane of the run's one write path (``RunContext.pipeline``)."""
+        if self._lane is None:
+            self._lane = self.ctx.pipeline.lane(self._settled, self._lost)
+        return self._lane
+
     def _send(self, items: list[_Sending]) -> None:
-        """Send one chunk's writes (rows already committed ``sending``) on the desk's thread,
-        so the next chunk is read and planned while they run; the previous chunk's outcomes
-        are applied first (on this thread: the ledger is only touched here)."""
+        """Hand one chunk's writes (rows already committed ``sending``) to the run's write
+        path: they fill batches and keep Intacct's slots busy while the next chunk is read;
+        outcomes come back on this thread at the next send or flush."""
         if not items:
             return
-        self.flush(keep=1)  # the previous chunk may still run (one worker: queued after it)
-        by_entity: dict[str | None, list[_Sending]] = {}
         for item in items:
-            by_entity.setdefault(item.entity, []).append(item)
-        for entity, group in by_entity.items():
-            pending = {item.function.controlid: item for item in group}
-            functions = [item.function for item in group]
-            future = self._pool.submit(self._write, functions, entity)
-            invoices = frozenset(item.charge.invoice_id for item in group)
-            self._in_flight.append((future, pending, invoices))
+            self._paying[item.charge.invoice_id] = self._paying.get(item.charge.invoice_id, 0) + 1
+        self.lane.send([Queued(item.function, item.entity, item) for item in items])
 
-    def _write(self, functions: list[Function], entity: str | None) -> _Written:
-        outcomes: list[Outcome] = []
-        try:
-            for outcome in self.ctx.intacct.write(
-                functions, entity=entity, batch_size=self.ctx.batch_size
-            ):
-                outcomes.append(outcome)
-        except Exception as error:  # noqa: BLE001 - applied, then raised on the run's thread
-            return outcomes, error
-        return outcomes, None
-
-    def flush(self, keep: int = 0) -> None:
-        """Apply the outcomes of the writes in flight but the last ``keep`` chunks; a request
-        that raised is raised here, after what it left unknown is marked unconfirmed."""
-        error: BaseException | None = None
-        cut = max(0, len(self._in_flight) - keep)
-        ready, self._in_flight = self._in_flight[:cut], self._in_flight[cut:]
-        for future, pending, _invoices in ready:
-            outcomes, failed = future.result()
-            with self.ctx.writable().batch():
-                for outcome in outcomes:
-                    done = pending.pop(outcome.function.controlid, None)
-                    if done is not None:
-                        self._outcome(done, outcome)
-                for item in pending.values():
-                    self._unconfirmed(item, f"the request failed before its answer came: {failed}")
-            error = error or failed
-        if error is not None:
-            raise error
+    def flush(self) -> None:
+        """Wait for every payment write sent; a request that raised is raised here, after what
+        it left unknown is marked unconfirmed."""
+        if self._lane is not None:
+            self._lane.flush()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        if self._lane is not None:
+            self._lane.close()
+
+    def _settled(self, settled: list[tuple[Outcome, _Sending]]) -> None:
+        with self.ctx.writable().batch():
+            for outcome, item in settled:
+                self._done(item)
+                self._outcome(item, outcome)
+
+    def _lost(self, lost: list[tuple[Function, _Sending]], error: BaseException) -> None:
+        with self.ctx.writable().batch():
+            for _function, item in lost:
+                self._done(item)
+                self._unconfirmed(item, f"the request failed before its answer came: {error}")
+
+    def _done(self, item: _Sending) -> None:
+        left = self._paying.get(item.charge.invoice_id, 0) - 1
+        if left > 0:
+            self._paying[item.charge.invoice_id] = left
+        else:
+            self._paying.pop(item.charge.invoice_id, None)
 
     def _outcome(self, item: _Sending, outcome: object) -> None:
         ctx = self.ctx
