@@ -6,9 +6,9 @@ timeouts, User-Agent, HTTPS rule and secret resolution are the same everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -81,6 +81,18 @@ class Connections:
     intacct: IntacctClient
     officernd: OfficeRndClient
     _http: tuple[httpx.Client, ...]
+    # Builds an OfficeRnD client whose token also asks for a feature's write scopes.
+    _writer: Callable[[tuple[str, ...]], OfficeRndClient] | None = None
+    _writers: dict[tuple[str, ...], OfficeRndClient] = field(default_factory=dict)
+
+    def officernd_for(self, *features: str) -> OfficeRndClient:
+        """The OfficeRnD client for a write of ``features``: its own token, asked for only
+        when such a write happens, so runs that write nothing keep the read-only token."""
+        if not features or self._writer is None:
+            return self.officernd
+        if features not in self._writers:
+            self._writers[features] = self._writer(features)
+        return self._writers[features]
 
     def close(self) -> None:
         self.intacct.close()
@@ -104,19 +116,24 @@ def open_connections(
     officernd_http = build_officernd_http(transport=officernd_transport)
     officernd_http.event_hooks["request"].append(budget.hook)
     connections: Connections | None = None
+
+    def officernd(wanted: tuple[str, ...]) -> OfficeRndClient:
+        return OfficeRndClient(
+            officernd_http,
+            org=profile.officernd.org,
+            credentials=officernd_credentials(profile_name, profile, wanted),
+            api_url=profile.officernd.api_url,
+            token_url=profile.officernd.token_url,
+            token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,
+            token_store=secrets.officernd_token_store(profile_name),
+        )
+
     try:
         connections = Connections(
             intacct=IntacctClient(intacct_http, intacct_settings(profile_name, profile)),
-            officernd=OfficeRndClient(
-                officernd_http,
-                org=profile.officernd.org,
-                credentials=officernd_credentials(profile_name, profile, features),
-                api_url=profile.officernd.api_url,
-                token_url=profile.officernd.token_url,
-                token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,
-                token_store=secrets.officernd_token_store(profile_name),
-            ),
+            officernd=officernd(features),
             _http=(intacct_http, officernd_http),
+            _writer=officernd,
         )
         yield connections
     finally:

@@ -123,9 +123,7 @@ class Listener:
         features = officernd_features(profile)
         connections = self._given_connections.get(name)
         if connections is None:
-            connections = self._stack.enter_context(
-                open_connections(name, profile, features=features)
-            )
+            connections = self._stack.enter_context(open_connections(name, profile))
         self.health.profiles[name] = ProfileHealth(name, store.inbox.backlog)
         worker = Worker(
             name,

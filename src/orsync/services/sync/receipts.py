@@ -13,7 +13,7 @@ the charge's ``intacct:<RECORDNO>`` reference before any resend).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from orsync.engine import DocumentAction
@@ -29,7 +29,7 @@ from orsync.errors import RecordError
 from orsync.intacct.xml import reads
 from orsync.intacct.xml.response import Record
 from orsync.mapping import Mapping
-from orsync.officernd import NewCharge
+from orsync.officernd import NewCharge, OfficeRndClient
 from orsync.officernd.errors import OfficeRndUnconfirmed
 from orsync.services.sync.context import RunContext, numbered, view_of
 from orsync.services.sync.summary import RecordProblem
@@ -72,8 +72,15 @@ def intacct_day(text: str | None) -> dt.date | None:
 class ReceiptDesk:
     """Plans and records the Intacct payments of one run (``ctx.dry_run``: plans only)."""
 
-    def __init__(self, ctx: RunContext, mapping: Mapping) -> None:
+    def __init__(
+        self,
+        ctx: RunContext,
+        mapping: Mapping,
+        writer: Callable[[], OfficeRndClient] | None = None,
+    ) -> None:
         self.ctx = ctx
+        # The client whose token may create charges, built on the first charge to record.
+        self._writer = writer or (lambda: ctx.officernd)
         self.accounts = _accounts_by_method(mapping)
         self.max_seen: dt.datetime | None = None
         self.read = 0
@@ -135,7 +142,7 @@ class ReceiptDesk:
             if ctx.dry_run:
                 self._log("lookup_first", receipt, number, None, "looked up first")
                 return
-            found = ctx.officernd.find_charge(invoice_id, receipt_reference(receipt.payment_key))
+            found = self._writer().find_charge(invoice_id, receipt_reference(receipt.payment_key))
             if found is not None:
                 confirmed = ctx.writable().confirm(
                     RECEIPT_KIND, receipt.source_id, TargetKeys(key=found.id)
@@ -173,7 +180,7 @@ class ReceiptDesk:
         ledger = ctx.writable()
         del row
         try:
-            charge = ctx.officernd.create_charge(
+            charge = self._writer().create_charge(
                 NewCharge(
                     invoice_id=invoice_id,
                     amount=receipt.amount,

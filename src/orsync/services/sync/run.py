@@ -118,9 +118,7 @@ def run_sync(
         if options.dry_run:
             mapping = options.mapping or load_profile_mapping(profile)
             if connections is None:
-                connections = stack.enter_context(
-                    open_connections(profile_name, profile, features=_features(mapping))
-                )
+                connections = stack.enter_context(open_connections(profile_name, profile))
             state, remembered = stack.enter_context(_read_only_state(db_path))
             options = _after_mapping_change(options, mapping, remembered, state.lookups, summary)
             runner = Runner.build(
@@ -152,9 +150,7 @@ def run_sync(
             # Inside the run, so that a run ended by its mapping (78) is recorded as well.
             mapping = options.mapping or load_profile_mapping(profile)
             if connections is None:
-                connections = stack.enter_context(
-                    open_connections(profile_name, profile, features=_features(mapping))
-                )
+                connections = stack.enter_context(open_connections(profile_name, profile))
             remembered = store.settings.mapping_fingerprint()
             options = _after_mapping_change(options, mapping, remembered, store.ledger, summary)
             runner = Runner.build(

@@ -137,7 +137,7 @@ class Runner:
             customers=CustomerDesk(ctx),
             documents=DocumentDesk(ctx),
             payments=PaymentDesk(ctx, mapping),
-            receipts=ReceiptDesk(ctx, mapping),
+            receipts=ReceiptDesk(ctx, mapping, lambda: connections.officernd_for("payments")),
         )
 
     @property
