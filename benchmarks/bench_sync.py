@@ -26,6 +26,8 @@ Every figure comes from one run of this script:
 4. Peak memory (VmHWM of the sync subprocess, read by the process itself as it exits) at
    2,500 / 5,000 / 10,000 invoices, without latency.
 5. Intacct API transactions (functions, from the simulator's counters) per invoice.
+6. The payments stage alone (after a documents-only run): every seeded successful charge on a
+   posted invoice as one AR payment, against the same bound with W = payments written.
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ def prepared(options: SandboxOptions) -> Iterator[tuple[RunningSandbox, Path]]:
         yield sandbox, Path(home)
 
 
-def run_sync(sandbox: RunningSandbox, home: Path) -> SyncRun:
+def run_sync(sandbox: RunningSandbox, home: Path, *options: str) -> SyncRun:
     """One `orsync sync` subprocess; the simulators' counters are reset first."""
     sandbox.intacct.reset_stats()
     sandbox.officernd.reset_request_counts()
@@ -142,7 +144,7 @@ def run_sync(sandbox: RunningSandbox, home: Path) -> SyncRun:
     start = time.perf_counter()
     started = time.monotonic()
     process = subprocess.run(
-        [sys.executable, "-c", _PEAK_WRAPPER, "--profile", "demo", "--json", "sync"],
+        [sys.executable, "-c", _PEAK_WRAPPER, "--profile", "demo", "--json", "sync", *options],
         env=env,
         capture_output=True,
         check=False,
@@ -168,11 +170,20 @@ def run_sync(sandbox: RunningSandbox, home: Path) -> SyncRun:
 
 
 def writes_needed(sandbox: RunningSandbox, customers_before: int) -> tuple[int, int]:
-    """(customers created, documents created), read from the simulator."""
+    """(customers created, documents and payments created), read from the simulator."""
     documents = [d for d in posted_documents(sandbox.intacct) if d.live]
     with sandbox.intacct.store.lock:
         customers = len(sandbox.intacct.store.customer_table) - customers_before
-    return customers, len(documents)
+    return customers, len(documents) + len(orsync_payments(sandbox))
+
+
+def orsync_payments(sandbox: RunningSandbox) -> list[Any]:
+    """The live AR payments orsync posted (origin marker, not reversed)."""
+    return [
+        p
+        for p in sandbox.intacct.store.payments()
+        if (p.description or "").startswith("orsync:") and not p.reversed
+    ]
 
 
 def capture_writes(sandbox: RunningSandbox) -> dict[str, Function]:
@@ -334,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-sizes", default="2500,5000,10000")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--skip-payments", action="store_true")
+    parser.add_argument("--payments-only", action="store_true", help="Only section 6.")
     parser.add_argument(
         "--timeline", action="store_true", help="Show where the initial run's time went."
     )
@@ -344,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{INTACCT_REQUEST_MS:.0f} ms/request + {INTACCT_FUNCTION_MS:.0f} ms/function, "
         f"{INTACCT_CONCURRENCY} in flight; OfficeRnD {OFFICERND_REQUEST_MS:.0f} ms/request"
     )
+    if args.payments_only:
+        with keyring_disabled():
+            measure_payments(args, n, m)
+        return 0
     with keyring_disabled():
         section("initial and no-change sync (latency model on)")
         build = time.perf_counter()
@@ -371,7 +388,40 @@ def main(argv: list[str] | None = None) -> int:
             )
         if not args.skip_memory:
             measure_memory(args, m, n)
+        if not args.skip_payments:
+            measure_payments(args, n, m)
     return 0
+
+
+def measure_payments(args: argparse.Namespace, n: int, m: int) -> None:
+    """The payments stage alone, after the documents are in: every successful OfficeRnD
+    charge on a posted invoice becomes one AR payment. Bound as for documents, with W the
+    payments written (each needs its invoice read from Intacct first: one query a chunk)."""
+    section("payments stage alone (latency model on)")
+    with prepared(sandbox_options(n, m, args.seed, latency=True)) as (sandbox, home):
+        documents = run_sync(sandbox, home, "--only", "customers,invoices,credit-notes")
+        print(f"  documents first: exit {documents.exit_code}, {documents.seconds:.1f} s")
+        payments = run_sync(sandbox, home, "--only", "payments")
+        posted = orsync_payments(sandbox)
+        again = run_sync(sandbox, home, "--only", "payments")
+    written = len(posted)
+    bound = lower_bound(written, DEFAULT_BATCH_SIZE)
+    print(
+        f"  payments run: exit {payments.exit_code}, {payments.seconds:.1f} s "
+        f"({_outcomes(payments)}); {written} payments live in Intacct"
+    )
+    print(
+        f"    Intacct: {payments.intacct_requests} requests, {payments.intacct_functions} "
+        f"functions; OfficeRnD: {payments.officernd_requests} requests"
+    )
+    print(
+        f"    lower bound = first reads + (W*F + ceil(W/B)*R)/C = {bound:.1f} s; "
+        f"measured / bound = {payments.seconds / bound:.2f} (target <= 1.30)"
+    )
+    print(
+        f"  no-change payments run: {again.seconds:.2f} s, Intacct {again.intacct_requests} "
+        f"requests, OfficeRnD {again.officernd_requests} requests"
+    )
 
 
 def _outcomes(run: SyncRun) -> str:
@@ -395,7 +445,8 @@ def report_initial(
     if first.exit_code not in (0, 1):
         print("  stderr tail: " + first.stderr[-2000:])
     print(
-        f"    wrote {customers} customers + {documents} documents = {writes} write functions; "
+        f"    wrote {customers} customers + {documents} documents and payments = {writes} write "
+        "functions; "
         f"batch size B = {DEFAULT_BATCH_SIZE}"
     )
     print(

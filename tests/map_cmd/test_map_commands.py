@@ -120,7 +120,7 @@ def test_check_fails_on_the_gaps_and_passes_once_they_are_filled(
     report = json.loads(passing.stdout)
     assert report["ok"] is True and report["gaps"] == []
     coverage = {row["map"]: row for row in report["coverage"]}
-    assert set(coverage) == {"revenue_accounts", "locations", "tax_rates"}
+    assert set(coverage) == {"revenue_accounts", "locations", "tax_rates", "payment_methods"}
     assert all(row["covered"] == row["total"] > 0 for row in coverage.values())
 
     text = run_cli("--profile", "demo", "map", "check", str(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from decimal import Decimal
 
@@ -13,12 +14,14 @@ from orsync.mapping import (
     MappingError,
     OfficeRndValue,
     Options,
+    PaymentTarget,
     RevenueTarget,
     ValuesInUse,
     check_mapping,
     draft_mapping,
     parse_mapping,
     resolve_location,
+    resolve_payment_method,
     resolve_revenue_account,
 )
 from tests.mapping.world import CATALOG, EXPECTED_GAPS, USED
@@ -27,6 +30,23 @@ from tests.mapping.world import CATALOG, EXPECTED_GAPS, USED
 def test_unresolved_entries_are_exactly_what_cannot_be_matched() -> None:
     draft = draft_mapping(USED, CATALOG)
     assert draft.gaps() == EXPECTED_GAPS
+
+
+def test_payment_methods_are_drafted_into_each_entitys_own_bank_account() -> None:
+    mapping = parse_mapping(draft_mapping(USED, CATALOG).text, "draft.yaml")
+    transfer = resolve_payment_method(mapping, OfficeRndValue(name="Bank Transfer"))
+    assert isinstance(transfer, PaymentTarget)
+    assert transfer.payment_method == "EFT"  # OfficeRnD's usual name for it
+    assert (transfer.bank_for("UK"), transfer.bank_for("IE")) == ("BARCLAYS", "AIB")
+    # An entity with several bank accounts and none in its currency is left to a person.
+    two = dataclasses.replace(
+        CATALOG,
+        checking_accounts=(
+            *CATALOG.checking_accounts,
+            IntacctRecord("HSBC", entities=frozenset({"UK"})),
+        ),
+    )
+    assert ("payment_methods", "Bank Transfer") in draft_mapping(USED, two).gaps()
 
 
 def test_the_draft_loads_and_resolves_matched_values() -> None:
@@ -254,3 +274,12 @@ def test_a_draft_at_subsidiary_level_loads_despite_unresolved_locations() -> Non
     mapping = parse_mapping(draft.text)
     assert mapping.options.entity_level == "subsidiary"
     assert draft.gaps() == EXPECTED_GAPS
+
+
+def test_check_finds_a_bank_account_of_another_entity_or_none_at_all() -> None:
+    text = draft_mapping(USED, CATALOG).text.replace('"IE": "AIB"', '"IE": "BARCLAYS"')
+    text = text.replace('"UK": "BARCLAYS"', '"UK": "NOPE"')
+    gaps = check_mapping(parse_mapping(text, "draft.yaml"), USED, CATALOG).gaps
+    banks = {(g.kind, g.value) for g in gaps if g.map_name == "payment_methods"}
+    assert ("unreachable", "BARCLAYS") in banks  # a UK account for Irish payments
+    assert ("missing", "NOPE") in banks

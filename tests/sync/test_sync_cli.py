@@ -14,9 +14,10 @@ from orsync.errors import UsageError
 
 def test_only_takes_the_stage_names_users_type() -> None:
     assert _only("customers,credit-notes") == {"customers", "credit_notes"}
-    assert _only(None) == {"customers", "invoices", "credit_notes"}
-    with pytest.raises(UsageError, match="payments"):
-        _only("invoices,payments")
+    assert _only(None) == {"customers", "invoices", "credit_notes", "payments"}
+    assert _only("payments") == {"payments"}
+    with pytest.raises(UsageError, match="refunds"):
+        _only("invoices,refunds")
 
 
 def test_since_accepts_a_date_and_reads_it_as_utc() -> None:

@@ -15,6 +15,21 @@ GAP_TARGETS = {"BKN": ("NYC", "US"), "4500": "4000", "4600": "4300"}
 TAX_DETAILS = {"NOTAX": None, "VAT20": "UK Output VAT 20%", "VAT23": "IE Output VAT 23%"}
 # New York sales tax: no tax engine, its own line on the liability account (item for Sales).
 SALES_TAX = {"NYTAX": "2210"}
+# The seed's payment methods, each into the bank account of the invoice's entity.
+BANKS = {"US": "BOA-USD", "UK": "BARC-GBP", "IE": "AIB-EUR"}
+PAYMENT_METHODS: dict[str, Any] = {
+    "unmapped": "error",
+    "values": {
+        name: {"payment_method": method, "bank_accounts": BANKS}
+        for name, method in (
+            ("Credit Card", "Credit Card"),
+            ("Bank Transfer", "EFT"),
+            ("Cash", "Cash"),
+            ("Cheque", "Printed Check"),
+            ("POS", "Credit Card"),
+        )
+    },
+}
 
 
 def mapping_document(
@@ -29,6 +44,7 @@ def mapping_document(
     unmapped_accounts: tuple[str, ...] = (),
     customer_overrides: dict[str, str] | None = None,
     fx_rates: str | None = None,
+    payments: bool = False,
 ) -> dict[str, Any]:
     """Every location, revenue account and tax rate of the seeded world, mapped."""
     world = sandbox.world
@@ -88,6 +104,7 @@ def mapping_document(
             "values": locations,
         },
         "tax_rates": {"unmapped": "error", "values": taxes},
+        **({"payment_methods": PAYMENT_METHODS} if payments else {}),
     }
 
 

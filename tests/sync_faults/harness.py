@@ -10,7 +10,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,9 +62,14 @@ class IntacctTruth:
     documents: Mapping[tuple[str, str], int]
     totals: Mapping[tuple[str, str], Decimal]
     customers: frozenset[str]
+    # orsync's live AR payments by reference (the OfficeRnD charge id): how many, how much.
+    payments: Mapping[str, int] = field(default_factory=dict)
+    paid: Mapping[str, Decimal] = field(default_factory=dict)
 
     def duplicates(self) -> dict[tuple[str, str], int]:
-        return {key: count for key, count in self.documents.items() if count > 1}
+        found = {key: count for key, count in self.documents.items() if count > 1}
+        found.update({("payment", ref): n for ref, n in self.payments.items() if n > 1})
+        return found
 
 
 def intacct_truth(sandbox: RunningSandbox) -> IntacctTruth:
@@ -77,7 +82,13 @@ def intacct_truth(sandbox: RunningSandbox) -> IntacctTruth:
             totals[key] = doc.total
     with sandbox.intacct.store.lock:
         customers = frozenset(c.customer_id for c in sandbox.intacct.store.customer_table)
-    return IntacctTruth(dict(counts), totals, customers)
+    payments: Counter[str] = Counter()
+    paid: dict[str, Decimal] = {}
+    for payment in sandbox.intacct.store.payments():
+        if (payment.description or "").startswith("orsync:") and not payment.reversed:
+            payments[payment.doc_number] += 1
+            paid[payment.doc_number] = payment.amount
+    return IntacctTruth(dict(counts), totals, customers, dict(payments), paid)
 
 
 def officernd_totals(sandbox: RunningSandbox) -> dict[tuple[str, str], Decimal]:

@@ -46,6 +46,14 @@ def assert_converged(truth: IntacctTruth, reference: Reference) -> None:
     assert truth.documents.keys() == expected.documents.keys(), "missing or extra documents"
     assert truth.totals == expected.totals
     assert truth.customers == expected.customers, "customers missing or created twice"
+    assert truth.payments.keys() == expected.payments.keys(), "missing or extra payments"
+    assert truth.paid == expected.paid
+
+
+def test_the_reference_run_posts_the_charges_as_payments(reference: Reference) -> None:
+    # The drafted mapping (map init) maps every seeded payment method, so payments flow.
+    assert reference.truth.payments, "no payment posted: the fault tests would prove nothing"
+    assert set(reference.truth.payments.values()) == {1}
 
 
 def test_the_reference_run_posts_every_issued_document_with_its_total(

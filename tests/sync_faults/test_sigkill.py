@@ -103,7 +103,9 @@ def test_a_run_killed_at_random_points_and_restarted_posts_everything_once(
     slow_sandbox: RunningSandbox,
     reference: Reference,
 ) -> None:
-    expected_writes = len(reference.truth.documents)
+    # Documents first, then payments: once the documents are in, a run's first writes are
+    # payments, so the later kills land in the payments stage.
+    expected_writes = len(reference.truth.documents) + len(reference.truth.payments)
     rng = random.Random(KILL_SEED)
     killed = 0
     for _ in range(KILLS):
@@ -120,3 +122,32 @@ def test_a_run_killed_at_random_points_and_restarted_posts_everything_once(
     statuses = _ledger_statuses(Path(os.environ[EnvVars.HOME]))
     assert statuses.get(Status.SENDING, 0) == 0
     assert statuses.get(Status.UNCONFIRMED, 0) == 0
+
+
+def test_a_run_killed_while_posting_payments_and_restarted_posts_each_payment_once(
+    slow_sandbox: RunningSandbox,
+    reference: Reference,
+) -> None:
+    payments = len(reference.truth.payments)
+    assert payments > 4
+    # The documents first, whole: the next run's writes are all payments.
+    documents_only = subprocess.run(
+        [sys.executable, "-m", "orsync", "--profile", "demo", "sync", "--only",
+         "customers,invoices,credit-notes"],
+        env=_subprocess_env(slow_sandbox), capture_output=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert documents_only.returncode in (0, 1), documents_only.stderr.decode(errors="replace")
+    assert intacct_truth(slow_sandbox).payments == {}
+    rng = random.Random(KILL_SEED + 1)
+    killed = 0
+    for _ in range(KILLS):
+        if _kill_after_writes(slow_sandbox, rng.randint(1, max(1, payments // 3))):
+            killed += 1
+            assert intacct_truth(slow_sandbox).duplicates() == {}
+    assert killed >= 1, "no run was still posting payments when the kill came"
+    final = _start(slow_sandbox)
+    _, stderr = final.communicate(timeout=60)
+    assert final.returncode in (0, 1), stderr.decode(errors="replace")
+    assert_converged(intacct_truth(slow_sandbox), reference)
+    statuses = _ledger_statuses(Path(os.environ[EnvVars.HOME]))
+    assert statuses.get(Status.SENDING, 0) == statuses.get(Status.UNCONFIRMED, 0) == 0

@@ -26,13 +26,19 @@ if TYPE_CHECKING:
     from orsync.engine import Plan
     from orsync.services.sync import Stage, SyncOptions, SyncResult, SyncSummary
 
-ONLY_NAMES = {"customers": "customers", "invoices": "invoices", "credit-notes": "credit_notes"}
+ONLY_NAMES = {
+    "customers": "customers",
+    "invoices": "invoices",
+    "credit-notes": "credit_notes",
+    "payments": "payments",
+}
 STAGE_LABELS = {
     "reading": "Reading OfficeRnD",
     "planning": "Planning",
     "customers": "Customers",
     "invoices": "Invoices",
     "credit_notes": "Credit notes",
+    "payments": "Payments",
 }
 MAX_PROBLEM_LINES = 50  # on a terminal; --json and `orsync status` list them all
 
@@ -50,7 +56,9 @@ def sync_command(
     ] = None,
     only: Annotated[
         str | None,
-        typer.Option("--only", help="Comma list of stages: customers, invoices, credit-notes."),
+        typer.Option(
+            "--only", help="Comma list of stages: customers, invoices, credit-notes, payments."
+        ),
     ] = None,
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Try records that failed before again.")
@@ -201,7 +209,7 @@ def _render(state: AppContext, result: SyncResult, options: SyncOptions) -> None
     del options
 
 
-DOCUMENT_LABELS = {"invoice": "invoices", "credit_note": "credit notes"}
+DOCUMENT_LABELS = {"invoice": "invoices", "credit_note": "credit notes", "payment": "payments"}
 
 
 def total_text(row: dict[str, Any]) -> str:
@@ -233,6 +241,7 @@ def _profile_summary(document: dict[str, Any]) -> str:
         ("customers", "customers"),
         ("invoices", "invoices"),
         ("credit_notes", "credit notes"),
+        ("payments", "payments"),
     ):
         shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.get(stage, {}).items() if n)
         parts.append(f"{label}: {shown or 'nothing to do'}")
@@ -246,6 +255,7 @@ def _summary_line(summary: SyncSummary) -> str:
         ("customers", "customers"),
         ("invoices", "invoices"),
         ("credit_notes", "credit notes"),
+        ("payments", "payments"),
     ):
         counts = summary.counts[stage]  # type: ignore[index]
         shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
@@ -259,9 +269,14 @@ def _summary_table(state: AppContext, summary: SyncSummary) -> None:
     from orsync.output import table as make_table
     from orsync.services.sync import OUTCOMES, STAGES
 
-    labels = {"customers": "Customers", "invoices": "Invoices", "credit_notes": "Credit notes"}
+    labels = {
+        "customers": "Customers",
+        "invoices": "Invoices",
+        "credit_notes": "Credit notes",
+        "payments": "Payments",
+    }
     table = make_table("", *(labels[stage] for stage in STAGES), title=f"sync {summary.profile}")
-    for outcome in OUTCOMES["invoices"]:
+    for outcome in dict.fromkeys((*OUTCOMES["invoices"], *OUTCOMES["payments"])):
         counts = [summary.counts[stage].get(outcome) for stage in STAGES]
         if any(counts):
             table.add_row(outcome, *("-" if n is None else str(n) for n in counts))

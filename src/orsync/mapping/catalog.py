@@ -26,6 +26,7 @@ class IntacctRecord:
     status: str = "active"
     entities: frozenset[str] | None = None
     rate: Decimal | None = None
+    currency: str | None = None  # a bank account's, an entity's base currency
 
     @property
     def active(self) -> bool:

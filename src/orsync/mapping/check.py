@@ -17,7 +17,13 @@ from pydantic import BaseModel
 
 from orsync.mapping.catalog import FeeGroup, IntacctCatalog, IntacctRecord, ValuesInUse
 from orsync.mapping.matching import OfficeRndValue
-from orsync.mapping.model import MAP_NAMES, OPTIONAL_MAPS, LocationEntry, Mapping
+from orsync.mapping.model import (
+    MAP_NAMES,
+    OPTIONAL_MAPS,
+    LocationEntry,
+    Mapping,
+    PaymentMethodEntry,
+)
 from orsync.mapping.resolve import (
     LocationTarget,
     Unmapped,
@@ -279,6 +285,11 @@ def _targets(mapping: Mapping, used: ValuesInUse | None, catalog: IntacctCatalog
                 )
             if isinstance(entry, LocationEntry):
                 yield from _entity_match(name, key, entry, lists["locations"])
+            if isinstance(entry, PaymentMethodEntry):
+                for entity, bank in sorted(entry.bank_accounts.items()):
+                    yield from _target_gaps(
+                        name, key, "bank_account", bank, lists["checking_accounts"], {entity}
+                    )
             yield from _rate_match(mapping, name, key, entry, used, lists["tax_details"])
     account = mapping.options.overpayment_account
     if account is not None:

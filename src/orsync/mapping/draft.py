@@ -388,6 +388,16 @@ def _tax_rates(
         out.target("      ", "tax_rates", key, value, "tax_detail", match)
 
 
+# OfficeRnD's usual method names -> the Intacct payment method they are received as.
+USUAL_METHODS = {
+    "bank transfer": "EFT",
+    "direct debit": "EFT",
+    "cheque": "Printed Check",
+    "check": "Printed Check",
+    "pos": "Credit Card",
+}
+
+
 def _payment_methods(
     out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog
 ) -> None:
@@ -399,14 +409,18 @@ def _payment_methods(
     methods = [IntacctRecord(id=m, name=m) for m in INTACCT_PAYMENT_METHODS]
     for key, value in zip(_keys(values), values, strict=True):
         out.entry_header(key, value)
-        out.target(
-            "      ",
-            "payment_methods",
-            key,
-            value,
-            "payment_method",
-            match_record(value, methods, "payment method"),
-        )
+        match = match_record(value, methods, "payment method")
+        usual = USUAL_METHODS.get((value.name or "").casefold())
+        if match.record is None and usual is not None:
+            match = _Match(IntacctRecord(id=usual, name=usual), f"the usual method for {key!r}")
+        out.target("      ", "payment_methods", key, value, "payment_method", match)
+        banks = _bank_per_entity(catalog)
+        if banks:
+            # A bank account belongs to one entity: payments land in the invoice's entity's.
+            out.line("      bank_accounts:  # per Intacct entity: its only active bank account")
+            for entity, bank in banks:
+                out.line(f"        {_q(entity)}: {_q(bank.id)}  # {_comment(bank.name)}")
+            continue
         out.target(
             "      ",
             "payment_methods",
@@ -415,6 +429,25 @@ def _payment_methods(
             "bank_account",
             match_record(value, catalog.checking_accounts, "bank account"),
         )
+
+
+def _bank_per_entity(catalog: IntacctCatalog) -> list[tuple[str, IntacctRecord]]:
+    """Each entity's bank account: its only active one, or its only one in the entity's base
+    currency. None at all when an entity is left undecided (the person drafting chooses)."""
+    base = {e.id: e.currency for e in catalog.entities}
+    by_entity: dict[str, list[IntacctRecord]] = {}
+    for bank in catalog.checking_accounts:
+        if bank.active and bank.entities:
+            for entity in bank.entities:
+                by_entity.setdefault(entity, []).append(bank)
+    chosen: list[tuple[str, IntacctRecord]] = []
+    for entity, banks in sorted(by_entity.items()):
+        if len(banks) > 1:
+            banks = [b for b in banks if b.currency and b.currency == base.get(entity)]
+        if len(banks) != 1:
+            return []
+        chosen.append((entity, banks[0]))
+    return chosen
 
 
 # Entries a commented section lists; the rest is counted ("... and 12 more").

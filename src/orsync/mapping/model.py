@@ -145,10 +145,13 @@ class TaxRateEntry(_Model):
 
 
 class PaymentMethodEntry(_Model):
-    """Payment method -> Intacct payment method and the bank (checking) account it lands in."""
+    """Payment method -> Intacct payment method and the bank (checking) account it lands in:
+    ``bank_accounts`` per Intacct entity (a bank account belongs to one entity), else
+    ``bank_account`` (one company-wide, or where no entity is listed)."""
 
     payment_method: IntacctPaymentMethod | None = None
     bank_account: str | None = None
+    bank_accounts: dict[str, str] = Field(default_factory=dict)
 
 
 class DimensionEntry(_Model):

@@ -98,8 +98,13 @@ class TaxTarget:
 @dataclass(frozen=True)
 class PaymentTarget:
     payment_method: str
-    bank_account: str
+    bank_account: str | None  # where no entity of ``bank_accounts`` applies
     matched: Matched
+    bank_accounts: tuple[tuple[str, str], ...] = ()  # (Intacct entity, bank account)
+
+    def bank_for(self, entity: str | None) -> str | None:
+        """The bank account of payments into ``entity`` (None: not mapped there)."""
+        return dict(self.bank_accounts).get(entity or "", self.bank_account)
 
 
 @dataclass(frozen=True)
@@ -261,9 +266,14 @@ def resolve_payment_method(mapping: Mapping, value: OfficeRndValue) -> PaymentTa
     assert isinstance(entry, PaymentMethodEntry)
     if entry.payment_method is None:
         return _unresolved("payment_methods", value, matched, "payment_method")
-    if entry.bank_account is None:
+    if entry.bank_account is None and not entry.bank_accounts:
         return _unresolved("payment_methods", value, matched, "bank_account")
-    return PaymentTarget(entry.payment_method, entry.bank_account, matched)
+    return PaymentTarget(
+        entry.payment_method,
+        entry.bank_account,
+        matched,
+        tuple(sorted(entry.bank_accounts.items())),
+    )
 
 
 def resolve_dimensions(

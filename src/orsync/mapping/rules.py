@@ -276,9 +276,14 @@ def _payment_methods(section: PaymentMethodMap) -> Iterator[Finding]:
     if section.default is not None:
         entries.append((("default",), section.default))
     for path, entry in entries:
-        for field in ("payment_method", "bank_account"):
-            if field not in entry.model_fields_set:
-                yield ("payment_methods", *path, field), "required key is missing", False
+        if "payment_method" not in entry.model_fields_set:
+            yield ("payment_methods", *path, "payment_method"), "required key is missing", False
+        if not {"bank_account", "bank_accounts"} & entry.model_fields_set:
+            yield (
+                ("payment_methods", *path, "bank_account"),
+                "required key is missing (or give bank_accounts per entity)",
+                False,
+            )
     if section.default is not None:
         yield from _unresolved_default(
             "payment_methods", section.default, ("payment_method", "bank_account")

@@ -60,10 +60,11 @@ WEBHOOK_SCOPES: tuple[str, ...] = ("flex.settings.webhooks.read", "flex.settings
 # The writes each feature makes in OfficeRnD. A token asks for the reads and the writes of the
 # features in use, no more: one ungranted scope fails the whole token request, so asking for
 # scopes nothing uses would refuse a correctly configured application. Customers, invoices and
-# credit notes flow to Intacct only, so today's runs need the reads alone.
+# credit notes flow to Intacct only; payments keyed in Intacct come back as charges (a sync
+# whose mapping has payment_methods); overpayments and allocations are not written yet.
 FEATURE_SCOPES: dict[str, tuple[str, ...]] = {
-    "payments": (
-        "flex.billing.charges.create",
+    "payments": ("flex.billing.charges.create",),
+    "overpayments": (
         "flex.billing.payments.create",
         "flex.billing.payments.allocations.create",
         "flex.billing.payments.allocations.update",

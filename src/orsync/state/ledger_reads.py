@@ -44,6 +44,19 @@ class LedgerReads:
         """Rows of ``kind`` linked to these target keys (e.g. Intacct RECORDNOs), by key."""
         return self._lookup(kind, "target_key", target_keys, lambda row: row.target.key or "")
 
+    def rows_under(self, kind: str, prefixes: Iterable[str]) -> list[LedgerRow]:
+        """Rows of ``kind`` whose source id starts with ``<prefix>/`` for one of ``prefixes``
+        (e.g. the payments of some invoices): one range read of the primary key each."""
+        found: list[LedgerRow] = []
+        sql = (
+            f"SELECT {ROW_COLUMNS} FROM ledger WHERE kind = ? AND source_id >= ? AND source_id < ?"  # noqa: S608
+        )
+        with self._db.reading() as conn:
+            for prefix in dict.fromkeys(prefixes):
+                low, high = f"{prefix}/", f"{prefix}0"  # "0" is the character after "/"
+                found.extend(row_from_sql(v) for v in conn.execute(sql, (kind, low, high)))
+        return found
+
     def _lookup(
         self,
         kind: str,

@@ -208,6 +208,21 @@ def reverse_invoice(
     return make_function(body, controlid, is_write=True, record=record)
 
 
+def reverse_arpayment(
+    key: str,
+    date_reversed: date,
+    controlid: str,
+    *,
+    description: str | None = None,
+    record: str | None = None,
+) -> Function:
+    """Reverse a posted AR payment (RECORDNO ``key``): what it paid is due again."""
+    body = etree.Element("reverse_arpayment", key=key)
+    legacy_date(body, "datereversed", date_reversed)
+    optional(body, "description", description)
+    return make_function(body, controlid, is_write=True, record=record)
+
+
 @dataclass(frozen=True)
 class ArAdjustment:
     """Input of ``create_aradjustment`` (a credit memo has negative line amounts)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from orsync.sandbox.intacct import deletes, invoices, objects, queries, reads, sales
+from orsync.sandbox.intacct import deletes, invoices, objects, payments, queries, reads, sales
 from orsync.sandbox.intacct.context import Context
 from orsync.sandbox.intacct.protocol import FunctionResult
 from orsync.sandbox.intacct.request import Function
@@ -25,6 +25,7 @@ HANDLERS: dict[str, Handler] = {
     "reverse_invoice": invoices.reverse_invoice,
     "create_aradjustment": invoices.create_aradjustment,
     "apply_arpayment": invoices.apply_arpayment,
+    "reverse_arpayment": payments.reverse_arpayment,
     "create_sotransaction": sales.create_sotransaction,
     "update_sotransaction": sales.update_sotransaction,
     "update_aradjustment": deletes.update_aradjustment,

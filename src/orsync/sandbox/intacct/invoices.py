@@ -269,15 +269,30 @@ def record_reversal(
 
 
 def pay_invoice(
-    ctx: Context, checks: Checks, invoice_key: str, amount: Decimal, customer_id: str
+    ctx: Context,
+    checks: Checks,
+    invoice_key: str,
+    amount: Decimal,
+    customer_id: str,
+    currency: str = "",
 ) -> ArDocument | None:
-    """Check one application of money to an invoice; returns the invoice when it is valid."""
+    """Check one application of money to an invoice; returns the invoice when it is valid.
+    ``currency``: the payment's (empty: not stated, the invoice's is taken)."""
     doc = ctx.store.invoice(int(invoice_key)) if invoice_key.isdigit() else None
     if doc is None or (ctx.entity_id and doc.entity_id not in ("", ctx.entity_id)):
         checks.add(messages.invalid_reference("Invoice", invoice_key))
         return None
     if customer_id and doc.customer_id != customer_id:
         checks.add(messages.business(f"Invoice {invoice_key} belongs to another customer."))
+        return None
+    if currency and doc.currency and currency != doc.currency:
+        checks.add(
+            messages.business(
+                f"The payment currency {currency} does not match the currency {doc.currency} "
+                f"of invoice {invoice_key}.",
+                "Pay an invoice in its own currency.",
+            )
+        )
         return None
     if doc.draft or doc.reversed_by is not None or doc.reversal_of is not None:
         checks.add(messages.business(f"Invoice {invoice_key} is not open for payment."))

@@ -12,7 +12,14 @@ from orsync.sandbox.intacct import messages
 from orsync.sandbox.intacct.context import Context, FunctionFailed
 from orsync.sandbox.intacct.invoices import entity_currency, pay_invoice
 from orsync.sandbox.intacct.protocol import FunctionResult, data_element, record_element
-from orsync.sandbox.intacct.records import ZERO, Customer, Payment, PaymentDetail, money
+from orsync.sandbox.intacct.records import (
+    ZERO,
+    ArDocument,
+    Customer,
+    Payment,
+    PaymentDetail,
+    money,
+)
 from orsync.sandbox.intacct.request import Function, decimal, object_date, text
 from orsync.sandbox.intacct.rules import Checks
 
@@ -115,10 +122,14 @@ def _create_payment(ctx: Context, el: etree._Element) -> Created:
     checks.customer(customer_id)
     bank = text(el, "FINANCIALENTITY")
     undeposited = text(el, "UNDEPOSITEDACCOUNTNO")
+    bank_entity: str | None = None
     if bank:
         account = ctx.store.checking_accounts.get(bank)
         if account is None or (ctx.entity_id and account.entity_id != ctx.entity_id):
             checks.add(messages.invalid_reference("Bank Account", bank))
+            bank_entity = None
+        else:
+            bank_entity = account.entity_id
     elif undeposited:
         checks.account(undeposited)
     else:
@@ -128,6 +139,7 @@ def _create_payment(ctx: Context, el: etree._Element) -> Created:
                 "Enter FINANCIALENTITY or UNDEPOSITEDACCOUNTNO.",
             )
         )
+    currency = text(el, "CURRENCY")
     method = text(el, "PAYMENTMETHOD")
     if method not in PAYMENT_METHODS:
         checks.add(messages.invalid_value(f"The PAYMENTMETHOD '{method}' is invalid"))
@@ -142,7 +154,17 @@ def _create_payment(ctx: Context, el: etree._Element) -> Created:
         key = text(item, "RECORDKEY")
         # Two details for one invoice must fit its due amount together.
         already = sum((d.amount for d in details if str(d.record_key) == key), ZERO)
-        invoice = pay_invoice(ctx, checks, key, amount + already, customer_id)
+        invoice = pay_invoice(ctx, checks, key, amount + already, customer_id, currency)
+        owner = "" if invoice is None else _owner_entity(ctx, invoice)
+        if invoice is not None and bank_entity and owner not in ("", bank_entity):
+            # Money lands in a bank account of the invoice's own entity (multi-entity rule).
+            checks.add(
+                messages.business(
+                    f"Bank account {bank} does not belong to entity {owner} of invoice {key}.",
+                    "Receive the payment into a bank account of the invoice's entity.",
+                )
+            )
+            invoice = None
         if invoice is not None:
             details.append(
                 PaymentDetail(
@@ -167,13 +189,13 @@ def _create_payment(ctx: Context, el: etree._Element) -> Created:
         receipt_date=receipt_date,
         when_modified=ctx.now,
         amount=total,
-        entity_id=ctx.entity_id,
+        entity_id=ctx.entity_id or _invoices_entity(ctx, details),
         financial_entity=bank or undeposited,
         payment_method=method,
         doc_number=text(el, "DOCNUMBER"),
         description=text(el, "DESCRIPTION"),
         payment_date=object_date(text(el, "PAYMENTDATE"), "PAYMENTDATE"),
-        currency=entity_currency(ctx, ctx.entity_id, text(el, "CURRENCY")),
+        currency=currency or _invoices_currency(ctx, details),
         draft=text(el, "ACTION") == "Draft",
         details=tuple(details),
     )
@@ -181,6 +203,34 @@ def _create_payment(ctx: Context, el: etree._Element) -> Created:
         _apply(ctx, payment)
     ctx.store.put(ctx.store.payment_table, payment, ctx.journal)
     return "arpymt", [("RECORDNO", str(recordno))]
+
+
+def _invoices_currency(ctx: Context, details: list[PaymentDetail]) -> str:
+    """A payment that states no currency is in its invoices' (else the entity's base)."""
+    for detail in details:
+        invoice = ctx.store.invoice(detail.record_key)
+        if invoice is not None and invoice.currency:
+            return invoice.currency
+    return entity_currency(ctx, ctx.entity_id, "")
+
+
+def _owner_entity(ctx: Context, invoice: ArDocument) -> str:
+    """The entity an invoice belongs to: its session's, else its first line's location's."""
+    if invoice.entity_id:
+        return invoice.entity_id
+    for line in invoice.lines:
+        location = ctx.store.locations.get(line.location_id)
+        if location is not None:
+            return location.entity_id
+    return ""
+
+
+def _invoices_entity(ctx: Context, details: list[PaymentDetail]) -> str:
+    for detail in details:
+        invoice = ctx.store.invoice(detail.record_key)
+        if invoice is not None:
+            return invoice.entity_id
+    return ""
 
 
 def _update_payment(ctx: Context, el: etree._Element) -> Created:

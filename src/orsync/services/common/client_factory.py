@@ -6,9 +6,9 @@ timeouts, User-Agent, HTTPS rule and secret resolution are the same everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -65,9 +65,13 @@ def intacct_settings(
     )
 
 
-def officernd_credentials(profile_name: str, profile: Profile) -> ClientCredentials:
+def officernd_credentials(
+    profile_name: str, profile: Profile, features: tuple[str, ...] = ()
+) -> ClientCredentials:
+    """``features``: what the run writes to OfficeRnD (keys of ``FEATURE_SCOPES``), so the
+    token asks for those scopes too and no more."""
     secret = secrets.resolve(profile_name, Secret.OFFICERND_CLIENT_SECRET)
-    return ClientCredentials(profile.officernd.client_id, secret, scopes_needed())
+    return ClientCredentials(profile.officernd.client_id, secret, scopes_needed(features))
 
 
 @dataclass
@@ -77,6 +81,18 @@ class Connections:
     intacct: IntacctClient
     officernd: OfficeRndClient
     _http: tuple[httpx.Client, ...]
+    # Builds an OfficeRnD client whose token also asks for a feature's write scopes.
+    _writer: Callable[[tuple[str, ...]], OfficeRndClient] | None = None
+    _writers: dict[tuple[str, ...], OfficeRndClient] = field(default_factory=dict)
+
+    def officernd_for(self, *features: str) -> OfficeRndClient:
+        """The OfficeRnD client for a write of ``features``: its own token, asked for only
+        when such a write happens, so runs that write nothing keep the read-only token."""
+        if not features or self._writer is None:
+            return self.officernd
+        if features not in self._writers:
+            self._writers[features] = self._writer(features)
+        return self._writers[features]
 
     def close(self) -> None:
         self.intacct.close()
@@ -91,6 +107,7 @@ def open_connections(
     *,
     intacct_transport: httpx.BaseTransport | None = None,
     officernd_transport: httpx.BaseTransport | None = None,
+    features: tuple[str, ...] = (),
 ) -> Iterator[Connections]:
     """Both clients for ``profile``, closed on exit, sharing one run budget (RUN_BUDGET_SECONDS).
     Transports are injectable for tests."""
@@ -99,19 +116,24 @@ def open_connections(
     officernd_http = build_officernd_http(transport=officernd_transport)
     officernd_http.event_hooks["request"].append(budget.hook)
     connections: Connections | None = None
+
+    def officernd(wanted: tuple[str, ...]) -> OfficeRndClient:
+        return OfficeRndClient(
+            officernd_http,
+            org=profile.officernd.org,
+            credentials=officernd_credentials(profile_name, profile, wanted),
+            api_url=profile.officernd.api_url,
+            token_url=profile.officernd.token_url,
+            token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,
+            token_store=secrets.officernd_token_store(profile_name),
+        )
+
     try:
         connections = Connections(
             intacct=IntacctClient(intacct_http, intacct_settings(profile_name, profile)),
-            officernd=OfficeRndClient(
-                officernd_http,
-                org=profile.officernd.org,
-                credentials=officernd_credentials(profile_name, profile),
-                api_url=profile.officernd.api_url,
-                token_url=profile.officernd.token_url,
-                token_rate_limit_wait=TOKEN_RATE_LIMIT_WAIT,
-                token_store=secrets.officernd_token_store(profile_name),
-            ),
+            officernd=officernd(features),
             _http=(intacct_http, officernd_http),
+            _writer=officernd,
         )
         yield connections
     finally:

@@ -301,6 +301,7 @@ def _sync_line(summary: Mapping[str, Any]) -> str:
         ("customers", "customers"),
         ("invoices", "invoices"),
         ("credit_notes", "credit notes"),
+        ("payments", "payments"),
     ):
         outcomes = counts.get(stage, {})
         shown = ", ".join(f"{n} {what}" for what, n in outcomes.items() if n)

@@ -28,6 +28,7 @@ from orsync.services.listen.receiver import MAX_BODY_BYTES, Endpoint, Receiver
 from orsync.services.listen.register import Registration, register_webhook
 from orsync.services.listen.server import Served, serve
 from orsync.services.listen.worker import IntacctPoll, Worker, WorkerSettings
+from orsync.services.sync import officernd_features
 from orsync.state import StateStore, database_path, utc_now
 
 log = logging.getLogger("orsync.listen")
@@ -126,6 +127,7 @@ class Listener:
         store = self._stack.enter_context(
             StateStore.open(database_path(state_dir, name), profile=name)
         )
+        features = officernd_features(profile)
         connections = self._given_connections.get(name)
         if connections is None:
             connections = self._stack.enter_context(open_connections(name, profile))
@@ -139,6 +141,7 @@ class Listener:
             self.options.worker,
             state_dir=self.options.state_dir,
             poll=self._poll,
+            payments="payments" in features,
         )
         self.workers[name] = worker
         return Endpoint(name, secret, store.inbox, worker.wake)

@@ -79,6 +79,7 @@ class Worker:
         *,
         state_dir: Path | None = None,
         poll: IntacctPoll | None = None,
+        payments: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.profile_name = profile_name
@@ -89,6 +90,9 @@ class Worker:
         self._settings = settings
         self._state_dir = state_dir
         self._poll = poll or NothingToPoll()
+        # Payments flow (the mapping has payment_methods): the poll runs sync's payments
+        # stage, Intacct's payments to OfficeRnD among them, between catch-ups.
+        self._payments = payments and poll is None
         self._monotonic = monotonic
         self._wake = threading.Event()
         self._next_catch_up = 0.0
@@ -249,7 +253,14 @@ class Worker:
 
     def poll(self) -> int:
         try:
-            written = self._poll.poll(self._connections)
+            if self._payments:
+                result = self._run(SyncOptions(only=frozenset({"payments"}), command=LISTEN_RUN))
+                written = result.summary.written + result.summary.total("recorded")
+            else:
+                written = self._poll.poll(self._connections)
+        except LockHeld as held:
+            log.info("profile %s: poll skipped: %s", self.profile_name, held.message)
+            return 0
         except Exception as error:  # noqa: BLE001
             message = error.message if isinstance(error, OrsyncError) else type(error).__name__
             log.warning("profile %s: Intacct poll failed: %s", self.profile_name, message)

@@ -16,6 +16,7 @@ Where each record may be used (``IntacctRecord.entities``):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -47,7 +48,7 @@ LISTS: tuple[ListRead, ...] = (
     ListRead("gl_accounts", "GLACCOUNT", ("ACCOUNTNO", "TITLE", "STATUS")),
     ListRead("items", "ITEM", ("ITEMID", "NAME", "STATUS")),
     ListRead("locations", "LOCATION", ("LOCATIONID", "NAME", LOCATION_PARENT_FIELD, "STATUS")),
-    ListRead("entities", "LOCATIONENTITY", ("LOCATIONID", "NAME", "STATUS")),
+    ListRead("entities", "LOCATIONENTITY", ("LOCATIONID", "NAME", "CURRENCY", "STATUS")),
     ListRead("departments", "DEPARTMENT", ("DEPARTMENTID", "TITLE", "STATUS")),
     ListRead("classes", "CLASS", ("CLASSID", "NAME", "STATUS")),
     ListRead(
@@ -57,7 +58,7 @@ LISTS: tuple[ListRead, ...] = (
     ListRead(
         "checking_accounts",
         "CHECKINGACCOUNT",
-        ("BANKACCOUNTID", "BANKNAME", "MEGAENTITYID", "STATUS"),
+        ("BANKACCOUNTID", "BANKNAME", "MEGAENTITYID", "CURRENCY", "STATUS"),
     ),
 )
 CUSTOMERS = ListRead("customers", "CUSTOMER", ("CUSTOMERID", "NAME", "STATUS"))
@@ -155,7 +156,14 @@ def _location_entities(
 
 def build_catalog(rows: dict[str, tuple[Record, ...] | None]) -> IntacctCatalog:
     """The catalog from raw list rows (pure; the loader and tests feed it)."""
-    entities = _plain(rows.get("entities"), "LOCATIONID", "NAME")
+    entities = tuple(
+        dataclasses.replace(record, currency=row.get("CURRENCY") or None)
+        for record, row in zip(
+            _plain(rows.get("entities"), "LOCATIONID", "NAME"),
+            [r for r in rows.get("entities") or () if r.get("LOCATIONID")],
+            strict=True,
+        )
+    )
     entity_of = _location_entities(rows.get("locations") or (), {e.id for e in entities})
     locations = tuple(
         IntacctRecord(
@@ -189,6 +197,7 @@ def build_catalog(rows: dict[str, tuple[Record, ...] | None]) -> IntacctCatalog:
             r.get("BANKNAME") or "",
             _status(r),
             frozenset({owner}) if (owner := r.get("MEGAENTITYID")) else None,
+            currency=r.get("CURRENCY") or None,
         )
         for r in rows.get("checking_accounts") or ()
         if r.get("BANKACCOUNTID")

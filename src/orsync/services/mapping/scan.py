@@ -12,18 +12,19 @@ the next scan of the same window (or one starting up to a month later; any, afte
 all-history scan) reads only the documents modified since the cursor (minus the cursor
 overlap) and adds them. Values are only ever added: one a document no
 longer uses, or one used only before the window moved on, stays listed until ``--refresh``
-rescans. Payment methods are not collected while payments are not synced.
+rescans. Payment methods are read each time from the window's charges (names only).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from orsync.mapping import ValuesInUse
+from orsync.mapping import OfficeRndValue, ValuesInUse
 from orsync.mapping.usage import UsageTally
 from orsync.officernd import OfficeRndClient, Query
 from orsync.officernd.collections import RAW_PAYMENTS
@@ -210,9 +211,24 @@ def scan_usage(
         incremental = False
     _classify_fees(client, tally)
     used = _values(tally, reference)
+    used = dataclasses.replace(
+        used, payment_methods=_payment_methods(client, since, new=tally.documents == 0)
+    )
     text = _Saved(since, started, tally).to_text()
     billed = frozenset(members) if members is not None else None
     return Usage(used, tally.documents, read, since, incremental, billed), text
+
+
+def _payment_methods(
+    client: OfficeRndClient, since: dt.date | None, *, new: bool
+) -> tuple[OfficeRndValue, ...]:
+    """The payment methods of the window's charges (read each time: one pass, names only),
+    or, for a new organization, every method OfficeRnD lists."""
+    query = Query() if since is None else Query().gte("date", _day_start(since))
+    names = {charge.account for charge in client.charges(query) if charge.account}
+    if new and not names:
+        names = set(client.payment_methods())
+    return tuple(OfficeRndValue(name=name) for name in sorted(names))
 
 
 def _day_start(day: dt.date) -> dt.datetime:

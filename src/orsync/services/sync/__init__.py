@@ -9,6 +9,7 @@ from orsync.services.sync.context import (
 )
 from orsync.services.sync.run import (
     SyncResult,
+    officernd_features,
     plan_sync,
     run_sync,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "SyncProgress",
     "SyncResult",
     "SyncSummary",
+    "officernd_features",
     "plan_sync",
     "run_sync",
 ]

@@ -76,6 +76,10 @@ class LedgerLookups(Protocol):
 
     def get(self, kind: str, source_id: str) -> LedgerRow | None: ...
 
+    def rows_under(self, kind: str, prefixes: Iterable[str]) -> list[LedgerRow]: ...
+
+    def get_by_target_keys(self, kind: str, target_keys: Iterable[str]) -> dict[str, LedgerRow]: ...
+
     def counts(self) -> dict[str, dict[Status, int]]: ...
 
     def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]: ...
@@ -106,6 +110,14 @@ class EmptyLedger:
     def get(self, kind: str, source_id: str) -> LedgerRow | None:
         del kind, source_id
         return None
+
+    def rows_under(self, kind: str, prefixes: Iterable[str]) -> list[LedgerRow]:
+        del kind, prefixes
+        return []
+
+    def get_by_target_keys(self, kind: str, target_keys: Iterable[str]) -> dict[str, LedgerRow]:
+        del kind, target_keys
+        return {}
 
     def counts(self) -> dict[str, dict[Status, int]]:
         return {}

@@ -34,6 +34,7 @@ STREAMS = {
     "credit_notes": "officernd.credit_notes",
     "companies": "officernd.companies",
     "members": "officernd.members",
+    "payments": "officernd.charges",
 }
 
 T = TypeVar("T")

@@ -58,7 +58,14 @@ from orsync.state import (
 )
 
 logger = logging.getLogger("orsync.sync")
-__all__ = ["SyncOptions", "SyncProgress", "SyncResult", "plan_sync", "run_sync"]
+__all__ = [
+    "SyncOptions",
+    "SyncProgress",
+    "SyncResult",
+    "officernd_features",
+    "plan_sync",
+    "run_sync",
+]
 
 
 @dataclass
@@ -178,6 +185,20 @@ def run_sync(
         store.finish_run(run.id, exit_code=summary.exit_code, counts=summary.flat_counts())
         return SyncResult(summary)
     raise AssertionError("unreachable")
+
+
+def officernd_features(profile: Profile) -> tuple[str, ...]:
+    """What syncs of ``profile`` write to OfficeRnD (its token's extra scopes): none when its
+    mapping cannot be read (the run itself then says why)."""
+    try:
+        return _features(load_profile_mapping(profile))
+    except OrsyncError:
+        return ()
+
+
+def _features(mapping: Mapping) -> tuple[str, ...]:
+    """What the run writes to OfficeRnD: charges for Intacct's payments, once payments flow."""
+    return ("payments",) if mapping.payment_methods is not None else ()
 
 
 def _say_where_it_stopped(summary: SyncSummary, ledger: Ledger, code: int) -> None:

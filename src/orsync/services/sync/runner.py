@@ -16,7 +16,7 @@ from orsync.engine import DocumentAction, SourceDocument, reread_verdict, versio
 from orsync.engine.model import CustomerRef
 from orsync.errors import RecordError
 from orsync.mapping import Mapping
-from orsync.officernd import PaymentDocument
+from orsync.officernd import PaymentDocument, Query
 from orsync.services.common import Connections
 from orsync.services.convert import ReferenceData, source_document
 from orsync.services.mapping import MappingResolver, engine_options
@@ -30,7 +30,21 @@ from orsync.services.sync.context import (
 )
 from orsync.services.sync.customers import CustomerDesk
 from orsync.services.sync.documents import CUSTOMER_HELD, DocumentDesk
-from orsync.services.sync.reading import STREAMS, ReadMark, customers, documents, documents_by_id
+from orsync.services.sync.payments import (
+    CHARGE_CHUNK,
+    PAYMENT_HELD,
+    PaymentDesk,
+    source_charge,
+)
+from orsync.services.sync.reading import (
+    STREAMS,
+    ReadMark,
+    chunks,
+    customers,
+    documents,
+    documents_by_id,
+)
+from orsync.services.sync.receipts import RECEIPT_STREAM, ReceiptDesk
 from orsync.services.sync.summary import RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import (
     DEFAULT_OVERLAP,
@@ -75,9 +89,14 @@ class Runner:
     runs: Runs | None
     customers: CustomerDesk
     documents: DocumentDesk
+    payments: PaymentDesk
+    receipts: ReceiptDesk
     _run_starts: dict[int, dt.datetime | None] = field(default_factory=dict)
     _rechecked: set[str] = field(default_factory=set)  # bounded by earlier runs' leftovers
     _waiting: list[str] = field(default_factory=list)  # documents held by earlier runs
+    _payments_again: list[str] = field(default_factory=list)  # payment rows to try again
+    _receipts_again: list[str] = field(default_factory=list)  # Intacct payments in doubt
+    _invoices_read: set[str] = field(default_factory=set)  # their charges may have gone
 
     @classmethod
     def build(
@@ -115,6 +134,8 @@ class Runner:
             runs=state.runs,
             customers=CustomerDesk(ctx),
             documents=DocumentDesk(ctx),
+            payments=PaymentDesk(ctx, mapping),
+            receipts=ReceiptDesk(ctx, mapping, lambda: connections.officernd_for("payments")),
         )
 
     @property
@@ -136,8 +157,11 @@ class Runner:
                 if stage in self.options.only:
                     self._document_stream(stage)
             self._settle_lost_outcomes()
+            if "payments" in self.options.only and self.payments.enabled:
+                self._payment_stream()
         finally:
             self.documents.close()
+            self.payments.close()
 
     # -- streams ---------------------------------------------------------------------------
 
@@ -180,6 +204,44 @@ class Runner:
             self.customers.changed(chunk)
         self._advance(stream, mark)
 
+    def _payment_stream(self) -> None:
+        """Charges: those earlier runs left in doubt or held, those changed since the cursor,
+        then the charges orsync posted on invoices read in this run that OfficeRnD removed."""
+        desk = self.payments
+        if self._payments_again:
+            desk.process(desk.charges_by_id(self._payments_again))
+        mark = self._mark("payments")
+        query = Query() if mark.read_from is None else Query().gte("modifiedAt", mark.read_from)
+        for chunk in chunks(self.ctx.officernd.charges(query), CHARGE_CHUNK):
+            for charge in chunk:
+                mark.saw(charge.modified_at)
+            self.ctx.summary.read["payments"] += len(chunk)
+            self.progress.advance("reading", len(chunk))
+            desk.process([source_charge(c) for c in chunk if c.payment])
+        desk.process(desk.removed_from(sorted(self._invoices_read)))
+        desk.settle_lost()
+        self._advance("payments", mark)
+        self._receipt_stream()
+
+    def _receipt_stream(self) -> None:
+        """Payments keyed in Intacct on invoices orsync posted, as OfficeRnD charges. A
+        profile's first run only starts the cursor: history is never scanned."""
+        desk = self.receipts
+        started = utc_now()
+        read_from = None if self.cursors is None else self.cursors.read_from(RECEIPT_STREAM)
+        if self._receipts_again:
+            desk.again(self._receipts_again)
+        if read_from is not None:
+            desk.changed_since(read_from)
+        if self.ctx.dry_run or self.cursors is None:
+            return
+        self.cursors.advance(
+            RECEIPT_STREAM,
+            read_from=read_from,
+            max_seen=desk.max_seen if read_from is not None else started,
+            read_started_at=started,
+        )
+
     def _document_stream(self, stage: Stage) -> None:
         mark = self._mark(stage)
         for chunk in documents(self.ctx.officernd, stage, mark):
@@ -203,12 +265,20 @@ class Runner:
                 wanted.setdefault(row.kind, []).append(row.source_id)
             elif waiting and stage_of(row.kind) in self.options.only:
                 self._waiting.append(row.source_id)
+            elif (
+                row.error is not None
+                and row.error.code == PAYMENT_HELD
+                and "payments" in self.options.only
+            ):
+                wanted.setdefault(row.kind, []).append(row.source_id)
         refs = [CustomerRef("company", i) for i in wanted.get("company", [])]
         refs += [CustomerRef("member", i) for i in wanted.get("member", [])]
         if refs:
             self.customers.ensure(refs, {})
         ids = [i for kind in ("invoice", "credit_note") for i in wanted.get(kind, [])]
         self._recheck(ids)
+        self._payments_again = wanted.get("payment", [])
+        self._receipts_again = wanted.get("receipt", [])
 
     def _waiting_documents(self) -> None:
         """Documents held for their customer follow once a customer became ready in this run
@@ -245,6 +315,7 @@ class Runner:
         else:
             # Read again by the stream after _unresolved_first: planned once per run only.
             records = [r for r in records if r.id not in self._rechecked]
+        self._invoices_read.update(r.id for r in records if r.document_type == "invoice")
         # The chunk's ledger rows, read once: for the unchanged test, then for the plan.
         rows = rows_of(ctx.lookups, ((_kind_of(record), record.id) for record in records))
         if not recheck and not self.options.full:

@@ -11,14 +11,17 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
       "options": {"full": false, "since": null, "only": [...], "retry_failed": false},
       "mapping_changed": false,          # true: the mapping changed since the last complete
                                          # sync, so failed records were tried again
-      "read": {"invoices": 40, "credit_notes": 3, "companies": 8, "members": 0},
+      "read": {"invoices": 40, "credit_notes": 3, "companies": 8, "members": 0, "payments": 9},
       "counts": {                        # every stage and outcome present, 0 when none;
                                          # each record counted once, in its last outcome
         "customers":    {"created", "updated", "adopted", "unchanged", "skipped",
                          "failed", "conflict", "unconfirmed"},
         "invoices":     {"created", "updated", "reversed", "adopted", "unchanged", "skipped",
                          "failed", "conflict", "unconfirmed"},
-        "credit_notes": {... as invoices ...}
+        "credit_notes": {... as invoices ...},
+        "payments":     {"created", "reversed", "recorded" (charges recorded in OfficeRnD
+                         from Intacct), "unchanged", "skipped", "held", "failed", "conflict",
+                         "unconfirmed"}
       },
       "totals": [                        # what this run wrote, per entity and currency
         {"entity", "currency", "kind", "action", "count", "amount"}   # amount: "1234.50"
@@ -39,8 +42,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 SUMMARY_SCHEMA = "orsync.sync/1"
-Stage = Literal["customers", "invoices", "credit_notes"]
-STAGES: tuple[Stage, ...] = ("customers", "invoices", "credit_notes")
+Stage = Literal["customers", "invoices", "credit_notes", "payments"]
+STAGES: tuple[Stage, ...] = ("customers", "invoices", "credit_notes", "payments")
 OUTCOMES: dict[Stage, tuple[str, ...]] = {
     "customers": (
         "created",
@@ -74,8 +77,19 @@ OUTCOMES: dict[Stage, tuple[str, ...]] = {
         "conflict",
         "unconfirmed",
     ),
+    "payments": (
+        "created",
+        "reversed",
+        "recorded",
+        "unchanged",
+        "skipped",
+        "held",
+        "failed",
+        "conflict",
+        "unconfirmed",
+    ),
 }
-READ_STREAMS = ("invoices", "credit_notes", "companies", "members")
+READ_STREAMS = ("invoices", "credit_notes", "companies", "members", "payments")
 MAX_PROBLEMS = 500  # the ledger keeps every one; `orsync status` lists them all
 ProblemStatus = Literal["failed", "conflict", "unconfirmed"]
 # Outcomes that say nothing happened: a record already counted in another outcome in this run
@@ -86,9 +100,11 @@ TotalKey = tuple[str, str, str, str]  # (entity, currency, kind, action)
 
 
 def stage_of(kind: str) -> Stage:
-    """The stage of a ledger kind: company/member -> customers, invoice, credit_note."""
+    """The stage of a ledger kind: company/member -> customers, invoice, credit_note, payment."""
     if kind in ("company", "member", "customer"):
         return "customers"
+    if kind in ("payment", "receipt"):
+        return "payments"
     return "credit_notes" if kind == "credit_note" else "invoices"
 
 
@@ -208,6 +224,7 @@ class SyncSummary:
             "customers": "customer(s)",
             "invoices": "invoice(s)",
             "credit_notes": "credit note(s)",
+            "payments": "payment(s)",
         }
         parts = [
             f"{self.counts[stage][outcome]} {labels[stage]} {outcome}"

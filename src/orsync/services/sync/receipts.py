@@ -1,0 +1,292 @@
+"""Intacct -> OfficeRnD: payments finance keys in Intacct (cheques, wires, lockbox) become
+charges on the OfficeRnD invoices orsync posted.
+
+Read incrementally: ``ARPYMT`` modified since the ``intacct.payments`` cursor (minus the
+overlap; the zone of ``WHENMODIFIED`` is unverified, the overlap absorbs it), never all
+history: a profile's first run only starts the cursor. Payments orsync posted (origin marker)
+are skipped before anything else is read; the rest are read with their applications
+(``ARPYMTDETAIL``), planned by ``engine.payments.plan_receipt`` and written one charge at a
+time with the ledger protocol (row ``sending`` before the POST; an unknown outcome looked up by
+the charge's ``intacct:<RECORDNO>`` reference before any resend).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from orsync.engine import DocumentAction
+from orsync.engine.origin import has_origin_marker
+from orsync.engine.payments import (
+    RECEIPT_KIND,
+    IntacctReceipt,
+    ReceiptPlan,
+    plan_receipt,
+    receipt_reference,
+)
+from orsync.errors import RecordError
+from orsync.intacct.xml import reads
+from orsync.intacct.xml.response import Record
+from orsync.mapping import Mapping
+from orsync.officernd import NewCharge, OfficeRndClient
+from orsync.officernd.errors import OfficeRndUnconfirmed
+from orsync.services.sync.context import RunContext, numbered, view_of
+from orsync.services.sync.summary import RecordProblem
+from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
+
+RECEIPT_STREAM = "intacct.payments"
+PAYMENT_FIELDS = (
+    "RECORDNO",
+    "RECORDTYPE",
+    "DESCRIPTION",
+    "STATE",
+    "PAYMENTMETHOD",
+    "RECEIPTDATE",
+    "CURRENCY",
+    "WHENMODIFIED",
+)
+DETAIL_FIELDS = ("PAYMENTKEY", "RECORDKEY", "TRX_PAYMENTAMOUNT")
+RECEIVED = "rp"  # RECORDTYPE of money received (reference: AR payments page)
+
+
+def intacct_instant(text: str | None) -> dt.datetime | None:
+    """``WHENMODIFIED`` (``mm/dd/yyyy HH:MM:SS``), read as UTC (unverified; see module doc)."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.strptime(text.strip(), "%m/%d/%Y %H:%M:%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def intacct_day(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.datetime.strptime(text.strip(), "%m/%d/%Y").replace(tzinfo=dt.UTC).date()
+    except ValueError:
+        return None
+
+
+class ReceiptDesk:
+    """Plans and records the Intacct payments of one run (``ctx.dry_run``: plans only)."""
+
+    def __init__(
+        self,
+        ctx: RunContext,
+        mapping: Mapping,
+        writer: Callable[[], OfficeRndClient] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        # The client whose token may create charges, built on the first charge to record.
+        self._writer = writer or (lambda: ctx.officernd)
+        self.accounts = _accounts_by_method(mapping)
+        self.max_seen: dt.datetime | None = None
+        self.read = 0
+
+    def changed_since(self, read_from: dt.datetime) -> None:
+        where = reads.greaterthanorequalto("WHENMODIFIED", read_from.strftime("%m/%d/%Y %H:%M:%S"))
+        self._process(
+            self.ctx.intacct.query_all("ARPYMT", PAYMENT_FIELDS, where=where, show_private=True)
+        )
+
+    def again(self, source_ids: Iterable[str]) -> None:
+        """Rows earlier runs left in doubt: their payments read again by key."""
+        keys = sorted({sid.partition("/")[0] for sid in source_ids})
+        if keys:
+            self._process(
+                self.ctx.intacct.query_in(
+                    "ARPYMT", "RECORDNO", keys, PAYMENT_FIELDS, show_private=True
+                )
+            )
+
+    def _process(self, records: Iterable[Record]) -> None:
+        payments: dict[str, Record] = {}
+        for record in records:
+            self.read += 1
+            seen = intacct_instant(record.get("WHENMODIFIED"))
+            if seen is not None and (self.max_seen is None or seen > self.max_seen):
+                self.max_seen = seen
+            if has_origin_marker(record.get("DESCRIPTION")):
+                continue  # orsync's own: never read back as new
+            if (record.get("RECORDTYPE") or RECEIVED) != RECEIVED:
+                continue
+            payments[record.get("RECORDNO") or ""] = record
+        if not payments:
+            return
+        receipts = [
+            receipt
+            for detail in self.ctx.intacct.query_in(
+                "ARPYMTDETAIL", "PAYMENTKEY", sorted(payments), DETAIL_FIELDS, show_private=True
+            )
+            if (receipt := _receipt(payments.get(detail.get("PAYMENTKEY") or ""), detail))
+            is not None
+        ]
+        invoices = self.ctx.lookups.get_by_target_keys("invoice", {r.invoice_key for r in receipts})
+        rows = self.ctx.lookups.get_many(RECEIPT_KIND, [r.source_id for r in receipts])
+        for receipt in receipts:
+            invoice = invoices.get(receipt.invoice_key)
+            invoice_id = (
+                invoice.source_id
+                if invoice is not None and invoice.confirmed_version is not None
+                else None
+            )
+            self._one(receipt, rows.get(receipt.source_id), invoice_id)
+
+    def _one(self, receipt: IntacctReceipt, row: LedgerRow | None, invoice_id: str | None) -> None:
+        ctx = self.ctx
+        number = f"Intacct payment {receipt.payment_key}"
+        account = self.accounts.get(receipt.method)
+        if row is not None and row.status is Status.UNCONFIRMED and invoice_id is not None:
+            if ctx.dry_run:
+                self._log("lookup_first", receipt, number, None, "looked up first")
+                return
+            found = self._writer().find_charge(invoice_id, receipt_reference(receipt.payment_key))
+            if found is not None:
+                confirmed = ctx.writable().confirm(
+                    RECEIPT_KIND, receipt.source_id, TargetKeys(key=found.id)
+                )
+                ctx.wrote(RECEIPT_KIND, receipt.source_id, "recorded", row=confirmed, number=number)
+                return
+            sent = ctx.writable().resend(RECEIPT_KIND, receipt.source_id)
+            self._create(receipt, invoice_id, account or "", number, sent)
+            return
+        plan = plan_receipt(receipt, view_of(row), invoice_id=invoice_id, account=account)
+        if plan.decision == "skip":
+            if invoice_id is not None:
+                ctx.summary.count(
+                    "payments", "unchanged" if plan.reason == "unchanged" else "skipped"
+                )
+                self._log("skip", receipt, number, None, plan.reason)
+            return
+        if plan.decision == "failed":
+            self._failed(receipt, number, plan)
+            return
+        assert invoice_id is not None and account is not None
+        self._log("create", receipt, number, receipt.version, plan.reason)
+        if ctx.dry_run:
+            ctx.summary.count("payments", "recorded")
+            return
+        sent = ctx.writable().mark_sending(
+            RECEIPT_KIND, receipt.source_id, receipt.version, action="create", number=number
+        )
+        self._create(receipt, invoice_id, account, number, sent)
+
+    def _create(
+        self, receipt: IntacctReceipt, invoice_id: str, account: str, number: str, row: LedgerRow
+    ) -> None:
+        ctx = self.ctx
+        ledger = ctx.writable()
+        del row
+        try:
+            charge = self._writer().create_charge(
+                NewCharge(
+                    invoice_id=invoice_id,
+                    amount=receipt.amount,
+                    date=dt.datetime.combine(receipt.day, dt.time(), tzinfo=dt.UTC),
+                    account=account,
+                    reference=receipt_reference(receipt.payment_key),
+                )
+            )
+        except OfficeRndUnconfirmed as unknown:
+            ledger.mark_unconfirmed(
+                RECEIPT_KIND,
+                receipt.source_id,
+                RecordFailure(
+                    f"{number}: {unknown.message}",
+                    code="unconfirmed",
+                    hint="The next sync looks the charge up in OfficeRnD before recording it "
+                    "again.",
+                ),
+            )
+            ctx.summary.count("payments", "unconfirmed")
+            return
+        except RecordError as refused:
+            failure = RecordFailure(
+                refused.message, code="receipt_refused", field="payment", hint=refused.hint
+            )
+            ledger.fail(RECEIPT_KIND, receipt.source_id, numbered(number, failure))
+            self._problem(receipt, number, failure)
+            return
+        confirmed = ledger.confirm(RECEIPT_KIND, receipt.source_id, TargetKeys(key=charge.id))
+        ctx.wrote(
+            RECEIPT_KIND,
+            receipt.source_id,
+            "recorded",
+            row=confirmed,
+            number=number,
+            amount=receipt.amount,
+        )
+
+    def _failed(self, receipt: IntacctReceipt, number: str, plan: ReceiptPlan) -> None:
+        failure = RecordFailure(plan.reason, code="receipt_refused", field="payment", hint=plan.fix)
+        self.ctx.record_failure(RECEIPT_KIND, receipt.source_id, number, receipt.version, failure)
+        self._log("failed", receipt, number, None, plan.reason, fix=plan.fix)
+
+    def _problem(self, receipt: IntacctReceipt, number: str, failure: RecordFailure) -> None:
+        self.ctx.summary.problem(
+            RecordProblem(
+                "payments",
+                "failed",
+                RECEIPT_KIND,
+                receipt.source_id,
+                number,
+                failure.message,
+                field=failure.field,
+                fix=failure.hint,
+            )
+        )
+
+    def _log(
+        self,
+        action: str,
+        receipt: IntacctReceipt,
+        number: str,
+        version: str | None,
+        reason: str,
+        *,
+        fix: str | None = None,
+    ) -> None:
+        if self.ctx.plan is None:
+            return
+        self.ctx.plan.documents.append(
+            DocumentAction(
+                action,  # type: ignore[arg-type]
+                RECEIPT_KIND,
+                receipt.source_id,
+                number,
+                version,
+                reason,
+                fix=fix,
+            )
+        )
+
+
+def _receipt(payment: Record | None, detail: Record) -> IntacctReceipt | None:
+    if payment is None:
+        return None
+    day = intacct_day(payment.get("RECEIPTDATE"))
+    if day is None or not detail.get("RECORDKEY"):
+        return None
+    return IntacctReceipt(
+        payment_key=payment.get("RECORDNO") or "",
+        invoice_key=detail.get("RECORDKEY") or "",
+        amount=Decimal(detail.get("TRX_PAYMENTAMOUNT") or "0"),
+        day=day,
+        method=payment.get("PAYMENTMETHOD") or "",
+        reversed=payment.get("STATE") == "Reversed",
+        description=payment.get("DESCRIPTION"),
+    )
+
+
+def _accounts_by_method(mapping: Mapping) -> dict[str, str]:
+    """Intacct payment method -> the first OfficeRnD method the mapping sends to it."""
+    section = mapping.payment_methods
+    found: dict[str, str] = {}
+    if section is None:
+        return found
+    for name, entry in section.values.items():
+        if entry.payment_method is not None:
+            found.setdefault(entry.payment_method, name)
+    return found
