@@ -134,8 +134,8 @@ def test_a_profile_line_gives_its_totals_as_the_summary_does() -> None:
         ],
     }
     assert _profile_summary(document) == (
-        "customers: nothing to do; invoices: 14 created; credit notes: 1 created"
-        " (created 14 invoices in the top level: 47,370.08 EUR;"
+        "customers: nothing to do; invoices: 14 created; credit notes: 1 created;"
+        " payments: nothing to do (created 14 invoices in the top level: 47,370.08 EUR;"
         " created 1 credit note in US: 597.72 USD)"
     )
 
