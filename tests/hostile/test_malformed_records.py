@@ -90,3 +90,27 @@ def test_a_posted_document_read_malformed_once_is_in_step_again_once_read_as_pos
     assert again["counts"]["invoices"]["unchanged"] >= 1
     assert again["failed_left"] == before
     assert target["number"] not in run_cli("--profile", profile, "status").stdout
+
+
+@pytest.mark.loopback
+def test_a_company_in_a_shape_orsync_cannot_read_fails_alone_with_its_documents(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    mapped_profile()
+    invoices = issued(sandbox)
+    company = next(doc["company"] for doc in invoices if doc.get("company"))
+    sandbox.officernd.update_record("companies", company, email=["not", "an", "address"])
+
+    result = run_cli("--json", "sync")
+
+    assert result.exit_code == 1, result.stderr
+    assert "Traceback" not in result.stderr and "bug in orsync" not in result.stderr
+    summary = json.loads(result.stdout)
+    assert any(
+        company in p["message"] and "cannot read" in p["message"] for p in summary["problems"]
+    )
+    billed = {doc["number"] for doc in invoices if doc.get("company") == company}
+    others = {doc["number"] for doc in invoices} - billed
+    posted = {doc.doc_number for doc in sandbox.intacct.store.invoices()}
+    assert not posted & billed  # its documents wait with it
+    assert len(posted & others) > len(others) // 2  # the run went on with the rest

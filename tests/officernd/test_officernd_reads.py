@@ -276,12 +276,18 @@ def test_a_document_orsync_cannot_read_is_kept_by_its_id_to_fail_on_its_own() ->
     assert "lines" in bad.unreadable and good.unreadable is None
 
 
+def test_a_company_orsync_cannot_read_comes_back_as_a_stand_in_that_fails_alone() -> None:
+    fake = FakeOfficeRnd(collections={"companies": [{"_id": oid(1), "name": ["x"]}]})
+    (company,) = list(make_client(fake).companies())
+    assert company.id == oid(1) and company.unreadable and "name" in company.unreadable
+
+
 def test_another_record_orsync_cannot_read_stops_the_read_naming_it() -> None:
     from orsync.errors import ServiceUnavailable
 
-    fake = FakeOfficeRnd(collections={"companies": [{"_id": oid(1), "name": ["x"]}]})
+    fake = FakeOfficeRnd(collections={"locations": [{"_id": oid(1), "name": ["x"]}]})
     with pytest.raises(ServiceUnavailable, match=oid(1)) as stopped:
-        list(make_client(fake).companies())
+        list(make_client(fake).locations())
     assert stopped.value.hint
 
 

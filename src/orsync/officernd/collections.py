@@ -19,6 +19,7 @@ from orsync.officernd.models import (
     Plan,
     Record,
     RevenueAccount,
+    StandIn,
     TaxRate,
 )
 
@@ -34,10 +35,10 @@ class Collection(Generic[R]):
     def parse(self, raw: Any) -> R:
         """One record as the client parsed it (``jsonio.loads``).
 
-        A document in a shape orsync cannot read comes back as a stand-in that fails on its own
-        (``PaymentDocument.unreadable``: a per-record failure naming its id, the run goes on);
-        any other record in such a shape stops the read with its id (exit 69: skipping it
-        silently would lose data), as does a record without an id.
+        A document, company or member in a shape orsync cannot read comes back as a stand-in
+        that fails on its own (``StandIn.unreadable``: a per-record failure naming its id, the
+        run goes on); any other record in such a shape stops the read with its id (exit 69:
+        skipping it silently would lose data), as does a record without an id.
         """
         try:
             return self.model.model_validate(raw, context=FROM_WIRE)
@@ -46,7 +47,7 @@ class Collection(Generic[R]):
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]
             )
-            if isinstance(raw, dict) and issubclass(self.model, PaymentDocument):
+            if isinstance(raw, dict) and issubclass(self.model, StandIn):
                 stand_in = self.model.unreadable_stand_in(raw, problems)
                 if stand_in is not None:
                     return cast(R, stand_in)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from itertools import repeat
-from typing import Annotated, Any, ClassVar, get_args
+from typing import Annotated, Any, ClassVar, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 
@@ -118,6 +118,35 @@ def _accepts_none(annotation: Any) -> bool:
     return annotation is None or annotation is Any or type(None) in get_args(annotation)
 
 
+class StandIn(BaseModel):
+    """A record OfficeRnD sent in a shape orsync cannot read, kept by its id (and the fields in
+    ``STAND_IN_FIELDS``) so that it fails on its own (``unreadable``: a per-record failure
+    naming its id) instead of stopping the read."""
+
+    STAND_IN_FIELDS: ClassVar[tuple[str, ...]] = ("_id",)
+    # Set only by :meth:`unreadable_stand_in`, never from the wire.
+    _unreadable: str | None = PrivateAttr(default=None)
+
+    @classmethod
+    def unreadable_stand_in(cls, raw: dict[str, Any], problems: str) -> Self | None:
+        """The stand-in of ``raw``; None when even its id cannot be read."""
+        keep = {
+            key: raw[key]
+            for key in cls.STAND_IN_FIELDS
+            if isinstance(raw.get(key), str) and raw[key]
+        }
+        if "_id" not in keep:
+            return None
+        stand_in = cls.model_validate(keep)
+        stand_in._unreadable = problems
+        return stand_in
+
+    @property
+    def unreadable(self) -> str | None:
+        """Why OfficeRnD's record could not be read (None for every readable one)."""
+        return self._unreadable
+
+
 class Accounting(Record):
     """The accounting-sync bookkeeping block on documents, charges and allocations."""
 
@@ -189,8 +218,10 @@ class Allocation(Record):
     accounting: OptAccounting = None
 
 
-class PaymentDocument(Record):
+class PaymentDocument(Record, StandIn):
     """An invoice, credit note or overpayment (``/payments``, told apart by ``document_type``)."""
+
+    STAND_IN_FIELDS: ClassVar[tuple[str, ...]] = ("_id", "number", "documentType")
 
     id: str = Field(alias="_id")
     number: str | None = None
@@ -227,29 +258,6 @@ class PaymentDocument(Record):
     properties: dict[str, Any] = Field(default_factory=dict)
     created_at: Instant = Field(default=None, alias="createdAt")
     modified_at: Instant = Field(default=None, alias="modifiedAt")
-    # Set only by :meth:`unreadable_stand_in`, never from the wire.
-    _unreadable: str | None = PrivateAttr(default=None)
-
-    @classmethod
-    def unreadable_stand_in(cls, raw: dict[str, Any], problems: str) -> PaymentDocument | None:
-        """A document OfficeRnD sent in a shape orsync cannot read, kept by its id, number and
-        type so that it fails on its own (``unreadable``) instead of stopping the read; None
-        when even those cannot be read."""
-        keep = {
-            key: raw[key]
-            for key in ("_id", "number", "documentType")
-            if isinstance(raw.get(key), str) and raw[key]
-        }
-        if "_id" not in keep:
-            return None
-        stand_in = cls.model_validate(keep)
-        stand_in._unreadable = problems
-        return stand_in
-
-    @property
-    def unreadable(self) -> str | None:
-        """Why OfficeRnD's record could not be read (None for every readable one)."""
-        return self._unreadable
 
     @property
     def is_known_status(self) -> bool:
@@ -297,7 +305,9 @@ class BillingDetails(Record):
 OptBilling = Annotated[BillingDetails | None, _BLANK]
 
 
-class Company(Record):
+class Company(Record, StandIn):
+    STAND_IN_FIELDS: ClassVar[tuple[str, ...]] = ("_id", "name")
+
     id: str = Field(alias="_id")
     name: str | None = None
     email: str | None = None
@@ -312,7 +322,9 @@ class Company(Record):
     modified_at: Instant = Field(default=None, alias="modifiedAt")
 
 
-class Member(Record):
+class Member(Record, StandIn):
+    STAND_IN_FIELDS: ClassVar[tuple[str, ...]] = ("_id", "name")
+
     id: str = Field(alias="_id")
     name: str | None = None
     email: str | None = None

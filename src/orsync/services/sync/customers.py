@@ -26,6 +26,7 @@ from orsync.engine import (
     customers_to_look_up,
     plan_customers,
     settle_customer,
+    version_hash,
 )
 from orsync.engine.customers import customer_version, name_key
 from orsync.engine.model import CustomerRef
@@ -102,7 +103,7 @@ class CustomerDesk:
                 else:
                     needed.append(source_id)
             if needed:
-                records = self._fetch(kind, needed)
+                records = self._readable(kind, self._fetch(kind, needed))
                 for source_id in needed:
                     if source_id not in {r.id for r in records}:
                         self._unresolvable[(kind, source_id)] = (
@@ -110,6 +111,28 @@ class CustomerDesk:
                         )
                 groups.append((records, currency, rows))
         self._plan_and_apply_together(groups)
+
+    def _readable(self, kind: str, records: list[Company | Member]) -> list[Company | Member]:
+        """The records orsync can read; each other one fails on its own, naming its id, and
+        the documents billed to it wait with it (the run goes on with the rest)."""
+        readable = []
+        for record in records:
+            if record.unreadable is None:
+                readable.append(record)
+                continue
+            reason = f"OfficeRnD sent {kind} {record.id} in a shape orsync cannot read"
+            self._unresolvable[(kind, record.id)] = reason
+            failure = RecordFailure(
+                f"{reason}: {record.unreadable}",
+                code="unreadable",
+                field=kind,
+                hint=f"Open {kind} {record.id} in OfficeRnD and save it again; if that does not "
+                "help, report its shape to OfficeRnD support. The next sync reads it again.",
+            )
+            self._ctx.record_failure(
+                kind, record.id, record.name or record.id, version_hash(failure.message), failure
+            )
+        return readable
 
     def _fetch(self, kind: str, ids: list[str]) -> list[Company | Member]:
         client = self._ctx.officernd
@@ -131,7 +154,8 @@ class CustomerDesk:
         groups: list[_Inputs] = []
         for kind, group in by_kind.items():
             rows = self._ctx.lookups.get_many(kind, [r.id for r in group])
-            billed = [r for r in group if r.id in rows]
+            # Only customers orsync already wrote can change in Intacct.
+            billed = self._readable(kind, [r for r in group if r.id in rows])
             if billed:
                 groups.append((billed, {}, rows))
         self._plan_and_apply_together(groups)
