@@ -246,7 +246,14 @@ class Runner:
             self._rechecked.update(record.id for record in records)
         else:
             # Read again by the stream after _unresolved_first: planned once per run only.
-            records = [r for r in records if r.id not in self._rechecked]
+            # A second copy in one read (a misbehaving server) whose first write is still in
+            # flight waits for it: planned now, it would be sent twice.
+            in_flight = self.documents.unsettled
+            records = [
+                r
+                for r in records
+                if r.id not in self._rechecked and (_kind_of(r), r.id) not in in_flight
+            ]
         # The chunk's ledger rows, read once: for the unchanged test, then for the plan.
         rows = rows_of(ctx.lookups, ((_kind_of(record), record.id) for record in records))
         if not recheck and not self.options.full:
