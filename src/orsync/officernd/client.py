@@ -235,6 +235,11 @@ class OfficeRndClient:
                 counted = True
                 allowed = self._count(collection, query)
 
+    def count(self, collection: Collection[Any], query: Query | None = None) -> int | None:
+        """How many records ``query`` holds, by OfficeRnD's count (payments only; None when
+        it cannot say). One request: what a long read's progress estimate starts from."""
+        return self._count(collection, query or Query())
+
     def _count(self, collection: Collection[Any], query: Query) -> int | None:
         """OfficeRnD's count of ``query``'s records; None when it cannot say (the endpoint is
         listed for payments only, and its answer's shape is unverified)."""

@@ -94,6 +94,11 @@ def documents(
         yield list(fresh.values())
 
 
+def document_count(client: OfficeRndClient, stream: str) -> int | None:
+    """How many documents of this type OfficeRnD holds (one request; None: it cannot say)."""
+    return client.count(PAYMENTS, Query().eq("documentType", DOCUMENT_TYPES[stream]))
+
+
 def documents_by_id(client: OfficeRndClient, ids: list[str]) -> Iterator[list[PaymentDocument]]:
     """The documents with these ids (one ``$in`` query per page of ids)."""
     for chunk in chunks(ids):

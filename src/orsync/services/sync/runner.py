@@ -30,7 +30,14 @@ from orsync.services.sync.context import (
 )
 from orsync.services.sync.customers import CustomerDesk
 from orsync.services.sync.documents import CUSTOMER_HELD, DocumentDesk
-from orsync.services.sync.reading import STREAMS, ReadMark, customers, documents, documents_by_id
+from orsync.services.sync.reading import (
+    STREAMS,
+    ReadMark,
+    customers,
+    document_count,
+    documents,
+    documents_by_id,
+)
 from orsync.services.sync.summary import RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import (
     DEFAULT_OVERLAP,
@@ -184,6 +191,12 @@ class Runner:
 
     def _document_stream(self, stage: Stage) -> None:
         mark = self._mark(stage)
+        if mark.read_from is None:
+            # A first (or --full) read walks the whole history: OfficeRnD's count of it gives
+            # the progress its end, and so an estimate of the time left.
+            total = document_count(self.ctx.officernd, stage)
+            if total:
+                self.progress.expect("reading", total)
         for chunk in documents(self.ctx.officernd, stage, mark):
             self.ctx.summary.read[stage] += len(chunk)
             self.progress.advance("reading", len(chunk))
