@@ -37,3 +37,26 @@ def test_a_stage_with_an_expected_total_logs_its_estimate(
         "Reading OfficeRnD: 10,000 of about 100,000, about 3 min left",
         "Reading OfficeRnD: 10000 done",
     ]
+
+
+def test_reconcile_logs_what_it_read_of_the_period_with_an_estimate(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from orsync.services.reconcile.sources import logged_progress
+
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 1.0  # one second per record read
+        return now[0]
+
+    log = logging.getLogger("orsync.reconcile")
+    with caplog.at_level(logging.INFO, logger="orsync.reconcile"):
+        records = iter(range(30))
+        read = list(logged_progress(records, 40, log, every=10.0, clock=clock))  # type: ignore[arg-type]
+    assert read == list(range(30))
+    assert caplog.messages == [
+        "read OfficeRnD: 10 of about 40, about 30 s left",
+        "read OfficeRnD: 20 of about 40, about 20 s left",
+        "read OfficeRnD: 30 of about 40, about 10 s left",
+    ]
