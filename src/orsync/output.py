@@ -248,10 +248,27 @@ def configure_logging(settings: OutputSettings, stream: IO[str] | None = None) -
     logger.propagate = False
 
 
+def progress_text(done: int, total: int | None, elapsed: float) -> str:
+    """``12,000 of about 100,000, about 9 min left``: the count, the expected total when
+    known and the time left at the rate so far (``12,000`` alone without a total)."""
+    if not total:
+        return f"{done:,}"
+    text = f"{done:,} of about {total:,}"
+    if done <= 0 or elapsed <= 0:
+        return text
+    left = max(total - done, 0) * elapsed / done
+    if left < 90:
+        return f"{text}, about {left:.0f} s left"
+    if left < 90 * 60:
+        return f"{text}, about {left / 60:.0f} min left"
+    return f"{text}, about {left / 3600:.1f} h left"
+
+
 class StageLog:
     """Progress as plain log lines (INFO, so shown with ``-v``) for cron mail and pipes, where
     no bar is drawn: one line when a stage starts, one at most every ``every`` seconds while it
-    runs, and each stage's count when the run moves on or ends (:meth:`close`)."""
+    runs (with the expected total and the time left once :meth:`expect` said how many), and
+    each stage's count when the run moves on or ends (:meth:`close`)."""
 
     def __init__(
         self,
@@ -268,6 +285,14 @@ class StageLog:
         self._stage: str | None = None
         self._count = 0
         self._last = 0.0
+        self._totals: dict[str, int] = {}  # expected records per stage, when known
+        self._done: dict[str, int] = {}  # records per stage since it first started
+        self._first: dict[str, float] = {}  # when each stage first started
+
+    def expect(self, stage: str, total: int) -> None:
+        self._totals[stage] = self._totals.get(stage, 0) + total
+        self._first.setdefault(stage, self._clock())
+        self._log.info("%s: about %s to go", self._label(stage), f"{total:,}")
 
     def _label(self, stage: str) -> str:
         return self._labels.get(stage, stage)
@@ -279,9 +304,15 @@ class StageLog:
             self._stage, self._count, self._last = stage, 0, now
             self._log.info("%s: started", self._label(stage))
         self._count += count
+        self._done[stage] = done = self._done.get(stage, 0) + count
+        first = self._first.setdefault(stage, now)
         if now - self._last >= self._every:
             self._last = now
-            self._log.info("%s: %d so far", self._label(stage), self._count)
+            if stage in self._totals:
+                text = progress_text(done, self._totals[stage], now - first)
+                self._log.info("%s: %s", self._label(stage), text)
+            else:
+                self._log.info("%s: %d so far", self._label(stage), self._count)
 
     def note(self, message: str) -> None:
         self._log.info("%s", message)

@@ -118,6 +118,9 @@ class _StageProgress:
             )
             self._bars.start()
 
+    def expect(self, stage: str, total: int) -> None:
+        del stage, total  # the demo's worlds are read in seconds: counts, no estimate
+
     def advance(self, stage: str, count: int = 1) -> None:
         if stage not in self._counts:
             self._counts[stage] = 0

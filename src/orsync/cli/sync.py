@@ -150,13 +150,22 @@ def _progress(state: AppContext) -> Iterator[Any]:
         finally:
             log.close()
         return
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description:<18}"),
+        BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=state.output.stderr, transient=True) as progress:
         yield RichProgress(progress)
@@ -170,11 +179,21 @@ class RichProgress:
         self._tasks: dict[str, TaskID] = {}
         self._started = time.monotonic()
 
-    def advance(self, stage: str, count: int = 1) -> None:
+    def _task(self, stage: str) -> TaskID:
         task = self._tasks.get(stage)
         if task is None:
             task = self._progress.add_task(STAGE_LABELS.get(stage, stage), total=None, rate="")
             self._tasks[stage] = task
+        return task
+
+    def expect(self, stage: str, total: int) -> None:
+        """A bar with an end, and Rich's estimate of the time left."""
+        task = self._task(stage)
+        known = self._progress.tasks[task].total or 0
+        self._progress.update(task, total=known + total)
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        task = self._task(stage)
         self._progress.advance(task, count)
         done = self._progress.tasks[task].completed
         elapsed = max(time.monotonic() - self._started, 1e-6)

@@ -184,8 +184,10 @@ class OfficeRndClient:
         """Follow ``cursorNext`` from the first page to the last, refusing a cursor that loops
         or never ends (exit 69) before the page that proves it is handed on.
 
-        A loop shows as a cursor or a record id seen twice in one walk (keyset paging never
-        repeats either). An endless walk shows against OfficeRnD's count of the same query
+        A loop shows as a cursor seen twice in one walk, or a record of the page before sent
+        again (keyset paging never repeats either; only the last page's ids are kept, so a
+        walk's memory does not grow with the history: a longer loop is caught by the count
+        or the page limit). An endless walk shows against OfficeRnD's count of the same query
         (payments; asked once a walk needs a second page): a page that would take the walk
         past it makes orsync ask again, since records created meanwhile are counted then, and
         stop if it is still past. Every walk also stops after MAX_PAGES_PER_WALK pages.
@@ -193,7 +195,8 @@ class OfficeRndClient:
         query = query or Query()
         cursor: str | None = None
         cursors: set[str] = set()
-        ids: set[str] = set()
+        last_ids: set[str] = set()  # the page before's: a loop sends a page again
+        seen = 0
         allowed: int | None = None  # records the walk may hold, once a count says
         counted = False
         number = 0
@@ -212,15 +215,15 @@ class OfficeRndClient:
             if number > MAX_PAGES_PER_WALK:
                 raise _endless(collection, f"it sent more than {MAX_PAGES_PER_WALK} pages")
             fresh = _record_ids(page.records)
-            if not ids.isdisjoint(fresh) or len(set(fresh)) < len(fresh):
-                repeated = next(i for i in fresh if i in ids or fresh.count(i) > 1)
+            if not last_ids.isdisjoint(fresh) or len(set(fresh)) < len(fresh):
+                repeated = next(i for i in fresh if i in last_ids or fresh.count(i) > 1)
                 raise _endless(collection, f"it sent record {repeated[:40]} twice")
-            total = len(ids) + len(fresh)
+            total = seen + len(fresh)
             if allowed is not None and total > allowed:
                 allowed = self._count(collection, query)  # grown meanwhile, or endless?
                 if allowed is None or total > allowed:
                     raise _endless(collection, f"it sent more than the {allowed} records it counts")
-            ids.update(fresh)
+            seen, last_ids = total, set(fresh)
             yield page
             if page.cursor_next is None or not page.records:
                 return
@@ -231,6 +234,11 @@ class OfficeRndClient:
             if not counted and collection.path == PAYMENTS.path:
                 counted = True
                 allowed = self._count(collection, query)
+
+    def count(self, collection: Collection[Any], query: Query | None = None) -> int | None:
+        """How many records ``query`` holds, by OfficeRnD's count (payments only; None when
+        it cannot say). One request: what a long read's progress estimate starts from."""
+        return self._count(collection, query or Query())
 
     def _count(self, collection: Collection[Any], query: Query) -> int | None:
         """OfficeRnD's count of ``query``'s records; None when it cannot say (the endpoint is

@@ -66,3 +66,21 @@ def test_totals_are_per_entity_currency_kind_and_action() -> None:
             "amount": "101.00",
         },
     ]
+
+
+def test_written_records_are_counted_without_being_remembered() -> None:
+    """A first sync writes the whole history: the summary's memory must not grow with it."""
+    s = summary()
+    for n in range(1_000):
+        s.count("invoices", "created", record=("invoice", f"i{n}"))
+        s.count("invoices", "unchanged", record=("invoice", f"u{n}"))
+    assert s.counts["invoices"]["created"] == 1_000
+    assert s.remembered == 0
+
+
+def test_an_unconfirmed_write_confirmed_later_moves_to_its_outcome_and_is_forgotten() -> None:
+    s = summary()
+    s.problem(RecordProblem("invoices", "unconfirmed", "invoice", "i", "INV-1", "no answer"))
+    s.count("invoices", "created", record=("invoice", "i"))
+    assert (s.counts["invoices"]["unconfirmed"], s.counts["invoices"]["created"]) == (0, 1)
+    assert s.remembered == 0

@@ -54,6 +54,8 @@ from orsync.services.reconcile.sources import (
     build_all,
     convert,
     documents_by_number,
+    logged_progress,
+    period_count,
     period_documents,
 )
 
@@ -307,8 +309,15 @@ def _reconcile_with(
             reference_read = lookups.submit(
                 load_reference_data, officernd, with_fees=mapping.fees is not None
             )
+            total = period_count(officernd, request.start, request.end)
+            if total is not None:
+                logger.info("OfficeRnD counts %s documents in the period", f"{total:,}")
             raw = stack.enter_context(
-                closing(period_documents(officernd, request.start, request.end))
+                closing(
+                    logged_progress(
+                        period_documents(officernd, request.start, request.end), total, logger
+                    )
+                )
             )
             first = list(islice(raw, 1))  # starts the windowed read, which pages on meanwhile
             resolver = MappingResolver(mapping, reference_read.result(), options)

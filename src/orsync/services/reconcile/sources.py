@@ -11,6 +11,8 @@ CUSTOMERID template may read any of its fields, so the record is needed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +26,7 @@ from orsync.officernd import OfficeRndClient
 from orsync.officernd.collections import PAYMENTS
 from orsync.officernd.models import Company, Member, PaymentDocument
 from orsync.officernd.query import Query
+from orsync.output import progress_text
 from orsync.services.convert import (
     SOURCE_DOCUMENT_FIELDS,
     SYNCED_DOCUMENT_TYPES,
@@ -71,14 +74,8 @@ def period_documents(
     one date (the 1st), so windows over the date could not read them concurrently, while their
     creation instants are distinct.
     """
-    low, high = _day_start(start), _day_start(end + dt.timedelta(days=1))
-    query = (
-        Query()
-        .is_in("documentType", list(SYNCED_DOCUMENT_TYPES))
-        .gte("date", low)
-        .lt("date", high)
-        .fields(*SOURCE_DOCUMENT_FIELDS)
-    )
+    low = _day_start(start)
+    query = _period_query(start, end)
     until = now or dt.datetime.now(dt.UTC)
     return client.read_windowed(
         PAYMENTS,
@@ -88,6 +85,45 @@ def period_documents(
         field="createdAt",
         windows=1,  # cut once the first page shows where the period's records start
         workers=READ_WORKERS,
+    )
+
+
+def period_count(client: OfficeRndClient, start: dt.date, end: dt.date) -> int | None:
+    """How many documents :func:`period_documents` will read, by OfficeRnD's count (one
+    request; None when it cannot say): the end its progress estimate is made from."""
+    return client.count(PAYMENTS, _period_query(start, end))
+
+
+PROGRESS_EVERY_S = 10.0
+
+
+def logged_progress(
+    records: Iterator[PaymentDocument],
+    total: int | None,
+    log: logging.Logger,
+    *,
+    every: float = PROGRESS_EVERY_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> Generator[PaymentDocument, None, None]:
+    """``records`` as they come, with a ``-v`` line at most every ``every`` seconds: the count
+    read, of about ``total``, and the time left at the rate so far."""
+    started = last = clock()
+    for done, record in enumerate(records, 1):
+        yield record
+        now = clock()
+        if now - last >= every:
+            last = now
+            log.info("read OfficeRnD: %s", progress_text(done, total, now - started))
+
+
+def _period_query(start: dt.date, end: dt.date) -> Query:
+    low, high = _day_start(start), _day_start(end + dt.timedelta(days=1))
+    return (
+        Query()
+        .is_in("documentType", list(SYNCED_DOCUMENT_TYPES))
+        .gte("date", low)
+        .lt("date", high)
+        .fields(*SOURCE_DOCUMENT_FIELDS)
     )
 
 

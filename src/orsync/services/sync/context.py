@@ -56,12 +56,20 @@ class SyncProgress(Protocol):
     Stages: ``reading``, ``planning``, ``customers``, ``invoices``, ``credit_notes``.
     """
 
+    def expect(self, stage: str, total: int) -> None:
+        """About ``total`` more records will pass ``stage`` (OfficeRnD's count of a first
+        read): what an estimate of the time left is made from."""
+        ...
+
     def advance(self, stage: str, count: int = 1) -> None: ...
 
     def note(self, message: str) -> None: ...
 
 
 class NoProgress:
+    def expect(self, stage: str, total: int) -> None:
+        del stage, total
+
     def advance(self, stage: str, count: int = 1) -> None:
         del stage, count
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
@@ -49,7 +49,6 @@ class ReadMark:
     started_at: dt.datetime
     max_seen: dt.datetime | None = None
     count: int = 0
-    ids: set[str] = field(default_factory=set)  # seen in this read: a repeat is used once
 
     def saw(self, modified_at: dt.datetime | None) -> None:
         self.count += 1
@@ -82,17 +81,23 @@ def documents(
             workers=WINDOW_WORKERS,
         )
     for chunk in chunks(records, PLAN_CHUNK):
-        fresh = []
+        fresh: dict[str, PaymentDocument] = {}
         for record in chunk:
-            # OfficeRnD sends each record once per read; a second copy (overlapping windows of
-            # a misbehaving server) would be planned while its first write is in flight.
-            if record.id in mark.ids:
+            # OfficeRnD sends each record once per read. A second copy (overlapping windows of
+            # a misbehaving server) in the same chunk is dropped here; one in a later chunk is
+            # dropped by the runner while its first write is in flight, and planned as
+            # unchanged once it is settled. No id is kept beyond its chunk: memory stays flat.
+            if record.id in fresh:
                 log.warning("OfficeRnD sent document %s twice in one read; used once", record.id)
                 continue
-            mark.ids.add(record.id)
             mark.saw(record.modified_at)
-            fresh.append(record)
-        yield fresh
+            fresh[record.id] = record
+        yield list(fresh.values())
+
+
+def document_count(client: OfficeRndClient, stream: str) -> int | None:
+    """How many documents of this type OfficeRnD holds (one request; None: it cannot say)."""
+    return client.count(PAYMENTS, Query().eq("documentType", DOCUMENT_TYPES[stream]))
 
 
 def documents_by_id(client: OfficeRndClient, ids: list[str]) -> Iterator[list[PaymentDocument]]:

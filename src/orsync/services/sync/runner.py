@@ -41,6 +41,7 @@ from orsync.services.sync.reading import (
     ReadMark,
     chunks,
     customers,
+    document_count,
     documents,
     documents_by_id,
 )
@@ -244,6 +245,12 @@ class Runner:
 
     def _document_stream(self, stage: Stage) -> None:
         mark = self._mark(stage)
+        if mark.read_from is None:
+            # A first (or --full) read walks the whole history: OfficeRnD's count of it gives
+            # the progress its end, and so an estimate of the time left.
+            total = document_count(self.ctx.officernd, stage)
+            if total:
+                self.progress.expect("reading", total)
         for chunk in documents(self.ctx.officernd, stage, mark):
             self.ctx.summary.read[stage] += len(chunk)
             self.progress.advance("reading", len(chunk))
@@ -314,7 +321,14 @@ class Runner:
             self._rechecked.update(record.id for record in records)
         else:
             # Read again by the stream after _unresolved_first: planned once per run only.
-            records = [r for r in records if r.id not in self._rechecked]
+            # A second copy in one read (a misbehaving server) whose first write is still in
+            # flight waits for it: planned now, it would be sent twice.
+            in_flight = self.documents.unsettled
+            records = [
+                r
+                for r in records
+                if r.id not in self._rechecked and (_kind_of(r), r.id) not in in_flight
+            ]
         self._invoices_read.update(r.id for r in records if r.document_type == "invoice")
         # The chunk's ledger rows, read once: for the unchanged test, then for the plan.
         rows = rows_of(ctx.lookups, ((_kind_of(record), record.id) for record in records))

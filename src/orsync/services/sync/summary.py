@@ -95,6 +95,9 @@ ProblemStatus = Literal["failed", "conflict", "unconfirmed"]
 # Outcomes that say nothing happened: a record already counted in another outcome in this run
 # (adopted, then found unchanged on the replan) keeps that one.
 QUIET_OUTCOMES = frozenset({"unchanged", "skipped"})
+# Outcomes a record ends in: a write is confirmed once per run, so nothing later replaces
+# them and the record need not be remembered (a first sync writes the whole history).
+WRITTEN_OUTCOMES = frozenset({"created", "updated", "reversed"})
 Record = tuple[str, str]  # (ledger kind, source id)
 TotalKey = tuple[str, str, str, str]  # (entity, currency, kind, action)
 
@@ -153,8 +156,9 @@ class SyncSummary:
     mapping_changed: bool = False
     # Per entity, currency, kind and action: [count, amount] of the documents written.
     totals: dict[TotalKey, list[Any]] = field(default_factory=dict)
-    # The outcome each record that did something was counted in (quiet ones are not kept:
-    # a full run would otherwise hold every record of the history).
+    # The outcome each record in trouble or adopted was counted in, as a later outcome may
+    # replace it. Quiet and written outcomes are final and not kept: a first run would
+    # otherwise hold every record of the history.
     _counted: dict[Record, tuple[Stage, str]] = field(default_factory=dict, repr=False)
     _listed: dict[Record, int] = field(default_factory=dict, repr=False)
 
@@ -169,9 +173,16 @@ class SyncSummary:
                 if outcome in QUIET_OUTCOMES or earlier == (stage, outcome):
                     return
                 self.counts[earlier[0]][earlier[1]] -= 1
-            if outcome not in QUIET_OUTCOMES:
+            if outcome in WRITTEN_OUTCOMES:
+                self._counted.pop(record, None)
+            elif outcome not in QUIET_OUTCOMES:
                 self._counted[record] = (stage, outcome)
         self.counts[stage][outcome] = self.counts[stage].get(outcome, 0) + n
+
+    @property
+    def remembered(self) -> int:
+        """How many records the summary keeps to count them once (not the written ones)."""
+        return len(self._counted)
 
     def problem(self, problem: RecordProblem) -> None:
         record = (problem.kind, problem.source_id)
