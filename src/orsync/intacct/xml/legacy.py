@@ -202,10 +202,7 @@ def reverse_invoice(
     description: str | None = None,
     record: str | None = None,
 ) -> Function:
-    body = etree.Element("reverse_invoice", key=key)
-    legacy_date(body, "datereversed", date_reversed)
-    optional(body, "description", description)
-    return make_function(body, controlid, is_write=True, record=record)
+    return _reverse("reverse_invoice", key, date_reversed, controlid, description, record)
 
 
 def reverse_arpayment(
@@ -217,7 +214,19 @@ def reverse_arpayment(
     record: str | None = None,
 ) -> Function:
     """Reverse a posted AR payment (RECORDNO ``key``): what it paid is due again."""
-    body = etree.Element("reverse_arpayment", key=key)
+    return _reverse("reverse_arpayment", key, date_reversed, controlid, description, record)
+
+
+def _reverse(
+    function: str,
+    key: str,
+    date_reversed: date,
+    controlid: str,
+    description: str | None,
+    record: str | None,
+) -> Function:
+    """The legacy reversals share one body: the key, the date and an optional description."""
+    body = etree.Element(function, key=key)
     legacy_date(body, "datereversed", date_reversed)
     optional(body, "description", description)
     return make_function(body, controlid, is_write=True, record=record)
