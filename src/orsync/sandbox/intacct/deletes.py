@@ -13,7 +13,7 @@ import dataclasses
 
 from orsync.sandbox.intacct import messages
 from orsync.sandbox.intacct.context import Context
-from orsync.sandbox.intacct.lines import read_line, transaction_entity, update_line
+from orsync.sandbox.intacct.invoices import updated_lines
 from orsync.sandbox.intacct.protocol import FunctionResult, key_payload
 from orsync.sandbox.intacct.records import ZERO, ArDocument
 from orsync.sandbox.intacct.request import Function, legacy_date, opt_text, text
@@ -77,23 +77,7 @@ def update_aradjustment(ctx: Context, fn: Function) -> FunctionResult:
     for tag, attr in (("invoiceno", "invoice_no"), ("description", "description")):
         if (value_text := opt_text(el, tag)) is not None:
             changes[attr] = value_text
-    lines = list(doc.lines)
-    entity = transaction_entity(checks, [ln.location_id for ln in doc.lines])
-    solution = (
-        ctx.store.tax_solutions.get(doc.tax_solution_id) or checks.solution_of(entity)
-        if any(ln.taxes for ln in doc.lines)
-        else None
-    )
-    for item in el.findall("updatearadjustmentitems/*"):
-        if item.tag == "updatelineitem":
-            line_num = item.get("line_num", "")
-            if not line_num.isdigit() or not 1 <= int(line_num) <= len(lines):
-                checks.add(messages.invalid_value(f"The line_num '{line_num}' is invalid"))
-                continue
-            lines[int(line_num) - 1] = update_line(checks, lines[int(line_num) - 1], item, solution)
-        elif item.tag == "lineitem":
-            lines.append(read_line(checks, item, len(lines) + 1, solution))
-    changes["lines"] = tuple(lines)
+    changes["lines"] = updated_lines(ctx, checks, doc, el.findall("updatearadjustmentitems/*"))
     checks.done()
     updated = dataclasses.replace(doc, when_modified=ctx.now, **changes)  # type: ignore[arg-type]
     ctx.store.put(ctx.store.ar_table, updated, ctx.journal)

@@ -182,6 +182,20 @@ def update_invoice(ctx: Context, fn: Function) -> FunctionResult:
         merged = dict(doc.custom_fields)
         merged.update(extra)
         changes["custom_fields"] = tuple(merged.items())
+    changes["lines"] = updated_lines(ctx, checks, doc, el.findall("updateinvoiceitems/*"))
+    checks.done()
+    ctx.store.put(
+        ctx.store.ar_table, dataclasses.replace(doc, when_modified=ctx.now, **changes), ctx.journal
+    )
+    return FunctionResult(fn.name, fn.controlid, payload=[key_payload(str(doc.recordno))])
+
+
+def updated_lines(
+    ctx: Context, checks: Checks, doc: ArDocument, items: list[etree._Element]
+) -> tuple[Line, ...]:
+    """``doc``'s lines after an update's ``updatelineitem`` (by ``line_num``) and ``lineitem``
+    (appended) items, taxed with the document's own tax solution, as update_invoice and
+    update_aradjustment both do."""
     lines = list(doc.lines)
     entity = transaction_entity(checks, [ln.location_id for ln in doc.lines])
     solution = (
@@ -189,7 +203,7 @@ def update_invoice(ctx: Context, fn: Function) -> FunctionResult:
         if any(ln.taxes for ln in doc.lines)
         else None
     )
-    for item in el.findall("updateinvoiceitems/*"):
+    for item in items:
         if item.tag == "updatelineitem":
             line_num = item.get("line_num", "")
             if not line_num.isdigit() or not 1 <= int(line_num) <= len(lines):
@@ -198,12 +212,7 @@ def update_invoice(ctx: Context, fn: Function) -> FunctionResult:
             lines[int(line_num) - 1] = update_line(checks, lines[int(line_num) - 1], item, solution)
         elif item.tag == "lineitem":
             lines.append(read_line(checks, item, len(lines) + 1, solution))
-    changes["lines"] = tuple(lines)
-    checks.done()
-    ctx.store.put(
-        ctx.store.ar_table, dataclasses.replace(doc, when_modified=ctx.now, **changes), ctx.journal
-    )
-    return FunctionResult(fn.name, fn.controlid, payload=[key_payload(str(doc.recordno))])
+    return tuple(lines)
 
 
 def reverse_invoice(ctx: Context, fn: Function) -> FunctionResult:
