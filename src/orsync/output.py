@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
     from rich.table import Table
 
 from orsync.redact import MASK, RedactingFilter, is_sensitive_key, redact
@@ -147,6 +148,29 @@ def redact_values(document: Any) -> Any:
     if document is None or isinstance(document, bool | int | float):
         return document
     return redact_values(_json_default(document))
+
+
+def progress_bar(console: Console, description: str) -> Progress:
+    """orsync's one progress bar, for every command that draws one (on a terminal only): the
+    stage, a bar, done of total, the rate (a ``rate`` task field) and the time left."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn(description),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    return Progress(*columns, console=console, transient=True)
 
 
 def table(*columns: str, title: str | None = None, **options: Any) -> Table:

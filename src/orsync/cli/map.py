@@ -94,24 +94,9 @@ def _scan_progress(state: AppContext) -> Iterator[Any]:
     if not state.output.interactive:
         yield LogProgress()
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    from orsync.output import progress_bar
 
-    columns = (
-        SpinnerColumn(),
-        TextColumn("reading {task.description:<18}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=state.output.stderr, transient=True) as progress:
+    with progress_bar(state.output.stderr, "reading {task.description:<18}") as progress:
         yield RichScanProgress(progress)
 
 

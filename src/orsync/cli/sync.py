@@ -150,24 +150,9 @@ def _progress(state: AppContext) -> Iterator[Any]:
         finally:
             log.close()
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    from orsync.output import progress_bar
 
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description:<18}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=state.output.stderr, transient=True) as progress:
+    with progress_bar(state.output.stderr, "{task.description:<18}") as progress:
         yield RichProgress(progress)
 
 
