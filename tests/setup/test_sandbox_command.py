@@ -57,6 +57,33 @@ def sandbox_process(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
         process.wait(timeout=10)
 
 
+def _wait_until_orsync_holds_signals(process: subprocess.Popen[str]) -> None:
+    """Until the child's first line of orsync has run (``orsync.interrupts.hold`` catches
+    SIGTERM, which nothing catches before it). A signal sent earlier meets the interpreter's
+    own startup (the OS default action, or a KeyboardInterrupt inside ``site``), which no line
+    of orsync can change."""
+    import time
+
+    caught_sigterm = 1 << (signal.SIGTERM - 1)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text(encoding="utf-8")
+        except OSError:
+            return
+        caught = next(
+            (
+                int(line.split()[1], 16)
+                for line in status.splitlines()
+                if line.startswith("SigCgt:")
+            ),
+            0,
+        )
+        if caught & caught_sigterm:
+            return
+        time.sleep(0.001)
+
+
 def test_sandbox_prints_one_json_line_serves_both_apis_and_stops_on_sigterm(
     sandbox_process: subprocess.Popen[str],
 ) -> None:
@@ -246,6 +273,7 @@ def test_a_stop_sent_while_orsync_is_still_starting_has_the_same_outcome(
         cwd=REPO_ROOT,
     )
     try:
+        _wait_until_orsync_holds_signals(process)
         time.sleep(delay_s)
         process.send_signal(sig)
         out, err = process.communicate(timeout=30)
@@ -269,6 +297,7 @@ def test_ctrl_c_while_another_command_starts_is_interrupted_130(tmp_path: Path) 
         env=_environment(tmp_path),
         cwd=REPO_ROOT,
     )
+    _wait_until_orsync_holds_signals(process)
     time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=30)
