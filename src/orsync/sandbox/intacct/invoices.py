@@ -327,8 +327,12 @@ def apply_arpayment(ctx: Context, fn: Function) -> FunctionResult:
     checks = Checks(ctx, "apply", "Payment")
     key = text(el, "arpaymentkey")
     credit = ctx.store.ar_table.get(int(key)) if key.isdigit() else None
-    if credit is None or credit.kind != "adjustment" or credit.total_due >= ZERO:
+    if credit is None or credit.kind != "adjustment" or credit.total_entered >= ZERO:
         checks.fail(messages.invalid_reference("Credit", key))
+    if ctx.entity_id and credit.entity_id not in ("", ctx.entity_id):
+        checks.fail(messages.invalid_reference("Credit", key))
+    if credit.draft or credit.reversed_by is not None or credit.reversal_of is not None:
+        checks.fail(messages.business(f"Credit {key} is not open for application."))
     when = legacy_date(el, "paymentdate")
     if when is None:
         checks.fail(messages.business("The payment date is required."))
@@ -336,17 +340,30 @@ def apply_arpayment(ctx: Context, fn: Function) -> FunctionResult:
     applications: list[tuple[ArDocument, Decimal]] = []
     for item in el.findall("arpaymentitems/arpaymentitem"):
         amount = money(decimal(text(item, "amount"), "amount"))
-        doc = pay_invoice(ctx, checks, text(item, "invoicekey"), amount, credit.customer_id)
+        invoice_key = text(item, "invoicekey")
+        already = sum((a for d, a in applications if str(d.recordno) == invoice_key), ZERO)
+        doc = pay_invoice(
+            ctx, checks, invoice_key, amount + already, credit.customer_id, credit.currency
+        )
+        if doc is not None and doc.entity_id != credit.entity_id:
+            # A credit pays invoices of its own entity only (multi-entity rule).
+            checks.add(
+                messages.business(
+                    f"Credit {key} of entity {credit.entity_id or 'top level'} cannot be applied "
+                    f"to invoice {invoice_key} of entity {doc.entity_id or 'top level'}."
+                )
+            )
+            doc = None
         if doc is not None:
             applications.append((doc, amount))
     total = sum((a for _, a in applications), ZERO)
     if not applications and not checks.errors:
         checks.add(messages.business("At least one invoice to apply the credit to is required."))
-    if total > -credit.total_due:
+    available = max(-credit.total_due, ZERO)
+    if total > available:
         checks.add(
             messages.business(
-                f"The amount applied {total:.2f} exceeds the credit available "
-                f"{-credit.total_due:.2f}."
+                f"The amount applied {total:.2f} exceeds the credit available {available:.2f}."
             )
         )
     checks.done()

@@ -1,0 +1,258 @@
+"""Credit allocated to invoices in OfficeRnD, applied in Intacct: the pure decisions.
+
+OfficeRnD allocates a credit note (or an overpayment) to an invoice; Intacct applies the credit
+memo (or advance) to the invoice with ``apply_arpayment`` (``arpaymentkey`` = the credit's
+RECORDNO, one ``arpaymentitem`` = the invoice's RECORDNO and the amount). One OfficeRnD
+allocation is at most one application, keyed in the ledger ``<credit id>/<allocation id>``
+(kind ``allocation``) so the allocations of one credit are found together, and found again in
+Intacct by its memo (:func:`application_memo`: the allocation id behind the origin marker),
+which Intacct keeps as the application record's DESCRIPTION.
+
+- :func:`plan_allocation` decides what one allocation needs: ``create`` (apply), ``skip``,
+  ``held`` (its credit or its invoice is not in Intacct yet) or ``failed`` with the reason;
+- :func:`settle_application` says what a lookup proves about an application whose answer was
+  lost.
+
+An allocation removed in OfficeRnD after orsync applied it: the official API (api.xsd v3.0)
+has no function that takes an application back (``apply_arpayment`` only applies;
+``reverse_arpayment`` and ``delete_arpayment`` are documented for received payments). That
+choice, and the steps a person takes instead, live in :data:`UNAPPLY_FIX` alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from orsync.engine.canonical import version_hash
+from orsync.engine.ledger import LedgerView
+from orsync.engine.options import EngineOptions
+from orsync.engine.origin import has_origin_marker, mark_origin
+from orsync.engine.rounding import ZERO, to_cents
+
+ALLOCATION_KIND = "allocation"
+ALLOCATION_UNDONE = "undone"  # the confirmed version of an application taken back by hand
+
+# The one place that says an application cannot be taken back through the API.
+UNAPPLY_FUNCTION = "an 'unapply' of apply_arpayment"
+UNAPPLY_FIX = (
+    "The Intacct API (api.xsd 3.0) has no function to take back a credit applied with "
+    f"apply_arpayment ({UNAPPLY_FUNCTION} is missing). In Intacct, open Accounts Receivable > "
+    "Receive payments (applied credits), find the application whose memo names this allocation, "
+    "and reverse it; then run `orsync sync --retry-failed`. Or allocate the credit again in "
+    "OfficeRnD."
+)
+
+AllocationDecision = Literal["create", "skip", "held", "failed"]
+
+
+def allocation_source_id(credit_id: str, allocation_id: str) -> str:
+    return f"{credit_id}/{allocation_id}"
+
+
+def application_memo(allocation_id: str) -> str:
+    """The memo of the application: how orsync finds it again (and knows it is its own)."""
+    return mark_origin(f"OfficeRnD allocation {allocation_id}")
+
+
+@dataclass(frozen=True)
+class SourceAllocation:
+    """One OfficeRnD allocation, read on the credit (credit note or overpayment) side."""
+
+    allocation_id: str
+    credit_id: str
+    invoice_id: str
+    amount: Decimal | None
+    credit_type: str = "creditNote"  # or "overpayment"
+    removed: bool = False  # no longer on the credit in OfficeRnD
+    day: date | None = None  # the credit's date, when the allocation's own is not known
+
+    @property
+    def source_id(self) -> str:
+        return allocation_source_id(self.credit_id, self.allocation_id)
+
+
+@dataclass(frozen=True)
+class CreditInIntacct:
+    """The credit as Intacct holds it: what is left of it to apply (positive)."""
+
+    key: str  # ARADJUSTMENT RECORDNO (credit memo) or ARPYMT RECORDNO (advance)
+    customer_id: str
+    currency: str
+    available: Decimal
+    entity: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    key: str
+    customer_id: str
+    currency: str
+    total_due: Decimal
+    entity: str | None = None
+
+
+@dataclass(frozen=True)
+class Application:
+    """The ``apply_arpayment`` orsync expects for one allocation."""
+
+    credit_key: str
+    invoice_key: str
+    amount: Decimal
+    payment_date: date
+    memo: str
+    entity: str | None = None
+
+
+@dataclass(frozen=True)
+class AllocationPlan:
+    decision: AllocationDecision
+    reason: str
+    application: Application | None = None
+    fix: str | None = None
+    version: str | None = None
+
+
+def allocation_version(allocation: SourceAllocation) -> str:
+    return version_hash(
+        {
+            "allocation": allocation.allocation_id,
+            "credit": allocation.credit_id,
+            "invoice": allocation.invoice_id,
+            "amount": None if allocation.amount is None else str(to_cents(allocation.amount)),
+        }
+    )
+
+
+def plan_allocation(
+    allocation: SourceAllocation,
+    row: LedgerView | None,
+    *,
+    credit: CreditInIntacct | None,
+    invoice: OpenInvoice | None,
+    today: date,
+    options: EngineOptions | None = None,
+) -> AllocationPlan:
+    """What one allocation needs in Intacct. ``credit``/``invoice``: as Intacct holds them
+    (None: not posted by orsync yet, or no longer open)."""
+    posted = row is not None and row.confirmed_version not in (None, ALLOCATION_UNDONE)
+    if allocation.removed:
+        if posted:
+            return AllocationPlan(
+                "failed",
+                "the allocation was removed in OfficeRnD after orsync applied it in Intacct",
+                fix=UNAPPLY_FIX,
+            )
+        return AllocationPlan("skip", "removed in OfficeRnD before it was applied")
+    if allocation.amount is None or to_cents(allocation.amount) <= ZERO:
+        return AllocationPlan("skip", "the allocation is not a positive amount")
+    version = allocation_version(allocation)
+    if posted and row is not None:
+        if row.confirmed_version == version:
+            return AllocationPlan("skip", "unchanged", version=version)
+        return AllocationPlan(
+            "failed",
+            "the allocation changed after orsync applied it in Intacct",
+            fix=UNAPPLY_FIX,
+        )
+    if credit is None:
+        return AllocationPlan("held", "its credit is not in Intacct yet")
+    if invoice is None:
+        return AllocationPlan("held", "its invoice is not in Intacct yet")
+    amount = to_cents(allocation.amount)
+    refused = _refusal(credit, invoice, amount)
+    if refused is not None:
+        reason, fix = refused
+        return AllocationPlan("failed", reason, fix=fix, version=version)
+    day = today
+    if options is not None and options.is_closed(day):
+        assert options.books_closed_before is not None
+        day = options.books_closed_before
+    application = Application(
+        credit_key=credit.key,
+        invoice_key=invoice.key,
+        amount=amount,
+        payment_date=day,
+        memo=application_memo(allocation.allocation_id),
+        entity=invoice.entity,
+    )
+    return AllocationPlan("create", "a new allocation", application, version=version)
+
+
+def _refusal(
+    credit: CreditInIntacct, invoice: OpenInvoice, amount: Decimal
+) -> tuple[str, str] | None:
+    if credit.customer_id != invoice.customer_id:
+        return (
+            f"the credit belongs to customer {credit.customer_id} in Intacct and the invoice "
+            f"to {invoice.customer_id}",
+            "Allocate the credit to an invoice of the same customer in OfficeRnD.",
+        )
+    if credit.currency.upper() != invoice.currency.upper():
+        return (
+            f"the credit is in {credit.currency} and the invoice in {invoice.currency}",
+            "Allocate the credit to an invoice in its own currency.",
+        )
+    if (credit.entity or "") != (invoice.entity or ""):
+        return (
+            f"the credit is in entity {credit.entity or 'top level'} and the invoice in "
+            f"{invoice.entity or 'top level'}",
+            "Allocate the credit to an invoice of the same location's entity.",
+        )
+    if amount > credit.available:
+        return (
+            f"the allocation of {amount:.2f} is more than the {credit.available:.2f} "
+            f"{credit.currency} left on the credit in Intacct",
+            "Check for a credit applied in Intacct by hand; reconcile it.",
+        )
+    if amount > invoice.total_due:
+        return (
+            f"the allocation of {amount:.2f} is more than the {invoice.total_due:.2f} "
+            f"{invoice.currency} due on the invoice in Intacct",
+            "Check for a payment recorded on the invoice in Intacct by hand; reconcile it.",
+        )
+    return None
+
+
+# -- settling a lost answer --------------------------------------------------------------------
+
+SettleApplicationOutcome = Literal["confirm", "resend", "lost"]
+
+
+@dataclass(frozen=True)
+class FoundApplication:
+    """An application record Intacct holds under an allocation's memo."""
+
+    key: str
+    amount: Decimal
+    reversed: bool
+    memo: str | None = None
+
+    @property
+    def by_orsync(self) -> bool:
+        return has_origin_marker(self.memo)
+
+
+@dataclass(frozen=True)
+class ApplicationSettlement:
+    outcome: SettleApplicationOutcome
+    key: str | None = None
+    reason: str = ""
+
+
+def settle_application(found: list[FoundApplication], amount: Decimal) -> ApplicationSettlement:
+    """What the lookup by memo proves about an ``apply_arpayment`` whose answer was lost: the
+    application of that amount is there (confirm), none is (resend, same controlid), or one of
+    another amount is (lost: a person looks, never a second application)."""
+    live = [f for f in found if f.by_orsync and not f.reversed]
+    if not live:
+        return ApplicationSettlement("resend", reason="no application under the memo")
+    for item in live:
+        if item.amount == to_cents(amount):
+            return ApplicationSettlement("confirm", key=item.key)
+    return ApplicationSettlement(
+        "lost",
+        reason=f"Intacct holds application {live[0].key} of this allocation with another amount",
+    )
