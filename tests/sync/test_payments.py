@@ -61,7 +61,9 @@ def assert_paid_the_same_in_both(sandbox: RunningSandbox) -> None:
 
 def orsync_payments(sandbox: RunningSandbox) -> list[Any]:
     return [
-        p for p in sandbox.intacct.store.payments() if (p.description or "").startswith("orsync:")
+        p
+        for p in sandbox.intacct.store.payments()
+        if (p.description or "").startswith("orsync:") and p.record_type != "ra"
     ]
 
 

@@ -20,6 +20,7 @@ from orsync.officernd import PaymentDocument, Query
 from orsync.services.common import Connections
 from orsync.services.convert import ReferenceData, source_document
 from orsync.services.mapping import MappingResolver, engine_options
+from orsync.services.sync.allocations import ALLOCATION_HELD, AllocationDesk
 from orsync.services.sync.context import (
     LedgerLookups,
     RowKey,
@@ -92,11 +93,13 @@ class Runner:
     documents: DocumentDesk
     payments: PaymentDesk
     receipts: ReceiptDesk
+    allocations: AllocationDesk
     _run_starts: dict[int, dt.datetime | None] = field(default_factory=dict)
     _rechecked: set[str] = field(default_factory=set)  # bounded by earlier runs' leftovers
     _waiting: list[str] = field(default_factory=list)  # documents held by earlier runs
     _payments_again: list[str] = field(default_factory=list)  # payment rows to try again
     _receipts_again: list[str] = field(default_factory=list)  # Intacct payments in doubt
+    _allocations_again: list[str] = field(default_factory=list)  # allocations held or in doubt
     _invoices_read: set[str] = field(default_factory=set)  # their charges may have gone
 
     @classmethod
@@ -137,6 +140,7 @@ class Runner:
             documents=DocumentDesk(ctx),
             payments=PaymentDesk(ctx, mapping),
             receipts=ReceiptDesk(ctx, mapping, lambda: connections.officernd_for("payments")),
+            allocations=AllocationDesk(ctx),
         )
 
     @property
@@ -222,7 +226,17 @@ class Runner:
         desk.process(desk.removed_from(sorted(self._invoices_read)))
         desk.settle_lost()
         self._advance("payments", mark)
+        self._allocation_stream()
         self._receipt_stream()
+
+    def _allocation_stream(self) -> None:
+        """Credit allocated in OfficeRnD, applied in Intacct after the run's payments are
+        settled (an invoice's amount due counts them): allocations on the credit notes read
+        in this run, and those earlier runs held or left in doubt."""
+        desk = self.allocations
+        if self._allocations_again:
+            desk.again(self._allocations_again)
+        desk.run()
 
     def _receipt_stream(self) -> None:
         """Payments keyed in Intacct on invoices orsync posted, as OfficeRnD charges. A
@@ -274,7 +288,7 @@ class Runner:
                 self._waiting.append(row.source_id)
             elif (
                 row.error is not None
-                and row.error.code == PAYMENT_HELD
+                and row.error.code in (PAYMENT_HELD, ALLOCATION_HELD)
                 and "payments" in self.options.only
             ):
                 wanted.setdefault(row.kind, []).append(row.source_id)
@@ -286,6 +300,7 @@ class Runner:
         self._recheck(ids)
         self._payments_again = wanted.get("payment", [])
         self._receipts_again = wanted.get("receipt", [])
+        self._allocations_again = wanted.get("allocation", [])
 
     def _waiting_documents(self) -> None:
         """Documents held for their customer follow once a customer became ready in this run
@@ -330,6 +345,8 @@ class Runner:
                 if r.id not in self._rechecked and (_kind_of(r), r.id) not in in_flight
             ]
         self._invoices_read.update(r.id for r in records if r.document_type == "invoice")
+        if self.payments.enabled:
+            self.allocations.note(records)
         # The chunk's ledger rows, read once: for the unchanged test, then for the plan.
         rows = rows_of(ctx.lookups, ((_kind_of(record), record.id) for record in records))
         if not recheck and not self.options.full:

@@ -20,8 +20,8 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
                          "failed", "conflict", "unconfirmed"},
         "credit_notes": {... as invoices ...},
         "payments":     {"created", "reversed", "recorded" (charges recorded in OfficeRnD
-                         from Intacct), "unchanged", "skipped", "held", "failed", "conflict",
-                         "unconfirmed"}
+                         from Intacct), "applied" (credit allocations), "unchanged",
+                         "skipped", "held", "failed", "conflict", "unconfirmed"}
       },
       "totals": [                        # what this run wrote, per entity and currency
         {"entity", "currency", "kind", "action", "count", "amount"}   # amount: "1234.50"
@@ -81,6 +81,7 @@ OUTCOMES: dict[Stage, tuple[str, ...]] = {
         "created",
         "reversed",
         "recorded",
+        "applied",
         "unchanged",
         "skipped",
         "held",
@@ -97,7 +98,7 @@ ProblemStatus = Literal["failed", "conflict", "unconfirmed"]
 QUIET_OUTCOMES = frozenset({"unchanged", "skipped"})
 # Outcomes a record ends in: a write is confirmed once per run, so nothing later replaces
 # them and the record need not be remembered (a first sync writes the whole history).
-WRITTEN_OUTCOMES = frozenset({"created", "updated", "reversed"})
+WRITTEN_OUTCOMES = frozenset({"created", "updated", "reversed", "applied"})
 Record = tuple[str, str]  # (ledger kind, source id)
 TotalKey = tuple[str, str, str, str]  # (entity, currency, kind, action)
 
@@ -106,7 +107,7 @@ def stage_of(kind: str) -> Stage:
     """The stage of a ledger kind: company/member -> customers, invoice, credit_note, payment."""
     if kind in ("company", "member", "customer"):
         return "customers"
-    if kind in ("payment", "receipt"):
+    if kind in ("payment", "receipt", "allocation", "overpayment"):
         return "payments"
     return "credit_notes" if kind == "credit_note" else "invoices"
 
