@@ -65,10 +65,15 @@ class IntacctTruth:
     # orsync's live AR payments by reference (the OfficeRnD charge id): how many, how much.
     payments: Mapping[str, int] = field(default_factory=dict)
     paid: Mapping[str, Decimal] = field(default_factory=dict)
+    # orsync's credit applications (apply_arpayment) by memo (the OfficeRnD allocation id):
+    # how many, how much.
+    applications: Mapping[str, int] = field(default_factory=dict)
+    applied: Mapping[str, Decimal] = field(default_factory=dict)
 
     def duplicates(self) -> dict[tuple[str, str], int]:
         found = {key: count for key, count in self.documents.items() if count > 1}
         found.update({("payment", ref): n for ref, n in self.payments.items() if n > 1})
+        found.update({("allocation", m): n for m, n in self.applications.items() if n > 1})
         return found
 
 
@@ -84,11 +89,20 @@ def intacct_truth(sandbox: RunningSandbox) -> IntacctTruth:
         customers = frozenset(c.customer_id for c in sandbox.intacct.store.customer_table)
     payments: Counter[str] = Counter()
     paid: dict[str, Decimal] = {}
+    applications: Counter[str] = Counter()
+    applied: dict[str, Decimal] = {}
     for payment in sandbox.intacct.store.payments():
-        if (payment.description or "").startswith("orsync:") and not payment.reversed:
+        if not (payment.description or "").startswith("orsync:") or payment.reversed:
+            continue
+        if payment.record_type == "ra":
+            applications[payment.description] += 1
+            applied[payment.description] = payment.amount
+        else:
             payments[payment.doc_number] += 1
             paid[payment.doc_number] = payment.amount
-    return IntacctTruth(dict(counts), totals, customers, dict(payments), paid)
+    return IntacctTruth(
+        dict(counts), totals, customers, dict(payments), paid, dict(applications), applied
+    )
 
 
 def officernd_totals(sandbox: RunningSandbox) -> dict[tuple[str, str], Decimal]:

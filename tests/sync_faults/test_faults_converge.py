@@ -48,12 +48,19 @@ def assert_converged(truth: IntacctTruth, reference: Reference) -> None:
     assert truth.customers == expected.customers, "customers missing or created twice"
     assert truth.payments.keys() == expected.payments.keys(), "missing or extra payments"
     assert truth.paid == expected.paid
+    assert truth.applications.keys() == expected.applications.keys(), "credit applied twice/not"
+    assert truth.applied == expected.applied
 
 
 def test_the_reference_run_posts_the_charges_as_payments(reference: Reference) -> None:
     # The drafted mapping (map init) maps every seeded payment method, so payments flow.
     assert reference.truth.payments, "no payment posted: the fault tests would prove nothing"
     assert set(reference.truth.payments.values()) == {1}
+
+
+def test_the_reference_run_applies_the_credit_allocations(reference: Reference) -> None:
+    assert reference.truth.applications, "no credit applied: the fault tests would prove nothing"
+    assert set(reference.truth.applications.values()) == {1}
 
 
 def test_the_reference_run_posts_every_issued_document_with_its_total(

@@ -76,13 +76,15 @@ def _kill_after_writes(sandbox: RunningSandbox, writes: int) -> bool:
     return False
 
 
-def _ledger_statuses(home: Path) -> dict[Status, int]:
+def _ledger_statuses(home: Path, kind: str | None = None) -> dict[Status, int]:
     path = database_path(Path(home) / "state", "demo")
     if not path.exists():
         return {}
     totals: dict[Status, int] = {}
     with StateStore.open(path, profile="demo") as store:
-        for by_status in store.ledger.counts().values():
+        for row_kind, by_status in store.ledger.counts().items():
+            if kind is not None and row_kind != kind:
+                continue
             for status, count in by_status.items():
                 totals[status] = totals.get(status, 0) + count
     return totals
@@ -151,3 +153,38 @@ def test_a_run_killed_while_posting_payments_and_restarted_posts_each_payment_on
     assert_converged(intacct_truth(slow_sandbox), reference)
     statuses = _ledger_statuses(Path(os.environ[EnvVars.HOME]))
     assert statuses.get(Status.SENDING, 0) == statuses.get(Status.UNCONFIRMED, 0) == 0
+
+
+def test_a_run_killed_while_applying_credit_and_restarted_applies_each_allocation_once(
+    slow_sandbox: RunningSandbox,
+    reference: Reference,
+) -> None:
+    assert reference.truth.applications
+    documents_only = subprocess.run(
+        [sys.executable, "-m", "orsync", "--profile", "demo", "sync", "--only",
+         "customers,invoices,credit-notes"],
+        env=_subprocess_env(slow_sandbox), capture_output=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert documents_only.returncode in (0, 1), documents_only.stderr.decode(errors="replace")
+    stats = slow_sandbox.intacct.stats.by_function
+    # Killed as soon as Intacct has run an application: before orsync hears the answer.
+    process = _start(slow_sandbox)
+    deadline = time.monotonic() + 30
+    while process.poll() is None and time.monotonic() < deadline:
+        if stats["apply_arpayment"] >= 1:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.001)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it applied any credit"
+    assert _ledger_statuses(Path(os.environ[EnvVars.HOME])).get(Status.SENDING) == 1
+    assert intacct_truth(slow_sandbox).duplicates() == {}
+    final = _start(slow_sandbox)
+    _, stderr = final.communicate(timeout=60)
+    assert final.returncode in (0, 1), stderr.decode(errors="replace")
+    assert_converged(intacct_truth(slow_sandbox), reference)
+    statuses = _ledger_statuses(Path(os.environ[EnvVars.HOME]))
+    assert statuses.get(Status.SENDING, 0) == statuses.get(Status.UNCONFIRMED, 0) == 0
+    # The application in doubt was found by its memo and confirmed, not refused as too much.
+    allocations = _ledger_statuses(Path(os.environ[EnvVars.HOME]), kind="allocation")
+    assert allocations.get(Status.CONFIRMED) == len(reference.truth.applications)
