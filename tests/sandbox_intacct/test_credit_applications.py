@@ -111,3 +111,49 @@ def test_an_application_dated_in_a_closed_period_is_refused(
 
     assert closed.findtext("status") == "failure"
     assert str(sim.store.invoices()[0].total_due) == "100.00"
+
+
+def advance(amount: str, bank: str = "BOA-US", account: str = "2300") -> etree._Element:
+    return el(
+        "create",
+        el(
+            "ARADVANCE",
+            el("FINANCIALENTITY", bank),
+            el("PAYMENTMETHOD", "EFT"),
+            el("CUSTOMERID", "C-0001"),
+            el("DOCNUMBER", "op-1"),
+            el("DESCRIPTION", "overpayment"),
+            el("RECEIPTDATE", "11/20/2026"),
+            el("CURRENCY", "USD"),
+            el(
+                "ARADVANCEITEMS",
+                el("ARADVANCEITEM", el("ACCOUNTNO", account), el("TRX_AMOUNT", amount)),
+            ),
+        ),
+    )
+
+
+def test_an_advance_is_spent_on_invoices_by_apply_arpayment_and_given_back_by_its_reversal(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    (invoice_key,) = keys(client, sim, create_invoice(lines=[lineitem("100.00")]))
+    unknown_account, made = run(client, sim, advance("50.00", account="9999"), advance("50.00"))
+    advance_key = made.findtext("data/aradvance/RECORDNO") or ""
+
+    too_much, applied = run(
+        client,
+        sim,
+        apply(advance_key, (invoice_key, "50.01")),
+        apply(advance_key, (invoice_key, "20.00"), memo="alloc A2"),
+    )
+    (row,) = run(client, sim, read_by_query("ARPYMT", f"RECORDNO = {advance_key}"))
+
+    assert unknown_account.findtext("status") == "failure"
+    assert made.findtext("status") == "success"
+    assert "exceeds the credit available 50.00" in descriptions(too_much)[0]
+    assert applied.findtext("status") == "success"
+    assert str(sim.store.invoices()[0].total_due) == "80.00"
+    assert row.findtext("data/arpymt/RECORDTYPE") == "rr"
+    assert row.findtext("data/arpymt/TRX_TOTALDUE") == "30.00"
+    sim.store.reverse_payment(int(applied.findtext("key") or 0), sim.config.clock())
+    assert str(sim.store.invoices()[0].total_due) == "100.00"

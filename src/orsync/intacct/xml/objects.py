@@ -177,3 +177,40 @@ def create_arpayment(payment: ArPayment, controlid: str, *, record: str | None =
 def update_arpayment(payment: ArPayment, controlid: str, *, record: str | None = None) -> Function:
     """Only Draft payments can be updated (AR payments page)."""
     return _generic("update", _payment_element(payment, for_update=True), controlid, record)
+
+
+@dataclass(frozen=True)
+class ArAdvance:
+    """An ARADVANCE: money received ahead of any invoice (an OfficeRnD overpayment), credited to
+    ``gl_account`` (the profile's overpayment account) until it is applied with
+    ``apply_arpayment``. The reference names the object (ARPYMT "cannot create advances (use
+    ARADVANCE)") but not its fields: the names below (``ARADVANCEITEMS/ARADVANCEITEM`` with
+    ``ACCOUNTNO``, ``TRX_AMOUNT``, ``LOCATIONID``) follow ARPYMT's and are UNVERIFIED."""
+
+    customer_id: str
+    payment_method: str
+    receipt_date: date
+    financial_entity: str
+    gl_account: str
+    amount: Decimal
+    doc_number: str
+    description: str
+    currency: str | None = None
+    location_id: str | None = None
+
+
+def create_aradvance(advance: ArAdvance, controlid: str, *, record: str | None = None) -> Function:
+    node = etree.Element("ARADVANCE")
+    sub(node, "FINANCIALENTITY", advance.financial_entity)
+    sub(node, "PAYMENTMETHOD", advance.payment_method)
+    sub(node, "CUSTOMERID", advance.customer_id)
+    sub(node, "DOCNUMBER", advance.doc_number)
+    sub(node, "DESCRIPTION", advance.description)
+    sub(node, "RECEIPTDATE", object_date(advance.receipt_date))
+    optional(node, "CURRENCY", advance.currency)
+    items = sub(node, "ARADVANCEITEMS")
+    item = sub(items, "ARADVANCEITEM")
+    sub(item, "ACCOUNTNO", advance.gl_account)
+    sub(item, "TRX_AMOUNT", money(advance.amount))
+    optional(item, "LOCATIONID", advance.location_id)
+    return _generic("create", node, controlid, record)

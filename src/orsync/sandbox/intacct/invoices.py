@@ -321,18 +321,33 @@ def pay_invoice(
     return doc
 
 
+def _credit_to_apply(ctx: Context, checks: Checks, key: str) -> ArDocument | Payment:
+    """The credit ``arpaymentkey`` names: a credit memo (an ARADJUSTMENT with a negative
+    balance), else an advance (ARADVANCE). Either must be open and visible in the session."""
+    recordno = int(key) if key.isdigit() else -1
+    memo = ctx.store.ar_table.get(recordno)
+    if memo is not None and memo.kind == "adjustment" and memo.total_entered < ZERO:
+        if memo.draft or memo.reversed_by is not None or memo.reversal_of is not None:
+            checks.fail(messages.business(f"Credit {key} is not open for application."))
+        found: ArDocument | Payment = memo
+    else:
+        advance = ctx.store.payment_table.get(recordno)
+        if advance is None or advance.record_type != "rr":
+            checks.fail(messages.invalid_reference("Credit", key))
+        if advance.draft or advance.reversed:
+            checks.fail(messages.business(f"Credit {key} is not open for application."))
+        found = advance
+    if ctx.entity_id and found.entity_id not in ("", ctx.entity_id):
+        checks.fail(messages.invalid_reference("Credit", key))
+    return found
+
+
 def apply_arpayment(ctx: Context, fn: Function) -> FunctionResult:
-    """Apply a credit memo (an ARADJUSTMENT with a negative balance) to invoices."""
+    """Apply a credit memo or an advance to invoices of its customer, currency and entity."""
     el = fn.element
     checks = Checks(ctx, "apply", "Payment")
     key = text(el, "arpaymentkey")
-    credit = ctx.store.ar_table.get(int(key)) if key.isdigit() else None
-    if credit is None or credit.kind != "adjustment" or credit.total_entered >= ZERO:
-        checks.fail(messages.invalid_reference("Credit", key))
-    if ctx.entity_id and credit.entity_id not in ("", ctx.entity_id):
-        checks.fail(messages.invalid_reference("Credit", key))
-    if credit.draft or credit.reversed_by is not None or credit.reversal_of is not None:
-        checks.fail(messages.business(f"Credit {key} is not open for application."))
+    credit = _credit_to_apply(ctx, checks, key)
     when = legacy_date(el, "paymentdate")
     if when is None:
         checks.fail(messages.business("The payment date is required."))
@@ -359,7 +374,10 @@ def apply_arpayment(ctx: Context, fn: Function) -> FunctionResult:
     total = sum((a for _, a in applications), ZERO)
     if not applications and not checks.errors:
         checks.add(messages.business("At least one invoice to apply the credit to is required."))
-    available = max(-credit.total_due, ZERO)
+    if isinstance(credit, Payment):
+        available = max(credit.amount - credit.applied, ZERO)
+    else:
+        available = max(-credit.total_due, ZERO)
     if total > available:
         checks.add(
             messages.business(
@@ -368,11 +386,18 @@ def apply_arpayment(ctx: Context, fn: Function) -> FunctionResult:
         )
     checks.done()
     recordno = ctx.store.next_recordno("payments")
+    memo_key = None if isinstance(credit, Payment) else credit.recordno
+    advance_key = credit.recordno if isinstance(credit, Payment) else None
     details = []
     for doc, amount in applications:
         details.append(
             PaymentDetail(
-                ctx.store.next_recordno("details"), recordno, doc.recordno, amount, credit.recordno
+                ctx.store.next_recordno("details"),
+                recordno,
+                doc.recordno,
+                amount,
+                memo_key,
+                advance_key,
             )
         )
         current = ctx.store.ar_table.get(doc.recordno) or doc
@@ -383,11 +408,20 @@ def apply_arpayment(ctx: Context, fn: Function) -> FunctionResult:
             ),
             ctx.journal,
         )
-    ctx.store.put(
-        ctx.store.ar_table,
-        dataclasses.replace(credit, total_paid=credit.total_paid - total, when_modified=ctx.now),
-        ctx.journal,
-    )
+    if isinstance(credit, Payment):
+        ctx.store.put(
+            ctx.store.payment_table,
+            dataclasses.replace(credit, applied=credit.applied + total, when_modified=ctx.now),
+            ctx.journal,
+        )
+    else:
+        ctx.store.put(
+            ctx.store.ar_table,
+            dataclasses.replace(
+                credit, total_paid=credit.total_paid - total, when_modified=ctx.now
+            ),
+            ctx.journal,
+        )
     payment = Payment(
         recordno=recordno,
         customer_id=credit.customer_id,

@@ -205,6 +205,62 @@ def _create_payment(ctx: Context, el: etree._Element) -> Created:
     return "arpymt", [("RECORDNO", str(recordno))]
 
 
+def _create_advance(ctx: Context, el: etree._Element) -> Created:
+    """ARADVANCE: money received ahead of any invoice, credited to the line's GL account and
+    spent later by ``apply_arpayment``; the same rules as ARPYMT (customer, bank account in
+    the session's entity, method, open period)."""
+    checks = Checks(ctx, "create", "AR Advance")
+    customer_id = text(el, "CUSTOMERID")
+    checks.customer(customer_id)
+    bank = text(el, "FINANCIALENTITY")
+    account = ctx.store.checking_accounts.get(bank)
+    if account is None or (ctx.entity_id and account.entity_id != ctx.entity_id):
+        checks.add(messages.invalid_reference("Bank Account", bank))
+    method = text(el, "PAYMENTMETHOD")
+    if method not in PAYMENT_METHODS:
+        checks.add(messages.invalid_value(f"The PAYMENTMETHOD '{method}' is invalid"))
+    receipt_date = object_date(text(el, "RECEIPTDATE"), "RECEIPTDATE")
+    if receipt_date is None:
+        checks.fail(messages.business("Receipt date is required.", "Enter RECEIPTDATE."))
+    checks.open_period(receipt_date)
+    items = el.findall("ARADVANCEITEMS/ARADVANCEITEM")
+    if not items:
+        checks.add(messages.business("At least one advance line is required."))
+    total = ZERO
+    gl_account = ""
+    for item in items:
+        gl_account = text(item, "ACCOUNTNO")
+        checks.account(gl_account)
+        total += money(decimal(text(item, "TRX_AMOUNT") or "0", "TRX_AMOUNT"))
+    if items and total <= ZERO:
+        checks.add(messages.invalid_value(f"The advance amount '{total}' is invalid"))
+    currency = text(el, "CURRENCY") or entity_currency(ctx, ctx.entity_id, "")
+    if account is not None and account.currency and currency != account.currency:
+        checks.add(
+            messages.business(
+                f"The currency {currency} does not match bank account {bank} ({account.currency})."
+            )
+        )
+    checks.done()
+    advance = Payment(
+        recordno=ctx.store.next_recordno("payments"),
+        customer_id=customer_id,
+        receipt_date=receipt_date,
+        when_modified=ctx.now,
+        amount=total,
+        entity_id=ctx.entity_id,
+        financial_entity=bank,
+        payment_method=method,
+        doc_number=text(el, "DOCNUMBER"),
+        description=text(el, "DESCRIPTION"),
+        currency=currency,
+        record_type="rr",
+        gl_account=gl_account,
+    )
+    ctx.store.put(ctx.store.payment_table, advance, ctx.journal)
+    return "aradvance", [("RECORDNO", str(advance.recordno))]
+
+
 def _invoices_currency(ctx: Context, details: list[PaymentDetail]) -> str:
     """A payment that states no currency is in its invoices' (else the entity's base)."""
     for detail in details:
@@ -268,6 +324,7 @@ HANDLERS: dict[tuple[str, str], Callable[[Context, etree._Element], Created]] = 
     ("update", "CUSTOMER"): _update_customer,
     ("create", "ARPYMT"): _create_payment,
     ("update", "ARPYMT"): _update_payment,
+    ("create", "ARADVANCE"): _create_advance,
 }
 
 

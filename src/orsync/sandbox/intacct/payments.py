@@ -56,6 +56,16 @@ def reverse_arpayment(ctx: Context, fn: Function) -> FunctionResult:
                 ),
                 ctx.journal,
             )
+        if detail.advance_key is not None:
+            advance = ctx.store.payment_table.get(detail.advance_key)
+            if advance is not None:
+                ctx.store.put(
+                    ctx.store.payment_table,
+                    dataclasses.replace(
+                        advance, applied=advance.applied - detail.amount, when_modified=ctx.now
+                    ),
+                    ctx.journal,
+                )
         if detail.adjustment_key is not None:
             credit = ctx.store.ar_table.get(detail.adjustment_key)
             if credit is not None:

@@ -380,6 +380,7 @@ class PaymentDetail:
     record_key: int
     amount: Decimal
     adjustment_key: int | None = None
+    advance_key: int | None = None  # an advance (ARADVANCE) applied with apply_arpayment
 
 
 @dataclass(frozen=True)
@@ -400,10 +401,13 @@ class Payment:
     currency: str = ""
     draft: bool = False
     reversed: bool = False
-    # "rp" received payment; "ra" a credit (adjustment) applied with apply_arpayment.
+    # "rp" received payment; "ra" a credit (adjustment) applied with apply_arpayment;
+    # "rr" an advance (ARADVANCE), spent by apply_arpayment (``applied``).
     record_type: str = "rp"
     details: tuple[PaymentDetail, ...] = ()
     custom_fields: tuple[tuple[str, str], ...] = ()
+    applied: Decimal = Decimal("0.00")
+    gl_account: str = ""  # an advance's credit account
 
     @property
     def state(self) -> str:
@@ -433,9 +437,22 @@ class Payment:
                 ("STATE", self.state),
                 ("MEGAENTITYID", self.entity_id),
                 ("WHENMODIFIED", fmt_datetime(self.when_modified)),
+                *self._advance_fields(),
                 *self.custom_fields,
             ]
         )
+
+    def _advance_fields(self) -> Fields:
+        """What is left of an advance (UNVERIFIED names, as on AR documents)."""
+        if self.record_type != "rr":
+            return []
+        left = fmt_money(self.amount - self.applied)
+        return [
+            ("TOTALPAID", fmt_money(self.applied)),
+            ("TRX_TOTALPAID", fmt_money(self.applied)),
+            ("TOTALDUE", left),
+            ("TRX_TOTALDUE", left),
+        ]
 
     def detail_fields(self, detail: PaymentDetail) -> Fields:
         return [
