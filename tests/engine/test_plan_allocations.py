@@ -12,9 +12,12 @@ from orsync.engine.allocations import (
     FoundApplication,
     OpenInvoice,
     SourceAllocation,
+    SourceOverpayment,
     allocation_version,
     application_memo,
+    overpayment_version,
     plan_allocation,
+    plan_overpayment,
     settle_application,
 )
 from orsync.engine.ledger import LedgerView
@@ -104,3 +107,46 @@ def test_a_lost_answer_is_settled_by_the_application_found_under_the_memo() -> N
     assert settle_application([replace(ours, memo="typed by hand")], Decimal(30)).outcome == (
         "resend"
     )
+
+
+OVERPAYMENT = SourceOverpayment(
+    "op1", "OP-1", Decimal("25.00"), "USD", date(2026, 11, 20), "Bank Transfer"
+)
+
+
+def plan_op(overpayment: SourceOverpayment = OVERPAYMENT, row: LedgerView | None = None, **kw):  # type: ignore[no-untyped-def]
+    args: dict[str, object] = {
+        "customer_id": "C-1",
+        "payment_method": "EFT",
+        "bank_account": "BOA-US",
+        "account": "2400",
+        "entity": None,
+    }
+    args.update(kw)
+    return plan_overpayment(overpayment, row, **args)  # type: ignore[arg-type]
+
+
+def test_an_overpayment_posts_as_an_advance_on_the_overpayment_account() -> None:
+    result = plan_op()
+
+    assert result.decision == "create"
+    assert result.posting is not None
+    assert (result.posting.gl_account, result.posting.bank_account) == ("2400", "BOA-US")
+    assert (result.posting.reference, result.posting.amount) == ("op1", Decimal("25.00"))
+    assert result.posting.description.startswith("orsync:")
+
+
+def test_an_overpayment_needs_the_account_the_mapping_and_its_customer() -> None:
+    assert "--overpayment-account" in (plan_op(account=None).fix or "")
+    assert plan_op(bank_account=None).decision == "failed"
+    assert plan_op(customer_id=None).decision == "held"
+
+
+def test_a_posted_overpayment_is_left_alone_and_an_edit_or_void_after_is_reported() -> None:
+    version = overpayment_version(OVERPAYMENT, "2400", "BOA-US")
+    row = LedgerView("confirmed", version, version, "8001")
+
+    assert plan_op(row=row).reason == "unchanged"
+    assert plan_op(replace(OVERPAYMENT, amount=Decimal(30)), row=row).decision == "failed"
+    assert plan_op(replace(OVERPAYMENT, status="voided"), row=row).decision == "failed"
+    assert plan_op(replace(OVERPAYMENT, status="voided")).decision == "skip"

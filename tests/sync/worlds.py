@@ -45,6 +45,7 @@ def mapping_document(
     customer_overrides: dict[str, str] | None = None,
     fx_rates: str | None = None,
     payments: bool = False,
+    overpayment_account: str | None = None,
 ) -> dict[str, Any]:
     """Every location, revenue account and tax rate of the seeded world, mapped."""
     world = sandbox.world
@@ -81,6 +82,7 @@ def mapping_document(
             "closed_period": closed_period,
             **({"books_closed_through": books_closed_through} if books_closed_through else {}),
             **({"fx_rates": fx_rates} if fx_rates else {}),
+            **({"overpayment_account": overpayment_account} if overpayment_account else {}),
             **(
                 {
                     "transaction_definitions": {

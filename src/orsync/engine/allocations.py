@@ -256,3 +256,150 @@ def settle_application(found: list[FoundApplication], amount: Decimal) -> Applic
         "lost",
         reason=f"Intacct holds application {live[0].key} of this allocation with another amount",
     )
+
+
+# -- overpayments: money received beyond what was due, posted as an advance ---------------------
+
+OVERPAYMENT_KIND = "overpayment"
+
+OverpaymentDecision = Literal["create", "skip", "held", "failed"]
+
+
+@dataclass(frozen=True)
+class SourceOverpayment:
+    """An OfficeRnD overpayment (``documentType: overpayment``) as the engine sees it."""
+
+    overpayment_id: str
+    number: str
+    amount: Decimal | None
+    currency: str
+    day: date | None
+    method: str | None
+    status: str = "pending"
+    location_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AdvancePosting:
+    """The ARADVANCE orsync expects for one overpayment."""
+
+    reference: str  # DOCNUMBER: the OfficeRnD overpayment id
+    customer_id: str
+    amount: Decimal
+    currency: str
+    receipt_date: date
+    payment_method: str
+    bank_account: str
+    gl_account: str  # the profile's overpayment account
+    description: str
+    entity: str | None = None  # the session it posts in (None: top level)
+    location_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OverpaymentPlan:
+    decision: OverpaymentDecision
+    reason: str
+    posting: AdvancePosting | None = None
+    fix: str | None = None
+    version: str | None = None
+
+
+def overpayment_version(overpayment: SourceOverpayment, account: str, bank: str) -> str:
+    return version_hash(
+        {
+            "overpayment": overpayment.overpayment_id,
+            "amount": None if overpayment.amount is None else str(to_cents(overpayment.amount)),
+            "currency": overpayment.currency.upper(),
+            "date": None if overpayment.day is None else overpayment.day.isoformat(),
+            "account": account,
+            "bank": bank,
+        }
+    )
+
+
+def plan_overpayment(
+    overpayment: SourceOverpayment,
+    row: LedgerView | None,
+    *,
+    customer_id: str | None,
+    payment_method: str | None,
+    bank_account: str | None,
+    account: str | None,
+    entity: str | None,
+    options: EngineOptions | None = None,
+) -> OverpaymentPlan:
+    """What one overpayment needs in Intacct: an advance received into ``bank_account`` (the
+    mapping's for its method and entity) on the overpayment ``account``, for ``customer_id``
+    (None: the customer is not in Intacct yet). ``payment_method``/``bank_account`` None: the
+    mapping has none (the reason is then the caller's ``fix``)."""
+    posted = row is not None and row.confirmed_version is not None
+    if overpayment.status in ("voided", "removed"):
+        if posted:
+            return OverpaymentPlan(
+                "failed",
+                f"the overpayment was {overpayment.status} in OfficeRnD after orsync posted it",
+                fix="Reverse the advance in Intacct (reverse_arpayment) once no credit of it is "
+                "applied, or record the overpayment again in OfficeRnD.",
+            )
+        return OverpaymentPlan("skip", f"the overpayment is {overpayment.status}")
+    if overpayment.amount is None or overpayment.day is None:
+        return OverpaymentPlan("failed", "the overpayment has no amount or no date")
+    amount = to_cents(overpayment.amount)
+    if amount <= ZERO:
+        return OverpaymentPlan("skip", "the overpayment is not a positive amount")
+    if not account:
+        return OverpaymentPlan(
+            "failed",
+            "no overpayment account is set",
+            fix="Set it with `orsync connect --overpayment-account <GL account>` (or "
+            "options.overpayment_account in the mapping file).",
+        )
+    if payment_method is None or bank_account is None:
+        return OverpaymentPlan(
+            "failed",
+            f"payment method {overpayment.method!r} has no Intacct method or bank account for "
+            f"entity {entity or 'top level'}",
+            fix="Map the payment method (and the entity's bank account) in payment_methods.",
+        )
+    version = overpayment_version(overpayment, account, bank_account)
+    if posted and row is not None:
+        if row.confirmed_version == version:
+            return OverpaymentPlan("skip", "unchanged", version=version)
+        return OverpaymentPlan(
+            "failed",
+            "the overpayment changed after orsync posted its advance",
+            fix="Posted advances are not edited: reverse it in Intacct and record the "
+            "overpayment again in OfficeRnD.",
+        )
+    if customer_id is None:
+        return OverpaymentPlan("held", "its customer is not in Intacct yet")
+    day = overpayment.day
+    description = mark_origin(f"OfficeRnD overpayment {overpayment.number}")
+    if options is not None and options.is_closed(day):
+        if options.closed_period_policy == "skip":
+            return OverpaymentPlan("skip", f"dated {day} in a closed period")
+        if options.closed_period_policy == "fail":
+            return OverpaymentPlan(
+                "failed",
+                f"the overpayment is dated {day}, in a closed Intacct period",
+                fix="Set options.closed_period to shift or reopen the period in Intacct, then "
+                "run sync --retry-failed.",
+            )
+        assert options.books_closed_before is not None
+        description = f"{description} (received {day.isoformat()})"
+        day = options.books_closed_before
+    posting = AdvancePosting(
+        reference=overpayment.overpayment_id,
+        customer_id=customer_id,
+        amount=amount,
+        currency=overpayment.currency,
+        receipt_date=day,
+        payment_method=payment_method,
+        bank_account=bank_account,
+        gl_account=account,
+        description=description,
+        entity=entity,
+        location_id=None,
+    )
+    return OverpaymentPlan("create", "a new overpayment", posting, version=version)

@@ -152,10 +152,12 @@ class Settler:
                 staff=staff,
             )
         for credit in [*self.out.credit_notes, *self.out.overpayments]:
+            overpaid = credit.doc_type == "overpayment"
             settle_record(
                 credit,
                 status=credit_status(credit),
-                method=None,
+                # The money of an overpayment came in by the customer's own method.
+                method=self._customers[credit.customer_index].payment_method if overpaid else None,
                 staff=self._rng.choice(self._staff),
             )
             credit.record["isSent"] = True

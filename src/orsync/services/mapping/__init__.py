@@ -19,6 +19,7 @@ from orsync.services.mapping.resolver import (
     load_profile_mapping,
     needs_fees,
     option_conflicts,
+    overpayment_account,
 )
 from orsync.services.mapping.scan import (
     DEFAULT_MONTHS,
@@ -51,5 +52,6 @@ __all__ = [
     "mapping_path",
     "needs_fees",
     "option_conflicts",
+    "overpayment_account",
     "show_postings",
 ]

@@ -43,8 +43,11 @@ from orsync.services.sync.summary import RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
 ALLOCATION_HELD = "allocation_held"
-CREDIT_TYPES = ("creditNote",)
-CREDIT_KINDS = {"creditNote": "credit_note"}
+CREDIT_TYPES = ("creditNote", "overpayment")
+CREDIT_KINDS = {"creditNote": "credit_note", "overpayment": "overpayment"}
+# Where each credit is read back: credit memos as AR adjustments, advances as AR payments
+# (what is left of an advance as TRX_TOTALDUE: UNVERIFIED, as on AR documents).
+CREDIT_OBJECTS = {"credit_note": "ARADJUSTMENT", "overpayment": "ARPYMT"}
 DUE_FIELDS = ("RECORDNO", "CUSTOMERID", "CURRENCY", "TRX_TOTALDUE", "STATE")
 APPLICATION_FIELDS = ("RECORDNO", "DESCRIPTION", "STATE", "TRX_TOTALENTERED", "TOTALENTERED")
 BATCH = 500
@@ -129,7 +132,10 @@ class AllocationDesk:
         allocations = [a for a in allocations if a.source_id not in self._seen]
         self._seen.update(a.source_id for a in allocations)
         rows = ctx.lookups.get_many(ALLOCATION_KIND, [a.source_id for a in allocations])
-        credit_rows = ctx.lookups.get_many("credit_note", {a.credit_id for a in allocations})
+        credit_rows: dict[str, LedgerRow] = {}
+        for kind in CREDIT_OBJECTS:
+            wanted = {a.credit_id for a in allocations if CREDIT_KINDS[a.credit_type] == kind}
+            credit_rows.update(ctx.lookups.get_many(kind, wanted))
         invoice_rows = ctx.lookups.get_many("invoice", {a.invoice_id for a in allocations})
         rows = self._settle(allocations, rows, invoice_rows)
         credits = self._credits_in_intacct(credit_rows.values())
@@ -203,14 +209,18 @@ class AllocationDesk:
 
     def _credits_in_intacct(self, rows: Iterable[LedgerRow]) -> dict[str, CreditInIntacct]:
         found: dict[str, CreditInIntacct] = {}
-        for record in self._read("ARADJUSTMENT", rows):
-            key = record.get("RECORDNO") or ""
-            found[key] = CreditInIntacct(
-                key=key,
-                customer_id=record.get("CUSTOMERID") or "",
-                currency=record.get("CURRENCY") or "",
-                available=-Decimal(record.get("TRX_TOTALDUE") or "0"),
-            )
+        rows = list(rows)
+        for kind, obj in CREDIT_OBJECTS.items():
+            # A credit memo's amount due is negative; an advance's is what is left of it.
+            sign = -1 if kind == "credit_note" else 1
+            for record in self._read(obj, [r for r in rows if r.kind == kind]):
+                key = record.get("RECORDNO") or ""
+                found[key] = CreditInIntacct(
+                    key=key,
+                    customer_id=record.get("CUSTOMERID") or "",
+                    currency=record.get("CURRENCY") or "",
+                    available=sign * Decimal(record.get("TRX_TOTALDUE") or "0"),
+                )
         return found
 
     def _invoices_in_intacct(self, rows: Iterable[LedgerRow]) -> dict[str, OpenInvoice]:

@@ -28,13 +28,18 @@ WINDOW_HISTORY = dt.timedelta(days=3 * 365)  # where full reads cut their create
 WINDOWS = 8
 WINDOW_WORKERS = 4
 
-DOCUMENT_TYPES = {"invoices": "invoice", "credit_notes": "creditNote"}
+DOCUMENT_TYPES = {
+    "invoices": "invoice",
+    "credit_notes": "creditNote",
+    "overpayments": "overpayment",
+}
 STREAMS = {
     "invoices": "officernd.invoices",
     "credit_notes": "officernd.credit_notes",
     "companies": "officernd.companies",
     "members": "officernd.members",
     "payments": "officernd.charges",
+    "overpayments": "officernd.overpayments",
 }
 
 T = TypeVar("T")

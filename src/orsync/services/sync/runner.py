@@ -19,7 +19,7 @@ from orsync.mapping import Mapping
 from orsync.officernd import PaymentDocument, Query
 from orsync.services.common import Connections
 from orsync.services.convert import ReferenceData, source_document
-from orsync.services.mapping import MappingResolver, engine_options
+from orsync.services.mapping import MappingResolver, engine_options, overpayment_account
 from orsync.services.sync.allocations import ALLOCATION_HELD, AllocationDesk
 from orsync.services.sync.context import (
     LedgerLookups,
@@ -31,6 +31,7 @@ from orsync.services.sync.context import (
 )
 from orsync.services.sync.customers import CustomerDesk
 from orsync.services.sync.documents import CUSTOMER_HELD, DocumentDesk
+from orsync.services.sync.overpayments import OVERPAYMENT_HELD, OverpaymentDesk
 from orsync.services.sync.payments import (
     CHARGE_CHUNK,
     PAYMENT_HELD,
@@ -94,12 +95,14 @@ class Runner:
     payments: PaymentDesk
     receipts: ReceiptDesk
     allocations: AllocationDesk
+    overpayments: OverpaymentDesk
     _run_starts: dict[int, dt.datetime | None] = field(default_factory=dict)
     _rechecked: set[str] = field(default_factory=set)  # bounded by earlier runs' leftovers
     _waiting: list[str] = field(default_factory=list)  # documents held by earlier runs
     _payments_again: list[str] = field(default_factory=list)  # payment rows to try again
     _receipts_again: list[str] = field(default_factory=list)  # Intacct payments in doubt
     _allocations_again: list[str] = field(default_factory=list)  # allocations held or in doubt
+    _overpayments_again: list[str] = field(default_factory=list)  # overpayments likewise
     _invoices_read: set[str] = field(default_factory=set)  # their charges may have gone
 
     @classmethod
@@ -141,6 +144,7 @@ class Runner:
             payments=PaymentDesk(ctx, mapping),
             receipts=ReceiptDesk(ctx, mapping, lambda: connections.officernd_for("payments")),
             allocations=AllocationDesk(ctx),
+            overpayments=OverpaymentDesk(ctx, mapping, overpayment_account(profile, mapping)),
         )
 
     @property
@@ -226,8 +230,22 @@ class Runner:
         desk.process(desk.removed_from(sorted(self._invoices_read)))
         desk.settle_lost()
         self._advance("payments", mark)
+        self._overpayment_stream()
         self._allocation_stream()
         self._receipt_stream()
+
+    def _overpayment_stream(self) -> None:
+        """Overpayments changed since the cursor (and those held or in doubt) as advances;
+        their allocations are noted for the allocation stream that follows."""
+        desk = self.overpayments
+        if self._overpayments_again:
+            desk.again(self._overpayments_again)
+        mark = self._mark("overpayments")
+        for chunk in documents(self.ctx.officernd, "overpayments", mark):
+            self.progress.advance("reading", len(chunk))
+            self.allocations.note(chunk)
+            desk.process(chunk)
+        self._advance("overpayments", mark)
 
     def _allocation_stream(self) -> None:
         """Credit allocated in OfficeRnD, applied in Intacct after the run's payments are
@@ -288,7 +306,7 @@ class Runner:
                 self._waiting.append(row.source_id)
             elif (
                 row.error is not None
-                and row.error.code in (PAYMENT_HELD, ALLOCATION_HELD)
+                and row.error.code in (PAYMENT_HELD, ALLOCATION_HELD, OVERPAYMENT_HELD)
                 and "payments" in self.options.only
             ):
                 wanted.setdefault(row.kind, []).append(row.source_id)
@@ -301,6 +319,7 @@ class Runner:
         self._payments_again = wanted.get("payment", [])
         self._receipts_again = wanted.get("receipt", [])
         self._allocations_again = wanted.get("allocation", [])
+        self._overpayments_again = wanted.get("overpayment", [])
 
     def _waiting_documents(self) -> None:
         """Documents held for their customer follow once a customer became ready in this run

@@ -20,7 +20,8 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
                          "failed", "conflict", "unconfirmed"},
         "credit_notes": {... as invoices ...},
         "payments":     {"created", "reversed", "recorded" (charges recorded in OfficeRnD
-                         from Intacct), "applied" (credit allocations), "unchanged",
+                         from Intacct), "applied" (credit allocations), "received"
+                         (overpayments posted as advances), "unchanged",
                          "skipped", "held", "failed", "conflict", "unconfirmed"}
       },
       "totals": [                        # what this run wrote, per entity and currency
@@ -82,6 +83,7 @@ OUTCOMES: dict[Stage, tuple[str, ...]] = {
         "reversed",
         "recorded",
         "applied",
+        "received",
         "unchanged",
         "skipped",
         "held",
@@ -98,7 +100,7 @@ ProblemStatus = Literal["failed", "conflict", "unconfirmed"]
 QUIET_OUTCOMES = frozenset({"unchanged", "skipped"})
 # Outcomes a record ends in: a write is confirmed once per run, so nothing later replaces
 # them and the record need not be remembered (a first sync writes the whole history).
-WRITTEN_OUTCOMES = frozenset({"created", "updated", "reversed", "applied"})
+WRITTEN_OUTCOMES = frozenset({"created", "updated", "reversed", "applied", "received"})
 Record = tuple[str, str]  # (ledger kind, source id)
 TotalKey = tuple[str, str, str, str]  # (entity, currency, kind, action)
 
