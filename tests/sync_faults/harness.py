@@ -69,6 +69,8 @@ class IntacctTruth:
     # how many, how much.
     applications: Mapping[str, int] = field(default_factory=dict)
     applied: Mapping[str, Decimal] = field(default_factory=dict)
+    # Of ``payments``: the advances (overpayments), by reference (the overpayment id).
+    advances: frozenset[str] = frozenset()
 
     def duplicates(self) -> dict[tuple[str, str], int]:
         found = {key: count for key, count in self.documents.items() if count > 1}
@@ -91,6 +93,7 @@ def intacct_truth(sandbox: RunningSandbox) -> IntacctTruth:
     paid: dict[str, Decimal] = {}
     applications: Counter[str] = Counter()
     applied: dict[str, Decimal] = {}
+    advances: set[str] = set()
     for payment in sandbox.intacct.store.payments():
         if not (payment.description or "").startswith("orsync:") or payment.reversed:
             continue
@@ -100,8 +103,17 @@ def intacct_truth(sandbox: RunningSandbox) -> IntacctTruth:
         else:
             payments[payment.doc_number] += 1
             paid[payment.doc_number] = payment.amount
+            if payment.record_type == "rr":
+                advances.add(payment.doc_number)
     return IntacctTruth(
-        dict(counts), totals, customers, dict(payments), paid, dict(applications), applied
+        dict(counts),
+        totals,
+        customers,
+        dict(payments),
+        paid,
+        dict(applications),
+        applied,
+        frozenset(advances),
     )
 
 

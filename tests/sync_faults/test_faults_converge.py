@@ -50,6 +50,7 @@ def assert_converged(truth: IntacctTruth, reference: Reference) -> None:
     assert truth.paid == expected.paid
     assert truth.applications.keys() == expected.applications.keys(), "credit applied twice/not"
     assert truth.applied == expected.applied
+    assert truth.advances == expected.advances, "missing or extra advances"
 
 
 def test_the_reference_run_posts_the_charges_as_payments(reference: Reference) -> None:
@@ -61,6 +62,11 @@ def test_the_reference_run_posts_the_charges_as_payments(reference: Reference) -
 def test_the_reference_run_applies_the_credit_allocations(reference: Reference) -> None:
     assert reference.truth.applications, "no credit applied: the fault tests would prove nothing"
     assert set(reference.truth.applications.values()) == {1}
+
+
+def test_the_reference_run_posts_the_overpayments_as_advances(reference: Reference) -> None:
+    # The demo profile names the seeded company's overpayment account.
+    assert reference.truth.advances, "no advance posted: the fault tests would prove nothing"
 
 
 def test_the_reference_run_posts_every_issued_document_with_its_total(

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,6 +74,19 @@ def _kill_after_writes(sandbox: RunningSandbox, writes: int) -> bool:
         time.sleep(0.002)
     process.communicate(timeout=30)
     return False
+
+
+def _kill_when(sandbox: RunningSandbox, happened: Callable[[], bool]) -> bool:
+    """Start a run and SIGKILL it as soon as ``happened()``; False when it ended first."""
+    process = _start(sandbox)
+    deadline = time.monotonic() + 30
+    while process.poll() is None and time.monotonic() < deadline:
+        if happened():
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.001)
+    process.wait()
+    return process.returncode == -signal.SIGKILL
 
 
 def _ledger_statuses(home: Path, kind: str | None = None) -> dict[Status, int]:
@@ -168,15 +181,8 @@ def test_a_run_killed_while_applying_credit_and_restarted_applies_each_allocatio
     assert documents_only.returncode in (0, 1), documents_only.stderr.decode(errors="replace")
     stats = slow_sandbox.intacct.stats.by_function
     # Killed as soon as Intacct has run an application: before orsync hears the answer.
-    process = _start(slow_sandbox)
-    deadline = time.monotonic() + 30
-    while process.poll() is None and time.monotonic() < deadline:
-        if stats["apply_arpayment"] >= 1:
-            process.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.001)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the run ended before it applied any credit"
+    killed = _kill_when(slow_sandbox, lambda: stats["apply_arpayment"] >= 1)
+    assert killed, "the run ended before it applied any credit"
     assert _ledger_statuses(Path(os.environ[EnvVars.HOME])).get(Status.SENDING) == 1
     assert intacct_truth(slow_sandbox).duplicates() == {}
     final = _start(slow_sandbox)
@@ -188,3 +194,30 @@ def test_a_run_killed_while_applying_credit_and_restarted_applies_each_allocatio
     # The application in doubt was found by its memo and confirmed, not refused as too much.
     allocations = _ledger_statuses(Path(os.environ[EnvVars.HOME]), kind="allocation")
     assert allocations.get(Status.CONFIRMED) == len(reference.truth.applications)
+
+
+def test_a_run_killed_while_posting_an_overpayment_and_restarted_posts_it_once(
+    slow_sandbox: RunningSandbox,
+    reference: Reference,
+) -> None:
+    assert reference.truth.advances
+    store = slow_sandbox.intacct.store
+    documents_only = subprocess.run(
+        [sys.executable, "-m", "orsync", "--profile", "demo", "sync", "--only",
+         "customers,invoices,credit-notes"],
+        env=_subprocess_env(slow_sandbox), capture_output=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert documents_only.returncode in (0, 1), documents_only.stderr.decode(errors="replace")
+
+    killed = _kill_when(slow_sandbox, lambda: any(p.record_type == "rr" for p in store.payments()))
+
+    assert killed, "the run ended before it posted any overpayment"
+    assert intacct_truth(slow_sandbox).duplicates() == {}
+    final = _start(slow_sandbox)
+    _, stderr = final.communicate(timeout=60)
+    assert final.returncode in (0, 1), stderr.decode(errors="replace")
+    assert_converged(intacct_truth(slow_sandbox), reference)
+    statuses = _ledger_statuses(Path(os.environ[EnvVars.HOME]))
+    assert statuses.get(Status.SENDING, 0) == statuses.get(Status.UNCONFIRMED, 0) == 0
+    overpayments = _ledger_statuses(Path(os.environ[EnvVars.HOME]), kind="overpayment")
+    assert overpayments.get(Status.CONFIRMED) == len(reference.truth.advances)

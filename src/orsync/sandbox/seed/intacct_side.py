@@ -56,6 +56,7 @@ CHECKING_ACCOUNTS = (
     CheckingAccount("BARC-EUR", "Barclays Euro Account", "EUR", "UK", "1021"),
 )
 
+OVERPAYMENT_ACCOUNT = "2400"  # where the operator's overpayments are held until allocated
 _BALANCE_SHEET_ACCOUNTS = (
     ("1010", "Cash – Bank of America (USD)"),
     ("1020", "Cash – Barclays (GBP)"),
@@ -64,7 +65,7 @@ _BALANCE_SHEET_ACCOUNTS = (
     ("1100", "Accounts Receivable"),
     ("2200", "VAT Output Tax"),
     ("2210", "Sales Tax Payable"),
-    ("2400", "Customer Overpayments & Unapplied Cash"),
+    (OVERPAYMENT_ACCOUNT, "Customer Overpayments & Unapplied Cash"),
 )
 
 

@@ -29,6 +29,7 @@ from orsync.config import Profile
 from orsync.env import EnvVars, ensure_private_dir, unwritable_reason, write_private_file
 from orsync.errors import ExitCode, UsageError
 from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
+from orsync.sandbox.seed.intacct_side import OVERPAYMENT_ACCOUNT
 from orsync.services.demo.live import LiveReport, run_live
 from orsync.services.demo.mapping import FilledGap, GapToFill, fill_gaps, state_books_close
 from orsync.services.demo.readback import (
@@ -263,7 +264,15 @@ def prepare_profile(
         if closed is not None:
             filled_text = state_books_close(filled_text, closed - dt.timedelta(days=1))
         write_private_file(mapping_path, filled_text)
-        connect_profile(ConnectRequest(profile=profile, mapping=str(mapping_path)), verify=False)
+        # The seeded company's overpayment account, as an admin would name it.
+        connect_profile(
+            ConnectRequest(
+                profile=profile,
+                mapping=str(mapping_path),
+                overpayment_account=OVERPAYMENT_ACCOUNT,
+            ),
+            verify=False,
+        )
     return PreparedProfile(profile, mapping_path, filled)
 
 
