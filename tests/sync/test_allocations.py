@@ -141,3 +141,27 @@ def test_a_credit_note_allocated_later_is_applied_and_shown_in_the_dry_run_first
     )
     assert -posted_credits(sandbox)[note["number"]].total_paid == amount
     assert sync(run_cli)["counts"]["payments"]["applied"] == 0
+
+
+def test_an_allocation_removed_after_it_was_applied_is_reported_with_the_manual_steps(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    settle_seed_conflicts(sandbox)
+    mapped_profile(payments=True)
+    sync(run_cli)
+    applied_before = applied_in_intacct(sandbox)
+    credits = posted_credits(sandbox)
+    note = next(n for n in credit_notes(sandbox) if n.get("allocations") and n["number"] in credits)
+    (allocation, *_) = note["allocations"]
+
+    sandbox.officernd.remove_allocation(note["_id"], allocation["_id"])
+    result = run_cli("--json", "sync")
+    summary = json.loads(result.stdout)
+
+    assert result.exit_code == 1
+    (problem,) = [p for p in summary["problems"] if p["kind"] == "allocation"]
+    assert problem["source_id"] == f"{note['_id']}/{allocation['_id']}"
+    assert "removed in OfficeRnD" in problem["message"]
+    assert "apply_arpayment" in problem["fix"]
+    # Nothing is written: Intacct keeps the application until a person reverses it.
+    assert applied_in_intacct(sandbox) == applied_before

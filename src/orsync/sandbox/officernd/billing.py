@@ -294,6 +294,26 @@ def allocate(
     return invoice, on_source
 
 
+def remove_allocation(store: Store, source: Record, allocation_id: str) -> Record:
+    """Take an allocation back (the UI's "remove allocation"): gone from both documents, whose
+    balances are recomputed; returns the item as it was on the credit."""
+    removed = next(
+        (item for item in source.get("allocations") or [] if item.get("_id") == allocation_id),
+        None,
+    )
+    if removed is None:
+        raise not_found("Allocation")
+    invoice = store["payments"].get(str(removed.get("target")))
+    for document in (source, invoice):
+        if document is None:
+            continue
+        document["allocations"] = [
+            item for item in document.get("allocations") or [] if item.get("_id") != allocation_id
+        ]
+        refresh(store, document)
+    return removed
+
+
 def set_allocation_accounting(
     store: Store, document: Record, allocation_id: str, body: Any
 ) -> None:

@@ -198,6 +198,17 @@ class ScenarioControls:
             self.org.emit("invoice.allocation.created", allocation, extra={"payment": invoice_id})
             return copy.deepcopy(allocation)
 
+    def remove_allocation(self, credit_id: str, allocation_id: str) -> Record:
+        """Remove an allocation in OfficeRnD (both documents change, a webhook is queued)."""
+        with self._lock:
+            store = self.org.store
+            source = billing.get_document(store, credit_id)
+            removed = billing.remove_allocation(store, source, allocation_id)
+            self.org.emit(
+                "invoice.allocation.removed", removed, extra={"payment": removed.get("target")}
+            )
+            return copy.deepcopy(removed)
+
     # --- other records (companies, members, reference data) ---------------------------------
 
     def create_record(self, collection: str, record: Mapping[str, Any]) -> Record:
