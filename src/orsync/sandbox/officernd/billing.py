@@ -297,7 +297,7 @@ def allocate(
 def remove_allocation(store: Store, source: Record, allocation_id: str) -> Record:
     """Take an allocation back (the UI's "remove allocation"): gone from both documents, whose
     balances are recomputed; returns the item as it was on the credit."""
-    removed = next(
+    removed: Record | None = next(
         (item for item in source.get("allocations") or [] if item.get("_id") == allocation_id),
         None,
     )
