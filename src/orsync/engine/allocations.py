@@ -352,7 +352,7 @@ def plan_overpayment(
         return OverpaymentPlan(
             "failed",
             "no overpayment account is set",
-            fix="Set it with `orsync connect --overpayment-account <GL account>` (or "
+            fix="Set it with `orsync connect --overpayment-account <gl-account>` (or "
             "options.overpayment_account in the mapping file).",
         )
     if payment_method is None or bank_account is None:
