@@ -194,17 +194,25 @@ def test_an_edit_that_removes_lines_is_manual_as_intacct_cannot_delete_lines() -
     assert "removes lines" in finding.fix.text
 
 
-def test_a_voided_document_the_api_cannot_reverse_is_manual() -> None:
+def test_a_voided_sales_document_is_deleted_as_a_safe_fix_while_its_period_is_open() -> None:
     options = EngineOptions(invoice_type="sales")
     docs, expected, actual, links = clean_world(options)
-    # Order Entry has no reverse function (delete_sotransaction is left to finance).
     voided = dataclasses.replace(docs[0], status="voided")
     expected[0] = (voided, expected[0][1])
-    report = reconcile(expected, actual, options, ledger_links=links)
-    [finding] = report.findings
+    [finding] = reconcile(expected, actual, options, ledger_links=links).findings
     assert finding.diffs[0].field == "state"
+    assert finding.fix.action == "reverse" and finding.fix.safe
+    assert "delete_sotransaction" in finding.fix.text
+
+
+def test_a_voided_sales_document_in_a_closed_period_is_manual_naming_the_steps() -> None:
+    options = EngineOptions(invoice_type="sales", books_closed_before=dt.date(2099, 1, 1))
+    docs, expected, actual, links = clean_world(options)
+    voided = dataclasses.replace(docs[0], status="voided")
+    expected[0] = (voided, expected[0][1])
+    [finding] = reconcile(expected, actual, options, ledger_links=links).findings
     assert finding.fix.action == "manual" and not finding.fix.safe
-    assert "cannot reverse" in finding.fix.text
+    assert "no reverse_sotransaction" in finding.fix.text
 
 
 def test_a_voided_credit_memo_is_deleted_as_a_safe_fix() -> None:

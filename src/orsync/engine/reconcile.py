@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted, update_blocker
+from orsync.engine.diff import (
+    diff_document,
+    fixed_once_posted,
+    update_blocker,
+    void_function,
+    void_manual_fix,
+)
 from orsync.engine.findings import (
     ambiguous,
     customer_findings,
@@ -266,22 +272,23 @@ class Reconciler:
             diff = FieldDiff("state", expected.state, state_of(live))
             doc = live[0]
             if expected.state == "voided" and len(live) == 1 and self._changeable(doc):
+                posted = doc.date_posted or doc.date_created
+                function = void_function(doc.kind, period_open=not self.options.is_closed(posted))
                 fix = (
                     Fix(
                         "reverse",
                         True,
-                        f"{'Delete' if doc.kind == 'ar_credit_memo' else 'Reverse'} Intacct "
-                        f"document {doc.record_key}.",
+                        f"{'Reverse' if function == 'reverse_invoice' else 'Delete'} Intacct "
+                        f"document {doc.record_key} ({function}).",
                         doc.record_key,
                     )
-                    if can_reverse(doc.kind)
+                    if function is not None
                     else Fix(
                         "manual",
                         False,
-                        f"Voided in OfficeRnD but live in Intacct, whose API cannot reverse "
-                        f"{doc.record_key} ({_KIND_WORDS.get(doc.kind, doc.kind)}; Order Entry "
-                        "has no reverse function): convert it to a credit in Intacct, or delete "
-                        "it there while it is unpaid.",
+                        f"Voided in OfficeRnD but live in Intacct: {doc.record_key} "
+                        f"({_KIND_WORDS.get(doc.kind, doc.kind)}) is in a closed period, where "
+                        "Intacct deletes nothing. " + void_manual_fix(doc.kind),
                     )
                 )
             else:
@@ -290,7 +297,11 @@ class Reconciler:
                     False,
                     f"{word.capitalize()} in OfficeRnD but live in Intacct: "
                     + self._why_manual(live)
-                    + " Reverse it in Intacct by hand once any payment is unapplied.",
+                    + (
+                        " Reverse it in Intacct by hand once any payment is unapplied."
+                        if doc.kind == "ar_invoice"
+                        else " " + void_manual_fix(doc.kind)
+                    ),
                 )
             return finding("different", fix, [diff]), None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from orsync.config import Profile
 from orsync.engine import DocumentAction, SourceDocument, reread_verdict, version_hash
-from orsync.engine.model import CustomerRef
+from orsync.engine.model import CustomerRef, removed_document
 from orsync.errors import RecordError
 from orsync.mapping import Mapping
 from orsync.officernd import PaymentDocument, Query
@@ -296,9 +296,39 @@ class Runner:
         self._waiting = []
 
     def _recheck(self, ids: list[str]) -> None:
+        seen: set[str] = set()
         for chunk in documents_by_id(self.ctx.officernd, ids):
+            seen.update(record.id for record in chunk)
             self._documents(chunk, recheck=True)
+        self._removed([i for i in dict.fromkeys(ids) if i not in seen])
         self.documents.flush()
+
+    def _removed(self, ids: list[str]) -> None:
+        """Documents asked for by id (a webhook, an unresolved row, reconcile's fix) that
+        OfficeRnD's list no longer returns: each one orsync posted whose own read answers 404
+        was deleted in OfficeRnD, and leaves Intacct like a void (the engine plans it). Only
+        ids orsync is told about are read: an incremental sync never scans history for
+        deletions; `orsync reconcile` finds the others."""
+        rows = rows_of(
+            self.ctx.lookups, ((kind, i) for i in ids for kind in ("invoice", "credit_note"))
+        )
+        posted = [row for row in rows.values() if row.target.key is not None]
+        gone = [row for row in posted if self.ctx.officernd.get_payment(row.source_id) is None]
+        if not gone:
+            return
+        numbers = self.ctx.lookups.source_numbers(gone)
+        noticed = utc_now()
+        docs = [
+            removed_document(
+                "credit_note" if row.kind == "credit_note" else "invoice",
+                row.source_id,
+                numbers.get((row.kind, row.source_id)) or row.target.number or row.source_id,
+                noticed,
+            )
+            for row in gone
+        ]
+        self._rechecked.update(doc.id for doc in docs)
+        self.documents.process(docs, self.customers.state, rows)
 
     def _settle_lost_outcomes(self) -> None:
         """Writes of this run whose outcome was lost: look them up now, resend if absent."""
