@@ -89,9 +89,10 @@ class Month:
 
     @property
     def reverses_voids(self) -> bool:
-        """Whether a void reaches Intacct by itself: the API reverses AR invoices, while an
-        Order Entry document voided in OfficeRnD is a conflict finance fixes by hand."""
-        return self.options.get("invoice_type", "ar") == "ar"
+        """Whether a void reaches Intacct by itself: the API reverses AR invoices and deletes
+        an unpaid Order Entry document (``delete_sotransaction``) while its period is open;
+        the hand fix remains for what it cannot take (a closed period)."""
+        return True
 
     # -- the operator's side ---------------------------------------------------------------
 
@@ -247,7 +248,7 @@ class Month:
         store = self.sandbox.intacct.store
         now = self.clock()
         with store.lock:
-            if self.reverses_voids:
+            if self.options.get("invoice_type", "ar") == "ar":
                 [posted] = [
                     d
                     for d in store.ar_table
