@@ -42,7 +42,15 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.loopback
 
-READ_FUNCTIONS = {"query", "readByQuery", "readMore", "read", "getAPISession", "lookup"}
+READ_FUNCTIONS = {
+    "query",
+    "readByQuery",
+    "readMore",
+    "read",
+    "getAPISession",
+    "lookup",
+    "get_closedbooksdate",
+}
 SYNCED_TYPES = {"invoice": "invoice", "creditNote": "credit_note"}
 # Exit codes a run may end with while faults fire (69: a request met a server error on every
 # attempt). 70, a bug, never.

@@ -17,6 +17,7 @@ from orsync.services.mapping.resolver import (
     MappingResolver,
     engine_options,
     load_profile_mapping,
+    needs_closed_books_date,
     needs_fees,
     option_conflicts,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "load_catalog",
     "load_profile_mapping",
     "mapping_path",
+    "needs_closed_books_date",
     "needs_fees",
     "option_conflicts",
     "show_postings",

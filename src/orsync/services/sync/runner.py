@@ -19,7 +19,7 @@ from orsync.mapping import Mapping
 from orsync.officernd import PaymentDocument, Query
 from orsync.services.common import Connections
 from orsync.services.convert import ReferenceData, source_document
-from orsync.services.mapping import MappingResolver, engine_options
+from orsync.services.mapping import MappingResolver, engine_options, needs_closed_books_date
 from orsync.services.sync.context import (
     LedgerLookups,
     RowKey,
@@ -114,7 +114,15 @@ class Runner:
     ) -> Runner:
         """The runner of one run; ``options.dry_run`` chooses the mode."""
         intacct = connections.intacct
-        engine = engine_options(profile, mapping, retry_failed=options.retry_failed)
+        engine = engine_options(
+            profile,
+            mapping,
+            retry_failed=options.retry_failed,
+            # Read once per run, only when a policy acts on it and the mapping states none.
+            intacct_closed_through=(
+                intacct.closed_books_date() if needs_closed_books_date(mapping) else None
+            ),
+        )
         ctx = RunContext(
             profile=profile_name,
             dry_run=options.dry_run,
