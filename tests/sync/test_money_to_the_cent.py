@@ -77,11 +77,14 @@ def test_every_posted_document_equals_officernd_to_the_cent(
     entity_level: str,
 ) -> None:
     closed_through = sandbox.world.intacct.books_closed_before - dt.timedelta(days=1)  # type: ignore[operator]
+    # At the top level the mapping states the closed books; inside entities only Intacct
+    # does (get_closedbooksdate), and the documents land the same.
+    stated = {"books_closed_through": closed_through.isoformat()} if entity_level == "top" else {}
     mapped_profile(
         invoice_type=invoice_type,
         entity_level=entity_level,
         closed_period="shift",
-        books_closed_through=closed_through.isoformat(),
+        **stated,
     )
     summary = json.loads(run_cli("--json", "sync").stdout)
     refused = {
