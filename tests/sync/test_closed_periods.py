@@ -80,3 +80,35 @@ def test_books_closed_through_overrides_intacct_and_fail_spends_no_read(
     posted = {i.doc_number: i for i in sandbox.intacct.store.invoices()}
     moved = [posted[d["number"]].when_posted for d in late if d["number"] in posted]
     assert moved and set(moved) == {later}
+
+
+def test_a_subledger_closed_in_intacct_only_is_learned_from_its_refusal_once(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """AR closed a month beyond the GL: get_closedbooksdate does not say it, Intacct refuses
+    the creates, and the run sends each once more on the first day of the next month."""
+    store = sandbox.intacct.store
+    gl_open = store.books_closed_before
+    assert gl_open is not None
+    ar_open = (gl_open.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    store.set_module_closed_before("AR", ar_open)
+    late = [d for d in issued(sandbox) if d["date"][:10] < ar_open.isoformat()]
+    in_gl_open = [d for d in late if d["date"][:10] >= gl_open.isoformat()]
+    assert in_gl_open, "no invoice dated in the month only AR has closed"
+    mapped_profile(closed_period="shift")
+
+    summary = sync(run_cli)
+    problems = {p["number"]: p["message"] for p in summary["problems"]}
+    assert not [m for m in problems.values() if "closed" in m], problems
+    invoices = store.invoices()
+    posted = {i.doc_number: i for i in invoices}
+    moved = [d for d in late if d["number"] in posted]
+    assert {d["number"] for d in in_gl_open} <= set(posted)
+    for doc in moved:
+        assert posted[doc["number"]].when_posted == ar_open
+        assert posted[doc["number"]].when_created.isoformat() == doc["date"][:10]
+    numbers = [i.doc_number for i in invoices]
+    assert len(numbers) == len(set(numbers))  # each posted once
+    sandbox.intacct.reset_stats()
+    sync(run_cli)
+    assert sandbox.intacct.stats.by_function["create_invoice"] == 0

@@ -237,6 +237,13 @@ def _plan_create(
     )
 
 
+def first_open_after(refused: dt.date) -> dt.date:
+    """The first open day to try after Intacct refused a posting dated ``refused`` as in a
+    closed period: the first day of the next month. UNVERIFIED: that the company's periods
+    are calendar months (a period refused again moves one month further)."""
+    return (refused.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def shift_to_open_period(posting: Posting, options: EngineOptions) -> Posting:
     """The posting as it is sent under closed-period policy ``shift`` (unchanged otherwise):
     posted to the GL on the first open day (``dateposted``), with an audit note; the invoice

@@ -164,16 +164,17 @@ def reverse_document(
     controlid: str,
     *,
     number: str,
+    deleted: bool = False,
     record: str | None = None,
 ) -> Function:
-    """The write that takes a voided or deleted document out of Intacct's books, by the
+    """The write that takes a voided (or ``deleted``) document out of Intacct's books, by the
     function the engine chose (``engine.diff.void_function``)."""
     if function == "reverse_invoice":
         return legacy.reverse_invoice(
             target_key,
             when,
             controlid,
-            description=f"orsync: OfficeRnD invoice {number} voided",
+            description=f"orsync: OfficeRnD invoice {number} {'deleted' if deleted else 'voided'}",
             record=record,
         )
     if function == "delete_invoice":

@@ -74,6 +74,11 @@ class DocumentDesk:
         self._outcomes = DocumentOutcomes(ctx, self.unsettled)
 
     @property
+    def closed_refused(self) -> dict[tuple[str, str], tuple[SourceDocument, RecordProblem]]:
+        """Creates Intacct refused as dated in a closed period the run did not know of."""
+        return self._outcomes.closed_refused
+
+    @property
     def pipeline(self) -> Lane[WriteTag]:
         if self._pipeline is None:
             self._pipeline = self._ctx.pipeline.lane(self._outcomes.settled, self._outcomes.lost)
@@ -317,6 +322,7 @@ class DocumentDesk:
                 when,
                 sent.controlid,
                 number=doc.number,
+                deleted=doc.is_removed,
                 record=label,
             )
         sends.append(

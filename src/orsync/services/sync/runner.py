@@ -7,6 +7,7 @@ run whose answer was lost. Each stream's cursor moves only after its writes are 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from orsync.config import Profile
 from orsync.engine import DocumentAction, SourceDocument, reread_verdict, version_hash
 from orsync.engine.model import CustomerRef, removed_document
+from orsync.engine.plan import first_open_after
 from orsync.errors import RecordError
 from orsync.mapping import Mapping
 from orsync.officernd import PaymentDocument, Query
@@ -62,6 +64,7 @@ from orsync.state import (
 
 UNCHANGED_MARGIN = DEFAULT_OVERLAP
 SETTLE_ROUNDS = 2  # same-run lookups of writes whose outcome was lost, before giving up to 75
+CLOSED_PERIOD_ROUNDS = 12  # months a refused create moves forward, one per refusal, in a run
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ class Runner:
             if self.options.document_ids is not None:
                 self._recheck(list(self.options.document_ids))
                 self._settle_lost_outcomes()
+                self._retry_closed_periods()
                 return
             if "customers" in self.options.only:
                 for stream in ("companies", "members"):
@@ -166,6 +170,7 @@ class Runner:
                 if stage in self.options.only:
                     self._document_stream(stage)
             self._settle_lost_outcomes()
+            self._retry_closed_periods()
             if "payments" in self.options.only and self.payments.enabled:
                 self._payment_stream()
         finally:
@@ -349,6 +354,39 @@ class Runner:
             self.documents.unsettled.clear()
             self.documents.process(pending, self.customers.state)
             self.documents.flush()
+
+    def _retry_closed_periods(self) -> None:
+        """Creates Intacct refused as dated in a period closed without the run knowing (a
+        subledger's own close: ``get_closedbooksdate`` tells the GL's only), under policy
+        shift: the run learns the period from the refusal (the first open day after the date
+        refused, ``engine.plan.first_open_after``) and sends each again shifted, a new write
+        of a definitely failed one (a new controlid), so exactly once. A period refused again
+        moves one more month, up to CLOSED_PERIOD_ROUNDS; what is left is reported failed."""
+        refused = self.documents.closed_refused
+        for _round in range(CLOSED_PERIOD_ROUNDS):
+            if not refused:
+                return
+            pending = list(refused.values())
+            refused.clear()
+            before = self.ctx.options
+            sent = [
+                max(doc.date, before.books_closed_before or doc.date) for doc, _problem in pending
+            ]
+            learned = first_open_after(max(sent))
+            self.ctx.options = dataclasses.replace(
+                before, books_closed_before=learned, retry_failed=True
+            )
+            try:
+                self.documents.process([doc for doc, _problem in pending], self.customers.state)
+                self.documents.flush()
+                self._settle_lost_outcomes()
+            finally:
+                self.ctx.options = dataclasses.replace(
+                    self.ctx.options, retry_failed=before.retry_failed
+                )
+        for _doc, problem in refused.values():
+            self.ctx.summary.problem(problem)
+        refused.clear()
 
     # -- one chunk of documents ---------------------------------------------------------
 
