@@ -143,3 +143,67 @@ def test_an_edited_exchange_rate_is_resent_and_intacct_books_officernds_base_tot
     assert after.exchange_rate == rate
     base = Decimal(str(edited["baseTotal"])).quantize(Decimal("0.01"))
     assert after.base_total == base != posted[doc["number"]].base_total
+
+
+def test_a_delete_whose_answer_was_lost_is_confirmed_by_its_absence_not_sent_again(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    name = mapped_profile()
+    sync(run_cli)
+    doc = unpaid_posted(sandbox)
+    sandbox.officernd.remove_invoice(doc["_id"])
+    sandbox.intacct.reset_stats()
+    simulator = sandbox.intacct
+    real_handle = simulator.handle
+
+    def lose_the_delete_answer(body: bytes, endpoint: str) -> Any:
+        if b"<delete_invoice" not in body:
+            return real_handle(body, endpoint)
+        simulator.set_fault_rate("lost-response", 1.0)  # it runs and commits, then no answer
+        try:
+            return real_handle(body, endpoint)
+        finally:
+            simulator.set_fault_rate("lost-response", 0.0)
+
+    simulator.handle = lose_the_delete_answer  # type: ignore[method-assign]
+    try:
+        sync_ids(name, doc["_id"])
+    finally:
+        simulator.handle = real_handle  # type: ignore[method-assign]
+    assert doc["number"] not in {inv.doc_number for inv in sandbox.intacct.store.invoices()}
+    deletes = sandbox.intacct.stats.by_function["delete_invoice"]
+    assert deletes >= 1
+
+    # The next run looks it up by its number: gone is what the delete asked, so confirmed.
+    summary = sync_ids(name, doc["_id"])
+    assert summary.problems == [], summary.problems
+    assert sandbox.intacct.stats.by_function["delete_invoice"] == deletes
+    sandbox.intacct.reset_stats()
+    sync_ids(name, doc["_id"])
+    assert sandbox.intacct.stats.functions == 0
+
+
+@pytest.mark.parametrize("invoice_type", ["ar", "sales"])
+def test_a_rate_edit_reaches_the_base_total_in_ar_and_sales(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner, invoice_type: str
+) -> None:
+    mapped_profile(invoice_type=invoice_type)
+    sync(run_cli)
+    store = sandbox.intacct.store
+    if invoice_type == "ar":
+        base_of = {i.doc_number: i.base_total for i in store.invoices()}
+    else:
+        base_of = {so.reference_no: so.base_total for so in store.sales_documents()}
+    doc = next(
+        d for d in issued(sandbox) if d["baseTotal"] != d["total"] and d["number"] in base_of
+    )
+    rate = Decimal(str(doc["currencyConversionRate"])) - Decimal("0.0211")
+    edited = sandbox.officernd.edit_invoice(doc["_id"], currencyConversionRate=float(rate))
+    summary = sync(run_cli)
+    assert about(summary["problems"], doc) == [], summary["problems"]
+    if invoice_type == "ar":
+        after = {i.doc_number: i.base_total for i in store.invoices()}
+    else:
+        after = {so.reference_no: so.base_total for so in store.sales_documents()}
+    want = Decimal(str(edited["baseTotal"])).quantize(Decimal("0.01"))
+    assert after[doc["number"]] == want != base_of[doc["number"]]
