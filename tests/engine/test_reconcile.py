@@ -615,3 +615,15 @@ def test_relinks_without_a_ledger_rebuild_it_so_the_next_sync_writes_nothing() -
         "CN-1": "skip",
         "INV-3": "skip",
     }
+
+
+def test_an_orphan_the_ledger_links_is_a_safe_fix_that_sync_applies_after_a_404() -> None:
+    """Deleted in OfficeRnD: the ledger still links its id, so sync can read it and take the
+    Intacct document out (``diff.void_function``); unlinked orphans stay manual."""
+    _, expected, actual, links = clean_world()
+    report = reconcile(expected[1:], actual, AR, ledger_links=links)
+    [finding] = report.findings
+    assert (finding.category, finding.source_id) == ("orphan", "id-INV-1")
+    assert (finding.fix.action, finding.fix.safe, finding.fix.target_key) == ("reverse", True, "R1")
+    unlinked = reconcile(expected[1:], actual, AR, ledger_links={})
+    assert unlinked.findings[0].fix.action == "manual"

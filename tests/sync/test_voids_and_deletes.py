@@ -207,3 +207,28 @@ def test_a_rate_edit_reaches_the_base_total_in_ar_and_sales(
         after = {so.reference_no: so.base_total for so in store.sales_documents()}
     want = Decimal(str(edited["baseTotal"])).quantize(Decimal("0.01"))
     assert after[doc["number"]] == want != base_of[doc["number"]]
+
+
+def test_reconcile_finds_a_deleted_invoice_and_its_safe_fix_deletes_it_once(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """Where no webhook told sync, reconcile's orphan (linked by the ledger) is the safe fix
+    that lets sync read the id, get 404 and delete the Intacct invoice; it converges."""
+    mapped_profile()
+    sync(run_cli)
+    doc = unpaid_posted(sandbox)
+    sandbox.officernd.remove_invoice(doc["_id"])
+    period = ("--from", "2025-01-01", "--to", "2026-12-31")
+
+    def orphans() -> list[dict[str, Any]]:
+        report = json.loads(run_cli("--json", "reconcile", "--dry-run", *period).stdout)
+        return [f for f in report["findings"] if f["category"] == "orphan"]
+
+    [orphan] = orphans()
+    assert orphan["source_id"] == doc["_id"]
+    assert (orphan["fix"]["action"], orphan["fix"]["safe"]) == ("reverse", True)
+    sandbox.intacct.reset_stats()
+    run_cli("reconcile", "--yes", *period)
+    assert sandbox.intacct.stats.by_function["delete_invoice"] == 1
+    assert doc["number"] not in {inv.doc_number for inv in sandbox.intacct.store.invoices()}
+    assert orphans() == []

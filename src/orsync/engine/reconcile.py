@@ -187,6 +187,24 @@ class Reconciler:
         )
         return FollowUps(tuple(missing), tuple(unknown))
 
+    def unclaimed(self) -> list[tuple[str, str]]:
+        """(kind, Intacct key) of the live documents orsync posted in the period that no
+        OfficeRnD document claims: the ledger's links of these name the deleted ones."""
+        known = self._expected.keys()
+        found: list[tuple[str, str]] = [
+            (key[0], actual.record_key)
+            for key, bucket in self._actual.items()
+            if key not in known and key[1] not in self._unreadable
+            for actual, in_period in bucket
+            if in_period and actual.is_live and actual.created_by_orsync
+        ]
+        found += [
+            (family_of(actual.kind), actual.record_key)
+            for actual, in_period in self._unreferenced
+            if in_period and actual.is_live and actual.created_by_orsync
+        ]
+        return found
+
     def report(self, ledger_links: Mapping[LedgerKey, str] | None = None) -> ReconcileReport:
         links = ledger_links or {}
         findings: list[Finding] = []
@@ -214,13 +232,18 @@ class Reconciler:
                 relinks.append(relink)
         known = self._expected.keys()
         unknown = (k for k in self._actual if k not in known and k[1] not in self._unreadable)
+        # The ledger's links the other way: an orphan orsync posted names its OfficeRnD id.
+        linked = {(kind, target): source for (kind, source), target in links.items()}
         for key in sorted(unknown):
             for actual, in_period in self._actual[key]:
                 if in_period and actual.is_live:
-                    findings.append(unknown_to_officernd(key[0], actual))
+                    source = linked.get((key[0], actual.record_key))
+                    findings.append(unknown_to_officernd(key[0], actual, source))
         for actual, in_period in sorted(self._unreferenced, key=lambda x: x[0].record_key):
             if in_period and actual.is_live:
-                findings.append(unknown_to_officernd(family_of(actual.kind), actual))
+                family = family_of(actual.kind)
+                source = linked.get((family, actual.record_key))
+                findings.append(unknown_to_officernd(family, actual, source))
         findings.extend(customer_findings(self._customers_expected, self._customers_actual, held))
         order = {c: i for i, c in enumerate(CATEGORIES)}
         findings.sort(key=lambda f: (order[f.category], f.kind, f.number or "", f.source_id or ""))
