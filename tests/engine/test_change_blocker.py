@@ -7,9 +7,9 @@ import datetime as dt
 from orsync.engine.actions import DocumentAction
 from orsync.engine.build import build_posting
 from orsync.engine.canonical import version_hash
-from orsync.engine.changes import change_blocker, paid_blocker, reversed_blocker
+from orsync.engine.changes import change_blocker, paid_blocker, removal_function, reversed_blocker
 from orsync.engine.ledger import REVERSAL_VERSION, LedgerView
-from orsync.engine.model import ActualDocument, Posting, SourceDocument
+from orsync.engine.model import ActualDocument, Posting, SourceDocument, removed_document
 from orsync.engine.options import EngineOptions
 from orsync.engine.plan import plan_documents
 
@@ -123,11 +123,42 @@ def test_reversed_in_intacct_blocks_with_one_fix_for_plan_and_check() -> None:
     assert action.reason == "live again in OfficeRnD but already reversed in Intacct"
 
 
-def test_a_void_the_api_cannot_reverse_names_the_hand_fix_and_retry_failed() -> None:
+CLOSED = EngineOptions(invoice_type="sales", books_closed_before=dt.date(2026, 12, 1))
+
+
+def test_a_voided_sales_document_is_deleted_through_delete_sotransaction() -> None:
     posting = built(DOC, SALES)
-    blocker = change_blocker(reverse(VOIDED), VOIDED, in_intacct(posting), SALES)
-    assert blocker is not None and "cannot reverse" in blocker.message
-    assert "--retry-failed" in blocker.fix
+    found = in_intacct(posting)
+    assert change_blocker(reverse(VOIDED), VOIDED, found, SALES) is None
+    assert removal_function(VOIDED, found, SALES) == "delete_sotransaction"
+
+
+def test_a_sales_void_in_a_closed_period_names_the_missing_function_and_the_steps() -> None:
+    posting = built(DOC, SALES)
+    blocker = change_blocker(reverse(VOIDED), VOIDED, in_intacct(posting), CLOSED)
+    assert blocker is not None and "closed period" in blocker.message
+    assert "no reverse_sotransaction" in blocker.fix
+    assert "return transaction definition" in blocker.fix and "--retry-failed" in blocker.fix
+
+
+def test_an_invoice_deleted_in_officernd_is_deleted_while_open_and_reversed_once_closed() -> None:
+    """DELETE_FUNCTIONS and CLOSED_PERIOD_FUNCTIONS: Intacct deletes nothing in a closed
+    period, so a deleted invoice there is reversed on the first open day."""
+    gone = removed_document("invoice", DOC.id, DOC.number, dt.datetime(2026, 12, 5, tzinfo=dt.UTC))
+    found = in_intacct(built(DOC))
+    assert removal_function(gone, found, AR) == "delete_invoice"
+    closed = dataclasses.replace(AR, books_closed_before=dt.date(2026, 12, 1))
+    assert removal_function(gone, found, closed) == "reverse_invoice"
+    assert removal_function(VOIDED, found, AR) == "reverse_invoice"  # a void keeps the trail
+    assert change_blocker(reverse(gone), gone, found, closed) is None
+
+
+def test_a_deleted_document_with_money_applied_is_a_conflict_naming_the_delete() -> None:
+    gone = removed_document("invoice", DOC.id, DOC.number, dt.datetime(2026, 12, 5, tzinfo=dt.UTC))
+    found = in_intacct(built(DOC), state="partially_paid", total_paid=DOC.total / 2)
+    blocker = change_blocker(reverse(gone), gone, found, AR)
+    assert blocker is not None
+    assert blocker.message == "deleted in OfficeRnD but already partially paid in Intacct"
 
 
 def test_a_voided_ar_credit_memo_can_leave_intacct_through_the_api() -> None:

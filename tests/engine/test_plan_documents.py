@@ -7,7 +7,7 @@ from orsync.engine.canonical import version_hash
 from orsync.engine.ledger import REVERSAL_VERSION, LedgerView
 from orsync.engine.model import Posting, SourceDocument
 from orsync.engine.options import EngineOptions
-from orsync.engine.plan import plan_documents
+from orsync.engine.plan import first_open_after, plan_documents
 
 from .factories import FakeResolver, credit_note, invoice, line
 
@@ -263,3 +263,10 @@ def test_shift_policy_applies_to_resends_and_updates_of_shifted_documents() -> N
     # where Intacct is known to hold it in a closed period, it is still a conflict
     closed = only(edited, {("invoice", doc.id): posted(doc, closed=True)}, options)
     assert closed.action == "conflict"
+
+
+def test_a_refused_closed_period_date_moves_to_the_first_day_of_the_next_month() -> None:
+    assert first_open_after(dt.date(2026, 9, 30)) == dt.date(2026, 10, 1)
+    assert first_open_after(dt.date(2026, 10, 1)) == dt.date(2026, 11, 1)
+    assert first_open_after(dt.date(2026, 12, 31)) == dt.date(2027, 1, 1)
+    assert first_open_after(dt.date(2026, 1, 31)) == dt.date(2026, 2, 1)

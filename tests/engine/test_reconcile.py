@@ -194,17 +194,25 @@ def test_an_edit_that_removes_lines_is_manual_as_intacct_cannot_delete_lines() -
     assert "removes lines" in finding.fix.text
 
 
-def test_a_voided_document_the_api_cannot_reverse_is_manual() -> None:
+def test_a_voided_sales_document_is_deleted_as_a_safe_fix_while_its_period_is_open() -> None:
     options = EngineOptions(invoice_type="sales")
     docs, expected, actual, links = clean_world(options)
-    # Order Entry has no reverse function (delete_sotransaction is left to finance).
     voided = dataclasses.replace(docs[0], status="voided")
     expected[0] = (voided, expected[0][1])
-    report = reconcile(expected, actual, options, ledger_links=links)
-    [finding] = report.findings
+    [finding] = reconcile(expected, actual, options, ledger_links=links).findings
     assert finding.diffs[0].field == "state"
+    assert finding.fix.action == "reverse" and finding.fix.safe
+    assert "delete_sotransaction" in finding.fix.text
+
+
+def test_a_voided_sales_document_in_a_closed_period_is_manual_naming_the_steps() -> None:
+    options = EngineOptions(invoice_type="sales", books_closed_before=dt.date(2099, 1, 1))
+    docs, expected, actual, links = clean_world(options)
+    voided = dataclasses.replace(docs[0], status="voided")
+    expected[0] = (voided, expected[0][1])
+    [finding] = reconcile(expected, actual, options, ledger_links=links).findings
     assert finding.fix.action == "manual" and not finding.fix.safe
-    assert "cannot reverse" in finding.fix.text
+    assert "no reverse_sotransaction" in finding.fix.text
 
 
 def test_a_voided_credit_memo_is_deleted_as_a_safe_fix() -> None:
@@ -607,3 +615,15 @@ def test_relinks_without_a_ledger_rebuild_it_so_the_next_sync_writes_nothing() -
         "CN-1": "skip",
         "INV-3": "skip",
     }
+
+
+def test_an_orphan_the_ledger_links_is_a_safe_fix_that_sync_applies_after_a_404() -> None:
+    """Deleted in OfficeRnD: the ledger still links its id, so sync can read it and take the
+    Intacct document out (``diff.void_function``); unlinked orphans stay manual."""
+    _, expected, actual, links = clean_world()
+    report = reconcile(expected[1:], actual, AR, ledger_links=links)
+    [finding] = report.findings
+    assert (finding.category, finding.source_id) == ("orphan", "id-INV-1")
+    assert (finding.fix.action, finding.fix.safe, finding.fix.target_key) == ("reverse", True, "R1")
+    unlinked = reconcile(expected[1:], actual, AR, ledger_links={})
+    assert unlinked.findings[0].fix.action == "manual"

@@ -241,3 +241,12 @@ def test_unconfirmed_customer_proved_absent_is_created_anew_never_resent_blind()
     that (it leaves out the currency), so it is planned anew under a new controlid."""
     for sent in (customer_version(customer()), "v-old"):
         assert settle_customer(LedgerView("unconfirmed", version_hash=sent), None) == ("absent")
+
+
+def test_a_delete_whose_document_is_gone_is_confirmed() -> None:
+    """delete_aradjustment, delete_sotransaction, delete_invoice: gone is what was asked."""
+    voided = dataclasses.replace(DOC, status="voided")
+    sales = dataclasses.replace(AR, invoice_type="sales")
+    assert settle_document(voided, SENT, reversal_unknown(), None, sales).outcome == "confirm"
+    gone = dataclasses.replace(DOC, status="removed")
+    assert settle_document(gone, SENT, reversal_unknown(), None, AR).outcome == "confirm"

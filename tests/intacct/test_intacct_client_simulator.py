@@ -308,3 +308,12 @@ def test_unconfirmed_writes_can_be_looked_up_in_one_query_by_their_reference(rig
     )
     assert sorted(r.get("RECORDNO") for r in found) == keys
     assert rig.sim.stats.by_function["query"] == 1
+
+
+def test_the_closed_books_date_is_read_from_get_closedbooksdate(rig: Rig) -> None:
+    """api.xsd's ``get_closedbooksdate``: the last day of the GL's closed books, or None."""
+    rig.sim.store.set_books_closed_before(None)
+    assert rig.client.closed_books_date() is None
+    rig.sim.store.set_books_closed_before(date(2026, 10, 1))
+    assert rig.client.closed_books_date() == date(2026, 9, 30)
+    assert rig.sim.stats.by_function["get_closedbooksdate"] == 2

@@ -66,6 +66,24 @@ def test_a_new_an_edited_and_a_voided_invoice_reach_intacct_through_listen_alone
     assert health["schema"] == "orsync.health/1"
 
 
+def test_an_invoice_deleted_in_officernd_leaves_intacct_through_its_removed_webhook(
+    live: Live,
+) -> None:
+    """invoice.removed names the document; its read answers 404 and sync deletes the Intacct
+    invoice (delete_invoice), once, however often the event is redelivered."""
+    with live.listener().start() as listener:
+        settled(listener)
+        doc = live.activity.new_invoice()
+        wait_for(lambda: live.posted(doc), "the new invoice in Intacct")
+        settled(listener)
+        live.sandbox.officernd.remove_invoice(doc["_id"])
+        wait_for(lambda: not live.posted(doc), "the deleted invoice gone from Intacct")
+        settled(listener)
+        live.sandbox.officernd.redeliver_webhooks()
+        settled(listener)
+    assert live.sandbox.intacct.stats.by_function["delete_invoice"] == 1
+
+
 def test_redelivered_and_replayed_events_write_nothing_twice(live: Live) -> None:
     from orsync.officernd.webhooks import signature_header
 

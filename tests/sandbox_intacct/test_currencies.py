@@ -91,3 +91,27 @@ def test_what_intacct_refuses_about_currencies_is_refused(
     assert result.findtext("status") == "failure"
     assert cause in descriptions(result)
     assert sim.store.invoices() == []
+
+
+def test_an_update_with_a_new_rate_books_the_base_amounts_again(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    (created,) = run(client, sim, foreign_invoice("CAD", rate="0.7512", basecurr="USD"))
+    key = created.findtext("key") or ""
+    update = el("update_invoice", el("currency", "CAD"), el("exchrate", "0.7600"), key=key)
+    (result,) = run(client, sim, update)
+    assert result.findtext("status") == "success", descriptions(result)
+    (doc,) = sim.store.invoices()
+    assert doc.exchange_rate == Decimal("0.7600")
+    assert doc.base_total == Decimal("101.33")  # 76.00 + 25.33
+    assert doc.total_entered == Decimal("133.33")  # the transaction amounts stay
+
+
+def test_an_update_without_a_currency_block_keeps_the_rate(
+    client: httpx.Client, sim: IntacctSimulator
+) -> None:
+    (created,) = run(client, sim, foreign_invoice("CAD", rate="0.7512", basecurr="USD"))
+    key = created.findtext("key") or ""
+    (result,) = run(client, sim, el("update_invoice", el("description", "x"), key=key))
+    assert result.findtext("status") == "success", descriptions(result)
+    assert sim.store.invoices()[0].base_total == Decimal("100.16")

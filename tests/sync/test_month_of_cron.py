@@ -42,7 +42,15 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.loopback
 
-READ_FUNCTIONS = {"query", "readByQuery", "readMore", "read", "getAPISession", "lookup"}
+READ_FUNCTIONS = {
+    "query",
+    "readByQuery",
+    "readMore",
+    "read",
+    "getAPISession",
+    "lookup",
+    "get_closedbooksdate",
+}
 SYNCED_TYPES = {"invoice": "invoice", "creditNote": "credit_note"}
 # Exit codes a run may end with while faults fire (69: a request met a server error on every
 # attempt). 70, a bug, never.
@@ -89,9 +97,10 @@ class Month:
 
     @property
     def reverses_voids(self) -> bool:
-        """Whether a void reaches Intacct by itself: the API reverses AR invoices, while an
-        Order Entry document voided in OfficeRnD is a conflict finance fixes by hand."""
-        return self.options.get("invoice_type", "ar") == "ar"
+        """Whether a void reaches Intacct by itself: the API reverses AR invoices and deletes
+        an unpaid Order Entry document (``delete_sotransaction``) while its period is open;
+        the hand fix remains for what it cannot take (a closed period)."""
+        return True
 
     # -- the operator's side ---------------------------------------------------------------
 
@@ -247,7 +256,7 @@ class Month:
         store = self.sandbox.intacct.store
         now = self.clock()
         with store.lock:
-            if self.reverses_voids:
+            if self.options.get("invoice_type", "ar") == "ar":
                 [posted] = [
                     d
                     for d in store.ar_table

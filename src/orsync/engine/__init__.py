@@ -19,7 +19,7 @@ from orsync.engine.build import (
     build_posting,
 )
 from orsync.engine.canonical import version_hash
-from orsync.engine.changes import Blocker, change_blocker
+from orsync.engine.changes import Blocker, change_blocker, removal_function
 from orsync.engine.customers import (
     CustomerAction,
     CustomerLookup,
@@ -87,6 +87,7 @@ __all__ = [
     "plan_customers",
     "plan_documents",
     "reconcile",
+    "removal_function",
     "reread_verdict",
     "settle_customer",
     "settle_document",

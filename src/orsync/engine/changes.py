@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from orsync.engine.actions import DocumentAction
 from orsync.engine.build import posting_kind
-from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted, update_blocker
+from orsync.engine.diff import (
+    diff_document,
+    fixed_once_posted,
+    update_blocker,
+    void_function,
+    void_manual_fix,
+)
 from orsync.engine.model import ActualDocument, SourceDocument
 from orsync.engine.options import EngineOptions
 
@@ -65,7 +71,7 @@ def change_blocker(
 ) -> Blocker | None:
     """Why the planned update or reversal ``action`` of ``doc`` cannot go to the Intacct
     document ``found`` for it (None: not found), or None when it can."""
-    verb = "voided" if action.action == "reverse" else "changed"
+    verb = ("deleted" if doc.is_removed else "voided") if action.action == "reverse" else "changed"
     if found is None:
         return Blocker(
             f"{verb} in OfficeRnD, but the Intacct document {action.target_key} is no longer "
@@ -77,13 +83,12 @@ def change_blocker(
     if found.is_paid_at_all:
         return paid_blocker(verb, found.state)
     kind = posting_kind(doc, options)
-    if action.action == "reverse" and not can_reverse(kind):
+    if action.action == "reverse" and removal_function(doc, found, options) is None:
         return Blocker(
-            "voided in OfficeRnD; Intacct's API cannot reverse this kind of document (Order "
-            "Entry has no reverse function)",
-            "In Intacct, convert it to a credit (or delete it while it is unpaid), then run "
-            "`orsync sync --retry-failed` (a plain run holds a failure whose input has not "
-            "changed).",
+            f"{verb} in OfficeRnD, but Intacct document {found.record_key} is in a closed "
+            "period and Intacct's API has no function that takes it out there (deletes are "
+            "refused in closed periods)",
+            void_manual_fix(kind),
         )
     if action.action == "update" and action.posting is not None:
         reason = update_blocker(action.posting, len(found.lines))
@@ -106,3 +111,16 @@ def change_blocker(
                 f"Intacct is right, correct {doc.number} back in OfficeRnD.",
             )
     return None
+
+
+def removal_function(
+    doc: SourceDocument, found: ActualDocument, options: EngineOptions
+) -> str | None:
+    """The function that takes ``found`` out of Intacct's books now that OfficeRnD voided or
+    deleted ``doc`` (``diff.void_function``: deletes only while its GL posting date is in an
+    open period); None: the API has none (a manual fix)."""
+    posted = found.date_posted or found.date_created
+    period_open = options.books_closed_before is None or posted >= options.books_closed_before
+    return void_function(
+        posting_kind(doc, options), deleted=doc.is_removed, period_open=period_open
+    )

@@ -59,9 +59,10 @@ FIXED_ONCE_POSTED: dict[str, str] = {
     "currency": "currency",
     "entity_id": "entity",
     "date_created": "date",
-    # The legacy update functions send no rate: a document booked at another rate stays so.
-    "base_total": "exchange rate",
 }
+# ``base_total`` is not fixed: update_invoice, update_aradjustment and update_sotransaction all
+# take ``currency`` + ``exchrate`` (api.xsd), and sync's updates re-send OfficeRnD's rate
+# (``convert.postings``), so an edited ``currencyConversionRate`` is an ordinary update.
 
 
 def update_blocker(posting: Posting, line_count: int) -> str | None:
@@ -77,22 +78,67 @@ def update_blocker(posting: Posting, line_count: int) -> str | None:
     return None
 
 
-# How a document voided in OfficeRnD is taken out of Intacct's books, per posting kind: the
-# API reverses AR invoices (``reverse_invoice``) and deletes an unapplied AR credit memo
-# (``delete_aradjustment``; there is no reverse of adjustments). UNVERIFIED: whether a company's
-# Global Transaction Security lets the API delete a posted adjustment (Intacct's refusal is then
-# reported with the manual fix). Sales documents stay manual: ``delete_sotransaction`` exists,
-# but whether Intacct deletes a posted Sales invoice (rather than asking for a conversion to a
-# credit) is unverified, and the simulator's soak tests model finance reversing it by hand.
+# How a document voided or deleted in OfficeRnD leaves Intacct's books, per posting kind: the
+# one place these choices live (sync's plan, its check against the Intacct document, and
+# reconcile's fixes all ask :func:`void_function`).
+#
+# - An AR invoice VOIDED in OfficeRnD is reversed (``reverse_invoice``, dated in an open period):
+#   OfficeRnD keeps a voided invoice, and a reversal keeps the audit trail. One DELETED in
+#   OfficeRnD is deleted (``delete_invoice``) while its posting period is open; in a closed
+#   period Intacct refuses deletes, so it is reversed on the first open day instead.
+# - An AR credit memo is deleted (``delete_aradjustment``); the API has no reverse of
+#   adjustments, so in a closed period it is a manual fix.
+# - A Sales document is deleted (``delete_sotransaction``, which removes the AR record it
+#   posted). UNVERIFIED: whether Intacct deletes a posted Sales invoice or asks for a
+#   conversion to a credit; when it refuses, sync records Intacct's refusal with the manual
+#   fix (:data:`SALES_VOID_FIX`). Order Entry has no reverse function, so a Sales document in a
+#   closed period is a manual fix.
+# Payments or credits applied block every one of them (Intacct's rule): a conflict first.
 VOID_FUNCTIONS: dict[str, str] = {
     "ar_invoice": "reverse_invoice",
     "ar_credit_memo": "delete_aradjustment",
+    "so_invoice": "delete_sotransaction",
+    "so_credit": "delete_sotransaction",
 }
+DELETE_FUNCTIONS: dict[str, str] = {
+    "ar_invoice": "delete_invoice",
+    "ar_credit_memo": "delete_aradjustment",
+    "so_invoice": "delete_sotransaction",
+    "so_credit": "delete_sotransaction",
+}
+# What still works once the document's period is closed (deletes are refused there).
+CLOSED_PERIOD_FUNCTIONS: dict[str, str] = {"ar_invoice": "reverse_invoice"}
+
+SALES_VOID_FIX = (
+    "Intacct's API has no reverse_sotransaction: in Intacct, convert the sales document to a "
+    "credit with your return transaction definition (Order Entry > convert, dated in an open "
+    "period), or delete it there while it is unpaid; then run `orsync sync --retry-failed`."
+)
+ADJUSTMENT_VOID_FIX = (
+    "Intacct's API has no reverse_aradjustment and deletes nothing in a closed period: in "
+    "Intacct, enter an opposite adjustment dated in an open period (or reopen the period and "
+    "delete it); then run `orsync sync --retry-failed`."
+)
+
+
+def void_function(kind: str, *, deleted: bool = False, period_open: bool = True) -> str | None:
+    """The Intacct function that takes a document of posting ``kind`` out of the books when
+    OfficeRnD voided (or ``deleted``) it, its posting period open or not; None when the API has
+    no function for it (a manual fix: :func:`void_manual_fix`)."""
+    if not period_open:
+        return CLOSED_PERIOD_FUNCTIONS.get(kind)
+    return (DELETE_FUNCTIONS if deleted else VOID_FUNCTIONS).get(kind)
+
+
+def void_manual_fix(kind: str) -> str:
+    """The steps a person takes where :func:`void_function` has none."""
+    return SALES_VOID_FIX if kind in ("so_invoice", "so_credit") else ADJUSTMENT_VOID_FIX
 
 
 def can_reverse(kind: str) -> bool:
-    """Whether sync takes a voided document of this posting kind out of Intacct itself."""
-    return kind in VOID_FUNCTIONS
+    """Whether sync takes a voided document of this posting kind out of Intacct itself (while
+    its period is open)."""
+    return void_function(kind) is not None
 
 
 def fixed_once_posted(diffs: Sequence[FieldDiff]) -> list[str]:

@@ -152,7 +152,29 @@ def ambiguous(
     )
 
 
-def unknown_to_officernd(kind: Family, actual: ActualDocument) -> Finding:
+def unknown_to_officernd(
+    kind: Family, actual: ActualDocument, linked_source: str | None = None
+) -> Finding:
+    """An Intacct document no OfficeRnD document of the period claims. ``linked_source``: the
+    OfficeRnD id the ledger links it to; then the fix is sync's (it reads that id, and only a
+    404 makes it take the document out of Intacct: ``diff.void_function``)."""
+    if actual.created_by_orsync and linked_source is not None:
+        return Finding(
+            category="orphan",
+            kind=kind,
+            number=actual.reference,
+            source_id=linked_source,
+            target_keys=(actual.record_key,),
+            fix=Fix(
+                "reverse",
+                True,
+                f"Posted by orsync for OfficeRnD document {linked_source}, which OfficeRnD no "
+                f"longer has: sync reads it and, once OfficeRnD answers 404, takes Intacct "
+                f"document {actual.record_key} out (deleted while its period is open, "
+                "reversed once it is closed).",
+                actual.record_key,
+            ),
+        )
     if actual.created_by_orsync:
         reference = actual.reference or "(no reference)"
         return Finding(

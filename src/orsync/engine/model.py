@@ -29,7 +29,10 @@ ActualState = Literal["posted", "partially_paid", "paid", "reversed", "draft"]
 # OfficeRnD document statuses that mean "not (or no longer) a live bill". Every other string,
 # including ones OfficeRnD adds later ("overdue" already appears in real data), counts as issued.
 DRAFT_STATUSES = frozenset({"draft"})
-VOIDED_STATUSES = frozenset({"voided"})
+# REMOVED_STATUS is orsync's own: a document orsync posted that OfficeRnD no longer returns
+# (deleted there; see ``services/sync/runner``); it leaves Intacct's books as a voided one does.
+REMOVED_STATUS = "removed"
+VOIDED_STATUSES = frozenset({"voided", REMOVED_STATUS})
 
 INVOICE_KINDS: frozenset[PostingKind] = frozenset({"ar_invoice", "so_invoice"})
 CREDIT_KINDS: frozenset[PostingKind] = frozenset({"ar_credit_memo", "so_credit"})
@@ -136,6 +139,30 @@ class SourceDocument:
     @property
     def is_voided(self) -> bool:
         return self.status in VOIDED_STATUSES
+
+    @property
+    def is_removed(self) -> bool:
+        """Deleted in OfficeRnD (gone from ``/payments``) after orsync posted it."""
+        return self.status == REMOVED_STATUS
+
+
+def removed_document(
+    kind: SourceDocKind, source_id: str, number: str, noticed_at: dt.datetime
+) -> SourceDocument:
+    """A document orsync posted that OfficeRnD no longer has (read back 404): it carries only
+    what the ledger knows; the plan takes it out of Intacct as a void, dated ``noticed_at``."""
+    return SourceDocument(
+        kind=kind,
+        id=source_id,
+        number=number,
+        status=REMOVED_STATUS,
+        customer=CustomerRef("company", ""),
+        date=noticed_at.date(),
+        currency="",
+        total=Decimal(0),
+        lines=(),
+        modified_at=noticed_at,
+    )
 
 
 # --- target side (Intacct) ---------------------------------------------------------------

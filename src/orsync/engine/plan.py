@@ -121,8 +121,9 @@ def _plan_one(
 def _plan_voided(
     doc: SourceDocument, row: LedgerView | None, options: EngineOptions, act: _ActionFor
 ) -> DocumentAction:
+    verb = "deleted" if doc.is_removed else "voided"
     if row is None or not row.has_target:
-        return act("skip", None, "voided in OfficeRnD and never posted")
+        return act("skip", None, f"{verb} in OfficeRnD and never posted")
     if row.live_version == REVERSAL_VERSION:
         return act(
             "skip", REVERSAL_VERSION, "already reversed in Intacct", target_key=row.target_key
@@ -130,7 +131,7 @@ def _plan_voided(
     if row.status == "failed" and _held_failure(row, REVERSAL_VERSION, options):
         return _held(row, REVERSAL_VERSION, act)
     if row.payment_state in ("paid", "partially_paid"):
-        blocker = paid_blocker("voided", row.payment_state)
+        blocker = paid_blocker(verb, row.payment_state)
         return act(
             "conflict",
             REVERSAL_VERSION,
@@ -141,7 +142,7 @@ def _plan_voided(
     return act(
         "reverse",
         REVERSAL_VERSION,
-        "voided in OfficeRnD",
+        f"{verb} in OfficeRnD",
         target_key=row.target_key,
         effective_date=reversal_date(doc, options),
     )
@@ -234,6 +235,13 @@ def _plan_create(
         posting=shift_to_open_period(posting, options),
         shifted_from=posting.date_created,
     )
+
+
+def first_open_after(refused: dt.date) -> dt.date:
+    """The first open day to try after Intacct refused a posting dated ``refused`` as in a
+    closed period: the first day of the next month. UNVERIFIED: that the company's periods
+    are calendar months (a period refused again moves one month further)."""
+    return (refused.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def shift_to_open_period(posting: Posting, options: EngineOptions) -> Posting:

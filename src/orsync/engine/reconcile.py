@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from orsync.engine.diff import can_reverse, diff_document, fixed_once_posted, update_blocker
+from orsync.engine.diff import (
+    diff_document,
+    fixed_once_posted,
+    update_blocker,
+    void_function,
+    void_manual_fix,
+)
 from orsync.engine.findings import (
     ambiguous,
     customer_findings,
@@ -181,6 +187,24 @@ class Reconciler:
         )
         return FollowUps(tuple(missing), tuple(unknown))
 
+    def unclaimed(self) -> list[tuple[str, str]]:
+        """(kind, Intacct key) of the live documents orsync posted in the period that no
+        OfficeRnD document claims: the ledger's links of these name the deleted ones."""
+        known = self._expected.keys()
+        found: list[tuple[str, str]] = [
+            (key[0], actual.record_key)
+            for key, bucket in self._actual.items()
+            if key not in known and key[1] not in self._unreadable
+            for actual, in_period in bucket
+            if in_period and actual.is_live and actual.created_by_orsync
+        ]
+        found += [
+            (family_of(actual.kind), actual.record_key)
+            for actual, in_period in self._unreferenced
+            if in_period and actual.is_live and actual.created_by_orsync
+        ]
+        return found
+
     def report(self, ledger_links: Mapping[LedgerKey, str] | None = None) -> ReconcileReport:
         links = ledger_links or {}
         findings: list[Finding] = []
@@ -208,13 +232,18 @@ class Reconciler:
                 relinks.append(relink)
         known = self._expected.keys()
         unknown = (k for k in self._actual if k not in known and k[1] not in self._unreadable)
+        # The ledger's links the other way: an orphan orsync posted names its OfficeRnD id.
+        linked = {(kind, target): source for (kind, source), target in links.items()}
         for key in sorted(unknown):
             for actual, in_period in self._actual[key]:
                 if in_period and actual.is_live:
-                    findings.append(unknown_to_officernd(key[0], actual))
+                    source = linked.get((key[0], actual.record_key))
+                    findings.append(unknown_to_officernd(key[0], actual, source))
         for actual, in_period in sorted(self._unreferenced, key=lambda x: x[0].record_key):
             if in_period and actual.is_live:
-                findings.append(unknown_to_officernd(family_of(actual.kind), actual))
+                family = family_of(actual.kind)
+                source = linked.get((family, actual.record_key))
+                findings.append(unknown_to_officernd(family, actual, source))
         findings.extend(customer_findings(self._customers_expected, self._customers_actual, held))
         order = {c: i for i, c in enumerate(CATEGORIES)}
         findings.sort(key=lambda f: (order[f.category], f.kind, f.number or "", f.source_id or ""))
@@ -266,22 +295,23 @@ class Reconciler:
             diff = FieldDiff("state", expected.state, state_of(live))
             doc = live[0]
             if expected.state == "voided" and len(live) == 1 and self._changeable(doc):
+                posted = doc.date_posted or doc.date_created
+                function = void_function(doc.kind, period_open=not self.options.is_closed(posted))
                 fix = (
                     Fix(
                         "reverse",
                         True,
-                        f"{'Delete' if doc.kind == 'ar_credit_memo' else 'Reverse'} Intacct "
-                        f"document {doc.record_key}.",
+                        f"{'Reverse' if function == 'reverse_invoice' else 'Delete'} Intacct "
+                        f"document {doc.record_key} ({function}).",
                         doc.record_key,
                     )
-                    if can_reverse(doc.kind)
+                    if function is not None
                     else Fix(
                         "manual",
                         False,
-                        f"Voided in OfficeRnD but live in Intacct, whose API cannot reverse "
-                        f"{doc.record_key} ({_KIND_WORDS.get(doc.kind, doc.kind)}; Order Entry "
-                        "has no reverse function): convert it to a credit in Intacct, or delete "
-                        "it there while it is unpaid.",
+                        f"Voided in OfficeRnD but live in Intacct: {doc.record_key} "
+                        f"({_KIND_WORDS.get(doc.kind, doc.kind)}) is in a closed period, where "
+                        "Intacct deletes nothing. " + void_manual_fix(doc.kind),
                     )
                 )
             else:
@@ -290,7 +320,11 @@ class Reconciler:
                     False,
                     f"{word.capitalize()} in OfficeRnD but live in Intacct: "
                     + self._why_manual(live)
-                    + " Reverse it in Intacct by hand once any payment is unapplied.",
+                    + (
+                        " Reverse it in Intacct by hand once any payment is unapplied."
+                        if doc.kind == "ar_invoice"
+                        else " " + void_manual_fix(doc.kind)
+                    ),
                 )
             return finding("different", fix, [diff]), None
 

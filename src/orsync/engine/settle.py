@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from orsync.engine.actions import DocumentAction
+from orsync.engine.build import posting_kind
 from orsync.engine.canonical import version_hash
 from orsync.engine.changes import Blocker
-from orsync.engine.diff import diff_document, update_blocker
+from orsync.engine.diff import diff_document, update_blocker, void_function
 from orsync.engine.ledger import REVERSAL_VERSION, LedgerView
 from orsync.engine.model import ActualCustomer, ActualDocument, Posting, Problem, SourceDocument
 from orsync.engine.options import EngineOptions
@@ -81,6 +82,11 @@ def settle_document(
         if found is not None and found.state == "reversed":
             return Settlement("confirm")
         if found is None:
+            # After a delete (delete_invoice, delete_aradjustment, delete_sotransaction) a
+            # document no longer found is the delete landed; a reversal keeps the original.
+            function = void_function(posting_kind(doc, options), deleted=doc.is_removed)
+            if function is not None and function.startswith("delete"):
+                return Settlement("confirm")
             return _lost(row)
         reverse = _again(doc, "reverse", sent, "voided: resent")
         reverse = dataclasses.replace(reverse, effective_date=reversal_date(doc, options))

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
 
 import httpx
@@ -225,6 +225,12 @@ class IntacctClient:
                 hint=codes.correction(errors),
             )
         return result
+
+    def closed_books_date(self) -> date | None:
+        """The last day of the GL's closed books (``get_closedbooksdate``), None when Intacct
+        states none. Subledger closes (AR, Order Entry) are not in it."""
+        function = reads.get_closed_books_date("get_closedbooksdate")
+        return reads.closed_books_date(self.read_one(function).data)
 
     def query_all(
         self,

@@ -44,6 +44,11 @@ class Failed:
         """BL34000061: the record already exists (a create of an existing ID)."""
         return any(e.errorno == codes.DUPLICATE_RECORD for e in self.errors)
 
+    @property
+    def is_closed_period(self) -> bool:
+        """Intacct refused a date in a closed period (the GL or the function's subledger)."""
+        return codes.is_closed_period(self.errors)
+
     def as_error(self) -> RecordError:
         specific = next((e for e in self.errors if e.errorno != codes.ROLLED_BACK), None)
         return RecordError(

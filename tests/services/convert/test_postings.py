@@ -148,22 +148,36 @@ def test_a_credit_memo_is_edited_in_place_with_update_aradjustment() -> None:
     valid(function)
 
 
-def test_voids_reverse_ar_invoices_and_delete_credit_memos_sales_stay_manual() -> None:
-    function = postings.reverse_document(
-        "ar_invoice", "123", dt.date(2026, 11, 20), CONTROLID, number="LON-INV-00042"
+@pytest.mark.parametrize(
+    ("function", "key"),
+    [
+        ("reverse_invoice", "123"),
+        ("delete_invoice", "123"),
+        ("delete_aradjustment", "77"),
+        ("delete_sotransaction", "Sales Invoice-INV-1"),
+    ],
+)
+def test_each_function_that_takes_a_document_out_is_valid_and_keyed(
+    function: str, key: str
+) -> None:
+    built = postings.reverse_document(
+        function, key, dt.date(2026, 11, 20), CONTROLID, number="LON-INV-00042"
     )
-    assert function is not None and body(function).findtext("datereversed/year") == "2026"
-    valid(function)
-    deleted = postings.reverse_document(
-        "ar_credit_memo", "77", dt.date(2026, 11, 20), CONTROLID, number="LON-CN-00001"
-    )
-    assert deleted is not None
-    assert (body(deleted).tag, body(deleted).get("key")) == ("delete_aradjustment", "77")
-    valid(deleted)
-    assert (
-        postings.reverse_document("so_invoice", "X", dt.date(2026, 11, 20), CONTROLID, number="n")
-        is None
-    )
+    assert (body(built).tag, body(built).get("key")) == (function, key)
+    if function == "reverse_invoice":
+        assert body(built).findtext("datereversed/year") == "2026"
+    valid(built)
+
+
+def test_an_update_resends_officernds_rate_in_the_schemas_order() -> None:
+    """update_invoice, update_aradjustment and update_sotransaction all take currency then
+    exchrate (api.xsd): an edited currencyConversionRate reaches Intacct's base amounts."""
+    for kind in ("ar_invoice", "ar_credit_memo", "so_invoice"):
+        edited = posting(kind, currency="EUR", exchange_rate=Decimal("0.8577"))
+        function = postings.update_document(edited, "K1", CONTROLID, line_count=1)
+        el = body(function)
+        assert (el.findtext("currency"), el.findtext("exchrate")) == ("EUR", "0.8577"), kind
+        valid(function)
 
 
 def test_a_customer_update_sends_only_what_changed() -> None:

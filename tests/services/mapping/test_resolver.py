@@ -18,7 +18,12 @@ from orsync.errors import InternalError, RecordError
 from orsync.mapping import Mapping, parse_mapping, sanitize_customer_id
 from orsync.officernd.models import Fee
 from orsync.services.convert import ReferenceData, source_customer, source_document
-from orsync.services.mapping import MappingResolver, engine_options, option_conflicts
+from orsync.services.mapping import (
+    MappingResolver,
+    engine_options,
+    needs_closed_books_date,
+    option_conflicts,
+)
 from tests.map_cmd.records import (
     BROOKLYN,
     COMPANY,
@@ -319,3 +324,22 @@ def test_a_profile_whose_mapping_file_is_gone_says_how_to_restore_or_replace_it(
     assert "orsync connect --mapping FILE" in raised.value.hint
     with pytest.raises(ConfigError, match="this profile has no mapping file"):
         load_profile_mapping(profile(None))
+
+
+def test_books_closed_through_overrides_intaccts_closed_books_date() -> None:
+    """The first open day: the mapping's books_closed_through wins, else the day after what
+    Intacct's get_closedbooksdate said, which a run reads only under shift or skip."""
+    profile = _profile()
+    intacct = dt.date(2025, 9, 30)
+    shift = MAPPING.replace("version: 1\n", "version: 1\noptions:\n  closed_period: shift\n")
+    shift = shift.replace('"4600": {gl_account: null}', '"4600": {gl_account: "4600"}')
+    stated = shift.replace(
+        "  closed_period: shift\n", "  closed_period: shift\n  books_closed_through: 2025-10-31\n"
+    )
+    read = engine_options(profile, mapping(shift), intacct_closed_through=intacct)
+    assert read.books_closed_before == dt.date(2025, 10, 1)
+    assert needs_closed_books_date(mapping(shift))
+    override = engine_options(profile, mapping(stated), intacct_closed_through=intacct)
+    assert override.books_closed_before == dt.date(2025, 11, 1)
+    assert not needs_closed_books_date(mapping(stated))
+    assert not needs_closed_books_date(mapping())  # fail: Intacct's refusal says it

@@ -102,6 +102,22 @@ def _currency(parent: Element, currency: str | None, rate_type: str, rate: Rate 
     sub(parent, "exchratetype", rate_type)
 
 
+@dataclass(frozen=True)
+class RateUpdate:
+    """The currency block of an update: the document's currency again and the fixed rate it
+    now converts at (``update_invoice``, ``update_aradjustment`` and ``update_sotransaction``
+    all take ``currency`` then ``exchrate`` in api.xsd)."""
+
+    currency: str
+    exchange_rate: Decimal
+
+
+def _rate_update(parent: Element, rate: RateUpdate | None) -> None:
+    if rate is not None:
+        sub(parent, "currency", rate.currency)
+        sub(parent, "exchrate", quantity(rate.exchange_rate))
+
+
 def _tax_entries(parent: Element, entries: tuple[TaxEntry, ...]) -> None:
     if not entries:
         return
@@ -170,6 +186,7 @@ class ArInvoiceUpdate:
     custom_fields: Mapping[str, str] = field(default_factory=dict)
     replace_lines: Mapping[int, ArInvoiceLine] = field(default_factory=dict)
     add_lines: tuple[ArInvoiceLine, ...] = ()
+    rate: RateUpdate | None = None
 
 
 def update_invoice(
@@ -181,6 +198,7 @@ def update_invoice(
     optional(body, "invoiceno", update.invoice_no)
     optional(body, "ponumber", update.po_number)
     optional(body, "description", update.description)
+    _rate_update(body, update.rate)
     legacy_custom_fields(body, update.custom_fields)
     if update.replace_lines or update.add_lines:
         items = sub(body, "updateinvoiceitems")
@@ -282,6 +300,7 @@ class ArAdjustmentUpdate:
     description: str | None = None
     replace_lines: Mapping[int, ArInvoiceLine] = field(default_factory=dict)
     add_lines: tuple[ArInvoiceLine, ...] = ()
+    rate: RateUpdate | None = None
 
 
 def update_aradjustment(
@@ -292,6 +311,7 @@ def update_aradjustment(
     optional(body, "adjustmentno", update.adjustment_no)
     optional(body, "invoiceno", update.invoice_no)
     optional(body, "description", update.description)
+    _rate_update(body, update.rate)
     if update.replace_lines or update.add_lines:
         items = sub(body, "updatearadjustmentitems")
         for line_num, line in sorted(update.replace_lines.items()):
@@ -419,6 +439,7 @@ class SalesTransactionUpdate:
     state: str | None = None
     replace_lines: Mapping[int, SalesLine] = field(default_factory=dict)
     add_lines: tuple[SalesLine, ...] = ()
+    rate: RateUpdate | None = None
 
 
 def update_sotransaction(
@@ -429,6 +450,7 @@ def update_sotransaction(
     optional(body, "referenceno", update.reference_no)
     optional_legacy_date(body, "datedue", update.date_due)
     optional(body, "message", update.message)
+    _rate_update(body, update.rate)
     legacy_custom_fields(body, update.custom_fields)
     optional(body, "state", update.state)
     if update.replace_lines or update.add_lines:

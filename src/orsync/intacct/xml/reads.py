@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from lxml import etree
 
 from orsync.intacct.xml.function import Function, make_function
+from orsync.intacct.xml.response import Data
 from orsync.intacct.xml.values import boolean, optional, sub
 
 MAX_READ_KEYS = 100  # read/readByName: the official SDKs' MAX_KEY_COUNT
@@ -265,3 +267,27 @@ def lookup(object_name: str, controlid: str, *, docparid: str | None = None) -> 
     sub(body, "object", object_name)
     optional(body, "docparid", docparid)
     return make_function(body, controlid, is_write=False)
+
+
+def get_closed_books_date(controlid: str) -> Function:
+    """``get_closedbooksdate`` (api.xsd): the GL's closed books date."""
+    return make_function(etree.Element("get_closedbooksdate"), controlid, is_write=False)
+
+
+def closed_books_date(data: Data | None) -> date | None:
+    """The last day of the closed books in a ``get_closedbooksdate`` answer
+    (``data/closedbooksdate`` of year, month, day; None when it holds none). UNVERIFIED beyond
+    the schema: that the date is the last closed day, not the first open one."""
+    if data is None:
+        return None
+    for record in data.records:
+        if record.name == "closedbooksdate":
+            try:
+                return date(
+                    int(record.get("year") or ""),
+                    int(record.get("month") or ""),
+                    int(record.get("day") or ""),
+                )
+            except ValueError:
+                return None
+    return None

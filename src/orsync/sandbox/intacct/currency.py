@@ -69,6 +69,26 @@ def conversion(checks: Checks, el: etree._Element, entity_id: str, when: date | 
     return Conversion(currency, base, found)
 
 
+def updated_conversion(
+    checks: Checks, el: etree._Element, entity_id: str, when: date | None
+) -> Conversion | None:
+    """The currency block of an update (``update_invoice``, ``update_aradjustment``,
+    ``update_sotransaction`` all take ``currency`` then ``exchrate`` or a rate type): None when
+    the update leaves the document's currency and rate as they are."""
+    if el.find("currency") is None and el.find("exchrate") is None:
+        return None
+    return conversion(checks, el, entity_id, when)
+
+
+def rated_changes(rated: Conversion) -> dict[str, object]:
+    """A document's fields an update's currency block sets (base amounts follow the rate)."""
+    return {
+        "currency": rated.currency,
+        "base_currency": rated.base_currency,
+        "exchange_rate": rated.rate,
+    }
+
+
 def _decimal(value: str) -> Decimal | None:
     try:
         return Decimal(value)

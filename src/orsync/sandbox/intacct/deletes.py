@@ -13,7 +13,9 @@ import dataclasses
 
 from orsync.sandbox.intacct import messages
 from orsync.sandbox.intacct.context import Context
+from orsync.sandbox.intacct.currency import rated_changes, updated_conversion
 from orsync.sandbox.intacct.invoices import updated_lines
+from orsync.sandbox.intacct.lines import transaction_entity
 from orsync.sandbox.intacct.protocol import FunctionResult, key_payload
 from orsync.sandbox.intacct.records import ZERO, ArDocument
 from orsync.sandbox.intacct.request import Function, legacy_date, opt_text, text
@@ -77,6 +79,14 @@ def update_aradjustment(ctx: Context, fn: Function) -> FunctionResult:
     for tag, attr in (("invoiceno", "invoice_no"), ("description", "description")):
         if (value_text := opt_text(el, tag)) is not None:
             changes[attr] = value_text
+    rated = updated_conversion(
+        checks,
+        el,
+        transaction_entity(checks, [ln.location_id for ln in doc.lines]),
+        changes.get("when_created", doc.when_created),  # type: ignore[arg-type]
+    )
+    if rated is not None:
+        changes.update(rated_changes(rated))
     changes["lines"] = updated_lines(ctx, checks, doc, el.findall("updatearadjustmentitems/*"))
     checks.done()
     updated = dataclasses.replace(doc, when_modified=ctx.now, **changes)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ HANDLERS: dict[str, Handler] = {
     "readMore": reads.read_more,
     "query": queries.query,
     "lookup": reads.lookup,
+    "get_closedbooksdate": reads.get_closedbooksdate,
     "create": objects.create_or_update,
     "update": objects.create_or_update,
     "create_invoice": invoices.create_invoice,
@@ -37,4 +38,13 @@ HANDLERS: dict[str, Handler] = {
 
 # Reads change nothing: a controlid repeated with uniqueid=true is still refused (the gateway
 # checks every function), but these never need undoing.
-READ_ONLY = {"read", "readByName", "readByQuery", "readMore", "query", "lookup", "getAPISession"}
+READ_ONLY = {
+    "read",
+    "readByName",
+    "readByQuery",
+    "readMore",
+    "query",
+    "lookup",
+    "getAPISession",
+    "get_closedbooksdate",
+}

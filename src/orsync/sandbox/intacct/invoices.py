@@ -12,7 +12,7 @@ from lxml import etree
 
 from orsync.sandbox.intacct import messages
 from orsync.sandbox.intacct.context import Context
-from orsync.sandbox.intacct.currency import conversion
+from orsync.sandbox.intacct.currency import conversion, rated_changes, updated_conversion
 from orsync.sandbox.intacct.lines import read_line, transaction_entity, update_line
 from orsync.sandbox.intacct.protocol import FunctionResult, key_payload
 from orsync.sandbox.intacct.records import ZERO, ArDocument, Line, Payment, PaymentDetail, money
@@ -175,8 +175,14 @@ def update_invoice(ctx: Context, fn: Function) -> FunctionResult:
         changes["record_id"] = number
     if (action := opt_text(el, "action")) is not None:
         changes["draft"] = action == "Draft"
-    if (currency := opt_text(el, "currency")) is not None:
-        changes["currency"] = currency
+    rated = updated_conversion(
+        checks,
+        el,
+        transaction_entity(checks, [ln.location_id for ln in doc.lines]),
+        changes.get("when_created", doc.when_created),
+    )
+    if rated is not None:
+        changes.update(rated_changes(rated))
     extra = custom_fields(el)
     if extra:
         merged = dict(doc.custom_fields)

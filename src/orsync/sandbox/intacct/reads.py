@@ -4,6 +4,7 @@ all reads share."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -252,3 +253,21 @@ def lookup(ctx: Context, fn: Function) -> FunctionResult:
     result = FunctionResult(fn.name, fn.controlid)
     result.payload.append(data)
     return result
+
+
+def get_closedbooksdate(ctx: Context, fn: Function) -> FunctionResult:
+    """``get_closedbooksdate`` (api.xsd; v2.1 GL functions DTD): ``data/closedbooksdate`` with
+    year, month and day, the last day of the GL's closed books; no element while nothing is
+    closed. UNVERIFIED: the answer's shape beyond the DTD, and that it is the last closed day
+    (not the first open one). The subledgers' own closes (AR, OE) are not in it: a posting
+    there is refused with the closed-period error."""
+    data = etree.Element("data", listtype="closedbooksdate", count="1")
+    first_open = ctx.store.books_closed_before
+    if first_open is not None:
+        closed = first_open - dt.timedelta(days=1)
+        element = etree.SubElement(data, "closedbooksdate")
+        for tag, value in (("year", closed.year), ("month", closed.month), ("day", closed.day)):
+            etree.SubElement(element, tag).text = str(value)
+    else:
+        data.set("count", "0")
+    return FunctionResult(fn.name, fn.controlid, payload=[data])

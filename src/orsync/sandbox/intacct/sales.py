@@ -15,7 +15,7 @@ from lxml import etree
 
 from orsync.sandbox.intacct import messages
 from orsync.sandbox.intacct.context import Context
-from orsync.sandbox.intacct.currency import conversion
+from orsync.sandbox.intacct.currency import conversion, rated_changes, updated_conversion
 from orsync.sandbox.intacct.invoices import created
 from orsync.sandbox.intacct.lines import transaction_entity
 from orsync.sandbox.intacct.protocol import FunctionResult, key_payload
@@ -240,11 +240,18 @@ def update_sotransaction(ctx: Context, fn: Function) -> FunctionResult:
         ("termname", "term_name"),
         ("message", "message"),
         ("externalid", "external_id"),
-        ("currency", "currency"),
         ("state", "state"),
     ):
         if (value_text := opt_text(el, tag)) is not None:
             changes[attr] = value_text
+    rated = updated_conversion(
+        checks,
+        el,
+        doc.entity_id or transaction_entity(checks, [ln.location_id for ln in doc.lines]),
+        changes.get("when_created", doc.when_created),
+    )
+    if rated is not None:
+        changes.update(rated_changes(rated))
     extra = custom_fields(el)
     if extra:
         merged = dict(doc.custom_fields)

@@ -135,8 +135,14 @@ class ScenarioControls:
                 for key in ("lines", "taxAmounts", "subTotal", "amount", "total", "baseTotal"):
                     previous.setdefault(key, copy.deepcopy(document.get(key)))
                     document[key] = rebuilt[key]
-                rate = money(document.get("currencyConversionRate") or 1)
-                if rate != 1:  # the document keeps its rate: its base total follows the lines
+            if "lines" in previous or "currencyConversionRate" in changes:
+                # The base total follows the lines at the document's (perhaps new) rate.
+                rate = money(
+                    changes.get("currencyConversionRate", document.get("currencyConversionRate"))
+                    or 1
+                )
+                if rate != 1 and "baseTotal" not in changes:
+                    previous.setdefault("baseTotal", copy.deepcopy(document.get("baseTotal")))
                     document["baseTotal"] = wire(_base_total(document["lines"], rate))
             document.update(copy.deepcopy(changes))
             billing.refresh(store, document)

@@ -23,7 +23,6 @@ from decimal import Decimal
 
 from orsync.engine import CustomerPosting, Posting, PostingLine
 from orsync.engine.customers import FieldChange
-from orsync.engine.diff import can_reverse
 from orsync.engine.model import Address
 from orsync.errors import InternalError
 from orsync.intacct.xml import legacy, objects
@@ -130,6 +129,7 @@ def update_document(
             description=posting.description,
             replace_lines={n: ar_lines[n - 1] for n in range(1, line_count + 1)},
             add_lines=tuple(ar_lines[line_count:]),
+            rate=_rate_update(posting),
         )
         return legacy.update_invoice(target_key, update, controlid, record=record)
     if posting.kind == "ar_credit_memo":
@@ -140,6 +140,7 @@ def update_document(
             description=posting.description,
             replace_lines={n: memo_lines[n - 1] for n in range(1, line_count + 1)},
             add_lines=tuple(memo_lines[line_count:]),
+            rate=_rate_update(posting),
         )
         return legacy.update_aradjustment(target_key, memo, controlid, record=record)
     if posting.kind in ("so_invoice", "so_credit"):
@@ -150,34 +151,39 @@ def update_document(
             message=posting.description,
             replace_lines={n: so_lines[n - 1] for n in range(1, line_count + 1)},
             add_lines=tuple(so_lines[line_count:]),
+            rate=_rate_update(posting),
         )
         return legacy.update_sotransaction(target_key, so_update, controlid, record=record)
     raise InternalError(f"{posting.kind} documents are not updated in place")
 
 
 def reverse_document(
-    kind: str,
+    function: str,
     target_key: str,
     when: dt.date,
     controlid: str,
     *,
     number: str,
+    deleted: bool = False,
     record: str | None = None,
-) -> Function | None:
-    """How a voided document leaves Intacct's books (``diff.VOID_FUNCTIONS``): an AR invoice is
-    reversed, an AR credit memo deleted; None for kinds sync leaves to a manual fix (the caller
-    then reports a conflict)."""
-    if not can_reverse(kind):
-        return None
-    if kind == "ar_credit_memo":
+) -> Function:
+    """The write that takes a voided (or ``deleted``) document out of Intacct's books, by the
+    function the engine chose (``engine.diff.void_function``)."""
+    if function == "reverse_invoice":
+        return legacy.reverse_invoice(
+            target_key,
+            when,
+            controlid,
+            description=f"orsync: OfficeRnD invoice {number} {'deleted' if deleted else 'voided'}",
+            record=record,
+        )
+    if function == "delete_invoice":
+        return legacy.delete_invoice(target_key, controlid, record=record)
+    if function == "delete_aradjustment":
         return legacy.delete_aradjustment(target_key, controlid, record=record)
-    return legacy.reverse_invoice(
-        target_key,
-        when,
-        controlid,
-        description=f"orsync: OfficeRnD invoice {number} voided",
-        record=record,
-    )
+    if function == "delete_sotransaction":
+        return legacy.delete_sotransaction(target_key, controlid, record=record)
+    raise InternalError(f"no builder for {function}")
 
 
 def _rate(posting: Posting) -> legacy.Rate | None:
@@ -186,6 +192,15 @@ def _rate(posting: Posting) -> legacy.Rate | None:
     if posting.exchange_rate is None:
         return None
     return legacy.Rate(exchange_rate=posting.exchange_rate)
+
+
+def _rate_update(posting: Posting) -> legacy.RateUpdate | None:
+    """An update re-sends OfficeRnD's rate whenever the posting carries one, so an edit of
+    ``currencyConversionRate`` reaches Intacct's base amounts (issue 17); the currency is the
+    document's own (an update cannot change it: ``diff.FIXED_ONCE_POSTED``)."""
+    if posting.exchange_rate is None:
+        return None
+    return legacy.RateUpdate(posting.currency, posting.exchange_rate)
 
 
 def _definition(posting: Posting) -> str:

@@ -343,16 +343,18 @@ def engine_options(
     mapping: Mapping,
     *,
     retry_failed: bool = False,
+    intacct_closed_through: dt.date | None = None,
 ) -> EngineOptions:
     """The run's options: the mapping file's ``options`` win, the profile fills the rest.
 
     The first open Intacct day is the day after the mapping's ``options.books_closed_through``
-    (the gateway documents no read of it); unstated, Intacct's refusal of a write is the only
-    signal.
+    (the override), else after ``intacct_closed_through``, what Intacct's
+    ``get_closedbooksdate`` said (:func:`needs_closed_books_date`); with neither, Intacct's
+    refusal of a write is the only signal.
     """
     sync = profile.sync
     file: Options = mapping.options
-    closed = file.books_closed_through
+    closed = file.books_closed_through or intacct_closed_through
     books_closed_before = None if closed is None else closed + dt.timedelta(days=1)
     definitions = file.transaction_definitions
     return EngineOptions(
@@ -369,6 +371,14 @@ def engine_options(
         create_on_name_match=bool(file.create_on_name_match),
         fx_rates=file.fx_rates or "officernd",
     )
+
+
+def needs_closed_books_date(mapping: Mapping) -> bool:
+    """Whether a run reads Intacct's closed books date: only when a closed-period policy acts
+    on it (``shift`` or ``skip``) and the mapping states no ``books_closed_through`` (which
+    wins). Under ``fail`` Intacct's own refusal says the same, so no request is spent."""
+    file = mapping.options
+    return file.books_closed_through is None and (file.closed_period or "fail") != "fail"
 
 
 def overpayment_account(profile: Profile, mapping: Mapping) -> str | None:

@@ -203,8 +203,22 @@ def reconcile_profile(
 class LedgerLinkReader:
     """Reads the ledger's links for the documents compared (a hint, never the truth)."""
 
-    def __init__(self, get_many: Any) -> None:
+    def __init__(self, get_many: Any, get_by_target_keys: Any = None) -> None:
         self._get_many = get_many
+        self._get_by_target_keys = get_by_target_keys
+
+    def links_of_targets(self, targets: Iterable[tuple[str, str]]) -> dict[LedgerKey, str]:
+        """The ledger's links of these (kind, Intacct key): orphans orsync posted."""
+        by_kind: dict[str, list[str]] = {}
+        for kind, key in targets:
+            by_kind.setdefault(kind, []).append(key)
+        out: dict[LedgerKey, str] = {}
+        if self._get_by_target_keys is None:
+            return out
+        for kind, keys in by_kind.items():
+            for key, row in self._get_by_target_keys(kind, keys).items():
+                out[(kind, row.source_id)] = key
+        return out
 
     def links(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, str]:
         by_kind: dict[str, list[str]] = {}
@@ -403,6 +417,7 @@ def _reconcile_with(
     links = dict(ledger_links or {})
     if ledger_reader is not None:
         links.update(ledger_reader.links(expected_ids))
+        links.update(ledger_reader.links_of_targets(reconciler.unclaimed()))
     outcome.ledger_links = len(links)
     outcome.unreadable = side.unreadable
     outcome.report = reconciler.report(links)

@@ -117,7 +117,11 @@ def _compare_and_fix(
     confirm: Callable[[ReconcileOutcome], bool],
 ) -> ReconcileRun:
     with existing_ledger(profile_name) as ledger:
-        reader = LedgerLinkReader(ledger.get_many) if ledger is not None else None
+        reader = (
+            LedgerLinkReader(ledger.get_many, ledger.get_by_target_keys)
+            if ledger is not None
+            else None
+        )
         outcome = reconcile_profile(
             profile_name, profile, request, ledger_reader=reader, connections=connections
         )

@@ -92,6 +92,8 @@ class LedgerLookups(Protocol):
 
     def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]: ...
 
+    def source_numbers(self, rows: Iterable[LedgerRow]) -> dict[tuple[str, str], str]: ...
+
 
 RowKey = tuple[str, str]  # (kind, OfficeRnD id)
 
@@ -133,6 +135,10 @@ class EmptyLedger:
     def iter_unresolved(self, statuses: Sequence[Status]) -> Iterator[LedgerRow]:
         del statuses
         return iter(())
+
+    def source_numbers(self, rows: Iterable[LedgerRow]) -> dict[tuple[str, str], str]:
+        del rows
+        return {}
 
 
 @dataclass

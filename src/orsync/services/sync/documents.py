@@ -30,9 +30,9 @@ from orsync.engine import (
     build_posting,
     change_blocker,
     plan_documents,
+    removal_function,
     settle_document,
 )
-from orsync.engine.build import posting_kind
 from orsync.errors import RecordError
 from orsync.intacct import Lane, Queued
 from orsync.intacct.xml.function import Function
@@ -66,9 +66,17 @@ class DocumentDesk:
         self._tax_solutions: dict[str, str] | None = None
         self._pipeline: Lane[WriteTag] | None = None
         self._line_counts: dict[tuple[str, str], int] = {}
+        # The function each planned reversal goes out as (engine.removal_function), chosen
+        # from the Intacct document just read.
+        self._removals: dict[tuple[str, str], str] = {}
         # Documents whose write went unconfirmed in this run: settled once more at the end.
         self.unsettled: dict[tuple[str, str], SourceDocument] = {}
         self._outcomes = DocumentOutcomes(ctx, self.unsettled)
+
+    @property
+    def closed_refused(self) -> dict[tuple[str, str], tuple[SourceDocument, RecordProblem]]:
+        """Creates Intacct refused as dated in a closed period the run did not know of."""
+        return self._outcomes.closed_refused
 
     @property
     def pipeline(self) -> Lane[WriteTag]:
@@ -97,6 +105,9 @@ class DocumentDesk:
         ctx = self._ctx
         items: list[tuple[SourceDocument, Built]] = []
         for doc in docs:
+            if doc.is_removed:  # nothing to build: the plan takes it out of Intacct
+                items.append((doc, ()))
+                continue
             if not doc.is_draft and (reason := ctx.resolver.skip_reason(doc)) is not None:
                 ctx.summary.count(stage_of(doc.kind), "skipped")
                 if ctx.plan is not None:
@@ -306,14 +317,14 @@ class DocumentDesk:
             entity = row.target.entity
             when = action.effective_date or doc.date
             function = reverse_document(
-                posting_kind(doc, ctx.options),
+                self._removals[(kind, source_id)],
                 row.target.key,
                 when,
                 sent.controlid,
                 number=doc.number,
+                deleted=doc.is_removed,
                 record=label,
             )
-            assert function is not None  # _check_changes turned the others into conflicts
         sends.append(
             Queued(
                 function,
@@ -368,6 +379,7 @@ class DocumentDesk:
             if blocker is None:
                 assert found is not None
                 self._line_counts[key] = len(found.lines)
+                self._removal(key, doc, found)
                 out.append(action)
                 continue
             out.append(
@@ -383,6 +395,11 @@ class DocumentDesk:
                 )
             )
         return out
+
+    def _removal(self, key: tuple[str, str], doc: SourceDocument, found: ActualDocument) -> None:
+        function = removal_function(doc, found, self._ctx.options)
+        if function is not None:
+            self._removals[key] = function
 
     def _adopt_reversal(self, action: DocumentAction, found: ActualDocument) -> None:
         """Voided in OfficeRnD and already reversed in Intacct (by hand: the fix of a void the
@@ -422,6 +439,15 @@ class DocumentDesk:
                 self._lost_document(doc, row, settled.blocker)
             elif settled.outcome == "resend":
                 assert settled.resend is not None
+                if settled.resend.action == "reverse":
+                    found = actual.get(key)
+                    if found is not None:
+                        self._removal(key, doc, found)
+                    if key not in self._removals:
+                        blocker = change_blocker(settled.resend, doc, found, ctx.options)
+                        assert blocker is not None  # no function: a closed period
+                        self._lost_document(doc, row, blocker)
+                        continue
                 self._send(
                     settled.resend, doc, row, sends, resend=True, line_count=settled.line_count
                 )

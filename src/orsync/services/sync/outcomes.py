@@ -37,6 +37,9 @@ class DocumentOutcomes:
         self._ctx = ctx
         # Documents sent and not yet answered; what is left after a flush went unconfirmed.
         self.unsettled = unsettled
+        # Creates Intacct refused as dated in a closed period, under policy shift: sent again
+        # by the runner once it has learned the period (``Runner._retry_closed_periods``).
+        self.closed_refused: dict[tuple[str, str], tuple[SourceDocument, RecordProblem]] = {}
 
     def settled(self, settled: list[tuple[Outcome, WriteTag]]) -> None:
         ctx = self._ctx
@@ -58,8 +61,8 @@ class DocumentOutcomes:
                     )
                     ctx.progress.advance(stage)
                 elif isinstance(outcome, Failed):
-                    self.unsettled.pop((tag.kind, tag.source_id), None)
-                    self._failed(outcome, tag)
+                    doc = self.unsettled.pop((tag.kind, tag.source_id), None)
+                    self._failed(outcome, tag, doc)
                 else:
                     self._unconfirmed(tag, outcome.reason)
 
@@ -78,7 +81,7 @@ class DocumentOutcomes:
             number = key[len(tag.definition) + 1 :]
         return TargetKeys(key=key, number=number, entity=tag.entity)
 
-    def _failed(self, outcome: Failed, tag: WriteTag) -> None:
+    def _failed(self, outcome: Failed, tag: WriteTag, doc: SourceDocument | None) -> None:
         ledger = self._ctx.writable()
         error = outcome.as_error()
         hint = error.hint or None
@@ -90,18 +93,27 @@ class DocumentOutcomes:
             )
         failure = RecordFailure(error.message, code=error.code, field="document", hint=hint)
         ledger.fail(tag.kind, tag.source_id, numbered(tag.number, failure))
-        self._ctx.summary.problem(
-            RecordProblem(
-                stage_of(tag.kind),
-                "failed",
-                tag.kind,
-                tag.source_id,
-                tag.number,
-                failure.message,
-                field=failure.field,
-                fix=hint,
-            )
+        problem = RecordProblem(
+            stage_of(tag.kind),
+            "failed",
+            tag.kind,
+            tag.source_id,
+            tag.number,
+            failure.message,
+            field=failure.field,
+            fix=hint,
         )
+        if (
+            doc is not None
+            and tag.action == "create"
+            and outcome.is_closed_period
+            and self._ctx.options.closed_period_policy == "shift"
+        ):
+            # A period Intacct closed that the run did not know of (a subledger's own close):
+            # nothing was posted; the runner learns the period and sends it again, shifted.
+            self.closed_refused[(tag.kind, tag.source_id)] = (doc, problem)
+            return
+        self._ctx.summary.problem(problem)
 
     def _unconfirmed(self, tag: WriteTag, reason: str) -> None:
         ledger = self._ctx.writable()

@@ -7,19 +7,26 @@ run whose answer was lost. Each stream's cursor moves only after its writes are 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from orsync.config import Profile
 from orsync.engine import DocumentAction, SourceDocument, reread_verdict, version_hash
-from orsync.engine.model import CustomerRef
+from orsync.engine.model import CustomerRef, removed_document
+from orsync.engine.plan import first_open_after
 from orsync.errors import RecordError
 from orsync.mapping import Mapping
 from orsync.officernd import PaymentDocument, Query
 from orsync.services.common import Connections
 from orsync.services.convert import ReferenceData, source_document
-from orsync.services.mapping import MappingResolver, engine_options, overpayment_account
+from orsync.services.mapping import (
+    MappingResolver,
+    engine_options,
+    needs_closed_books_date,
+    overpayment_account,
+)
 from orsync.services.sync.allocations import ALLOCATION_HELD, AllocationDesk
 from orsync.services.sync.context import (
     LedgerLookups,
@@ -64,6 +71,7 @@ from orsync.state import (
 
 UNCHANGED_MARGIN = DEFAULT_OVERLAP
 SETTLE_ROUNDS = 2  # same-run lookups of writes whose outcome was lost, before giving up to 75
+CLOSED_PERIOD_ROUNDS = 12  # months a refused create moves forward, one per refusal, in a run
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,15 @@ class Runner:
     ) -> Runner:
         """The runner of one run; ``options.dry_run`` chooses the mode."""
         intacct = connections.intacct
-        engine = engine_options(profile, mapping, retry_failed=options.retry_failed)
+        engine = engine_options(
+            profile,
+            mapping,
+            retry_failed=options.retry_failed,
+            # Read once per run, only when a policy acts on it and the mapping states none.
+            intacct_closed_through=(
+                intacct.closed_books_date() if needs_closed_books_date(mapping) else None
+            ),
+        )
         ctx = RunContext(
             profile=profile_name,
             dry_run=options.dry_run,
@@ -157,6 +173,7 @@ class Runner:
             if self.options.document_ids is not None:
                 self._recheck(list(self.options.document_ids))
                 self._settle_lost_outcomes()
+                self._retry_closed_periods()
                 return
             if "customers" in self.options.only:
                 for stream in ("companies", "members"):
@@ -166,6 +183,7 @@ class Runner:
                 if stage in self.options.only:
                     self._document_stream(stage)
             self._settle_lost_outcomes()
+            self._retry_closed_periods()
             if "payments" in self.options.only and self.payments.enabled:
                 self._payment_stream()
         finally:
@@ -330,9 +348,39 @@ class Runner:
         self._waiting = []
 
     def _recheck(self, ids: list[str]) -> None:
+        seen: set[str] = set()
         for chunk in documents_by_id(self.ctx.officernd, ids):
+            seen.update(record.id for record in chunk)
             self._documents(chunk, recheck=True)
+        self._removed([i for i in dict.fromkeys(ids) if i not in seen])
         self.documents.flush()
+
+    def _removed(self, ids: list[str]) -> None:
+        """Documents asked for by id (a webhook, an unresolved row, reconcile's fix) that
+        OfficeRnD's list no longer returns: each one orsync posted whose own read answers 404
+        was deleted in OfficeRnD, and leaves Intacct like a void (the engine plans it). Only
+        ids orsync is told about are read: an incremental sync never scans history for
+        deletions; `orsync reconcile` finds the others."""
+        rows = rows_of(
+            self.ctx.lookups, ((kind, i) for i in ids for kind in ("invoice", "credit_note"))
+        )
+        posted = [row for row in rows.values() if row.target.key is not None]
+        gone = [row for row in posted if self.ctx.officernd.get_payment(row.source_id) is None]
+        if not gone:
+            return
+        numbers = self.ctx.lookups.source_numbers(gone)
+        noticed = utc_now()
+        docs = [
+            removed_document(
+                "credit_note" if row.kind == "credit_note" else "invoice",
+                row.source_id,
+                numbers.get((row.kind, row.source_id)) or row.target.number or row.source_id,
+                noticed,
+            )
+            for row in gone
+        ]
+        self._rechecked.update(doc.id for doc in docs)
+        self.documents.process(docs, self.customers.state, rows)
 
     def _settle_lost_outcomes(self) -> None:
         """Writes of this run whose outcome was lost: look them up now, resend if absent."""
@@ -345,6 +393,39 @@ class Runner:
             self.documents.unsettled.clear()
             self.documents.process(pending, self.customers.state)
             self.documents.flush()
+
+    def _retry_closed_periods(self) -> None:
+        """Creates Intacct refused as dated in a period closed without the run knowing (a
+        subledger's own close: ``get_closedbooksdate`` tells the GL's only), under policy
+        shift: the run learns the period from the refusal (the first open day after the date
+        refused, ``engine.plan.first_open_after``) and sends each again shifted, a new write
+        of a definitely failed one (a new controlid), so exactly once. A period refused again
+        moves one more month, up to CLOSED_PERIOD_ROUNDS; what is left is reported failed."""
+        refused = self.documents.closed_refused
+        for _round in range(CLOSED_PERIOD_ROUNDS):
+            if not refused:
+                return
+            pending = list(refused.values())
+            refused.clear()
+            before = self.ctx.options
+            sent = [
+                max(doc.date, before.books_closed_before or doc.date) for doc, _problem in pending
+            ]
+            learned = first_open_after(max(sent))
+            self.ctx.options = dataclasses.replace(
+                before, books_closed_before=learned, retry_failed=True
+            )
+            try:
+                self.documents.process([doc for doc, _problem in pending], self.customers.state)
+                self.documents.flush()
+                self._settle_lost_outcomes()
+            finally:
+                self.ctx.options = dataclasses.replace(
+                    self.ctx.options, retry_failed=before.retry_failed
+                )
+        for _doc, problem in refused.values():
+            self.ctx.summary.problem(problem)
+        refused.clear()
 
     # -- one chunk of documents ---------------------------------------------------------
 
