@@ -20,6 +20,7 @@ full, so at most ``workers + queue_pages`` pages are held however long the histo
 from __future__ import annotations
 
 import itertools
+import math
 import queue
 import threading
 from collections.abc import Callable, Generator
@@ -130,9 +131,9 @@ MAX_SPLIT_DEPTH = 4
 # Each window a split makes costs a request the walk alone would not make (its last page is
 # short, and the first part reads its parent's first page again to skip it): a window is cut
 # into as many parts as it holds about this many pages, by the density its first page shows,
-# at most one per worker. Larger windows are read first, so that the read ends on small ones.
+# at most one per worker. The plan's windows (their size unknown until their first page) go
+# first, then the larger estimated, so that the read ends on small ones.
 PAGES_PER_PART = 3
-PAGE_RECORDS = 50
 
 
 @dataclass(frozen=True, order=True)
@@ -147,9 +148,9 @@ class _Task:
 def estimated_pages(
     window: Window, first: datetime, last: datetime | None, span: timedelta
 ) -> float:
-    """Pages ``window`` holds if records fill it as densely as a first page of
-    :data:`PAGE_RECORDS` records spanning ``span`` from ``first`` (``last``: where an open upper
-    edge ends). Infinite when the page spans no time (a burst: split as finely as allowed)."""
+    """Pages ``window`` holds if records fill it from ``first`` as densely as a first page
+    spanning ``span`` (``last``: where an open upper edge ends). Infinite when the page spans
+    no time (a burst: split as finely as allowed)."""
     upper = window.upper if window.upper is not None else last
     if upper is None or upper <= first:
         return 1.0
@@ -222,7 +223,7 @@ def _stream(
     todo: queue.PriorityQueue[_Task] = queue.PriorityQueue()
     created = itertools.count()
     for window in plan:
-        todo.put(_Task((0.0, next(created)), window))
+        todo.put(_Task((-math.inf, next(created)), window))
     unfinished = [len(plan)]  # tasks queued or being read; guarded by ``count_lock``
     count_lock = threading.Lock()
     pages: FanIn[list[R]] = FanIn(queue_pages)
