@@ -11,9 +11,9 @@ Every figure comes from one run of this script:
    time from the change to the Intacct document showing the new total, p50 and p95 (target
    p95 < 2 s). Beside it, the model's floor for the requests one edit makes through sync's
    path, counted in the simulators during the edits (OfficeRnD: the document by id and the
-   reference lists sync re-reads each run; Intacct: the look-up of the posted document and
-   the update), sent one after another: the rest is listen's own cost (delivery, the 0.1 s
-   debounce, the inbox).
+   reference lists when listen's kept copy is read again; Intacct: the look-up of the posted
+   document and the update), sent one after another: the rest is listen's own cost
+   (delivery, the 0.1 s debounce, the inbox).
 2. Burst: a billing run of N new invoices (default 1,000) made at once; the time until every
    one is in Intacct through `listen` alone, against a batch `orsync sync` (incremental, as
    cron runs it) of the same N changes on a twin sandbox built from the same seed, timed from

@@ -21,16 +21,20 @@ Per size, in this order, each with the peak resident memory of this process whil
 
 Read bound of ``map init`` (OfficeRnD and Intacct are read at the same time, so the larger):
 
-    OfficeRnD = (reference lists + ceil(documents in the window / 50) + ceil(companies / 50)
+    OfficeRnD = (reference lists + ceil(documents in the window / 50)
+                 + ceil(charges in the window / 50) + ceil(companies / 50)
                  + ceil(members billed personally / 50) + fee look-ups) * 50 ms / W
+
+(the window's charges name the payment methods in use)
 
 (the members billed personally are the ones the documents name without a company, looked up
 by id after the scan; the bound leaves out that this look-up can only start once they are known)
     Intacct   = the catalog's requests as the model charges them, / C
 
-with W = 8, the reads one OfficeRnD client keeps in flight. The documents part alone (the
-window's own read bound) is printed too. The bound has no CPU term: wall time over it is what
-orsync's parsing and tallying (and the simulators') cost beyond the services' latency.
+with W = 8, the reads one OfficeRnD client keeps in flight. The documents and charges part
+alone (the window's own read bound) is printed too. The bound has no CPU term: wall time over
+it is what orsync's parsing and tallying (and the simulators') cost beyond the services'
+latency.
 """
 
 from __future__ import annotations
@@ -98,6 +102,16 @@ def serve_world(invoices: int, companies: int, pipe: Connection) -> None:
                 )
                 sandbox.officernd.config.latency = Latency(OFFICERND_REQUEST_MS if on else 0.0)
                 pipe.send(message)
+            elif isinstance(message, tuple) and message[0] == "charges since":
+                # The window's charges (map reads them for the payment methods in use).
+                since = message[1]
+                pipe.send(
+                    sum(
+                        1
+                        for charge in records("charges")
+                        if since is None or str(charge.get("date") or "") >= since
+                    )
+                )
             elif message == "stats":
                 stats = sandbox.intacct.stats
                 pipe.send(
@@ -288,6 +302,9 @@ def run_size(invoices: int, world_now: dt.datetime) -> dict[str, Any]:
             simulators_cpu = stats["simulators_cpu_s"]
         # The whole window once more with every service time at zero: orsync's own CPU (with
         # the simulators' on the same cores), a floor no overlap with latency can lower.
+        usage = rows["map init"]["result"].usage
+        parent.send(("charges since", usage.since.isoformat() if usage.since else None))
+        rows["charges"] = parent.recv()
         parent.send("latency off")
         parent.recv()
         _, rows["zero latency"], _, rows["zero latency cpu"] = _timed(steps[-1][1])
@@ -316,10 +333,12 @@ def report(rows: dict[str, Any]) -> None:
     usage = init["result"].usage
     documents_pages = math.ceil(usage.read / 50)
     customer_pages = math.ceil(ready["companies"] / 50) + math.ceil(ready["personal"] / 50)
-    officernd_pages = REFERENCE_LISTS + documents_pages + customer_pages + 1
+    charge_pages = math.ceil(rows["charges"] / 50)
+    window_pages = documents_pages + charge_pages
+    officernd_pages = REFERENCE_LISTS + window_pages + customer_pages + 1
     page_s = OFFICERND_REQUEST_MS / 1000 / OFFICERND_IN_FLIGHT
     officernd_bound = officernd_pages * page_s
-    window_bound = documents_pages * page_s
+    window_bound = window_pages * page_s
     intacct_bound = _intacct_model_s(init["stats"])
     bound = max(officernd_bound, intacct_bound)
     budget_bound = officernd_pages / READ_BUDGET_PER_MINUTE * 60
@@ -337,10 +356,11 @@ def report(rows: dict[str, Any]) -> None:
     )
     print(
         f"  read bound {bound:.2f} s (OfficeRnD {officernd_bound:.2f} s of which the window's "
-        f"documents {window_bound:.2f} s; Intacct {intacct_bound:.2f} s): "
-        f"{init['s'] / bound:.2f}x the bound; {init['s'] / window_bound:.2f}x the window's "
-        f"documents alone; CPU during it: orsync {init['cpu']:.1f} s, simulators "
-        f"{init['simulators_cpu']:.1f} s"
+        f"documents and {rows['charges']} charges {window_bound:.2f} s; Intacct "
+        f"{intacct_bound:.2f} s): {init['s'] / bound:.2f}x the bound; "
+        f"{init['s'] / window_bound:.2f}x the window's documents and charges alone; OfficeRnD "
+        f"requests {made} for {officernd_pages} pages; CPU during it: orsync {init['cpu']:.1f} s, "
+        f"simulators {init['simulators_cpu']:.1f} s"
     )
     print(
         f"  under the client's real read budget ({READ_BUDGET_PER_MINUTE}/min) the same "

@@ -75,13 +75,26 @@ class Live:
 def live(
     sandbox: RunningSandbox, sandbox_profile: str, run_cli: Any, tmp_path: Path
 ) -> Iterator[Live]:
+    yield from _live(sandbox, sandbox_profile, run_cli, tmp_path)
+
+
+@pytest.fixture
+def live_payments(
+    sandbox: RunningSandbox, sandbox_profile: str, run_cli: Any, tmp_path: Path
+) -> Iterator[Live]:
+    """As ``live``, with payments flowing (the mapping has payment methods)."""
+    yield from _live(sandbox, sandbox_profile, run_cli, tmp_path, payments=True)
+
+
+def _live(
+    sandbox: RunningSandbox, name: str, run_cli: Any, tmp_path: Path, **mapping_options: Any
+) -> Iterator[Live]:
     from orsync.config import load_config, save_config
     from orsync.env import default_config_path
     from orsync.sandbox.activity import Activity
     from orsync.services.listen import register_webhook
 
-    name = sandbox_profile
-    mapping = write_mapping(sandbox, tmp_path / "mapping.yaml")
+    mapping = write_mapping(sandbox, tmp_path / "mapping.yaml", **mapping_options)
     config = load_config(default_config_path())
     profile = config.profiles[name]
     sync = profile.sync.model_copy(update={"mapping": str(mapping)})

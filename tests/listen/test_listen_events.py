@@ -35,9 +35,9 @@ def test_customers_are_customers_and_other_events_need_no_work() -> None:
     assert target_of(card).kind == target_of(booking).kind == ""
 
 
-def _event(event_id: str, kind: str, record_id: str) -> InboxEvent:
+def _event(event_id: str, kind: str, record_id: str, event_type: str = "t") -> InboxEvent:
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    return InboxEvent(event_id, "t", at, "h", None, record_kind=kind, record_id=record_id)
+    return InboxEvent(event_id, event_type, at, "h", None, record_kind=kind, record_id=record_id)
 
 
 def test_a_batch_syncs_each_document_once_in_event_order() -> None:
@@ -54,6 +54,20 @@ def test_a_batch_syncs_each_document_once_in_event_order() -> None:
     assert not batch.customers and batch.needs_sync
     assert plan_batch([_event("5", "customer", "c")]).customers
     assert not plan_batch([_event("6", "", "")]).needs_sync
+
+
+def test_charge_and_allocation_events_send_their_invoice_through_the_payments_stage() -> None:
+    batch = plan_batch(
+        [
+            _event("1", "document", "a", "invoice.updated"),
+            _event("2", "document", "b", "invoice.charge.created"),
+            _event("3", "document", "c", "invoice.allocation.created"),
+            _event("4", "document", "b", "invoice.charge.updated"),
+        ]
+    )
+    assert batch.document_ids == ("a", "b", "c")  # each re-checked as well
+    assert batch.payments_of == ("b", "c")
+    assert plan_batch([_event("5", "document", "a", "invoice.created")]).payments_of == ()
 
 
 def test_backoff_doubles_up_to_five_minutes() -> None:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from orsync.env import EnvVars, state_dir
-from orsync.state import LISTEN_COMMAND, ProfileLock, database_path, lock_path_for
+from orsync.state import LISTEN_COMMAND, ProfileLock, Status, database_path, lock_path_for
 from tests.conftest import CliRunner
 from tests.listen.conftest import Live, wait_for
 
@@ -71,6 +71,14 @@ def _healthy(live: Live) -> bool:
         return False
 
 
+def _caught_up(live: Live) -> bool:
+    try:
+        health = httpx.get(live.url + "/healthz", timeout=1).json()
+    except httpx.HTTPError:
+        return False
+    return bool(health["profiles"][0]["last_catch_up_at"])
+
+
 def _profile_lock(live: Live) -> ProfileLock:
     return ProfileLock(lock_path_for(database_path(state_dir(), live.name)), profile=live.name)
 
@@ -99,6 +107,65 @@ def test_sigterm_finishes_the_work_and_exits_0(live: Live) -> None:
         assert process.stderr is not None
         assert b"orsync listen: stopped" in process.stderr.read()
     assert _posted_once(live, str(new["number"]))
+
+
+MID_BATCH = 120  # invoices: three requests of 50 functions, the first held by the test
+
+
+def test_sigterm_in_the_middle_of_a_batch_stops_accepting_finishes_it_and_loses_nothing(
+    live: Live,
+) -> None:
+    from orsync.sandbox.faults import Latency
+    from orsync.state import StateStore
+
+    intacct = live.sandbox.intacct
+    creates_before = intacct.stats.by_function["create_invoice"]
+    held, release = threading.Event(), threading.Event()
+    sleep = intacct.config.sleep
+
+    def hold_the_first_create(seconds: float) -> None:
+        """Intacct's per-function time: the batch's first create_invoice waits for the test."""
+        if intacct.stats.by_function["create_invoice"] > creates_before and not held.is_set():
+            held.set()
+            release.wait(60)
+        sleep(seconds)
+
+    intacct.config.sleep = hold_the_first_create
+    intacct.config.latency = Latency(per_unit_ms=0.001)
+    try:
+        with listen_process(live) as process:
+            wait_for(lambda: _caught_up(live), "the start-up catch-up")
+            template = live.activity.template()
+            burst = [live.activity.new_invoice(template) for _ in range(MID_BATCH)]
+            wait_for(held.is_set, "a batch writing to Intacct")
+            # Serving means listen's own handlers hold SIGTERM (installed before the server).
+            process.send_signal(signal.SIGTERM)
+            wait_for(lambda: not _answers(live.url), "listen to stop accepting")
+            assert process.poll() is None, "the batch under way is not cut"
+            release.set()
+            assert process.wait(60) == 0
+            assert process.stderr is not None
+            assert b"orsync listen: stopped" in process.stderr.read()
+    finally:
+        release.set()
+        intacct.config.sleep = sleep
+    with StateStore.open(database_path(state_dir(), live.name), profile=live.name) as store:
+        runs = [run for run in store.runs.last(50) if run.command == "listen"]
+        unresolved = list(store.ledger.iter_unresolved((Status.SENDING, Status.UNCONFIRMED)))
+    batches = [run for run in runs if "documents" in run.options]
+    # Finished, not cut (130): 1 is the seeded world's gaps, failed in the ledger since cron.
+    assert batches and all(run.exit_code in (0, 1) for run in batches)
+    assert not any(run.is_open for run in runs)
+    assert unresolved == [], "nothing left in doubt"
+    written = intacct.stats.by_function["create_invoice"] - creates_before
+    assert 50 <= written <= MID_BATCH
+    assert sum(live.posted(doc) for doc in burst) == written
+    assert sum(run.counts.get("invoices.created", 0) for run in batches) == written
+
+    with live.listener().start():  # the rest: from the inbox, redeliveries or the catch-up
+        wait_for(lambda: all(live.posted(doc) for doc in burst), "the whole burst")
+    assert all(_posted_once(live, str(doc["number"])) for doc in burst)
+    assert intacct.stats.by_function["create_invoice"] - creates_before == MID_BATCH
 
 
 def test_sigkill_after_the_200_loses_nothing_the_restart_processes_it(live: Live) -> None:

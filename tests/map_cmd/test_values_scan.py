@@ -168,3 +168,35 @@ def test_init_looks_up_only_the_members_billed_personally_that_the_scan_saw(
     again = _json(run_cli, "map", "init", "--output", str(tmp_path / "m.yaml"), "--force")
     assert again["documents_read"] == 0
     assert again["customer_ids"] == init["customer_ids"]
+
+
+def _methods(report: dict[str, object]) -> int:
+    coverage = {row["map"]: row for row in report["coverage"]}  # type: ignore[attr-defined]
+    return int(coverage["payment_methods"]["total"])
+
+
+def test_the_window_s_payment_methods_are_kept_and_a_check_reads_only_new_charges(
+    run_cli: CliRunner, sandbox: RunningSandbox, sandbox_profile: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "mappings.yaml"
+    sandbox.officernd.reset_request_counts()
+    _json(run_cli, "map", "init", "--output", str(path))
+    window_reads = sandbox.officernd.request_counts["GET /charges"]
+    first = _json(run_cli, "map", "check", str(path))
+    assert _methods(first) > 0
+
+    sandbox.officernd.reset_request_counts()
+    again = _json(run_cli, "map", "check", str(path))
+    assert _methods(again) == _methods(first)
+    assert sandbox.officernd.request_counts["GET /charges"] == 1, "changes only"
+    assert window_reads > 1, "init read the window's charges, over several windows"
+
+    invoice = next(
+        doc
+        for doc in _issued(sandbox)
+        if doc["documentType"] == "invoice" and float(str(doc.get("payableAmount") or 0)) >= 1
+    )
+    sandbox.officernd.add_charge(str(invoice["_id"]), "1.00", account="Gift Voucher")
+    changed = _json(run_cli, "map", "check", str(path))
+    assert _methods(changed) == _methods(first) + 1
+    assert any("Gift Voucher" in gap["value"] for gap in changed["gaps"])  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ import pytest
 from orsync.errors import ServiceUnavailable
 from orsync.officernd import Query
 from orsync.officernd.collections import PAYMENTS
-from orsync.officernd.windows import Window, split_window, split_windows
+from orsync.officernd.windows import Window, estimated_pages, split_window, split_windows
 
 from .fake_api import FakeOfficeRnd, invoice, make_client
 
@@ -177,3 +177,27 @@ def test_a_burst_of_records_created_within_minutes_is_still_read_concurrently() 
         if key == "createdAt[$gte]" and value.startswith("2026-01-21")
     }
     assert len(lower_bounds) >= 4  # the 47 minutes of the run were cut into several windows
+
+
+def test_a_window_its_first_page_shows_to_hold_few_pages_is_walked_not_cut() -> None:
+    # 150 records spread evenly over the plan: its first page spans a third of it, so the
+    # window holds about 3 pages; cut in 8, it would cost a request per part and more.
+    step = (END - START) / 150
+    records = [
+        invoice(n, createdAt=(START + step * n).isoformat().replace("+00:00", "Z"))
+        for n in range(150)
+    ]
+    fake = FakeOfficeRnd(collections={"payments": records})
+    got = list(
+        make_client(fake).read_windowed(PAYMENTS, start=START, end=END, windows=1, workers=8)
+    )
+    assert len(got) == len({d.id for d in got}) == 150
+    pages = [r for r in fake.api_requests if r.url.path.endswith("/payments")]
+    assert len(pages) == 3
+
+
+def test_estimated_pages_follow_the_first_page_s_density() -> None:
+    window = Window(START, END)
+    assert estimated_pages(window, START, None, (END - START) / 10) == pytest.approx(10)
+    assert estimated_pages(Window(START, None), START, END, END - START) == pytest.approx(1)
+    assert estimated_pages(window, START, None, timedelta(0)) == float("inf")

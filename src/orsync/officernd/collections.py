@@ -88,5 +88,6 @@ class RawCollection(Collection[Any]):
 
 
 RAW_PAYMENTS = RawCollection("payments", "flex.billing.payments.read", PaymentDocument)
+RAW_CHARGES = RawCollection("charges", "flex.billing.charges.read", Charge)
 RAW_COMPANIES = RawCollection("companies", "flex.community.companies.read", Company)
 RAW_MEMBERS = RawCollection("members", "flex.community.members.read", Member)

@@ -19,10 +19,12 @@ full, so at most ``workers + queue_pages`` pages are held however long the histo
 
 from __future__ import annotations
 
+import itertools
+import math
 import queue
 import threading
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -126,13 +128,35 @@ MIN_SPLIT_SPAN = timedelta(days=1)
 MIN_INSTANT_SPLIT_SPAN = timedelta(seconds=1)
 DATE_FIELDS = frozenset({"date", "dueDate", "startDate", "endDate", "issueDate"})
 MAX_SPLIT_DEPTH = 4
+# Each window a split makes costs a request the walk alone would not make (its last page is
+# short, and the first part reads its parent's first page again to skip it): a window is cut
+# into as many parts as it holds about this many pages, by the density its first page shows,
+# at most one per worker. The plan's windows (their size unknown until their first page) go
+# first, then the larger estimated, so that the read ends on small ones.
+PAGES_PER_PART = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class _Task:
-    window: Window
-    depth: int = 0
-    skip: frozenset[str] = frozenset()  # ids an enclosing window's first page already gave
+    order: tuple[float, int]  # (minus the pages it is estimated to hold, creation order)
+    window: Window = field(compare=False)
+    depth: int = field(default=0, compare=False)
+    # ids an enclosing window's first page already gave
+    skip: frozenset[str] = field(default=frozenset(), compare=False)
+
+
+def estimated_pages(
+    window: Window, first: datetime, last: datetime | None, span: timedelta
+) -> float:
+    """Pages ``window`` holds if records fill it from ``first`` as densely as a first page
+    spanning ``span`` (``last``: where an open upper edge ends). Infinite when the page spans
+    no time (a burst: split as finely as allowed)."""
+    upper = window.upper if window.upper is not None else last
+    if upper is None or upper <= first:
+        return 1.0
+    if span <= timedelta(0):
+        return float("inf")
+    return (upper - first) / span
 
 
 def split_window(
@@ -196,9 +220,10 @@ def _stream(
     end: datetime,
 ) -> Generator[R, None, None]:
     min_span = MIN_SPLIT_SPAN if field in DATE_FIELDS else MIN_INSTANT_SPLIT_SPAN
-    todo: queue.Queue[_Task] = queue.Queue()
+    todo: queue.PriorityQueue[_Task] = queue.PriorityQueue()
+    created = itertools.count()
     for window in plan:
-        todo.put(_Task(window))
+        todo.put(_Task((-math.inf, next(created)), window))
     unfinished = [len(plan)]  # tasks queued or being read; guarded by ``count_lock``
     count_lock = threading.Lock()
     pages: FanIn[list[R]] = FanIn(queue_pages)
@@ -221,9 +246,18 @@ def _stream(
         if task.depth >= MAX_SPLIT_DEPTH or (task.depth > 0 and busy >= workers):
             return False
         extent = _extent(first_page, field)
+        wanted = workers
+        if extent is not None:
+            last = end if task.window.upper is None else None
+            pages = estimated_pages(task.window, extent[0], last, extent[1] - extent[0])
+            wanted = int(min(workers, pages // PAGES_PER_PART))
+        else:
+            pages = float(workers * PAGES_PER_PART)
+        if wanted < 2:
+            return False
         parts = split_window(
             task.window,
-            workers,
+            wanted,
             min_span=min_span,
             first=extent[0] if extent else None,
             last=end if task.window.upper is None else None,
@@ -234,8 +268,9 @@ def _stream(
         skip = task.skip | {str(r.get("_id")) for r in first_page}
         with count_lock:
             unfinished[0] += len(parts)
+        each = min(pages / len(parts), 1e12)
         for window in parts:
-            todo.put(_Task(window, task.depth + 1, skip))
+            todo.put(_Task((-each, next(created)), window, task.depth + 1, skip))
         return True
 
     def work(fan: FanIn[list[R]]) -> None:

@@ -29,6 +29,9 @@ BILLING_EVENT_TYPES: tuple[str, ...] = (
 )
 
 DOCUMENT = "document"
+# Events about an invoice's money: their invoice is re-checked and its charges go through the
+# payments stage (a card payment taken in OfficeRnD reaches Intacct through listen alone).
+PAYMENT_EVENTS = ("invoice.charge.", "invoice.allocation.")
 CUSTOMER = "customer"
 NOTHING = ""
 
@@ -49,7 +52,7 @@ def target_of(delivery: WebhookDelivery) -> EventTarget:
     customers. Anything else is recorded (deduplicated) and needs no work.
     """
     kind = delivery.event_type
-    if kind.startswith(("invoice.charge.", "invoice.allocation.")):
+    if kind.startswith(PAYMENT_EVENTS):
         document = delivery.data.get("payment") or delivery.object.get("payment")
         if isinstance(document, dict):
             document = document.get("_id")
@@ -72,11 +75,13 @@ def payload_hash(body: bytes) -> str:
 @dataclass(frozen=True)
 class Batch:
     """What one drain of the inbox asks of sync: the documents to sync by id (each once,
-    oldest event first), whether changed customers must be read, and the events done as is."""
+    oldest event first), the invoices whose charges to sync, whether changed customers must be
+    read, and the events done as is."""
 
     events: tuple[str, ...]
     document_ids: tuple[str, ...]
     customers: bool
+    payments_of: tuple[str, ...] = ()  # invoices whose charges and allocations changed
 
     @property
     def needs_sync(self) -> bool:
@@ -88,10 +93,16 @@ def plan_batch(events: Sequence[InboxEvent]) -> Batch:
         e.record_id for e in events if e.record_kind == DOCUMENT and e.record_id
     )
     customers = any(e.record_kind == CUSTOMER for e in events)
+    payments_of = dict.fromkeys(
+        e.record_id
+        for e in events
+        if e.record_kind == DOCUMENT and e.record_id and e.event_type.startswith(PAYMENT_EVENTS)
+    )
     return Batch(
         events=tuple(e.event_id for e in events),
         document_ids=tuple(document_ids),
         customers=customers,
+        payments_of=tuple(payments_of),
     )
 
 

@@ -24,7 +24,7 @@ from orsync.errors import LockHeld, OrsyncError, Unconfirmed
 from orsync.services.common import Connections
 from orsync.services.listen.events import Batch, backoff_seconds, most_attempts, plan_batch
 from orsync.services.listen.health import Health
-from orsync.services.sync import SyncOptions, SyncResult, run_sync
+from orsync.services.sync import KeptReference, SyncOptions, SyncResult, run_sync
 from orsync.state import EventInbox, InboxEvent, utc_now
 
 log = logging.getLogger("orsync.listen")
@@ -45,6 +45,7 @@ class WorkerSettings:
     catch_up_interval: float = 300.0  # incremental sync: events never delivered still arrive
     poll_interval: float = 60.0  # Intacct -> OfficeRnD
     lock_retry: float = 1.0  # the profile lock held by another run: try again after this
+    keep_reference: float = 300.0  # OfficeRnD's reference lists kept across batches this long
 
 
 class IntacctPoll(Protocol):
@@ -97,6 +98,9 @@ class Worker:
         self._wake = threading.Event()
         self._next_catch_up = 0.0
         self._next_poll = 0.0
+        # OfficeRnD's reference lists, kept across this worker's runs (sync re-reads them when
+        # a record names a value they lack, and after settings.keep_reference seconds).
+        self.reference = KeptReference(settings.keep_reference, monotonic=monotonic)
 
     def wake(self) -> None:
         self._wake.set()
@@ -197,7 +201,13 @@ class Worker:
         results = []
         if batch.document_ids:
             results.append(
-                self._run(SyncOptions(document_ids=batch.document_ids, command=LISTEN_RUN))
+                self._run(
+                    SyncOptions(
+                        document_ids=batch.document_ids,
+                        payments_of=batch.payments_of,
+                        command=LISTEN_RUN,
+                    )
+                )
             )
         if batch.customers:
             results.append(
@@ -214,6 +224,7 @@ class Worker:
             options,
             connections=self._connections,
             state_dir=self._state_dir,
+            kept_reference=self.reference,
         )
 
     def _failed(self, events: list[InboxEvent], error: Exception) -> None:

@@ -21,13 +21,14 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from orsync.mapping import OfficeRndValue, ValuesInUse
 from orsync.mapping.usage import UsageTally
 from orsync.officernd import OfficeRndClient, Query
-from orsync.officernd.collections import RAW_PAYMENTS
+from orsync.officernd.collections import RAW_CHARGES, RAW_PAYMENTS
 from orsync.services.convert import SYNCED_DOCUMENT_TYPES, ReferenceData
 from orsync.state import DEFAULT_OVERLAP
 
@@ -51,7 +52,7 @@ CREATED_BEFORE_DATE = dt.timedelta(days=31)  # documents are created shortly bef
 SCAN_WORKERS = 8  # the session's cap on one client's reads in flight
 SCAN_WINDOWS = 16
 PROGRESS_EVERY = 50  # documents: one page
-SAVED_FORMAT = 1
+SAVED_FORMAT = 2  # 2: the payment methods of the window's charges are kept too
 REUSE_SLACK = dt.timedelta(days=31)
 
 
@@ -127,6 +128,7 @@ class _Saved:
     since: dt.date | None
     cursor: dt.datetime
     tally: UsageTally
+    methods: frozenset[str] = frozenset()  # the payment methods of the window's charges
 
     def to_text(self) -> str:
         return json.dumps(
@@ -135,6 +137,7 @@ class _Saved:
                 "since": self.since.isoformat() if self.since else None,
                 "cursor": self.cursor.isoformat(),
                 "tally": self.tally.to_json(),
+                "methods": sorted(self.methods),
             },
             separators=(",", ":"),
             sort_keys=True,
@@ -153,7 +156,8 @@ class _Saved:
             cursor = dt.datetime.fromisoformat(data["cursor"])
             if cursor.tzinfo is None:
                 return None
-            return cls(since, cursor, UsageTally.from_json(data["tally"]))
+            methods = frozenset(str(name) for name in data["methods"])
+            return cls(since, cursor, UsageTally.from_json(data["tally"]), methods)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -185,50 +189,88 @@ def scan_usage(
     progress = progress or NoScanProgress()
     kept = _Saved.from_text(saved)
     members: set[str] | None = None
-    if kept is not None and not request.refresh and kept.serves(wanted):
-        since, tally = kept.since, kept.tally
-        changed_from = kept.cursor - DEFAULT_OVERLAP
-        query = _query(since).gte("modifiedAt", changed_from)
-        progress.start("changed documents", None)
-        read = _count(tally, client.iterate(RAW_PAYMENTS, query), progress, changed_from)
-        incremental = True
-    else:
-        since, tally = wanted, UsageTally()
-        plan_from = _day_start(since) - CREATED_BEFORE_DATE if since else started - ALL_HISTORY_PLAN
-        documents = client.read_windowed(
-            RAW_PAYMENTS,
-            _query(since),
-            start=min(plan_from, started - dt.timedelta(days=1)),
-            end=started,
-            field="createdAt",
-            windows=SCAN_WINDOWS,
-            workers=SCAN_WORKERS,
-        )
-        total = kept.tally.documents if kept is not None and kept.since == since else None
-        progress.start("documents", total)
-        members = set[str]() if personal_members else None
-        read = _count(tally, documents, progress, members=members)
-        incremental = False
-    _classify_fees(client, tally)
+    with ThreadPoolExecutor(1, thread_name_prefix="map-charges") as pool:
+        if kept is not None and not request.refresh and kept.serves(wanted):
+            since, tally = kept.since, kept.tally
+            changed_from = kept.cursor - DEFAULT_OVERLAP
+            methods = pool.submit(_methods_changed, client, since, changed_from, kept.methods)
+            query = _query(since).gte("modifiedAt", changed_from)
+            progress.start("changed documents", None)
+            read = _count(tally, client.iterate(RAW_PAYMENTS, query), progress, changed_from)
+            incremental = True
+        else:
+            since, tally = wanted, UsageTally()
+            plan_from = (
+                _day_start(since) - CREATED_BEFORE_DATE if since else started - ALL_HISTORY_PLAN
+            )
+            plan_from = min(plan_from, started - dt.timedelta(days=1))
+            # The window's charges (their payment methods) are read beside its documents.
+            methods = pool.submit(_methods_in_window, client, since, plan_from, started)
+            documents = client.read_windowed(
+                RAW_PAYMENTS,
+                _query(since),
+                start=plan_from,
+                end=started,
+                field="createdAt",
+                windows=SCAN_WINDOWS,
+                workers=SCAN_WORKERS,
+            )
+            total = kept.tally.documents if kept is not None and kept.since == since else None
+            progress.start("documents", total)
+            members = set[str]() if personal_members else None
+            read = _count(tally, documents, progress, members=members)
+            incremental = False
+        _classify_fees(client, tally)
+        names = methods.result()
     used = _values(tally, reference)
     used = dataclasses.replace(
-        used, payment_methods=_payment_methods(client, since, new=tally.documents == 0)
+        used, payment_methods=_payment_methods(client, names, new=tally.documents == 0)
     )
-    text = _Saved(since, started, tally).to_text()
+    text = _Saved(since, started, tally, names).to_text()
     billed = frozenset(members) if members is not None else None
     return Usage(used, tally.documents, read, since, incremental, billed), text
 
 
 def _payment_methods(
-    client: OfficeRndClient, since: dt.date | None, *, new: bool
+    client: OfficeRndClient, names: frozenset[str], *, new: bool
 ) -> tuple[OfficeRndValue, ...]:
-    """The payment methods of the window's charges (read each time: one pass, names only),
-    or, for a new organization, every method OfficeRnD lists."""
-    query = Query() if since is None else Query().gte("date", _day_start(since))
-    names = {charge.account for charge in client.charges(query) if charge.account}
+    """The payment methods of the window's charges, or, for a new organization, every method
+    OfficeRnD lists."""
     if new and not names:
-        names = set(client.payment_methods())
+        names = frozenset(client.payment_methods())
     return tuple(OfficeRndValue(name=name) for name in sorted(names))
+
+
+def _charges_query(since: dt.date | None) -> Query:
+    query = Query().fields("_id", "account", "createdAt")
+    return query if since is None else query.gte("date", _day_start(since))
+
+
+def _methods_in_window(
+    client: OfficeRndClient, since: dt.date | None, start: dt.datetime, end: dt.datetime
+) -> frozenset[str]:
+    """The payment methods of the window's charges: every charge read once (names only), over
+    concurrent createdAt windows as the documents are."""
+    charges = client.read_windowed(
+        RAW_CHARGES,
+        _charges_query(since),
+        start=start,
+        end=end,
+        field="createdAt",
+        windows=SCAN_WINDOWS,
+        workers=SCAN_WORKERS,
+    )
+    return frozenset(str(c["account"]) for c in charges if c.get("account"))
+
+
+def _methods_changed(
+    client: OfficeRndClient, since: dt.date | None, changed_from: dt.datetime, kept: frozenset[str]
+) -> frozenset[str]:
+    """The kept scan's payment methods and those of the charges changed since it."""
+    query = _charges_query(since).gte("modifiedAt", changed_from)
+    return kept | {
+        str(c["account"]) for c in client.iterate(RAW_CHARGES, query) if c.get("account")
+    }
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -7,6 +7,7 @@ from orsync.services.sync.context import (
     SyncOptions,
     SyncProgress,
 )
+from orsync.services.sync.reference import KeptReference
 from orsync.services.sync.run import (
     SyncResult,
     officernd_features,
@@ -24,6 +25,7 @@ from orsync.services.sync.summary import (
 __all__ = [
     "OUTCOMES",
     "STAGES",
+    "KeptReference",
     "RecordProblem",
     "Stage",
     "SyncOptions",

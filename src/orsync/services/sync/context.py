@@ -11,9 +11,10 @@ from typing import Any, Protocol
 from orsync.engine import CustomerAction, DocumentAction, EngineOptions, LedgerView
 from orsync.intacct import IntacctClient, WritePipeline
 from orsync.mapping import Mapping
-from orsync.officernd import OfficeRndClient
+from orsync.officernd import OfficeRndClient, PaymentDocument
 from orsync.services.common import check_day
 from orsync.services.mapping import MappingResolver
+from orsync.services.sync.reference import ReferenceLists, RunReference, refers_outside
 from orsync.services.sync.summary import STAGES, RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import Ledger, LedgerRow, RecordFailure, RunWrites, Status
 
@@ -31,6 +32,9 @@ class SyncOptions:
     # Only these OfficeRnD documents (read by id; e.g. reconcile's fixes): no stream is read
     # and no cursor moves. Unknown outcomes of earlier runs are still settled first.
     document_ids: tuple[str, ...] | None = None
+    # With document_ids: these invoices' charges go through the payments stage as well (when
+    # payments flow), with no cursor moved: listen's charge and allocation events.
+    payments_of: tuple[str, ...] = ()
     # The command the run is recorded under (runs table, lock file): "listen" for the batches
     # of `orsync listen`, whose lock other runs wait for instead of exiting 75.
     command: str = "sync"
@@ -47,6 +51,7 @@ class SyncOptions:
             "retry_failed": self.retry_failed,
             "dry_run": self.dry_run,
             **({} if self.document_ids is None else {"documents": len(self.document_ids)}),
+            **({"payments_of": len(self.payments_of)} if self.payments_of else {}),
         }
 
 
@@ -161,7 +166,8 @@ class RunContext:
     lookups: LedgerLookups
     ledger: Ledger | None
     options: EngineOptions
-    make_resolver: Callable[[], MappingResolver]  # reads OfficeRnD's reference lists: lazily
+    reference: RunReference  # OfficeRnD's reference lists: read (or taken as kept) lazily
+    make_resolver: Callable[[ReferenceLists], MappingResolver]
     summary: SyncSummary
     progress: SyncProgress = field(default_factory=NoProgress)
     writes: RunWrites | None = None  # where the run's writes are recorded (not in a dry run)
@@ -189,8 +195,17 @@ class RunContext:
         """The mapping resolver, built on first use so that a run with nothing to convert
         never reads OfficeRnD's reference lists."""
         if self._resolver is None:
-            self._resolver = self.make_resolver()
+            self._resolver = self.make_resolver(self.reference.lists())
         return self._resolver
+
+    def resolver_for(self, records: Sequence[PaymentDocument]) -> MappingResolver:
+        """The resolver for converting ``records``: built again from lists read afresh (once
+        per run) when they were kept from an earlier run (listen) and a record names a
+        location, revenue account or tax rate they lack."""
+        resolver = self.resolver
+        if self.reference.may_reread and refers_outside(records, resolver.reference):
+            self._resolver = resolver = self.make_resolver(self.reference.reread())
+        return resolver
 
     def writable(self) -> Ledger:
         assert not self.dry_run and self.ledger is not None, "a dry run never writes the ledger"

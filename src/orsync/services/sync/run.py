@@ -2,7 +2,8 @@
 
 Public API (the CLI, ``orsync demo`` and the benchmark call these; keep them stable)::
 
-    result = run_sync(profile_name, profile, SyncOptions(...), progress=..., connections=...)
+    result = run_sync(profile_name, profile, SyncOptions(...), progress=..., connections=...,
+                      kept_reference=...)  # listen: reference lists kept across runs
     result.exit_code          # 0 ok, 1 records failed / conflicts, 75 writes left unconfirmed
     result.summary.to_dict()  # schema orsync.sync/1 (services/sync/summary.py)
     result.to_dict()          # the --json document: the plan (dry run) or the summary
@@ -45,6 +46,7 @@ from orsync.services.sync.context import (
     SyncOptions,
     SyncProgress,
 )
+from orsync.services.sync.reference import KeptReference
 from orsync.services.sync.runner import Runner, SyncState
 from orsync.services.sync.summary import STAGES, RecordProblem, SyncSummary, stage_of
 from orsync.state import (
@@ -59,6 +61,7 @@ from orsync.state import (
 
 logger = logging.getLogger("orsync.sync")
 __all__ = [
+    "KeptReference",
     "SyncOptions",
     "SyncProgress",
     "SyncResult",
@@ -110,7 +113,10 @@ def run_sync(
     progress: SyncProgress | None = None,
     connections: Connections | None = None,
     state_dir: Path | None = None,
+    kept_reference: KeptReference | None = None,
 ) -> SyncResult:
+    """One run (``options.dry_run``: the plan only). ``kept_reference``: OfficeRnD's reference
+    lists kept across the runs of one process (listen), instead of read by this run."""
     db_path = database_path(state_dir or default_state_dir(), profile_name)
     summary = SyncSummary(profile=profile_name, options=options.to_dict(), started_at=utc_now())
     with ExitStack() as stack:
@@ -130,6 +136,7 @@ def run_sync(
                 state=state,
                 summary=summary,
                 progress=progress or NoProgress(),
+                kept_reference=kept_reference,
             )
             runner.run()
             summary.finished_at = utc_now()
@@ -162,6 +169,7 @@ def run_sync(
                 state=SyncState.of(store),
                 summary=summary,
                 progress=progress or NoProgress(),
+                kept_reference=kept_reference,
             )
             runner.run()
             _prove_intacct_credentials(connections, store)

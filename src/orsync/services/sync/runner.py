@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,7 @@ from orsync.services.sync.reading import (
     documents_by_id,
 )
 from orsync.services.sync.receipts import RECEIPT_STREAM, ReceiptDesk
+from orsync.services.sync.reference import KeptReference, ReferenceLists, RunReference
 from orsync.services.sync.summary import RecordProblem, Stage, SyncSummary, stage_of
 from orsync.state import (
     DEFAULT_OVERLAP,
@@ -70,6 +72,7 @@ from orsync.state import (
 )
 
 UNCHANGED_MARGIN = DEFAULT_OVERLAP
+CHARGE_QUERY_IDS = 50  # invoice ids per `payment[$in]` read of their charges
 SETTLE_ROUNDS = 2  # same-run lookups of writes whose outcome was lost, before giving up to 75
 CLOSED_PERIOD_ROUNDS = 12  # months a refused create moves forward, one per refusal, in a run
 
@@ -125,8 +128,10 @@ class Runner:
         state: SyncState,
         summary: SyncSummary,
         progress: SyncProgress,
+        kept_reference: KeptReference | None = None,
     ) -> Runner:
-        """The runner of one run; ``options.dry_run`` chooses the mode."""
+        """The runner of one run; ``options.dry_run`` chooses the mode. ``kept_reference``:
+        OfficeRnD's reference lists kept across runs (listen's batches)."""
         intacct = connections.intacct
         engine = engine_options(
             profile,
@@ -145,7 +150,8 @@ class Runner:
             lookups=state.lookups,
             ledger=state.ledger,
             options=engine,
-            make_resolver=lambda: _resolver(connections, mapping, engine),
+            reference=RunReference(connections.officernd, kept_reference),
+            make_resolver=lambda lists: _resolver(connections, mapping, engine, lists),
             summary=summary,
             progress=progress,
             writes=state.writes,
@@ -174,6 +180,8 @@ class Runner:
                 self._recheck(list(self.options.document_ids))
                 self._settle_lost_outcomes()
                 self._retry_closed_periods()
+                if self.options.payments_of and self._payments_flow():
+                    self._payments_of(self.options.payments_of)
                 return
             if "customers" in self.options.only:
                 for stream in ("companies", "members"):
@@ -184,7 +192,7 @@ class Runner:
                     self._document_stream(stage)
             self._settle_lost_outcomes()
             self._retry_closed_periods()
-            if "payments" in self.options.only and self.payments.enabled:
+            if self._payments_flow():
                 self._payment_stream()
         finally:
             self.documents.close()
@@ -273,6 +281,23 @@ class Runner:
         if self._allocations_again:
             desk.again(self._allocations_again)
         desk.run()
+
+    def _payments_flow(self) -> bool:
+        return "payments" in self.options.only and self.payments.enabled
+
+    def _payments_of(self, invoice_ids: Sequence[str]) -> None:
+        """The charges of these invoices as OfficeRnD has them now, and those orsync posted
+        that it removed: what a charge or allocation event asks, with no cursor moved (the
+        stream reads them again later and finds them done in the ledger)."""
+        desk = self.payments
+        ids = list(dict.fromkeys(invoice_ids))
+        for start in range(0, len(ids), CHARGE_QUERY_IDS):
+            query = Query().is_in("payment", ids[start : start + CHARGE_QUERY_IDS])
+            for chunk in chunks(self.ctx.officernd.charges(query), CHARGE_CHUNK):
+                self.ctx.summary.read["payments"] += len(chunk)
+                desk.process([source_charge(c) for c in chunk if c.payment])
+        desk.process(desk.removed_from(ids))
+        desk.settle_lost()
 
     def _receipt_stream(self) -> None:
         """Payments keyed in Intacct on invoices orsync posted, as OfficeRnD charges. A
@@ -451,9 +476,10 @@ class Runner:
         rows = rows_of(ctx.lookups, ((_kind_of(record), record.id) for record in records))
         if not recheck and not self.options.full:
             records = self._drop_unchanged(records, rows)
+        reference = ctx.resolver_for(records).reference if records else ReferenceData()
         for record in records:
             try:
-                doc = source_document(record, ctx.resolver.reference)
+                doc = source_document(record, reference)
             except RecordError as error:
                 self._unreadable(record, error)
                 continue
@@ -562,15 +588,17 @@ def _kind_of(record: PaymentDocument) -> str:
     return "credit_note" if record.document_type == "creditNote" else "invoice"
 
 
-def _resolver(connections: Connections, mapping: Mapping, options: Any) -> MappingResolver:
+def _resolver(
+    connections: Connections, mapping: Mapping, options: Any, lists: ReferenceLists
+) -> MappingResolver:
     client = connections.officernd
     # Plans and fees are read only when a map needs them (fees is the one large list).
     with_fees = mapping.fees is not None or mapping.resource_types is not None
     with_plans = with_fees or mapping.plans is not None
     reference = ReferenceData.from_records(
-        locations=client.locations(),
-        revenue_accounts=client.revenue_accounts(),
-        tax_rates=client.tax_rates(),
+        locations=lists.locations,
+        revenue_accounts=lists.revenue_accounts,
+        tax_rates=lists.tax_rates,
         plans=client.plans() if with_plans else (),
         fees=client.fees() if with_fees else (),
     )
