@@ -82,7 +82,8 @@ class Collection:
         # An optional secondary index on a field that never changes after creation (a
         # charge's ``payment``), so an invoice's charges are found without a scan.
         self._index_field = index_field
-        self._index: dict[str, set[str]] = {}
+        # Lists, not sets: an invoice has one or two charges (a set of one costs 216 bytes).
+        self._index: dict[str, list[str]] = {}
         # Derived data (list queries' matching ids, field indexes, records' wire JSON) is kept
         # until the collection changes: every change is an insert, a remove or a Store.touch,
         # and each of those calls ``changed``.
@@ -116,7 +117,7 @@ class Collection:
         else:
             bisect.insort(self._ids, record_id)
         if self._index_field is not None:
-            self._index.setdefault(str(field), set()).add(record_id)
+            self._index.setdefault(str(field), []).append(record_id)
         self.changed(record_id)
 
     def changed(self, record_id: str) -> None:
@@ -183,7 +184,9 @@ class Collection:
             index = bisect.bisect_left(self._ids, record_id)
             del self._ids[index]
             if self._index_field is not None:
-                self._index.get(str(record.get(self._index_field)), set()).discard(record_id)
+                indexed = self._index.get(str(record.get(self._index_field)), [])
+                if record_id in indexed:
+                    indexed.remove(record_id)
             self.changed(record_id)
         return record
 
