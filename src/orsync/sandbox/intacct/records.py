@@ -63,13 +63,13 @@ def fmt_datetime(value: datetime | None) -> str:
     return value.strftime("%m/%d/%Y %H:%M:%S") if value else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaxEntry:
     detail_id: str
     amount: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """A line of an AR invoice or adjustment (ARINVOICEITEM / ARADJUSTMENTITEM)."""
 
@@ -241,7 +241,7 @@ class ArDocument:
         return fields
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SoLine:
     line_no: int
     item_id: str
@@ -371,7 +371,7 @@ class SoDocument:
         ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaymentDetail:
     """One application of a payment: to an invoice (``record_key``) or of a credit memo."""
 

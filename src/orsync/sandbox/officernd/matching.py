@@ -13,7 +13,7 @@ candidates, every candidate is still tested with all the conditions.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from orsync.sandbox.officernd.query import Condition, Kind, comparable
@@ -44,7 +44,7 @@ class FieldIndex:
             return cls(ids, ids)  # the collection's own order is this field's order
         pairs = []
         for record_id in collection.ids():
-            record = collection.get(record_id)
+            record = collection.view(record_id)
             value = None if record is None else comparable(record.get(field), kind)
             if value is not None:  # no condition an index answers selects an absent value
                 pairs.append((value, record_id))
@@ -112,7 +112,7 @@ def _candidates(collection: Collection, conditions: Sequence[Condition]) -> list
     return [record_id for start, end in spans for record_id in index.ids[start:end]]
 
 
-def _meets(record: dict[str, Any], tests: list[Callable[[dict[str, Any]], bool]]) -> bool:
+def _meets(record: Mapping[str, Any], tests: list[Callable[[Mapping[str, Any]], bool]]) -> bool:
     for test in tests:  # noqa: SIM110 - no generator per record tested
         if not test(record):
             return False
@@ -135,7 +135,7 @@ def matching_ids(collection: Collection, conditions: Sequence[Condition]) -> lis
     tests = [condition.test for condition in conditions]
     found = []
     for record_id in candidates:
-        record = collection.get(record_id)
+        record = collection.view(record_id)
         if record is not None and _meets(record, tests):
             found.append(record_id)
     if len(candidates) > KEEP_ABOVE:

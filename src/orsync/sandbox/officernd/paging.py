@@ -83,5 +83,5 @@ def page(collection: Collection, query: ListQuery) -> Page:
     for key, cursor in (("cursorNext", next_cursor), ("cursorPrev", prev_cursor)):
         if cursor is not None or not OMIT_NULL_CURSORS:
             envelope[key] = cursor
-    records = [record for record in map(collection.get, chosen) if record is not None]
+    records = [record for record in map(collection.read, chosen) if record is not None]
     return Page(envelope, records, query.select)

@@ -16,7 +16,7 @@ import binascii
 import functools
 import json
 import operator as operator_module
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -125,15 +125,15 @@ class Condition:
     values: tuple[Any, ...]
     kind: Kind
 
-    def matches(self, record: Record) -> bool:
+    def matches(self, record: Mapping[str, Any]) -> bool:
         return self.test(record)
 
     @functools.cached_property
-    def test(self) -> Callable[[Record], bool]:
+    def test(self) -> Callable[[Mapping[str, Any]], bool]:
         """This condition as one closure (list requests test it against many records)."""
         name, kind, operator, values = self.field, self.kind, self.operator, self.values
 
-        def actual(record: Record) -> Any:
+        def actual(record: Mapping[str, Any]) -> Any:
             return comparable(record.get(name), kind)
 
         if operator == "$in":
@@ -147,7 +147,7 @@ class Condition:
             return lambda record: bool(actual(record) != expected)
         compare = _ORDERINGS[operator]
 
-        def ordered(record: Record) -> bool:
+        def ordered(record: Mapping[str, Any]) -> bool:
             value = actual(record)
             # an absent field is neither before nor after anything
             return value is not None and bool(compare(value, expected))

@@ -89,6 +89,8 @@ class OfficeRndSimulator(ScenarioControls):
             store.load(name, records, copy=not take_seed)
             if take_seed:
                 seed.collections[name] = []
+        if take_seed:
+            store.compact()
         dispatcher = WebhookDispatcher(
             self.config.clock,
             self.config.faults,

@@ -98,7 +98,8 @@ Applications: ``applications(seed)[0]`` is the full-scope orsync app, ``[1]`` is
 
 Generation time and memory grow about linearly: measured 1.1 s CPU for 10,000 invoices and
 14 s CPU for 100,000 (2,000 companies, a loaded 2-core machine), about 10 KB of memory per
-invoice (1 GB at 100,000).
+invoice (1 GB at 100,000) while the world is dicts; the OfficeRnD simulator holds it packed,
+under 3 KB an invoice (``benchmarks/bench_sandbox.py``).
 """
 
 from orsync.sandbox.seed.generator import (
