@@ -156,6 +156,10 @@ class Worker:
         """Sync due events batch by batch; returns how many were done."""
         done = 0
         while stop is None or not stop.is_set():
+            if done and stop is not None:
+                # Events that arrived while a batch ran are a burst still arriving: gather it
+                # again, or a fast batch leaves the rest to trickle through in small ones.
+                self._gather(stop)
             events = self._inbox.due(self._settings.batch_events)
             if not events:
                 break
