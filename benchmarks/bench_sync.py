@@ -23,8 +23,11 @@ Every figure comes from one run of this script:
    ratio), and extrapolated linearly to the full workload (time x invoices / sample invoices).
    The naive client reads nothing, which flatters it.
 3. Second (no-change) run: time and requests per service.
-4. Peak memory (VmHWM of the sync subprocess, read by the process itself as it exits) at
-   2,500 / 5,000 / 10,000 invoices, without latency.
+4. Peak memory (VmHWM of the sync subprocess, read by the process itself as it exits; the
+   simulators run in this process, so their memory is not counted) at 10,000 and 100,000
+   invoices (``--memory-sizes``), without latency and without OfficeRnD's client-side read
+   budget (300 reads a minute, which against the local simulator only makes the run wait:
+   memory is the figure here, not time).
 5. Intacct API transactions (functions, from the simulator's counters) per invoice.
 6. The payments stage alone (after a documents-only run): every seeded successful charge on a
    posted invoice as one AR payment, against the same bound with W = payments written.
@@ -75,6 +78,11 @@ OFFICERND_REQUEST_MS = 50.0
 # exec. VmHWM of the exec'ed interpreter is the sync process's high-water mark alone.
 _PEAK_WRAPPER = """
 import os, sys
+if os.environ.get("BENCH_NO_READ_BUDGET"):
+    from orsync.officernd import session
+    names = vars(session)  # the module's globals: what its constructor calls RateBudget
+    budget = names["RateBudget"]
+    session.RateBudget = lambda *args, **kwargs: budget(None)
 from orsync.cli import main
 try:
     main(sys.argv[1:])
@@ -131,7 +139,9 @@ def prepared(options: SandboxOptions) -> Iterator[tuple[RunningSandbox, Path]]:
         yield sandbox, Path(home)
 
 
-def run_sync(sandbox: RunningSandbox, home: Path, *options: str) -> SyncRun:
+def run_sync(
+    sandbox: RunningSandbox, home: Path, *options: str, read_budget: bool = True
+) -> SyncRun:
     """One `orsync sync` subprocess; the simulators' counters are reset first."""
     sandbox.intacct.reset_stats()
     sandbox.officernd.reset_request_counts()
@@ -141,6 +151,8 @@ def run_sync(sandbox: RunningSandbox, home: Path, *options: str) -> SyncRun:
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     peak_file = home / "sync-peak-kb"
     env["BENCH_PEAK_FILE"] = str(peak_file)
+    if not read_budget:
+        env["BENCH_NO_READ_BUDGET"] = "1"
     start = time.perf_counter()
     started = time.monotonic()
     process = subprocess.run(
@@ -325,6 +337,26 @@ def naive_post(sandbox: RunningSandbox, functions: list[Function]) -> float:
     return elapsed
 
 
+@contextmanager
+def no_read_budget() -> Iterator[None]:
+    """OfficeRnD clients built in this process inside the block (``map init`` preparing the
+    profile) read without the client-side budget: the local simulator has no rate limit."""
+    from orsync.officernd import session
+
+    names = vars(session)  # the module's globals: what its constructor calls RateBudget
+    budget = names["RateBudget"]
+
+    def unlimited(*args: Any, **kwargs: Any) -> Any:
+        del args, kwargs
+        return budget(None)
+
+    names["RateBudget"] = unlimited
+    try:
+        yield
+    finally:
+        names["RateBudget"] = budget
+
+
 def lower_bound(writes: int, batch: int) -> float:
     first_reads = (OFFICERND_REQUEST_MS + INTACCT_REQUEST_MS + INTACCT_FUNCTION_MS) / 1000.0
     requests = math.ceil(writes / batch)
@@ -342,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--companies", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--naive-invoices", type=int, default=300)
-    parser.add_argument("--memory-sizes", default="2500,5000,10000")
+    parser.add_argument("--memory-sizes", default="10000,100000")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-payments", action="store_true")
@@ -520,11 +552,14 @@ def measure_memory(args: argparse.Namespace, m: int, n: int) -> None:
     peaks: list[tuple[int, float]] = []
     for size in (int(s) for s in args.memory_sizes.split(",")):
         companies = max(1, round(size * m / n))
-        with prepared(sandbox_options(size, companies, args.seed, latency=False)) as (
-            sandbox,
-            home,
+        with (
+            no_read_budget(),
+            prepared(sandbox_options(size, companies, args.seed, latency=False)) as (
+                sandbox,
+                home,
+            ),
         ):
-            run = run_sync(sandbox, home)
+            run = run_sync(sandbox, home, read_budget=False)
         print(
             f"  {size:>6} invoices, {companies:>5} companies: peak RSS {run.max_rss_mb:.0f} MB, "
             f"{run.seconds:.1f} s, exit {run.exit_code}"

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
     from rich.table import Table
 
 from orsync.redact import MASK, RedactingFilter, is_sensitive_key, redact
@@ -171,6 +171,42 @@ def progress_bar(console: Console, description: str) -> Progress:
         TimeRemainingColumn(),
     )
     return Progress(*columns, console=console, transient=True)
+
+
+class StageBars:
+    """One bar per stage on a :func:`progress_bar`, with its count, its rate and, once
+    :meth:`expect` gave it an end, Rich's estimate of the time left (sync's and reconcile's
+    progress on a terminal)."""
+
+    def __init__(self, progress: Progress, labels: dict[str, str]) -> None:
+        self._progress = progress
+        self._labels = labels
+        self._tasks: dict[str, TaskID] = {}
+        self._started = time.monotonic()
+
+    def _task(self, stage: str) -> TaskID:
+        task = self._tasks.get(stage)
+        if task is None:
+            label = self._labels.get(stage, stage)
+            task = self._progress.add_task(label, total=None, rate="")
+            self._tasks[stage] = task
+        return task
+
+    def expect(self, stage: str, total: int) -> None:
+        """A bar with an end, and Rich's estimate of the time left."""
+        task = self._task(stage)
+        known = self._progress.tasks[task].total or 0
+        self._progress.update(task, total=known + total)
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        task = self._task(stage)
+        self._progress.advance(task, count)
+        done = self._progress.tasks[task].completed
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        self._progress.update(task, rate=f"{done / elapsed:,.0f}/s")
+
+    def note(self, message: str) -> None:
+        self._progress.console.print(message, markup=False, highlight=False)
 
 
 def table(*columns: str, title: str | None = None, **options: Any) -> Table:

@@ -60,3 +60,43 @@ def test_reconcile_logs_what_it_read_of_the_period_with_an_estimate(
         "read OfficeRnD: 20 of about 40, about 20 s left",
         "read OfficeRnD: 30 of about 40, about 10 s left",
     ]
+
+
+class _Bar:
+    """What a progress bar is told (the CLI's Rich bar has the same two methods)."""
+
+    def __init__(self) -> None:
+        self.total: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+        self.updates = 0
+
+    def expect(self, stage: str, total: int) -> None:
+        self.total[stage] = self.total.get(stage, 0) + total
+
+    def advance(self, stage: str, count: int = 1) -> None:
+        self.done[stage] = self.done.get(stage, 0) + count
+        self.updates += 1
+
+
+def test_reconcile_tells_its_bar_the_period_s_count_and_every_record_read() -> None:
+    from orsync.services.reconcile.sources import ADVANCE_EVERY, logged_progress
+
+    bar = _Bar()
+    log = logging.getLogger("orsync.reconcile")
+    records = iter(range(ADVANCE_EVERY * 3 + 7))
+    read = list(logged_progress(records, 500, log, progress=bar))  # type: ignore[arg-type]
+    assert len(read) == ADVANCE_EVERY * 3 + 7
+    assert bar.total == {"reading": 500}
+    # Every record counted, the last few too, in a handful of updates rather than one a record.
+    assert bar.done == {"reading": len(read)}
+    assert bar.updates == 4
+
+
+def test_a_reconcile_stopped_early_counts_what_it_read() -> None:
+    from orsync.services.reconcile.sources import logged_progress
+
+    bar = _Bar()
+    reader = logged_progress(iter(range(100)), None, logging.getLogger("x"), progress=bar)  # type: ignore[arg-type]
+    assert [next(reader) for _ in range(10)] == list(range(10))
+    reader.close()
+    assert bar.total == {} and bar.done == {"reading": 10}

@@ -417,3 +417,31 @@ def test_a_sales_tax_line_missing_in_intacct_is_a_safe_fix_that_converges(
     assert (code, after["findings"]) == (0, [])
     fixed = invoices_by_reference(sandbox)[taxed.doc_number]
     assert fixed.total_entered == taxed.total_entered
+
+
+def test_the_read_is_counted_against_officernd_s_count_of_the_period(synced: str) -> None:
+    """What draws reconcile's bar on a terminal: an end (OfficeRnD's count of the period, so
+    an estimate of the time left) and every document read."""
+    from orsync.config import load_config, select_profile
+    from orsync.env import default_config_path
+    from orsync.services.reconcile import ReconcileRequest, run_reconcile
+
+    told: dict[str, list[int]] = {"expect": [], "advance": []}
+
+    class Bar:
+        def expect(self, stage: str, total: int) -> None:
+            assert stage == "reading"
+            told["expect"].append(total)
+
+        def advance(self, stage: str, count: int = 1) -> None:
+            assert stage == "reading"
+            told["advance"].append(count)
+
+    path = default_config_path()
+    name, profile = select_profile(load_config(path), synced, path)
+    request = ReconcileRequest(dt.date.fromisoformat(PERIOD[1]), dt.date.fromisoformat(PERIOD[3]))
+    run = run_reconcile(name, profile, request, dry_run=True, progress=Bar())
+    read = run.outcome.officernd_documents
+    assert read > 0
+    assert told["expect"] == [read]
+    assert sum(told["advance"]) == read

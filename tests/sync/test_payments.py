@@ -267,3 +267,44 @@ def test_cheques_keyed_in_intacct_reach_officernd_once_when_its_answers_are_lost
         ours = [c for c in charges if str(c.get("reference") or "").startswith("intacct:")]
         assert len(ours) == 1, charges  # never twice, never missing
         assert len(charges) == before[invoice["_id"]] + 1
+
+
+def test_removed_charges_are_found_reading_the_ledger_a_few_invoices_at_a_time(
+    sandbox: RunningSandbox,
+    mapped_profile: Configure,
+    run_cli: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A first sync reads every invoice of the history: their payment rows are read (and
+    held) a bounded number of invoices at a time, and no removed charge is missed for it."""
+    from orsync.services.sync import payments as payments_module
+    from orsync.state.ledger_reads import LedgerReads
+
+    settle_seed_conflicts(sandbox)
+    mapped_profile(payments=True)
+    sync(run_cli)
+    invoices = []
+    charges = []
+    for _ in range(2):
+        invoice = an_open_invoice(sandbox)
+        charges.append(sandbox.officernd.add_charge(invoice["_id"], "10.00", account="Cash"))
+        invoices.append(invoice)
+    sync(run_cli)
+    for invoice, charge in zip(invoices, charges, strict=True):
+        sandbox.officernd.remove_record("charges", charge["_id"])
+        sandbox.officernd.update_record("payments", invoice["_id"], paidAmount=0)
+
+    monkeypatch.setattr(payments_module, "INVOICES_PER_READ", 1)
+    widest: list[int] = []
+    rows_under = LedgerReads.rows_under
+
+    def spy(self: LedgerReads, kind: str, prefixes: Any) -> Any:
+        prefixes = list(prefixes)
+        widest.append(len(prefixes))
+        return rows_under(self, kind, prefixes)
+
+    monkeypatch.setattr(LedgerReads, "rows_under", spy)
+    summary = sync(run_cli)
+
+    assert summary["counts"]["payments"]["reversed"] == 2
+    assert widest and max(widest) == 1

@@ -79,3 +79,18 @@ def test_the_terminal_summary_is_a_table_per_stage(capsys: pytest.CaptureFixture
     assert "Invoices" in out and "created" in out and "12" in out and "run 3" in out
     assert "failed: invoice LON-INV-7 [lines[1].account]" in out and "fix: Map it." in out
     assert _summary_line(summary).startswith("sync main: customers: nothing to do; invoices:")
+
+
+def test_reconcile_draws_the_same_bar_with_an_estimate_of_the_time_left() -> None:
+    from orsync.cli.reconcile import PROGRESS_LABELS
+    from orsync.output import StageBars, progress_bar
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with progress_bar(console, "{task.description:<18}") as progress:
+        bars = StageBars(progress, PROGRESS_LABELS)
+        bars.expect("reading", 1_000)
+        bars.advance("reading", 250)
+        (task,) = progress.tasks
+    assert task.description == "Reading OfficeRnD"
+    assert (task.completed, task.total) == (250, 1_000)
+    assert task.fields["rate"].endswith("/s")

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from orsync.engine.report import Finding, ReconcileReport
+    from orsync.output import StageBars
     from orsync.services.reconcile import ReconcileOutcome, ReconcileRun
 
+PROGRESS_LABELS = {"reading": "Reading OfficeRnD"}
 MAX_ROWS = 200  # findings shown on a terminal; --json / --csv carry every one
 _TITLES = {
     "missing": "Missing in Intacct",
@@ -170,11 +172,14 @@ def reconcile_command(
         return _ask(state, outcome, rebuild_ledger)
 
     with ExitStack() as stack:
-        if state.output.interactive and (dry_run or yes):
-            # No prompt will interrupt it: a spinner says the (long) reads are under way.
-            stack.enter_context(
-                state.output.stderr.status("Reading OfficeRnD and Intacct for the period...")
-            )
+        progress: StageBars | None = None
+        if state.output.interactive and (dry_run or yes) and not as_json and not state.quiet:
+            # No prompt will interrupt it: a bar counts the (long) read of OfficeRnD's
+            # documents against OfficeRnD's count of the period, with the time left.
+            from orsync.output import StageBars, progress_bar
+
+            bar = stack.enter_context(progress_bar(state.output.stderr, "{task.description:<18}"))
+            progress = StageBars(bar, PROGRESS_LABELS)
         run = run_reconcile(
             name,
             profile,
@@ -182,6 +187,7 @@ def reconcile_command(
             dry_run=dry_run,
             rebuild_ledger=rebuild_ledger,
             confirm=confirm,
+            progress=progress,
         )
     if csv_file is not None:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -19,9 +18,10 @@ from orsync.cli.each_profile import (
     run_for_all_profiles,
 )
 from orsync.errors import ExitCode, UsageError
+from orsync.output import StageBars
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    from rich.progress import Progress
 
     from orsync.engine import Plan
     from orsync.services.sync import Stage, SyncOptions, SyncResult, SyncSummary
@@ -156,36 +156,11 @@ def _progress(state: AppContext) -> Iterator[Any]:
         yield RichProgress(progress)
 
 
-class RichProgress:
+class RichProgress(StageBars):
     """Counts per stage with a rate, on stderr (only when a person is watching)."""
 
     def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-        self._tasks: dict[str, TaskID] = {}
-        self._started = time.monotonic()
-
-    def _task(self, stage: str) -> TaskID:
-        task = self._tasks.get(stage)
-        if task is None:
-            task = self._progress.add_task(STAGE_LABELS.get(stage, stage), total=None, rate="")
-            self._tasks[stage] = task
-        return task
-
-    def expect(self, stage: str, total: int) -> None:
-        """A bar with an end, and Rich's estimate of the time left."""
-        task = self._task(stage)
-        known = self._progress.tasks[task].total or 0
-        self._progress.update(task, total=known + total)
-
-    def advance(self, stage: str, count: int = 1) -> None:
-        task = self._task(stage)
-        self._progress.advance(task, count)
-        done = self._progress.tasks[task].completed
-        elapsed = max(time.monotonic() - self._started, 1e-6)
-        self._progress.update(task, rate=f"{done / elapsed:,.0f}/s")
-
-    def note(self, message: str) -> None:
-        self._progress.console.print(message, markup=False, highlight=False)
+        super().__init__(progress, STAGE_LABELS)
 
 
 # -- results --------------------------------------------------------------------------------

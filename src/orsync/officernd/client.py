@@ -273,9 +273,11 @@ class OfficeRndClient:
         field: str = "createdAt",
         windows: int | None = None,
         workers: int = 8,
+        queue_pages: int = 16,
     ) -> Generator[R, None, None]:
         """Every record of ``query``, read concurrently over disjoint ``field`` windows
-        (see :mod:`orsync.officernd.windows`); yields as pages arrive, in no set order."""
+        (see :mod:`orsync.officernd.windows`); yields as pages arrive, in no set order. At
+        most ``workers + queue_pages`` parsed pages are held at once."""
         return read_windowed(
             self,
             collection,
@@ -285,6 +287,7 @@ class OfficeRndClient:
             field=field,
             windows=windows,
             workers=workers,
+            queue_pages=queue_pages,
         )
 
     # -- typed reads ---------------------------------------------------------------------------

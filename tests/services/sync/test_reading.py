@@ -36,3 +36,21 @@ def test_a_long_read_keeps_only_its_cursor_mark() -> None:
         "max_seen",
         "count",
     }
+
+
+def test_a_first_read_holds_a_few_parsed_pages_not_sixteen() -> None:
+    """The planner, not the read, sets the pace: a handful of pages waiting is enough, and
+    each page held is about a megabyte of parsed records for the whole run."""
+    from orsync.services.sync.reading import WINDOW_QUEUE_PAGES
+
+    asked: dict[str, Any] = {}
+
+    class Client(_History):
+        def read_windowed(self, *args: Any, **kwargs: Any) -> Iterator[PaymentDocument]:
+            asked.update(kwargs)
+            return super().read_windowed(*args, **kwargs)
+
+    mark = ReadMark(read_from=None, started_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    assert sum(len(c) for c in documents(Client(3), "invoices", mark)) == 3  # type: ignore[arg-type]
+    assert asked["queue_pages"] == WINDOW_QUEUE_PAGES
+    assert asked["workers"] + asked["queue_pages"] <= 8  # pages held at most, of ~50 records

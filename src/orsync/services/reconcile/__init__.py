@@ -22,6 +22,7 @@ from orsync.services.reconcile.run import (
 from orsync.services.reconcile.sources import (
     CustomerFetcher,
     OfficeRndSide,
+    ReadProgress,
     build_all,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "UNKNOWN_VERSION",
     "CustomerFetcher",
     "OfficeRndSide",
+    "ReadProgress",
     "ReconcileOutcome",
     "ReconcileRequest",
     "ReconcileRun",

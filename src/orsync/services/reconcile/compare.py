@@ -51,6 +51,7 @@ from orsync.services.reconcile.sources import (
     Built,
     CustomerFetcher,
     OfficeRndSide,
+    ReadProgress,
     build_all,
     convert,
     documents_by_number,
@@ -181,6 +182,7 @@ def reconcile_profile(
     ledger_links: Mapping[LedgerKey, str] | None = None,
     ledger_reader: LedgerLinkReader | None = None,
     connections: Connections | None = None,
+    progress: ReadProgress | None = None,
 ) -> ReconcileOutcome:
     """Read both systems of ``profile`` for ``request`` and compare them (writes nothing)."""
     mapping = load_profile_mapping(profile)
@@ -196,6 +198,7 @@ def reconcile_profile(
             default_entity=profile.intacct.entity,
             ledger_links=ledger_links,
             ledger_reader=ledger_reader,
+            progress=progress,
         )
     raise AssertionError("unreachable")
 
@@ -244,6 +247,7 @@ def reconcile_with(
     default_entity: str | None = None,
     ledger_links: Mapping[LedgerKey, str] | None = None,
     ledger_reader: LedgerLinkReader | None = None,
+    progress: ReadProgress | None = None,
 ) -> ReconcileOutcome:
     """The comparison on clients already built (the service's core, used by tests)."""
     with bulk_run():
@@ -256,6 +260,7 @@ def reconcile_with(
             default_entity=default_entity,
             ledger_links=ledger_links,
             ledger_reader=ledger_reader,
+            progress=progress,
         )
 
 
@@ -269,6 +274,7 @@ def _reconcile_with(
     default_entity: str | None,
     ledger_links: Mapping[LedgerKey, str] | None,
     ledger_reader: LedgerLinkReader | None,
+    progress: ReadProgress | None,
 ) -> ReconcileOutcome:
     started = time.perf_counter()
     outcome = ReconcileOutcome(request=request, report=ReconcileReport((), (), ()), options=options)
@@ -329,7 +335,10 @@ def _reconcile_with(
             raw = stack.enter_context(
                 closing(
                     logged_progress(
-                        period_documents(officernd, request.start, request.end), total, logger
+                        period_documents(officernd, request.start, request.end),
+                        total,
+                        logger,
+                        progress=progress,
                     )
                 )
             )

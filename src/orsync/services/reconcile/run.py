@@ -40,6 +40,7 @@ from orsync.services.reconcile.ledger import (
     rebuild,
     writable_state,
 )
+from orsync.services.reconcile.sources import ReadProgress
 from orsync.state import ProfileLock, StateStore
 
 # Stage lines for cron mail and pipes (INFO: shown with -v).
@@ -89,7 +90,10 @@ def run_reconcile(
     dry_run: bool,
     rebuild_ledger: bool = False,
     confirm: Callable[[ReconcileOutcome], bool] = lambda _: False,
+    progress: ReadProgress | None = None,
 ) -> ReconcileRun:
+    """Compare, then apply what is safe (see the module doc); ``progress`` is told how the
+    read of OfficeRnD's documents advances."""
     # One pair of clients for the whole run: OfficeRnD grants 5 tokens a minute.
     logger.info(
         "reading OfficeRnD and Intacct, %s to %s%s",
@@ -100,10 +104,22 @@ def run_reconcile(
     with open_connections(profile_name, profile) as connections:
         if rebuild_ledger:
             return _rebuild(
-                profile_name, profile, request, connections, dry_run=dry_run, confirm=confirm
+                profile_name,
+                profile,
+                request,
+                connections,
+                dry_run=dry_run,
+                confirm=confirm,
+                progress=progress,
             )
         return _compare_and_fix(
-            profile_name, profile, request, connections, dry_run=dry_run, confirm=confirm
+            profile_name,
+            profile,
+            request,
+            connections,
+            dry_run=dry_run,
+            confirm=confirm,
+            progress=progress,
         )
 
 
@@ -115,6 +131,7 @@ def _compare_and_fix(
     *,
     dry_run: bool,
     confirm: Callable[[ReconcileOutcome], bool],
+    progress: ReadProgress | None,
 ) -> ReconcileRun:
     with existing_ledger(profile_name) as ledger:
         reader = (
@@ -123,7 +140,12 @@ def _compare_and_fix(
             else None
         )
         outcome = reconcile_profile(
-            profile_name, profile, request, ledger_reader=reader, connections=connections
+            profile_name,
+            profile,
+            request,
+            ledger_reader=reader,
+            connections=connections,
+            progress=progress,
         )
     run = ReconcileRun(outcome, "dry_run" if dry_run else "fix")
     safe = outcome.report.safe_fixes()
@@ -161,9 +183,12 @@ def _rebuild(
     *,
     dry_run: bool,
     confirm: Callable[[ReconcileOutcome], bool],
+    progress: ReadProgress | None,
 ) -> ReconcileRun:
     whole_history = request.start <= HISTORY_START and not request.filtered
-    outcome = reconcile_profile(profile_name, profile, request, connections=connections)
+    outcome = reconcile_profile(
+        profile_name, profile, request, connections=connections, progress=progress
+    )
     _log_compared(outcome, len(outcome.report.safe_fixes()))
     run = ReconcileRun(outcome, "dry_run" if dry_run else "rebuild")
     if dry_run:

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from orsync.engine import Posting, Problem, SourceCustomer, SourceDocument, build_posting
 from orsync.engine.build import build_customer
@@ -95,6 +96,17 @@ def period_count(client: OfficeRndClient, start: dt.date, end: dt.date) -> int |
 
 
 PROGRESS_EVERY_S = 10.0
+READING = "reading"  # the one stage reconcile reports: OfficeRnD's documents of the period
+ADVANCE_EVERY = 50  # records per progress update (a page): a bar need not move per record
+
+
+class ReadProgress(Protocol):
+    """Where reconcile reports its read of OfficeRnD's documents (the CLI draws a Rich bar
+    from it on a terminal; sync's progress has the same two methods)."""
+
+    def expect(self, stage: str, total: int) -> None: ...
+
+    def advance(self, stage: str, count: int = 1) -> None: ...
 
 
 def logged_progress(
@@ -104,16 +116,28 @@ def logged_progress(
     *,
     every: float = PROGRESS_EVERY_S,
     clock: Callable[[], float] = time.monotonic,
+    progress: ReadProgress | None = None,
 ) -> Generator[PaymentDocument, None, None]:
     """``records`` as they come, with a ``-v`` line at most every ``every`` seconds: the count
-    read, of about ``total``, and the time left at the rate so far."""
+    read, of about ``total``, and the time left at the rate so far; ``progress`` (a bar) is
+    told the total first and the count every :data:`ADVANCE_EVERY` records."""
     started = last = clock()
-    for done, record in enumerate(records, 1):
-        yield record
-        now = clock()
-        if now - last >= every:
-            last = now
-            log.info("read OfficeRnD: %s", progress_text(done, total, now - started))
+    if progress is not None and total:
+        progress.expect(READING, total)
+    done = reported = 0
+    try:
+        for done, record in enumerate(records, 1):
+            yield record
+            if progress is not None and done - reported >= ADVANCE_EVERY:
+                progress.advance(READING, done - reported)
+                reported = done
+            now = clock()
+            if now - last >= every:
+                last = now
+                log.info("read OfficeRnD: %s", progress_text(done, total, now - started))
+    finally:
+        if progress is not None and done > reported:
+            progress.advance(READING, done - reported)
 
 
 def _period_query(start: dt.date, end: dt.date) -> Query:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import islice
 from typing import Literal
 
 from orsync.engine import DocumentAction
@@ -45,6 +46,7 @@ from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 PAYMENT_HELD = "payment_held"
 CHARGE_CHUNK = 1000  # charges planned together: one Intacct invoice query each
 OWNER_PAGE = 50  # OfficeRnD invoices per `$in` read (one page)
+INVOICES_PER_READ = 500  # invoices whose ledger payment rows removed_from holds at once
 OWNER_READERS = 4  # of OfficeRnD's 8 reads in flight
 INVOICE_FIELDS = ("RECORDNO", "CUSTOMERID", "CURRENCY", "TRX_TOTALDUE", "STATE")
 PAYMENT_FIELDS = ("RECORDNO", "DOCNUMBER", "DESCRIPTION", "STATE", "TRX_TOTALENTERED")
@@ -126,17 +128,23 @@ class PaymentDesk:
 
     def removed_from(self, invoice_ids: Iterable[str]) -> list[SourceCharge]:
         """Charges orsync posted on these (changed) invoices that OfficeRnD no longer has:
-        removing a charge changes its invoice, never a charge the stream would read."""
-        rows = [
-            row
-            for row in self.ctx.lookups.rows_under(PAYMENT_KIND, invoice_ids)
-            if row.confirmed_version not in (None, PAYMENT_REVERSED)
-            and row.source_id not in self.seen
-        ]
-        if not rows:
-            return []
-        current = self.charges_by_id(row.source_id for row in rows)
-        return [c for c in current if c.status == "removed"]
+        removing a charge changes its invoice, never a charge the stream would read.
+
+        The ledger's payment rows are read :data:`INVOICES_PER_READ` invoices at a time: a
+        first sync reads every invoice of the history, and their rows all at once held every
+        payment it had just posted (94 MB of resident memory at 100,000 invoices)."""
+        removed: list[SourceCharge] = []
+        invoices = iter(invoice_ids)
+        while chunk := list(islice(invoices, INVOICES_PER_READ)):
+            rows = [
+                row.source_id
+                for row in self.ctx.lookups.rows_under(PAYMENT_KIND, chunk)
+                if row.confirmed_version not in (None, PAYMENT_REVERSED)
+                and row.source_id not in self.seen
+            ]
+            if rows:
+                removed += [c for c in self.charges_by_id(rows) if c.status == "removed"]
+        return removed
 
     # -- one chunk ------------------------------------------------------------------------
 

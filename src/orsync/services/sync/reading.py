@@ -27,6 +27,11 @@ PLAN_CHUNK = 200
 WINDOW_HISTORY = dt.timedelta(days=3 * 365)  # where full reads cut their createdAt windows
 WINDOWS = 8
 WINDOW_WORKERS = 4
+# Parsed pages waiting for the planner. Sync writes far slower than four windows read, so the
+# queue is always full: each page held is ~50 documents of parsed records (about 1 MB) for the
+# whole run, and the churn of that many short-lived pages beside the run's long-lived objects is
+# what fragments the heap. Four pages keep the planner fed (reads are never what it waits for).
+WINDOW_QUEUE_PAGES = 4
 
 DOCUMENT_TYPES = {
     "invoices": "invoice",
@@ -84,6 +89,7 @@ def documents(
             field="createdAt",
             windows=WINDOWS,
             workers=WINDOW_WORKERS,
+            queue_pages=WINDOW_QUEUE_PAGES,
         )
     for chunk in chunks(records, PLAN_CHUNK):
         fresh: dict[str, PaymentDocument] = {}
