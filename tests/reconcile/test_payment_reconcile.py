@@ -146,6 +146,10 @@ def test_payments_on_one_side_only_are_found_and_the_safe_fixes_converge(
         < before["read"]["payments"]["invoices_compared"]
     ), "only invoices whose balances differ have their payments read"
 
+    text = run_cli("reconcile", *PERIOD, "--dry-run").stdout  # what finance reads
+    assert f"payment_missing payment {card['number']} charge {card_charge['_id']}" in text
+    assert f"payment_unrecorded payment {cheque['number']} Intacct payment {cheque_key}" in text
+
     fixed = reconcile_json(run_cli, "--yes")
     applied = fixed["applied"]["documents"]
     assert applied["requested"] == {"post": 2, "record": 1}  # NYC-INV-00002: closed period
