@@ -69,7 +69,8 @@ def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[
     held: list[tuple[str, str]] = []
     for finding in safe:
         if finding.kind == "payment" and finding.source_id is not None:
-            held.append(_payment_fix(store, outcome, finding))
+            if (payment_row := _payment_fix(store, outcome, finding)) is not None:
+                held.append(payment_row)
             continue
         if finding.category == "customer_missing" and finding.fix.action == "post":
             # The ledger may still say orsync created it: forgotten, sync creates it again
@@ -94,9 +95,6 @@ def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[
             )
     store.ledger.adopt_many(adoptions)
     for kind, source_id in held:
-        row = store.ledger.get(kind, source_id)
-        if row is not None and row.status not in (Status.PLANNED, Status.CONFIRMED, Status.FAILED):
-            continue  # in doubt: the stage settles it first, by its own lookup
         store.ledger.fail(
             kind,
             source_id,
@@ -110,17 +108,22 @@ def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[
         )
 
 
-def _payment_fix(store: StateStore, outcome: ReconcileOutcome, finding: Finding) -> tuple[str, str]:
-    """The ledger row a payment fix holds for the payments stage, set as reconcile found it."""
+def _payment_fix(
+    store: StateStore, outcome: ReconcileOutcome, finding: Finding
+) -> tuple[str, str] | None:
+    """The ledger row a payment fix holds for the payments stage, set as reconcile found it;
+    None for a row in doubt (sending or unconfirmed): the stage settles it by its own lookup
+    before anything is sent, and reconcile must not erase that doubt."""
     assert finding.source_id is not None
+    kind = "receipt" if finding.fix.action == "record" else "payment"
+    row = store.ledger.get(kind, finding.source_id)
+    if row is not None and row.status not in (Status.PLANNED, Status.CONFIRMED, Status.FAILED):
+        return None
     if finding.fix.action == "record":
-        kind = "receipt"
         store.ledger.forget_target(kind, finding.source_id)
     elif finding.fix.action == "reverse" and finding.fix.target_key:
-        kind = "payment"
         key = finding.fix.target_key
         entities = outcome.payments.payment_entities if outcome.payments is not None else {}
-        row = store.ledger.get(kind, finding.source_id)
         if row is None or row.target.key != key or row.confirmed_version is None:
             store.ledger.adopt(
                 kind,
@@ -129,7 +132,6 @@ def _payment_fix(store: StateStore, outcome: ReconcileOutcome, finding: Finding)
                 TargetKeys(key=key, entity=entities.get(key)),
             )
     else:
-        kind = "payment"
         store.ledger.forget_target(kind, finding.source_id)
     return kind, finding.source_id
 
