@@ -284,7 +284,7 @@ def explain_timeline(timeline: Timeline, started: float, ended: float) -> None:
         int(names.rsplit("#", 1)[1]) for _, _, names in intacct if names.startswith(WRITE_PREFIXES)
     ]
     span = max(last_write - first_write, 1e-9)
-    print(f"    timeline of the initial run ({ended - started:.1f} s wall):")
+    print(f"    timeline of the run ({ended - started:.1f} s wall):")
     print(f"      process start to first request: {min(a for a, _ in officernd) - started:.1f} s")
     print(f"      before the first write: {first_write - started:.1f} s")
     print(
@@ -298,7 +298,12 @@ def explain_timeline(timeline: Timeline, started: float, ended: float) -> None:
     )
     print(
         f"      Intacct reads: {len(reads)} requests, {sum(b - a for a, b in reads):.1f} s "
-        f"(busy {covered(reads, started, ended):.1f} s of wall time)"
+        f"(busy {covered(reads, started, ended):.1f} s of wall time): "
+        + ", ".join(
+            f"{names} at {a - started:.1f}-{b - started:.1f} s"
+            for a, b, names in intacct
+            if not names.startswith(WRITE_PREFIXES)
+        )
     )
     print(
         f"      OfficeRnD: {len(officernd)} requests, busy "
@@ -444,7 +449,10 @@ def measure_payments(args: argparse.Namespace, n: int, m: int) -> None:
                 invoice["_id"], str(invoice["total"]), account=methods[index % 2]
             )
         capture = capture_writes(sandbox)
+        timeline = record_timeline(sandbox) if args.timeline else None
         payments = run_sync(sandbox, home, "--only", "payments")
+        if timeline is not None:
+            explain_timeline(timeline, payments.started, payments.ended)
         written = [p for p in orsync_payments(sandbox) if p.recordno not in before]
         functions = [f for f in capture.values() if b"<ARPYMT>" in f.payload]
         again = run_sync(sandbox, home, "--only", "payments")

@@ -44,7 +44,8 @@ from orsync.services.sync.summary import ProblemStatus, RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
 PAYMENT_HELD = "payment_held"
-CHARGE_CHUNK = 1000  # charges planned together: one Intacct invoice query each
+CHARGE_CHUNK = 250  # charges planned together (5 pages): one Intacct invoice query each;
+# small enough that the first writes leave while the rest of a month is still being read
 OWNER_PAGE = 50  # OfficeRnD invoices per `$in` read (one page)
 OWNER_READERS = 4  # of OfficeRnD's 8 reads in flight
 INVOICE_FIELDS = ("RECORDNO", "CUSTOMERID", "CURRENCY", "TRX_TOTALDUE", "STATE")
