@@ -83,6 +83,16 @@ def test_the_demo_posts_every_issued_document_and_reports_intacct_totals(run_cli
     assert {gap["code"] for gap in report["filled_gaps"]} >= {"BKN", "4500", "4600"}
     assert report["intacct"]["samples"]
     assert report["home"] is None  # a temporary home, removed
+    # Payments both ways: the invoice's due, the same in both systems, is nothing afterwards.
+    card, cheque = report["payments"]
+    assert (card["direction"], card["method"]) == ("officernd_to_intacct", "Credit Card")
+    assert (cheque["direction"], cheque["method"]) == ("intacct_to_officernd", "Cheque")
+    for payment in (card, cheque):
+        amount = payment["amount"]
+        assert payment["due_before"] == {"officernd": amount, "intacct": amount}
+        assert payment["due_after"] == {"officernd": "0.00", "intacct": "0.00"}
+    assert card["reference"].startswith("Intacct payment ")
+    assert cheque["reference"].startswith("OfficeRnD charge ")
 
 
 def test_the_text_summary_names_counts_totals_and_the_filled_gaps(run_cli: Run) -> None:
@@ -109,6 +119,16 @@ def test_the_text_summary_names_counts_totals_and_the_filled_gaps(run_cli: Run) 
         assert shown[(kind, currency)] == total, (kind, currency)
     assert "BKN: location -> NYC" in result.stdout
     assert "Starting the sandbox" in result.stderr
+    due = (
+        r"due before ([\d,.]+) in OfficeRnD, \1 in Intacct; "
+        r"after 0.00 in OfficeRnD, 0.00 in Intacct"
+    )
+    assert re.search(
+        r"^Payment taken in OfficeRnD -> Intacct: Credit Card .*" + due, result.stdout, re.M
+    )
+    assert re.search(
+        r"^Payment keyed in Intacct -> OfficeRnD: Cheque .*" + due, result.stdout, re.M
+    )
 
 
 def test_the_demo_leaves_the_users_home_profiles_and_keyring_untouched(

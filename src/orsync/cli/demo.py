@@ -198,6 +198,19 @@ def _render(output: Output, report: DemoReport) -> None:
         f"Requests: Intacct {report.intacct_requests} ({report.intacct_functions} functions), "
         f"OfficeRnD {report.officernd_requests}."
     )
+    for payment in report.payments:
+        before, after = payment.before, payment.after
+        where = (
+            "taken in OfficeRnD -> Intacct"
+            if payment.direction == "officernd_to_intacct"
+            else "keyed in Intacct -> OfficeRnD"
+        )
+        output.line(
+            f"Payment {where}: {payment.method} {payment.amount:,.2f} {payment.currency} on "
+            f"{payment.number}; due before {before.officernd:,.2f} in OfficeRnD, "
+            f"{before.intacct:,.2f} in Intacct; after {after.officernd:,.2f} in OfficeRnD, "
+            f"{after.intacct:,.2f} in Intacct ({payment.reference or 'not synced'})."
+        )
     if report.live is not None:
         live = report.live
         changes = ", ".join(f"{n} {_CHANGES.get(k, k)}" for k, n in sorted(live.changes.items()))

@@ -38,6 +38,11 @@ _TITLES = {
     "not_orsync": "In Intacct, not created by orsync",
     "customer_missing": "Customers missing in Intacct",
     "customer_different": "Customers that differ",
+    "balance_different": "Invoices paid differently",
+    "payment_missing": "Payments missing in Intacct",
+    "payment_orphan": "Payments whose other side is gone",
+    "payment_unrecorded": "Payments keyed in Intacct, not in OfficeRnD",
+    "payment_different": "Payments that differ",
 }
 
 

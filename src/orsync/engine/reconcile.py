@@ -205,6 +205,24 @@ class Reconciler:
         ]
         return found
 
+    def matched_invoices(self) -> list[tuple[str, str, str, Decimal, ActualDocument]]:
+        """Issued OfficeRnD invoices of the period matched to exactly one live Intacct AR
+        invoice, as (OfficeRnD id, number, currency, total, Intacct invoice): whose balances
+        reconcile compares (``engine.reconcile_payments``)."""
+        out: list[tuple[str, str, str, Decimal, ActualDocument]] = []
+        for key in sorted(self._expected):
+            entries = self._expected[key]
+            if key[0] != "invoice" or len(entries) != 1:
+                continue
+            expected = entries[0]
+            live = [a for a, _ in self._actual.get(key, []) if a.is_live]
+            if not expected.in_period or expected.state != "issued" or len(live) != 1:
+                continue
+            if live[0].kind != "ar_invoice" or live[0].state == "draft":
+                continue
+            out.append((expected.id, expected.number, expected.currency, expected.total, live[0]))
+        return out
+
     def report(self, ledger_links: Mapping[LedgerKey, str] | None = None) -> ReconcileReport:
         links = ledger_links or {}
         findings: list[Finding] = []

@@ -9,14 +9,18 @@ with 2 decimals, dates ISO-8601::
       "counts": {"<category>": n, ...}, # every category, 0 when absent; plus "relink"
       "findings": [{
           "category": "missing" | "duplicated" | "different" | "orphan" | "not_orsync"
-                      | "unmappable" | "ambiguous" | "customer_missing" | "customer_different",
-          "kind": "invoice" | "credit_note" | "customer",
-          "number": "INV-1" | null,     # OfficeRnD number (customer id for customers)
+                      | "unmappable" | "ambiguous" | "customer_missing" | "customer_different"
+                      | "balance_different" | "payment_missing" | "payment_orphan"
+                      | "payment_unrecorded" | "payment_different",
+          "kind": "invoice" | "credit_note" | "customer" | "payment",
+          "number": "INV-1" | null,     # OfficeRnD number (customer id for customers;
+                                        # "INV-1 charge <id>" or "INV-1 Intacct payment <key>")
           "source_id": "..." | null,    # OfficeRnD id
           "target_keys": ["..."],       # Intacct record keys involved
           "ledger_link": "..." | null,  # what the ledger said, when it disagrees
           "diffs": [{"field": "lines[1].net_amount", "officernd": "100.00", "intacct": "90.00"}],
-          "fix": {"action": "post" | "update" | "reverse" | "relink" | "manual",
+          "fix": {"action": "post" | "update" | "reverse" | "relink" | "record" | "follows"
+                            | "manual",
                   "safe": bool, "text": "...", "target_key": "..." | null}
       }],
       "relinks": [{"kind", "number", "source_id", "target_key", "ledger_link", "version"}],
@@ -32,8 +36,8 @@ Findings are sorted by category order, kind, number; totals by entity, currency,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -50,6 +54,11 @@ Category = Literal[
     "ambiguous",
     "customer_missing",
     "customer_different",
+    "balance_different",
+    "payment_missing",
+    "payment_orphan",
+    "payment_unrecorded",
+    "payment_different",
 ]
 # Also the order findings are reported in.
 CATEGORIES: tuple[Category, ...] = (
@@ -62,8 +71,15 @@ CATEGORIES: tuple[Category, ...] = (
     "not_orsync",
     "customer_missing",
     "customer_different",
+    "balance_different",
+    "payment_missing",
+    "payment_orphan",
+    "payment_unrecorded",
+    "payment_different",
 )
-FixAction = Literal["post", "update", "reverse", "relink", "manual"]
+# "record": a payment keyed in Intacct, recorded in OfficeRnD by sync; "follows": settled by
+# the fixes of other findings (an invoice's balance by its payments').
+FixAction = Literal["post", "update", "reverse", "relink", "record", "follows", "manual"]
 
 RECONCILE_SCHEMA = "orsync.reconcile/1"
 # A cell a spreadsheet would evaluate (=HYPERLINK(...), +cmd|..., @SUM, a leading tab or CR):
@@ -197,6 +213,15 @@ class ReconcileReport:
     def agree(self) -> bool:
         """Both sides agree (relinks are ledger housekeeping, not differences)."""
         return not self.findings
+
+    def with_findings(self, extra: Iterable[Finding]) -> ReconcileReport:
+        """This report with ``extra`` findings (another comparison's), in report order."""
+        order = {c: i for i, c in enumerate(CATEGORIES)}
+        findings = sorted(
+            (*self.findings, *extra),
+            key=lambda f: (order[f.category], f.kind, f.number or "", f.source_id or ""),
+        )
+        return replace(self, findings=tuple(findings))
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(CATEGORIES, 0)

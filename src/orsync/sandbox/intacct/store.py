@@ -16,7 +16,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from orsync.sandbox.intacct.records import ZERO, ArDocument, Customer, Line, Payment, SoDocument
+from orsync.sandbox.intacct.records import (
+    ZERO,
+    ArDocument,
+    Customer,
+    Line,
+    Payment,
+    PaymentDetail,
+    SoDocument,
+)
 from orsync.sandbox.world import (
     CheckingAccount,
     Dimension,
@@ -345,6 +353,43 @@ class IntacctStore:
             if doc.pr_record_key is not None:
                 self.remove(self.ar_table, doc.pr_record_key, None)
             self.remove(self.so_table, doc.recordno, None)
+
+    def key_payment(
+        self,
+        invoice_recordno: int,
+        amount: Decimal,
+        *,
+        method: str,
+        description: str,
+        when: datetime,
+        financial_entity: str = "",
+    ) -> Payment:
+        """A payment finance keys in Intacct by hand (a cheque, a wire) and applies to an
+        invoice: what the invoice has due goes down by ``amount``."""
+        with self.lock:
+            doc = self.ar_table.get(invoice_recordno)
+            if doc is None:
+                raise KeyError(invoice_recordno)
+            recordno = self.next_recordno("payments")
+            payment = Payment(
+                recordno=recordno,
+                customer_id=doc.customer_id,
+                receipt_date=when.date(),
+                when_modified=when,
+                amount=amount,
+                entity_id=doc.entity_id,
+                financial_entity=financial_entity,
+                payment_method=method,
+                description=description,
+                currency=doc.currency,
+                details=(
+                    PaymentDetail(self.next_recordno("details"), recordno, doc.recordno, amount),
+                ),
+            )
+            self.put(self.payment_table, payment, None)
+            paid = dataclasses.replace(doc, total_paid=doc.total_paid + amount, when_modified=when)
+            self.put(self.ar_table, paid, None)
+            return payment
 
     def reverse_payment(self, recordno: int, when: datetime) -> None:
         """Reverse a payment: its applications come off the invoices (e.g. a bounced cheque)."""

@@ -3,7 +3,8 @@
 Steps: a fresh private ``ORSYNC_HOME`` -> both simulators on loopback with a seeded world ->
 a ``demo`` profile connected non-interactively (secrets only in this process's environment) ->
 a mapping from ``map init`` with the seed's declared gaps filled (and listed) -> one sync ->
-a summary of what Intacct now holds, read back from the simulator.
+a summary of what Intacct now holds, read back from the simulator -> a card payment in OfficeRnD
+and a cheque keyed in Intacct, each reaching the other system in a ``sync --only payments``.
 
 The demo never touches the user's own configuration: it always works in a home of its own,
 even when ``ORSYNC_HOME`` is set (that home may hold real profiles), and restores the process
@@ -32,6 +33,7 @@ from orsync.sandbox.launch import RunningSandbox, SandboxOptions, start_sandbox
 from orsync.sandbox.seed.intacct_side import OVERPAYMENT_ACCOUNT
 from orsync.services.demo.live import LiveReport, run_live
 from orsync.services.demo.mapping import FilledGap, GapToFill, fill_gaps, state_books_close
+from orsync.services.demo.payments import PaymentShown, payments_sync, show_payments, with_cheques
 from orsync.services.demo.readback import (
     PostedDocument,
     TotalRow,
@@ -50,6 +52,7 @@ __all__ = [
     "DEMO_PROFILE",
     "DemoOptions",
     "DemoReport",
+    "PaymentShown",
     "PostedDocument",
     "PreparedProfile",
     "TotalRow",
@@ -107,6 +110,7 @@ class DemoReport:
     intacct_requests: int = 0
     intacct_functions: int = 0
     officernd_requests: int = 0
+    payments: list[PaymentShown] = field(default_factory=list)
     live: LiveReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -130,6 +134,7 @@ class DemoReport:
                 "intacct_functions": self.intacct_functions,
                 "officernd": self.officernd_requests,
             },
+            "payments": [payment.to_dict() for payment in self.payments],
             "live": None if self.live is None else self.live.to_dict(),
         }
 
@@ -260,6 +265,7 @@ def prepare_profile(
         connected = connect_profile(request)
         text, gaps = _map_init(profile, connected.settings, mapping_path)
         filled_text, filled = fill_gaps(text, gaps)
+        filled_text = with_cheques(filled_text)
         closed = sandbox.world.intacct.books_closed_before
         if closed is not None:
             filled_text = state_books_close(filled_text, closed - dt.timedelta(days=1))
@@ -394,6 +400,8 @@ def _run_against(
     with sandbox.intacct.store.lock:
         report.customers_total = len(sandbox.intacct.store.customer_table)
     report.customers_created = report.customers_total - customers_before
+    with scoped_environment(sandbox_environment(sandbox)):
+        report.payments = show_payments(sandbox, payments_sync(DEMO_PROFILE, profile), step)
     if options.live_seconds > 0:
         step(
             f"Live: `orsync listen` for {options.live_seconds:g} s while an operator makes "

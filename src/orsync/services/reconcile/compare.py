@@ -44,6 +44,7 @@ from orsync.officernd import OfficeRndClient
 from orsync.services.common import Connections, check_day, open_connections
 from orsync.services.convert import IntacctDocuments, load_reference_data
 from orsync.services.mapping import MappingResolver, engine_options, load_profile_mapping
+from orsync.services.reconcile.payments import PaymentComparison, compare_payments
 from orsync.services.reconcile.scope import Scope, ScopeRequest, intacct_location
 from orsync.services.reconcile.scope import entity_of_location as scope_entities
 from orsync.services.reconcile.sources import (
@@ -132,6 +133,9 @@ class ReconcileOutcome:
     customer_refs: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     customer_versions: dict[str, str] = field(default_factory=dict, repr=False)
     customer_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    # Payments and open balances (None: payments do not flow, the mapping has no
+    # payment_methods), and the entity of the invoice each Intacct payment found pays.
+    payments: PaymentComparison | None = None
 
     @property
     def agree(self) -> bool:
@@ -161,6 +165,8 @@ class ReconcileOutcome:
             "intacct_documents": self.intacct_documents,
             "ledger_links": self.ledger_links,
         }
+        if self.payments is not None:
+            document["read"]["payments"] = self.payments.to_dict()
         document["skipped"] = [
             {"number": number, "reason": reason} for number, reason in sorted(self.skipped.items())
         ]
@@ -430,6 +436,9 @@ def _reconcile_with(
     outcome.ledger_links = len(links)
     outcome.unreadable = side.unreadable
     outcome.report = reconciler.report(links)
+    if mapping.payment_methods is not None:
+        outcome.payments = compare_payments(intacct, officernd, mapping, reconciler, side.paid)
+        outcome.report = outcome.report.with_findings(outcome.payments.findings)
     _log_phase("customers, ledger links and report", started)
     return outcome
 

@@ -13,7 +13,17 @@ then let sync's own document desk plan and write those documents, read from Offi
 
 The documents are then written by ``run_sync`` with ``SyncOptions(document_ids=...)``: sync
 reads them from OfficeRnD by id and plans and writes them like any other run (its lock, its run
-record, its lookups before any resend), moving no cursor."""
+record, its lookups before any resend), moving no cursor.
+
+Payments go the same way, through the payments stage (``sync --only payments``), which reads
+again every row held for it (``payment_held``) whatever its cursor says:
+
+- **post** (a charge with no live Intacct payment): the row forgets its payment (a new
+  controlid round) and is held, so the stage plans the charge as new;
+- **reverse** (orsync's payment whose charge is gone): the row points at the payment and is
+  held, so the stage finds the charge removed, failed or refunded and reverses it;
+- **record** (a payment keyed in Intacct, not in OfficeRnD): its receipt row is held (and
+  forgets any charge it recorded), so the stage reads the payment again and records it."""
 
 from __future__ import annotations
 
@@ -22,11 +32,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orsync.config import Profile
+from orsync.engine.canonical import version_hash
 from orsync.engine.report import Finding
 from orsync.services.common import Connections
 from orsync.services.reconcile.compare import ReconcileOutcome
 from orsync.services.reconcile.ledger import UNKNOWN_VERSION
-from orsync.state import Adoption, StateStore, TargetKeys
+from orsync.state import Adoption, RecordFailure, StateStore, Status, TargetKeys
+
+DOCUMENT_KINDS = ("invoice", "credit_note")
+HELD_BY_RECONCILE = version_hash("payment held by reconcile")
 
 
 @dataclass
@@ -49,8 +63,15 @@ class FixResult:
 
 def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[Finding]) -> None:
     """Make the ledger say what reconcile found, for each safe fix."""
+    from orsync.services.sync import PAYMENT_HELD
+
     adoptions = []
+    held: list[tuple[str, str]] = []
     for finding in safe:
+        if finding.kind == "payment" and finding.source_id is not None:
+            if (payment_row := _payment_fix(store, outcome, finding)) is not None:
+                held.append(payment_row)
+            continue
         if finding.category == "customer_missing" and finding.fix.action == "post":
             # The ledger may still say orsync created it: forgotten, sync creates it again
             # before the first document that needs it (instead of "Invalid Customer").
@@ -73,6 +94,46 @@ def prepare_ledger(store: StateStore, outcome: ReconcileOutcome, safe: Sequence[
                 )
             )
     store.ledger.adopt_many(adoptions)
+    for kind, source_id in held:
+        store.ledger.fail(
+            kind,
+            source_id,
+            RecordFailure(
+                "reconcile found this payment on one side only",
+                code=PAYMENT_HELD,
+                field="payment",
+                hint="`orsync sync --only payments` settles it.",
+            ),
+            version_hash=HELD_BY_RECONCILE,
+        )
+
+
+def _payment_fix(
+    store: StateStore, outcome: ReconcileOutcome, finding: Finding
+) -> tuple[str, str] | None:
+    """The ledger row a payment fix holds for the payments stage, set as reconcile found it;
+    None for a row in doubt (sending or unconfirmed): the stage settles it by its own lookup
+    before anything is sent, and reconcile must not erase that doubt."""
+    assert finding.source_id is not None
+    kind = "receipt" if finding.fix.action == "record" else "payment"
+    row = store.ledger.get(kind, finding.source_id)
+    if row is not None and row.status not in (Status.PLANNED, Status.CONFIRMED, Status.FAILED):
+        return None
+    if finding.fix.action == "record":
+        store.ledger.forget_target(kind, finding.source_id)
+    elif finding.fix.action == "reverse" and finding.fix.target_key:
+        key = finding.fix.target_key
+        entities = outcome.payments.payment_entities if outcome.payments is not None else {}
+        if row is None or row.target.key != key or row.confirmed_version is None:
+            store.ledger.adopt(
+                kind,
+                finding.source_id,
+                UNKNOWN_VERSION,
+                TargetKeys(key=key, entity=entities.get(key)),
+            )
+    else:
+        store.ledger.forget_target(kind, finding.source_id)
+    return kind, finding.source_id
 
 
 def requested_counts(safe: Sequence[Finding]) -> dict[str, int]:
@@ -96,12 +157,20 @@ def sync_documents(
     from orsync.services.sync import SyncOptions, run_sync
 
     result = FixResult(requested=requested_counts(safe))
-    ids = tuple(sorted({f.source_id for f in safe if f.source_id and f.kind != "customer"}))
-    if not ids:
-        return result
-    synced = run_sync(profile_name, profile, SyncOptions(document_ids=ids), connections=connections)
-    document = synced.summary.to_dict()
-    result.counts = document.get("counts", {})
-    result.problems = [p for p in document.get("problems", []) if isinstance(p, dict)]
-    result.unconfirmed = int(synced.summary.unconfirmed_left or 0)
+    ids = tuple(sorted({f.source_id for f in safe if f.source_id and f.kind in DOCUMENT_KINDS}))
+    runs: list[SyncOptions] = []
+    if ids:
+        runs.append(SyncOptions(document_ids=ids))
+    if any(f.kind == "payment" for f in safe):
+        # After the documents: a payment may wait for the invoice just posted.
+        runs.append(SyncOptions(only=frozenset({"payments"})))
+    for options in runs:
+        synced = run_sync(profile_name, profile, options, connections=connections)
+        document = synced.summary.to_dict()
+        for stage, counts in document.get("counts", {}).items():
+            merged = result.counts.setdefault(stage, {})
+            for outcome, n in counts.items():
+                merged[outcome] = merged.get(outcome, 0) + n
+        result.problems += [p for p in document.get("problems", []) if isinstance(p, dict)]
+        result.unconfirmed = int(synced.summary.unconfirmed_left or 0)
     return result

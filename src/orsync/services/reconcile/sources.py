@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 from orsync.engine import Posting, Problem, SourceCustomer, SourceDocument, build_posting
@@ -35,6 +36,8 @@ from orsync.services.convert import (
 )
 from orsync.services.mapping import MappingResolver
 
+# The balance fields reconcile compares payments by (``payments``), beside the fields compared.
+BALANCE_FIELDS = ("paidAmount", "allocatedAmount")
 IDS_PER_REQUEST = 50  # one page: OfficeRnD pages hold at most 50 records
 READ_WORKERS = 8
 
@@ -50,6 +53,8 @@ class OfficeRndSide:
         default_factory=dict
     )  # by Intacct CUSTOMERID
     unreadable: list[RecordError] = field(default_factory=list)
+    # OfficeRnD invoice id -> paid (charges less refunds) plus credit allocated, when sent.
+    paid: dict[str, Decimal] = field(default_factory=dict)
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -147,7 +152,7 @@ def _period_query(start: dt.date, end: dt.date) -> Query:
         .is_in("documentType", list(SYNCED_DOCUMENT_TYPES))
         .gte("date", low)
         .lt("date", high)
-        .fields(*SOURCE_DOCUMENT_FIELDS)
+        .fields(*SOURCE_DOCUMENT_FIELDS, *BALANCE_FIELDS)
     )
 
 
@@ -247,6 +252,8 @@ def convert(
             side.unreadable.append(error)
             continue
         if doc is not None:
+            if doc.kind == "invoice" and record.paid_amount is not None:
+                side.paid[doc.id] = record.paid_amount + (record.allocated_amount or 0)
             yield doc
 
 

@@ -7,6 +7,7 @@ from orsync.services.sync.context import (
     SyncOptions,
     SyncProgress,
 )
+from orsync.services.sync.payments import PAYMENT_HELD
 from orsync.services.sync.reference import KeptReference
 from orsync.services.sync.run import (
     SyncResult,
@@ -24,6 +25,7 @@ from orsync.services.sync.summary import (
 
 __all__ = [
     "OUTCOMES",
+    "PAYMENT_HELD",
     "STAGES",
     "KeptReference",
     "RecordProblem",

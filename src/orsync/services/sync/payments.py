@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import islice
@@ -44,7 +45,8 @@ from orsync.services.sync.summary import ProblemStatus, RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
 PAYMENT_HELD = "payment_held"
-CHARGE_CHUNK = 1000  # charges planned together: one Intacct invoice query each
+CHARGE_CHUNK = 250  # charges planned together (5 pages): one Intacct invoice query each;
+# small enough that the first writes leave while the rest of a month is still being read
 OWNER_PAGE = 50  # OfficeRnD invoices per `$in` read (one page)
 INVOICES_PER_READ = 500  # invoices whose ledger payment rows removed_from holds at once
 OWNER_READERS = 4  # of OfficeRnD's 8 reads in flight
@@ -167,43 +169,45 @@ class PaymentDesk:
         }
         if any(row.source_id in self._paying for row in need_invoice):
             self.flush()  # their amounts due must include the payments in flight
-        invoices = self._invoices(need_invoice)
         by_entity = any(isinstance(d, Deposit) and d.by_entity for d in deposits.values())
-        owners = self._owners(
-            [
-                r.source_id
-                for r in need_invoice
-                if r.target.entity is None and r.target.key in invoices
-            ]
-            if by_entity
-            else []
-        )
+        # Intacct's invoices and their OfficeRnD locations (whose entity's bank account takes
+        # the payment) are read at once: neither waits for the other.
+        with ThreadPoolExecutor(1, thread_name_prefix="orsync-owners") as pool:
+            owners_read = pool.submit(
+                self._owners,
+                [r.source_id for r in need_invoice if r.target.entity is None] if by_entity else [],
+            )
+            invoices = self._invoices(need_invoice)
+            owners = owners_read.result()
         sending: list[_Sending] = []
-        for charge in charges:
-            row = rows.get(charge.source_id)
-            if row is not None and row.status is Status.SENDING:
-                continue  # resent above
-            doubtful = row is not None and row.status is Status.UNCONFIRMED
-            if doubtful and charge.source_id not in self._absent:
-                continue  # left for the next run (lost, or a dry run)
-            invoice_row = invoice_rows.get(charge.invoice_id)
-            number = _number(charge, invoice_row)
-            invoice = None
-            if invoice_row is not None and invoice_row.target.key in invoices:
-                invoice = invoices[invoice_row.target.key]
-                entity = invoice_row.target.entity
-                owner = entity or owners.get(charge.invoice_id)
-                invoice = replace(invoice, entity=entity, owner=owner)
-            plan = self._plan(charge, rows, invoice_rows, deposits, invoice)
-            if plan.decision == "create" and plan.posting is not None and invoice is not None:
-                # Several charges on one invoice in one chunk: each is checked against what
-                # the others leave due.
-                invoices[invoice.key] = replace(
-                    invoices[invoice.key], total_due=invoice.total_due - plan.posting.amount
-                )
-            item = self._apply(charge, row, plan, number)
-            if item is not None:
-                sending.append(item)
+        # One commit for the chunk's rows, as documents do (each row is still `sending` before
+        # its function leaves: the functions are handed over after the commit).
+        with nullcontext() if ctx.dry_run else ctx.writable().batch():
+            for charge in charges:
+                row = rows.get(charge.source_id)
+                if row is not None and row.status is Status.SENDING:
+                    continue  # resent above
+                doubtful = row is not None and row.status is Status.UNCONFIRMED
+                if doubtful and charge.source_id not in self._absent:
+                    continue  # left for the next run (lost, or a dry run)
+                invoice_row = invoice_rows.get(charge.invoice_id)
+                number = _number(charge, invoice_row)
+                invoice = None
+                if invoice_row is not None and invoice_row.target.key in invoices:
+                    invoice = invoices[invoice_row.target.key]
+                    entity = invoice_row.target.entity
+                    owner = entity or owners.get(charge.invoice_id)
+                    invoice = replace(invoice, entity=entity, owner=owner)
+                plan = self._plan(charge, rows, invoice_rows, deposits, invoice)
+                if plan.decision == "create" and plan.posting is not None and invoice is not None:
+                    # Several charges on one invoice in one chunk: each is checked against what
+                    # the others leave due.
+                    invoices[invoice.key] = replace(
+                        invoices[invoice.key], total_due=invoice.total_due - plan.posting.amount
+                    )
+                item = self._apply(charge, row, plan, number)
+                if item is not None:
+                    sending.append(item)
         self._send(sending)
 
     def _plan(
