@@ -15,15 +15,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Literal
 
 from orsync.engine import DocumentAction
 from orsync.engine.origin import has_origin_marker
 from orsync.engine.payments import (
     RECEIPT_KIND,
+    RECEIPT_REMOVED,
     IntacctReceipt,
     ReceiptPlan,
     plan_receipt,
     receipt_reference,
+    settle_receipt,
 )
 from orsync.errors import RecordError
 from orsync.intacct.xml import reads
@@ -139,19 +142,10 @@ class ReceiptDesk:
         number = f"Intacct payment {receipt.payment_key}"
         account = self.accounts.get(receipt.method)
         if row is not None and row.status is Status.UNCONFIRMED and invoice_id is not None:
-            if ctx.dry_run:
-                self._log("lookup_first", receipt, number, None, "looked up first")
+            settled = self._settle(receipt, row, invoice_id, account, number)
+            if settled is None:
                 return
-            found = self._writer().find_charge(invoice_id, receipt_reference(receipt.payment_key))
-            if found is not None:
-                confirmed = ctx.writable().confirm(
-                    RECEIPT_KIND, receipt.source_id, TargetKeys(key=found.id)
-                )
-                ctx.wrote(RECEIPT_KIND, receipt.source_id, "recorded", row=confirmed, number=number)
-                return
-            sent = ctx.writable().resend(RECEIPT_KIND, receipt.source_id)
-            self._create(receipt, invoice_id, account or "", number, sent)
-            return
+            row = settled
         plan = plan_receipt(receipt, view_of(row), invoice_id=invoice_id, account=account)
         if plan.decision == "skip":
             if invoice_id is not None:
@@ -163,7 +157,20 @@ class ReceiptDesk:
         if plan.decision == "failed":
             self._failed(receipt, number, plan)
             return
-        assert invoice_id is not None and account is not None
+        assert invoice_id is not None
+        if plan.decision == "remove":
+            assert row is not None and row.target.key is not None
+            # In the plan a removal is the receipt's "reverse" (the plan's kinds stay fixed).
+            self._log("reverse", receipt, number, RECEIPT_REMOVED, plan.reason)
+            if ctx.dry_run:
+                ctx.summary.count("payments", "removed")
+                return
+            ctx.writable().mark_sending(
+                RECEIPT_KIND, receipt.source_id, RECEIPT_REMOVED, action="remove", number=number
+            )
+            self._remove(receipt, invoice_id, row.target.key, number)
+            return
+        assert account is not None
         self._log("create", receipt, number, receipt.version, plan.reason)
         if ctx.dry_run:
             ctx.summary.count("payments", "recorded")
@@ -172,6 +179,82 @@ class ReceiptDesk:
             RECEIPT_KIND, receipt.source_id, receipt.version, action="create", number=number
         )
         self._create(receipt, invoice_id, account, number, sent)
+
+    def _settle(
+        self,
+        receipt: IntacctReceipt,
+        row: LedgerRow,
+        invoice_id: str,
+        account: str | None,
+        number: str,
+    ) -> LedgerRow | None:
+        """A charge write whose answer was lost: the charge looked up by its reference on the
+        invoice before anything is sent again. Returns the confirmed row (to plan on), or None
+        when the write was sent again (or this is a dry run)."""
+        ctx = self.ctx
+        if ctx.dry_run:
+            self._log("lookup_first", receipt, number, None, "looked up first")
+            return None
+        action: Literal["create", "remove"] = "remove" if row.action == "remove" else "create"
+        found = self._writer().find_charge(invoice_id, receipt_reference(receipt.payment_key))
+        ledger = ctx.writable()
+        if settle_receipt(action, found=found is not None) == "confirm":
+            confirmed = ledger.confirm(
+                RECEIPT_KIND, receipt.source_id, TargetKeys(key=found.id) if found else None
+            )
+            outcome = "recorded" if action == "create" else "removed"
+            ctx.wrote(RECEIPT_KIND, receipt.source_id, outcome, row=confirmed, number=number)
+            return confirmed
+        sent = ledger.resend(RECEIPT_KIND, receipt.source_id)
+        if action == "create":
+            self._create(receipt, invoice_id, account or "", number, sent)
+        else:
+            assert found is not None
+            self._remove(receipt, invoice_id, found.id, number)
+        return None
+
+    def _remove(
+        self, receipt: IntacctReceipt, invoice_id: str, charge_id: str, number: str
+    ) -> None:
+        """Remove the charge orsync recorded for a payment Intacct reversed (row ``sending``)."""
+        ctx = self.ctx
+        ledger = ctx.writable()
+        try:
+            self._writer().delete_charge(
+                charge_id, invoice_id=invoice_id, reference=receipt_reference(receipt.payment_key)
+            )
+        except OfficeRndUnconfirmed as unknown:
+            ledger.mark_unconfirmed(
+                RECEIPT_KIND,
+                receipt.source_id,
+                RecordFailure(
+                    f"{number}: {unknown.message}",
+                    code="unconfirmed",
+                    hint="The next sync looks the charge up in OfficeRnD before removing it again.",
+                ),
+            )
+            ctx.summary.count("payments", "unconfirmed")
+            return
+        except RecordError as refused:
+            failure = RecordFailure(
+                f"the payment was reversed in Intacct but OfficeRnD refused to remove its "
+                f"charge: {refused.message}",
+                code="receipt_refused",
+                field="payment",
+                hint=refused.hint,
+            )
+            ledger.fail(RECEIPT_KIND, receipt.source_id, numbered(number, failure))
+            self._problem(receipt, number, failure)
+            return
+        confirmed = ledger.confirm(RECEIPT_KIND, receipt.source_id)
+        ctx.wrote(
+            RECEIPT_KIND,
+            receipt.source_id,
+            "removed",
+            row=confirmed,
+            number=number,
+            amount=receipt.amount,
+        )
 
     def _create(
         self, receipt: IntacctReceipt, invoice_id: str, account: str, number: str, row: LedgerRow

@@ -20,8 +20,9 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
                          "failed", "conflict", "unconfirmed"},
         "credit_notes": {... as invoices ...},
         "payments":     {"created", "reversed", "recorded" (charges recorded in OfficeRnD
-                         from Intacct), "unchanged", "skipped", "held", "failed", "conflict",
-                         "unconfirmed"}
+                         from Intacct), "removed" (their charges removed once Intacct
+                         reversed the payment), "unchanged", "skipped", "held", "failed",
+                         "conflict", "unconfirmed"}
       },
       "totals": [                        # what this run wrote, per entity and currency
         {"entity", "currency", "kind", "action", "count", "amount"}   # amount: "1234.50"
@@ -81,6 +82,7 @@ OUTCOMES: dict[Stage, tuple[str, ...]] = {
         "created",
         "reversed",
         "recorded",
+        "removed",
         "unchanged",
         "skipped",
         "held",
