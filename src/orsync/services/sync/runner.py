@@ -47,12 +47,14 @@ from orsync.services.sync.reading import (
 )
 from orsync.services.sync.receipts import RECEIPT_STREAM, ReceiptDesk
 from orsync.services.sync.summary import RecordProblem, Stage, SyncSummary, stage_of
+from orsync.services.sync.writeback import WritebackDesk
 from orsync.state import (
     DEFAULT_OVERLAP,
     Cursors,
     Ledger,
     LedgerRow,
     RecordFailure,
+    RunOutcome,
     Runs,
     RunWrites,
     StateStore,
@@ -92,6 +94,7 @@ class Runner:
     documents: DocumentDesk
     payments: PaymentDesk
     receipts: ReceiptDesk
+    writeback: WritebackDesk | None = None  # on when Intacct numbers the documents
     _run_starts: dict[int, dt.datetime | None] = field(default_factory=dict)
     _rechecked: set[str] = field(default_factory=set)  # bounded by earlier runs' leftovers
     _waiting: list[str] = field(default_factory=list)  # documents held by earlier runs
@@ -137,6 +140,13 @@ class Runner:
             documents=DocumentDesk(ctx),
             payments=PaymentDesk(ctx, mapping),
             receipts=ReceiptDesk(ctx, mapping, lambda: connections.officernd_for("payments")),
+            writeback=WritebackDesk(
+                ctx,
+                external_org_id=profile.intacct.company_id,
+                writer=lambda: connections.officernd_for("write_back"),
+            )
+            if engine.numbering == "intacct" and not options.dry_run
+            else None,
         )
 
     @property
@@ -149,6 +159,7 @@ class Runner:
             if self.options.document_ids is not None:
                 self._recheck(list(self.options.document_ids))
                 self._settle_lost_outcomes()
+                self._write_back()
                 return
             if "customers" in self.options.only:
                 for stream in ("companies", "members"):
@@ -160,6 +171,7 @@ class Runner:
             self._settle_lost_outcomes()
             if "payments" in self.options.only and self.payments.enabled:
                 self._payment_stream()
+            self._write_back()
         finally:
             self.documents.close()
             self.payments.close()
@@ -223,6 +235,23 @@ class Runner:
         desk.settle_lost()
         self._advance("payments", mark)
         self._receipt_stream()
+
+    def _write_back(self) -> None:
+        """Documents touched since the last run that finished get their accounting block in
+        OfficeRnD (a run that stopped early leaves its documents to the next one)."""
+        ledger = self.ctx.ledger
+        if self.writeback is None or ledger is None:
+            return
+        since = 0
+        if self.runs is not None:
+            finished = (RunOutcome.OK, RunOutcome.PARTIAL)
+            done = [
+                r.id
+                for r in self.runs.last(50)
+                if r.outcome in finished and r.command in ("sync", "listen")
+            ]
+            since = max(done, default=-1) + 1
+        self.writeback.run(ledger.changed_since(since))
 
     def _receipt_stream(self) -> None:
         """Payments keyed in Intacct on invoices orsync posted, as OfficeRnD charges. A
