@@ -188,12 +188,13 @@ def run_sync(
 
 
 def officernd_features(profile: Profile) -> tuple[str, ...]:
-    """What syncs of ``profile`` write to OfficeRnD (its token's extra scopes): none when its
-    mapping cannot be read (the run itself then says why)."""
+    """What syncs of ``profile`` write to OfficeRnD (its token's extra scopes): what the
+    profile's own options say when its mapping cannot be read (the run itself then says why)."""
     try:
-        return _features(load_profile_mapping(profile), profile)
+        mapping = load_profile_mapping(profile)
     except OrsyncError:
-        return ()
+        return ("write_back",) if profile.sync.numbering == "intacct" else ()
+    return _features(mapping, profile)
 
 
 def _features(mapping: Mapping, profile: Profile) -> tuple[str, ...]:
