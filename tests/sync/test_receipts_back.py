@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from orsync.sandbox.intacct.records import Payment, PaymentDetail
 from orsync.sandbox.launch import RunningSandbox
 from tests.conftest import CliRunner
 from tests.reconcile.helpers import settle_seed_conflicts
@@ -23,27 +24,8 @@ from tests.sync_faults.harness import count_fired_faults
 
 
 def reverse_in_intacct(sandbox: RunningSandbox, recordno: int) -> None:
-    """Finance reverses the payment (``reverse_arpayment``): what it paid is due again."""
-    store = sandbox.intacct.store
-    with store.lock:
-        payment = store.payment_table.get(recordno)
-        assert payment is not None
-        now = dt.datetime.now(dt.UTC)
-        for detail in payment.details:
-            doc = store.ar_table.get(detail.record_key)
-            assert doc is not None
-            store.put(
-                store.ar_table,
-                dataclasses.replace(
-                    doc, total_paid=doc.total_paid - detail.amount, when_modified=now
-                ),
-                None,
-            )
-        store.put(
-            store.payment_table,
-            dataclasses.replace(payment, reversed=True, when_modified=now),
-            None,
-        )
+    """Finance reverses the payment (a bounced cheque): what it paid is due again."""
+    sandbox.intacct.store.reverse_payment(recordno, dt.datetime.now(dt.UTC))
 
 
 def from_intacct(sandbox: RunningSandbox, invoice_id: str) -> list[dict[str, Any]]:
@@ -191,3 +173,74 @@ def test_a_reversal_whose_charge_is_locked_fails_with_the_fix_then_completes(
     assert retried["counts"]["payments"]["removed"] == 1
     assert [p for p in retried["problems"] if p["kind"] == "receipt"] == []
     assert from_intacct(sandbox, invoice["_id"]) == []
+
+
+def test_sales_mode_payments_flow_both_ways_through_the_generated_ar_invoice(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """Payments apply to the AR invoice a Sales invoice generated (SODOCUMENT.PRRECORDKEY):
+    a card charge in OfficeRnD is paid there, and a wire keyed there comes back."""
+    settle_seed_conflicts(sandbox)
+    mapped_profile(invoice_type="sales", payments=True)
+    sync(run_cli)
+    store = sandbox.intacct.store
+    generated = {
+        so.reference_no: store.invoice(so.pr_record_key)
+        for so in store.sales_documents()
+        if so.pr_record_key is not None
+    }
+    open_ = [
+        d
+        for d in sandbox.officernd.records("payments", documentType="invoice")
+        if (ar := generated.get(d["number"])) is not None
+        and ar.total_paid == 0
+        and Decimal(str(d.get("payableAmount") or 0)) == Decimal(str(d["total"])) > 1
+        and not d.get("allocations")
+        and not sandbox.officernd.records("charges", payment=d["_id"])
+    ]
+    card, wired = open_[:2]
+
+    sandbox.officernd.add_charge(card["_id"], "1.00", account="Credit Card")
+    assert sync(run_cli)["counts"]["payments"]["created"] == 1
+    paid = store.invoice(generated[card["number"]].recordno)
+    assert paid is not None and paid.total_paid == Decimal("1.00")
+
+    ar = generated[wired["number"]]
+    recordno = key_in_intacct_ar(sandbox, ar.recordno, Decimal(str(wired["total"])))
+    assert sync(run_cli)["counts"]["payments"]["recorded"] == 1
+    assert [c["reference"] for c in from_intacct(sandbox, wired["_id"])] == [f"intacct:{recordno}"]
+    assert sandbox.officernd.record("payments", wired["_id"])["status"] == "paid"
+
+
+def key_in_intacct_ar(sandbox: RunningSandbox, ar_recordno: int, amount: Decimal) -> int:
+    """A cheque keyed in Intacct on an AR invoice Order Entry generated."""
+    store = sandbox.intacct.store
+    doc = store.invoice(ar_recordno)
+    assert doc is not None
+    with store.lock:
+        now = dt.datetime.now(dt.UTC)
+        recordno = store.next_recordno("payments")
+        store.put(
+            store.payment_table,
+            Payment(
+                recordno=recordno,
+                customer_id=doc.customer_id,
+                receipt_date=now.date(),
+                when_modified=now,
+                amount=amount,
+                entity_id=doc.entity_id,
+                payment_method="Printed Check",
+                description="cheque 2077",
+                currency=doc.currency,
+                details=(
+                    PaymentDetail(store.next_recordno("details"), recordno, doc.recordno, amount),
+                ),
+            ),
+            None,
+        )
+        store.put(
+            store.ar_table,
+            dataclasses.replace(doc, total_paid=doc.total_paid + amount, when_modified=now),
+            None,
+        )
+    return recordno

@@ -35,6 +35,7 @@ from orsync.mapping import Mapping
 from orsync.officernd import NewCharge, OfficeRndClient
 from orsync.officernd.errors import OfficeRndUnconfirmed
 from orsync.services.sync.context import RunContext, numbered, view_of
+from orsync.services.sync.sales_keys import doc_ids_of
 from orsync.services.sync.summary import RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
 
@@ -126,7 +127,7 @@ class ReceiptDesk:
             if (receipt := _receipt(payments.get(detail.get("PAYMENTKEY") or ""), detail))
             is not None
         ]
-        invoices = self.ctx.lookups.get_by_target_keys("invoice", {r.invoice_key for r in receipts})
+        invoices = self._invoices({r.invoice_key for r in receipts})
         rows = self.ctx.lookups.get_many(RECEIPT_KIND, [r.source_id for r in receipts])
         for receipt in receipts:
             invoice = invoices.get(receipt.invoice_key)
@@ -136,6 +137,19 @@ class ReceiptDesk:
                 else None
             )
             self._one(receipt, rows.get(receipt.source_id), invoice_id)
+
+    def _invoices(self, ar_keys: set[str]) -> dict[str, LedgerRow]:
+        """The ledger rows of the invoices orsync posted, by the AR RECORDNO payments apply
+        to: an AR invoice's own, or (Sales mode) the one its Sales document generated."""
+        found = self.ctx.lookups.get_by_target_keys("invoice", ar_keys)
+        missing = ar_keys - set(found)
+        if missing and self.ctx.options.invoice_type == "sales":
+            doc_ids = doc_ids_of(self.ctx.intacct, missing)
+            rows = self.ctx.lookups.get_by_target_keys("invoice", set(doc_ids.values()))
+            found.update(
+                (ar_key, rows[doc_id]) for ar_key, doc_id in doc_ids.items() if doc_id in rows
+            )
+        return found
 
     def _one(self, receipt: IntacctReceipt, row: LedgerRow | None, invoice_id: str | None) -> None:
         ctx = self.ctx
