@@ -244,3 +244,29 @@ def key_in_intacct_ar(sandbox: RunningSandbox, ar_recordno: int, amount: Decimal
             None,
         )
     return recordno
+
+
+def test_an_operators_day_of_payments_keyed_and_bounced_in_intacct_reaches_officernd(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """The activity keys payments in Intacct once orsync posted their invoices (they need the
+    invoice there first), and every fourth time the one before bounces."""
+    from orsync.sandbox.activity import Activity
+
+    settle_seed_conflicts(sandbox)
+    mapped_profile(payments=True)
+    sync(run_cli)
+    activity = Activity(sandbox.officernd, sandbox.intacct, seed=5)
+    keyed = [activity.intacct_payment() for _ in range(4)]
+    assert all(keyed) and activity.counts["intacct_reversal"] == 1
+    by_hand = [p for p in sandbox.intacct.store.payments() if p.description == "keyed in Intacct"]
+    live = {p.recordno for p in by_hand if not p.reversed}
+    assert len(live) == 3
+
+    sync(run_cli)
+    recorded = {
+        int(str(c["reference"]).removeprefix("intacct:"))
+        for c in sandbox.officernd.records("charges")
+        if str(c.get("reference") or "").startswith("intacct:")
+    }
+    assert recorded == live
