@@ -47,6 +47,11 @@ def cheque_recorded(
     recordno = key_in_intacct(sandbox, invoice["number"], Decimal(str(invoice["total"])))
     assert sync(run_cli)["counts"]["payments"]["recorded"] == 1
     assert sandbox.officernd.record("payments", invoice["_id"])["status"] == "paid"
+    # The charge says where it came from, in its reference and its accounting block.
+    [charge] = from_intacct(sandbox, invoice["_id"])
+    accounting = charge["accounting"]
+    assert (accounting["provider"], accounting["providerId"]) == ("orsync", str(recordno))
+    assert accounting["externalOrgId"] == sandbox.world.intacct.company_id
     return invoice, recordno
 
 

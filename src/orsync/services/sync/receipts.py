@@ -28,11 +28,12 @@ from orsync.engine.payments import (
     receipt_reference,
     settle_receipt,
 )
+from orsync.engine.writeback import WRITEBACK_PROVIDER
 from orsync.errors import RecordError
 from orsync.intacct.xml import reads
 from orsync.intacct.xml.response import Record
 from orsync.mapping import Mapping
-from orsync.officernd import NewCharge, OfficeRndClient
+from orsync.officernd import AccountingLink, NewCharge, OfficeRndClient
 from orsync.officernd.errors import OfficeRndUnconfirmed
 from orsync.services.sync.context import RunContext, numbered, view_of
 from orsync.services.sync.sales_keys import doc_ids_of
@@ -81,8 +82,11 @@ class ReceiptDesk:
         ctx: RunContext,
         mapping: Mapping,
         writer: Callable[[], OfficeRndClient] | None = None,
+        external_org_id: str | None = None,
     ) -> None:
         self.ctx = ctx
+        # The Intacct company, named in each recorded charge's accounting block.
+        self.external_org_id = external_org_id
         # The client whose token may create charges, built on the first charge to record.
         self._writer = writer or (lambda: ctx.officernd)
         self.accounts = _accounts_by_method(mapping)
@@ -284,6 +288,13 @@ class ReceiptDesk:
                     date=dt.datetime.combine(receipt.day, dt.time(), tzinfo=dt.UTC),
                     account=account,
                     reference=receipt_reference(receipt.payment_key),
+                    accounting=None
+                    if self.external_org_id is None
+                    else AccountingLink(
+                        provider=WRITEBACK_PROVIDER,
+                        provider_id=receipt.payment_key,
+                        external_org_id=self.external_org_id,
+                    ),
                 )
             )
         except OfficeRndUnconfirmed as unknown:

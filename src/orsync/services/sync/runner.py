@@ -139,7 +139,12 @@ class Runner:
             customers=CustomerDesk(ctx),
             documents=DocumentDesk(ctx),
             payments=PaymentDesk(ctx, mapping),
-            receipts=ReceiptDesk(ctx, mapping, lambda: connections.officernd_for("payments")),
+            receipts=ReceiptDesk(
+                ctx,
+                mapping,
+                lambda: connections.officernd_for("payments"),
+                external_org_id=profile.intacct.company_id,
+            ),
             writeback=WritebackDesk(
                 ctx,
                 external_org_id=profile.intacct.company_id,
