@@ -59,3 +59,9 @@ def test_a_lost_answer_is_settled_by_whether_the_charge_is_there() -> None:
     assert settle_receipt("create", found=False) == "resend"
     assert settle_receipt("remove", found=False) == "confirm"
     assert settle_receipt("remove", found=True) == "resend"
+
+
+def test_a_draft_payment_is_recorded_only_once_posted_so_a_deleted_draft_leaves_nothing() -> None:
+    draft = replace(RECEIPT, draft=True)
+    assert receipt_plan(draft, None) == "skip"
+    assert receipt_plan(RECEIPT, None) == "create"  # the same payment, posted

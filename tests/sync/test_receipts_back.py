@@ -275,3 +275,32 @@ def test_an_operators_day_of_payments_keyed_and_bounced_in_intacct_reaches_offic
         if str(c.get("reference") or "").startswith("intacct:")
     }
     assert recorded == live
+
+
+def test_a_draft_payment_reaches_officernd_only_once_posted(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    settle_seed_conflicts(sandbox)
+    mapped_profile(payments=True)
+    sync(run_cli)
+    invoice = an_open_invoice(sandbox)
+    recordno = key_in_intacct(sandbox, invoice["number"], Decimal("2.00"))
+    store = sandbox.intacct.store
+
+    def set_draft(draft: bool) -> None:
+        with store.lock:
+            payment = store.payment_table.get(recordno)
+            assert payment is not None
+            now = dt.datetime.now(dt.UTC)
+            store.put(
+                store.payment_table,
+                dataclasses.replace(payment, draft=draft, when_modified=now),
+                None,
+            )
+
+    set_draft(True)
+    assert sync(run_cli)["counts"]["payments"]["recorded"] == 0
+    assert from_intacct(sandbox, invoice["_id"]) == []
+    set_draft(False)  # finance posts it
+    assert sync(run_cli)["counts"]["payments"]["recorded"] == 1
+    assert len(from_intacct(sandbox, invoice["_id"])) == 1

@@ -341,6 +341,9 @@ class IntacctReceipt:
     method: str  # Intacct's payment method
     reversed: bool
     description: str | None = None
+    # A draft is not money received yet; only drafts can be deleted in Intacct (reference
+    # intacct-api.md, AR payments), so a charge is never left behind by a deleted payment.
+    draft: bool = False
 
     @property
     def source_id(self) -> str:
@@ -388,6 +391,8 @@ def plan_receipt(
         return ReceiptPlan("skip", "unchanged")
     if receipt.reversed:
         return ReceiptPlan("skip", "reversed in Intacct before it reached OfficeRnD")
+    if receipt.draft:
+        return ReceiptPlan("skip", "a draft in Intacct: recorded once it is posted")
     if account is None:
         return ReceiptPlan(
             "failed",

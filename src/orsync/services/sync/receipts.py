@@ -385,6 +385,7 @@ def _receipt(payment: Record | None, detail: Record) -> IntacctReceipt | None:
         method=payment.get("PAYMENTMETHOD") or "",
         reversed=payment.get("STATE") == "Reversed",
         description=payment.get("DESCRIPTION"),
+        draft=payment.get("STATE") == "Draft",
     )
 
 
