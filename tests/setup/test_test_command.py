@@ -330,3 +330,26 @@ def test_the_summary_counts_the_rows_it_shows(
     }
     summary = f"{shown['ok']} passed, {shown['FAIL']} failed, {shown['skip']} skipped"
     assert lines[-1] == f"profile {sandbox_profile}: {summary}", result.stdout
+
+
+def test_intacct_numbering_asks_for_the_write_back_scope_and_no_charge_scopes(
+    run_cli: CliRunner,
+    sandbox: RunningSandbox,
+    sandbox_profile: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The write-back of Intacct's keys needs flex.billing.payments.update; charges are not
+    written without payment_methods, so their scopes are not checked."""
+    edit_profile(sandbox_profile, sync__numbering="intacct")
+    healthy = checks_of(run_cli("--profile", sandbox_profile, "test", "--json").stdout)
+    assert healthy["officernd.scope.flex.billing.payments.update"]["status"] == "pass"
+    assert "officernd.scope.flex.billing.charges.create" not in healthy
+
+    read_only = sandbox.world.officernd.applications[1]
+    edit_profile(sandbox_profile, officernd__client_id=read_only.client_id)
+    monkeypatch.setenv(CLIENT_SECRET_ENV, read_only.client_secret)
+    result = run_cli("--profile", sandbox_profile, "test", "--json")
+
+    assert result.exit_code == 77, result.stdout
+    row = checks_of(result.stdout)["officernd.scope.flex.billing.payments.update"]
+    assert row["status"] == "fail" and "Grant flex.billing.payments.update" in row["fix"]

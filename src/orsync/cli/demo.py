@@ -151,6 +151,7 @@ _CHANGES = {
     "void_invoice": "voids",
     "charge": "payments in OfficeRnD",
     "intacct_payment": "payments keyed in Intacct",
+    "intacct_reversal": "payments reversed in Intacct",
 }
 
 

@@ -314,8 +314,9 @@ def settle_payment(
 
 RECEIPT_KIND = "receipt"
 INTACCT_REFERENCE = "intacct:"  # how a charge orsync recorded from Intacct is referenced
+RECEIPT_REMOVED = "removed"  # the confirmed version of a receipt whose charge orsync removed
 
-ReceiptDecision = Literal["create", "skip", "failed"]
+ReceiptDecision = Literal["create", "remove", "skip", "failed"]
 
 
 def receipt_reference(payment_key: str) -> str:
@@ -340,6 +341,9 @@ class IntacctReceipt:
     method: str  # Intacct's payment method
     reversed: bool
     description: str | None = None
+    # A draft is not money received yet; only drafts can be deleted in Intacct (reference
+    # intacct-api.md, AR payments), so a charge is never left behind by a deleted payment.
+    draft: bool = False
 
     @property
     def source_id(self) -> str:
@@ -379,16 +383,16 @@ def plan_receipt(
         return ReceiptPlan("skip", "orsync posted this payment (from an OfficeRnD charge)")
     if invoice_id is None:
         return ReceiptPlan("skip", "not applied to an invoice orsync posted")
+    if row is not None and row.confirmed_version == RECEIPT_REMOVED:
+        return ReceiptPlan("skip", "reversed in Intacct; orsync removed its charge")
     if row is not None and row.confirmed_version is not None:
         if receipt.reversed:
-            return ReceiptPlan(
-                "failed",
-                "the payment was reversed in Intacct after orsync recorded it in OfficeRnD",
-                fix="Remove the charge on the invoice in OfficeRnD by hand.",
-            )
+            return ReceiptPlan("remove", "the payment was reversed in Intacct")
         return ReceiptPlan("skip", "unchanged")
     if receipt.reversed:
         return ReceiptPlan("skip", "reversed in Intacct before it reached OfficeRnD")
+    if receipt.draft:
+        return ReceiptPlan("skip", "a draft in Intacct: recorded once it is posted")
     if account is None:
         return ReceiptPlan(
             "failed",
@@ -398,3 +402,14 @@ def plan_receipt(
     if to_cents(receipt.amount) <= ZERO:
         return ReceiptPlan("skip", "not a positive amount")
     return ReceiptPlan("create", "a payment keyed in Intacct")
+
+
+SettleReceiptOutcome = Literal["confirm", "resend"]
+
+
+def settle_receipt(action: Literal["create", "remove"], *, found: bool) -> SettleReceiptOutcome:
+    """What a lookup of the charge (by its ``intacct:<RECORDNO>`` reference on the invoice)
+    proves about a charge write whose answer was lost: a create that is there, or a removal
+    that is gone, happened (confirm); otherwise it did not (send again)."""
+    happened = found if action == "create" else not found
+    return "confirm" if happened else "resend"

@@ -47,6 +47,7 @@ READ_SCOPES: tuple[str, ...] = (
 )
 WRITE_SCOPES: tuple[str, ...] = (
     "flex.billing.charges.create",
+    "flex.billing.charges.delete",
     "flex.billing.payments.update",
     "flex.billing.payments.create",
     "flex.billing.payments.allocations.create",
@@ -63,7 +64,8 @@ WEBHOOK_SCOPES: tuple[str, ...] = ("flex.settings.webhooks.read", "flex.settings
 # credit notes flow to Intacct only; payments keyed in Intacct come back as charges (a sync
 # whose mapping has payment_methods); overpayments and allocations are not written yet.
 FEATURE_SCOPES: dict[str, tuple[str, ...]] = {
-    "payments": ("flex.billing.charges.create",),
+    # Charges for Intacct's payments, removed again when Intacct reverses the payment.
+    "payments": ("flex.billing.charges.create", "flex.billing.charges.delete"),
     "overpayments": (
         "flex.billing.payments.create",
         "flex.billing.payments.allocations.create",

@@ -15,7 +15,13 @@ import httpx
 from orsync import __version__
 from orsync.bounded import guarded_transport
 from orsync.endpoints import note_reached
-from orsync.errors import ConfigError, OrsyncError, ServiceUnavailable, TemporaryError
+from orsync.errors import (
+    ConfigError,
+    OrsyncError,
+    RecordError,
+    ServiceUnavailable,
+    TemporaryError,
+)
 from orsync.officernd import jsonio, writes
 from orsync.officernd.auth import DEFAULT_TOKEN_URL, ClientCredentials, TokenProvider, TokenStore
 from orsync.officernd.budget import RateBudget
@@ -382,6 +388,24 @@ class OfficeRndClient:
             record=charge.invoice_id,
         )
         return Charge.model_validate(body)
+
+    def delete_charge(self, charge_id: str, *, invoice_id: str, reference: str) -> bool:
+        """``DELETE /charges/{id}`` (R-chargedel); False when OfficeRnD no longer has it (a
+        person removed it first: what orsync wanted is done)."""
+        try:
+            self.session.write(
+                "DELETE",
+                f"charges/{charge_id}",
+                {},
+                scope="flex.billing.charges.delete",
+                lookup=f"find_charge({invoice_id!r}, {reference!r})",
+                record=invoice_id,
+            )
+        except RecordError as refused:
+            if refused.code == "404":
+                return False
+            raise
+        return True
 
     def update_invoice_accounting(
         self, invoice_id: str, accounting: writes.AccountingLink, *, number: str | None = None

@@ -21,7 +21,7 @@ class AccountingLink:
     """What orsync writes into an ``accounting`` block: where the record lives in Intacct."""
 
     provider: str  # e.g. "orsync-intacct"
-    provider_id: str  # Intacct key (RECORDNO)
+    provider_id: str | None  # Intacct key (RECORDNO); None: not in Intacct (``error`` says why)
     external_org_id: str  # Intacct company id (and entity)
     deep_link: str | None = None
     last_sync: datetime | None = None

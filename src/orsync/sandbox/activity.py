@@ -1,7 +1,8 @@
 """An operator's working day in the simulators: `orsync sandbox --activity EVENTS_PER_MINUTE`.
 
 Each step is one change a person makes: in OfficeRnD a new invoice or credit note, an edit of
-an unpaid invoice, a void, a payment taken; in Intacct a customer payment keyed by finance.
+an unpaid invoice, a void, a payment taken; in Intacct a customer payment keyed by finance
+(every fourth time, the one keyed before it bounces and is reversed).
 New documents copy the company, location, account and tax rate of an issued invoice (the
 ``template``), so they post wherever that invoice posts. Each OfficeRnD change emits its
 webhook event through the simulator, exactly as the UI would.
@@ -33,6 +34,7 @@ MIX: tuple[tuple[str, int], ...] = (
     ("intacct_payment", 10),
 )
 SYNCED_STATUSES = ("draft", "voided")
+BOUNCE_EVERY = 4  # every fourth payment keyed in Intacct, the one before it is reversed
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Activity:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self._made: list[str] = []  # invoices this activity created (edited and voided first)
+        self._keyed: list[int] = []  # payments this activity keyed in Intacct
 
     # -- one change --------------------------------------------------------------------------
 
@@ -188,6 +191,12 @@ class Activity:
                 dataclasses.replace(doc, total_paid=doc.total_paid + amount, when_modified=now),
                 None,
             )
+        self._keyed.append(recordno)
+        if len(self._keyed) % BOUNCE_EVERY == 0:
+            # The one keyed before it bounces: finance reverses it (no random draw, so the
+            # day's mix of changes stays the one its seed always made).
+            self.intacct.store.reverse_payment(self._keyed[-2], datetime.now(UTC))
+            self.counts["intacct_reversal"] += 1
         return {"invoice": doc.record_id, "amount": str(amount)}
 
 

@@ -33,6 +33,7 @@ from orsync.services.setup.probes import (
     officernd_client,
     read_one_location,
 )
+from orsync.services.sync import officernd_features
 
 CheckStatus = Literal["pass", "fail", "skip"]
 FailureClass = Literal["unavailable", "auth", "config"]
@@ -113,6 +114,12 @@ class _Run:
     intacct: IntacctClient | None = None  # set once the top-level sign-in worked
     officernd: OfficeRndClient | None = None  # set once a token was granted
     mapping: Mapping | None = None
+
+    @property
+    def officernd_scopes(self) -> tuple[str, ...]:
+        """The scopes this profile's syncs need: the reads, and the writes of the directions
+        its mapping and options turn on (charges back from Intacct, the write-back)."""
+        return scopes_needed(officernd_features(self.profile))
 
     def add(
         self,
@@ -346,6 +353,7 @@ def check_officernd(run: _Run) -> None:
             officernd_client(
                 settings,
                 client_secret,
+                scopes=run.officernd_scopes,
                 transport=run.officernd_transport,
                 # A new token proves the secret; kept, it spares the next commands a request.
                 token_store=secrets.fresh_token_store(run.name),
@@ -354,7 +362,7 @@ def check_officernd(run: _Run) -> None:
         client.tokens.token()
     except MissingScope as error:
         missing = error.scopes
-        granted = tuple(s for s in scopes_needed() if s not in missing)
+        granted = tuple(s for s in run.officernd_scopes if s not in missing)
         client = run.stack.enter_context(
             officernd_client(
                 settings, client_secret, scopes=granted, transport=run.officernd_transport
@@ -384,7 +392,7 @@ def check_officernd(run: _Run) -> None:
 
 
 def _scope_rows(run: _Run, missing: tuple[str, ...]) -> None:
-    for scope in scopes_needed():
+    for scope in run.officernd_scopes:
         title = f"OfficeRnD scope {scope}"
         if scope in missing:
             run.add(
@@ -401,7 +409,7 @@ def _scope_rows(run: _Run, missing: tuple[str, ...]) -> None:
 
 
 def _skip_scopes(run: _Run, reason: str) -> None:
-    for scope in scopes_needed():
+    for scope in run.officernd_scopes:
         run.skip(f"officernd.scope.{scope}", f"OfficeRnD scope {scope}", reason)
 
 

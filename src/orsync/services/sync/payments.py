@@ -41,6 +41,7 @@ from orsync.officernd import Charge, Query
 from orsync.officernd.collections import CHARGES
 from orsync.services.sync.context import RunContext, numbered, view_of
 from orsync.services.sync.reading import documents_by_id
+from orsync.services.sync.sales_keys import ar_keys_of, is_sales_key
 from orsync.services.sync.summary import ProblemStatus, RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
@@ -199,11 +200,18 @@ class PaymentDesk:
                     owner = entity or owners.get(charge.invoice_id)
                     invoice = replace(invoice, entity=entity, owner=owner)
                 plan = self._plan(charge, rows, invoice_rows, deposits, invoice)
-                if plan.decision == "create" and plan.posting is not None and invoice is not None:
+                if (
+                    plan.decision == "create"
+                    and plan.posting is not None
+                    and invoice is not None
+                    and invoice_row is not None
+                    and invoice_row.target.key
+                ):
                     # Several charges on one invoice in one chunk: each is checked against what
                     # the others leave due.
-                    invoices[invoice.key] = replace(
-                        invoices[invoice.key], total_due=invoice.total_due - plan.posting.amount
+                    key = invoice_row.target.key  # the ledger's (a Sales document's: its DOCID)
+                    invoices[key] = replace(
+                        invoices[key], total_due=invoice.total_due - plan.posting.amount
                     )
                 item = self._apply(charge, row, plan, number)
                 if item is not None:
@@ -260,6 +268,10 @@ class PaymentDesk:
         keys = sorted({row.target.key for row in rows if row.target.key})
         if not keys:
             return {}
+        # Sales documents: the payment applies to the AR invoice each one generated.
+        generated = ar_keys_of(self.ctx.intacct, [k for k in keys if is_sales_key(k)])
+        ledger_key = {generated[k]: k for k in keys if k in generated}
+        keys = [generated.get(k, k) for k in keys if not is_sales_key(k) or k in generated]
         found: dict[str, InvoiceInIntacct] = {}
         for record in self.ctx.intacct.query_in(
             "ARINVOICE", "RECORDNO", keys, INVOICE_FIELDS, show_private=True
@@ -267,7 +279,7 @@ class PaymentDesk:
             key = record.get("RECORDNO") or ""
             if record.get("STATE") in ("Reversed", "Draft"):
                 continue
-            found[key] = InvoiceInIntacct(
+            found[ledger_key.get(key, key)] = InvoiceInIntacct(
                 key=key,
                 customer_id=record.get("CUSTOMERID") or "",
                 currency=record.get("CURRENCY") or "",

@@ -15,23 +15,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Literal
 
 from orsync.engine import DocumentAction
 from orsync.engine.origin import has_origin_marker
 from orsync.engine.payments import (
     RECEIPT_KIND,
+    RECEIPT_REMOVED,
     IntacctReceipt,
     ReceiptPlan,
     plan_receipt,
     receipt_reference,
+    settle_receipt,
 )
+from orsync.engine.writeback import WRITEBACK_PROVIDER
 from orsync.errors import RecordError
 from orsync.intacct.xml import reads
 from orsync.intacct.xml.response import Record
 from orsync.mapping import Mapping
-from orsync.officernd import NewCharge, OfficeRndClient
+from orsync.officernd import AccountingLink, NewCharge, OfficeRndClient
 from orsync.officernd.errors import OfficeRndUnconfirmed
 from orsync.services.sync.context import RunContext, numbered, view_of
+from orsync.services.sync.sales_keys import doc_ids_of
 from orsync.services.sync.summary import RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
 
@@ -77,8 +82,11 @@ class ReceiptDesk:
         ctx: RunContext,
         mapping: Mapping,
         writer: Callable[[], OfficeRndClient] | None = None,
+        external_org_id: str | None = None,
     ) -> None:
         self.ctx = ctx
+        # The Intacct company, named in each recorded charge's accounting block.
+        self.external_org_id = external_org_id
         # The client whose token may create charges, built on the first charge to record.
         self._writer = writer or (lambda: ctx.officernd)
         self.accounts = _accounts_by_method(mapping)
@@ -123,7 +131,7 @@ class ReceiptDesk:
             if (receipt := _receipt(payments.get(detail.get("PAYMENTKEY") or ""), detail))
             is not None
         ]
-        invoices = self.ctx.lookups.get_by_target_keys("invoice", {r.invoice_key for r in receipts})
+        invoices = self._invoices({r.invoice_key for r in receipts})
         rows = self.ctx.lookups.get_many(RECEIPT_KIND, [r.source_id for r in receipts])
         for receipt in receipts:
             invoice = invoices.get(receipt.invoice_key)
@@ -134,24 +142,28 @@ class ReceiptDesk:
             )
             self._one(receipt, rows.get(receipt.source_id), invoice_id)
 
+    def _invoices(self, ar_keys: set[str]) -> dict[str, LedgerRow]:
+        """The ledger rows of the invoices orsync posted, by the AR RECORDNO payments apply
+        to: an AR invoice's own, or (Sales mode) the one its Sales document generated."""
+        found = self.ctx.lookups.get_by_target_keys("invoice", ar_keys)
+        missing = ar_keys - set(found)
+        if missing and self.ctx.options.invoice_type == "sales":
+            doc_ids = doc_ids_of(self.ctx.intacct, missing)
+            rows = self.ctx.lookups.get_by_target_keys("invoice", set(doc_ids.values()))
+            found.update(
+                (ar_key, rows[doc_id]) for ar_key, doc_id in doc_ids.items() if doc_id in rows
+            )
+        return found
+
     def _one(self, receipt: IntacctReceipt, row: LedgerRow | None, invoice_id: str | None) -> None:
         ctx = self.ctx
         number = f"Intacct payment {receipt.payment_key}"
         account = self.accounts.get(receipt.method)
         if row is not None and row.status is Status.UNCONFIRMED and invoice_id is not None:
-            if ctx.dry_run:
-                self._log("lookup_first", receipt, number, None, "looked up first")
+            settled = self._settle(receipt, row, invoice_id, account, number)
+            if settled is None:
                 return
-            found = self._writer().find_charge(invoice_id, receipt_reference(receipt.payment_key))
-            if found is not None:
-                confirmed = ctx.writable().confirm(
-                    RECEIPT_KIND, receipt.source_id, TargetKeys(key=found.id)
-                )
-                ctx.wrote(RECEIPT_KIND, receipt.source_id, "recorded", row=confirmed, number=number)
-                return
-            sent = ctx.writable().resend(RECEIPT_KIND, receipt.source_id)
-            self._create(receipt, invoice_id, account or "", number, sent)
-            return
+            row = settled
         plan = plan_receipt(receipt, view_of(row), invoice_id=invoice_id, account=account)
         if plan.decision == "skip":
             if invoice_id is not None:
@@ -163,7 +175,20 @@ class ReceiptDesk:
         if plan.decision == "failed":
             self._failed(receipt, number, plan)
             return
-        assert invoice_id is not None and account is not None
+        assert invoice_id is not None
+        if plan.decision == "remove":
+            assert row is not None and row.target.key is not None
+            # In the plan a removal is the receipt's "reverse" (the plan's kinds stay fixed).
+            self._log("reverse", receipt, number, RECEIPT_REMOVED, plan.reason)
+            if ctx.dry_run:
+                ctx.summary.count("payments", "removed")
+                return
+            ctx.writable().mark_sending(
+                RECEIPT_KIND, receipt.source_id, RECEIPT_REMOVED, action="remove", number=number
+            )
+            self._remove(receipt, invoice_id, row.target.key, number)
+            return
+        assert account is not None
         self._log("create", receipt, number, receipt.version, plan.reason)
         if ctx.dry_run:
             ctx.summary.count("payments", "recorded")
@@ -172,6 +197,82 @@ class ReceiptDesk:
             RECEIPT_KIND, receipt.source_id, receipt.version, action="create", number=number
         )
         self._create(receipt, invoice_id, account, number, sent)
+
+    def _settle(
+        self,
+        receipt: IntacctReceipt,
+        row: LedgerRow,
+        invoice_id: str,
+        account: str | None,
+        number: str,
+    ) -> LedgerRow | None:
+        """A charge write whose answer was lost: the charge looked up by its reference on the
+        invoice before anything is sent again. Returns the confirmed row (to plan on), or None
+        when the write was sent again (or this is a dry run)."""
+        ctx = self.ctx
+        if ctx.dry_run:
+            self._log("lookup_first", receipt, number, None, "looked up first")
+            return None
+        action: Literal["create", "remove"] = "remove" if row.action == "remove" else "create"
+        found = self._writer().find_charge(invoice_id, receipt_reference(receipt.payment_key))
+        ledger = ctx.writable()
+        if settle_receipt(action, found=found is not None) == "confirm":
+            confirmed = ledger.confirm(
+                RECEIPT_KIND, receipt.source_id, TargetKeys(key=found.id) if found else None
+            )
+            outcome = "recorded" if action == "create" else "removed"
+            ctx.wrote(RECEIPT_KIND, receipt.source_id, outcome, row=confirmed, number=number)
+            return confirmed
+        sent = ledger.resend(RECEIPT_KIND, receipt.source_id)
+        if action == "create":
+            self._create(receipt, invoice_id, account or "", number, sent)
+        else:
+            assert found is not None
+            self._remove(receipt, invoice_id, found.id, number)
+        return None
+
+    def _remove(
+        self, receipt: IntacctReceipt, invoice_id: str, charge_id: str, number: str
+    ) -> None:
+        """Remove the charge orsync recorded for a payment Intacct reversed (row ``sending``)."""
+        ctx = self.ctx
+        ledger = ctx.writable()
+        try:
+            self._writer().delete_charge(
+                charge_id, invoice_id=invoice_id, reference=receipt_reference(receipt.payment_key)
+            )
+        except OfficeRndUnconfirmed as unknown:
+            ledger.mark_unconfirmed(
+                RECEIPT_KIND,
+                receipt.source_id,
+                RecordFailure(
+                    f"{number}: {unknown.message}",
+                    code="unconfirmed",
+                    hint="The next sync looks the charge up in OfficeRnD before removing it again.",
+                ),
+            )
+            ctx.summary.count("payments", "unconfirmed")
+            return
+        except RecordError as refused:
+            failure = RecordFailure(
+                f"the payment was reversed in Intacct but OfficeRnD refused to remove its "
+                f"charge: {refused.message}",
+                code="receipt_refused",
+                field="payment",
+                hint=refused.hint,
+            )
+            ledger.fail(RECEIPT_KIND, receipt.source_id, numbered(number, failure))
+            self._problem(receipt, number, failure)
+            return
+        confirmed = ledger.confirm(RECEIPT_KIND, receipt.source_id)
+        ctx.wrote(
+            RECEIPT_KIND,
+            receipt.source_id,
+            "removed",
+            row=confirmed,
+            number=number,
+            amount=receipt.amount,
+        )
 
     def _create(
         self, receipt: IntacctReceipt, invoice_id: str, account: str, number: str, row: LedgerRow
@@ -187,6 +288,13 @@ class ReceiptDesk:
                     date=dt.datetime.combine(receipt.day, dt.time(), tzinfo=dt.UTC),
                     account=account,
                     reference=receipt_reference(receipt.payment_key),
+                    accounting=None
+                    if self.external_org_id is None
+                    else AccountingLink(
+                        provider=WRITEBACK_PROVIDER,
+                        provider_id=receipt.payment_key,
+                        external_org_id=self.external_org_id,
+                    ),
                 )
             )
         except OfficeRndUnconfirmed as unknown:
@@ -277,6 +385,7 @@ def _receipt(payment: Record | None, detail: Record) -> IntacctReceipt | None:
         method=payment.get("PAYMENTMETHOD") or "",
         reversed=payment.get("STATE") == "Reversed",
         description=payment.get("DESCRIPTION"),
+        draft=payment.get("STATE") == "Draft",
     )
 
 

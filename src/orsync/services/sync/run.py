@@ -196,17 +196,24 @@ def run_sync(
 
 
 def officernd_features(profile: Profile) -> tuple[str, ...]:
-    """What syncs of ``profile`` write to OfficeRnD (its token's extra scopes): none when its
-    mapping cannot be read (the run itself then says why)."""
+    """What syncs of ``profile`` write to OfficeRnD (its token's extra scopes): what the
+    profile's own options say when its mapping cannot be read (the run itself then says why)."""
     try:
-        return _features(load_profile_mapping(profile))
+        mapping = load_profile_mapping(profile)
     except OrsyncError:
-        return ()
+        return ("write_back",) if profile.sync.numbering == "intacct" else ()
+    return _features(mapping, profile)
 
 
-def _features(mapping: Mapping) -> tuple[str, ...]:
-    """What the run writes to OfficeRnD: charges for Intacct's payments, once payments flow."""
-    return ("payments",) if mapping.payment_methods is not None else ()
+def _features(mapping: Mapping, profile: Profile) -> tuple[str, ...]:
+    """What the run writes to OfficeRnD: charges for Intacct's payments, once payments flow;
+    the accounting block of each document, when Intacct numbers them."""
+    features: list[str] = []
+    if mapping.payment_methods is not None:
+        features.append("payments")
+    if (mapping.options.numbering or profile.sync.numbering) == "intacct":
+        features.append("write_back")
+    return tuple(features)
 
 
 def _say_where_it_stopped(summary: SyncSummary, ledger: Ledger, code: int) -> None:

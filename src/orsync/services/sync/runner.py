@@ -58,12 +58,14 @@ from orsync.services.sync.reading import (
 from orsync.services.sync.receipts import RECEIPT_STREAM, ReceiptDesk
 from orsync.services.sync.reference import KeptReference, ReferenceLists, RunReference
 from orsync.services.sync.summary import RecordProblem, Stage, SyncSummary, stage_of
+from orsync.services.sync.writeback import WritebackDesk
 from orsync.state import (
     DEFAULT_OVERLAP,
     Cursors,
     Ledger,
     LedgerRow,
     RecordFailure,
+    RunOutcome,
     Runs,
     RunWrites,
     StateStore,
@@ -107,6 +109,7 @@ class Runner:
     receipts: ReceiptDesk
     allocations: AllocationDesk
     overpayments: OverpaymentDesk
+    writeback: WritebackDesk | None = None  # on when Intacct numbers the documents
     _run_starts: dict[int, dt.datetime | None] = field(default_factory=dict)
     _rechecked: set[str] = field(default_factory=set)  # bounded by earlier runs' leftovers
     _waiting: list[str] = field(default_factory=list)  # documents held by earlier runs
@@ -164,9 +167,21 @@ class Runner:
             customers=CustomerDesk(ctx),
             documents=DocumentDesk(ctx),
             payments=PaymentDesk(ctx, mapping),
-            receipts=ReceiptDesk(ctx, mapping, lambda: connections.officernd_for("payments")),
+            receipts=ReceiptDesk(
+                ctx,
+                mapping,
+                lambda: connections.officernd_for("payments"),
+                external_org_id=profile.intacct.company_id,
+            ),
             allocations=AllocationDesk(ctx),
             overpayments=OverpaymentDesk(ctx, mapping, overpayment_account(profile, mapping)),
+            writeback=WritebackDesk(
+                ctx,
+                external_org_id=profile.intacct.company_id,
+                writer=lambda: connections.officernd_for("write_back"),
+            )
+            if engine.numbering == "intacct" and not options.dry_run
+            else None,
         )
 
     @property
@@ -182,6 +197,7 @@ class Runner:
                 self._retry_closed_periods()
                 if self.options.payments_of and self._payments_flow():
                     self._payments_of(self.options.payments_of)
+                self._write_back()
                 return
             if "customers" in self.options.only:
                 for stream in ("companies", "members"):
@@ -194,6 +210,7 @@ class Runner:
             self._retry_closed_periods()
             if self._payments_flow():
                 self._payment_stream()
+            self._write_back()
         finally:
             self.documents.close()
             self.payments.close()
@@ -298,6 +315,23 @@ class Runner:
                 desk.process([source_charge(c) for c in chunk if c.payment])
         desk.process(desk.removed_from(ids))
         desk.settle_lost()
+
+    def _write_back(self) -> None:
+        """Documents touched since the last run that finished get their accounting block in
+        OfficeRnD (a run that stopped early leaves its documents to the next one)."""
+        ledger = self.ctx.ledger
+        if self.writeback is None or ledger is None:
+            return
+        since = 0
+        if self.runs is not None:
+            finished = (RunOutcome.OK, RunOutcome.PARTIAL)
+            done = [
+                r.id
+                for r in self.runs.last(50)
+                if r.outcome in finished and r.command in ("sync", "listen")
+            ]
+            since = max(done, default=-1) + 1
+        self.writeback.run(ledger.changed_since(since))
 
     def _receipt_stream(self) -> None:
         """Payments keyed in Intacct on invoices orsync posted, as OfficeRnD charges. A

@@ -20,9 +20,10 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
                          "failed", "conflict", "unconfirmed"},
         "credit_notes": {... as invoices ...},
         "payments":     {"created", "reversed", "recorded" (charges recorded in OfficeRnD
-                         from Intacct), "applied" (credit allocations), "received"
-                         (overpayments posted as advances), "unchanged",
-                         "skipped", "held", "failed", "conflict", "unconfirmed"}
+                         from Intacct), "removed" (their charges removed once Intacct
+                         reversed the payment), "applied" (credit allocations), "received"
+                         (overpayments posted as advances), "unchanged", "skipped", "held",
+                         "failed", "conflict", "unconfirmed"}
       },
       "totals": [                        # what this run wrote, per entity and currency
         {"entity", "currency", "kind", "action", "count", "amount"}   # amount: "1234.50"
@@ -84,6 +85,7 @@ OUTCOMES: dict[Stage, tuple[str, ...]] = {
         "recorded",
         "applied",
         "received",
+        "removed",
         "unchanged",
         "skipped",
         "held",
