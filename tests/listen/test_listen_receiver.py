@@ -115,3 +115,34 @@ def test_a_refused_delivery_is_logged_with_its_reason_never_its_body(
     assert "signature does not match" in caplog.text
     assert "PRIVATE-CUSTOMER-DATA" not in caplog.text and "a-forged-secret" not in caplog.text
     assert all(store.inbox.count_pending() == 0 for store in stores.values())
+
+
+@pytest.mark.usefixtures("no_keyring_backend")
+def test_without_a_keyring_the_missing_secret_hint_is_the_route_that_works() -> None:
+    # `--register` refuses on a machine with no keyring (it could not keep the secret): a hint
+    # naming it sent the operator of a headless server into a second error.
+    from orsync.errors import CredentialError
+    from orsync.services.listen import webhook_secret
+
+    with pytest.raises(CredentialError) as missing:
+        webhook_secret("main")
+    hint = missing.value.hint or ""
+    assert "--register" not in hint
+    assert "ORSYNC_OFFICERND_WEBHOOK_SECRET" in hint and "Developer Tools" in hint
+
+
+def test_an_address_this_machine_does_not_have_is_named_as_the_host_not_the_port() -> None:
+    import errno
+    from unittest import mock
+
+    from orsync.errors import ConfigError
+    from orsync.services.listen.server import serve
+
+    refused = OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")
+    with (
+        mock.patch("orsync.services.listen.server.create_server", side_effect=refused),
+        pytest.raises(ConfigError) as error,
+    ):
+        serve(object(), "10.255.255.1", 8787, max_body=1024)
+    assert "--host" in (error.value.hint or "")
+    assert "--port" not in (error.value.hint or "")
