@@ -146,3 +146,26 @@ def test_an_address_this_machine_does_not_have_is_named_as_the_host_not_the_port
         serve(object(), "10.255.255.1", 8787, max_body=1024)
     assert "--host" in (error.value.hint or "")
     assert "--port" not in (error.value.hint or "")
+
+
+def test_health_is_503_with_the_reason_while_events_wait_on_a_sync_that_does_not_end() -> None:
+    # A service that accepts the connection and never answers (hung, not down) keeps a batch
+    # in its retries for minutes: /healthz said ok, with no reason, the whole time.
+    from datetime import UTC, datetime, timedelta
+
+    from orsync.state import InboxBacklog
+
+    now = datetime.now(UTC)
+    backlog = InboxBacklog(pending=2, oldest_received_at=now, last_received_at=now, last_error=None)
+    health = Health(listening=True)
+    health.profiles["main"] = ProfileHealth("main", lambda: backlog)
+    health.update("main", working_since=now - timedelta(seconds=5))
+    assert health.to_dict()["ok"] is True  # a batch under way is no failure
+    health.update("main", working_since=now - timedelta(seconds=600))
+    document = health.to_dict()
+    assert document["ok"] is False
+    profile = document["profiles"][0]
+    assert profile["working_since"] is not None
+    assert "under way" in profile["waiting_for"]
+    health.update("main", working_since=None)
+    assert health.to_dict()["ok"] is True

@@ -218,14 +218,19 @@ class Worker:
         return any(_wrote(result) for result in results)
 
     def _run(self, options: SyncOptions) -> SyncResult:
-        return run_sync(
-            self.profile_name,
-            self._profile,
-            options,
-            connections=self._connections,
-            state_dir=self._state_dir,
-            kept_reference=self.reference,
-        )
+        # /healthz tells a sync that does not end (a service hung) from an idle listener.
+        self._health.update(self.profile_name, working_since=utc_now())
+        try:
+            return run_sync(
+                self.profile_name,
+                self._profile,
+                options,
+                connections=self._connections,
+                state_dir=self._state_dir,
+                kept_reference=self.reference,
+            )
+        finally:
+            self._health.update(self.profile_name, working_since=None)
 
     def _failed(self, events: list[InboxEvent], error: Exception) -> None:
         if isinstance(error, OrsyncError):
