@@ -161,11 +161,13 @@ def test_health_is_503_with_the_reason_while_events_wait_on_a_sync_that_does_not
     health.profiles["main"] = ProfileHealth("main", lambda: backlog)
     health.update("main", working_since=now - timedelta(seconds=5))
     assert health.to_dict()["ok"] is True  # a batch under way is no failure
-    health.update("main", working_since=now - timedelta(seconds=600))
+    health.update("main", working_since=now - timedelta(seconds=600), last_answer_at=now)
+    assert health.to_dict()["ok"] is True  # a long sync that services keep answering
+    health.update("main", last_answer_at=now - timedelta(seconds=300))
     document = health.to_dict()
     assert document["ok"] is False
     profile = document["profiles"][0]
     assert profile["working_since"] is not None
-    assert "under way" in profile["waiting_for"]
+    assert "no answer from Intacct or OfficeRnD" in profile["waiting_for"]
     health.update("main", working_since=None)
     assert health.to_dict()["ok"] is True

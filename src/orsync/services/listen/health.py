@@ -36,21 +36,24 @@ class ProfileHealth:
     last_error_at: datetime | None = None
     waiting_for: str | None = None  # e.g. the cron run holding the profile lock
     working_since: datetime | None = None  # the batch, catch-up or poll under way
+    last_answer_at: datetime | None = None  # the last HTTP answer from either service
     events_received: int = 0
     events_duplicate: int = 0
     deliveries_refused: int = 0
     batches: int = 0
 
     def stalled(self, pending: int) -> str | None:
-        """Why events wait on a sync that has not ended for STALLED_SECONDS, else None."""
+        """Why events wait on a sync that no service has answered for STALLED_SECONDS (a
+        long catch-up that keeps getting answers is progress, not a stall), else None."""
         if not pending or self.working_since is None:
             return None
-        seconds = (datetime.now(UTC) - self.working_since).total_seconds()
+        quiet_since = max(self.working_since, self.last_answer_at or self.working_since)
+        seconds = (datetime.now(UTC) - quiet_since).total_seconds()
         if seconds < STALLED_SECONDS:
             return None
         return (
-            f"a sync under way since {_iso(self.working_since)} ({seconds:.0f} s): "
-            "Intacct or OfficeRnD is not answering (see the log)"
+            f"a sync under way since {_iso(self.working_since)}, no answer from Intacct or "
+            f"OfficeRnD for {seconds:.0f} s (see the log)"
         )
 
     def to_dict(self) -> dict[str, Any]:

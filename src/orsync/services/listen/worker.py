@@ -96,11 +96,15 @@ class Worker:
         self._payments = payments and poll is None
         self._monotonic = monotonic
         self._wake = threading.Event()
+        connections.on_answer(self._answered)
         self._next_catch_up = 0.0
         self._next_poll = 0.0
         # OfficeRnD's reference lists, kept across this worker's runs (sync re-reads them when
         # a record names a value they lack, and after settings.keep_reference seconds).
         self.reference = KeptReference(settings.keep_reference, monotonic=monotonic)
+
+    def _answered(self, _response: object) -> None:
+        self._health.update(self.profile_name, last_answer_at=utc_now())
 
     def wake(self) -> None:
         self._wake.set()
