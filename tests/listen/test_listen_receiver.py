@@ -115,3 +115,59 @@ def test_a_refused_delivery_is_logged_with_its_reason_never_its_body(
     assert "signature does not match" in caplog.text
     assert "PRIVATE-CUSTOMER-DATA" not in caplog.text and "a-forged-secret" not in caplog.text
     assert all(store.inbox.count_pending() == 0 for store in stores.values())
+
+
+@pytest.mark.usefixtures("no_keyring_backend")
+def test_without_a_keyring_the_missing_secret_hint_is_the_route_that_works() -> None:
+    # `--register` refuses on a machine with no keyring (it could not keep the secret): a hint
+    # naming it sent the operator of a headless server into a second error.
+    from orsync.errors import CredentialError
+    from orsync.services.listen import webhook_secret
+
+    with pytest.raises(CredentialError) as missing:
+        webhook_secret("main")
+    hint = missing.value.hint or ""
+    assert "--register" not in hint
+    assert "ORSYNC_OFFICERND_WEBHOOK_SECRET" in hint and "Developer Tools" in hint
+
+
+def test_an_address_this_machine_does_not_have_is_named_as_the_host_not_the_port() -> None:
+    import errno
+    from unittest import mock
+
+    from orsync.errors import ConfigError
+    from orsync.services.listen.server import serve
+
+    refused = OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")
+    with (
+        mock.patch("orsync.services.listen.server.create_server", side_effect=refused),
+        pytest.raises(ConfigError) as error,
+    ):
+        serve(object(), "10.255.255.1", 8787, max_body=1024)
+    assert "--host" in (error.value.hint or "")
+    assert "--port" not in (error.value.hint or "")
+
+
+def test_health_is_503_with_the_reason_while_events_wait_on_a_sync_that_does_not_end() -> None:
+    # A service that accepts the connection and never answers (hung, not down) keeps a batch
+    # in its retries for minutes: /healthz said ok, with no reason, the whole time.
+    from datetime import UTC, datetime, timedelta
+
+    from orsync.state import InboxBacklog
+
+    now = datetime.now(UTC)
+    backlog = InboxBacklog(pending=2, oldest_received_at=now, last_received_at=now, last_error=None)
+    health = Health(listening=True)
+    health.profiles["main"] = ProfileHealth("main", lambda: backlog)
+    health.update("main", working_since=now - timedelta(seconds=5))
+    assert health.to_dict()["ok"] is True  # a batch under way is no failure
+    health.update("main", working_since=now - timedelta(seconds=600), last_answer_at=now)
+    assert health.to_dict()["ok"] is True  # a long sync that services keep answering
+    health.update("main", last_answer_at=now - timedelta(seconds=300))
+    document = health.to_dict()
+    assert document["ok"] is False
+    profile = document["profiles"][0]
+    assert profile["working_since"] is not None
+    assert "no answer from Intacct or OfficeRnD" in profile["waiting_for"]
+    health.update("main", working_since=None)
+    assert health.to_dict()["ok"] is True

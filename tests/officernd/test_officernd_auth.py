@@ -286,3 +286,17 @@ def test_a_profile_asks_for_the_scopes_of_the_features_it_uses() -> None:
     assert set(everything) == set(ORSYNC_SCOPES) and len(everything) == len(
         READ_SCOPES + WRITE_SCOPES
     )
+
+
+def test_tokens_for_two_scope_sets_are_both_kept_so_a_restart_reuses_each() -> None:
+    # `orsync listen` (and a sync whose mapping has payment_methods) holds a read token and a
+    # charge-writing one: keeping only the last one made every restart ask for a token again,
+    # so a listener restarted twice in a minute waited for OfficeRnD's 5-a-minute limit.
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    store = DictStore()
+    list(make_client(fake, token_store=store, scopes=READ_SCOPES).invoices())
+    list(make_client(fake, token_store=store).invoices())
+    assert len(fake.token_requests) == 2
+    list(make_client(fake, token_store=store, scopes=READ_SCOPES).invoices())  # a restart
+    list(make_client(fake, token_store=store).invoices())
+    assert len(fake.token_requests) == 2

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -83,6 +83,8 @@ def scopes_needed(features: tuple[str, ...] = ()) -> tuple[str, ...]:
 
 TOKEN_REQUESTS_PER_MINUTE = 5  # documented limit of the token endpoint, failures included
 REFRESH_MARGIN_SECONDS = 60.0
+# Tokens kept between runs per profile (one per scope set: reads, and each feature's writes).
+MAX_KEPT_TOKENS = 4
 # A token answer is a few hundred bytes, given at once: a token request ends within a minute
 # and reads at most 64 kB, whatever the endpoint does.
 TOKEN_DEADLINE_SECONDS = 60.0
@@ -183,26 +185,57 @@ class TokenProvider:
         with self._lock:
             if self._token is not None and self._token.value == value:
                 self._token = None
-                self._store_call(lambda store: store.clear())
+                self._write_entries(self._other_entries())
+
+    def _entries(self) -> list[dict[str, Any]]:
+        """Every token the store keeps: one per application, endpoint and scopes (a listener
+        holds a read token and a charge-writing one; keeping only the last made each restart
+        ask again). A store written by an older version holds a single entry."""
+        text = self._store_call(lambda store: store.read())
+        if not text:
+            return []
+        try:
+            loaded = json.loads(text)
+        except ValueError:
+            return []
+        entries = loaded.get("tokens", [loaded]) if isinstance(loaded, dict) else []
+        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+    def _other_entries(self) -> list[dict[str, Any]]:
+        """The kept tokens of other owners that have not expired yet."""
+        now = self._wall_clock()
+        kept = []
+        for entry in self._entries():
+            try:
+                alive = float(entry["expires_at"]) > now
+            except (ValueError, KeyError, TypeError):
+                continue
+            if alive and entry.get("owner") != self._owner:
+                kept.append(entry)
+        return kept[-(MAX_KEPT_TOKENS - 1) :]
+
+    def _write_entries(self, entries: list[dict[str, Any]]) -> None:
+        if entries:
+            self._store_call(lambda store: store.write(json.dumps({"tokens": entries})))
+        else:
+            self._store_call(lambda store: store.clear())
 
     def _stored(self) -> AccessToken | None:
         """The token a previous run kept, if it is this application's and still valid."""
-        text = self._store_call(lambda store: store.read())
-        if not text:
-            return None
-        try:
-            entry = json.loads(text)
+        for entry in self._entries():
             if entry.get("owner") != self._owner:
+                continue
+            try:
+                value = str(entry["value"])
+                remaining = float(entry["expires_at"]) - self._wall_clock()
+                scopes = frozenset(str(s) for s in entry.get("scopes", ()))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                return None  # unreadable: fetch a new one, which overwrites it
+            if remaining <= 0:
                 return None
-            value = str(entry["value"])
-            remaining = float(entry["expires_at"]) - self._wall_clock()
-            scopes = frozenset(str(s) for s in entry.get("scopes", ()))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None  # unreadable: fetch a new one, which overwrites it
-        if remaining <= 0:
-            return None
-        register_secret(value)
-        return AccessToken(value=value, expires_at=self._clock() + remaining, scopes=scopes)
+            register_secret(value)
+            return AccessToken(value=value, expires_at=self._clock() + remaining, scopes=scopes)
+        return None
 
     def _keep(self, token: AccessToken) -> None:
         remaining = token.expires_at - self._clock()
@@ -212,7 +245,7 @@ class TokenProvider:
             "expires_at": self._wall_clock() + remaining,  # the store outlives this clock
             "scopes": sorted(token.scopes),
         }
-        self._store_call(lambda store: store.write(json.dumps(entry)))
+        self._write_entries([*self._other_entries(), entry])
 
     def _store_call(self, action: Callable[[TokenStore], str | None]) -> str | None:
         # The store only saves token requests; a failing one must never fail the run.

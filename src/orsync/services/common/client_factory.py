@@ -94,6 +94,12 @@ class Connections:
             self._writers[features] = self._writer(features)
         return self._writers[features]
 
+    def on_answer(self, hook: Callable[[httpx.Response], None]) -> None:
+        """Call ``hook`` with each answer either service gives (listen's /healthz tells a
+        long sync that makes progress from one no service answers)."""
+        for http in self._http:
+            http.event_hooks["response"].append(hook)
+
     def close(self) -> None:
         self.intacct.close()
         for http in self._http:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from orsync.state import InboxBacklog
 
 HEALTH_SCHEMA = "orsync.health/1"
+# A sync under way this long while events wait is a service that does not answer (hung, or
+# slower than its timeouts): the retries of one request alone take minutes.
+STALLED_SECONDS = 120.0
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -32,13 +35,30 @@ class ProfileHealth:
     last_error: str | None = None
     last_error_at: datetime | None = None
     waiting_for: str | None = None  # e.g. the cron run holding the profile lock
+    working_since: datetime | None = None  # the batch, catch-up or poll under way
+    last_answer_at: datetime | None = None  # the last HTTP answer from either service
     events_received: int = 0
     events_duplicate: int = 0
     deliveries_refused: int = 0
     batches: int = 0
 
+    def stalled(self, pending: int) -> str | None:
+        """Why events wait on a sync that no service has answered for STALLED_SECONDS (a
+        long catch-up that keeps getting answers is progress, not a stall), else None."""
+        if not pending or self.working_since is None:
+            return None
+        quiet_since = max(self.working_since, self.last_answer_at or self.working_since)
+        seconds = (datetime.now(UTC) - quiet_since).total_seconds()
+        if seconds < STALLED_SECONDS:
+            return None
+        return (
+            f"a sync under way since {_iso(self.working_since)}, no answer from Intacct or "
+            f"OfficeRnD for {seconds:.0f} s (see the log)"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         backlog = self.backlog()
+        stalled = self.stalled(backlog.pending)
         return {
             "profile": self.name,
             "backlog": backlog.pending,
@@ -50,7 +70,9 @@ class ProfileHealth:
             "last_poll_at": _iso(self.last_poll_at),
             "last_error": self.last_error or backlog.last_error,
             "last_error_at": _iso(self.last_error_at),
-            "waiting_for": self.waiting_for,
+            "waiting_for": self.waiting_for or stalled,
+            "working_since": _iso(self.working_since),
+            "stalled": stalled is not None,
             "events_received": self.events_received,
             "events_duplicate": self.events_duplicate,
             "deliveries_refused": self.deliveries_refused,
@@ -80,8 +102,11 @@ class Health:
         with self.lock:
             profiles = [p.to_dict() for p in self.profiles.values()]
         # Unhealthy: events wait and the last attempt at them failed (a service down, bad
-        # credentials), or the receiver is not accepting deliveries.
-        stuck = [p["profile"] for p in profiles if p["backlog"] and p["last_error"]]
+        # credentials) or has not ended for minutes (a service hung), or the receiver is not
+        # accepting deliveries.
+        stuck = [
+            p["profile"] for p in profiles if p["backlog"] and (p["last_error"] or p["stalled"])
+        ]
         return {
             "schema": HEALTH_SCHEMA,
             "ok": self.listening and not stuck,

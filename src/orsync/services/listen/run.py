@@ -47,10 +47,19 @@ class ListenOptions:
 
 def webhook_secret(profile_name: str) -> str:
     """The profile's signing secret; CredentialError (78) says how to get one."""
-    hint = (
-        f"Run `orsync --profile {profile_name} listen --register --public-url URL`, "
-        f"or set {Secret.OFFICERND_WEBHOOK_SECRET.env_var}."
-    )
+    env_var = Secret.OFFICERND_WEBHOOK_SECRET.env_var
+    if secrets.keyring_available():
+        hint = (
+            f"Run `orsync --profile {profile_name} listen --register --public-url URL`, "
+            f"or set {env_var}."
+        )
+    else:  # `--register` could not keep the secret here: name the route that works
+        hint = (
+            "This machine has no keyring to keep a registered webhook's secret: "
+            "create the webhook in OfficeRnD (Developer Tools) with the URL "
+            "https://<your host>/webhooks/officernd and the invoice.*, company.* and member.* "
+            f"events, and set {env_var} to its secret."
+        )
     if not secrets.status(profile_name, Secret.OFFICERND_WEBHOOK_SECRET).is_set:
         raise CredentialError(
             f"profile {profile_name!r} has no OfficeRnD webhook secret", hint=hint

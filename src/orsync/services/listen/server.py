@@ -9,6 +9,7 @@ connection closes and the serving thread returns.
 
 from __future__ import annotations
 
+import errno
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,9 +61,12 @@ def serve(app: Any, host: str, port: int, *, max_body: int) -> Served:
             clear_untrusted_proxy_headers=True,
         )
     except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            hint = "Pick another --port, or stop what already listens there."
+        else:  # not an address of this machine, or a name that does not resolve
+            hint = "Give --host an address of this machine (127.0.0.1 behind a reverse proxy)."
         raise ConfigError(
-            f"cannot listen on {host}:{port}: {error.strerror or error}",
-            hint="Pick another --port, or stop what already listens there.",
+            f"cannot listen on {host}:{port}: {error.strerror or error}", hint=hint
         ) from None
     if not isinstance(server, BaseWSGIServer):  # one address, never several
         server.close()

@@ -96,11 +96,15 @@ class Worker:
         self._payments = payments and poll is None
         self._monotonic = monotonic
         self._wake = threading.Event()
+        connections.on_answer(self._answered)
         self._next_catch_up = 0.0
         self._next_poll = 0.0
         # OfficeRnD's reference lists, kept across this worker's runs (sync re-reads them when
         # a record names a value they lack, and after settings.keep_reference seconds).
         self.reference = KeptReference(settings.keep_reference, monotonic=monotonic)
+
+    def _answered(self, _response: object) -> None:
+        self._health.update(self.profile_name, last_answer_at=utc_now())
 
     def wake(self) -> None:
         self._wake.set()
@@ -222,14 +226,19 @@ class Worker:
         return any(_wrote(result) for result in results)
 
     def _run(self, options: SyncOptions) -> SyncResult:
-        return run_sync(
-            self.profile_name,
-            self._profile,
-            options,
-            connections=self._connections,
-            state_dir=self._state_dir,
-            kept_reference=self.reference,
-        )
+        # /healthz tells a sync that does not end (a service hung) from an idle listener.
+        self._health.update(self.profile_name, working_since=utc_now())
+        try:
+            return run_sync(
+                self.profile_name,
+                self._profile,
+                options,
+                connections=self._connections,
+                state_dir=self._state_dir,
+                kept_reference=self.reference,
+            )
+        finally:
+            self._health.update(self.profile_name, working_since=None)
 
     def _failed(self, events: list[InboxEvent], error: Exception) -> None:
         if isinstance(error, OrsyncError):
