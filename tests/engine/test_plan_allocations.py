@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from orsync.engine.allocations import (
+    OVERPAYMENT_REVERSED,
     UNAPPLY_FIX,
     CreditInIntacct,
     FoundApplication,
@@ -138,11 +139,16 @@ def test_an_overpayment_needs_the_account_the_mapping_and_its_customer() -> None
     assert plan_op(customer_id=None).decision == "held"
 
 
-def test_a_posted_overpayment_is_left_alone_and_an_edit_or_void_after_is_reported() -> None:
+def test_a_posted_overpayment_is_left_alone_an_edit_reported_and_a_void_reversed_once() -> None:
     version = overpayment_version(OVERPAYMENT, "2400", "BOA-US")
     row = LedgerView("confirmed", version, version, "8001")
+    voided = replace(OVERPAYMENT, status="voided")
 
     assert plan_op(row=row).reason == "unchanged"
     assert plan_op(replace(OVERPAYMENT, amount=Decimal(30)), row=row).decision == "failed"
-    assert plan_op(replace(OVERPAYMENT, status="voided"), row=row).decision == "failed"
-    assert plan_op(replace(OVERPAYMENT, status="voided")).decision == "skip"
+    reverse = plan_op(voided, row=row)
+    assert (reverse.decision, reverse.version) == ("reverse", OVERPAYMENT_REVERSED)
+    assert plan_op(voided).decision == "skip"  # never posted: nothing to undo
+    done = LedgerView("confirmed", OVERPAYMENT_REVERSED, OVERPAYMENT_REVERSED, "8001")
+    assert plan_op(voided, row=done).decision == "skip"  # reversed once
+    assert plan_op(row=done).decision == "failed"  # live again: never reposted

@@ -106,6 +106,17 @@ def test_credit_memo_reference_falls_back_to_invoiceno() -> None:
     assert memo.total == Decimal("-50.00")
 
 
+def test_a_credit_memo_is_found_by_its_external_id_not_by_the_invoice_it_credits() -> None:
+    memo = parse.ar_document(
+        header(EXTERNALID="LON-CN-00007", INVOICENO="LON-INV-00042", RECORDID="LON-CN-00007"),
+        [],
+        "ARADJUSTMENT",
+        default_entity=None,
+    )
+    assert memo is not None
+    assert memo.reference == "LON-CN-00007"
+
+
 def test_the_profiles_own_entity_reads_as_top_level_and_others_keep_theirs() -> None:
     own = parse.ar_document(header(MEGAENTITYID="US"), [], "ARINVOICE", default_entity="US")
     other = parse.ar_document(header(MEGAENTITYID="UK"), [], "ARINVOICE", default_entity="US")

@@ -231,3 +231,18 @@ def test_edited_lines_recompute_totals(sim: OfficeRndSimulator) -> None:
     )
     assert (edited["total"], edited["payableAmount"]) == (1000, 1000)
     assert edited["modifiedAt"] >= invoice["modifiedAt"]
+
+
+def test_a_refunded_charge_pays_nothing_and_takes_nothing_from_the_others() -> None:
+    from orsync.sandbox.officernd.billing import recompute_balances
+
+    invoice: dict[str, Any] = {"documentType": "invoice", "total": 100, "status": "paid"}
+    card = {"status": "success", "amount": 60}
+    transfer = {"status": "success", "amount": 40}
+    recompute_balances(invoice, [card, transfer])
+    assert (invoice["paidAmount"], invoice["payableAmount"], invoice["status"]) == (100, 0, "paid")
+
+    card["status"] = "refund"  # the card payment given back
+    recompute_balances(invoice, [card, transfer])
+    assert (invoice["paidAmount"], invoice["payableAmount"]) == (40, 60)
+    assert invoice["status"] == "partially_paid"

@@ -16,7 +16,7 @@ def test_every_settlement_case_appears_even_in_the_tiny_world(tiny_world: SeedWo
     for status in ("paid", "partially_paid", "failed", "voided", "draft", "overdue"):
         assert statuses[status] >= 1, status
     charge_statuses = {c["status"] for c in tiny_world.officernd.collections["charges"]}
-    assert charge_statuses == {"success", "fail"}
+    assert charge_statuses == {"success", "fail", "refund"}  # refund: the charge given back
     assert any(p["allocations"] for p in payments if p["documentType"] == "creditNote")
     assert any(p["allocations"] for p in payments if p["documentType"] == "overpayment")
 
@@ -109,6 +109,6 @@ def test_describe_counts_what_the_world_holds(tiny_world: SeedWorld) -> None:
 
     counts = describe(tiny_world)
     assert counts["invoice"] == 20 and counts["companies"] == 5
-    assert counts["charges"] == counts["charge:success"] + counts["charge:fail"]
+    assert counts["charges"] == sum(counts[f"charge:{s}"] for s in ("success", "fail", "refund"))
     assert counts["mapping_gaps"] == 3 and counts["personal_invoices"] >= 1
     assert list(counts) == sorted(counts)

@@ -26,7 +26,7 @@ def money(value: Any) -> Decimal:
 def posted_credits(sandbox: RunningSandbox) -> dict[str, ArDocument]:
     """Intacct's credit memos by the OfficeRnD number they were posted under."""
     return {
-        (doc.invoice_no or doc.record_id): doc
+        (doc.external_id or doc.record_id): doc
         for doc in sandbox.intacct.store.adjustments()
         if doc.reversed_by is None
     }
@@ -62,7 +62,7 @@ def applied_in_intacct(sandbox: RunningSandbox) -> list[tuple[str, str, Decimal]
         for detail in payment.details:
             assert detail.adjustment_key is not None
             credit, invoice = by_key[detail.adjustment_key], by_key[detail.record_key]
-            found.append((credit.invoice_no or credit.record_id, invoice.record_id, detail.amount))
+            found.append((credit.external_id or credit.record_id, invoice.record_id, detail.amount))
     return sorted(found)
 
 

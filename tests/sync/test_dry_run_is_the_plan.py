@@ -39,7 +39,7 @@ def test_after_an_override_the_dry_run_plans_what_the_run_then_sends(
     store = sandbox.intacct.store
     sandbox.intacct.reset_stats()
     invoices_before = {d.doc_number for d in store.invoices()}
-    credits_before = {d.invoice_no for d in store.adjustments()}
+    credits_before = {d.external_id for d in store.adjustments()}
     legacy_before = store.customer("LEGACY-0042")
     done = json.loads(run_cli("--json", "sync").stdout)
 
@@ -50,7 +50,7 @@ def test_after_an_override_the_dry_run_plans_what_the_run_then_sends(
 
     refused = {p["number"] for p in done["problems"] if "Intacct refused" in p["message"]}
     created = {d.doc_number for d in store.invoices()} - invoices_before
-    credited = {d.invoice_no for d in store.adjustments()} - credits_before
+    credited = {d.external_id for d in store.adjustments()} - credits_before
     sent = sandbox.intacct.stats.by_function
     # Every create the plan names was sent (posted, or refused by Intacct), and nothing else;
     # the invoices held for the customer the override resolves are among them.

@@ -104,7 +104,7 @@ def test_every_posted_document_equals_officernd_to_the_cent(
             found[doc.doc_number] = ar_figures(doc)
             dates[doc.doc_number] = (doc.when_created, doc.when_posted, doc.when_due)
         for doc in store.adjustments():
-            found[doc.invoice_no] = ar_figures(doc)
+            found[doc.external_id] = ar_figures(doc)
     else:
         for so in store.sales_documents():
             found[so.reference_no] = so_figures(so)

@@ -403,7 +403,7 @@ def test_a_name_only_match_holds_its_documents_until_mapped_then_retry_failed_po
     customers = summary["counts"]["customers"]
     assert customers["adopted"] + customers["updated"] == 1  # linked to LEGACY-0042
     posted = {d.doc_number: d for d in sandbox.intacct.store.invoices()}
-    posted.update({d.invoice_no: d for d in sandbox.intacct.store.adjustments()})
+    posted.update({d.external_id: d for d in sandbox.intacct.store.adjustments()})
     for number in held:
         assert posted[number].customer_id == "LEGACY-0042"
     assert code in (0, 1)
@@ -437,7 +437,7 @@ def test_after_the_suggested_mapping_fix_the_next_plain_sync_posts_what_was_held
     assert after_fix["options"]["retry_failed"] is False  # what was asked, not what was done
     assert _linked(after_fix) == 1
     posted = {d.doc_number: d for d in sandbox.intacct.store.invoices()}
-    posted.update({d.invoice_no: d for d in sandbox.intacct.store.adjustments()})
+    posted.update({d.external_id: d for d in sandbox.intacct.store.adjustments()})
     for number in numbers:
         assert posted[number].customer_id == "LEGACY-0042"
 

@@ -262,7 +262,8 @@ def settle_application(found: list[FoundApplication], amount: Decimal) -> Applic
 
 OVERPAYMENT_KIND = "overpayment"
 
-OverpaymentDecision = Literal["create", "skip", "held", "failed"]
+OverpaymentDecision = Literal["create", "reverse", "skip", "held", "failed"]
+OVERPAYMENT_REVERSED = "reversed"  # the confirmed version of a reversed advance's row
 
 
 @dataclass(frozen=True)
@@ -334,15 +335,24 @@ def plan_overpayment(
     (None: the customer is not in Intacct yet). ``payment_method``/``bank_account`` None: the
     mapping has none (the reason is then the caller's ``fix``)."""
     posted = row is not None and row.confirmed_version is not None
+    reversed_ = posted and row is not None and row.confirmed_version == OVERPAYMENT_REVERSED
     if overpayment.status in ("voided", "removed"):
-        if posted:
+        if reversed_:
+            return OverpaymentPlan("skip", "its advance is reversed")
+        if posted:  # the ledger's row is reversed once: a second sync finds it so
             return OverpaymentPlan(
-                "failed",
-                f"the overpayment was {overpayment.status} in OfficeRnD after orsync posted it",
-                fix="Reverse the advance in Intacct (reverse_arpayment) once no credit of it is "
-                "applied, or record the overpayment again in OfficeRnD.",
+                "reverse",
+                f"the overpayment was {overpayment.status} in OfficeRnD",
+                version=OVERPAYMENT_REVERSED,
             )
         return OverpaymentPlan("skip", f"the overpayment is {overpayment.status}")
+    if reversed_:
+        return OverpaymentPlan(
+            "failed",
+            "the overpayment is live again after orsync reversed its advance",
+            fix="Record the overpayment again in OfficeRnD; a reversed Intacct advance is never "
+            "reposted under the same reference.",
+        )
     if overpayment.amount is None or overpayment.day is None:
         return OverpaymentPlan("failed", "the overpayment has no amount or no date")
     amount = to_cents(overpayment.amount)

@@ -14,7 +14,7 @@ hand back ``ActualDocument`` amounts in the same convention.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -131,6 +131,11 @@ class SourceDocument:
     # ``baseTotal``; None when OfficeRnD gave none.
     exchange_rate: Decimal | None = None
     base_total: Decimal | None = None
+    # A credit note's: the OfficeRnD id of the invoice it credits (its first allocation's
+    # target), None when OfficeRnD does not say. Not part of the posting: the credit memo's
+    # ``invoiceno`` link is written once, when the memo is created (so not compared: reads that
+    # leave allocations out describe the same document).
+    credited_invoice_id: str | None = field(default=None, compare=False)
 
     @property
     def is_draft(self) -> bool:
@@ -200,9 +205,10 @@ class Posting:
     ``reference`` is always the OfficeRnD number, so the document can be found again whoever
     numbers it: ``ponumber`` (read back as DOCNUMBER, unverified) on AR invoices, ``referenceno``
     on Sales documents; ``create_aradjustment`` has no ponumber, so on credit memos the Intacct
-    writer puts it in ``invoiceno`` (read back as DOCNUMBER, unverified) and, with OfficeRnD
-    numbering, ``adjustmentno`` too. ``invoice_number`` is OfficeRnD's number when OfficeRnD owns
-    numbering (``invoiceno``/``documentno``/``adjustmentno``), else None (Intacct numbers it).
+    writer puts it in ``externalid`` (``invoiceno`` then names the credited invoice; memos of
+    earlier versions carry it in ``invoiceno``: services/convert/readback_parse.py reads both).
+    ``invoice_number`` is OfficeRnD's number when OfficeRnD owns numbering
+    (``invoiceno``/``documentno``/``adjustmentno``), else None (Intacct numbers it).
     """
 
     kind: PostingKind

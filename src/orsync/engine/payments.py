@@ -32,6 +32,10 @@ from orsync.engine.rounding import ZERO, to_cents
 PAYMENT_KIND = "payment"
 PAYMENT_REVERSED = "reversed"  # the confirmed version of a reversed payment's row
 
+# ``refund`` is the charge's own status: its money was given back, so its Intacct payment is
+# reversed like a failed or removed charge's (UNVERIFIED: officernd-api.md lists the statuses
+# only; a refund of a credit note or overpayment is another record, not a charge). The one
+# place this is decided; the OfficeRnD simulator counts such a charge as paying nothing.
 ChargeStatus = Literal["success", "pending", "fail", "refund", "removed"]
 PaymentDecision = Literal["create", "reverse", "skip", "held", "failed"]
 

@@ -99,11 +99,14 @@ def test_inside_an_entity_the_tax_solution_is_the_entitys_own() -> None:
 
 
 def test_a_credit_memo_is_an_adjustment_with_negative_lines_and_the_reference() -> None:
-    function = postings.create_document(posting("ar_credit_memo"), CONTROLID)
+    context = postings.PostingContext(credited_invoice="LON-INV-00041")
+    function = postings.create_document(posting("ar_credit_memo"), CONTROLID, context=context)
     xml = body(function)
     assert xml.tag == "create_aradjustment"
+    # Its own number, the invoice it credits, and the reference orsync finds it by.
     assert xml.findtext("adjustmentno") == "LON-INV-00042"
-    assert xml.findtext("invoiceno") == "LON-INV-00042"
+    assert xml.findtext("invoiceno") == "LON-INV-00041"
+    assert xml.findtext("externalid") == "LON-INV-00042"
     assert xml.findtext("aradjustmentitems/lineitem/amount") == "-100.00"
     assert xml.findtext("aradjustmentitems/lineitem/taxentries/taxentry/trx_tax") == "-20.00"
     valid(function)
@@ -145,6 +148,8 @@ def test_a_credit_memo_is_edited_in_place_with_update_aradjustment() -> None:
     assert (xml.tag, xml.get("key")) == ("update_aradjustment", "77")
     assert xml.find("updatearadjustmentitems/updatelineitem").get("line_num") == "1"
     assert xml.findtext("updatearadjustmentitems/updatelineitem/amount") == "-100.00"
+    # invoiceno stays as created: the credited invoice, or an older memo's reference.
+    assert xml.find("invoiceno") is None
     valid(function)
 
 

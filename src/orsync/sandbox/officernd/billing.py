@@ -71,8 +71,8 @@ def recompute_balances(document: Record, charges: list[Record]) -> None:
         status = charge.get("status")
         if status == "success":
             paid += money(charge.get("amount"))
-        elif status == "refund":
-            paid -= money(charge.get("amount"))
+        # A ``refund`` charge is that charge's money given back (UNVERIFIED, the seed's
+        # settlement.CHARGE_REFUND): it no longer pays the invoice, nor takes from the others.
         elif status == "pending":
             pending += money(charge.get("amount"))
         elif status == "fail":

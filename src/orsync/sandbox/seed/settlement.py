@@ -39,7 +39,16 @@ ROLE_DIVISORS: tuple[tuple[str, int], ...] = (
     ("overdue", 25),
     ("credited", 25),
     ("overpaid", 50),
+    # Last, so the roles above draw the same invoices as before: paid by card or transfer,
+    # then the charge refunded (its status becomes ``refund``, see CHARGE_REFUND below).
+    ("refunded", 100),
 )
+# UNVERIFIED (officernd-api.md lists a charge's statuses pending/fail/success/refund): a charge
+# whose status is ``refund`` is that charge's money given back, so it no longer pays its
+# invoice. A refund of a credit note or an overpayment ("Add Refund") is another record, not
+# a charge, and is not seeded. orsync's side of the same choice: engine/payments.py.
+CHARGE_REFUND = "refund"
+REFUND_AFTER = timedelta(days=2)
 UNALLOCATED_CREDIT_SHARE = 0.2
 
 
@@ -256,7 +265,7 @@ class Settler:
             if (
                 target.created > created
                 and target.allocated == 0
-                and target.role in ("paid", "recent_paid", "recent_unpaid")
+                and target.role in ("paid", "refunded", "recent_paid", "recent_unpaid")
             ):
                 at = self._after(max(created, target.created), 3)
                 self._allocate(overpayment, target, min(excess, target.remaining), at)
@@ -316,6 +325,20 @@ class Settler:
             self._charge(doc, doc.remaining, self._after(at, 7))
         else:
             self._charge(doc, doc.remaining, self._after(since, window))
+        if role == "refunded":
+            self._refund(doc)
+
+    def _refund(self, doc: Document) -> None:
+        """The invoice's successful charges refunded (no draw from the generator, so the rest
+        of the world stays as it was)."""
+        for charge in self.out.charges:
+            if charge["payment"] != doc.id or charge["status"] != "success":
+                continue
+            at = min(datetime.fromisoformat(str(charge["modifiedAt"])) + REFUND_AFTER, self._latest)
+            charge["status"] = CHARGE_REFUND
+            charge["modifiedAt"] = iso_instant(at)
+            doc.paid -= Decimal(str(charge["amount"]))
+            doc.touch(at)
 
     def _charge(
         self, doc: Document, amount: Decimal, at: datetime, status: str = "success"

@@ -385,7 +385,14 @@ def source_document(doc: PaymentDocument, reference: ReferenceData) -> SourceDoc
         modified_at=doc.modified_at,
         exchange_rate=_rate(doc.currency_conversion_rate),
         base_total=doc.base_total,
+        credited_invoice_id=credited_invoice_id(doc) if kind == "credit_note" else None,
     )
+
+
+def credited_invoice_id(doc: PaymentDocument) -> str | None:
+    """The invoice a credit note credits: its first allocation's target (on a credit note the
+    target is the invoice), None when it is not allocated."""
+    return next((str(a.target) for a in doc.allocations if a.target), None)
 
 
 # UNVERIFIED: what OfficeRnD's ``currencyConversionRate`` converts into. orsync reads it as

@@ -5,8 +5,9 @@ it (``LedgerRow.controlid``): this module never invents one, so a resend after a
 exactly the id Intacct may already have executed (``uniqueid=true`` then refuses the repeat).
 
 Where the OfficeRnD number goes (see :class:`orsync.engine.Posting`): ``ponumber`` on AR
-invoices, ``referenceno`` on Sales documents, ``invoiceno`` on AR credit memos (which have no
-ponumber); with OfficeRnD numbering also ``invoiceno`` / ``documentno`` / ``adjustmentno``.
+invoices, ``referenceno`` on Sales documents, ``externalid`` on AR credit memos (which have no
+ponumber; ``invoiceno`` names the credited invoice, ``PostingContext.credited_invoice``); with
+OfficeRnD numbering also ``invoiceno`` / ``documentno`` / ``adjustmentno``.
 
 VAT at the top level: Intacct wants the tax solution named on every document posted outside
 an entity, so callers pass ``tax_solutions`` (tax detail id -> tax solution id, read once from
@@ -38,6 +39,9 @@ class PostingContext:
     """What turning a posting into a function needs beyond the posting itself."""
 
     tax_solutions: Mapping[str, str] = field(default_factory=dict)
+    # A credit memo's: the Intacct number of the invoice it credits, sent as ``invoiceno`` when
+    # the memo is created (None: OfficeRnD does not say, or that invoice has no number yet).
+    credited_invoice: str | None = None
 
 
 def record_label(kind: str, source_id: str) -> str:
@@ -80,8 +84,9 @@ def create_document(
             date_posted=posting.date_posted,
             lines=tuple(_ar_line(line) for line in posting.lines),
             adjustment_no=posting.invoice_number,
-            invoice_no=posting.reference,
+            invoice_no=ctx.credited_invoice,
             description=posting.description,
+            external_id=posting.reference,
             currency=posting.currency,
             rate=_rate(posting),
             tax_solution_id=solution,
@@ -135,8 +140,9 @@ def update_document(
     if posting.kind == "ar_credit_memo":
         memo_lines = [_ar_line(line) for line in posting.lines]
         memo = legacy.ArAdjustmentUpdate(
+            # ``invoiceno`` is left as created: the credited invoice's number, or on a memo of
+            # an earlier version the reference orsync finds it by.
             adjustment_no=posting.invoice_number,
-            invoice_no=posting.reference,
             description=posting.description,
             replace_lines={n: memo_lines[n - 1] for n in range(1, line_count + 1)},
             add_lines=tuple(memo_lines[line_count:]),

@@ -417,7 +417,7 @@ def _reference_filter(source: _Source, chunk: list[str]) -> reads.Filter:
     if source.sales:
         return reads.in_(parse.SALES_REFERENCE_FIELD, chunk)
     if source.credit:
-        return reads.any_of(*(reads.in_(f, chunk) for f in parse.ADJUSTMENT_REFERENCE_FIELDS))
+        return reads.any_of(*(reads.in_(f, chunk) for f in parse.ADJUSTMENT_LOOKUP_FIELDS))
     return reads.in_(parse.INVOICE_REFERENCE_FIELD, chunk)
 
 

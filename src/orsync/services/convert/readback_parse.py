@@ -5,8 +5,11 @@ each, so a correction after a live check is a one-line change:
 
 - AR invoice reference: ``DOCNUMBER`` (``ponumber`` read back; unverified, by label).
 - AR adjustment reference: ``create_aradjustment`` has no ``ponumber``; the writer puts the
-  OfficeRnD number in ``invoiceno``. Whether it reads back as ``DOCNUMBER`` or ``INVOICENO`` is
-  unverified, so :data:`ADJUSTMENT_REFERENCE_FIELDS` lists both and the first non-empty wins.
+  OfficeRnD number in ``externalid`` (``invoiceno`` names the credited invoice). That it reads
+  back as ``EXTERNALID`` is unverified: :data:`ADJUSTMENT_REFERENCE_FIELDS` is the one place
+  to correct. Memos posted by earlier versions carry it in ``invoiceno`` (read back as
+  ``DOCNUMBER`` or ``INVOICENO``, unverified): :data:`LEGACY_ADJUSTMENT_REFERENCE_FIELDS`,
+  read when the new field is empty, so a memo holding both is found by its own reference.
 - Sales document reference: ``referenceno`` reads back as ``PONUMBER`` ("Reference number").
 - Line tax: ``TAXDETAILn``/``TAXAMOUNTn`` on ARINVOICEITEM/ARADJUSTMENTITEM (unverified; the
   fields exist only on taxed lines, which is why lines are read with ``fields=*``).
@@ -47,8 +50,10 @@ AR_HEADER_FIELDS: tuple[str, ...] = (
     "MODULEKEY",
     "MEGAENTITYID",
 )
-ADJUSTMENT_REFERENCE_FIELDS: tuple[str, ...] = ("DOCNUMBER", "INVOICENO")
-ADJUSTMENT_HEADER_FIELDS = (*AR_HEADER_FIELDS, "INVOICENO")
+ADJUSTMENT_REFERENCE_FIELDS: tuple[str, ...] = ("EXTERNALID",)
+LEGACY_ADJUSTMENT_REFERENCE_FIELDS: tuple[str, ...] = ("DOCNUMBER", "INVOICENO")
+ADJUSTMENT_LOOKUP_FIELDS = (*ADJUSTMENT_REFERENCE_FIELDS, *LEGACY_ADJUSTMENT_REFERENCE_FIELDS)
+ADJUSTMENT_HEADER_FIELDS = tuple(dict.fromkeys((*AR_HEADER_FIELDS, *ADJUSTMENT_LOOKUP_FIELDS)))
 INVOICE_REFERENCE_FIELD = "DOCNUMBER"
 SALES_REFERENCE_FIELD = "PONUMBER"
 SO_HEADER_FIELDS: tuple[str, ...] = (
@@ -172,7 +177,9 @@ def paid_state(total: Decimal, paid: Decimal) -> ActualState:
 
 
 def adjustment_reference(record: Record) -> str | None:
-    for name in ADJUSTMENT_REFERENCE_FIELDS:
+    """A credit memo's OfficeRnD number: the new field first, else where earlier versions
+    put it (on a new memo ``invoiceno`` is the credited invoice, never its reference)."""
+    for name in ADJUSTMENT_LOOKUP_FIELDS:
         value = text(record, name)
         if value is not None:
             return value

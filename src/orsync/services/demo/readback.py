@@ -86,9 +86,12 @@ def posted_documents(sim: IntacctSimulator) -> list[PostedDocument]:
         found.append(
             PostedDocument(
                 kind="invoice" if ar.kind == "invoice" else "credit_note",
-                # The OfficeRnD number: an invoice's ponumber, a credit memo's invoiceno
-                # (either is also the record id under OfficeRnD numbering).
-                number=(ar.doc_number if ar.kind == "invoice" else ar.invoice_no) or ar.record_id,
+                # The OfficeRnD number: an invoice's ponumber, a credit memo's externalid (its
+                # invoiceno on memos of earlier versions); the record id under OfficeRnD numbering.
+                number=(
+                    ar.doc_number if ar.kind == "invoice" else (ar.external_id or ar.invoice_no)
+                )
+                or ar.record_id,
                 intacct_id=ar.record_id or str(ar.recordno),
                 customer_id=ar.customer_id,
                 entity=entity,

@@ -88,6 +88,13 @@ class AllocationDesk:
         self._seen: set[str] = set()
         self._planned: set[str] | None = None  # a dry run's documents posted by the run
 
+    @property
+    def enabled(self) -> bool:
+        """Credit allocations are applied on every AR profile: ``apply_arpayment`` moves no
+        money, so unlike payments and overpayments they need no ``payment_methods`` (no bank
+        account). Sales credits post through Order Entry: applied there, not by orsync."""
+        return self.ctx.options.invoice_type == "ar"
+
     # -- what to plan ---------------------------------------------------------------------
 
     def note(self, records: Iterable[PaymentDocument]) -> None:
@@ -108,8 +115,8 @@ class AllocationDesk:
             self._credits.setdefault(credit_id, credit_id)  # gone from OfficeRnD
 
     def run(self) -> None:
-        if self.ctx.options.invoice_type != "ar":
-            return  # Sales credits post through Order Entry: applied there, not by orsync
+        if not self.enabled:
+            return
         removed = [
             SourceAllocation(
                 row.source_id.partition("/")[2],

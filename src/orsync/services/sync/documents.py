@@ -304,7 +304,7 @@ class DocumentDesk:
         if action.action == "create":
             assert posting is not None
             function = create_document(
-                posting, sent.controlid, record=label, context=self._posting_context(posting)
+                posting, sent.controlid, record=label, context=self._posting_context(posting, doc)
             )
         elif action.action == "update":
             assert posting is not None and row is not None and row.target.key is not None
@@ -344,12 +344,22 @@ class DocumentDesk:
         )
         self.unsettled[(kind, source_id)] = doc
 
-    def _posting_context(self, posting: Posting) -> PostingContext:
+    def _posting_context(self, posting: Posting, doc: SourceDocument) -> PostingContext:
+        credited = self._credited_invoice(doc)
         if posting.entity_id is not None or not any(line.tax_detail_id for line in posting.lines):
-            return PostingContext()
+            return PostingContext(credited_invoice=credited)
         if self._tax_solutions is None:
             self._tax_solutions = tax_solutions(self._ctx.intacct)
-        return PostingContext(tax_solutions=self._tax_solutions)
+        return PostingContext(tax_solutions=self._tax_solutions, credited_invoice=credited)
+
+    def _credited_invoice(self, doc: SourceDocument) -> str | None:
+        """The Intacct number of the invoice credit note ``doc`` credits, when orsync posted it
+        and knows its number (the ledger's)."""
+        if doc.credited_invoice_id is None:
+            return None
+        rows = self._ctx.lookups.get_many("invoice", [doc.credited_invoice_id])
+        row = rows.get(doc.credited_invoice_id)
+        return row.target.number if row is not None else None
 
     # -- updates and reversals: what Intacct can still take ---------------------------------
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Literal
 
 from orsync.engine import DocumentAction
 from orsync.engine.allocations import (
     OVERPAYMENT_KIND,
+    OVERPAYMENT_REVERSED,
     AdvancePosting,
     OverpaymentPlan,
     SourceOverpayment,
@@ -30,13 +32,14 @@ from orsync.engine.canonical import version_hash
 from orsync.engine.payments import FoundPayment, settle_payment
 from orsync.intacct import Failed, Succeeded
 from orsync.intacct.xml.function import Function
+from orsync.intacct.xml.legacy import reverse_arpayment
 from orsync.intacct.xml.objects import ArAdvance, create_aradvance
 from orsync.mapping import Mapping, OfficeRndValue, PaymentTarget, resolve_payment_method
 from orsync.officernd import PaymentDocument
 from orsync.services.sync.context import RunContext, numbered, view_of
 from orsync.services.sync.reading import documents_by_id
 from orsync.services.sync.summary import RecordProblem
-from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
+from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
 OVERPAYMENT_HELD = "overpayment_held"
 LOOKUP_FIELDS = ("RECORDNO", "DOCNUMBER", "DESCRIPTION", "STATE", "TRX_TOTALENTERED")
@@ -58,8 +61,11 @@ def source_overpayment(record: PaymentDocument) -> SourceOverpayment:
 @dataclass
 class _Item:
     overpayment: SourceOverpayment
-    posting: AdvancePosting
     function: Function
+    entity: str | None  # the session it is sent in (None: top level)
+    action: str = "create"  # or "reverse" (the overpayment voided or removed)
+    amount: Decimal | None = None
+    currency: str | None = None
 
 
 class OverpaymentDesk:
@@ -85,10 +91,11 @@ class OverpaymentDesk:
             return
         self._seen.update(r.id for r in records)
         rows = ctx.lookups.get_many(OVERPAYMENT_KIND, [r.id for r in records])
-        rows = self._settle(records, rows)
+        resend: list[_Item] = []
+        rows = self._settle(records, rows, resend)
         companies = ctx.lookups.get_many("company", {str(r.company) for r in records if r.company})
         members = ctx.lookups.get_many("member", {str(r.member) for r in records if r.member})
-        sending: list[_Item] = []
+        sending: list[_Item] = resend
         for record in records:
             overpayment = source_overpayment(record)
             row = rows.get(record.id)
@@ -119,6 +126,13 @@ class OverpaymentDesk:
                 entity=session,
                 options=ctx.options,
             )
+            if plan.decision == "reverse" and row is not None:
+                self._log("reverse", overpayment, plan.version, plan.reason, row)
+                if ctx.dry_run:
+                    ctx.summary.count("payments", "reversed")
+                    continue
+                sending.append(self._reverse(overpayment, row))
+                continue
             if plan.decision != "create" or plan.posting is None:
                 self._count(overpayment, row, plan)
                 continue
@@ -136,8 +150,33 @@ class OverpaymentDesk:
                 number=overpayment.number,
             )
             assert sent.controlid is not None
-            sending.append(_Item(overpayment, posting, _function(posting, sent.controlid)))
+            sending.append(
+                _Item(
+                    overpayment,
+                    _function(posting, sent.controlid),
+                    posting.entity,
+                    amount=posting.amount,
+                    currency=posting.currency,
+                )
+            )
         self._send(sending)
+
+    def _reverse(self, overpayment: SourceOverpayment, row: LedgerRow) -> _Item:
+        """The advance of a voided (or removed) overpayment reversed, the row committed
+        ``sending`` with the reversed version first, so the reversal happens once."""
+        assert row.target.key is not None
+        sent = self.ctx.writable().mark_sending(
+            OVERPAYMENT_KIND,
+            overpayment.overpayment_id,
+            OVERPAYMENT_REVERSED,
+            action="reverse",
+            number=overpayment.number,
+        )
+        assert sent.controlid is not None
+        function = reverse_arpayment(
+            row.target.key, utc_now().date(), sent.controlid, record=overpayment.number
+        )
+        return _Item(overpayment, function, row.target.entity, action="reverse")
 
     def _deposit(self, method: str | None, owner: str | None) -> tuple[str | None, str | None]:
         found = resolve_payment_method(self.mapping, OfficeRndValue(name=method))
@@ -209,7 +248,7 @@ class OverpaymentDesk:
     def _send(self, items: list[_Item]) -> None:
         by_entity: dict[str | None, list[_Item]] = {}
         for item in items:
-            by_entity.setdefault(item.posting.entity, []).append(item)
+            by_entity.setdefault(item.entity, []).append(item)
         for entity, group in by_entity.items():
             try:
                 outcomes = self.ctx.pipeline.write_now([i.function for i in group], entity=entity)
@@ -226,17 +265,20 @@ class OverpaymentDesk:
         ledger = ctx.writable()
         sid = item.overpayment.overpayment_id
         if isinstance(outcome, Succeeded):
-            row = ledger.confirm(
-                OVERPAYMENT_KIND, sid, TargetKeys(key=outcome.key, entity=item.posting.entity)
+            keys = (
+                TargetKeys(key=outcome.key, entity=item.entity)
+                if item.action == "create"
+                else TargetKeys()  # a reversal keeps the advance's keys
             )
+            row = ledger.confirm(OVERPAYMENT_KIND, sid, keys)
             ctx.wrote(
                 OVERPAYMENT_KIND,
                 sid,
-                "received",
+                "received" if item.action == "create" else "reversed",
                 row=row,
                 number=item.overpayment.number,
-                amount=item.posting.amount,
-                currency=item.posting.currency,
+                amount=item.amount,
+                currency=item.currency,
             )
         elif isinstance(outcome, Failed):
             error = outcome.as_error()
@@ -277,8 +319,10 @@ class OverpaymentDesk:
     # -- settling lost answers ------------------------------------------------------------
 
     def _settle(
-        self, records: Sequence[PaymentDocument], rows: dict[str, LedgerRow]
+        self, records: Sequence[PaymentDocument], rows: dict[str, LedgerRow], resend: list[_Item]
     ) -> dict[str, LedgerRow]:
+        """Rows whose answer was lost, settled by a lookup; a reversal still to do is queued
+        again in ``resend`` with its controlid."""
         doubtful = [
             r
             for r in records
@@ -306,7 +350,11 @@ class OverpaymentDesk:
         ledger = self.ctx.writable()
         for record in doubtful:
             overpayment = source_overpayment(record)
-            if rows[record.id].status is Status.SENDING:
+            row = rows[record.id]
+            action: Literal["create", "reverse"] = (
+                "reverse" if row.action == "reverse" else "create"
+            )
+            if row.status is Status.SENDING:
                 ledger.mark_unconfirmed(
                     OVERPAYMENT_KIND,
                     record.id,
@@ -315,18 +363,25 @@ class OverpaymentDesk:
             amount = (
                 None if overpayment.amount is None else overpayment.amount.quantize(Decimal("0.01"))
             )
-            verdict = settle_payment("create", found.get(record.id, []), amount=amount)
+            verdict = settle_payment(action, found.get(record.id, []), amount=amount)
             if verdict.outcome == "confirm":
-                rows[record.id] = ledger.confirm(
-                    OVERPAYMENT_KIND, record.id, TargetKeys(key=verdict.key)
-                )
+                keys = TargetKeys(key=verdict.key) if action == "create" else TargetKeys()
+                rows[record.id] = ledger.confirm(OVERPAYMENT_KIND, record.id, keys)
                 self.ctx.wrote(
                     OVERPAYMENT_KIND,
                     record.id,
-                    "received",
+                    "received" if action == "create" else "reversed",
                     row=rows[record.id],
                     number=overpayment.number,
                 )
+            elif verdict.outcome == "resend" and action == "reverse" and verdict.key:
+                sent = ledger.resend(OVERPAYMENT_KIND, record.id)
+                assert sent.controlid is not None
+                function = reverse_arpayment(
+                    verdict.key, utc_now().date(), sent.controlid, record=overpayment.number
+                )
+                resend.append(_Item(overpayment, function, row.target.entity, action="reverse"))
+                rows[record.id] = sent
             elif verdict.outcome == "resend":
                 ledger.mark_absent(OVERPAYMENT_KIND, record.id)
                 rows.pop(record.id, None)

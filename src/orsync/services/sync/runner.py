@@ -208,7 +208,7 @@ class Runner:
                     self._document_stream(stage)
             self._settle_lost_outcomes()
             self._retry_closed_periods()
-            if self._payments_flow():
+            if "payments" in self.options.only:
                 self._payment_stream()
             self._write_back()
         finally:
@@ -257,6 +257,17 @@ class Runner:
         self._advance(stream, mark)
 
     def _payment_stream(self) -> None:
+        """The payments stage: charges, overpayments and Intacct's receipts once the mapping
+        has ``payment_methods``; credit allocations on every AR profile (no bank account)."""
+        if self.payments.enabled:
+            self._charge_stream()
+            self._overpayment_stream()
+        if self.allocations.enabled:
+            self._allocation_stream()
+        if self.payments.enabled:
+            self._receipt_stream()
+
+    def _charge_stream(self) -> None:
         """Charges: those earlier runs left in doubt or held, those changed since the cursor,
         then the charges orsync posted on invoices read in this run that OfficeRnD removed."""
         desk = self.payments
@@ -273,9 +284,6 @@ class Runner:
         desk.process(desk.removed_from(sorted(self._invoices_read)))
         desk.settle_lost()
         self._advance("payments", mark)
-        self._overpayment_stream()
-        self._allocation_stream()
-        self._receipt_stream()
 
     def _overpayment_stream(self) -> None:
         """Overpayments changed since the cursor (and those held or in doubt) as advances;
@@ -504,7 +512,7 @@ class Runner:
                 if r.id not in self._rechecked and (_kind_of(r), r.id) not in in_flight
             ]
         self._invoices_read.update(r.id for r in records if r.document_type == "invoice")
-        if self.payments.enabled:
+        if self.allocations.enabled:
             self.allocations.note(records)
         # The chunk's ledger rows, read once: for the unchanged test, then for the plan.
         rows = rows_of(ctx.lookups, ((_kind_of(record), record.id) for record in records))
