@@ -304,6 +304,15 @@ class Reconciler:
             for record_key in match.keys
         ]
 
+    @property
+    def waiting(self) -> tuple[int, int]:
+        """(OfficeRnD, Intacct) documents held whole: those with no pair yet, and duplicates.
+        A matched pair is not among them (it is kept as keys and flags)."""
+        return (
+            sum(len(entries) for entries in self._expected.values()),
+            sum(len(bucket) for bucket in self._actual.values()) + len(self._unreferenced),
+        )
+
     def add_expected_customer(self, posting: CustomerPosting) -> None:
         self._customers_expected[posting.customer_id] = posting
 
