@@ -5,8 +5,9 @@ Run: ``.venv/bin/python benchmarks/bench_reconcile.py`` (a few minutes; ``--help
 The sandbox runs in a child process (its CPU does not share this process's GIL, and
 tracemalloc then counts the reconcile's memory only). The child seeds the world, connects a
 profile with a complete mapping, and posts its customers and documents with one `sync` at zero
-latency (what reconcile compares; the payments stage is left out, it would double the build
-and reconcile reads no payments); then it switches the latency model on and the parent
+latency (what reconcile compares, payments included: reconcile compares the balances, and a world
+whose payments were never posted would make a finding of every paid invoice, where a month end
+in step has few); then it switches the latency model on and the parent
 reconciles the whole history once, timed, with tracemalloc tracing. The world is built without
 the OfficeRnD client's read budget (300 reads a minute, for the real service): against the
 local simulator it only made the build wait, over 11 minutes at 100,000 invoices.
@@ -89,7 +90,7 @@ def serve_world(invoices: int, companies: int, home: str, pipe: Connection) -> N
     from orsync.sandbox.faults import Latency
     from orsync.sandbox.launch import SandboxOptions, start_sandbox
     from orsync.services.demo import prepare_profile, sandbox_environment, scoped_environment
-    from orsync.services.sync import STAGES, SyncOptions, run_sync
+    from orsync.services.sync import SyncOptions, run_sync
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from tests.reconcile.helpers import settle_seed_conflicts
@@ -112,8 +113,7 @@ def serve_world(invoices: int, companies: int, home: str, pipe: Connection) -> N
             with scoped_environment(environment):
                 path = default_config_path()
                 name, profile = select_profile(load_config(path), "demo", path)
-                documents = frozenset(s for s in STAGES if s != "payments")
-                result = run_sync(name, profile, SyncOptions(only=documents))
+                result = run_sync(name, profile, SyncOptions())
         populate = time.perf_counter() - started
         # The seeded world is the simulators' database: a real service does not walk it in a
         # garbage collection mid-request, so it leaves the collector's view (a full collection
@@ -220,7 +220,12 @@ def reconcile_once(officernd: Any, *, trace: bool = True) -> tuple[Any, float, i
     from orsync.intacct import IntacctClient
     from orsync.services.common import build_intacct_http, intacct_settings
     from orsync.services.mapping import engine_options, load_profile_mapping
-    from orsync.services.reconcile import ReconcileRequest, reconcile_with
+    from orsync.services.reconcile import (
+        LedgerLinkReader,
+        ReconcileRequest,
+        existing_ledger,
+        reconcile_with,
+    )
 
     path = default_config_path()
     name, profile = select_profile(load_config(path), "demo", path)
@@ -231,13 +236,19 @@ def reconcile_once(officernd: Any, *, trace: bool = True) -> tuple[Any, float, i
         if trace:
             tracemalloc.start()
         started = time.perf_counter()
-        outcome = reconcile_with(
-            intacct,
-            officernd,
-            engine_options(profile, mapping),
-            mapping,
-            ReconcileRequest(*HISTORY),
-        )
+        # The ledger's links are read as `orsync reconcile` reads them (without them every
+        # match would be reported as a relink to record).
+        with existing_ledger(name) as ledger:
+            outcome = reconcile_with(
+                intacct,
+                officernd,
+                engine_options(profile, mapping),
+                mapping,
+                ReconcileRequest(*HISTORY),
+                ledger_reader=None
+                if ledger is None
+                else LedgerLinkReader(ledger.get_many, ledger.get_by_target_keys),
+            )
         seconds = time.perf_counter() - started
         if not trace:
             return outcome, seconds, 0, 0
@@ -466,7 +477,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"read: {outcome.officernd_documents} OfficeRnD documents, "
             f"{outcome.intacct_documents} Intacct documents, {outcome.lines_read} Intacct lines; "
-            f"findings {len(outcome.report.findings)}"
+            f"findings {len(outcome.report.findings)}, relinks {len(outcome.report.relinks)}, "
+            f"ledger links {outcome.ledger_links}"
         )
         print(
             f"requests: Intacct {stats['intacct_requests']} "

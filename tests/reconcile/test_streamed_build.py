@@ -41,7 +41,7 @@ def test_every_document_is_built_once_with_its_customer_even_when_one_is_missing
     ] + [invoice("INV-LOST", customer=missing, currency="GBP")]
     resolver, side = _Resolver(), OfficeRndSide()
     with ThreadPoolExecutor(8) as pool:
-        built = build_all(CustomerFetcher(make_client(fake), pool), docs, resolver, side)  # type: ignore[arg-type]
+        built = list(build_all(CustomerFetcher(make_client(fake), pool), docs, resolver, side))  # type: ignore[arg-type]
 
     assert sorted(d.number for d, _ in built) == sorted(d.number for d in docs)
     by_number = {d.number: result for d, result in built}

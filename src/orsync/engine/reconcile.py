@@ -5,9 +5,14 @@ Matching is by the OfficeRnD number carried in the Intacct reference field, per 
 verdicts come from the reference only, so a run with an empty ledger reaches the same verdict, and
 where the ledger lacks a link or links another document the report proposes a relink.
 
-Memory: the reconciler keeps, per document, only its posting or read-back summary (header and
-lines, no payloads or histories), indexed by (family, number) and record key. Feed it page by
-page with ``add_expected``/``add_actual`` as both systems are read.
+Memory: feed it page by page with ``add_expected``/``add_actual`` as both systems are read. A
+document waits, as its posting or read-back summary, only until its pair arrives: as soon as a
+number has one OfficeRnD document and one live Intacct document, the two are compared (fields,
+balances, the version to record) and dropped, leaving a :class:`_Match` of keys and flags. The
+period's totals are summed as documents arrive. What stays whole is what has no pair (yet), the
+duplicates and the findings. Anything arriving later under a compared number (a duplicate, a
+second document with the number) reopens the match from its keys and flags, which is all the
+verdicts of such a number need.
 
 Period edges: documents in the period are added with ``in_period=True``. A document dated on the
 other side of the period edge would look missing on one side and orphaned on the other;
@@ -19,9 +24,10 @@ period's totals or being reported missing/orphaned themselves.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -46,6 +52,7 @@ from orsync.engine.model import (
     CREDIT_KINDS,
     ActualCustomer,
     ActualDocument,
+    ActualState,
     CustomerPosting,
     Posting,
     PostingKind,
@@ -54,6 +61,8 @@ from orsync.engine.model import (
     SourceDocument,
 )
 from orsync.engine.options import EngineOptions
+from orsync.engine.origin import ORIGIN_PREFIX
+from orsync.engine.reconcile_payments import InvoiceBalance
 from orsync.engine.report import (
     CATEGORIES,
     Category,
@@ -97,6 +106,38 @@ class _Expected:
     posting: Posting | None
     problems: tuple[Problem, ...]
     in_period: bool
+    paid: Decimal | None = None  # OfficeRnD's paid amount (invoices), for the balances
+
+
+@dataclass(slots=True)
+class _Match:
+    """A number whose one OfficeRnD document met its one live Intacct document: compared when
+    the pair arrived, then both dropped. Keeps what the verdict needs once the ledger's link is
+    known, and enough of the Intacct document (``head``) to reopen the number if a duplicate or
+    a namesake arrives later."""
+
+    id: str  # the OfficeRnD document
+    state: Literal["issued", "voided", "draft"]
+    in_period: bool  # the OfficeRnD document's
+    seen_in_period: bool  # either side's: the number is reported
+    record_key: str  # the live Intacct document
+    keys: tuple[str, ...]  # every Intacct document under the number, in arrival order
+    head: tuple[PostingKind, ActualState, bool, bool, dt.date]  # kind, state, ours, paid, created
+    finding: Finding | None  # without the ledger's link (set in the report)
+    version: str | None  # the posting's version when Intacct holds exactly it
+    compared: bool  # its balances were compared (an issued invoice of the period)
+    balance: InvoiceBalance | None  # kept only when the balances differ (few)
+    entity_id: str | None
+
+
+@dataclass(frozen=True)
+class MatchedBalances:
+    """The balances of the period's matched invoices: how many were compared, and those that
+    differ with the Intacct entity of each (whose payments reconcile then reads)."""
+
+    compared: int
+    differing: tuple[InvoiceBalance, ...]
+    entity_of: Mapping[str, str | None]  # Intacct invoice key -> entity
 
 
 @dataclass(frozen=True)
@@ -120,6 +161,10 @@ class Reconciler:
     _customers_actual: dict[str, ActualCustomer] = field(default_factory=dict)
     _customer_namesakes: list[ActualCustomer] = field(default_factory=list)
     _unreadable: set[str] = field(default_factory=set)
+    _matched: dict[tuple[Family, str], _Match] = field(default_factory=dict)
+    _sums: dict[tuple[str, str, str], list[Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: [ZERO, ZERO])
+    )
 
     def add_expected(
         self,
@@ -127,7 +172,10 @@ class Reconciler:
         built: Posting | Sequence[Problem],
         *,
         in_period: bool = True,
+        paid: Decimal | None = None,
     ) -> None:
+        """``paid``: what OfficeRnD says is paid on an invoice (with credit allocated), whose
+        balance is then compared with Intacct's once the pair is matched."""
         state: Literal["issued", "voided", "draft"] = (
             "draft" if doc.is_draft else "voided" if doc.is_voided else "issued"
         )
@@ -141,18 +189,129 @@ class Reconciler:
             posting=built if isinstance(built, Posting) else None,
             problems=() if isinstance(built, Posting) else tuple(built),
             in_period=in_period,
+            paid=paid,
         )
-        bucket = self._expected.setdefault((doc.kind, doc.number), [])
-        if all(e.id != doc.id for e in bucket):
-            bucket.append(entry)
+        key: tuple[Family, str] = (doc.kind, doc.number)
+        match = self._matched.get(key)
+        if match is not None:
+            if match.id == doc.id:
+                return
+            self._reopen(key, match)
+        bucket = self._expected.setdefault(key, [])
+        if any(e.id == doc.id for e in bucket):
+            return
+        bucket.append(entry)
+        self._add_expected_totals(entry)
+        self._settle(key)
 
     def add_actual(self, actual: ActualDocument, *, in_period: bool = True) -> None:
-        if actual.reference:
-            bucket = self._actual.setdefault((family_of(actual.kind), actual.reference), [])
-            if all(a.record_key != actual.record_key for a, _ in bucket):
-                bucket.append((actual, in_period))
-        else:
+        if not actual.reference:
             self._unreferenced.append((actual, in_period))
+            self._add_actual(self._sums, actual, in_period)
+            return
+        key = (family_of(actual.kind), actual.reference)
+        match = self._matched.get(key)
+        if match is not None:
+            if actual.record_key in match.keys:
+                return
+            if not actual.is_live:  # beside the live one: only its key is reported
+                match.keys += (actual.record_key,)
+                match.seen_in_period = match.seen_in_period or in_period
+                return
+            self._reopen(key, match)
+        bucket = self._actual.setdefault(key, [])
+        if any(a.record_key == actual.record_key for a, _ in bucket):
+            return
+        bucket.append((actual, in_period))
+        self._add_actual(self._sums, actual, in_period)
+        self._settle(key)
+
+    # --- pairs compared as they arrive ------------------------------------------------------
+
+    def _settle(self, key: tuple[Family, str]) -> None:
+        """Compare ``key``'s pair and drop both documents, once it has one OfficeRnD document
+        and one live Intacct document (anything else waits for the report)."""
+        entries = self._expected.get(key)
+        candidates = self._actual.get(key)
+        if not entries or not candidates or len(entries) != 1:
+            return
+        live = [a for a, _ in candidates if a.is_live]
+        if len(live) != 1:
+            return
+        expected, actual = entries[0], live[0]
+        finding, relink = self._compare(expected, candidates, None, {})
+        balance = _balance(expected, actual)
+        self._matched[key] = _Match(
+            id=expected.id,
+            state=expected.state,
+            in_period=expected.in_period,
+            seen_in_period=expected.in_period or any(p for _, p in candidates),
+            record_key=actual.record_key,
+            keys=tuple(a.record_key for a, _ in candidates),
+            head=(
+                actual.kind,
+                actual.state,
+                actual.created_by_orsync,
+                actual.is_paid_at_all,
+                actual.date_created,
+            ),
+            finding=finding,
+            version=relink.version_hash if relink is not None else None,
+            compared=balance is not None,
+            balance=balance if balance is not None and balance.differs else None,
+            entity_id=actual.entity_id,
+        )
+        del self._expected[key], self._actual[key]
+
+    def _reopen(self, key: tuple[Family, str], match: _Match) -> None:
+        """Put a compared number back as waiting documents, rebuilt from its keys and flags:
+        what arrives next (a duplicate, a namesake) makes a verdict that needs no more."""
+        del self._matched[key]
+        kind, state, ours, paid, created = match.head
+        self._expected[key] = [
+            _Expected(
+                kind=key[0],
+                id=match.id,
+                number=key[1],
+                state=match.state,
+                currency="",
+                total=ZERO,
+                posting=None,
+                problems=(),
+                in_period=match.in_period,
+            )
+        ]
+        self._actual[key] = [
+            (
+                ActualDocument(
+                    record_key=record_key,
+                    kind=kind,
+                    entity_id=match.entity_id,
+                    customer_id="",
+                    date_created=created,
+                    date_due=None,
+                    currency="",
+                    reference=key[1],
+                    invoice_number=None,
+                    description=ORIGIN_PREFIX if ours else "",
+                    lines=(),
+                    state=state if record_key == match.record_key else "reversed",
+                    total=ZERO,
+                    total_paid=Decimal(1) if paid else ZERO,
+                ),
+                match.seen_in_period,
+            )
+            for record_key in match.keys
+        ]
+
+    @property
+    def waiting(self) -> tuple[int, int]:
+        """(OfficeRnD, Intacct) documents held whole: those with no pair yet, and duplicates.
+        A matched pair is not among them (it is kept as keys and flags)."""
+        return (
+            sum(len(entries) for entries in self._expected.values()),
+            sum(len(bucket) for bucket in self._actual.values()) + len(self._unreferenced),
+        )
 
     def add_expected_customer(self, posting: CustomerPosting) -> None:
         self._customers_expected[posting.customer_id] = posting
@@ -190,7 +349,7 @@ class Reconciler:
     def unclaimed(self) -> list[tuple[str, str]]:
         """(kind, Intacct key) of the live documents orsync posted in the period that no
         OfficeRnD document claims: the ledger's links of these name the deleted ones."""
-        known = self._expected.keys()
+        known = self._expected.keys() | self._matched.keys()
         found: list[tuple[str, str]] = [
             (key[0], actual.record_key)
             for key, bucket in self._actual.items()
@@ -205,23 +364,15 @@ class Reconciler:
         ]
         return found
 
-    def matched_invoices(self) -> list[tuple[str, str, str, Decimal, ActualDocument]]:
-        """Issued OfficeRnD invoices of the period matched to exactly one live Intacct AR
-        invoice, as (OfficeRnD id, number, currency, total, Intacct invoice): whose balances
-        reconcile compares (``engine.reconcile_payments``)."""
-        out: list[tuple[str, str, str, Decimal, ActualDocument]] = []
-        for key in sorted(self._expected):
-            entries = self._expected[key]
-            if key[0] != "invoice" or len(entries) != 1:
-                continue
-            expected = entries[0]
-            live = [a for a, _ in self._actual.get(key, []) if a.is_live]
-            if not expected.in_period or expected.state != "issued" or len(live) != 1:
-                continue
-            if live[0].kind != "ar_invoice" or live[0].state == "draft":
-                continue
-            out.append((expected.id, expected.number, expected.currency, expected.total, live[0]))
-        return out
+    def balances(self) -> MatchedBalances:
+        """The balances of the issued OfficeRnD invoices of the period matched to exactly one
+        live Intacct AR invoice (``engine.reconcile_payments``), compared as pairs matched."""
+        differing = [m for _, m in sorted(self._matched.items()) if m.balance is not None]
+        return MatchedBalances(
+            sum(m.compared for m in self._matched.values()),
+            tuple(m.balance for m in differing if m.balance is not None),
+            {m.record_key: m.entity_id for m in differing},
+        )
 
     def report(self, ledger_links: Mapping[LedgerKey, str] | None = None) -> ReconcileReport:
         links = ledger_links or {}
@@ -233,7 +384,15 @@ class Reconciler:
             self._customer_namesakes,
             self.options.create_on_name_match,
         )
-        for key in sorted(self._expected):
+        for key in sorted(self._expected.keys() | self._matched.keys()):
+            match = self._matched.get(key)
+            if match is not None:
+                finding, relink = _verdict(key, match, links.get((key[0], match.id)))
+                if finding is not None:
+                    findings.append(finding)
+                if relink is not None:
+                    relinks.append(relink)
+                continue
             entries = self._expected[key]
             candidates = self._actual.get(key, [])
             if not any(e.in_period for e in entries) and not any(p for _, p in candidates):
@@ -248,7 +407,7 @@ class Reconciler:
                 findings.append(finding)
             if relink is not None:
                 relinks.append(relink)
-        known = self._expected.keys()
+        known = self._expected.keys() | self._matched.keys()
         unknown = (k for k in self._actual if k not in known and k[1] not in self._unreadable)
         # The ledger's links the other way: an orphan orsync posted names its OfficeRnD id.
         linked = {(kind, target): source for (kind, source), target in links.items()}
@@ -468,31 +627,19 @@ class Reconciler:
 
     # --- totals -----------------------------------------------------------------
 
+    def _add_expected_totals(self, e: _Expected) -> None:
+        if not e.in_period or e.state != "issued":
+            return
+        if e.posting is None:
+            self._sums[(UNMAPPED, e.currency, UNMAPPED)][0] += e.total
+            return
+        p = e.posting
+        self._add_lines(self._sums, 0, p.kind, p.entity_id, p.currency, p.lines)
+
     def _totals(self) -> tuple[TotalsRow, ...]:
-        sums: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-        for entries in self._expected.values():
-            for e in entries:
-                if not e.in_period or e.state != "issued":
-                    continue
-                if e.posting is None:
-                    sums[(UNMAPPED, e.currency, UNMAPPED)][0] += e.total
-                    continue
-                self._add_lines(
-                    sums,
-                    0,
-                    e.posting.kind,
-                    e.posting.entity_id,
-                    e.posting.currency,
-                    e.posting.lines,
-                )
-        for bucket in self._actual.values():
-            for a, in_period in bucket:
-                self._add_actual(sums, a, in_period)
-        for a, in_period in self._unreferenced:
-            self._add_actual(sums, a, in_period)
         return tuple(
             TotalsRow(entity, currency, account, values[0], values[1])
-            for (entity, currency, account), values in sorted(sums.items())
+            for (entity, currency, account), values in sorted(self._sums.items())
         )
 
     def _add_actual(
@@ -515,6 +662,51 @@ class Reconciler:
             entity = entity_id or self.entity_of_location.get(line.location_id or "", TOP_LEVEL)
             sums[(entity, currency, line.account)][side] += sign * to_cents(line.net_amount)
             sums[(entity, currency, TAX_ACCOUNT)][side] += sign * to_cents(line.tax_amount)
+
+
+def _verdict(
+    key: tuple[Family, str], match: _Match, ledger_link: str | None
+) -> tuple[Finding | None, Relink | None]:
+    """A compared pair's finding and relink, now that the ledger's link is known (as
+    ``Reconciler._compare`` makes them for one live Intacct document)."""
+    if not match.seen_in_period:
+        return None, None
+    stale = ledger_link if ledger_link is not None and ledger_link not in match.keys else None
+    finding = (
+        None
+        if match.finding is None
+        else replace(match.finding, target_keys=match.keys, ledger_link=stale)
+    )
+    relink = None
+    if match.state == "issued" and ledger_link != match.record_key:
+        relink = Relink(
+            key[0], key[1], match.id, match.record_key, ledger_link, known_version=match.version
+        )
+    return finding, relink
+
+
+def _balance(expected: _Expected, actual: ActualDocument) -> InvoiceBalance | None:
+    """The pair's balances, for an issued invoice of the period that OfficeRnD says how much
+    of is paid, posted as an AR invoice."""
+    if (
+        expected.kind != "invoice"
+        or expected.paid is None
+        or not expected.in_period
+        or expected.state != "issued"
+        or actual.kind != "ar_invoice"
+        or actual.state == "draft"
+    ):
+        return None
+    return InvoiceBalance(
+        source_id=expected.id,
+        number=expected.number,
+        currency=expected.currency,
+        total=expected.total,
+        officernd_paid=expected.paid,
+        intacct_key=actual.record_key,
+        intacct_paid=actual.total_paid,
+        intacct_due=actual.total_due,
+    )
 
 
 def _keep_order(doc: ActualDocument) -> tuple[bool, int, str]:

@@ -3,6 +3,7 @@
 the command's run record (`run`)."""
 
 from orsync.services.reconcile.compare import (
+    LedgerLinkReader,
     ReconcileOutcome,
     ReconcileRequest,
     previous_month,
@@ -30,6 +31,7 @@ __all__ = [
     "HISTORY_START",
     "UNKNOWN_VERSION",
     "CustomerFetcher",
+    "LedgerLinkReader",
     "OfficeRndSide",
     "ReadProgress",
     "ReconcileOutcome",

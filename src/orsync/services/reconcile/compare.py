@@ -374,9 +374,8 @@ def _reconcile_with(
 
         scan = pool.submit(scan_customers)
         built = build_all(customers, convert(chain(first, raw), resolver, side), resolver, side)
+        expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, side, lock, True)
         _log_phase("officernd customers and postings", started)
-        expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, lock, True)
-        del built
         # The billed customers are known now: take them from the scan, or read them by id.
         wanted = {
             customer_id: entry
@@ -411,7 +410,7 @@ def _reconcile_with(
         extra = convert(documents_by_number(officernd, follow.find_in_officernd), resolver, side)
         with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="officernd-customers") as lookups:
             extra_built = build_all(CustomerFetcher(officernd, lookups), extra, resolver, side)
-        _add_expected(extra_built, resolver, scope, reconciler, outcome, lock, False)
+            _add_expected(extra_built, resolver, scope, reconciler, outcome, side, lock, False)
 
     _log_phase(
         f"follow-ups ({len(follow.find_in_intacct)} in Intacct, "
@@ -437,7 +436,7 @@ def _reconcile_with(
     outcome.unreadable = side.unreadable
     outcome.report = reconciler.report(links)
     if mapping.payment_methods is not None:
-        outcome.payments = compare_payments(intacct, officernd, mapping, reconciler, side.paid)
+        outcome.payments = compare_payments(intacct, officernd, mapping, reconciler)
         outcome.report = outcome.report.with_findings(outcome.payments.findings)
     _log_phase("customers, ledger links and report", started)
     return outcome
@@ -456,16 +455,20 @@ def _timed(what: str, work: Callable[[], int]) -> int:
 
 
 def _add_expected(
-    built: list[tuple[SourceDocument, Built]],
+    built: Iterable[tuple[SourceDocument, Built]],
     resolver: MappingResolver,
     scope: Scope,
     reconciler: Reconciler,
     outcome: ReconcileOutcome,
+    side: OfficeRndSide,
     lock: threading.Lock,
     in_period: bool,
 ) -> list[LedgerKey]:
+    """Hands each built document to the comparison as it comes (with what OfficeRnD says is
+    paid on it): the documents are never all held at once."""
     keys: list[LedgerKey] = []
     for doc, result in built:
+        paid = side.paid.pop(doc.id, None)
         if in_period and not (request_in_period(outcome.request, doc)):
             continue
         reason = resolver.skip_reason(doc)
@@ -475,7 +478,7 @@ def _add_expected(
         if in_period and not scope.expected(doc, result, resolver):
             continue
         with lock:
-            reconciler.add_expected(doc, result, in_period=in_period)
+            reconciler.add_expected(doc, result, in_period=in_period, paid=paid)
         if in_period:
             outcome.officernd_documents += 1
         keys.append((doc.kind, doc.id))

@@ -11,7 +11,6 @@ mapping has ``payment_methods`` (payments flow): otherwise every paid invoice wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,9 +19,7 @@ from orsync.engine import Reconciler
 from orsync.engine.origin import has_origin_marker
 from orsync.engine.reconcile_payments import (
     ChargeSeen,
-    InvoiceBalance,
     PaymentSeen,
-    balance_differences,
     payment_findings,
 )
 from orsync.engine.report import Finding
@@ -72,32 +69,18 @@ def compare_payments(
     officernd: OfficeRndClient,
     mapping: MappingFile,
     reconciler: Reconciler,
-    paid_in_officernd: Mapping[str, Decimal],
 ) -> PaymentComparison:
-    """The payment findings of the period's matched invoices (reads only what differs)."""
+    """The payment findings of the period's matched invoices (reads only what differs): their
+    balances were compared as the pairs matched (OfficeRnD's paid amount is given with each
+    document, ``Reconciler.add_expected``)."""
     result = PaymentComparison()
-    invoices = [
-        InvoiceBalance(
-            source_id=source_id,
-            number=number,
-            currency=currency,
-            total=total,
-            officernd_paid=paid_in_officernd[source_id],
-            intacct_key=actual.record_key,
-            intacct_paid=actual.total_paid,
-            intacct_due=actual.total_due,
-        )
-        for source_id, number, currency, total, actual in reconciler.matched_invoices()
-        if source_id in paid_in_officernd
-    ]
-    result.invoices_compared = len(invoices)
-    differ = balance_differences(invoices)
+    balances = reconciler.balances()
+    result.invoices_compared = balances.compared
+    differ = list(balances.differing)
     result.invoices_differing = len(differ)
     if not differ:
         return result
-    entity_of = {
-        actual.record_key: actual.entity_id for _, _, _, _, actual in reconciler.matched_invoices()
-    }
+    entity_of = balances.entity_of
     charges = _charges(officernd, [i.source_id for i in differ])
     payments = _payments(intacct, [i.intacct_key for i in differ])
     result.charges_read = len(charges)

@@ -53,7 +53,8 @@ class OfficeRndSide:
         default_factory=dict
     )  # by Intacct CUSTOMERID
     unreadable: list[RecordError] = field(default_factory=list)
-    # OfficeRnD invoice id -> paid (charges less refunds) plus credit allocated, when sent.
+    # OfficeRnD invoice id -> paid (charges less refunds) plus credit allocated, when sent;
+    # taken out as each document is handed to the comparison.
     paid: dict[str, Decimal] = field(default_factory=dict)
 
 
@@ -262,31 +263,33 @@ def build_all(
     docs: Iterable[SourceDocument],
     resolver: MappingResolver,
     side: OfficeRndSide,
-) -> list[tuple[SourceDocument, Built]]:
-    """Every document with its posting, each built as soon as its customer has been looked up
-    (so building overlaps the rest of the read)."""
-    out: list[tuple[SourceDocument, Built]] = []
+) -> Iterator[tuple[SourceDocument, Built]]:
+    """Every document with its posting, each built and handed on as soon as its customer has
+    been looked up (so building overlaps the rest of the read, and only the documents waiting
+    for a look-up are held)."""
     waiting: dict[CustomerRef, list[SourceDocument]] = {}
     known: set[CustomerRef] = set()
 
-    def take(refs: list[CustomerRef], records: list[Company | Member]) -> None:
+    def take(
+        refs: list[CustomerRef], records: list[Company | Member]
+    ) -> Iterator[tuple[SourceDocument, Built]]:
         for record in records:
             _add_customer(record, customers, resolver, side)
         known.update(refs)
         for ref in refs:
-            out.extend((doc, build_one(doc, resolver)) for doc in waiting.pop(ref, ()))
+            for doc in waiting.pop(ref, ()):
+                yield doc, build_one(doc, resolver)
 
     for doc in docs:
         customers.want(doc)
         if doc.customer in known:
-            out.append((doc, build_one(doc, resolver)))
+            yield doc, build_one(doc, resolver)
         else:
             waiting.setdefault(doc.customer, []).append(doc)
         for refs, records in customers.answered():
-            take(refs, records)
+            yield from take(refs, records)
     for refs, records in customers.finish():
-        take(refs, records)
-    return out
+        yield from take(refs, records)
 
 
 def _add_customer(
