@@ -93,3 +93,28 @@ def test_a_first_dry_run_plans_the_payments_of_the_invoices_the_run_posts(
     assert counts["created"] > 0
     assert len(planned - on_refused) == counts["created"]
     assert len(held | on_refused) + len(held_allocations) == counts["held"]
+
+
+def test_an_invoice_renumbered_in_officernd_is_updated_not_reported_deleted_in_intacct(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """OfficeRnD lets staff renumber a document. The dry run said "update"; the run looked the
+    Intacct invoice up by the new number only and reported it a conflict, "no longer found
+    (deleted in Intacct?)", although it sat there under the number it was posted with."""
+    from tests.sync.test_payments import an_open_invoice
+
+    mapped_profile()
+    run_cli("--json", "sync")
+    invoice = an_open_invoice(sandbox)
+    renamed = f"{invoice['number']}-R"
+    sandbox.officernd.edit_invoice(invoice["_id"], number=renamed)
+
+    plan = json.loads(run_cli("--json", "sync", "--dry-run").stdout)
+    done = json.loads(run_cli("--json", "sync").stdout)
+
+    [planned] = [a for a in plan["documents"] if a["source_id"] == invoice["_id"]]
+    assert planned["action"] == "update"
+    assert [p for p in done["problems"] if p["source_id"] == invoice["_id"]] == []
+    assert done["counts"]["invoices"]["updated"] == 1
+    numbers = {d.record_id for d in sandbox.intacct.store.invoices()}
+    assert renamed in numbers and invoice["number"] not in numbers
