@@ -136,7 +136,11 @@ def test_check_reports_an_inactive_target_live_but_not_offline(
     _init(run_cli, path)
     text = _fill_seeded_gaps(path.read_text(encoding="utf-8"))
     path.write_text(text.replace('gl_account: "4100"', 'gl_account: "4500"'), encoding="utf-8")
-    assert run_cli("map", "check", "--offline", str(path)).exit_code == 0
+    offline = run_cli("map", "check", "--offline", str(path))
+    assert offline.exit_code == 0
+    # Offline nothing was compared with Intacct: it must not say every target is active.
+    assert "active Intacct target" not in offline.stdout
+    assert "without --offline" in offline.stdout
     live = run_cli("--profile", "demo", "map", "check", str(path), "--json")
     assert live.exit_code == 78
     gaps = json.loads(live.stdout)["gaps"]

@@ -49,6 +49,31 @@ def test_payment_methods_are_drafted_into_each_entitys_own_bank_account() -> Non
     assert ("payment_methods", "Bank Transfer") in draft_mapping(USED, two).gaps()
 
 
+def test_a_bank_chosen_among_several_says_so_and_names_the_others() -> None:
+    """UK has a GBP and a EUR account: the draft picks the base-currency one and said it was
+    "its only active bank account", hiding that EUR payments of UK documents land in GBP."""
+    catalog = dataclasses.replace(
+        CATALOG,
+        entities=(
+            IntacctRecord("UK", "Flex UK Ltd", currency="GBP"),
+            IntacctRecord("IE", "Flex Ireland Ltd", currency="EUR"),
+        ),
+        checking_accounts=(
+            IntacctRecord("BARCLAYS", "Barclays GBP", entities=frozenset({"UK"}), currency="GBP"),
+            IntacctRecord("BARC-EUR", "Barclays EUR", entities=frozenset({"UK"}), currency="EUR"),
+            IntacctRecord("AIB", "AIB EUR", entities=frozenset({"IE"}), currency="EUR"),
+        ),
+    )
+    text = draft_mapping(USED, catalog).text
+    (uk,) = {line for line in text.splitlines() if line.strip().startswith('"UK": ')}
+    (ie,) = {line for line in text.splitlines() if line.strip().startswith('"IE": ')}
+    assert '"UK": "BARCLAYS"' in uk
+    assert "only active" not in uk
+    assert "GBP" in uk and "BARC-EUR" in uk
+    assert "its only active bank account" in ie
+    assert "per Intacct entity: its only active bank account" not in text
+
+
 def test_the_draft_loads_and_resolves_matched_values() -> None:
     mapping = parse_mapping(draft_mapping(USED, CATALOG).text, "draft.yaml")
     by_code = resolve_revenue_account(mapping, USED.revenue_accounts[0])

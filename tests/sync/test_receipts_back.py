@@ -305,3 +305,25 @@ def test_a_draft_payment_reaches_officernd_only_once_posted(
     set_draft(False)  # finance posts it
     assert sync(run_cli)["counts"]["payments"]["recorded"] == 1
     assert len(from_intacct(sandbox, invoice["_id"])) == 1
+
+
+def test_a_payment_recorded_in_both_systems_fails_with_a_fix_on_each_side(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """Finance keys the cheque in Intacct while the front desk records it in OfficeRnD: orsync
+    posts neither copy, and both failures say what to do (OfficeRnD's refusal of the charge
+    came with no fix at all)."""
+    settle_seed_conflicts(sandbox)
+    mapped_profile(payments=True)
+    sync(run_cli)
+    invoice = an_open_invoice(sandbox)
+    total = Decimal(str(invoice["total"]))
+    key_in_intacct(sandbox, invoice["number"], total)
+    sandbox.officernd.add_charge(invoice["_id"], str(total), account="Bank Transfer")
+
+    summary = sync(run_cli)
+
+    [receipt] = [p for p in summary["problems"] if p["kind"] == "receipt"]
+    assert "exceeds" in receipt["message"]
+    assert receipt["fix"] and "sync --retry-failed" in receipt["fix"]
+    assert from_intacct(sandbox, invoice["_id"]) == []

@@ -307,6 +307,12 @@ def _render_check(state: AppContext, result: MapCheckResult) -> None:
             )
         out.result(table)
     gaps = result.report.gaps
+    if not gaps and result.offline:
+        out.line(
+            "No gaps in the file. Targets and values in use were not checked: run `orsync map "
+            "check` without --offline to compare them with Intacct and OfficeRnD."
+        )
+        return
     if not gaps:
         out.line("No gaps: every value in use is mapped to an active Intacct target.")
         return

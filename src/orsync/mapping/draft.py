@@ -417,9 +417,9 @@ def _payment_methods(
         banks = _bank_per_entity(catalog)
         if banks:
             # A bank account belongs to one entity: payments land in the invoice's entity's.
-            out.line("      bank_accounts:  # per Intacct entity: its only active bank account")
-            for entity, bank in banks:
-                out.line(f"        {_q(entity)}: {_q(bank.id)}  # {_comment(bank.name)}")
+            out.line("      bank_accounts:  # per Intacct entity")
+            for entity, bank, why in banks:
+                out.line(f"        {_q(entity)}: {_q(bank.id)}  # {_comment(bank.name)}: {why}")
             continue
         out.target(
             "      ",
@@ -431,22 +431,32 @@ def _payment_methods(
         )
 
 
-def _bank_per_entity(catalog: IntacctCatalog) -> list[tuple[str, IntacctRecord]]:
-    """Each entity's bank account: its only active one, or its only one in the entity's base
-    currency. None at all when an entity is left undecided (the person drafting chooses)."""
+def _bank_per_entity(catalog: IntacctCatalog) -> list[tuple[str, IntacctRecord, str]]:
+    """Each entity's bank account and why it was chosen: its only active one, or its only one
+    in the entity's base currency (the comment then names the others, which payments in their
+    currency do not reach). None at all when an entity is left undecided (the person drafting
+    chooses)."""
     base = {e.id: e.currency for e in catalog.entities}
     by_entity: dict[str, list[IntacctRecord]] = {}
     for bank in catalog.checking_accounts:
         if bank.active and bank.entities:
             for entity in bank.entities:
                 by_entity.setdefault(entity, []).append(bank)
-    chosen: list[tuple[str, IntacctRecord]] = []
-    for entity, banks in sorted(by_entity.items()):
-        if len(banks) > 1:
-            banks = [b for b in banks if b.currency and b.currency == base.get(entity)]
+    chosen: list[tuple[str, IntacctRecord, str]] = []
+    for entity, active in sorted(by_entity.items()):
+        banks, why = active, "its only active bank account"
+        if len(active) > 1:
+            banks = [b for b in active if b.currency and b.currency == base.get(entity)]
+            others = ", ".join(
+                f"{b.id} ({b.currency})" if b.currency else b.id for b in active if b not in banks
+            )
+            why = (
+                f"the one in its base currency {base.get(entity)} of {len(active)} active; the "
+                f"others: {others} (payments in every currency go to the account named here)"
+            )
         if len(banks) != 1:
             return []
-        chosen.append((entity, banks[0]))
+        chosen.append((entity, banks[0], why))
     return chosen
 
 

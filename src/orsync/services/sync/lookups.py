@@ -39,18 +39,43 @@ def find_actuals(
     rows: Mapping[tuple[str, str], LedgerRow],
 ) -> dict[tuple[str, str], ActualDocument]:
     """The Intacct documents of these actions, found by OfficeRnD number and matched to the
-    ledger's target key when it has one (the reference also sits on reversal entries)."""
+    ledger's target key when it has one (the reference also sits on reversal entries).
+
+    A document renumbered in OfficeRnD after it was posted is still in Intacct under the number
+    it was posted with (the ledger's): it is looked up by that one too, and a document found by
+    it counts only when it is the ledger's own (its key)."""
     wanted: dict[PostingKind, dict[str, tuple[str, str]]] = {}
+    posted_as: dict[PostingKind, dict[str, tuple[str, str]]] = {}
     for action in actions:
         key = (action.source_kind, action.source_id)
         doc = built[key][0]
-        wanted.setdefault(posting_kind(doc, options), {})[doc.number] = key
+        kind = posting_kind(doc, options)
+        wanted.setdefault(kind, {})[doc.number] = key
+        row = rows.get(key)
+        posted = row.target if row is not None else None
+        # Under Intacct numbering the ledger's number is Intacct's, never a reference.
+        if (
+            posted is not None
+            and posted.key
+            and posted.number
+            and posted.number != doc.number
+            and options.numbering == "officernd"
+        ):
+            posted_as.setdefault(kind, {})[posted.number] = key
     found: dict[tuple[str, str], ActualDocument] = {}
-    for kind, by_number in wanted.items():
-        for actual in reader.by_reference(by_number, kinds=(kind,)):
+    for kind in wanted.keys() | posted_as.keys():
+        by_number = wanted.get(kind, {})
+        old_numbers = {n: k for n, k in posted_as.get(kind, {}).items() if n not in by_number}
+        for actual in reader.by_reference({**by_number, **old_numbers}, kinds=(kind,)):
             matched = by_number.get(actual.reference or "")
             if matched is None:
-                continue
+                renumbered = old_numbers.get(actual.reference or "")
+                old_row = rows.get(renumbered) if renumbered is not None else None
+                if renumbered is None or old_row is None:
+                    continue
+                if actual.record_key != old_row.target.key:
+                    continue
+                matched = renumbered
             key = matched
             row = rows.get(key)
             target = row.target.key if row is not None else None

@@ -96,6 +96,7 @@ class PaymentDesk:
         self._absent: set[str] = set()  # unconfirmed creates a lookup proved absent
         self._lane: Lane[_Sending] | None = None
         self._paying: dict[str, int] = {}  # OfficeRnD invoice id -> its payments in flight
+        self._planned: set[str] | None = None  # a dry run's documents posted by the run
 
     @property
     def enabled(self) -> bool:
@@ -346,6 +347,12 @@ class PaymentDesk:
         if plan.decision == "failed" or plan.decision == "held":
             code = PAYMENT_HELD if plan.decision == "held" else "payment_refused"
             failure = RecordFailure(plan.reason, code=code, field="payment", hint=plan.fix)
+            if plan.decision == "held" and self._posted_by_this_run(charge):
+                # A dry run: the run posts the invoice first, then its payment (as allocations).
+                reason = "posted once this run posts its invoice"
+                self._log("create", charge, number, None, reason, row)
+                ctx.summary.count("payments", "created")
+                return
             if plan.decision == "held":
                 ctx.summary.count("payments", "held", record=(PAYMENT_KIND, charge.source_id))
                 self._log("skip", charge, number, None, f"held: {plan.reason}", row)
@@ -362,6 +369,17 @@ class PaymentDesk:
         outcome = "unchanged" if plan.reason == "unchanged" else "skipped"
         ctx.summary.count("payments", outcome, record=(PAYMENT_KIND, charge.source_id))
         self._log("skip", charge, number, None, plan.reason, row)
+
+    def _posted_by_this_run(self, charge: SourceCharge) -> bool:
+        """In a dry run: whether the plan posts the charge's invoice, which the run does
+        before its payments (the payment is then planned against the posted invoice)."""
+        if self.ctx.plan is None or not self.ctx.dry_run:
+            return False
+        if self._planned is None:
+            self._planned = {
+                a.source_id for a in self.ctx.plan.documents if a.action in ("create", "adopt")
+            }
+        return charge.invoice_id in self._planned
 
     def _log(
         self,

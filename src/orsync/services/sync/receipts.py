@@ -74,6 +74,15 @@ def intacct_day(text: str | None) -> dt.date | None:
         return None
 
 
+# OfficeRnD refused the charge for a reason of its own (the invoice's payable amount, most often
+# because the same payment was recorded there too): what a person does about it.
+RECEIPT_REFUSED_FIX = (
+    "If OfficeRnD already has this payment (recorded in both systems), keep one: reverse the "
+    "Intacct payment, or remove the OfficeRnD charge so sync records this one; otherwise "
+    "correct the invoice in OfficeRnD. Then run `orsync sync --retry-failed`."
+)
+
+
 class ReceiptDesk:
     """Plans and records the Intacct payments of one run (``ctx.dry_run``: plans only)."""
 
@@ -312,7 +321,10 @@ class ReceiptDesk:
             return
         except RecordError as refused:
             failure = RecordFailure(
-                refused.message, code="receipt_refused", field="payment", hint=refused.hint
+                refused.message,
+                code="receipt_refused",
+                field="payment",
+                hint=refused.hint or RECEIPT_REFUSED_FIX,
             )
             ledger.fail(RECEIPT_KIND, receipt.source_id, numbered(number, failure))
             self._problem(receipt, number, failure)
