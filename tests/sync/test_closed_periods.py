@@ -112,3 +112,26 @@ def test_a_subledger_closed_in_intacct_only_is_learned_from_its_refusal_once(
     sandbox.intacct.reset_stats()
     sync(run_cli)
     assert sandbox.intacct.stats.by_function["create_invoice"] == 0
+
+
+def test_reconcile_judges_closed_periods_by_intaccts_date_unless_the_mapping_states_one(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """Reconcile decides which fixes are safe by the closed books: with no
+    ``books_closed_through`` it asks Intacct (``get_closedbooksdate``), the mapping's wins."""
+    first_open = sandbox.intacct.store.books_closed_before
+    assert first_open is not None
+    mapped_profile()
+    sandbox.intacct.reset_stats()
+    result = run_cli("--json", "reconcile", "--dry-run")
+    assert result.exit_code in (0, 1), result.stderr
+    document = json.loads(result.stdout)
+    assert document["books_closed_through"] == (first_open - dt.timedelta(days=1)).isoformat()
+    assert sandbox.intacct.stats.by_function["get_closedbooksdate"] == 1
+
+    stated = first_open + dt.timedelta(days=9)
+    mapped_profile(books_closed_through=stated.isoformat())
+    sandbox.intacct.reset_stats()
+    document = json.loads(run_cli("--json", "reconcile", "--dry-run").stdout)
+    assert document["books_closed_through"] == stated.isoformat()
+    assert sandbox.intacct.stats.by_function["get_closedbooksdate"] == 0

@@ -21,6 +21,7 @@ from orsync.services.mapping.resolver import (
     needs_fees,
     option_conflicts,
     overpayment_account,
+    states_books_closed,
 )
 from orsync.services.mapping.scan import (
     DEFAULT_MONTHS,
@@ -56,4 +57,5 @@ __all__ = [
     "option_conflicts",
     "overpayment_account",
     "show_postings",
+    "states_books_closed",
 ]

@@ -373,6 +373,12 @@ def engine_options(
     )
 
 
+def states_books_closed(mapping: Mapping) -> bool:
+    """Whether the mapping states ``books_closed_through`` (the override of Intacct's own
+    closed books date)."""
+    return mapping.options.books_closed_through is not None
+
+
 def needs_closed_books_date(mapping: Mapping) -> bool:
     """Whether a run reads Intacct's closed books date: only when a closed-period policy acts
     on it (``shift`` or ``skip``) and the mapping states no ``books_closed_through`` (which

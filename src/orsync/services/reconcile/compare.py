@@ -38,12 +38,17 @@ from orsync.engine.customers import customer_version, name_key
 from orsync.engine.ledger import LedgerKey
 from orsync.engine.model import ActualCustomer, ActualDocument
 from orsync.errors import RecordError, UsageError
-from orsync.intacct import IntacctClient
+from orsync.intacct import IntacctClient, ReadFailed
 from orsync.mapping import Mapping as MappingFile
 from orsync.officernd import OfficeRndClient
 from orsync.services.common import Connections, check_day, open_connections
 from orsync.services.convert import IntacctDocuments, load_reference_data
-from orsync.services.mapping import MappingResolver, engine_options, load_profile_mapping
+from orsync.services.mapping import (
+    MappingResolver,
+    engine_options,
+    load_profile_mapping,
+    states_books_closed,
+)
 from orsync.services.reconcile.payments import PaymentComparison, compare_payments
 from orsync.services.reconcile.scope import Scope, ScopeRequest, intacct_location
 from orsync.services.reconcile.scope import entity_of_location as scope_entities
@@ -198,7 +203,11 @@ def reconcile_profile(
         return reconcile_with(
             connections.intacct,
             connections.officernd,
-            engine_options(profile, mapping),
+            engine_options(
+                profile,
+                mapping,
+                intacct_closed_through=_intacct_closed_books(connections.intacct, mapping),
+            ),
             mapping,
             request,
             default_entity=profile.intacct.entity,
@@ -207,6 +216,20 @@ def reconcile_profile(
             progress=progress,
         )
     raise AssertionError("unreachable")
+
+
+def _intacct_closed_books(intacct: IntacctClient, mapping: MappingFile) -> dt.date | None:
+    """Intacct's GL closed books date, which decides whether a fix is safe (a closed-period
+    document is a manual fix): read when the mapping states no ``books_closed_through`` (the
+    override). A company whose role may not read it is judged as before: by the mapping, or
+    by Intacct refusing a write."""
+    if states_books_closed(mapping):
+        return None
+    try:
+        return intacct.closed_books_date()
+    except ReadFailed as error:
+        logger.warning("Intacct's closed books date could not be read: %s", error.message)
+        return None
 
 
 class LedgerLinkReader:
