@@ -84,6 +84,20 @@ def test_a_payment_reversed_in_intacct_removes_its_charge_once_and_dry_run_shows
     assert len(sandbox.intacct.store.payments()) == payments_before
 
 
+def test_runs_that_read_and_write_officernd_ask_for_each_token_once(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """The read token and the charge-writing token are kept side by side between runs: runs
+    recording and removing charges (payments + receipts) ask OfficeRnD's token endpoint,
+    limited to 5 requests a minute, once for each."""
+    sandbox.officernd.reset_request_counts()
+    _invoice, recordno = cheque_recorded(sandbox, mapped_profile, run_cli)  # 2 runs
+    reverse_in_intacct(sandbox, recordno)
+    assert sync(run_cli)["counts"]["payments"]["removed"] == 1
+    sync(run_cli)
+    assert sandbox.officernd.request_counts["POST /oauth/token"] == 2
+
+
 @pytest.mark.usefixtures("fast_retries")
 def test_reversals_remove_their_charges_exactly_once_when_answers_are_lost(
     sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner

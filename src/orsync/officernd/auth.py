@@ -3,7 +3,9 @@
 The token endpoint allows 5 requests a minute, counted across processes, and a token lives an
 hour: a person running a few commands in a row would wait for the limit. So a token may also
 be kept between runs in a ``TokenStore`` (the OS keyring, where the client secret is kept) and
-reused by the next run while it is valid.
+reused by the next run while it is valid. A run holds one token per scope set (the read token,
+and a write token once it writes): the store keeps each of them beside the others, so neither
+evicts the other and each is asked for once an hour, not once a run.
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ class AccessToken:
 
 
 class TokenStore(Protocol):
-    """Where a token outlives the run that fetched it: one text entry, best effort."""
+    """Where tokens outlive the run that fetched them: one text entry (the tokens of every
+    scope set, by owner), best effort."""
 
     def read(self) -> str | None: ...
 
@@ -183,22 +186,19 @@ class TokenProvider:
         with self._lock:
             if self._token is not None and self._token.value == value:
                 self._token = None
-                self._store_call(lambda store: store.clear())
+                self._update_store(lambda entries: entries.pop(self._owner, None))
 
     def _stored(self) -> AccessToken | None:
-        """The token a previous run kept, if it is this application's and still valid."""
-        text = self._store_call(lambda store: store.read())
-        if not text:
+        """The token a previous run kept for this application and scope set, if still valid."""
+        entry = _stored_entries(self._store_call(lambda store: store.read())).get(self._owner)
+        if entry is None:
             return None
         try:
-            entry = json.loads(text)
-            if entry.get("owner") != self._owner:
-                return None
             value = str(entry["value"])
             remaining = float(entry["expires_at"]) - self._wall_clock()
             scopes = frozenset(str(s) for s in entry.get("scopes", ()))
         except (ValueError, KeyError, TypeError, AttributeError):
-            return None  # unreadable: fetch a new one, which overwrites it
+            return None  # unreadable: fetch a new one, which replaces it
         if remaining <= 0:
             return None
         register_secret(value)
@@ -207,12 +207,25 @@ class TokenProvider:
     def _keep(self, token: AccessToken) -> None:
         remaining = token.expires_at - self._clock()
         entry = {
-            "owner": self._owner,
             "value": token.value,
             "expires_at": self._wall_clock() + remaining,  # the store outlives this clock
             "scopes": sorted(token.scopes),
         }
-        self._store_call(lambda store: store.write(json.dumps(entry)))
+        self._update_store(lambda entries: entries.__setitem__(self._owner, entry))
+
+    def _update_store(self, change: Callable[[dict[str, dict[str, object]]], object]) -> None:
+        """Read the kept tokens, apply ``change`` to them, drop the expired ones and write the
+        rest back: the other scope sets' tokens stay (best effort: two processes writing at
+        once may lose one token, which only costs a token request)."""
+        entries = _stored_entries(self._store_call(lambda store: store.read()))
+        change(entries)
+        now = self._wall_clock()
+        alive = {owner: e for owner, e in entries.items() if _expires_after(e, now)}
+        if alive:
+            text = json.dumps({"tokens": alive})
+            self._store_call(lambda store: store.write(text))
+        else:
+            self._store_call(lambda store: store.clear())
 
     def _store_call(self, action: Callable[[TokenStore], str | None]) -> str | None:
         # The store only saves token requests; a failing one must never fail the run.
@@ -327,3 +340,29 @@ class TokenProvider:
             f"OfficeRnD refused the client credentials (HTTP {response.status_code}"
             f"{', ' + code if code else ''})"
         )
+
+
+def _stored_entries(text: str | None) -> dict[str, dict[str, object]]:
+    """The kept tokens by owner (application, endpoint and scope set). An entry written
+    before tokens were kept per scope set (one token, its ``owner`` inside) reads as one."""
+    if not text:
+        return {}
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    if isinstance(body.get("owner"), str):
+        return {body["owner"]: body}
+    tokens = body.get("tokens")
+    if not isinstance(tokens, dict):
+        return {}
+    return {str(k): v for k, v in tokens.items() if isinstance(v, dict)}
+
+
+def _expires_after(entry: dict[str, object], now: float) -> bool:
+    try:
+        return float(entry["expires_at"]) > now  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return False
