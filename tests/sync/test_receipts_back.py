@@ -84,6 +84,37 @@ def test_a_payment_reversed_in_intacct_removes_its_charge_once_and_dry_run_shows
     assert len(sandbox.intacct.store.payments()) == payments_before
 
 
+def test_the_receipts_read_leaves_orsyncs_own_payments_in_intacct(
+    sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
+) -> None:
+    """A run after one that posted many payments reads back none of them: Intacct filters
+    orsync's own out of the receipts query, so only the cheque finance keyed comes back."""
+    settle_seed_conflicts(sandbox)
+    mapped_profile(payments=True)
+    assert sync(run_cli)["counts"]["payments"]["created"] > 0  # orsync's own, after the cursor
+    invoice = an_open_invoice(sandbox)
+    key_in_intacct(sandbox, invoice["number"], Decimal(str(invoice["total"])))
+    simulator = sandbox.intacct
+    real_handle = simulator.handle
+    payments_read: list[bytes] = []
+
+    def handle(body: bytes, endpoint: str) -> Any:
+        reply = real_handle(body, endpoint)
+        if b"<object>ARPYMT</object>" in body:
+            payments_read.append(reply.body)
+        return reply
+
+    simulator.handle = handle  # type: ignore[method-assign]
+    try:
+        assert sync(run_cli)["counts"]["payments"]["recorded"] == 1
+    finally:
+        simulator.handle = real_handle  # type: ignore[method-assign]
+    rows = [row for body in payments_read for row in body.split(b"<ARPYMT>")[1:]]
+    assert len(rows) == 1
+    assert b"orsync:" not in b"".join(payments_read)
+    assert len(from_intacct(sandbox, invoice["_id"])) == 1
+
+
 def test_runs_that_read_and_write_officernd_ask_for_each_token_once(
     sandbox: RunningSandbox, mapped_profile: Configure, run_cli: CliRunner
 ) -> None:

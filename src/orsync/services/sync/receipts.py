@@ -4,10 +4,11 @@ charges on the OfficeRnD invoices orsync posted.
 Read incrementally: ``ARPYMT`` modified since the ``intacct.payments`` cursor (minus the
 overlap; the zone of ``WHENMODIFIED`` is unverified, the overlap absorbs it), never all
 history: a profile's first run only starts the cursor. Payments orsync posted (origin marker)
-are skipped before anything else is read; the rest are read with their applications
-(``ARPYMTDETAIL``), planned by ``engine.payments.plan_receipt`` and written one charge at a
-time with the ledger protocol (row ``sending`` before the POST; an unknown outcome looked up by
-the charge's ``intacct:<RECORDNO>`` reference before any resend).
+are left out by the query itself (and skipped by the marker, should one come through); the
+rest are read with their applications (``ARPYMTDETAIL``), planned by
+``engine.payments.plan_receipt`` and written one charge at a time with the ledger protocol (row
+``sending`` before the POST; an unknown outcome looked up by the charge's ``intacct:<RECORDNO>``
+reference before any resend).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from orsync.engine import DocumentAction
-from orsync.engine.origin import has_origin_marker
+from orsync.engine.origin import ORIGIN_PREFIX, has_origin_marker
 from orsync.engine.payments import (
     RECEIPT_KIND,
     RECEIPT_REMOVED,
@@ -94,7 +95,13 @@ class ReceiptDesk:
         self.read = 0
 
     def changed_since(self, read_from: dt.datetime) -> None:
-        where = reads.greaterthanorequalto("WHENMODIFIED", read_from.strftime("%m/%d/%Y %H:%M:%S"))
+        """Payments modified since ``read_from`` that orsync did not post: its own (every
+        payment a month of charges wrote) are filtered out by Intacct, not paged back here;
+        the marker check in ``_process`` stays the guard."""
+        where = reads.all_of(
+            reads.greaterthanorequalto("WHENMODIFIED", read_from.strftime("%m/%d/%Y %H:%M:%S")),
+            not_orsyncs("DESCRIPTION"),
+        )
         self._process(
             self.ctx.intacct.query_all("ARPYMT", PAYMENT_FIELDS, where=where, show_private=True)
         )
@@ -369,6 +376,13 @@ class ReceiptDesk:
                 fix=fix,
             )
         )
+
+
+def not_orsyncs(field: str) -> reads.Filter:
+    """Rows whose ``field`` does not start with the origin marker. An empty description is
+    asked for by itself: whether Intacct's ``notlike`` keeps a null is unverified (in SQL it
+    would not)."""
+    return reads.any_of(reads.IsNull(field), reads.Compare("notlike", field, f"{ORIGIN_PREFIX}%"))
 
 
 def _receipt(payment: Record | None, detail: Record) -> IntacctReceipt | None:
