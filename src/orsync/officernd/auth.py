@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -213,7 +213,7 @@ class TokenProvider:
         }
         self._update_store(lambda entries: entries.__setitem__(self._owner, entry))
 
-    def _update_store(self, change: Callable[[dict[str, dict[str, object]]], object]) -> None:
+    def _update_store(self, change: Callable[[dict[str, dict[str, Any]]], object]) -> None:
         """Read the kept tokens, apply ``change`` to them, drop the expired ones and write the
         rest back: the other scope sets' tokens stay (best effort: two processes writing at
         once may lose one token, which only costs a token request)."""
@@ -342,7 +342,7 @@ class TokenProvider:
         )
 
 
-def _stored_entries(text: str | None) -> dict[str, dict[str, object]]:
+def _stored_entries(text: str | None) -> dict[str, dict[str, Any]]:
     """The kept tokens by owner (application, endpoint and scope set). An entry written
     before tokens were kept per scope set (one token, its ``owner`` inside) reads as one."""
     if not text:
@@ -361,8 +361,8 @@ def _stored_entries(text: str | None) -> dict[str, dict[str, object]]:
     return {str(k): v for k, v in tokens.items() if isinstance(v, dict)}
 
 
-def _expires_after(entry: dict[str, object], now: float) -> bool:
+def _expires_after(entry: dict[str, Any], now: float) -> bool:
     try:
-        return float(entry["expires_at"]) > now  # type: ignore[arg-type]
+        return float(entry["expires_at"]) > now
     except (KeyError, TypeError, ValueError):
         return False
