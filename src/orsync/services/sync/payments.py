@@ -10,6 +10,7 @@ ledger (``failed`` with code ``payment_held``) and tried again by each run once 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -32,7 +33,7 @@ from orsync.engine.payments import (
     plan_payment,
     settle_payment,
 )
-from orsync.intacct import Failed, Lane, Outcome, Queued, Succeeded
+from orsync.intacct import Failed, IntacctClient, Lane, Outcome, Queued, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.intacct.xml.legacy import reverse_arpayment
 from orsync.intacct.xml.objects import ArPayment, PaymentLine, create_arpayment
@@ -44,6 +45,8 @@ from orsync.services.sync.reading import documents_by_id
 from orsync.services.sync.sales_keys import ar_keys_of, is_sales_key
 from orsync.services.sync.summary import ProblemStatus, RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
+
+logger = logging.getLogger(__name__)
 
 PAYMENT_HELD = "payment_held"
 CHARGE_CHUNK = 250  # charges planned together (5 pages): one Intacct invoice query each;
@@ -96,12 +99,29 @@ class PaymentDesk:
         self._absent: set[str] = set()  # unconfirmed creates a lookup proved absent
         self._lane: Lane[_Sending] | None = None
         self._paying: dict[str, int] = {}  # OfficeRnD invoice id -> its payments in flight
+        self._signed_in: set[str] = set()  # entities signed in ahead (_sign_in_entities)
 
     @property
     def enabled(self) -> bool:
         """Payments flow once the mapping says where their money goes (``payment_methods``);
         a mapping without that section keeps the stage off, as before payments existed."""
         return self.mapping.payment_methods is not None
+
+    def sign_in_ahead(self) -> None:
+        """Open the top level's Intacct session (the invoices and the receipts are read in it)
+        on a thread while OfficeRnD's charges are read, instead of at its first use."""
+        _sign_in_on_threads(self.ctx.intacct, [None])
+
+    def _sign_in_entities(self, rows: Iterable[LedgerRow]) -> None:
+        """The sessions of the entities whose invoices are about to be paid (subsidiary-level
+        documents: each entity's payments leave in its session), opened on threads while the
+        invoices are read rather than each in turn ahead of its first batch. Only for
+        payments about to be written: a sign-in is an Intacct API transaction."""
+        if self.ctx.dry_run:
+            return
+        entities = {row.target.entity for row in rows if row.target.entity} - self._signed_in
+        self._signed_in |= entities
+        _sign_in_on_threads(self.ctx.intacct, sorted(entities))
 
     def settle_lost(self, rounds: int = 2) -> None:
         """Writes of this run whose answer was lost: looked up (and resent if absent) now."""
@@ -168,6 +188,7 @@ class PaymentDesk:
             if c.invoice_id in invoice_rows
             and self._plan(c, rows, invoice_rows, deposits, None).decision == "held"
         }
+        self._sign_in_entities(need_invoice)
         if any(row.source_id in self._paying for row in need_invoice):
             self.flush()  # their amounts due must include the payments in flight
         by_entity = any(isinstance(d, Deposit) and d.by_entity for d in deposits.values())
@@ -584,6 +605,26 @@ class PaymentDesk:
                 )
             )
         return found
+
+
+def _sign_in_on_threads(intacct: IntacctClient, entities: Sequence[str | None]) -> None:
+    """Sign in to each entity on threads of their own, not waited for (best effort: a sign-in
+    that fails here is tried again, and fails the run, where its session is used)."""
+    if not entities:
+        return
+    pool = ThreadPoolExecutor(
+        min(len(entities), intacct.max_in_flight), thread_name_prefix="orsync-sign-in"
+    )
+    for entity in entities:
+        pool.submit(_sign_in_quietly, intacct, entity)
+    pool.shutdown(wait=False)
+
+
+def _sign_in_quietly(intacct: IntacctClient, entity: str | None) -> None:
+    try:
+        intacct.sign_in(entity)
+    except Exception as exc:  # noqa: BLE001 - raised again where the session is used
+        logger.debug("signing in ahead to %s failed: %s", entity or "the top level", exc)
 
 
 def _create_function(posting: PaymentPosting, controlid: str) -> Function:

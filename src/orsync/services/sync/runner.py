@@ -260,6 +260,7 @@ class Runner:
         """Charges: those earlier runs left in doubt or held, those changed since the cursor,
         then the charges orsync posted on invoices read in this run that OfficeRnD removed."""
         desk = self.payments
+        desk.sign_in_ahead()
         if self._payments_again:
             desk.process(desk.charges_by_id(self._payments_again))
         mark = self._mark("payments")
