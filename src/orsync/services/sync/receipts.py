@@ -14,7 +14,8 @@ reference before any resend).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 from typing import Literal
 
@@ -39,7 +40,7 @@ from orsync.officernd.errors import OfficeRndUnconfirmed
 from orsync.services.sync.context import RunContext, numbered, view_of
 from orsync.services.sync.sales_keys import doc_ids_of
 from orsync.services.sync.summary import RecordProblem
-from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys
+from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
 RECEIPT_STREAM = "intacct.payments"
 PAYMENT_FIELDS = (
@@ -92,19 +93,38 @@ class ReceiptDesk:
         self._writer = writer or (lambda: ctx.officernd)
         self.accounts = _accounts_by_method(mapping)
         self.max_seen: dt.datetime | None = None
+        self.read_started: dt.datetime | None = None
+        self._ahead: tuple[dt.datetime, Future[list[Record]]] | None = None
         self.read = 0
 
+    def read_ahead(self, read_from: dt.datetime | None) -> None:
+        """Start reading the payments changed since ``read_from`` now, on a thread, while the
+        payments stage reads OfficeRnD and writes: the read needs nothing the stage writes
+        (orsync's own payments are filtered out), so the receipt stream at the stage's end
+        finds its rows read. ``read_started``: when it began, what the cursor may move to."""
+        if read_from is None or self._ahead is not None:
+            return
+        self.read_started = utc_now()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="orsync-receipts")
+        self._ahead = (read_from, pool.submit(lambda: list(self._changed(read_from))))
+        pool.shutdown(wait=False)
+
     def changed_since(self, read_from: dt.datetime) -> None:
-        """Payments modified since ``read_from`` that orsync did not post: its own (every
-        payment a month of charges wrote) are filtered out by Intacct, not paged back here;
-        the marker check in ``_process`` stays the guard."""
+        """Payments modified since ``read_from`` (read ahead, or now) orsync did not post."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == read_from:
+            self._process(ahead[1].result())
+        else:
+            self._process(self._changed(read_from))
+
+    def _changed(self, read_from: dt.datetime) -> Iterator[Record]:
+        """Orsync's own payments (every payment a month of charges wrote) are filtered out by
+        Intacct, not paged back here; the marker check in ``_process`` stays the guard."""
         where = reads.all_of(
             reads.greaterthanorequalto("WHENMODIFIED", read_from.strftime("%m/%d/%Y %H:%M:%S")),
             not_orsyncs("DESCRIPTION"),
         )
-        self._process(
-            self.ctx.intacct.query_all("ARPYMT", PAYMENT_FIELDS, where=where, show_private=True)
-        )
+        return self.ctx.intacct.query_all("ARPYMT", PAYMENT_FIELDS, where=where, show_private=True)
 
     def again(self, source_ids: Iterable[str]) -> None:
         """Rows earlier runs left in doubt: their payments read again by key."""
