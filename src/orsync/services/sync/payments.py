@@ -11,7 +11,7 @@ ledger (``failed`` with code ``payment_held``) and tried again by each run once 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
@@ -51,11 +51,23 @@ logger = logging.getLogger(__name__)
 PAYMENT_HELD = "payment_held"
 CHARGE_CHUNK = 250  # charges planned together (5 pages): one Intacct invoice query each;
 # small enough that the first writes leave while the rest of a month is still being read
+FIRST_CHARGE_CHUNK = 50  # the first chunk: one page, one batch, written while the rest is read
 OWNER_PAGE = 50  # OfficeRnD invoices per `$in` read (one page)
 INVOICES_PER_READ = 500  # invoices whose ledger payment rows removed_from holds at once
 OWNER_READERS = 4  # of OfficeRnD's 8 reads in flight
 INVOICE_FIELDS = ("RECORDNO", "CUSTOMERID", "CURRENCY", "TRX_TOTALDUE", "STATE")
 PAYMENT_FIELDS = ("RECORDNO", "DOCNUMBER", "DESCRIPTION", "STATE", "TRX_TOTALENTERED")
+
+
+def charge_chunks(charges: Iterable[Charge]) -> Iterator[list[Charge]]:
+    """Charges in the chunks the stage plans: a first one of a single page (a full write
+    batch at the top level) so the first payments leave after one OfficeRnD page and one
+    invoice read, not five pages; then :data:`CHARGE_CHUNK` (one invoice query each)."""
+    iterator = iter(charges)
+    size = FIRST_CHARGE_CHUNK
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+        size = CHARGE_CHUNK
 
 
 def source_charge(charge: Charge, *, removed: bool = False) -> SourceCharge:

@@ -44,6 +44,7 @@ from orsync.services.sync.payments import (
     CHARGE_CHUNK,
     PAYMENT_HELD,
     PaymentDesk,
+    charge_chunks,
     source_charge,
 )
 from orsync.services.sync.reading import (
@@ -266,7 +267,7 @@ class Runner:
             desk.process(desk.charges_by_id(self._payments_again))
         mark = self._mark("payments")
         query = Query() if mark.read_from is None else Query().gte("modifiedAt", mark.read_from)
-        for chunk in chunks(self.ctx.officernd.charges(query), CHARGE_CHUNK):
+        for chunk in charge_chunks(self.ctx.officernd.charges(query)):
             for charge in chunk:
                 mark.saw(charge.modified_at)
             self.ctx.summary.read["payments"] += len(chunk)
