@@ -72,7 +72,9 @@ USED = ValuesInUse(
 
 # What cannot be matched by code or name (or, for tax rates, by rate within the entity where
 # the rate is used: VAT23 is used in Dublin only and IE has one detail at 23 %), by construction.
+# No method in use is a cheque, so cheques keyed in Intacct have no way back: said as a gap.
 EXPECTED_GAPS = [
     ("locations", "Paris"),
+    ("payment_methods", "Printed Check"),
     ("revenue_accounts", "4999"),
 ]

@@ -248,6 +248,29 @@ def test_a_token_kept_for_other_scopes_is_not_reused() -> None:
     assert len(fake.token_requests) == 2
 
 
+def test_the_read_and_write_tokens_are_kept_side_by_side_and_each_asked_for_once() -> None:
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    store = DictStore()
+    for _run in range(3):  # three runs that read, then write: two scope sets each
+        list(make_client(fake, token_store=store, scopes=READ_SCOPES).invoices())
+        list(make_client(fake, token_store=store, scopes=ORSYNC_SCOPES).invoices())
+    assert len(fake.token_requests) == 2
+    assert len({r.headers["authorization"] for r in fake.api_requests}) == 2
+
+
+def test_a_token_kept_before_tokens_were_kept_per_scope_set_is_still_reused() -> None:
+    import json
+
+    fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
+    store = DictStore()
+    list(make_client(fake, token_store=store).invoices())
+    assert store.text is not None
+    ((owner, entry),) = json.loads(store.text)["tokens"].items()
+    store.text = json.dumps({"owner": owner, **entry})  # the single-token format
+    list(make_client(fake, token_store=store).invoices())
+    assert len(fake.token_requests) == 1
+
+
 def test_a_kept_token_the_api_refuses_is_replaced_and_the_store_updated() -> None:
     fake = FakeOfficeRnd(collections={"payments": [invoice(1)]})
     store = DictStore()

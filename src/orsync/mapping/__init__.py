@@ -16,7 +16,7 @@ from orsync.mapping.customer_ids import (
     render_customer_id,
     sanitize_customer_id,
 )
-from orsync.mapping.draft import Draft, Unresolved, draft_mapping
+from orsync.mapping.draft import Draft, Unresolved, draft_mapping, usual_intacct_method
 from orsync.mapping.loader import MappingError, load_mapping, parse_mapping
 from orsync.mapping.matching import OfficeRndValue
 from orsync.mapping.model import (
@@ -102,5 +102,6 @@ __all__ = [
     "resolve_revenue_account",
     "resolve_tax_rate",
     "sanitize_customer_id",
+    "usual_intacct_method",
     "values_in_use",
 ]

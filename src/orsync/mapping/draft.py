@@ -10,6 +10,7 @@ business choices, not matches, so they are only listed in comments.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -398,6 +399,19 @@ USUAL_METHODS = {
 }
 
 
+# Intacct's method for a cheque finance keys in Intacct: it comes back to OfficeRnD only as an
+# OfficeRnD method mapped to it, so the draft always names one (or says none exists).
+CHEQUE_METHOD = "Printed Check"
+
+
+def usual_intacct_method(name: str) -> str | None:
+    """The Intacct payment method an OfficeRnD method of this name is received as: the same
+    name, or OfficeRnD's usual name for it (``USUAL_METHODS``); None when neither."""
+    folded = name.strip().casefold()
+    same = [m for m in INTACCT_PAYMENT_METHODS if m.casefold() == folded]
+    return same[0] if same else USUAL_METHODS.get(folded)
+
+
 def _payment_methods(
     out: _Writer, values: Sequence[OfficeRndValue], catalog: IntacctCatalog
 ) -> None:
@@ -429,6 +443,32 @@ def _payment_methods(
             "bank_account",
             match_record(value, catalog.checking_accounts, "bank account"),
         )
+    if not any(usual_intacct_method(v.name or "") == CHEQUE_METHOD for v in values):
+        _no_cheque_method(out)
+
+
+def _no_cheque_method(out: _Writer) -> None:
+    """No OfficeRnD method is received as a cheque (``map init`` read the methods OfficeRnD
+    lists when its charges used none): cheques keyed in Intacct would each fail with "no
+    method mapped". Said in the file, as a template to fill, and as an unresolved entry."""
+    reason = (
+        f"no OfficeRnD payment method is received as Intacct's {CHEQUE_METHOD!r}: cheques "
+        'keyed in Intacct cannot be recorded in OfficeRnD. Add a method (e.g. "Check") in '
+        f"OfficeRnD's billing settings, then map it with payment_method: {CHEQUE_METHOD!r}"
+    )
+    for text in textwrap.wrap(f"UNRESOLVED: {reason}:", 88):
+        out.line(f"    # {text}")
+    out.line('    # "Check":')
+    out.line(f"    #   payment_method: {_q(CHEQUE_METHOD)}")
+    out.unresolved.append(
+        Unresolved(
+            "payment_methods",
+            CHEQUE_METHOD,
+            "officernd_method",
+            OfficeRndValue(name=CHEQUE_METHOD),
+            reason,
+        )
+    )
 
 
 def _bank_per_entity(catalog: IntacctCatalog) -> list[tuple[str, IntacctRecord, str]]:

@@ -3,7 +3,9 @@
 The token endpoint allows 5 requests a minute, counted across processes, and a token lives an
 hour: a person running a few commands in a row would wait for the limit. So a token may also
 be kept between runs in a ``TokenStore`` (the OS keyring, where the client secret is kept) and
-reused by the next run while it is valid.
+reused by the next run while it is valid. A run holds one token per scope set (the read token,
+and a write token once it writes): the store keeps each of them beside the others, so neither
+evicts the other and each is asked for once an hour, not once a run.
 """
 
 from __future__ import annotations
@@ -83,8 +85,6 @@ def scopes_needed(features: tuple[str, ...] = ()) -> tuple[str, ...]:
 
 TOKEN_REQUESTS_PER_MINUTE = 5  # documented limit of the token endpoint, failures included
 REFRESH_MARGIN_SECONDS = 60.0
-# Tokens kept between runs per profile (one per scope set: reads, and each feature's writes).
-MAX_KEPT_TOKENS = 4
 # A token answer is a few hundred bytes, given at once: a token request ends within a minute
 # and reads at most 64 kB, whatever the endpoint does.
 TOKEN_DEADLINE_SECONDS = 60.0
@@ -112,7 +112,8 @@ class AccessToken:
 
 
 class TokenStore(Protocol):
-    """Where a token outlives the run that fetched it: one text entry, best effort."""
+    """Where tokens outlive the run that fetched them: one text entry (the tokens of every
+    scope set, by owner), best effort."""
 
     def read(self) -> str | None: ...
 
@@ -185,67 +186,46 @@ class TokenProvider:
         with self._lock:
             if self._token is not None and self._token.value == value:
                 self._token = None
-                self._write_entries(self._other_entries())
-
-    def _entries(self) -> list[dict[str, Any]]:
-        """Every token the store keeps: one per application, endpoint and scopes (a listener
-        holds a read token and a charge-writing one; keeping only the last made each restart
-        ask again). A store written by an older version holds a single entry."""
-        text = self._store_call(lambda store: store.read())
-        if not text:
-            return []
-        try:
-            loaded = json.loads(text)
-        except ValueError:
-            return []
-        entries = loaded.get("tokens", [loaded]) if isinstance(loaded, dict) else []
-        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-
-    def _other_entries(self) -> list[dict[str, Any]]:
-        """The kept tokens of other owners that have not expired yet."""
-        now = self._wall_clock()
-        kept = []
-        for entry in self._entries():
-            try:
-                alive = float(entry["expires_at"]) > now
-            except (ValueError, KeyError, TypeError):
-                continue
-            if alive and entry.get("owner") != self._owner:
-                kept.append(entry)
-        return kept[-(MAX_KEPT_TOKENS - 1) :]
-
-    def _write_entries(self, entries: list[dict[str, Any]]) -> None:
-        if entries:
-            self._store_call(lambda store: store.write(json.dumps({"tokens": entries})))
-        else:
-            self._store_call(lambda store: store.clear())
+                self._update_store(lambda entries: entries.pop(self._owner, None))
 
     def _stored(self) -> AccessToken | None:
-        """The token a previous run kept, if it is this application's and still valid."""
-        for entry in self._entries():
-            if entry.get("owner") != self._owner:
-                continue
-            try:
-                value = str(entry["value"])
-                remaining = float(entry["expires_at"]) - self._wall_clock()
-                scopes = frozenset(str(s) for s in entry.get("scopes", ()))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                return None  # unreadable: fetch a new one, which overwrites it
-            if remaining <= 0:
-                return None
-            register_secret(value)
-            return AccessToken(value=value, expires_at=self._clock() + remaining, scopes=scopes)
-        return None
+        """The token a previous run kept for this application and scope set, if still valid."""
+        entry = _stored_entries(self._store_call(lambda store: store.read())).get(self._owner)
+        if entry is None:
+            return None
+        try:
+            value = str(entry["value"])
+            remaining = float(entry["expires_at"]) - self._wall_clock()
+            scopes = frozenset(str(s) for s in entry.get("scopes", ()))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None  # unreadable: fetch a new one, which replaces it
+        if remaining <= 0:
+            return None
+        register_secret(value)
+        return AccessToken(value=value, expires_at=self._clock() + remaining, scopes=scopes)
 
     def _keep(self, token: AccessToken) -> None:
         remaining = token.expires_at - self._clock()
         entry = {
-            "owner": self._owner,
             "value": token.value,
             "expires_at": self._wall_clock() + remaining,  # the store outlives this clock
             "scopes": sorted(token.scopes),
         }
-        self._write_entries([*self._other_entries(), entry])
+        self._update_store(lambda entries: entries.__setitem__(self._owner, entry))
+
+    def _update_store(self, change: Callable[[dict[str, dict[str, Any]]], object]) -> None:
+        """Read the kept tokens, apply ``change`` to them, drop the expired ones and write the
+        rest back: the other scope sets' tokens stay (best effort: two processes writing at
+        once may lose one token, which only costs a token request)."""
+        entries = _stored_entries(self._store_call(lambda store: store.read()))
+        change(entries)
+        now = self._wall_clock()
+        alive = {owner: e for owner, e in entries.items() if _expires_after(e, now)}
+        if alive:
+            text = json.dumps({"tokens": alive})
+            self._store_call(lambda store: store.write(text))
+        else:
+            self._store_call(lambda store: store.clear())
 
     def _store_call(self, action: Callable[[TokenStore], str | None]) -> str | None:
         # The store only saves token requests; a failing one must never fail the run.
@@ -360,3 +340,29 @@ class TokenProvider:
             f"OfficeRnD refused the client credentials (HTTP {response.status_code}"
             f"{', ' + code if code else ''})"
         )
+
+
+def _stored_entries(text: str | None) -> dict[str, dict[str, Any]]:
+    """The kept tokens by owner (application, endpoint and scope set). An entry written
+    before tokens were kept per scope set (one token, its ``owner`` inside) reads as one."""
+    if not text:
+        return {}
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    if isinstance(body.get("owner"), str):
+        return {body["owner"]: body}
+    tokens = body.get("tokens")
+    if not isinstance(tokens, dict):
+        return {}
+    return {str(k): v for k, v in tokens.items() if isinstance(v, dict)}
+
+
+def _expires_after(entry: dict[str, Any], now: float) -> bool:
+    try:
+        return float(entry["expires_at"]) > now
+    except (KeyError, TypeError, ValueError):
+        return False

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from orsync.mapping import OfficeRndValue, ValuesInUse
+from orsync.mapping import OfficeRndValue, ValuesInUse, usual_intacct_method
 from orsync.mapping.usage import UsageTally
 from orsync.officernd import OfficeRndClient, Query
 from orsync.officernd.collections import RAW_CHARGES, RAW_PAYMENTS
@@ -231,13 +231,21 @@ def scan_usage(
     return Usage(used, tally.documents, read, since, incremental, billed), text
 
 
+CHEQUE_METHOD = "Printed Check"
+
+
 def _payment_methods(
     client: OfficeRndClient, names: frozenset[str], *, new: bool
 ) -> tuple[OfficeRndValue, ...]:
     """The payment methods of the window's charges, or, for a new organization, every method
-    OfficeRnD lists."""
+    OfficeRnD lists. Intacct -> OfficeRnD needs a method received as Intacct's "Printed Check"
+    (cheques keyed in Intacct): when no charge of the window used one, the methods OfficeRnD
+    lists that are (a "Check" or "Cheque" method) are drafted too."""
     if new and not names:
         names = frozenset(client.payment_methods())
+    if not any(usual_intacct_method(name) == CHEQUE_METHOD for name in names):
+        listed = client.payment_methods() if names else ()
+        names |= {m for m in listed if usual_intacct_method(m) == CHEQUE_METHOD}
     return tuple(OfficeRndValue(name=name) for name in sorted(names))
 
 

@@ -10,7 +10,8 @@ ledger (``failed`` with code ``payment_held``) and tried again by each run once 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
@@ -32,7 +33,7 @@ from orsync.engine.payments import (
     plan_payment,
     settle_payment,
 )
-from orsync.intacct import Failed, Lane, Outcome, Queued, Succeeded
+from orsync.intacct import Failed, IntacctClient, Lane, Outcome, Queued, Succeeded
 from orsync.intacct.xml.function import Function
 from orsync.intacct.xml.legacy import reverse_arpayment
 from orsync.intacct.xml.objects import ArPayment, PaymentLine, create_arpayment
@@ -45,14 +46,28 @@ from orsync.services.sync.sales_keys import ar_keys_of, is_sales_key
 from orsync.services.sync.summary import ProblemStatus, RecordProblem
 from orsync.state import LedgerRow, RecordFailure, Status, TargetKeys, utc_now
 
+logger = logging.getLogger(__name__)
+
 PAYMENT_HELD = "payment_held"
 CHARGE_CHUNK = 250  # charges planned together (5 pages): one Intacct invoice query each;
 # small enough that the first writes leave while the rest of a month is still being read
+FIRST_CHARGE_CHUNK = 50  # the first chunk: one page, one batch, written while the rest is read
 OWNER_PAGE = 50  # OfficeRnD invoices per `$in` read (one page)
 INVOICES_PER_READ = 500  # invoices whose ledger payment rows removed_from holds at once
 OWNER_READERS = 4  # of OfficeRnD's 8 reads in flight
 INVOICE_FIELDS = ("RECORDNO", "CUSTOMERID", "CURRENCY", "TRX_TOTALDUE", "STATE")
 PAYMENT_FIELDS = ("RECORDNO", "DOCNUMBER", "DESCRIPTION", "STATE", "TRX_TOTALENTERED")
+
+
+def charge_chunks(charges: Iterable[Charge]) -> Iterator[list[Charge]]:
+    """Charges in the chunks the stage plans: a first one of a single page (a full write
+    batch at the top level) so the first payments leave after one OfficeRnD page and one
+    invoice read, not five pages; then :data:`CHARGE_CHUNK` (one invoice query each)."""
+    iterator = iter(charges)
+    size = FIRST_CHARGE_CHUNK
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+        size = CHARGE_CHUNK
 
 
 def source_charge(charge: Charge, *, removed: bool = False) -> SourceCharge:
@@ -97,12 +112,29 @@ class PaymentDesk:
         self._lane: Lane[_Sending] | None = None
         self._paying: dict[str, int] = {}  # OfficeRnD invoice id -> its payments in flight
         self._planned: set[str] | None = None  # a dry run's documents posted by the run
+        self._signed_in: set[str] = set()  # entities signed in ahead (_sign_in_entities)
 
     @property
     def enabled(self) -> bool:
         """Payments flow once the mapping says where their money goes (``payment_methods``);
         a mapping without that section keeps the stage off, as before payments existed."""
         return self.mapping.payment_methods is not None
+
+    def sign_in_ahead(self) -> None:
+        """Open the top level's Intacct session (the invoices and the receipts are read in it)
+        on a thread while OfficeRnD's charges are read, instead of at its first use."""
+        _sign_in_on_threads(self.ctx.intacct, [None])
+
+    def _sign_in_entities(self, rows: Iterable[LedgerRow]) -> None:
+        """The sessions of the entities whose invoices are about to be paid (subsidiary-level
+        documents: each entity's payments leave in its session), opened on threads while the
+        invoices are read rather than each in turn ahead of its first batch. Only for
+        payments about to be written: a sign-in is an Intacct API transaction."""
+        if self.ctx.dry_run:
+            return
+        entities = {row.target.entity for row in rows if row.target.entity} - self._signed_in
+        self._signed_in |= entities
+        _sign_in_on_threads(self.ctx.intacct, sorted(entities))
 
     def settle_lost(self, rounds: int = 2) -> None:
         """Writes of this run whose answer was lost: looked up (and resent if absent) now."""
@@ -169,6 +201,7 @@ class PaymentDesk:
             if c.invoice_id in invoice_rows
             and self._plan(c, rows, invoice_rows, deposits, None).decision == "held"
         }
+        self._sign_in_entities(need_invoice)
         if any(row.source_id in self._paying for row in need_invoice):
             self.flush()  # their amounts due must include the payments in flight
         by_entity = any(isinstance(d, Deposit) and d.by_entity for d in deposits.values())
@@ -602,6 +635,26 @@ class PaymentDesk:
                 )
             )
         return found
+
+
+def _sign_in_on_threads(intacct: IntacctClient, entities: Sequence[str | None]) -> None:
+    """Sign in to each entity on threads of their own, not waited for (best effort: a sign-in
+    that fails here is tried again, and fails the run, where its session is used)."""
+    if not entities:
+        return
+    pool = ThreadPoolExecutor(
+        min(len(entities), intacct.max_in_flight), thread_name_prefix="orsync-sign-in"
+    )
+    for entity in entities:
+        pool.submit(_sign_in_quietly, intacct, entity)
+    pool.shutdown(wait=False)
+
+
+def _sign_in_quietly(intacct: IntacctClient, entity: str | None) -> None:
+    try:
+        intacct.sign_in(entity)
+    except Exception as exc:  # noqa: BLE001 - raised again where the session is used
+        logger.debug("signing in ahead to %s failed: %s", entity or "the top level", exc)
 
 
 def _create_function(posting: PaymentPosting, controlid: str) -> Function:

@@ -44,6 +44,7 @@ from orsync.services.sync.payments import (
     CHARGE_CHUNK,
     PAYMENT_HELD,
     PaymentDesk,
+    charge_chunks,
     source_charge,
 )
 from orsync.services.sync.reading import (
@@ -271,11 +272,13 @@ class Runner:
         """Charges: those earlier runs left in doubt or held, those changed since the cursor,
         then the charges orsync posted on invoices read in this run that OfficeRnD removed."""
         desk = self.payments
+        desk.sign_in_ahead()
+        self.receipts.read_ahead(self._receipts_from())
         if self._payments_again:
             desk.process(desk.charges_by_id(self._payments_again))
         mark = self._mark("payments")
         query = Query() if mark.read_from is None else Query().gte("modifiedAt", mark.read_from)
-        for chunk in chunks(self.ctx.officernd.charges(query), CHARGE_CHUNK):
+        for chunk in charge_chunks(self.ctx.officernd.charges(query)):
             for charge in chunk:
                 mark.saw(charge.modified_at)
             self.ctx.summary.read["payments"] += len(chunk)
@@ -345,8 +348,8 @@ class Runner:
         """Payments keyed in Intacct on invoices orsync posted, as OfficeRnD charges. A
         profile's first run only starts the cursor: history is never scanned."""
         desk = self.receipts
-        started = utc_now()
-        read_from = None if self.cursors is None else self.cursors.read_from(RECEIPT_STREAM)
+        started = desk.read_started or utc_now()
+        read_from = self._receipts_from()
         if self._receipts_again:
             desk.again(self._receipts_again)
         if read_from is not None:
@@ -359,6 +362,9 @@ class Runner:
             max_seen=desk.max_seen if read_from is not None else started,
             read_started_at=started,
         )
+
+    def _receipts_from(self) -> dt.datetime | None:
+        return None if self.cursors is None else self.cursors.read_from(RECEIPT_STREAM)
 
     def _document_stream(self, stage: Stage) -> None:
         mark = self._mark(stage)
