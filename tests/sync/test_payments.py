@@ -300,7 +300,8 @@ def test_removed_charges_are_found_reading_the_ledger_a_few_invoices_at_a_time(
 
     def spy(self: LedgerReads, kind: str, prefixes: Any) -> Any:
         prefixes = list(prefixes)
-        widest.append(len(prefixes))
+        if kind == payments_module.PAYMENT_KIND:  # the allocation stream reads its own rows
+            widest.append(len(prefixes))
         return rows_under(self, kind, prefixes)
 
     monkeypatch.setattr(LedgerReads, "rows_under", spy)
