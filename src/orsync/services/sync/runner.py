@@ -39,6 +39,7 @@ from orsync.services.sync.context import (
 )
 from orsync.services.sync.customers import CustomerDesk
 from orsync.services.sync.documents import CUSTOMER_HELD, DocumentDesk
+from orsync.services.sync.idset import IdSet
 from orsync.services.sync.overpayments import OVERPAYMENT_HELD, OverpaymentDesk
 from orsync.services.sync.payments import (
     CHARGE_CHUNK,
@@ -114,7 +115,7 @@ class Runner:
     _receipts_again: list[str] = field(default_factory=list)  # Intacct payments in doubt
     _allocations_again: list[str] = field(default_factory=list)  # allocations held or in doubt
     _overpayments_again: list[str] = field(default_factory=list)  # overpayments likewise
-    _invoices_read: set[str] = field(default_factory=set)  # their charges may have gone
+    _invoices_read: IdSet = field(default_factory=IdSet)  # their charges may have gone
 
     @classmethod
     def build(
@@ -253,7 +254,7 @@ class Runner:
             self.ctx.summary.read["payments"] += len(chunk)
             self.progress.advance("reading", len(chunk))
             desk.process([source_charge(c) for c in chunk if c.payment])
-        desk.process(desk.removed_from(sorted(self._invoices_read)))
+        desk.process(desk.removed_from(iter(self._invoices_read)))  # sorted
         desk.settle_lost()
         self._advance("payments", mark)
         self._overpayment_stream()
