@@ -11,7 +11,7 @@ from orsync.services.sync.idset import MERGE_EVERY, IdSet
 
 
 def object_id(rng: random.Random) -> str:
-    return "%024x" % rng.getrandbits(96)
+    return f"{rng.getrandbits(96):024x}"
 
 
 def test_membership_is_exact_for_object_ids_payment_ids_and_any_other_id() -> None:
