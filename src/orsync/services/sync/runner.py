@@ -18,6 +18,7 @@ from orsync.engine import DocumentAction, SourceDocument, reread_verdict, versio
 from orsync.engine.model import CustomerRef, removed_document
 from orsync.engine.plan import first_open_after
 from orsync.errors import RecordError
+from orsync.heap import Trimmer
 from orsync.mapping import Mapping
 from orsync.officernd import PaymentDocument, Query
 from orsync.services.common import Connections
@@ -76,6 +77,9 @@ UNCHANGED_MARGIN = DEFAULT_OVERLAP
 CHARGE_QUERY_IDS = 50  # invoice ids per `payment[$in]` read of their charges
 SETTLE_ROUNDS = 2  # same-run lookups of writes whose outcome was lost, before giving up to 75
 CLOSED_PERIOD_ROUNDS = 12  # months a refused create moves forward, one per refusal, in a run
+# Chunks of a stream between two returns of the C heap's freed memory (orsync.heap): 1,000
+# documents or 2,500 charges. Measured at 100,000 invoices, the peak RSS of a first sync.
+TRIM_EVERY_CHUNKS = 5
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,9 @@ class Runner:
             desk.process(desk.charges_by_id(self._payments_again))
         mark = self._mark("payments")
         query = Query() if mark.read_from is None else Query().gte("modifiedAt", mark.read_from)
+        trimmer = Trimmer(TRIM_EVERY_CHUNKS)
         for chunk in chunks(self.ctx.officernd.charges(query), CHARGE_CHUNK):
+            trimmer.tick()
             for charge in chunk:
                 mark.saw(charge.modified_at)
             self.ctx.summary.read["payments"] += len(chunk)
@@ -327,7 +333,9 @@ class Runner:
             total = document_count(self.ctx.officernd, stage)
             if total:
                 self.progress.expect("reading", total)
+        trimmer = Trimmer(TRIM_EVERY_CHUNKS)
         for chunk in documents(self.ctx.officernd, stage, mark):
+            trimmer.tick()
             self.ctx.summary.read[stage] += len(chunk)
             self.progress.advance("reading", len(chunk))
             self._documents(chunk)
