@@ -117,7 +117,6 @@ class MappingResolver:
         self._locations: dict[str | None, MappedLocation | Unmapped] = {}
         self._overlays: dict[tuple[object, str | None], _Overlay] = {}
         self._dimensions: dict[tuple[object, ...], Dimensions | EngineUnmapped] = {}
-        self._fee_keys: dict[str | None, object] = {}
         self._tax_details: dict[
             tuple[str, Decimal | None, RevenueTarget], TaxTreatment | EngineUnmapped
         ] = {}
@@ -159,19 +158,17 @@ class MappingResolver:
     def _fee_key(self, fee_id: str | None) -> object:
         """What decides a fee's part in a line's overlay: its id only where a fees key names
         that id; otherwise its name and the plan it bills through (the resource type). One-off
-        fees are a fee record per charge, so keyed by id every line would miss the memo."""
-        found = self._fee_keys.get(fee_id)
-        if found is None:
-            fee = self.reference.fees.get(fee_id or "")
-            fees = self.mapping.map_named("fees")
-            if fees is not None and fee_id is not None and fees.index.knows_id(fee_id):
-                found = ("id", fee_id)
-            elif fee is None:
-                found = ("as", None, None, None)
-            else:  # without a fees map only the resource type (from its plan) counts
-                found = ("as", fee.name if fees is not None else None, fee.plan_type, fee.plan)
-            self._fee_keys[fee_id] = found
-        return found
+        fees are a fee record per charge, so keyed by id every line would miss the memo.
+        Not cached: two dict lookups, and a cache by fee id grew by one entry per booking
+        (tens of thousands over a first sync's history)."""
+        fee = self.reference.fees.get(fee_id or "")
+        fees = self.mapping.map_named("fees")
+        if fees is not None and fee_id is not None and fees.index.knows_id(fee_id):
+            return ("id", fee_id)
+        if fee is None:
+            return ("as", None, None, None)
+        # Without a fees map only the resource type (from its plan) counts.
+        return ("as", fee.name if fees is not None else None, fee.plan_type, fee.plan)
 
     def _overlay(self, line: SourceLine) -> _Overlay:
         key = (self._fee_key(line.fee_id), line.plan_id)

@@ -41,6 +41,7 @@ from orsync.mapping import Mapping, OfficeRndValue, PaymentTarget, resolve_payme
 from orsync.officernd import Charge, Query
 from orsync.officernd.collections import CHARGES
 from orsync.services.sync.context import RunContext, numbered, view_of
+from orsync.services.sync.idset import IdSet
 from orsync.services.sync.reading import documents_by_id
 from orsync.services.sync.sales_keys import ar_keys_of, is_sales_key
 from orsync.services.sync.summary import ProblemStatus, RecordProblem
@@ -107,7 +108,7 @@ class PaymentDesk:
         self.ctx = ctx
         self.mapping = mapping
         self.unsettled: dict[str, SourceCharge] = {}  # sent this run, answer lost
-        self.seen: set[str] = set()  # charges planned this run (by source id)
+        self.seen = IdSet()  # charges planned this run (by source id), compact: every charge
         self._absent: set[str] = set()  # unconfirmed creates a lookup proved absent
         self._lane: Lane[_Sending] | None = None
         self._paying: dict[str, int] = {}  # OfficeRnD invoice id -> its payments in flight

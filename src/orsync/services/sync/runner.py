@@ -18,6 +18,7 @@ from orsync.engine import DocumentAction, SourceDocument, reread_verdict, versio
 from orsync.engine.model import CustomerRef, removed_document
 from orsync.engine.plan import first_open_after
 from orsync.errors import RecordError
+from orsync.heap import Trimmer
 from orsync.mapping import Mapping
 from orsync.officernd import PaymentDocument, Query
 from orsync.services.common import Connections
@@ -39,6 +40,7 @@ from orsync.services.sync.context import (
 )
 from orsync.services.sync.customers import CustomerDesk
 from orsync.services.sync.documents import CUSTOMER_HELD, DocumentDesk
+from orsync.services.sync.idset import IdSet
 from orsync.services.sync.overpayments import OVERPAYMENT_HELD, OverpaymentDesk
 from orsync.services.sync.payments import (
     CHARGE_CHUNK,
@@ -78,6 +80,9 @@ UNCHANGED_MARGIN = DEFAULT_OVERLAP
 CHARGE_QUERY_IDS = 50  # invoice ids per `payment[$in]` read of their charges
 SETTLE_ROUNDS = 2  # same-run lookups of writes whose outcome was lost, before giving up to 75
 CLOSED_PERIOD_ROUNDS = 12  # months a refused create moves forward, one per refusal, in a run
+# Chunks of a stream between two returns of the C heap's freed memory (orsync.heap): 1,000
+# documents or 2,500 charges. Measured at 100,000 invoices, the peak RSS of a first sync.
+TRIM_EVERY_CHUNKS = 5
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,7 @@ class Runner:
     _receipts_again: list[str] = field(default_factory=list)  # Intacct payments in doubt
     _allocations_again: list[str] = field(default_factory=list)  # allocations held or in doubt
     _overpayments_again: list[str] = field(default_factory=list)  # overpayments likewise
-    _invoices_read: set[str] = field(default_factory=set)  # their charges may have gone
+    _invoices_read: IdSet = field(default_factory=IdSet)  # their charges may have gone
 
     @classmethod
     def build(
@@ -278,13 +283,15 @@ class Runner:
             desk.process(desk.charges_by_id(self._payments_again))
         mark = self._mark("payments")
         query = Query() if mark.read_from is None else Query().gte("modifiedAt", mark.read_from)
+        trimmer = Trimmer(TRIM_EVERY_CHUNKS)
         for chunk in charge_chunks(self.ctx.officernd.charges(query)):
+            trimmer.tick()
             for charge in chunk:
                 mark.saw(charge.modified_at)
             self.ctx.summary.read["payments"] += len(chunk)
             self.progress.advance("reading", len(chunk))
             desk.process([source_charge(c) for c in chunk if c.payment])
-        desk.process(desk.removed_from(sorted(self._invoices_read)))
+        desk.process(desk.removed_from(iter(self._invoices_read)))  # sorted
         desk.settle_lost()
         self._advance("payments", mark)
 
@@ -374,7 +381,9 @@ class Runner:
             total = document_count(self.ctx.officernd, stage)
             if total:
                 self.progress.expect("reading", total)
+        trimmer = Trimmer(TRIM_EVERY_CHUNKS)
         for chunk in documents(self.ctx.officernd, stage, mark):
+            trimmer.tick()
             self.ctx.summary.read[stage] += len(chunk)
             self.progress.advance("reading", len(chunk))
             self._documents(chunk)
