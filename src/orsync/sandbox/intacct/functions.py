@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from orsync.sandbox.intacct import deletes, invoices, objects, payments, queries, reads, sales
+from orsync.sandbox.intacct import (
+    deletes,
+    invoices,
+    legacy_payments,
+    objects,
+    payments,
+    queries,
+    reads,
+    sales,
+)
 from orsync.sandbox.intacct.context import Context
 from orsync.sandbox.intacct.protocol import FunctionResult
 from orsync.sandbox.intacct.request import Function
@@ -25,6 +34,7 @@ HANDLERS: dict[str, Handler] = {
     "update_invoice": invoices.update_invoice,
     "reverse_invoice": invoices.reverse_invoice,
     "create_aradjustment": invoices.create_aradjustment,
+    "create_arpayment": legacy_payments.create_arpayment,
     "apply_arpayment": invoices.apply_arpayment,
     "reverse_arpayment": payments.reverse_arpayment,
     "create_sotransaction": sales.create_sotransaction,

@@ -205,6 +205,12 @@ def _create_payment(ctx: Context, el: etree._Element) -> Created:
     return "arpymt", [("RECORDNO", str(recordno))]
 
 
+def create_payment_element(ctx: Context, el: etree._Element) -> Created:
+    """An ``ARPYMT`` element created under its rules (legacy ``create_arpayment`` is read into
+    this shape: ``legacy_payments``)."""
+    return _create_payment(ctx, el)
+
+
 def _create_advance(ctx: Context, el: etree._Element) -> Created:
     """ARADVANCE: money received ahead of any invoice, credited to the line's GL account and
     spent later by ``apply_arpayment``; the same rules as ARPYMT (customer, bank account in
