@@ -220,9 +220,7 @@ class WritebackDesk:
             error=wanted.error,
         )
         try:
-            self._writer().update_invoice_accounting(
-                wanted.document_id, link, number=wanted.number
-            )
+            self._writer().update_invoice_accounting(wanted.document_id, link, number=wanted.number)
         except OfficeRndUnconfirmed as unknown:
             ledger.mark_unconfirmed(
                 WRITEBACK_KIND,
