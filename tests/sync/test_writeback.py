@@ -99,6 +99,12 @@ def test_intacct_numbering_writes_each_documents_intacct_number_and_key_back_onc
     assert posted(sandbox)
     assert assert_written_back(sandbox, sent_as, refused) > 0
     assert first["writeback"]["written"] >= len(posted(sandbox))  # credit notes too
+    status = json.loads(run_cli("--json", "status").stdout)
+    assert status["runs"][0]["counts"]["writeback.written"] == first["writeback"]["written"]
+    assert status["ledger"]["writeback"]["confirmed"] == first["writeback"]["written"]
+    shown = json.loads(run_cli("--json", "status", "--run", str(first["run_id"])).stdout)
+    written = [w for w in shown["writes"] if w["kind"] == "writeback"]
+    assert len(written) == first["writeback"]["written"]
     stamps = {n: b.get("lastSync") for n, b in blocks(sandbox).items()}
     patches, intacct = sandbox.officernd.request_counts[PATCH], intacct_state(sandbox)
     for _ in range(3):  # the renamed documents are not edits; a write-back is never repeated
