@@ -100,9 +100,7 @@ class Plan:
         )
 
     def counts(self) -> dict[str, dict[str, int]]:
-        counts = PlanCounts().add(self).as_dict()
-        counts["writebacks"] = {"write": len(self.writebacks)}
-        return counts
+        return PlanCounts().add(self).as_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` form. Schema ``orsync.plan/1``:
@@ -147,13 +145,19 @@ class PlanCounts:
 
     documents: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DOCUMENT_ACTIONS, 0))
     customers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CUSTOMER_ACTIONS, 0))
+    writebacks: int = 0
 
     def add(self, plan: Plan) -> PlanCounts:
         for action in plan.documents:
             self.documents[action.action] += 1
         for customer in plan.customers:
             self.customers[customer.action] += 1
+        self.writebacks += len(plan.writebacks)
         return self
 
     def as_dict(self) -> dict[str, dict[str, int]]:
-        return {"documents": dict(self.documents), "customers": dict(self.customers)}
+        return {
+            "documents": dict(self.documents),
+            "customers": dict(self.customers),
+            "writebacks": {"write": self.writebacks},
+        }
