@@ -295,8 +295,14 @@ class Month:
         ever = {(d.kind, d.number) for d in posted}
         wanted: dict[tuple[str, str], Decimal] = {}
         voided: set[tuple[str, str]] = set()
+        # Intacct numbering writes Intacct's number into OfficeRnD: the document is the one
+        # posted under the number it was sent under (the Intacct reference).
+        sent_as = {d.intacct_id: d.number for d in posted if d.intacct_id}
         for document in self.documents():
-            key = (SYNCED_TYPES[document["documentType"]], str(document["number"]))
+            number = str(document["number"])
+            if (document.get("accounting") or {}).get("provider") == "orsync":
+                number = sent_as.get(number, number)
+            key = (SYNCED_TYPES[document["documentType"]], number)
             if document["status"] == "voided":
                 voided.add(key)
             elif document["status"] != "draft":

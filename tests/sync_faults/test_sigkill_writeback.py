@@ -1,9 +1,11 @@
-"""The process killed (SIGKILL) while it writes Intacct's keys back into OfficeRnD's documents
-(Intacct numbering), then started again: every posted document shows its Intacct key, and a
-further run writes nothing back again."""
+"""The process killed (SIGKILL) while it writes Intacct's keys and numbers back into OfficeRnD's
+documents (Intacct numbering), then started again: every posted document shows its Intacct key
+and (outside OfficeRnD's billing lock) its Intacct number, and a further run writes nothing to
+either system again."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 from collections.abc import Iterator
@@ -46,6 +48,7 @@ def test_runs_killed_while_writing_intacct_keys_back_converge_and_never_repeat(
     intacct_numbering: RunningSandbox,
 ) -> None:
     sandbox = intacct_numbering
+    sent_as = {doc["_id"]: doc["number"] for doc in issued(sandbox)}
     rng = random.Random(KILL_SEED)
     killed = sum(_kill_after(sandbox, PATCH, rng.randint(1, 8)) for _ in range(KILLS))
     assert killed >= 1, "no run was still writing back when the kill came"
@@ -55,18 +58,30 @@ def test_runs_killed_while_writing_intacct_keys_back_converge_and_never_repeat(
     statuses = _ledger_statuses(Path(os.environ[EnvVars.HOME]))
     assert statuses.get(Status.SENDING, 0) == statuses.get(Status.UNCONFIRMED, 0) == 0
 
-    keys = {
-        d.doc_number: str(d.recordno)
+    posted = {
+        d.doc_number: d
         for d in sandbox.intacct.store.invoices()
         if d.description.startswith("orsync:")
     }
-    assert keys
+    assert posted
+    lock = sandbox.officernd.billing_lock_date
+    renamed = 0
     for doc in issued(sandbox):
-        if doc["number"] in keys:
-            block = sandbox.officernd.record("payments", doc["_id"]).get("accounting") or {}
-            assert block.get("providerId") == keys[doc["number"]], doc["number"]
+        original = sent_as[doc["_id"]]
+        if original not in posted:
+            continue
+        block = doc.get("accounting") or {}
+        assert block.get("providerId") == str(posted[original].recordno), original
+        unlocked = lock is None or dt.date.fromisoformat(doc["date"][:10]) > lock
+        assert doc["number"] == (posted[original].record_id if unlocked else original)
+        renamed += unlocked
+    assert renamed
+    ours = [d for d in sandbox.intacct.store.invoices() if d.description.startswith("orsync:")]
+    assert len(ours) == len(posted)  # no document posted twice
 
     patches = sandbox.officernd.request_counts[PATCH]
+    intacct = {d.recordno: d.when_modified for d in sandbox.intacct.store.invoices()}
     again = _start(sandbox)
     again.communicate(timeout=120)
     assert sandbox.officernd.request_counts[PATCH] == patches  # a done write-back is never repeated
+    assert {d.recordno: d.when_modified for d in sandbox.intacct.store.invoices()} == intacct

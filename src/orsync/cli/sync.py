@@ -290,6 +290,8 @@ def _render_plan(state: AppContext, plan: Plan, summary: SyncSummary) -> None:
     out.line("Dry run: nothing was written (not even the ledger).")
     if summary.mapping_changed:
         out.line("The mapping changed since the last sync: records that failed are tried again.")
+    if not plan.writebacks:  # said only with Intacct numbering, when there are some
+        counts.pop("writebacks", None)
     for what, by_action in counts.items():
         shown = ", ".join(f"{n} {action}" for action, n in by_action.items() if n)
         out.line(f"{what}: {shown or 'nothing to do'}")

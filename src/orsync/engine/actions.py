@@ -83,13 +83,21 @@ def posting_to_dict(posting: Posting) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Plan:
-    """Plain data: the actions of one page (or of several pages added together)."""
+    """Plain data: the actions of one page (or of several pages added together).
+
+    ``writebacks``: the OfficeRnD documents whose accounting block (and, with Intacct
+    numbering, number) a real run would write (their OfficeRnD ids)."""
 
     documents: tuple[DocumentAction, ...] = ()
     customers: tuple[CustomerAction, ...] = ()
+    writebacks: tuple[str, ...] = ()
 
     def __add__(self, other: Plan) -> Plan:
-        return Plan(self.documents + other.documents, self.customers + other.customers)
+        return Plan(
+            self.documents + other.documents,
+            self.customers + other.customers,
+            self.writebacks + other.writebacks,
+        )
 
     def counts(self) -> dict[str, dict[str, int]]:
         return PlanCounts().add(self).as_dict()
@@ -97,8 +105,9 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` form. Schema ``orsync.plan/1``:
 
-        ``{"schema", "counts": {"documents": {action: n}, "customers": {action: n}},
-        "documents": [DocumentAction.to_dict()], "customers": [CustomerAction.to_dict()]}``;
+        ``{"schema", "counts": {"documents": {action: n}, "customers": {action: n},
+        "writebacks": {"write": n}}, "documents": [DocumentAction.to_dict()],
+        "customers": [CustomerAction.to_dict()], "writebacks": [OfficeRnD id]}``;
         every action kind appears in counts, with 0 when absent.
         """
         return {
@@ -106,6 +115,7 @@ class Plan:
             "counts": self.counts(),
             "documents": [a.to_dict() for a in self.documents],
             "customers": [a.to_dict() for a in self.customers],
+            "writebacks": list(self.writebacks),
         }
 
 
@@ -135,13 +145,19 @@ class PlanCounts:
 
     documents: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DOCUMENT_ACTIONS, 0))
     customers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CUSTOMER_ACTIONS, 0))
+    writebacks: int = 0
 
     def add(self, plan: Plan) -> PlanCounts:
         for action in plan.documents:
             self.documents[action.action] += 1
         for customer in plan.customers:
             self.customers[customer.action] += 1
+        self.writebacks += len(plan.writebacks)
         return self
 
     def as_dict(self) -> dict[str, dict[str, int]]:
-        return {"documents": dict(self.documents), "customers": dict(self.customers)}
+        return {
+            "documents": dict(self.documents),
+            "customers": dict(self.customers),
+            "writebacks": {"write": self.writebacks},
+        }

@@ -5,6 +5,7 @@
 """
 
 from orsync.intacct.client import IntacctClient
+from orsync.intacct.links import document_link
 from orsync.intacct.outcomes import Aborted, Failed, NotConfirmed, Outcome, Succeeded
 from orsync.intacct.pipeline import Lane, Queued, WritePipeline
 from orsync.intacct.settings import (
@@ -33,4 +34,5 @@ __all__ = [
     "SenderCredentials",
     "Succeeded",
     "WritePipeline",
+    "document_link",
 ]

@@ -16,6 +16,7 @@ from orsync.officernd.client import OfficeRndClient, Page
 from orsync.officernd.errors import (
     BillingLocked,
     MissingScope,
+    NumberNotWritable,
     OfficeRndAuthError,
     OfficeRndUnconfirmed,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "MissingScope",
     "NewCharge",
     "NewOverpayment",
+    "NumberNotWritable",
     "OfficeRndAuthError",
     "OfficeRndClient",
     "OfficeRndUnconfirmed",

@@ -38,6 +38,7 @@ from orsync.officernd.collections import (
     Collection,
     R,
 )
+from orsync.officernd.errors import NumberNotWritable
 from orsync.officernd.models import (
     Allocation,
     Charge,
@@ -410,15 +411,30 @@ class OfficeRndClient:
     def update_invoice_accounting(
         self, invoice_id: str, accounting: writes.AccountingLink, *, number: str | None = None
     ) -> PaymentDocument:
-        """Idempotent by nature (a PATCH to fixed values), yet still never resent blind."""
-        body = self.session.write(
-            "PATCH",
-            f"payments/{invoice_id}",
-            writes.invoice_update_body(accounting, number),
-            scope="flex.billing.payments.update",
-            lookup=f"get_payment({invoice_id!r}).accounting",
-            record=invoice_id,
-        )
+        """Idempotent by nature (a PATCH to fixed values), yet still never resent blind.
+
+        UNVERIFIED whether OfficeRnD takes ``number`` on ``PATCH /payments/{id}``
+        (officernd-api.md): this is the one place that decides. A 400 naming the field
+        raises :class:`NumberNotWritable` (nothing was written: send the block alone)."""
+        try:
+            body = self.session.write(
+                "PATCH",
+                f"payments/{invoice_id}",
+                writes.invoice_update_body(accounting, number),
+                scope="flex.billing.payments.update",
+                lookup=f"get_payment({invoice_id!r}).accounting",
+                record=invoice_id,
+            )
+        except RecordError as refused:
+            if number is not None and refused.code == "400" and "number" in refused.message:
+                raise NumberNotWritable(
+                    f"OfficeRnD does not let an integration change a document's number: "
+                    f"{refused.message}",
+                    record=invoice_id,
+                    field="number",
+                    code="number_not_writable",
+                ) from refused
+            raise
         return PaymentDocument.model_validate(body)
 
     def create_overpayment(self, overpayment: writes.NewOverpayment) -> PaymentDocument:

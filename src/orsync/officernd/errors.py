@@ -37,6 +37,16 @@ class BillingLocked(RecordError):
     )
 
 
+class NumberNotWritable(RecordError):
+    """OfficeRnD refused the ``number`` field of a document PATCH (its writable set is
+    undocumented): the number cannot be written back; the accounting block alone can."""
+
+    default_hint = (
+        "OfficeRnD keeps its own numbers: the Intacct number is shown in Intacct only; each "
+        "document's accounting link (providerId, deepLink) still points at it."
+    )
+
+
 class OfficeRndUnconfirmed(Unconfirmed):
     """A write whose outcome is unknown; ``lookup`` says how to find out whether it happened."""
 

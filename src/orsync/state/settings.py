@@ -23,6 +23,7 @@ _MAPPING_KEY = "mapping_fingerprint"
 # so a changed password makes cron fail the day it changed, not the day a change arrives.
 _INTACCT_PROVED_KEY = "intacct_credentials_proved_at"
 _USAGE_SCAN_KEY = "usage_scan"
+_NUMBER_REFUSED_KEY = "officernd_refuses_numbers"
 
 
 class RunSettings:
@@ -46,6 +47,13 @@ class RunSettings:
 
     def remember_intacct_credentials_proved(self, at: datetime) -> None:
         self._set(_INTACCT_PROVED_KEY, at.isoformat())
+
+    def officernd_refuses_numbers(self) -> bool:
+        """OfficeRnD refused a document's ``number`` on PATCH once: write-backs leave it out."""
+        return self._get(_NUMBER_REFUSED_KEY) is not None
+
+    def remember_officernd_refuses_numbers(self) -> None:
+        self._set(_NUMBER_REFUSED_KEY, "1")
 
     def _get(self, key: str) -> str | None:
         with self._db.reading() as conn:

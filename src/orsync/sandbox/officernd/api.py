@@ -132,6 +132,8 @@ def payment_methods(org: Organization, request: Request) -> Response:
 def patch_payment(org: Organization, request: Request) -> Response:
     document = billing.get_document(org.store, request.path_params[0])
     changes = bodies.read_payment_patch(request.json())
+    if "number" in changes and not org.number_writable:
+        raise bad_request("fields not writable: number")
     previous = billing.patch_document(document, changes, org.billing_lock_date)
     org.store.touch(document)
     org.emit_change("payments", "updated", document, previous)

@@ -37,3 +37,6 @@ class OfficeRndSimConfig:
     webhook_max_attempts: int = 5
     # Seeds the id counter, so two simulators built alike hand out the same ids.
     id_seed: int = 0
+    # UNVERIFIED whether PATCH /payments/{id} takes ``number`` (officernd-api.md): it does
+    # here by default; False answers 400 naming the field, as an undocumented field would be.
+    number_writable: bool = True

@@ -110,6 +110,11 @@ class ScenarioControls:
             self.org.emit_change("payments", "created", document)
             return copy.deepcopy(document)
 
+    def set_number_writable(self, writable: bool) -> None:
+        """Whether PATCH /payments/{id} takes ``number`` (UNVERIFIED; True by default)."""
+        with self._lock:
+            self.org.number_writable = writable
+
     def edit_invoice(self, invoice_id: str, **changes: Any) -> Record:
         """Change top-level fields of a document (``lines=[...]`` rebuilds lines and totals)."""
         with self._lock:

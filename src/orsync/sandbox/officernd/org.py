@@ -23,11 +23,13 @@ class Organization:
         store: Store,
         dispatcher: WebhookDispatcher,
         billing_lock_date: date | None,
+        number_writable: bool = True,
     ) -> None:
         self.slug = slug
         self.store = store
         self.dispatcher = dispatcher
         self.billing_lock_date = billing_lock_date
+        self.number_writable = number_writable  # OfficeRndSimConfig.number_writable
         self._numbers: dict[str, int] = {}
 
     def next_number(self, prefix: str) -> str:

@@ -97,7 +97,13 @@ class OfficeRndSimulator(ScenarioControls):
             self.config.webhook_max_attempts,
             self.config.webhook_http,
         )
-        self.org = Organization(seed.org_slug, store, dispatcher, seed.billing_lock_date)
+        self.org = Organization(
+            seed.org_slug,
+            store,
+            dispatcher,
+            seed.billing_lock_date,
+            number_writable=self.config.number_writable,
+        )
         self.tokens = TokenIssuer(
             seed.applications or [default_application()], self.config.token_lifetime
         )

@@ -18,10 +18,10 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from typing import Any
 
@@ -37,6 +37,7 @@ from orsync.engine import (
 from orsync.engine.customers import customer_version, name_key
 from orsync.engine.ledger import LedgerKey
 from orsync.engine.model import ActualCustomer, ActualDocument
+from orsync.engine.writeback import WRITEBACK_KIND, identity_number
 from orsync.errors import RecordError, UsageError
 from orsync.intacct import IntacctClient, ReadFailed
 from orsync.mapping import Mapping as MappingFile
@@ -235,9 +236,32 @@ def _intacct_closed_books(intacct: IntacctClient, mapping: MappingFile) -> dt.da
 class LedgerLinkReader:
     """Reads the ledger's links for the documents compared (a hint, never the truth)."""
 
-    def __init__(self, get_many: Any, get_by_target_keys: Any = None) -> None:
+    def __init__(
+        self, get_many: Any, get_by_target_keys: Any = None, source_numbers: Any = None
+    ) -> None:
         self._get_many = get_many
         self._get_by_target_keys = get_by_target_keys
+        self._source_numbers = source_numbers
+
+    def known_as(self, docs: Iterable[SourceDocument]) -> Iterator[SourceDocument]:
+        """``docs``, those renamed to the Intacct number orsync wrote back under the number
+        they were sent under: Intacct's reference holds that one (engine.identity_number)."""
+        remaining = iter(docs)
+        while page := list(islice(remaining, 500)):
+            if self._source_numbers is None:
+                yield from page
+                continue
+            written = self._get_many(WRITEBACK_KIND, [d.id for d in page])
+            sent = self._get_many("invoice", [d.id for d in page if d.id in written])
+            sent |= self._get_many("credit_note", [d.id for d in page if d.id in written])
+            numbers = self._source_numbers([*written.values(), *sent.values()]) if written else {}
+            for doc in page:
+                number = identity_number(
+                    doc.number,
+                    numbers.get((doc.kind, doc.id)),
+                    numbers.get((WRITEBACK_KIND, doc.id)),
+                )
+                yield doc if number == doc.number else replace(doc, number=number)
 
     def links_of_targets(self, targets: Iterable[tuple[str, str]]) -> dict[LedgerKey, str]:
         """The ledger's links of these (kind, Intacct key): orphans orsync posted."""
@@ -396,7 +420,10 @@ def _reconcile_with(
             return list(reader.all_customers())
 
         scan = pool.submit(scan_customers)
-        built = build_all(customers, convert(chain(first, raw), resolver, side), resolver, side)
+        read = convert(chain(first, raw), resolver, side)
+        if ledger_reader is not None:
+            read = ledger_reader.known_as(read)
+        built = build_all(customers, read, resolver, side)
         expected_ids = _add_expected(built, resolver, scope, reconciler, outcome, side, lock, True)
         _log_phase("officernd customers and postings", started)
         # The billed customers are known now: take them from the scan, or read them by id.

@@ -135,7 +135,7 @@ def _compare_and_fix(
 ) -> ReconcileRun:
     with existing_ledger(profile_name) as ledger:
         reader = (
-            LedgerLinkReader(ledger.get_many, ledger.get_by_target_keys)
+            LedgerLinkReader(ledger.get_many, ledger.get_by_target_keys, ledger.source_numbers)
             if ledger is not None
             else None
         )

@@ -99,6 +99,8 @@ class LedgerLookups(Protocol):
 
     def source_numbers(self, rows: Iterable[LedgerRow]) -> dict[tuple[str, str], str]: ...
 
+    def changed_since(self, run_id: int) -> Iterator[LedgerRow]: ...
+
 
 RowKey = tuple[str, str]  # (kind, OfficeRnD id)
 
@@ -145,6 +147,10 @@ class EmptyLedger:
         del rows
         return {}
 
+    def changed_since(self, run_id: int) -> Iterator[LedgerRow]:
+        del run_id
+        return iter(())
+
 
 @dataclass
 class PlanLog:
@@ -152,6 +158,7 @@ class PlanLog:
 
     documents: list[DocumentAction] = field(default_factory=list)
     customers: list[CustomerAction] = field(default_factory=list)
+    writebacks: list[str] = field(default_factory=list)  # OfficeRnD ids (Intacct numbering)
 
 
 @dataclass

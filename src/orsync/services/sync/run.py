@@ -143,7 +143,8 @@ def run_sync(
             summary.failed_left = _failed_left(state.lookups)
             summary.exit_code = int(_exit_code(summary))
             assert runner.ctx.plan is not None
-            plan = Plan(tuple(runner.ctx.plan.documents), tuple(runner.ctx.plan.customers))
+            log = runner.ctx.plan
+            plan = Plan(tuple(log.documents), tuple(log.customers), tuple(log.writebacks))
             return SyncResult(summary, plan)
         lock = stack.enter_context(
             ProfileLock(lock_path_for(db_path), profile=profile_name).acquire(
@@ -323,5 +324,5 @@ def _read_only_state(path: Path) -> Iterator[tuple[SyncState, str | None]]:
         if state is None:
             yield SyncState(EmptyLedger(), None, None, None), None
         else:
-            view = SyncState(state.ledger, None, state.cursors, state.runs)
+            view = SyncState(state.ledger, None, state.cursors, state.runs, None, state.settings)
             yield view, state.settings.mapping_fingerprint()

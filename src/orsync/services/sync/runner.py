@@ -17,6 +17,7 @@ from orsync.config import Profile
 from orsync.engine import DocumentAction, SourceDocument, reread_verdict, version_hash
 from orsync.engine.model import CustomerRef, removed_document
 from orsync.engine.plan import first_open_after
+from orsync.engine.writeback import DOCUMENT_KINDS, WRITEBACK_KIND, identity_number
 from orsync.errors import RecordError
 from orsync.heap import Trimmer
 from orsync.mapping import Mapping
@@ -70,6 +71,7 @@ from orsync.state import (
     RecordFailure,
     RunOutcome,
     Runs,
+    RunSettings,
     RunWrites,
     StateStore,
     Status,
@@ -95,10 +97,13 @@ class SyncState:
     cursors: Cursors | None
     runs: Runs | None  # when earlier runs started (see _drop_unchanged)
     writes: RunWrites | None = None  # where the run's writes are recorded (None: a dry run)
+    settings: RunSettings | None = None  # what earlier runs learned (None: a dry run)
 
     @classmethod
     def of(cls, store: StateStore) -> SyncState:
-        return cls(store.ledger, store.ledger, store.cursors, store.runs, store.writes)
+        return cls(
+            store.ledger, store.ledger, store.cursors, store.runs, store.writes, store.settings
+        )
 
 
 @dataclass
@@ -184,9 +189,18 @@ class Runner:
             writeback=WritebackDesk(
                 ctx,
                 external_org_id=profile.intacct.company_id,
+                intacct_url=profile.intacct.url,
                 writer=lambda: connections.officernd_for("write_back"),
+                numbers_refused=(
+                    state.settings.officernd_refuses_numbers if state.settings else lambda: False
+                ),
+                remember_numbers_refused=(
+                    state.settings.remember_officernd_refuses_numbers
+                    if state.settings
+                    else lambda: None
+                ),
             )
-            if engine.numbering == "intacct" and not options.dry_run
+            if engine.numbering == "intacct"
             else None,
         )
 
@@ -337,9 +351,15 @@ class Runner:
     def _write_back(self) -> None:
         """Documents touched since the last run that finished get their accounting block in
         OfficeRnD (a run that stopped early leaves its documents to the next one)."""
-        ledger = self.ctx.ledger
-        if self.writeback is None or ledger is None:
+        if self.writeback is None:
             return
+        plan = self.ctx.plan
+        if plan is not None:  # dry run: what this run would post is written back after it
+            plan.writebacks.extend(
+                a.source_id
+                for a in plan.documents
+                if a.action in ("create", "lookup_first") and a.source_kind in DOCUMENT_KINDS
+            )
         since = 0
         if self.runs is not None:
             finished = (RunOutcome.OK, RunOutcome.PARTIAL)
@@ -349,7 +369,7 @@ class Runner:
                 if r.outcome in finished and r.command in ("sync", "listen")
             ]
             since = max(done, default=-1) + 1
-        self.writeback.run(ledger.changed_since(since))
+        self.writeback.run(self.ctx.lookups.changed_since(since))
 
     def _receipt_stream(self) -> None:
         """Payments keyed in Intacct on invoices orsync posted, as OfficeRnD charges. A
@@ -534,6 +554,7 @@ class Runner:
         if not recheck and not self.options.full:
             records = self._drop_unchanged(records, rows)
         reference = ctx.resolver_for(records).reference if records else ReferenceData()
+        known_as = self._known_as(records, rows)
         for record in records:
             try:
                 doc = source_document(record, reference)
@@ -541,6 +562,10 @@ class Runner:
                 self._unreadable(record, error)
                 continue
             if doc is not None:
+                sent_under, written_back = known_as.get(doc.id, (None, None))
+                number = identity_number(doc.number, sent_under, written_back)
+                if number != doc.number:  # the Intacct number orsync wrote back: same document
+                    doc = dataclasses.replace(doc, number=number)
                 docs.append(doc)
         if not docs:
             return
@@ -549,6 +574,28 @@ class Runner:
         }
         self.customers.ensure([d.customer for d in docs if not d.is_draft], currency)
         self.documents.process(docs, self.customers.state, rows)
+
+    def _known_as(
+        self, records: list[PaymentDocument], rows: dict[RowKey, LedgerRow]
+    ) -> dict[str, tuple[str | None, str | None]]:
+        """With Intacct numbering, each document's number it was first sent under and the
+        Intacct number orsync wrote back into it (``engine.identity_number`` decides)."""
+        if self.writeback is None or not records:
+            return {}
+        lookups = self.ctx.lookups
+        documents = [row for r in records if (row := rows.get((_kind_of(r), r.id))) is not None]
+        written = lookups.get_many(WRITEBACK_KIND, [row.source_id for row in documents])
+        if not written:
+            return {}
+        numbers = lookups.source_numbers([*documents, *written.values()])
+        return {
+            row.source_id: (
+                numbers.get((row.kind, row.source_id)),
+                numbers.get((WRITEBACK_KIND, row.source_id)),
+            )
+            for row in documents
+            if row.source_id in written
+        }
 
     def _drop_unchanged(
         self, records: list[PaymentDocument], rows: dict[RowKey, LedgerRow]

@@ -25,6 +25,8 @@ Schema ``orsync.sync/1`` (:meth:`SyncSummary.to_dict`)::
                          (overpayments posted as advances), "unchanged", "skipped", "held",
                          "failed", "conflict", "unconfirmed"}
       },
+      "writeback": {"written", "failed", "unconfirmed"},  # Intacct numbering: accounting
+                                         # blocks (and numbers) written into OfficeRnD
       "totals": [                        # what this run wrote, per entity and currency
         {"entity", "currency", "kind", "action", "count", "amount"}   # amount: "1234.50"
       ],
@@ -102,6 +104,7 @@ ProblemStatus = Literal["failed", "conflict", "unconfirmed"]
 QUIET_OUTCOMES = frozenset({"unchanged", "skipped"})
 # Outcomes a record ends in: a write is confirmed once per run, so nothing later replaces
 # them and the record need not be remembered (a first sync writes the whole history).
+WRITEBACK_OUTCOMES = ("written", "failed", "unconfirmed")
 WRITTEN_OUTCOMES = frozenset({"created", "updated", "reversed", "applied", "received"})
 Record = tuple[str, str]  # (ledger kind, source id)
 TotalKey = tuple[str, str, str, str]  # (entity, currency, kind, action)
@@ -159,6 +162,8 @@ class SyncSummary:
     # The mapping changed since the last complete sync, so records that failed before were
     # tried again (as with --retry-failed).
     mapping_changed: bool = False
+    # Intacct numbering: the write-backs into OfficeRnD documents, by outcome.
+    writebacks: dict[str, int] = field(default_factory=lambda: dict.fromkeys(WRITEBACK_OUTCOMES, 0))
     # Per entity, currency, kind and action: [count, amount] of the documents written.
     totals: dict[TotalKey, list[Any]] = field(default_factory=dict)
     # The outcome each record in trouble or adopted was counted in, as a later outcome may
@@ -248,6 +253,8 @@ class SyncSummary:
             for outcome in ("created", "updated", "reversed", "adopted")
             if self.counts[stage].get(outcome)
         ]
+        if self.writebacks["written"]:
+            parts.append(f"{self.writebacks['written']} written back to OfficeRnD")
         return ", ".join(parts) or "nothing"
 
     @property
@@ -258,12 +265,14 @@ class SyncSummary:
 
     def flat_counts(self) -> dict[str, int]:
         """``stage.outcome`` -> n for the non-zero counts (what the run row stores)."""
-        return {
+        flat = {
             f"{stage}.{outcome}": n
             for stage, outcomes in self.counts.items()
             for outcome, n in outcomes.items()
             if n
         }
+        flat.update({f"writeback.{outcome}": n for outcome, n in self.writebacks.items() if n})
+        return flat
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -278,6 +287,7 @@ class SyncSummary:
             "mapping_changed": self.mapping_changed,
             "read": dict(self.read),
             "counts": {stage: dict(outcomes) for stage, outcomes in self.counts.items()},
+            "writeback": dict(self.writebacks),
             "totals": self.totals_list(),
             "unconfirmed_left": self.unconfirmed_left,
             "failed_left": self.failed_left,
