@@ -50,6 +50,14 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
+def unpaced_officernd_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """orsync paces its OfficeRnD writes at 60 a minute; a write-back per document would make
+    each sandbox scenario wait a second per document. The pacing itself is tested with explicit
+    budgets (tests/officernd/test_officernd_budget.py); orsync run as a subprocess keeps it."""
+    monkeypatch.setattr("orsync.officernd.session.WRITES_PER_MINUTE", 6000)
+
+
+@pytest.fixture(autouse=True)
 def isolated_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MemoryKeyring]:
