@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TypeVar
 
-from orsync.engine import DocumentAction
 from orsync.engine.allocations import (
     ALLOCATION_KIND,
     AllocationPlan,
@@ -296,20 +295,17 @@ class AllocationDesk:
         *,
         fix: str | None = None,
     ) -> None:
-        if self.ctx.plan is None:
-            return
-        self.ctx.plan.documents.append(
-            DocumentAction(
-                action,  # type: ignore[arg-type]
+        if self.ctx.plan is not None:
+            self.ctx.plan.money_action(
+                action,
                 ALLOCATION_KIND,
                 allocation.source_id,
                 number,
                 version,
                 reason,
-                target_key=row.target.key if row is not None else None,
-                fix=fix,
+                row.target.key if row is not None else None,
+                fix,
             )
-        )
 
     # -- sending and outcomes -------------------------------------------------------------
 

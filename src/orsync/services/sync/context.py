@@ -160,6 +160,31 @@ class PlanLog:
     customers: list[CustomerAction] = field(default_factory=list)
     writebacks: list[str] = field(default_factory=list)  # OfficeRnD ids (Intacct numbering)
 
+    def money_action(
+        self,
+        action: str,
+        kind: str,
+        source_id: str,
+        number: str,
+        version: str | None,
+        reason: str,
+        target_key: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        """One payment-stage action (payment, receipt, allocation, overpayment) in the plan."""
+        self.documents.append(
+            DocumentAction(
+                action,  # type: ignore[arg-type]
+                kind,
+                source_id,
+                number,
+                version,
+                reason,
+                target_key=target_key,
+                fix=fix,
+            )
+        )
+
 
 @dataclass
 class RunContext:

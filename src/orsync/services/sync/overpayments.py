@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from orsync.engine import DocumentAction
 from orsync.engine.allocations import (
     OVERPAYMENT_KIND,
     OVERPAYMENT_REVERSED,
@@ -228,20 +227,17 @@ class OverpaymentDesk:
         *,
         fix: str | None = None,
     ) -> None:
-        if self.ctx.plan is None:
-            return
-        self.ctx.plan.documents.append(
-            DocumentAction(
-                action,  # type: ignore[arg-type]
+        if self.ctx.plan is not None:
+            self.ctx.plan.money_action(
+                action,
                 OVERPAYMENT_KIND,
                 overpayment.overpayment_id,
                 overpayment.number,
                 version,
                 reason,
-                target_key=row.target.key if row is not None else None,
-                fix=fix,
+                row.target.key if row is not None else None,
+                fix,
             )
-        )
 
     # -- sending and outcomes -------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from decimal import Decimal
 from itertools import islice
 from typing import Literal
 
-from orsync.engine import DocumentAction
 from orsync.engine.canonical import version_hash
 from orsync.engine.payments import (
     PAYMENT_KIND,
@@ -426,20 +425,17 @@ class PaymentDesk:
         *,
         fix: str | None = None,
     ) -> None:
-        if self.ctx.plan is None:
-            return
-        self.ctx.plan.documents.append(
-            DocumentAction(
-                action,  # type: ignore[arg-type]
+        if self.ctx.plan is not None:
+            self.ctx.plan.money_action(
+                action,
                 PAYMENT_KIND,
                 charge.source_id,
                 number,
                 version,
                 reason,
-                target_key=row.target.key if row is not None else None,
-                fix=fix,
+                row.target.key if row is not None else None,
+                fix,
             )
-        )
 
     # -- sending and outcomes -------------------------------------------------------------
 

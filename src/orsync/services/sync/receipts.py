@@ -19,7 +19,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 from typing import Literal
 
-from orsync.engine import DocumentAction
 from orsync.engine.origin import ORIGIN_PREFIX, has_origin_marker
 from orsync.engine.payments import (
     RECEIPT_KIND,
@@ -395,19 +394,10 @@ class ReceiptDesk:
         *,
         fix: str | None = None,
     ) -> None:
-        if self.ctx.plan is None:
-            return
-        self.ctx.plan.documents.append(
-            DocumentAction(
-                action,  # type: ignore[arg-type]
-                RECEIPT_KIND,
-                receipt.source_id,
-                number,
-                version,
-                reason,
-                fix=fix,
+        if self.ctx.plan is not None:
+            self.ctx.plan.money_action(
+                action, RECEIPT_KIND, receipt.source_id, number, version, reason, None, fix
             )
-        )
 
 
 def not_orsyncs(field: str) -> reads.Filter:
