@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
@@ -10,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from orsync.sandbox.intacct.records import ArDocument, Payment, PaymentDetail
+from orsync.sandbox.intacct.records import ArDocument
 from orsync.sandbox.launch import RunningSandbox
 from tests.conftest import CliRunner
 from tests.reconcile.helpers import settle_seed_conflicts
@@ -169,35 +168,14 @@ def test_a_removed_charge_reverses_its_payment_and_dry_run_shows_it_first(
 
 def key_in_intacct(sandbox: RunningSandbox, number: str, amount: Decimal) -> int:
     """Finance keys a cheque in Intacct against the invoice posted under ``number``."""
-    store = sandbox.intacct.store
-    with store.lock:
-        doc = posted_invoices(sandbox)[number]
-        now = dt.datetime.now(dt.UTC)
-        recordno = store.next_recordno("payments")
-        store.put(
-            store.payment_table,
-            Payment(
-                recordno=recordno,
-                customer_id=doc.customer_id,
-                receipt_date=now.date(),
-                when_modified=now,
-                amount=amount,
-                entity_id=doc.entity_id,
-                payment_method="Printed Check",
-                description="cheque 1042",
-                currency=doc.currency,
-                details=(
-                    PaymentDetail(store.next_recordno("details"), recordno, doc.recordno, amount),
-                ),
-            ),
-            None,
-        )
-        store.put(
-            store.ar_table,
-            dataclasses.replace(doc, total_paid=doc.total_paid + amount, when_modified=now),
-            None,
-        )
-    return recordno
+    doc = posted_invoices(sandbox)[number]
+    return sandbox.intacct.store.key_payment(
+        doc.recordno,
+        amount,
+        method="Printed Check",
+        description="cheque 1042",
+        when=dt.datetime.now(dt.UTC),
+    ).recordno
 
 
 def test_a_cheque_keyed_in_intacct_becomes_one_charge_in_officernd_and_never_comes_back(

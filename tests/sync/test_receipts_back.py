@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from orsync.sandbox.intacct.records import Payment, PaymentDetail
 from orsync.sandbox.launch import RunningSandbox
 from tests.conftest import CliRunner
 from tests.reconcile.helpers import settle_seed_conflicts
@@ -266,36 +265,13 @@ def test_sales_mode_payments_flow_both_ways_through_the_generated_ar_invoice(
 
 def key_in_intacct_ar(sandbox: RunningSandbox, ar_recordno: int, amount: Decimal) -> int:
     """A cheque keyed in Intacct on an AR invoice Order Entry generated."""
-    store = sandbox.intacct.store
-    doc = store.invoice(ar_recordno)
-    assert doc is not None
-    with store.lock:
-        now = dt.datetime.now(dt.UTC)
-        recordno = store.next_recordno("payments")
-        store.put(
-            store.payment_table,
-            Payment(
-                recordno=recordno,
-                customer_id=doc.customer_id,
-                receipt_date=now.date(),
-                when_modified=now,
-                amount=amount,
-                entity_id=doc.entity_id,
-                payment_method="Printed Check",
-                description="cheque 2077",
-                currency=doc.currency,
-                details=(
-                    PaymentDetail(store.next_recordno("details"), recordno, doc.recordno, amount),
-                ),
-            ),
-            None,
-        )
-        store.put(
-            store.ar_table,
-            dataclasses.replace(doc, total_paid=doc.total_paid + amount, when_modified=now),
-            None,
-        )
-    return recordno
+    return sandbox.intacct.store.key_payment(
+        ar_recordno,
+        amount,
+        method="Printed Check",
+        description="cheque 2077",
+        when=dt.datetime.now(dt.UTC),
+    ).recordno
 
 
 def test_an_operators_day_of_payments_keyed_and_bounced_in_intacct_reaches_officernd(
