@@ -12,6 +12,7 @@ account type real companies use, so the simulator takes the one orsync's design 
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 from lxml import etree
 
@@ -84,7 +85,9 @@ def create_arpayment(ctx: Context, fn: Function) -> FunctionResult:
     return created(fn, recordno)
 
 
-def _keep_unapplied_as_advance(ctx: Context, recordno: int, unapplied: object, split: bool) -> None:
+def _keep_unapplied_as_advance(
+    ctx: Context, recordno: int, remainder: Decimal, split: bool
+) -> None:
     """No items: the payment itself is the advance. Items and a remainder: the applied part
     stays the payment and the remainder becomes an advance record of its own."""
     store = ctx.store
@@ -93,7 +96,6 @@ def _keep_unapplied_as_advance(ctx: Context, recordno: int, unapplied: object, s
     if not split:
         store.put(store.payment_table, dataclasses.replace(payment, record_type="rr"), ctx.journal)
         return
-    remainder = money(decimal(str(unapplied), "paymentamount"))
     store.put(
         store.payment_table,
         dataclasses.replace(payment, amount=payment.amount - remainder),
